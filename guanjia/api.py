@@ -1,0 +1,21 @@
+"""The REST API under /api/v1/: one router per app, one set of conventions (``core.api``)."""
+
+from ninja import NinjaAPI
+
+from guanjia.accounts.api import router as accounts_router
+from guanjia.core.api import AUTH, install_error_handlers
+from guanjia.estates.api import router as estates_router
+from guanjia.staff.api import router as staff_router
+
+api = NinjaAPI(
+    title="Guanjia API",
+    version="1",
+    description="管家 — 物业服务运营平台 API。Authenticate with `POST /api/v1/auth/token`, then send "
+    "`Authorization: Bearer <token>`.",
+    auth=AUTH,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", estates_router)
+api.add_router("", staff_router)

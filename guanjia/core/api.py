@@ -1,0 +1,205 @@
+"""API conventions every app's ``api.py`` uses.
+
+- Authentication: a bearer token (``POST /api/v1/auth/token``) or the web session (with CSRF).
+- Errors are JSON: ``{"detail": "...", "errors": {"field": ["message"]}}`` with 422 for invalid
+  input, 401, 403, 404 (missing or out of scope, indistinguishable), 409 for conflicts.
+- Lists are paginated (``page``, ``page_size`` ≤ 200), filtered and ordered.
+- ``register_crud`` wires list / detail / create / update / delete for one resource onto the
+  app's services, so every resource behaves the same and handlers stay thin.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PaginationBase, paginate
+from ninja.security import HttpBearer, SessionAuth
+
+from guanjia.core.errors import DomainError
+from guanjia.core.roles import require
+from guanjia.core.scoping import scope_for
+from guanjia.core.services import visible_or_404
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from guanjia.accounts.services import token_authenticate
+
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """The web session, for htmx and the docs page; CSRF-checked by django-ninja."""
+
+
+AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+ERROR_RESPONSES = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def error_body(detail: str, errors: dict[str, list[str]] | None = None) -> dict:
+    return {"detail": detail, "errors": errors or {}}
+
+
+def install_error_handlers(api) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return api.create_response(request, error_body(exc.message), status=exc.status_code)
+
+    @api.exception_handler(ValidationError)
+    def django_validation_error(request, exc: ValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        errors = {k: [str(m) for m in v] for k, v in errors.items()}
+        first = next(iter(errors.items()))
+        return api.create_response(request, error_body(f"{first[0]}: {first[1][0]}", errors), status=422)
+
+    @api.exception_handler(NinjaValidationError)
+    def input_error(request, exc: NinjaValidationError):
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = [
+                str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")
+            ]
+            errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
+        first = next(iter(errors.items()), ("__all__", [_("输入无效")]))
+        return api.create_response(request, error_body(f"{first[0]}: {first[1][0]}", errors), status=422)
+
+
+class Pagination(PaginationBase):
+    """Page-number pagination with a bounded page size."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int = Field(50, ge=1, le=settings.API_MAX_PAGE_SIZE)
+
+    class Output(Schema):
+        count: int
+        page: int
+        page_size: int
+        items: list[Any]
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset, pagination: Input, **params):
+        offset = (pagination.page - 1) * pagination.page_size
+        return {
+            "count": self._items_count(queryset),
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "items": list(queryset[offset : offset + pagination.page_size]),
+        }
+
+
+def ordered(queryset: models.QuerySet, ordering: str | None, allowed: list[str]) -> models.QuerySet:
+    """Apply ``ordering`` (a field, ``-field`` for descending) if it is one the resource allows."""
+    if not ordering:
+        return queryset
+    if ordering.lstrip("-") not in allowed:
+        raise ValidationError(
+            {"ordering": _("只能按以下字段排序：%(fields)s") % {"fields": ", ".join(allowed)}}
+        )
+    return queryset.order_by(ordering, "pk")
+
+
+def register_crud(
+    router: Router,
+    *,
+    name: str,
+    model: type[models.Model],
+    out: type[Schema],
+    create_in: type[Schema],
+    update_in: type[Schema],
+    filters: type[FilterSchema],
+    orderings: list[str],
+    view_perm: str,
+    create,
+    update,
+    delete,
+    select_related: tuple[str, ...] = (),
+    prefetch_related: tuple[str, ...] = (),
+    resident_reads: bool = False,
+    plural: str | None = None,
+) -> None:
+    """List, detail, create, update and delete for one resource, all through its services.
+
+    ``create(actor=, data=)``, ``update(actor=, <name>=, data=)``, ``delete(actor=, <name>=)``.
+    """
+    path = f"/{plural or name + 's'}"
+    label = model._meta.verbose_name
+
+    def scoped(request):
+        # Residents read their own records without staff permissions; visible_to limits them.
+        if not (resident_reads and scope_for(request.user).is_resident):
+            require(request.user, view_perm)
+        qs = model.objects.visible_to(request.user)
+        if select_related:
+            qs = qs.select_related(*select_related)
+        if prefetch_related:
+            qs = qs.prefetch_related(*prefetch_related)
+        return qs
+
+    @router.get(
+        path,
+        response={200: list[out], **ERROR_RESPONSES},
+        operation_id=f"{name}_list",
+        summary=f"List {name}s",
+    )
+    @paginate(Pagination)
+    def list_view(request, filters: filters = Query(...), ordering: str | None = None):  # type: ignore[valid-type]
+        return ordered(filters.filter(scoped(request)), ordering, orderings)
+
+    @router.get(
+        f"{path}/{{int:pk}}",
+        response={200: out, **ERROR_RESPONSES},
+        operation_id=f"{name}_get",
+        summary=f"Get a {name}",
+    )
+    def detail_view(request, pk: int):
+        return visible_or_404(scoped(request), pk, request.user)
+
+    @router.post(
+        path,
+        response={201: out, **ERROR_RESPONSES},
+        operation_id=f"{name}_create",
+        summary=f"Create a {name}",
+    )
+    def create_view(request, payload: create_in):  # type: ignore[valid-type]
+        obj = create(actor=request.user, data=payload.model_dump())
+        return 201, scoped(request).get(pk=obj.pk)
+
+    @router.patch(
+        f"{path}/{{int:pk}}",
+        response={200: out, **ERROR_RESPONSES},
+        operation_id=f"{name}_update",
+        summary=f"Update a {name}",
+    )
+    def update_view(request, pk: int, payload: update_in):  # type: ignore[valid-type]
+        obj = visible_or_404(scoped(request), pk, request.user)
+        update(actor=request.user, data=payload.model_dump(exclude_unset=True), **{name: obj})
+        return scoped(request).get(pk=pk)
+
+    @router.delete(
+        f"{path}/{{int:pk}}",
+        response={204: None, **ERROR_RESPONSES},
+        operation_id=f"{name}_delete",
+        summary=f"Delete a {name}",
+    )
+    def delete_view(request, pk: int):
+        obj = visible_or_404(scoped(request), pk, request.user)
+        delete(actor=request.user, **{name: obj})
+        return 204, None
+
+    list_view.__doc__ = f"{label}: paginated, filtered, ordered by one of {', '.join(orderings)}."

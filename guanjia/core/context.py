@@ -1,0 +1,62 @@
+"""Who is changing things right now, and through what.
+
+Every journal entry records the actor and the channel (web, API, import, job, command, admin).
+Web and API requests set this in middleware/auth; imports, jobs and management commands set it
+with ``change_context(...)``. It is a contextvar, so it is per request/thread and never shared
+between app servers or requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+class Source(models.TextChoices):
+    WEB = "web", "网页"
+    API = "api", "API"
+    ADMIN = "admin", "管理后台"
+    IMPORT = "import", "导入"
+    JOB = "job", "后台任务"
+    COMMAND = "command", "命令"
+
+
+@dataclass
+class ChangeContext:
+    source: str = Source.COMMAND
+    actor: Any = None
+    request: Any = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def get_actor(self):
+        if self.actor is not None:
+            return self.actor
+        user = getattr(self.request, "user", None) if self.request is not None else None
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user
+        return None
+
+
+_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
+    "guanjia_change", default=None
+)
+
+
+def current() -> ChangeContext:
+    return _current.get() or ChangeContext()
+
+
+@contextlib.contextmanager
+def change_context(*, source: str, actor: Any = None, request: Any = None) -> Iterator[ChangeContext]:
+    ctx = ChangeContext(source=source, actor=actor, request=request)
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)

@@ -1,0 +1,135 @@
+"""The change journal: every create, change and delete of a ``JournaledModel`` is recorded.
+
+Signals catch every path that saves a model instance (services, admin, commands, jobs). Bulk
+paths (imports, scale seeding) bypass signals on purpose for speed and call
+``journal_bulk_create`` themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_save
+
+from guanjia.core import context
+
+
+def _jsonable(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def _company_id(instance):
+    from guanjia.core.models import Company
+
+    if isinstance(instance, Company):
+        return instance.pk
+    return getattr(instance, "company_id", None)
+
+
+def _make_entry(instance, action: str, changes: dict, ctx=None):
+    from guanjia.core.models import ObjectChange
+
+    ctx = ctx or context.current()
+    actor = ctx.get_actor()
+    return ObjectChange(
+        company_id=_company_id(instance),
+        actor=actor,
+        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "",
+        source=ctx.source,
+        request_id=ctx.request_id,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        action=action,
+        changes=changes,
+    )
+
+
+def record(instance, action: str, changes: dict | None = None) -> None:
+    """Write one journal entry by hand (e.g. a recorded look at a full phone number)."""
+    _make_entry(instance, action, changes or {}).save()
+
+
+def _on_save(sender, instance, created, raw=False, **kwargs):
+    from guanjia.core.models import ObjectChange
+
+    if raw:  # fixtures loading
+        return
+    after = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+    if created:
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
+        action = ObjectChange.Action.CREATE
+    else:
+        loaded = getattr(instance, "_journal_loaded", None) or {}
+        changes = {}
+        for key, new in after.items():
+            old = _jsonable(loaded.get(key)) if key in loaded else None
+            if key in loaded and old != new:
+                changes[key] = [old, new]
+        if not changes:
+            return
+        action = ObjectChange.Action.UPDATE
+        if "deleted_at" in changes:
+            action = ObjectChange.Action.DELETE if changes["deleted_at"][1] else ObjectChange.Action.RESTORE
+    _make_entry(instance, action, changes).save()
+    # The next save of this same instance compares against what is now stored.
+    instance._journal_loaded = dict(instance.journal_values())
+
+
+def _on_delete(sender, instance, **kwargs):
+    from guanjia.core.models import ObjectChange
+
+    before = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+    _make_entry(instance, ObjectChange.Action.DELETE, {k: [v, None] for k, v in before.items()}).save()
+
+
+def journal_bulk_create(instances: Iterable) -> None:
+    """Journal rows that were inserted with ``bulk_create`` (which sends no signals)."""
+    from guanjia.core.models import ObjectChange
+
+    ctx = context.current()
+    entries = []
+    for instance in instances:
+        after = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+        entries.append(
+            _make_entry(
+                instance,
+                ObjectChange.Action.CREATE,
+                {k: [None, v] for k, v in after.items() if v not in (None, "")},
+                ctx,
+            )
+        )
+    ObjectChange.objects.bulk_create(entries, batch_size=1000)
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+
+    from guanjia.core.models import JournaledModel
+
+    for model in apps.get_models():
+        if issubclass(model, JournaledModel):
+            post_save.connect(_on_save, sender=model, dispatch_uid=f"journal-save-{model._meta.label}")
+            post_delete.connect(_on_delete, sender=model, dispatch_uid=f"journal-delete-{model._meta.label}")
+
+
+def history_for(instance):
+    """The journal of one record, newest first."""
+    from guanjia.core.models import ObjectChange
+
+    return ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+    ).select_related("actor")

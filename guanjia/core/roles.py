@@ -1,0 +1,82 @@
+"""The roles of SPEC's table and what each may do.
+
+Roles are data on a staff member (``staff.StaffRole``); permissions are the verbs later features
+check with ``user_can(user, Perm.X)`` or ``require(user, Perm.X)``. One table, so the web, the API
+and the admin can never disagree about who may do what.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.errors import NotAllowed
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("业主/住户")
+    BUTLER = "butler", _("楼栋管家")
+    DESK = "desk", _("客服前台")
+    TECHNICIAN = "technician", _("维修技工")
+    SECURITY = "security", _("秩序/中控")
+    CLEANING = "cleaning", _("环境/保洁")
+    DEPARTMENT_HEAD = "department_head", _("部门主管")
+    PROJECT_MANAGER = "project_manager", _("项目经理")
+    HQ_CENTER = "hq_center", _("总部24小时服务中心")
+    HQ_QUALITY = "hq_quality", _("总部品质部")
+    COMPANY_ADMIN = "company_admin", _("系统管理员")
+
+
+STAFF_ROLES = [r for r in Role if r != Role.RESIDENT]
+# Roles that see every project of their company, not only the ones they serve.
+HQ_ROLES = frozenset({Role.HQ_CENTER, Role.HQ_QUALITY, Role.COMPANY_ADMIN})
+
+
+class Perm(models.TextChoices):
+    VIEW_ESTATES = "estates.view", _("查看项目、楼栋、房屋")
+    CHANGE_ESTATES = "estates.change", _("维护项目、楼栋、房屋")
+    VIEW_RESIDENTS = "residents.view", _("查看住户")
+    CHANGE_RESIDENTS = "residents.change", _("维护住户与入住关系")
+    REVEAL_PHONE = "residents.reveal_phone", _("查看住户完整电话")
+    IMPORT = "estates.import", _("批量导入")
+    VIEW_STAFF = "staff.view", _("查看员工")
+    CHANGE_STAFF = "staff.change", _("维护员工、排班")
+    VIEW_HISTORY = "history.view", _("查看变更记录")
+    ADMIN = "company.admin", _("系统管理")
+
+
+_ALL_STAFF = {Perm.VIEW_ESTATES, Perm.VIEW_RESIDENTS, Perm.VIEW_STAFF}
+_FRONT_LINE = _ALL_STAFF | {Perm.CHANGE_RESIDENTS, Perm.REVEAL_PHONE, Perm.VIEW_HISTORY}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.RESIDENT: frozenset(),
+    Role.BUTLER: frozenset(_FRONT_LINE),
+    Role.DESK: frozenset(_FRONT_LINE | {Perm.IMPORT}),
+    Role.TECHNICIAN: frozenset(_ALL_STAFF),
+    Role.SECURITY: frozenset(_ALL_STAFF),
+    Role.CLEANING: frozenset(_ALL_STAFF),
+    Role.DEPARTMENT_HEAD: frozenset(_ALL_STAFF | {Perm.VIEW_HISTORY}),
+    Role.PROJECT_MANAGER: frozenset(_FRONT_LINE | {Perm.CHANGE_ESTATES, Perm.IMPORT, Perm.CHANGE_STAFF}),
+    Role.HQ_CENTER: frozenset(_FRONT_LINE),
+    Role.HQ_QUALITY: frozenset(_ALL_STAFF | {Perm.VIEW_HISTORY}),
+    Role.COMPANY_ADMIN: frozenset(set(Perm)),
+}
+
+
+def permissions_for(roles) -> frozenset[str]:
+    perms: set[str] = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(perms)
+
+
+def user_can(user, perm: str) -> bool:
+    from guanjia.core.scoping import scope_for
+
+    return perm in scope_for(user).permissions
+
+
+def require(user, perm: str) -> None:
+    """Raise ``NotAllowed`` (403) unless the user's roles grant ``perm``."""
+    if not user_can(user, perm):
+        raise NotAllowed(_("您没有权限执行此操作：%(perm)s") % {"perm": Perm(perm).label})

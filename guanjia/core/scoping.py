@@ -1,0 +1,121 @@
+"""Who sees what — the one place it is decided.
+
+``Model.objects.visible_to(user)`` is the only way views, the API, the admin, exports and
+imports fetch domain records. The rules:
+
+- HQ staff (24-hour centre, quality, administrators) see every project of their company;
+- other staff see the projects they serve;
+- residents see only their own units and what hangs off them;
+- nobody sees another company's rows. Out-of-scope and missing look the same (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Scope:
+    company_id: int | None
+    is_hq: bool
+    project_ids: frozenset[int]
+    resident_id: int | None
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    staff_id: int | None = None
+
+    @property
+    def is_resident(self) -> bool:
+        return self.resident_id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_id is not None
+
+
+NOBODY = Scope(None, False, frozenset(), None, frozenset(), frozenset())
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per request (cached on the user object only)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_guanjia_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._guanjia_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Call after changing a user's roles or projects within the same request."""
+    if hasattr(user, "_guanjia_scope"):
+        del user._guanjia_scope
+
+
+def _compute_scope(user) -> Scope:
+    from guanjia.core.roles import HQ_ROLES, Role, permissions_for
+    from guanjia.estates.models import Resident
+    from guanjia.staff.models import StaffMember
+
+    if user.company_id is None:
+        return NOBODY
+    member = (
+        StaffMember.objects.filter(user=user, deleted_at__isnull=True)
+        .prefetch_related("roles", "projects")
+        .first()
+    )
+    if member is not None and member.company_id == user.company_id:
+        roles = frozenset(r.role for r in member.roles.all())
+        return Scope(
+            company_id=user.company_id,
+            is_hq=bool(roles & HQ_ROLES),
+            project_ids=frozenset(p.id for p in member.projects.all()),
+            resident_id=None,
+            roles=roles,
+            permissions=permissions_for(roles),
+            staff_id=member.id,
+        )
+    resident_id = (
+        Resident.objects.filter(user=user, company_id=user.company_id, deleted_at__isnull=True)
+        .values_list("id", flat=True)
+        .first()
+    )
+    if resident_id is not None:
+        roles = frozenset({Role.RESIDENT})
+        return Scope(user.company_id, False, frozenset(), resident_id, roles, permissions_for(roles))
+    return NOBODY
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every tenant-owned model.
+
+    A model says where its company and project live (``scope_company_field``,
+    ``scope_project_field``); a model that residents may see overrides ``for_resident``.
+    """
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.company_id is None:
+            return self.none()
+        model = self.model
+        qs = self.filter(**{model.scope_company_field: scope.company_id})
+        if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
+            qs = qs.filter(deleted_at__isnull=True)
+        if scope.is_resident:
+            return qs.for_resident(scope)
+        if scope.is_hq:
+            return qs
+        return qs.for_projects(scope.project_ids)
+
+    def for_projects(self, project_ids):
+        field = self.model.scope_project_field
+        if field is None:
+            return self
+        return self.filter(**{f"{field}__in": project_ids})
+
+    def for_resident(self, scope: Scope):
+        return self.none()

@@ -1,0 +1,54 @@
+"""Helpers every app's services share: validated saves, scoped look-ups, row locks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from guanjia.core.errors import Conflict, NotFound
+
+
+def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> models.Model:
+    """Validate every field and constraint, then save; a race on a unique constraint is a 409."""
+    instance.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(_("与已有记录冲突，请刷新后重试")) from exc
+    return instance
+
+
+def visible_or_404(queryset: models.QuerySet, pk, user):
+    """The record if the user may see it; otherwise the same NotFound as for a missing id."""
+    obj = queryset.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("%(model)s 不存在") % {"model": queryset.model._meta.verbose_name})
+    return obj
+
+
+def visible_reference(model: type[models.Model], pk, user, *, field: str):
+    """A referenced record given by id in input: out of scope is a 422 on that field, not a 404."""
+    if pk is None:
+        raise ValidationError({field: _("此项为必填项")})
+    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError(
+            {field: _("%(model)s #%(pk)s 不存在") % {"model": model._meta.verbose_name, "pk": pk}}
+        )
+    return obj
+
+
+def lock(instance: models.Model) -> models.Model:
+    """Re-read a row under a write lock (PostgreSQL: SELECT … FOR UPDATE; SQLite: the
+    IMMEDIATE transaction already holds the database write lock)."""
+    return type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+
+
+def apply_changes(instance: models.Model, data: dict, *, allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({field: _("不可修改此字段") for field in unknown})
+    for key, value in data.items():
+        setattr(instance, key, value)

@@ -1,0 +1,230 @@
+"""The estates a company manages and the people who live in them.
+
+Company → Project (estate) → Building → Unit ← Occupancy → Resident.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.models import CompanyOwned, ProjectOwned, SoftDeletable
+from guanjia.core.scoping import ScopedQuerySet
+from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, UnitStatus
+
+
+def _active_occupancies(resident_id):
+    today = timezone.localdate()
+    return Occupancy.objects.filter(resident_id=resident_id, start_on__lte=today).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=today)
+    )
+
+
+class ProjectQuerySet(ScopedQuerySet):
+    def for_projects(self, project_ids):
+        return self.filter(id__in=project_ids)
+
+    def for_resident(self, scope):
+        return self.filter(id__in=_active_occupancies(scope.resident_id).values("project_id"))
+
+
+class Project(CompanyOwned):
+    """An estate (项目): a residential 小区, an office tower or a commercial property."""
+
+    name = models.CharField(_("项目名称"), max_length=100)
+    code = models.CharField(_("项目编码"), max_length=8, help_text=_("单号前缀，如 JY"))
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=ProjectKind.choices, default=ProjectKind.RESIDENTIAL
+    )
+    city = models.CharField(_("城市"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    service_phone = models.CharField(_("服务电话"), max_length=20, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+    scope_project_field = "id"
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="project_code_unique_per_company"),
+            models.UniqueConstraint(fields=["company", "name"], name="project_name_unique_per_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildingQuerySet(ScopedQuerySet):
+    def for_resident(self, scope):
+        units = Unit.objects.filter(id__in=_active_occupancies(scope.resident_id).values("unit_id"))
+        return self.filter(id__in=units.values("building_id"))
+
+
+class Building(ProjectOwned):
+    """A building (楼栋) of a project."""
+
+    name = models.CharField(_("楼栋名称"), max_length=40)
+    floors_above = models.SmallIntegerField(_("地上层数"), default=1, validators=[MinValueValidator(0)])
+    floors_below = models.SmallIntegerField(_("地下层数"), default=0, validators=[MinValueValidator(0)])
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = BuildingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["project_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="building_name_unique_per_project"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitQuerySet(ScopedQuerySet):
+    def for_resident(self, scope):
+        return self.filter(id__in=_active_occupancies(scope.resident_id).values("unit_id"))
+
+
+class Unit(ProjectOwned, SoftDeletable):
+    """A unit (房屋): a flat, an office or a shop, in one building."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("楼栋")
+    )
+    floor = models.SmallIntegerField(_("楼层"))
+    number = models.CharField(_("房号"), max_length=20)
+    area = models.DecimalField(
+        _("建筑面积(㎡)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=UnitStatus.choices, default=UnitStatus.VACANT)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ["building_id", "floor", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "number"],
+                condition=Q(deleted_at__isnull=True),
+                name="unit_number_unique_per_building",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status"], name="unit_project_status_idx"),
+            models.Index(fields=["company", "number"], name="unit_company_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        # Only use the building when it is already loaded: __str__ must never cost a query.
+        if "building" in self._state.fields_cache:
+            return f"{self.building.name}-{self.number}"
+        return self.number
+
+
+class ResidentQuerySet(ScopedQuerySet):
+    def for_projects(self, project_ids):
+        lives_there = Occupancy.objects.filter(resident_id=OuterRef("pk"), project_id__in=project_ids)
+        return self.filter(Q(project_id__in=project_ids) | Exists(lives_there))
+
+    def for_resident(self, scope):
+        return self.filter(id=scope.resident_id)
+
+
+class Resident(ProjectOwned, SoftDeletable):
+    """A person who owns, rents or lives in a unit (业主 / 住户). ``project`` is where they were registered."""
+
+    name = models.CharField(_("姓名"), max_length=60)
+    phone = models.CharField(_("手机号"), max_length=20)
+    email = models.EmailField(_("邮箱"), blank=True)
+    contact_preference = models.CharField(
+        _("联系方式偏好"), max_length=10, choices=ContactPreference.choices, default=ContactPreference.PHONE
+    )
+    preferred_call_times = models.CharField(
+        _("方便接听时间"), max_length=100, blank=True, help_text=_("如：工作日 18:00-20:00")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+        verbose_name=_("业主端账号"),
+    )
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("住户")
+        verbose_name_plural = _("住户")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "phone"],
+                condition=Q(deleted_at__isnull=True),
+                name="resident_phone_unique_per_company",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "project", "name"], name="resident_project_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OccupancyQuerySet(ScopedQuerySet):
+    def for_resident(self, scope):
+        return self.filter(resident_id=scope.resident_id)
+
+    def current(self):
+        today = timezone.localdate()
+        return self.filter(start_on__lte=today).filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+
+
+class Occupancy(ProjectOwned):
+    """A resident's tie to a unit: owner, tenant or family member, from a date, until a date."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("住户")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("房屋")
+    )
+    relation = models.CharField(_("关系"), max_length=10, choices=Relation.choices, default=Relation.OWNER)
+    start_on = models.DateField(_("起始日期"))
+    end_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    objects = OccupancyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("入住关系")
+        verbose_name_plural = _("入住关系")
+        ordering = ["-start_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "unit", "relation"],
+                condition=Q(end_on__isnull=True),
+                name="occupancy_open_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")),
+                name="occupancy_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "end_on"], name="occupancy_unit_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}@{self.unit_id} ({self.get_relation_display()})"

@@ -1,0 +1,218 @@
+"""Every write to estates, buildings, units, residents and occupancies goes through here."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.core import journal
+from guanjia.core.errors import Conflict
+from guanjia.core.models import ObjectChange
+from guanjia.core.phones import normalise_phone
+from guanjia.core.roles import Perm, require
+from guanjia.core.scoping import scope_for
+from guanjia.core.services import apply_changes, lock, save_validated, visible_reference
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+
+PROJECT_FIELDS = {"name", "code", "kind", "city", "address", "service_phone"}
+BUILDING_FIELDS = {"name", "floors_above", "floors_below", "note"}
+UNIT_FIELDS = {"floor", "number", "area", "status"}
+RESIDENT_FIELDS = {"name", "phone", "email", "contact_preference", "preferred_call_times", "note"}
+OCCUPANCY_FIELDS = {"relation", "start_on", "end_on"}
+
+
+def _clean_phone(data: dict) -> dict:
+    if "phone" in data:
+        try:
+            data["phone"] = normalise_phone(data["phone"])
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
+    return data
+
+
+def _delete_or_conflict(instance, message: str) -> None:
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        raise Conflict(message) from exc
+
+
+# Projects --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(*, actor, data: dict) -> Project:
+    require(actor, Perm.ADMIN)
+    project = Project(company_id=scope_for(actor).company_id)
+    apply_changes(project, data, allowed=PROJECT_FIELDS)
+    return save_validated(project)
+
+
+@transaction.atomic
+def project_update(*, actor, project: Project, data: dict) -> Project:
+    require(actor, Perm.CHANGE_ESTATES)
+    project = lock(project)
+    apply_changes(project, data, allowed=PROJECT_FIELDS)
+    return save_validated(project)
+
+
+@transaction.atomic
+def project_delete(*, actor, project: Project) -> None:
+    require(actor, Perm.ADMIN)
+    _delete_or_conflict(lock(project), _("项目下仍有楼栋或住户，不能删除"))
+
+
+# Buildings -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def building_create(*, actor, data: dict) -> Building:
+    require(actor, Perm.CHANGE_ESTATES)
+    data = dict(data)
+    project = visible_reference(Project, data.pop("project_id", None), actor, field="project_id")
+    building = Building(company_id=project.company_id, project=project)
+    apply_changes(building, data, allowed=BUILDING_FIELDS)
+    return save_validated(building)
+
+
+@transaction.atomic
+def building_update(*, actor, building: Building, data: dict) -> Building:
+    require(actor, Perm.CHANGE_ESTATES)
+    building = lock(building)
+    apply_changes(building, data, allowed=BUILDING_FIELDS)
+    return save_validated(building)
+
+
+@transaction.atomic
+def building_delete(*, actor, building: Building) -> None:
+    require(actor, Perm.CHANGE_ESTATES)
+    _delete_or_conflict(lock(building), _("楼栋下仍有房屋，不能删除"))
+
+
+# Units -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_create(*, actor, data: dict) -> Unit:
+    require(actor, Perm.CHANGE_ESTATES)
+    data = dict(data)
+    building = visible_reference(Building, data.pop("building_id", None), actor, field="building_id")
+    unit = Unit(company_id=building.company_id, project_id=building.project_id, building=building)
+    apply_changes(unit, data, allowed=UNIT_FIELDS)
+    return save_validated(unit)
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: Unit, data: dict) -> Unit:
+    require(actor, Perm.CHANGE_ESTATES)
+    unit = lock(unit)
+    apply_changes(unit, data, allowed=UNIT_FIELDS)
+    return save_validated(unit)
+
+
+@transaction.atomic
+def unit_delete(*, actor, unit: Unit) -> None:
+    """Soft delete: a unit keeps its history, but not while someone still lives there."""
+    require(actor, Perm.CHANGE_ESTATES)
+    unit = lock(unit)
+    if Occupancy.objects.filter(unit=unit).current().exists():
+        raise Conflict(_("该房屋仍有入住关系，请先结束入住关系"))
+    unit.deleted_at = timezone.now()
+    unit.save()
+
+
+# Residents -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resident_create(*, actor, data: dict) -> Resident:
+    require(actor, Perm.CHANGE_RESIDENTS)
+    data = _clean_phone(dict(data))
+    project = visible_reference(Project, data.pop("project_id", None), actor, field="project_id")
+    resident = Resident(company_id=project.company_id, project=project)
+    apply_changes(resident, data, allowed=RESIDENT_FIELDS)
+    return save_validated(resident)
+
+
+@transaction.atomic
+def resident_update(*, actor, resident: Resident, data: dict) -> Resident:
+    require(actor, Perm.CHANGE_RESIDENTS)
+    resident = lock(resident)
+    apply_changes(resident, _clean_phone(dict(data)), allowed=RESIDENT_FIELDS)
+    return save_validated(resident)
+
+
+@transaction.atomic
+def resident_delete(*, actor, resident: Resident) -> None:
+    """Soft delete; the resident's open occupancies end today."""
+    require(actor, Perm.CHANGE_RESIDENTS)
+    resident = lock(resident)
+    today = timezone.localdate()
+    for occupancy in Occupancy.objects.filter(resident=resident, end_on__isnull=True):
+        occupancy.end_on = max(today, occupancy.start_on)
+        occupancy.save()
+    resident.deleted_at = timezone.now()
+    resident.save()
+
+
+def resident_reveal_phone(*, actor, resident: Resident) -> str:
+    """The full number, shown on purpose; every look is journaled."""
+    require(actor, Perm.REVEAL_PHONE)
+    journal.record(resident, ObjectChange.Action.REVEAL, {"phone": ["***", "revealed"]})
+    return resident.phone
+
+
+# Occupancies -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def occupancy_create(*, actor, data: dict) -> Occupancy:
+    require(actor, Perm.CHANGE_RESIDENTS)
+    data = dict(data)
+    resident = visible_reference(Resident, data.pop("resident_id", None), actor, field="resident_id")
+    unit = visible_reference(Unit, data.pop("unit_id", None), actor, field="unit_id")
+    if data.get("start_on") is None:
+        data["start_on"] = timezone.localdate()
+    occupancy = Occupancy(
+        company_id=unit.company_id, project_id=unit.project_id, resident=resident, unit=unit
+    )
+    apply_changes(occupancy, data, allowed=OCCUPANCY_FIELDS)
+    occupancy = save_validated(occupancy)
+    _sync_unit_status(unit)
+    return occupancy
+
+
+@transaction.atomic
+def occupancy_update(*, actor, occupancy: Occupancy, data: dict) -> Occupancy:
+    require(actor, Perm.CHANGE_RESIDENTS)
+    occupancy = lock(occupancy)
+    apply_changes(occupancy, data, allowed=OCCUPANCY_FIELDS)
+    occupancy = save_validated(occupancy)
+    _sync_unit_status(occupancy.unit)
+    return occupancy
+
+
+@transaction.atomic
+def occupancy_delete(*, actor, occupancy: Occupancy) -> None:
+    require(actor, Perm.CHANGE_RESIDENTS)
+    occupancy = lock(occupancy)
+    unit = occupancy.unit
+    occupancy.delete()
+    _sync_unit_status(unit)
+
+
+def _sync_unit_status(unit: Unit) -> None:
+    """A vacant unit that gains a resident is occupied; an occupied one that loses all is vacant.
+    A renovating unit keeps its status: that is decided by the renovation process."""
+    occupied = Occupancy.objects.filter(unit=unit).current().exists()
+    unit = lock(unit)
+    if occupied and unit.status == "vacant":
+        unit.status = "occupied"
+        unit.save()
+    elif not occupied and unit.status == "occupied":
+        unit.status = "vacant"
+        unit.save()

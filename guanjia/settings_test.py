@@ -1,0 +1,12 @@
+"""Settings for the test suite: the normal settings with jobs run inline and fast hashing."""
+
+import os
+
+os.environ.setdefault("GUANJIA_TESTING", "1")
+
+from guanjia.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
+AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
+LANGUAGE_CODE = "zh-hans"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
