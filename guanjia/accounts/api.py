@@ -26,7 +26,7 @@ class TokenOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: TokenOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     operation_id="auth_token",
 )
 def issue_token(request, payload: TokenIn):

@@ -8,6 +8,7 @@
   app's services, so every resource behaves the same and handlers stay thin.
 """
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,12 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
 
 from guanjia.core.errors import DomainError
-from guanjia.core.roles import require
+from guanjia.core.journal import history_for
+from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 
@@ -40,6 +43,14 @@ class ActiveSessionAuth(SessionAuth):
 
 
 AUTH = [TokenAuth(), ActiveSessionAuth()]
+
+
+class ChangeOut(Schema):
+    time: datetime.datetime
+    actor_name: str
+    source: str
+    action: str
+    changes: dict[str, Any]
 
 
 class ErrorOut(Schema):
@@ -65,6 +76,16 @@ def install_error_handlers(api) -> None:
         errors = {k: [str(m) for m in v] for k, v in errors.items()}
         first = next(iter(errors.items()))
         return api.create_response(request, error_body(f"{first[0]}: {first[1][0]}", errors), status=422)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        if exc.status_code == 400:
+            # A body that is not JSON at all is invalid input like any other: 422, naming it.
+            message = _("请求内容无法解析为 JSON")
+            return api.create_response(
+                request, error_body(f"body: {message}", {"body": [message]}), status=422
+            )
+        return api.create_response(request, error_body(str(exc)), status=exc.status_code)
 
     @api.exception_handler(NinjaValidationError)
     def input_error(request, exc: NinjaValidationError):
@@ -121,12 +142,12 @@ def register_crud(
     model: type[models.Model],
     out: type[Schema],
     create_in: type[Schema],
-    update_in: type[Schema],
+    update_in: type[Schema] | None,
     filters: type[FilterSchema],
     orderings: list[str],
     view_perm: str,
     create,
-    update,
+    update,  # None: not edited in place (delete and re-create)
     delete,
     select_related: tuple[str, ...] = (),
     prefetch_related: tuple[str, ...] = (),
@@ -180,16 +201,31 @@ def register_crud(
         obj = create(actor=request.user, data=payload.model_dump())
         return 201, scoped(request).get(pk=obj.pk)
 
-    @router.patch(
-        f"{path}/{{int:pk}}",
-        response={200: out, **ERROR_RESPONSES},
-        operation_id=f"{name}_update",
-        summary=f"Update a {name}",
+    if update is not None:
+
+        @router.patch(
+            f"{path}/{{int:pk}}",
+            response={200: out, **ERROR_RESPONSES},
+            operation_id=f"{name}_update",
+            summary=f"Update a {name}",
+        )
+        def update_view(request, pk: int, payload: update_in):  # type: ignore[valid-type]
+            obj = visible_or_404(scoped(request), pk, request.user)
+            update(actor=request.user, data=payload.model_dump(exclude_unset=True), **{name: obj})
+            return scoped(request).get(pk=pk)
+
+    @router.get(
+        f"{path}/{{int:pk}}/history",
+        response={200: list[ChangeOut], **ERROR_RESPONSES},
+        operation_id=f"{name}_history",
+        summary=f"History of a {name}",
     )
-    def update_view(request, pk: int, payload: update_in):  # type: ignore[valid-type]
+    @paginate(Pagination)
+    def history_view(request, pk: int):
+        """Every recorded change of this record, newest first: who, when, through what, before → after."""
         obj = visible_or_404(scoped(request), pk, request.user)
-        update(actor=request.user, data=payload.model_dump(exclude_unset=True), **{name: obj})
-        return scoped(request).get(pk=pk)
+        require(request.user, Perm.VIEW_HISTORY)
+        return history_for(obj)
 
     @router.delete(
         f"{path}/{{int:pk}}",

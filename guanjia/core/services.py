@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from guanjia.core.context import acting_as
 from guanjia.core.errors import Conflict, NotFound
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def service(func: Callable[P, R]) -> Callable[P, R]:
+    """Mark a service function: it runs in one transaction, and its ``actor`` keyword is the user
+    the journal records for every change it makes (whether called from the web, the API, a job…)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with acting_as(kwargs.get("actor")), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> models.Model:

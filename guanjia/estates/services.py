@@ -14,7 +14,7 @@ from guanjia.core.models import ObjectChange
 from guanjia.core.phones import normalise_phone
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
-from guanjia.core.services import apply_changes, lock, save_validated, visible_reference
+from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
 PROJECT_FIELDS = {"name", "code", "kind", "city", "address", "service_phone"}
@@ -44,7 +44,7 @@ def _delete_or_conflict(instance, message: str) -> None:
 # Projects --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def project_create(*, actor, data: dict) -> Project:
     require(actor, Perm.ADMIN)
     project = Project(company_id=scope_for(actor).company_id)
@@ -52,7 +52,7 @@ def project_create(*, actor, data: dict) -> Project:
     return save_validated(project)
 
 
-@transaction.atomic
+@service
 def project_update(*, actor, project: Project, data: dict) -> Project:
     require(actor, Perm.CHANGE_ESTATES)
     project = lock(project)
@@ -60,7 +60,7 @@ def project_update(*, actor, project: Project, data: dict) -> Project:
     return save_validated(project)
 
 
-@transaction.atomic
+@service
 def project_delete(*, actor, project: Project) -> None:
     require(actor, Perm.ADMIN)
     _delete_or_conflict(lock(project), _("项目下仍有楼栋或住户，不能删除"))
@@ -69,7 +69,7 @@ def project_delete(*, actor, project: Project) -> None:
 # Buildings -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def building_create(*, actor, data: dict) -> Building:
     require(actor, Perm.CHANGE_ESTATES)
     data = dict(data)
@@ -79,7 +79,7 @@ def building_create(*, actor, data: dict) -> Building:
     return save_validated(building)
 
 
-@transaction.atomic
+@service
 def building_update(*, actor, building: Building, data: dict) -> Building:
     require(actor, Perm.CHANGE_ESTATES)
     building = lock(building)
@@ -87,7 +87,7 @@ def building_update(*, actor, building: Building, data: dict) -> Building:
     return save_validated(building)
 
 
-@transaction.atomic
+@service
 def building_delete(*, actor, building: Building) -> None:
     require(actor, Perm.CHANGE_ESTATES)
     _delete_or_conflict(lock(building), _("楼栋下仍有房屋，不能删除"))
@@ -96,7 +96,7 @@ def building_delete(*, actor, building: Building) -> None:
 # Units -----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def unit_create(*, actor, data: dict) -> Unit:
     require(actor, Perm.CHANGE_ESTATES)
     data = dict(data)
@@ -106,7 +106,7 @@ def unit_create(*, actor, data: dict) -> Unit:
     return save_validated(unit)
 
 
-@transaction.atomic
+@service
 def unit_update(*, actor, unit: Unit, data: dict) -> Unit:
     require(actor, Perm.CHANGE_ESTATES)
     unit = lock(unit)
@@ -114,7 +114,7 @@ def unit_update(*, actor, unit: Unit, data: dict) -> Unit:
     return save_validated(unit)
 
 
-@transaction.atomic
+@service
 def unit_delete(*, actor, unit: Unit) -> None:
     """Soft delete: a unit keeps its history, but not while someone still lives there."""
     require(actor, Perm.CHANGE_ESTATES)
@@ -128,7 +128,7 @@ def unit_delete(*, actor, unit: Unit) -> None:
 # Residents -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def resident_create(*, actor, data: dict) -> Resident:
     require(actor, Perm.CHANGE_RESIDENTS)
     data = _clean_phone(dict(data))
@@ -138,7 +138,7 @@ def resident_create(*, actor, data: dict) -> Resident:
     return save_validated(resident)
 
 
-@transaction.atomic
+@service
 def resident_update(*, actor, resident: Resident, data: dict) -> Resident:
     require(actor, Perm.CHANGE_RESIDENTS)
     resident = lock(resident)
@@ -146,7 +146,7 @@ def resident_update(*, actor, resident: Resident, data: dict) -> Resident:
     return save_validated(resident)
 
 
-@transaction.atomic
+@service
 def resident_delete(*, actor, resident: Resident) -> None:
     """Soft delete; the resident's open occupancies end today."""
     require(actor, Perm.CHANGE_RESIDENTS)
@@ -159,6 +159,8 @@ def resident_delete(*, actor, resident: Resident) -> None:
     resident.save()
 
 
+@service
+@service
 def resident_reveal_phone(*, actor, resident: Resident) -> str:
     """The full number, shown on purpose; every look is journaled."""
     require(actor, Perm.REVEAL_PHONE)
@@ -169,7 +171,7 @@ def resident_reveal_phone(*, actor, resident: Resident) -> str:
 # Occupancies -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def occupancy_create(*, actor, data: dict) -> Occupancy:
     require(actor, Perm.CHANGE_RESIDENTS)
     data = dict(data)
@@ -186,7 +188,7 @@ def occupancy_create(*, actor, data: dict) -> Occupancy:
     return occupancy
 
 
-@transaction.atomic
+@service
 def occupancy_update(*, actor, occupancy: Occupancy, data: dict) -> Occupancy:
     require(actor, Perm.CHANGE_RESIDENTS)
     occupancy = lock(occupancy)
@@ -196,7 +198,7 @@ def occupancy_update(*, actor, occupancy: Occupancy, data: dict) -> Occupancy:
     return occupancy
 
 
-@transaction.atomic
+@service
 def occupancy_delete(*, actor, occupancy: Occupancy) -> None:
     require(actor, Perm.CHANGE_RESIDENTS)
     occupancy = lock(occupancy)

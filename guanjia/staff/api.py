@@ -134,19 +134,10 @@ class DutyShiftIn(Schema):
     ends_at: datetime.time
 
 
-class DutyShiftPatch(Schema):
-    pass
-
-
 class DutyShiftFilter(FilterSchema):
     project_id: int | None = None
     staff_id: int | None = None
     weekday: Weekday | None = None
-
-
-def _no_update(*, actor, shift, data):
-    services.require(actor, Perm.CHANGE_STAFF)
-    return shift
 
 
 register_crud(
@@ -155,11 +146,11 @@ register_crud(
     model=DutyShift,
     out=DutyShiftOut,
     create_in=DutyShiftIn,
-    update_in=DutyShiftPatch,
+    update_in=None,
     filters=DutyShiftFilter,
     orderings=["weekday", "starts_at"],
     view_perm=Perm.VIEW_STAFF,
     create=services.duty_shift_create,
-    update=_no_update,
+    update=None,
     delete=services.duty_shift_delete,
 )

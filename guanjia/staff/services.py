@@ -6,7 +6,6 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from guanjia.core.errors import NotAllowed
 from guanjia.core.models import ObjectChange
 from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm, require
 from guanjia.core.scoping import forget_scope, scope_for
-from guanjia.core.services import apply_changes, lock, save_validated, visible_reference
+from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Building, Project
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
 
@@ -82,7 +81,7 @@ def _set_relations(member: StaffMember, *, actor, data: dict) -> None:
     forget_scope(member.user)
 
 
-@transaction.atomic
+@service
 def staff_create(*, actor, data: dict) -> StaffMember:
     """A new employee with a login. ``password`` is optional: without one they cannot log in yet."""
     require(actor, Perm.CHANGE_STAFF)
@@ -115,7 +114,7 @@ def staff_create(*, actor, data: dict) -> StaffMember:
     return member
 
 
-@transaction.atomic
+@service
 def staff_update(*, actor, staff: StaffMember, data: dict) -> StaffMember:
     require(actor, Perm.CHANGE_STAFF)
     member = lock(staff)
@@ -135,7 +134,7 @@ def staff_update(*, actor, staff: StaffMember, data: dict) -> StaffMember:
     return member
 
 
-@transaction.atomic
+@service
 def staff_delete(*, actor, staff: StaffMember) -> None:
     """The employee leaves: soft delete, login disabled, history kept."""
     require(actor, Perm.CHANGE_STAFF)
@@ -160,7 +159,7 @@ def _sync_admin_flag(member: StaffMember) -> None:
         member.user.save(update_fields=["is_staff"])
 
 
-@transaction.atomic
+@service
 def duty_shift_create(*, actor, data: dict) -> DutyShift:
     require(actor, Perm.CHANGE_STAFF)
     data = dict(data)
@@ -173,7 +172,7 @@ def duty_shift_create(*, actor, data: dict) -> DutyShift:
     return save_validated(shift)
 
 
-@transaction.atomic
+@service
 def duty_shift_delete(*, actor, shift: DutyShift) -> None:
     require(actor, Perm.CHANGE_STAFF)
     lock(shift).delete()

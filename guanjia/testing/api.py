@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -41,7 +42,7 @@ class Api:
         if data is not None:
             kwargs.update(data=json.dumps(data, default=str), content_type="application/json")
         if params:
-            kwargs["QUERY_STRING"] = "&".join(f"{k}={v}" for k, v in params.items())
+            kwargs["QUERY_STRING"] = urlencode(params)
         return getattr(self.client, method)(url, **kwargs)
 
     def get(self, path, **params):
@@ -82,8 +83,8 @@ class ScopedResourceBattery:
     update_payload: dict
     writer = "manager"
     reader = "desk"
-    deletes_softly = False
     resident_sees_own = False
+    updatable = True  # False: the resource has no PATCH (delete and re-create)
 
     def make(self, world, project):
         raise NotImplementedError
@@ -104,7 +105,8 @@ class ScopedResourceBattery:
         assert api.get(self.resource).status_code == 401
         assert api.get(f"{self.resource}/{obj.pk}").status_code == 401
         assert api.post(self.resource, self.create_payload(world)).status_code == 401
-        assert api.patch(f"{self.resource}/{obj.pk}", self.update_payload).status_code == 401
+        if self.updatable:
+            assert api.patch(f"{self.resource}/{obj.pk}", self.update_payload).status_code == 401
         assert api.delete(f"{self.resource}/{obj.pk}").status_code == 401
         assert snapshot(obj) == before
 
@@ -127,7 +129,8 @@ class ScopedResourceBattery:
         else:
             assert listed.status_code == 403
         assert api.get(f"{self.resource}/{obj.pk}").status_code in (403, 404)
-        assert api.patch(f"{self.resource}/{obj.pk}", self.update_payload).status_code in (403, 404)
+        if self.updatable:
+            assert api.patch(f"{self.resource}/{obj.pk}", self.update_payload).status_code in (403, 404)
         assert api.delete(f"{self.resource}/{obj.pk}").status_code in (403, 404)
         assert snapshot(obj) == before
         assert ObjectChange.objects.count() == changes_before
@@ -145,7 +148,7 @@ class ScopedResourceBattery:
         api = Api(world.foreign_admin)
         count = ObjectChange.objects.count()
         response = api.post(self.resource, payload)
-        if not any(key.endswith("_id") for key in payload):
+        if not any(key.endswith(("_id", "_ids")) for key in payload):
             # Nothing in the payload points into a company: the record lands in the caller's own.
             assert response.status_code == 201
             model = type(self.make(world, world.project))
@@ -174,20 +177,30 @@ class ScopedResourceBattery:
         created = api.post(self.resource, self.create_payload(world))
         assert created.status_code == 201, created.content
         pk = created.json()["id"]
-        updated = api.patch(f"{self.resource}/{pk}", self.update_payload)
-        assert updated.status_code == 200, updated.content
-        for key, value in self.update_payload.items():
-            if key in updated.json():
-                assert str(updated.json()[key]) == str(value)
+        if self.updatable:
+            updated = api.patch(f"{self.resource}/{pk}", self.update_payload)
+            assert updated.status_code == 200, updated.content
+            for key, value in self.update_payload.items():
+                if key in updated.json():
+                    assert str(updated.json()[key]) == str(value)
         deleted = api.delete(f"{self.resource}/{pk}")
         assert deleted.status_code == 204, deleted.content
         assert api.get(f"{self.resource}/{pk}").status_code == 404
         actions = list(
-            ObjectChange.objects.filter(object_id=str(pk), source="api", actor=getattr(world, self.writer))
+            ObjectChange.objects.filter(
+                object_id=str(pk),
+                content_type__model=self.model_name(world),
+                source="api",
+                actor=getattr(world, self.writer),
+            )
             .order_by("id")
             .values_list("action", flat=True)
         )
-        assert actions[0] == "create" and "update" in actions and actions[-1] == "delete"
+        assert actions[0] == "create" and actions[-1] == "delete"
+        assert "update" in actions or not self.updatable
+
+    def model_name(self, world) -> str:
+        return type(self.make(world, world.project))._meta.model_name
 
     def test_invalid_input_is_422_naming_the_field(self, world):
         api = Api(getattr(world, self.writer))
