@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
 from guanjia.core.api import AUTH, install_error_handlers
+from guanjia.dataio.api import router as dataio_router
 from guanjia.estates.api import router as estates_router
 from guanjia.staff.api import router as staff_router
 
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", estates_router)
 api.add_router("", staff_router)
+api.add_router("", dataio_router)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "guanjia.accounts",
     "guanjia.estates",
     "guanjia.staff",
+    "guanjia.dataio",
     "guanjia.web",
     "django.contrib.admin",
     "django.contrib.auth",

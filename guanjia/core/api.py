@@ -9,11 +9,12 @@
 """
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.errors import HttpError
@@ -21,11 +22,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from guanjia.core.errors import DomainError
+from guanjia.core.errors import Conflict, DomainError
 from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
+
+MAX_ID = 2**63 - 1
+# An id given in input: positive and within a database integer, so no input can overflow a query.
+RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class TokenAuth(HttpBearer):
@@ -124,6 +129,22 @@ class Pagination(PaginationBase):
         }
 
 
+def etag(obj) -> str:
+    """A version tag for optimistic concurrency: changes whenever the row is saved."""
+    stamp = getattr(obj, "updated_at", None)
+    return f'"{obj.pk}-{stamp.timestamp():.6f}"' if stamp else f'"{obj.pk}"'
+
+
+def check_if_match(request, obj) -> None:
+    """Two people editing the same record: the one who saved second, from a stale copy, gets 409."""
+    expected = request.headers.get("If-Match")
+    if not expected or expected.strip() == "*":
+        return
+    current = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+    if etag(current) != expected.strip().removeprefix("W/"):
+        raise Conflict(_("该记录已被他人修改，请刷新后再试"))
+
+
 def ordered(queryset: models.QuerySet, ordering: str | None, allowed: list[str]) -> models.QuerySet:
     """Apply ``ordering`` (a field, ``-field`` for descending) if it is one the resource allows."""
     if not ordering:
@@ -188,8 +209,10 @@ def register_crud(
         operation_id=f"{name}_get",
         summary=f"Get a {name}",
     )
-    def detail_view(request, pk: int):
-        return visible_or_404(scoped(request), pk, request.user)
+    def detail_view(request, pk: int, response: HttpResponse):
+        obj = visible_or_404(scoped(request), pk, request.user)
+        response["ETag"] = etag(obj)
+        return obj
 
     @router.post(
         path,
@@ -209,10 +232,15 @@ def register_crud(
             operation_id=f"{name}_update",
             summary=f"Update a {name}",
         )
-        def update_view(request, pk: int, payload: update_in):  # type: ignore[valid-type]
-            obj = visible_or_404(scoped(request), pk, request.user)
-            update(actor=request.user, data=payload.model_dump(exclude_unset=True), **{name: obj})
-            return scoped(request).get(pk=pk)
+        def update_view(request, pk: int, payload: update_in, response: HttpResponse):  # type: ignore[valid-type]
+            """Send ``If-Match: <ETag from GET>`` to refuse (409) the change if someone changed the record since."""
+            with transaction.atomic():
+                obj = visible_or_404(scoped(request), pk, request.user)
+                check_if_match(request, obj)
+                update(actor=request.user, data=payload.model_dump(exclude_unset=True), **{name: obj})
+            obj = scoped(request).get(pk=pk)
+            response["ETag"] = etag(obj)
+            return obj
 
     @router.get(
         f"{path}/{{int:pk}}/history",

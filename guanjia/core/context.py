@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Source(models.TextChoices):
-    WEB = "web", "网页"
+    WEB = "web", _("网页")
     API = "api", "API"
-    ADMIN = "admin", "管理后台"
-    IMPORT = "import", "导入"
-    JOB = "job", "后台任务"
-    COMMAND = "command", "命令"
+    ADMIN = "admin", _("管理后台")
+    IMPORT = "import", _("导入")
+    JOB = "job", _("后台任务")
+    COMMAND = "command", _("命令")
 
 
 @dataclass

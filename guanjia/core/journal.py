@@ -18,7 +18,8 @@ from django.db.models.signals import post_delete, post_save
 from guanjia.core import context
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A field value as the journal stores it (Decimal and dates as strings)."""
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
@@ -67,7 +68,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
 
     if raw:  # fixtures loading
         return
-    after = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+    after = {k: jsonable(v) for k, v in instance.journal_values().items()}
     if created:
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
         action = ObjectChange.Action.CREATE
@@ -75,7 +76,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
         loaded = getattr(instance, "_journal_loaded", None) or {}
         changes = {}
         for key, new in after.items():
-            old = _jsonable(loaded.get(key)) if key in loaded else None
+            old = jsonable(loaded.get(key)) if key in loaded else None
             if key in loaded and old != new:
                 changes[key] = [old, new]
         if not changes:
@@ -91,7 +92,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
 def _on_delete(sender, instance, **kwargs):
     from guanjia.core.models import ObjectChange
 
-    before = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+    before = {k: jsonable(v) for k, v in instance.journal_values().items()}
     _make_entry(instance, ObjectChange.Action.DELETE, {k: [v, None] for k, v in before.items()}).save()
 
 
@@ -102,7 +103,7 @@ def journal_bulk_create(instances: Iterable) -> None:
     ctx = context.current()
     entries = []
     for instance in instances:
-        after = {k: _jsonable(v) for k, v in instance.journal_values().items()}
+        after = {k: jsonable(v) for k, v in instance.journal_values().items()}
         entries.append(
             _make_entry(
                 instance,
@@ -111,6 +112,15 @@ def journal_bulk_create(instances: Iterable) -> None:
                 ctx,
             )
         )
+    ObjectChange.objects.bulk_create(entries, batch_size=1000)
+
+
+def journal_bulk_update(items: Iterable[tuple]) -> None:
+    """Journal rows changed with ``bulk_update``: ``items`` are ``(instance, {field: [before, after]})``."""
+    from guanjia.core.models import ObjectChange
+
+    ctx = context.current()
+    entries = [_make_entry(instance, ObjectChange.Action.UPDATE, changes, ctx) for instance, changes in items]
     ObjectChange.objects.bulk_create(entries, batch_size=1000)
 
 

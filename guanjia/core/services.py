@@ -29,6 +29,14 @@ def service(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _storable(pk) -> bool:
+    """Ids beyond a 64-bit integer cannot exist; asking the database would overflow on SQLite."""
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
 def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> models.Model:
     """Validate every field and constraint, then save; a race on a unique constraint is a 409."""
     instance.full_clean(exclude=exclude)
@@ -42,7 +50,7 @@ def save_validated(instance: models.Model, *, exclude: list[str] | None = None) 
 
 def visible_or_404(queryset: models.QuerySet, pk, user):
     """The record if the user may see it; otherwise the same NotFound as for a missing id."""
-    obj = queryset.visible_to(user).filter(pk=pk).first()
+    obj = queryset.visible_to(user).filter(pk=pk).first() if _storable(pk) else None
     if obj is None:
         raise NotFound(_("%(model)s 不存在") % {"model": queryset.model._meta.verbose_name})
     return obj

@@ -7,7 +7,7 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Router, Schema
 
-from guanjia.core.api import ERROR_RESPONSES, register_crud
+from guanjia.core.api import ERROR_RESPONSES, RefId, register_crud
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
@@ -86,7 +86,7 @@ class BuildingOut(Schema):
 
 
 class BuildingIn(Schema):
-    project_id: int
+    project_id: RefId
     name: str = Field(..., min_length=1, max_length=40)
     floors_above: int = Field(1, ge=0, le=200)
     floors_below: int = Field(0, ge=0, le=20)
@@ -101,7 +101,7 @@ class BuildingPatch(Schema):
 
 
 class BuildingFilter(FilterSchema):
-    project_id: int | None = None
+    project_id: RefId | None = None
     search: Annotated[str | None, FilterLookup(["name__icontains"])] = Field(None, max_length=100)
 
 
@@ -136,7 +136,7 @@ class UnitOut(Schema):
 
 
 class UnitIn(Schema):
-    building_id: int
+    building_id: RefId
     floor: int = Field(..., ge=-10, le=200)
     number: str = Field(..., min_length=1, max_length=20)
     area: Decimal = Field(..., gt=0, max_digits=9, decimal_places=2)
@@ -151,10 +151,10 @@ class UnitPatch(Schema):
 
 
 class UnitFilter(FilterSchema):
-    project_id: int | None = None
-    building_id: int | None = None
+    project_id: RefId | None = None
+    building_id: RefId | None = None
     status: UnitStatus | None = None
-    floor: int | None = None
+    floor: int | None = Field(None, ge=-10, le=200)
     search: Annotated[str | None, FilterLookup(["number__icontains"])] = Field(None, max_length=100)
 
 
@@ -194,7 +194,7 @@ class ResidentOut(Schema):
 
 
 class ResidentIn(Schema):
-    project_id: int
+    project_id: RefId
     name: str = Field(..., min_length=1, max_length=60)
     phone: str = Field(..., min_length=3, max_length=20)
     email: str = Field("", max_length=254)
@@ -213,9 +213,9 @@ class ResidentPatch(Schema):
 
 
 class ResidentFilter(FilterSchema):
-    project_id: int | None = None
-    building_id: int | None = None
-    unit_id: int | None = None
+    project_id: RefId | None = None
+    building_id: RefId | None = None
+    unit_id: RefId | None = None
     search: str | None = Field(None, max_length=100, description="姓名、完整手机号或房号")
 
     def filter_building_id(self, value):
@@ -280,8 +280,8 @@ class OccupancyOut(Schema):
 
 
 class OccupancyIn(Schema):
-    resident_id: int
-    unit_id: int
+    resident_id: RefId
+    unit_id: RefId
     relation: Relation = Relation.OWNER
     start_on: datetime.date | None = None
     end_on: datetime.date | None = None
@@ -294,9 +294,9 @@ class OccupancyPatch(Schema):
 
 
 class OccupancyFilter(FilterSchema):
-    project_id: int | None = None
-    resident_id: int | None = None
-    unit_id: int | None = None
+    project_id: RefId | None = None
+    resident_id: RefId | None = None
+    unit_id: RefId | None = None
     relation: Relation | None = None
     current: bool | None = Field(None, description="只看当前有效的入住关系")
 

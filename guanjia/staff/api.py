@@ -6,7 +6,7 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Router, Schema
 
-from guanjia.core.api import register_crud
+from guanjia.core.api import RefId, register_crud
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.staff import services
@@ -59,9 +59,9 @@ class StaffIn(Schema):
     department: Department
     position: str = Field("", max_length=40)
     roles: list[Role] = Field(default_factory=list, max_length=11)
-    project_ids: list[int] = Field(default_factory=list, max_length=500)
+    project_ids: list[RefId] = Field(default_factory=list, max_length=500)
     skills: list[str] = Field(default_factory=list, max_length=50)
-    butler_building_ids: list[int] = Field(default_factory=list, max_length=500)
+    butler_building_ids: list[RefId] = Field(default_factory=list, max_length=500)
 
 
 class StaffPatch(Schema):
@@ -71,13 +71,13 @@ class StaffPatch(Schema):
     department: Department = None
     position: str = Field(None, max_length=40)
     roles: list[Role] = Field(None, max_length=11)
-    project_ids: list[int] = Field(None, max_length=500)
+    project_ids: list[RefId] = Field(None, max_length=500)
     skills: list[str] = Field(None, max_length=50)
-    butler_building_ids: list[int] = Field(None, max_length=500)
+    butler_building_ids: list[RefId] = Field(None, max_length=500)
 
 
 class StaffFilter(FilterSchema):
-    project_id: int | None = None
+    project_id: RefId | None = None
     department: Department | None = None
     role: Role | None = None
     skill: str | None = Field(None, max_length=30)
@@ -127,16 +127,16 @@ class DutyShiftOut(Schema):
 
 
 class DutyShiftIn(Schema):
-    project_id: int
-    staff_id: int
+    project_id: RefId
+    staff_id: RefId
     weekday: Weekday
     starts_at: datetime.time
     ends_at: datetime.time
 
 
 class DutyShiftFilter(FilterSchema):
-    project_id: int | None = None
-    staff_id: int | None = None
+    project_id: RefId | None = None
+    staff_id: RefId | None = None
     weekday: Weekday | None = None
 
 

@@ -1,9 +1,55 @@
-"""The console's shell: login, logout and the home page of each role."""
+"""The console's shell: the home page of each role."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import render
+
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for
+from guanjia.estates.choices import UnitStatus
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+
+
+def _count_by(queryset, field: str) -> dict:
+    return dict(queryset.values_list(field).annotate(n=Count("id")).values_list(field, "n"))
 
 
 @login_required
 def home(request):
-    return render(request, "web/home.html")
+    """HQ: the whole company in numbers; project staff: their projects; residents: their units."""
+    user = request.user
+    scope = scope_for(user)
+    context = {"role_labels": sorted(scope.roles)}
+    if scope.is_resident:
+        context["occupancies"] = (
+            Occupancy.objects.visible_to(user)
+            .current()
+            .select_related("unit__building", "project")
+            .order_by("project__name", "unit__number")
+        )
+        context["resident"] = Resident.objects.visible_to(user).first()
+        return render(request, "web/home_resident.html", context)
+    if Perm.VIEW_ESTATES not in scope.permissions:
+        return render(request, "web/home.html", context)
+    units = Unit.objects.visible_to(user)
+    status_counts = _count_by(units, "status")
+    projects = list(Project.objects.visible_to(user))
+    units_by_project = _count_by(units, "project_id")
+    buildings_by_project = _count_by(Building.objects.visible_to(user), "project_id")
+    occupied_by_project = _count_by(units.filter(status=UnitStatus.OCCUPIED), "project_id")
+    for project in projects:
+        project.n_buildings = buildings_by_project.get(project.id, 0)
+        project.n_units = units_by_project.get(project.id, 0)
+        project.n_occupied = occupied_by_project.get(project.id, 0)
+    context.update(
+        is_hq=scope.is_hq,
+        projects=projects,
+        totals={
+            "projects": len(projects),
+            "buildings": sum(buildings_by_project.values()),
+            "units": sum(status_counts.values()),
+            "residents": Resident.objects.visible_to(user).count(),
+        },
+        statuses=[(value, label, status_counts.get(value, 0)) for value, label in UnitStatus.choices],
+    )
+    return render(request, "web/home.html", context)

@@ -208,3 +208,16 @@ def test_occupancy_end_before_start_is_422(world):
         },
     )
     assert response.status_code == 422
+
+
+def test_editing_from_a_stale_copy_is_a_409_and_changes_nothing(world):
+    api = Api(world.desk)
+    etag = api.get(f"residents/{world.resident.pk}")["ETag"]
+    api.headers["If-Match"] = etag
+    first = api.patch(f"residents/{world.resident.pk}", {"note": "第一位"})
+    assert first.status_code == 200
+    second = api.patch(f"residents/{world.resident.pk}", {"note": "第二位"})
+    assert second.status_code == 409
+    assert Resident.objects.get(pk=world.resident.pk).note == "第一位"
+    api.headers["If-Match"] = first["ETag"]
+    assert api.patch(f"residents/{world.resident.pk}", {"note": "第三位"}).status_code == 200

@@ -1,0 +1,121 @@
+"""REST endpoints of imports and exports.
+
+- ``POST /imports`` (multipart: ``project_id``, ``file``) → 201 with the job, or 422 with the
+  per-row report; ``GET /imports/{id}`` for progress; ``GET /imports/template.xlsx|csv``.
+- ``GET /exports/{resource}?format=xlsx|csv&<the list's filters>`` for projects, buildings, units,
+  residents, occupancies and staff.
+"""
+
+import datetime
+from typing import Literal
+
+from django.http import HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from guanjia.core.api import ERROR_RESPONSES, ErrorOut, error_body
+from guanjia.core.roles import Perm, require
+from guanjia.core.services import visible_or_404
+from guanjia.dataio import exporting, services
+from guanjia.dataio.models import ImportJob, ImportStatus
+
+router = Router(tags=["imports and exports"])
+
+
+class RowErrorOut(Schema):
+    row: int = Field(..., description="行号，与表格中一致（表头为第1行）；0 表示整个文件")
+    field: str
+    message: str
+    text: str
+
+
+class ImportJobOut(Schema):
+    id: int
+    project_id: int
+    status: ImportStatus
+    status_label: str
+    original_name: str
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    errors: list[RowErrorOut]
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+
+class ImportErrorOut(ErrorOut):
+    job_id: int | None = None
+    rows: list[RowErrorOut] = Field(default_factory=list)
+
+
+def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.post(
+    "/imports",
+    response={201: ImportJobOut, **ERROR_RESPONSES, 422: ImportErrorOut},
+    operation_id="import_create",
+    summary="Import buildings, units and residents from an .xlsx or .csv file",
+)
+def import_create(request, project_id: int = Form(...), file: UploadedFile = File(...)):
+    """All rows import or none do. Files above IMPORT_BACKGROUND_ROWS rows run in the background:
+    the job comes back ``pending``; poll ``GET /imports/{id}``."""
+    job = services.import_submit(actor=request.user, project_id=project_id, upload=file)
+    if job.status == ImportStatus.FAILED:
+        texts = [e["text"] for e in job.errors]
+        body = error_body(texts[0] if texts else str(job.get_status_display()), {"file": texts})
+        return 422, {**body, "job_id": job.pk, "rows": job.errors}
+    return 201, job
+
+
+@router.get(
+    "/imports/template.{fmt}",
+    response={200: None, **ERROR_RESPONSES},
+    operation_id="import_template",
+    summary="The import sheet: headers and one example row",
+)
+def import_template(request, fmt: Literal["xlsx", "csv"]):
+    require(request.user, Perm.IMPORT)
+    return download(*services.import_template(fmt))
+
+
+@router.get(
+    "/imports/{int:pk}",
+    response={200: ImportJobOut, **ERROR_RESPONSES},
+    operation_id="import_get",
+    summary="An import job: status, progress, counts and the per-row report",
+)
+def import_get(request, pk: int):
+    require(request.user, Perm.IMPORT)
+    return visible_or_404(ImportJob.objects, pk, request.user)
+
+
+def _register_export(spec: exporting.ExportSpec) -> None:
+    @router.get(
+        f"/exports/{spec.name}",
+        response={200: None, **ERROR_RESPONSES},
+        operation_id=f"export_{spec.name}",
+        summary=f"Export {spec.name} as .xlsx or .csv, with the list's filters",
+    )
+    def export_view(
+        request,
+        filters: spec.filters = Query(...),  # type: ignore[name-defined]
+        format: Literal["xlsx", "csv"] = "xlsx",
+    ):
+        return download(
+            *exporting.export_file(actor=request.user, resource=spec.name, fmt=format, filters=filters)
+        )
+
+
+for _spec in exporting.EXPORTS.values():
+    _register_export(_spec)

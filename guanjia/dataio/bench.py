@@ -1,0 +1,107 @@
+"""Time a 20,000-row import on a fresh SQLite database.
+
+    GUANJIA_TESTING=1 .venv/bin/python -m guanjia.dataio.bench [rows]
+
+Writes a spreadsheet with openpyxl (write-only), migrates a temporary file database, imports the
+file once (everything new) and once more (nothing changes), and prints the times.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def make_sheet(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    from guanjia.dataio.importing import TEMPLATE_HEADERS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("导入")
+    sheet.append(TEMPLATE_HEADERS)
+    per_building = 500
+    for i in range(rows):
+        building, index = divmod(i, per_building)
+        floor, slot = divmod(index, 4)
+        sheet.append(
+            [
+                f"{building + 1}栋",
+                floor + 1,
+                f"{floor + 1}{slot + 1:02d}",
+                round(60 + (i % 90) + 0.5, 2),
+                "已入住",
+                f"住户{i}",
+                f"139{i:08d}",
+                ["业主", "租户", "家庭成员"][i % 3],
+                datetime.date(2020, 1, 1) + datetime.timedelta(days=i % 1000),
+            ]
+        )
+    workbook.save(path)
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    tmp = Path(tempfile.mkdtemp(prefix="guanjia-bench-"))
+    try:
+        _run(rows, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(rows: int, tmp: Path) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("GUANJIA_TESTING", "1")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "guanjia.settings_test"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp / "media"
+    settings.IMPORT_BACKGROUND_ROWS = rows + 1  # time the import itself, inline
+    call_command("migrate", verbosity=0)
+
+    from guanjia.accounts.models import User
+    from guanjia.core.models import Company, ObjectChange
+    from guanjia.core.roles import Role
+    from guanjia.dataio.services import import_submit
+    from guanjia.estates.models import Occupancy, Project, Resident, Unit
+    from guanjia.staff.models import StaffMember, StaffRole
+
+    company = Company.objects.create(name="基准物业", short_code="JZ")
+    project = Project.objects.create(company=company, name="基准小区", code="JZ")
+    user = User.objects.create(username="bench", company=company, display_name="基准")
+    member = StaffMember.objects.create(company=company, user=user, name="基准", department="management")
+    StaffRole.objects.create(company=company, staff=member, role=Role.COMPANY_ADMIN)
+
+    path = tmp / "bench.xlsx"
+    started = time.perf_counter()
+    make_sheet(path, rows)
+    print(f"wrote {rows} rows to {path.name} in {time.perf_counter() - started:.1f}s")
+
+    for attempt in ("first import", "re-import"):
+        upload = SimpleUploadedFile(path.name, path.read_bytes())
+        started = time.perf_counter()
+        job = import_submit(actor=user, project_id=project.pk, upload=upload)
+        elapsed = time.perf_counter() - started
+        print(
+            f"{attempt}: {elapsed:.1f}s — {job.get_status_display()}, created {job.created_count}, "
+            f"updated {job.updated_count}, unchanged {job.unchanged_count}"
+            + (f", errors {job.errors[:3]}" if job.errors else "")
+        )
+    print(
+        f"units {Unit.objects.count()}, residents {Resident.objects.count()}, "
+        f"occupancies {Occupancy.objects.count()}, journal entries {ObjectChange.objects.count()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

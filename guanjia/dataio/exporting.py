@@ -1,0 +1,214 @@
+"""Exports of the list pages: the same filters and the same scope as the list, Chinese headers.
+
+Residents' and staff members' phone numbers are always masked (138****8000) in exports: a file
+leaves the system and cannot be un-shared, so a full list of numbers is never produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import FilterSchema
+from pydantic import ValidationError as PydanticValidationError
+
+from guanjia.core.phones import mask_phone
+from guanjia.core.roles import Perm, Role, require
+from guanjia.dataio.services import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
+from guanjia.estates.api import (
+    BuildingFilter,
+    OccupancyFilter,
+    ProjectFilter,
+    ResidentFilter,
+    UnitFilter,
+)
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.staff.api import StaffFilter
+from guanjia.staff.models import StaffMember
+
+FORMATS = ("xlsx", "csv")
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One exportable resource: what it lists, how it is filtered, the columns of the file."""
+
+    name: str
+    title: str
+    model: type[models.Model]
+    filters: type[FilterSchema]
+    perm: str
+    columns: list[tuple[str, Callable]]
+    select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()
+
+
+EXPORTS: dict[str, ExportSpec] = {
+    spec.name: spec
+    for spec in [
+        ExportSpec(
+            "projects",
+            gettext_lazy("项目"),
+            Project,
+            ProjectFilter,
+            Perm.VIEW_ESTATES,
+            [
+                (gettext_lazy("项目名称"), lambda o: o.name),
+                (gettext_lazy("项目编码"), lambda o: o.code),
+                (gettext_lazy("类型"), lambda o: o.get_kind_display()),
+                (gettext_lazy("城市"), lambda o: o.city),
+                (gettext_lazy("地址"), lambda o: o.address),
+                (gettext_lazy("服务电话"), lambda o: o.service_phone),
+            ],
+        ),
+        ExportSpec(
+            "buildings",
+            gettext_lazy("楼栋"),
+            Building,
+            BuildingFilter,
+            Perm.VIEW_ESTATES,
+            [
+                (gettext_lazy("项目"), lambda o: o.project.name),
+                (gettext_lazy("楼栋"), lambda o: o.name),
+                (gettext_lazy("地上层数"), lambda o: o.floors_above),
+                (gettext_lazy("地下层数"), lambda o: o.floors_below),
+                (gettext_lazy("备注"), lambda o: o.note),
+            ],
+            select_related=("project",),
+        ),
+        ExportSpec(
+            "units",
+            gettext_lazy("房屋"),
+            Unit,
+            UnitFilter,
+            Perm.VIEW_ESTATES,
+            [
+                (gettext_lazy("项目"), lambda o: o.project.name),
+                (gettext_lazy("楼栋"), lambda o: o.building.name),
+                (gettext_lazy("楼层"), lambda o: o.floor),
+                (gettext_lazy("房号"), lambda o: o.number),
+                (gettext_lazy("面积"), lambda o: o.area),
+                (gettext_lazy("房屋状态"), lambda o: o.get_status_display()),
+            ],
+            select_related=("project", "building"),
+        ),
+        ExportSpec(
+            "residents",
+            gettext_lazy("住户"),
+            Resident,
+            ResidentFilter,
+            Perm.VIEW_RESIDENTS,
+            [
+                (gettext_lazy("登记项目"), lambda o: o.project.name),
+                (gettext_lazy("姓名"), lambda o: o.name),
+                (gettext_lazy("手机号"), lambda o: mask_phone(o.phone)),
+                (gettext_lazy("邮箱"), lambda o: o.email),
+                (gettext_lazy("联系方式偏好"), lambda o: o.get_contact_preference_display()),
+                (gettext_lazy("方便接听时间"), lambda o: o.preferred_call_times),
+                (gettext_lazy("备注"), lambda o: o.note),
+            ],
+            select_related=("project",),
+        ),
+        ExportSpec(
+            "occupancies",
+            gettext_lazy("入住关系"),
+            Occupancy,
+            OccupancyFilter,
+            Perm.VIEW_RESIDENTS,
+            [
+                (gettext_lazy("项目"), lambda o: o.project.name),
+                (gettext_lazy("楼栋"), lambda o: o.unit.building.name),
+                (gettext_lazy("楼层"), lambda o: o.unit.floor),
+                (gettext_lazy("房号"), lambda o: o.unit.number),
+                (gettext_lazy("面积"), lambda o: o.unit.area),
+                (gettext_lazy("房屋状态"), lambda o: o.unit.get_status_display()),
+                (gettext_lazy("姓名"), lambda o: o.resident.name),
+                (gettext_lazy("手机号"), lambda o: mask_phone(o.resident.phone)),
+                (gettext_lazy("关系"), lambda o: o.get_relation_display()),
+                (gettext_lazy("入住日期"), lambda o: _date(o.start_on)),
+                (gettext_lazy("结束日期"), lambda o: _date(o.end_on)),
+            ],
+            select_related=("project", "unit__building", "resident"),
+        ),
+        ExportSpec(
+            "staff",
+            gettext_lazy("员工"),
+            StaffMember,
+            StaffFilter,
+            Perm.VIEW_STAFF,
+            [
+                (gettext_lazy("姓名"), lambda o: o.name),
+                (gettext_lazy("工号"), lambda o: o.employee_no),
+                (gettext_lazy("部门"), lambda o: o.get_department_display()),
+                (gettext_lazy("岗位"), lambda o: o.position),
+                (gettext_lazy("手机号"), lambda o: mask_phone(o.phone)),
+                (
+                    gettext_lazy("角色"),
+                    lambda o: "、".join(sorted(str(Role(r.role).label) for r in o.roles.all())),
+                ),
+                (gettext_lazy("服务项目"), lambda o: "、".join(sorted(p.name for p in o.projects.all()))),
+                (gettext_lazy("技能"), lambda o: "、".join(sorted(s.name for s in o.skills.all()))),
+            ],
+            prefetch_related=("roles", "projects", "skills"),
+        ),
+    ]
+}
+
+
+def parse_filters(spec: ExportSpec, params) -> FilterSchema:
+    """The list's filters from a query string; empty values mean "no filter", as on the list page."""
+    data = {key: value for key, value in params.items() if value not in ("", None)}
+    try:
+        return spec.filters.model_validate(data)
+    except PydanticValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors():
+            errors.setdefault(".".join(str(p) for p in err["loc"]) or "__all__", []).append(err["msg"])
+        raise ValidationError(errors) from exc
+
+
+def export_rows(*, actor, resource: str, filters: FilterSchema):
+    """The header and the rows of one export, scoped to what ``actor`` may see."""
+    spec = EXPORTS[resource]
+    require(actor, spec.perm)
+    queryset = filters.filter(spec.model.objects.visible_to(actor))
+    if spec.select_related:
+        queryset = queryset.select_related(*spec.select_related)
+    if spec.prefetch_related:
+        queryset = queryset.prefetch_related(*spec.prefetch_related)
+    yield [str(header) for header, _getter in spec.columns]
+    for obj in queryset.iterator(chunk_size=2000):
+        yield [getter(obj) for _header, getter in spec.columns]
+
+
+def export_file(
+    *, actor, resource: str, fmt: str, params=None, filters: FilterSchema | None = None
+) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of one export.
+
+    ``filters``: the list's filter schema, already parsed (API); or ``params``: the list's query
+    string (web), parsed here the same way.
+    """
+    if resource not in EXPORTS:
+        raise ValidationError({"resource": _("不支持导出此类数据")})
+    if fmt not in FORMATS:
+        raise ValidationError({"format": _("只支持 xlsx 或 csv")})
+    spec = EXPORTS[resource]
+    require(actor, spec.perm)
+    if filters is None:
+        filters = parse_filters(spec, params or {})
+    rows = export_rows(actor=actor, resource=resource, filters=filters)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"{resource}-{stamp}.{fmt}"
+    if fmt == "csv":
+        return rows_to_csv(rows), CSV_TYPE, filename
+    return rows_to_xlsx(rows, title=str(spec.title)), XLSX_TYPE, filename

@@ -1,0 +1,66 @@
+"""Bulk imports of estates data: one ``ImportJob`` per uploaded file."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.models import ProjectOwned
+from guanjia.core.scoping import ScopedQuerySet
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导入中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(ProjectOwned):
+    """One uploaded spreadsheet of buildings, units and residents for one project, and its outcome.
+
+    The file is kept (default storage, under ``imports/``) so that a job can run in the background
+    and so that what was imported can be looked at later. ``errors`` holds the per-row report:
+    ``[{"row": 17, "field": "面积", "message": "…", "text": "第17行 面积: …"}]``.
+    """
+
+    file = models.FileField(_("文件"), upload_to="imports/", max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建记录数"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新记录数"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变记录数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    # Progress and the error report change often and are large; the status change is what matters.
+    # The stored file name is journaled as original_name (a FieldFile is not JSON).
+    journal_exclude = ("updated_at", "processed_rows", "errors", "file")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.file.name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)

@@ -1,0 +1,174 @@
+"""Every import goes through here: submit a file, run its job, hand out the templates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.core.context import Source, change_context
+from guanjia.core.errors import DomainError
+from guanjia.core.roles import Perm, require
+from guanjia.core.services import visible_reference
+from guanjia.dataio import importing
+from guanjia.dataio.models import ImportJob, ImportStatus
+from guanjia.estates.models import Project
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def import_submit(*, actor, project_id, upload) -> ImportJob:
+    """Store the file and import it: inline when small, on the worker when large.
+
+    Raises ``NotAllowed`` without the import permission and ``ValidationError`` (on
+    ``project_id`` or ``file``) for a project the user cannot see or a file that cannot be read.
+    An inline import with bad rows returns the job with status ``failed`` and its ``errors``.
+    """
+    require(actor, Perm.IMPORT)
+    project = visible_reference(Project, project_id, actor, field="project_id")
+    if upload is None:
+        raise ValidationError({"file": _("请选择要导入的文件")})
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in importing.SPREADSHEET_SUFFIXES | importing.CSV_SUFFIXES:
+        raise ValidationError({"file": _("只支持 .xlsx 或 .csv 文件")})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": _("文件不能超过 20 MB")})
+    upload.seek(0)
+    total = importing.data_row_count(importing.read_table(upload, upload.name))
+    if total == 0:
+        raise ValidationError({"file": _("文件中没有数据行（第1行是表头）")})
+    upload.seek(0)
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}{suffix}", upload)
+    job = ImportJob.objects.create(
+        company_id=project.company_id,
+        project=project,
+        file=stored,
+        original_name=Path(upload.name).name[:200],
+        total_rows=total,
+        created_by=actor,
+    )
+    if total > settings.IMPORT_BACKGROUND_ROWS:
+        from guanjia.dataio.tasks import run_import_job_task
+
+        transaction.on_commit(lambda: run_import_job_task(job.pk))
+        return job
+    return run_import_job(job_id=job.pk)
+
+
+def run_import_job(*, job_id: int) -> ImportJob:
+    """Run one import job to the end. Running it again after it succeeded does nothing."""
+    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
+    if job.status == ImportStatus.SUCCEEDED:
+        return job
+    actor = job.created_by
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0
+    )
+    with change_context(source=Source.IMPORT, actor=actor):
+        try:
+            # The person may have lost the permission or the project since they uploaded.
+            require(actor, Perm.IMPORT)
+            project = visible_reference(Project, job.project_id, actor, field="project_id")
+            with job.file.open("rb") as fileobj:
+                table = importing.read_table(fileobj, job.file.name)
+
+            def progress(done: int) -> None:
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=min(done, job.total_rows))
+
+            rows, errors = importing.parse_rows(table, progress=progress)
+            if errors:
+                return _fail(job, errors)
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.status == ImportStatus.SUCCEEDED:
+                    return locked
+                outcome = importing.apply_rows(project=project, rows=rows, actor=actor)
+                if outcome.errors:
+                    transaction.set_rollback(True)
+                else:
+                    locked.status = ImportStatus.SUCCEEDED
+                    locked.processed_rows = locked.total_rows
+                    locked.created_count = outcome.created
+                    locked.updated_count = outcome.updated
+                    locked.unchanged_count = outcome.unchanged
+                    locked.errors = []
+                    locked.finished_at = timezone.now()
+                    locked.save()
+                    return locked
+            return _fail(job, outcome.errors)
+        except ValidationError as exc:
+            messages = [
+                str(m) for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms
+            ]
+            return _fail(job, [importing.row_error(0, "", m) | {"text": m} for m in messages])
+        except DomainError as exc:
+            return _fail(job, [importing.row_error(0, "", exc.message) | {"text": exc.message}])
+        except IntegrityError:
+            # Someone else created the same building, unit or resident meanwhile; nothing was saved.
+            message = _("导入期间数据被同时修改，未导入任何数据，请重新导入")
+            return _fail(job, [importing.row_error(0, "", message) | {"text": message}])
+        except Exception:
+            logger.exception("import job %s failed", job.pk)
+            message = _("导入时发生内部错误，未导入任何数据，请联系管理员")
+            return _fail(job, [importing.row_error(0, "", message) | {"text": message}])
+
+
+def _fail(job: ImportJob, errors: list[dict]) -> ImportJob:
+    job = ImportJob.objects.get(pk=job.pk)
+    job.status = ImportStatus.FAILED
+    job.errors = importing.cap_errors(errors)
+    job.created_count = job.updated_count = job.unchanged_count = 0
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def import_template(fmt: str) -> tuple[bytes, str, str]:
+    """The empty import sheet with its headers and one example row: (content, type, filename)."""
+    if fmt == "csv":
+        return (
+            rows_to_csv([importing.TEMPLATE_HEADERS, importing.TEMPLATE_EXAMPLE]),
+            CSV_TYPE,
+            "guanjia-import-template.csv",
+        )
+    if fmt == "xlsx":
+        return (
+            rows_to_xlsx([importing.TEMPLATE_HEADERS, importing.TEMPLATE_EXAMPLE], title=_("导入模板")),
+            XLSX_TYPE,
+            "guanjia-import-template.xlsx",
+        )
+    raise ValidationError({"format": _("只支持 xlsx 或 csv")})
+
+
+def rows_to_csv(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    # A BOM so that Excel opens the Chinese headers as UTF-8.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def rows_to_xlsx(rows, *, title: str) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

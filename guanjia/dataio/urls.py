@@ -1,0 +1,12 @@
+from django.urls import path
+
+from guanjia.dataio import views
+
+app_name = "dataio"
+
+urlpatterns = [
+    path("import/", views.import_start, name="import_start"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/template.<str:fmt>", views.import_template, name="import_template"),
+    path("export/<str:resource>.<str:fmt>", views.export, name="export"),
+]

@@ -1,0 +1,412 @@
+"""The web console's pages for projects, buildings, units and residents.
+
+Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``services`` call.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanjia.core.phones import normalise_phone
+from guanjia.core.roles import Perm
+from guanjia.core.services import visible_or_404
+from guanjia.estates import services
+from guanjia.estates.forms import (
+    SERVICE_FIELD_MAP,
+    BuildingForm,
+    ListFilterForm,
+    ProjectForm,
+    ResidentForm,
+    UnitForm,
+)
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.web.helpers import (
+    console_view,
+    detail_context,
+    list_page,
+    render_form,
+    save_via_service,
+)
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return normalise_phone(text)
+    except ValidationError:
+        return None
+
+
+def _current_occupancies(user):
+    return (
+        Occupancy.objects.visible_to(user)
+        .current()
+        .select_related("unit__building", "resident")
+        .order_by("unit__building__name", "unit__number", "id")
+    )
+
+
+# Projects --------------------------------------------------------------------------------------
+
+
+@console_view(Perm.VIEW_ESTATES)
+def project_list(request):
+    filters = ListFilterForm(request.GET, user=request.user, fields=("q",), search_help=_("项目名称或编码"))
+    values = filters.values()
+    qs = Project.objects.visible_to(request.user)
+    if q := values.get("q"):
+        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q))
+    return list_page(
+        request,
+        queryset=qs,
+        fragment="estates/_project_table.html",
+        context={
+            "filter_form": filters,
+            "title": _("项目"),
+            "resource": "projects",
+            "create_url": reverse("project_create") if Perm.ADMIN in _perms(request) else "",
+        },
+    )
+
+
+def _perms(request):
+    from guanjia.core.scoping import scope_for
+
+    return scope_for(request.user).permissions
+
+
+@console_view(Perm.VIEW_ESTATES)
+def project_detail(request, pk):
+    project = visible_or_404(Project.objects, pk, request.user)
+    buildings = (
+        Building.objects.visible_to(request.user)
+        .filter(project=project)
+        .annotate(n_units=Count("units", filter=Q(units__deleted_at__isnull=True)))
+    )
+    by_status = dict(
+        Unit.objects.visible_to(request.user)
+        .filter(project=project)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return render(
+        request,
+        "estates/project_detail.html",
+        detail_context(project, request.user, buildings=buildings, by_status=by_status),
+    )
+
+
+@console_view(Perm.ADMIN)
+def project_create(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST":
+        project = save_via_service(
+            request, form, lambda data: services.project_create(actor=request.user, data=data)
+        )
+        if project is not None:
+            messages.success(request, _("项目已创建"))
+            return redirect("project_detail", pk=project.pk)
+    return render_form(request, form, title=_("新建项目"), cancel_url=reverse("project_list"))
+
+
+@console_view(Perm.CHANGE_ESTATES)
+def project_edit(request, pk):
+    project = visible_or_404(Project.objects, pk, request.user)
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.project_update(actor=request.user, project=project, data=data),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("project_detail", pk=saved.pk)
+    return render_form(
+        request, form, title=_("编辑项目：%(name)s") % {"name": project.name}, cancel_url=_detail(project)
+    )
+
+
+def _detail(obj) -> str:
+    return reverse(f"{obj._meta.model_name}_detail", args=[obj.pk])
+
+
+# Buildings -------------------------------------------------------------------------------------
+
+
+@console_view(Perm.VIEW_ESTATES)
+def building_list(request):
+    filters = ListFilterForm(
+        request.GET, user=request.user, fields=("q", "project"), search_help=_("楼栋名称")
+    )
+    values = filters.values()
+    qs = (
+        Building.objects.visible_to(request.user)
+        .select_related("project")
+        .annotate(n_units=Count("units", filter=Q(units__deleted_at__isnull=True)))
+        .order_by("project__name", "name")
+    )
+    if project := values.get("project"):
+        qs = qs.filter(project=project)
+    if q := values.get("q"):
+        qs = qs.filter(name__icontains=q)
+    return list_page(
+        request,
+        queryset=qs,
+        fragment="estates/_building_table.html",
+        context={
+            "filter_form": filters,
+            "title": _("楼栋"),
+            "resource": "buildings",
+            "create_url": reverse("building_create") if Perm.CHANGE_ESTATES in _perms(request) else "",
+        },
+    )
+
+
+@console_view(Perm.VIEW_ESTATES)
+def building_detail(request, pk):
+    building = visible_or_404(Building.objects.select_related("project"), pk, request.user)
+    units = Unit.objects.visible_to(request.user).filter(building=building).order_by("floor", "number")
+    return render(
+        request, "estates/building_detail.html", detail_context(building, request.user, units=units)
+    )
+
+
+@console_view(Perm.CHANGE_ESTATES)
+def building_create(request):
+    form = BuildingForm(
+        request.POST or None, user=request.user, initial={"project": request.GET.get("project")}
+    )
+    if request.method == "POST":
+        building = save_via_service(
+            request,
+            form,
+            lambda data: services.building_create(actor=request.user, data=form.service_data()),
+            field_map=SERVICE_FIELD_MAP,
+        )
+        if building is not None:
+            messages.success(request, _("楼栋已创建"))
+            return redirect("building_detail", pk=building.pk)
+    return render_form(request, form, title=_("新建楼栋"), cancel_url=reverse("building_list"))
+
+
+@console_view(Perm.CHANGE_ESTATES)
+def building_edit(request, pk):
+    building = visible_or_404(Building.objects, pk, request.user)
+    form = BuildingForm(request.POST or None, instance=building, user=request.user)
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.building_update(
+                actor=request.user, building=building, data=form.service_data()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("building_detail", pk=saved.pk)
+    return render_form(
+        request, form, title=_("编辑楼栋：%(name)s") % {"name": building.name}, cancel_url=_detail(building)
+    )
+
+
+# Units -----------------------------------------------------------------------------------------
+
+
+@console_view(Perm.VIEW_ESTATES)
+def unit_list(request):
+    filters = ListFilterForm(
+        request.GET,
+        user=request.user,
+        fields=("q", "project", "building", "status"),
+        search_help=_("房号、住户姓名或完整手机号"),
+    )
+    values = filters.values()
+    qs = Unit.objects.visible_to(request.user).select_related("building", "project")
+    if project := values.get("project"):
+        qs = qs.filter(project=project)
+    if building := values.get("building"):
+        qs = qs.filter(building=building)
+    if status := values.get("status"):
+        qs = qs.filter(status=status)
+    if q := values.get("q"):
+        residents = Resident.objects.visible_to(request.user).filter(name__icontains=q)
+        if phone := _phone_or_none(q):
+            residents = Resident.objects.visible_to(request.user).filter(
+                Q(name__icontains=q) | Q(phone=phone)
+            )
+        lives_here = Occupancy.objects.current().filter(unit_id=OuterRef("pk"), resident__in=residents)
+        qs = qs.filter(Q(number__icontains=q) | Exists(lives_here))
+    qs = qs.prefetch_related(
+        Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
+    )
+    return list_page(
+        request,
+        queryset=qs,
+        fragment="estates/_unit_table.html",
+        context={
+            "filter_form": filters,
+            "title": _("房屋"),
+            "resource": "units",
+            "create_url": reverse("unit_create") if Perm.CHANGE_ESTATES in _perms(request) else "",
+        },
+    )
+
+
+@console_view(Perm.VIEW_ESTATES)
+def unit_detail(request, pk):
+    unit = visible_or_404(Unit.objects.select_related("building", "project"), pk, request.user)
+    occupancies = (
+        Occupancy.objects.visible_to(request.user)
+        .filter(unit=unit)
+        .select_related("resident")
+        .order_by("-start_on", "id")
+    )
+    return render(
+        request, "estates/unit_detail.html", detail_context(unit, request.user, occupancies=occupancies)
+    )
+
+
+@console_view(Perm.CHANGE_ESTATES)
+def unit_create(request):
+    form = UnitForm(
+        request.POST or None, user=request.user, initial={"building": request.GET.get("building")}
+    )
+    if request.method == "POST":
+        unit = save_via_service(
+            request,
+            form,
+            lambda data: services.unit_create(actor=request.user, data=form.service_data()),
+            field_map=SERVICE_FIELD_MAP,
+        )
+        if unit is not None:
+            messages.success(request, _("房屋已创建"))
+            return redirect("unit_detail", pk=unit.pk)
+    return render_form(request, form, title=_("新建房屋"), cancel_url=reverse("unit_list"))
+
+
+@console_view(Perm.CHANGE_ESTATES)
+def unit_edit(request, pk):
+    unit = visible_or_404(Unit.objects.select_related("building"), pk, request.user)
+    form = UnitForm(request.POST or None, instance=unit, user=request.user)
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.unit_update(actor=request.user, unit=unit, data=form.service_data()),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("unit_detail", pk=saved.pk)
+    return render_form(
+        request, form, title=_("编辑房屋：%(name)s") % {"name": unit}, cancel_url=_detail(unit)
+    )
+
+
+# Residents -------------------------------------------------------------------------------------
+
+
+@console_view(Perm.VIEW_RESIDENTS)
+def resident_list(request):
+    filters = ListFilterForm(
+        request.GET,
+        user=request.user,
+        fields=("q", "project", "building"),
+        search_help=_("姓名、完整手机号或房号"),
+    )
+    values = filters.values()
+    qs = Resident.objects.visible_to(request.user).select_related("project")
+    occupancies = Occupancy.objects.visible_to(request.user).current()
+    if project := values.get("project"):
+        lives_there = occupancies.filter(resident_id=OuterRef("pk"), project=project)
+        qs = qs.filter(Q(project=project) | Exists(lives_there))
+    if building := values.get("building"):
+        qs = qs.filter(Exists(occupancies.filter(resident_id=OuterRef("pk"), unit__building=building)))
+    if q := values.get("q"):
+        match = Q(name__icontains=q) | Exists(occupancies.filter(resident_id=OuterRef("pk"), unit__number=q))
+        if phone := _phone_or_none(q):
+            match |= Q(phone=phone)
+        qs = qs.filter(match)
+    qs = qs.prefetch_related(
+        Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
+    )
+    return list_page(
+        request,
+        queryset=qs,
+        fragment="estates/_resident_table.html",
+        context={
+            "filter_form": filters,
+            "title": _("住户"),
+            "resource": "residents",
+            "create_url": reverse("resident_create") if Perm.CHANGE_RESIDENTS in _perms(request) else "",
+        },
+    )
+
+
+@console_view(Perm.VIEW_RESIDENTS)
+def resident_detail(request, pk):
+    resident = visible_or_404(Resident.objects.select_related("project"), pk, request.user)
+    occupancies = (
+        Occupancy.objects.visible_to(request.user)
+        .filter(resident=resident)
+        .select_related("unit__building", "project")
+        .order_by("-start_on", "id")
+    )
+    return render(
+        request,
+        "estates/resident_detail.html",
+        detail_context(resident, request.user, occupancies=occupancies),
+    )
+
+
+@require_POST
+@console_view(Perm.REVEAL_PHONE)
+def resident_reveal_phone(request, pk):
+    """htmx: the full number in place of the masked one; the look is journaled by the service."""
+    resident = visible_or_404(Resident.objects, pk, request.user)
+    phone = services.resident_reveal_phone(actor=request.user, resident=resident)
+    return render(request, "estates/_phone_revealed.html", {"resident": resident, "phone": phone})
+
+
+@console_view(Perm.CHANGE_RESIDENTS)
+def resident_create(request):
+    form = ResidentForm(
+        request.POST or None, user=request.user, initial={"project": request.GET.get("project")}
+    )
+    if request.method == "POST":
+        resident = save_via_service(
+            request,
+            form,
+            lambda data: services.resident_create(actor=request.user, data=form.service_data()),
+            field_map=SERVICE_FIELD_MAP,
+        )
+        if resident is not None:
+            messages.success(request, _("住户已登记"))
+            return redirect("resident_detail", pk=resident.pk)
+    return render_form(request, form, title=_("登记住户"), cancel_url=reverse("resident_list"))
+
+
+@console_view(Perm.CHANGE_RESIDENTS)
+def resident_edit(request, pk):
+    resident = visible_or_404(Resident.objects, pk, request.user)
+    form = ResidentForm(request.POST or None, instance=resident, user=request.user)
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.resident_update(
+                actor=request.user, resident=resident, data=form.service_data()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("resident_detail", pk=saved.pk)
+    return render_form(
+        request, form, title=_("编辑住户：%(name)s") % {"name": resident.name}, cancel_url=_detail(resident)
+    )

@@ -1,0 +1,95 @@
+"""The web console's pages for staff. Every fetch is scoped, every write a ``services`` call."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from guanjia.core.roles import Perm, user_can
+from guanjia.core.services import visible_or_404
+from guanjia.estates.forms import ListFilterForm
+from guanjia.estates.models import Project
+from guanjia.staff import services
+from guanjia.staff.forms import SERVICE_FIELD_MAP, StaffForm
+from guanjia.staff.models import StaffMember
+from guanjia.web.helpers import console_view, detail_context, list_page, render_form, save_via_service
+
+
+@console_view(Perm.VIEW_STAFF)
+def staff_list(request):
+    filters = ListFilterForm(
+        request.GET, user=request.user, fields=("q", "project"), search_help=_("姓名、工号或手机号")
+    )
+    values = filters.values()
+    qs = StaffMember.objects.visible_to(request.user).prefetch_related(
+        "roles", Prefetch("projects", queryset=Project.objects.visible_to(request.user))
+    )
+    if project := values.get("project"):
+        serves = StaffMember.projects.through.objects.filter(staffmember_id=OuterRef("pk"), project=project)
+        qs = qs.filter(Exists(serves))
+    if q := values.get("q"):
+        qs = qs.filter(Q(name__icontains=q) | Q(employee_no__iexact=q) | Q(phone=q))
+    return list_page(
+        request,
+        queryset=qs,
+        fragment="staff/_staff_table.html",
+        context={
+            "filter_form": filters,
+            "title": _("员工"),
+            "resource": "staff",
+            "create_url": reverse("staff_create") if user_can(request.user, Perm.CHANGE_STAFF) else "",
+        },
+    )
+
+
+@console_view(Perm.VIEW_STAFF)
+def staff_detail(request, pk):
+    member = visible_or_404(
+        StaffMember.objects.prefetch_related(
+            "roles", "skills", Prefetch("projects", queryset=Project.objects.visible_to(request.user))
+        ),
+        pk,
+        request.user,
+    )
+    return render(request, "staff/staff_detail.html", detail_context(member, request.user))
+
+
+@console_view(Perm.CHANGE_STAFF)
+def staff_create(request):
+    form = StaffForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        member = save_via_service(
+            request,
+            form,
+            lambda data: services.staff_create(actor=request.user, data=form.service_data()),
+            field_map=SERVICE_FIELD_MAP,
+        )
+        if member is not None:
+            messages.success(request, _("员工已创建"))
+            return redirect("staff_detail", pk=member.pk)
+    return render_form(request, form, title=_("新建员工"), cancel_url=reverse("staff_list"))
+
+
+@console_view(Perm.CHANGE_STAFF)
+def staff_edit(request, pk):
+    member = visible_or_404(StaffMember.objects.prefetch_related("roles", "projects"), pk, request.user)
+    form = StaffForm(request.POST or None, user=request.user, member=member)
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.staff_update(actor=request.user, staff=member, data=form.service_data()),
+            field_map=SERVICE_FIELD_MAP,
+        )
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("staff_detail", pk=saved.pk)
+    return render_form(
+        request,
+        form,
+        title=_("编辑员工：%(name)s") % {"name": member.name},
+        cancel_url=reverse("staff_detail", args=[member.pk]),
+    )

@@ -1,0 +1,158 @@
+"""What every console view shares: domain errors as HTTP answers, service errors as form errors,
+paginated and filtered lists (full page or htmx fragment), and the history tab."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from guanjia.core.errors import Conflict, NotAllowed, NotFound
+from guanjia.core.journal import history_for
+from guanjia.core.roles import require, user_can
+
+PER_PAGE = 20
+HISTORY_LIMIT = 100
+# Bookkeeping columns that say nothing to a reader of the history tab.
+HISTORY_HIDDEN = {"id", "company_id", "created_at", "updated_at"}
+
+
+def console_view(perm: str | None = None):
+    """Login required, optionally a permission; domain errors become 403 / 404 pages."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                if perm is not None:
+                    require(request.user, perm)
+                return view(request, *args, **kwargs)
+            except NotAllowed as exc:
+                raise PermissionDenied(exc.message) from exc
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+
+        return login_required(wrapper)
+
+    return decorator
+
+
+def style_form(form: forms.Form) -> forms.Form:
+    """Bootstrap classes on every widget; fields with errors are marked invalid."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+    return form
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, field_map: dict | None = None) -> None:
+    """A service's ValidationError ({"building_id": [...]}) shown on the form field it names."""
+    field_map = field_map or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        name = field_map.get(key, key)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def save_via_service(request, form: forms.Form, call, *, field_map: dict | None = None):
+    """Validate the form, then ``call(cleaned_data)``; the saved object, or None with errors on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc, field_map)
+    except Conflict as exc:
+        form.add_error(None, exc.message)
+        messages.error(request, exc.message)
+    return None
+
+
+def render_form(request, form, *, title: str, cancel_url: str, status: int | None = None):
+    style_form(form)
+    if status is None:
+        status = 422 if form.is_bound and form.errors else 200
+    return render(
+        request, "web/form.html", {"form": form, "title": title, "cancel_url": cancel_url}, status=status
+    )
+
+
+def list_page(request, *, queryset, fragment: str, context: dict, template: str = "web/list.html"):
+    """One page of a filtered list; an htmx request (live filtering, paging) gets only the table."""
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    for key in [k for k, v in params.items() if k == "page" or v == ""]:
+        params.pop(key)
+    ctx = {
+        "page": page,
+        "rows": page.object_list,
+        "query": params.urlencode(),
+        "fragment": fragment,
+        **context,
+    }
+    if getattr(request, "htmx", False) and not request.htmx.boosted:
+        return render(request, fragment, ctx)
+    return render(request, template, ctx)
+
+
+def history_rows(obj, user) -> list[dict] | None:
+    """The journal of a record for its 历史 tab; None when the user may not read history."""
+    from guanjia.core.roles import Perm
+
+    if not user_can(user, Perm.VIEW_HISTORY):
+        return None
+    labels, choices = {}, {}
+    for field in obj._meta.get_fields():
+        label = getattr(field, "verbose_name", None)
+        if not label:
+            continue
+        for key in {field.name, getattr(field, "attname", field.name)}:
+            labels[key] = str(label)
+            if getattr(field, "choices", None):
+                choices[key] = {value: str(text) for value, text in field.flatchoices}
+
+    def shown(key, value):
+        if isinstance(value, str | int) and key in choices:
+            return choices[key].get(value, value)
+        return value
+
+    rows = []
+    for entry in history_for(obj)[:HISTORY_LIMIT]:
+        changes = []
+        for key, value in (entry.changes or {}).items():
+            if key in HISTORY_HIDDEN:
+                continue
+            before, after = value if isinstance(value, list | tuple) and len(value) == 2 else (None, value)
+            changes.append(
+                {"field": labels.get(key, key), "before": shown(key, before), "after": shown(key, after)}
+            )
+        rows.append({"entry": entry, "changes": changes})
+    return rows
+
+
+def detail_context(obj, user, **extra) -> dict:
+    return {"object": obj, "history": history_rows(obj, user), **extra}
+
+
+def forbidden_unless(user, perm: str) -> None:
+    if not user_can(user, perm):
+        raise PermissionDenied(_("您没有权限执行此操作"))

@@ -1,0 +1,27 @@
+// Guanjia console behaviour. Loaded as a file: the content security policy forbids inline scripts.
+(function () {
+  "use strict";
+
+  function showError(message) {
+    var box = document.getElementById("htmx-error");
+    if (!box) { return; }
+    box.textContent = message;
+    box.classList.remove("d-none");
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    showError(status === 403 ? "没有权限 / Permission denied" : "请求失败（" + status + "），请稍后重试");
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showError("网络错误，请检查连接 / Network error");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      var box = document.getElementById("htmx-error");
+      if (box) { box.classList.add("d-none"); }
+    }
+  });
+})();

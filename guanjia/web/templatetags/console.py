@@ -1,0 +1,25 @@
+"""Template helpers of the console: masked phones and permission checks."""
+
+from django import template
+
+from guanjia.core.phones import mask_phone as _mask_phone
+from guanjia.core.roles import user_can
+
+register = template.Library()
+
+
+@register.filter
+def mask_phone(value) -> str:
+    return _mask_phone(value or "")
+
+
+@register.filter
+def can(user, perm: str) -> bool:
+    return user_can(user, perm)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """The current list's query string with another page number."""
+    query = context.get("query", "")
+    return f"?{query}&page={number}" if query else f"?page={number}"

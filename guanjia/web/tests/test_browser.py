@@ -1,0 +1,110 @@
+"""The desk's everyday path in a real browser (Debian's Chromium through Playwright):
+log in, find a resident by phone, open their unit — at desktop width and on a 390 px phone."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from guanjia.testing import factories as f
+from guanjia.testing.world import build_world
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(settings.PROJECT_DIR) / "var" / "test-artifacts"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # No skip: a missing Chromium is a broken test machine, and the suite must say so.
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize(("label", "width", "height"), [("desktop", 1280, 900), ("phone", 390, 844)])
+def test_desk_finds_resident_by_phone_and_opens_unit(
+    transactional_db, live_server, browser, label, width, height
+):
+    world = build_world()
+    desk_name = world.desk.username
+    phone = world.resident.phone
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(10_000)
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", desk_name)
+    page.fill("#id_password", f.PASSWORD)
+    page.screenshot(path=str(ARTIFACTS / f"{label}-1-login.png"), full_page=True)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_test_id("user-name").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"{label}-2-home.png"), full_page=True)
+
+    # The menu: collapsed behind the toggler on a phone.
+    if width < 992:
+        assert not page.locator("#main-nav").is_visible()
+        page.click(".navbar-toggler")
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+        page.screenshot(path=str(ARTIFACTS / f"{label}-3-menu.png"), full_page=True)
+    page.click("#main-nav a.nav-link:has-text('住户')")
+    page.wait_for_url(f"{live_server.url}/residents/")
+    rows = page.locator("[data-testid=resident-table] tbody tr")
+    assert rows.count() == 2
+
+    # Live filtering: typing the full number narrows the table without a page load.
+    page.fill("#id_q", phone)
+    expect(rows).to_have_count(1)
+    assert world.resident.name in rows.first.inner_text()
+    assert phone not in rows.first.inner_text()  # masked in the list
+    page.screenshot(path=str(ARTIFACTS / f"{label}-4-residents.png"), full_page=True)
+
+    page.click(f"text={world.resident.name}")
+    page.wait_for_url(f"{live_server.url}/residents/{world.resident.pk}/")
+    page.get_by_test_id("reveal-phone").click()
+    page.get_by_test_id("phone-full").wait_for()
+    assert page.get_by_test_id("phone-full").inner_text() == phone
+    page.screenshot(path=str(ARTIFACTS / f"{label}-5-resident.png"), full_page=True)
+
+    page.get_by_test_id("occupancy-unit").first.click()
+    page.wait_for_url(f"{live_server.url}/units/{world.unit.pk}/")
+    assert "1201" in page.get_by_test_id("unit-info").inner_text()
+    page.click("#tab-history")
+    expect(page.locator("#pane-history")).to_have_class(re.compile(r"\bshow\b"))
+    expect(page.locator("#pane-history")).to_contain_text("创建")
+    page.wait_for_timeout(400)  # let the tab's fade-in finish before the screenshot
+    page.screenshot(path=str(ARTIFACTS / f"{label}-6-unit.png"), full_page=True)
+
+    # Nothing wider than the screen except inside scrolling tables.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than the {width}px viewport"
+    assert not errors, errors
+    page.close()
