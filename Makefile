@@ -43,6 +43,7 @@ lint:
 check:
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py check_translations
 
 pytest:
 	$(TEST_ENV) $(BIN)/pytest -n 2 -q -p no:warnings --junitxml=var/junit.xml
@@ -51,8 +52,10 @@ pytest:
 bench: setup
 	$(TEST_ENV) $(PY) -m guanjia.bench
 
+## Refresh the English catalogue from the source, then compile it (translate new entries, run again).
 messages:
-	cd guanjia && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --ignore 'tests/*'
+	cd guanjia && $(TEST_ENV) ../$(PY) ../manage.py makemessages -l en --ignore 'tests/*' --ignore '*/tests/*' --ignore 'testing/*'
+	cd guanjia && $(TEST_ENV) ../$(PY) ../manage.py compilemessages -l en
 
 clean:
 	rm -rf $(VENV) node_modules var/*.sqlite3* var/static

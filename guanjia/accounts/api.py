@@ -1,10 +1,10 @@
 """Logging in to the API and asking who you are."""
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from guanjia.accounts import services
-from guanjia.core.api import AUTH, ERROR_RESPONSES, ErrorOut
+from guanjia.core.api import AUTH, ERROR_RESPONSES, ErrorOut, Schema
 from guanjia.core.errors import NotFound
 from guanjia.core.roles import Role
 from guanjia.core.scoping import scope_for

@@ -11,22 +11,53 @@
 import datetime
 from typing import Annotated, Any
 
+import ninja
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import field_validator
 
 from guanjia.core.errors import Conflict, DomainError
 from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
+
+
+def _reject_nul(value):
+    """No text field may carry a NUL character: PostgreSQL cannot store one, so it is bad input."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(_("不能包含空字符 (NUL)"))
+    if isinstance(value, list):
+        for item in value:
+            _reject_nul(item)
+    return value
+
+
+class Schema(ninja.Schema):
+    """Base of every input and output schema of the API (use it instead of ``ninja.Schema``)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        return _reject_nul(value)
+
+
+class FilterSchema(ninja.FilterSchema):
+    """Base of every list filter of the API (use it instead of ``ninja.FilterSchema``)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        return _reject_nul(value)
+
 
 MAX_ID = 2**63 - 1
 # An id given in input: positive and within a database integer, so no input can overflow a query.

@@ -10,10 +10,10 @@ import datetime
 from typing import Literal
 
 from django.http import HttpResponse
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
 
-from guanjia.core.api import ERROR_RESPONSES, ErrorOut, error_body
+from guanjia.core.api import ERROR_RESPONSES, ErrorOut, Schema, error_body
 from guanjia.core.roles import Perm, require
 from guanjia.core.services import visible_or_404
 from guanjia.dataio import exporting, services

@@ -14,9 +14,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import FilterSchema
 from pydantic import ValidationError as PydanticValidationError
 
+from guanjia.core.api import FilterSchema
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role, require
 from guanjia.dataio.services import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx

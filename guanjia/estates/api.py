@@ -5,9 +5,9 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema, Router, Schema
+from ninja import Field, FilterLookup, Router
 
-from guanjia.core.api import ERROR_RESPONSES, RefId, register_crud
+from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404

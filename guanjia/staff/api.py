@@ -4,9 +4,9 @@ import datetime
 from typing import Annotated
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema, Router, Schema
+from ninja import Field, FilterLookup, Router
 
-from guanjia.core.api import RefId, register_crud
+from guanjia.core.api import FilterSchema, RefId, Schema, register_crud
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.staff import services

@@ -221,3 +221,15 @@ def test_editing_from_a_stale_copy_is_a_409_and_changes_nothing(world):
     assert Resident.objects.get(pk=world.resident.pk).note == "第一位"
     api.headers["If-Match"] = first["ETag"]
     assert api.patch(f"residents/{world.resident.pk}", {"note": "第三位"}).status_code == 200
+
+
+def test_nul_characters_are_refused_as_invalid_input_naming_the_field(world):
+    api = Api(world.desk)
+    listed = api.get("residents", search="张\x00三")
+    assert listed.status_code == 422
+    assert "search" in listed.json()["errors"]
+    created = api.post(
+        "residents", {"project_id": world.project.pk, "name": "李\x00四", "phone": "13900009999"}
+    )
+    assert created.status_code == 422
+    assert "name" in created.json()["errors"]
