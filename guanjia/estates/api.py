@@ -11,7 +11,7 @@ from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, regis
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
-from guanjia.estates import services
+from guanjia.estates import selectors, services
 from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
@@ -155,7 +155,10 @@ class UnitFilter(FilterSchema):
     building_id: RefId | None = None
     status: UnitStatus | None = None
     floor: int | None = Field(None, ge=-10, le=200)
-    search: Annotated[str | None, FilterLookup(["number__icontains"])] = Field(None, max_length=100)
+    search: str | None = Field(None, max_length=100, description="房号，或现住户的姓名、完整手机号")
+
+    def filter_search(self, value):
+        return selectors.unit_search(value)
 
 
 register_crud(
@@ -213,25 +216,22 @@ class ResidentPatch(Schema):
 
 
 class ResidentFilter(FilterSchema):
-    project_id: RefId | None = None
-    building_id: RefId | None = None
-    unit_id: RefId | None = None
+    project_id: RefId | None = Field(None, description="登记在该项目或现居于该项目")
+    building_id: RefId | None = Field(None, description="现居于该楼栋")
+    unit_id: RefId | None = Field(None, description="现居于该房屋")
     search: str | None = Field(None, max_length=100, description="姓名、完整手机号或房号")
 
+    def filter_project_id(self, value):
+        return selectors.resident_in_project(value) if value else Q()
+
     def filter_building_id(self, value):
-        return Q(occupancies__unit__building_id=value) if value else Q()
+        return selectors.resident_in_building(value) if value else Q()
 
     def filter_unit_id(self, value):
-        return Q(occupancies__unit_id=value) if value else Q()
+        return selectors.resident_in_unit(value) if value else Q()
 
     def filter_search(self, value):
-        if not value:
-            return Q()
-        digits = value.replace(" ", "").replace("-", "")
-        return Q(name__icontains=value) | Q(phone=digits) | Q(occupancies__unit__number=value)
-
-    def filter(self, queryset):
-        return super().filter(queryset).distinct()
+        return selectors.resident_search(value)
 
 
 register_crud(

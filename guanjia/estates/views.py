@@ -5,18 +5,15 @@ Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``se
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.shortcuts import redirect, render
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.core.phones import normalise_phone
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
-from guanjia.estates import services
+from guanjia.estates import selectors, services
 from guanjia.estates.forms import (
     SERVICE_FIELD_MAP,
     BuildingForm,
@@ -29,17 +26,9 @@ from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 from guanjia.web.helpers import (
     console_view,
     detail_context,
+    form_page,
     list_page,
-    render_form,
-    save_via_service,
 )
-
-
-def _phone_or_none(text: str) -> str | None:
-    try:
-        return normalise_phone(text)
-    except ValidationError:
-        return None
 
 
 def _current_occupancies(user):
@@ -105,31 +94,31 @@ def project_detail(request, pk):
 @console_view(Perm.ADMIN)
 def project_create(request):
     form = ProjectForm(request.POST or None)
-    if request.method == "POST":
-        project = save_via_service(
-            request, form, lambda data: services.project_create(actor=request.user, data=data)
-        )
-        if project is not None:
-            messages.success(request, _("项目已创建"))
-            return redirect("project_detail", pk=project.pk)
-    return render_form(request, form, title=_("新建项目"), cancel_url=reverse("project_list"))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.project_create(actor=request.user, data=data),
+        saved_message=_("项目已创建"),
+        detail="project_detail",
+        title=_("新建项目"),
+        cancel_url=reverse("project_list"),
+    )
 
 
 @console_view(Perm.CHANGE_ESTATES)
 def project_edit(request, pk):
     project = visible_or_404(Project.objects, pk, request.user)
     form = ProjectForm(request.POST or None, instance=project)
-    if request.method == "POST":
-        saved = save_via_service(
-            request,
-            form,
-            lambda data: services.project_update(actor=request.user, project=project, data=data),
-        )
-        if saved is not None:
-            messages.success(request, _("已保存"))
-            return redirect("project_detail", pk=saved.pk)
-    return render_form(
-        request, form, title=_("编辑项目：%(name)s") % {"name": project.name}, cancel_url=_detail(project)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.project_update(actor=request.user, project=project, data=data),
+        saved_message=_("已保存"),
+        detail="project_detail",
+        title=_("编辑项目：%(name)s") % {"name": project.name},
+        cancel_url=_detail(
+            project,
+        ),
     )
 
 
@@ -183,36 +172,34 @@ def building_create(request):
     form = BuildingForm(
         request.POST or None, user=request.user, initial={"project": request.GET.get("project")}
     )
-    if request.method == "POST":
-        building = save_via_service(
-            request,
-            form,
-            lambda data: services.building_create(actor=request.user, data=form.service_data()),
-            field_map=SERVICE_FIELD_MAP,
-        )
-        if building is not None:
-            messages.success(request, _("楼栋已创建"))
-            return redirect("building_detail", pk=building.pk)
-    return render_form(request, form, title=_("新建楼栋"), cancel_url=reverse("building_list"))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.building_create(actor=request.user, data=form.service_data()),
+        field_map=SERVICE_FIELD_MAP,
+        saved_message=_("楼栋已创建"),
+        detail="building_detail",
+        title=_("新建楼栋"),
+        cancel_url=reverse("building_list"),
+    )
 
 
 @console_view(Perm.CHANGE_ESTATES)
 def building_edit(request, pk):
     building = visible_or_404(Building.objects, pk, request.user)
     form = BuildingForm(request.POST or None, instance=building, user=request.user)
-    if request.method == "POST":
-        saved = save_via_service(
-            request,
-            form,
-            lambda data: services.building_update(
-                actor=request.user, building=building, data=form.service_data()
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("已保存"))
-            return redirect("building_detail", pk=saved.pk)
-    return render_form(
-        request, form, title=_("编辑楼栋：%(name)s") % {"name": building.name}, cancel_url=_detail(building)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.building_update(
+            actor=request.user, building=building, data=form.service_data()
+        ),
+        saved_message=_("已保存"),
+        detail="building_detail",
+        title=_("编辑楼栋：%(name)s") % {"name": building.name},
+        cancel_url=_detail(
+            building,
+        ),
     )
 
 
@@ -236,13 +223,7 @@ def unit_list(request):
     if status := values.get("status"):
         qs = qs.filter(status=status)
     if q := values.get("q"):
-        residents = Resident.objects.visible_to(request.user).filter(name__icontains=q)
-        if phone := _phone_or_none(q):
-            residents = Resident.objects.visible_to(request.user).filter(
-                Q(name__icontains=q) | Q(phone=phone)
-            )
-        lives_here = Occupancy.objects.current().filter(unit_id=OuterRef("pk"), resident__in=residents)
-        qs = qs.filter(Q(number__icontains=q) | Exists(lives_here))
+        qs = qs.filter(selectors.unit_search(q))
     qs = qs.prefetch_related(
         Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
     )
@@ -278,34 +259,32 @@ def unit_create(request):
     form = UnitForm(
         request.POST or None, user=request.user, initial={"building": request.GET.get("building")}
     )
-    if request.method == "POST":
-        unit = save_via_service(
-            request,
-            form,
-            lambda data: services.unit_create(actor=request.user, data=form.service_data()),
-            field_map=SERVICE_FIELD_MAP,
-        )
-        if unit is not None:
-            messages.success(request, _("房屋已创建"))
-            return redirect("unit_detail", pk=unit.pk)
-    return render_form(request, form, title=_("新建房屋"), cancel_url=reverse("unit_list"))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.unit_create(actor=request.user, data=form.service_data()),
+        field_map=SERVICE_FIELD_MAP,
+        saved_message=_("房屋已创建"),
+        detail="unit_detail",
+        title=_("新建房屋"),
+        cancel_url=reverse("unit_list"),
+    )
 
 
 @console_view(Perm.CHANGE_ESTATES)
 def unit_edit(request, pk):
     unit = visible_or_404(Unit.objects.select_related("building"), pk, request.user)
     form = UnitForm(request.POST or None, instance=unit, user=request.user)
-    if request.method == "POST":
-        saved = save_via_service(
-            request,
-            form,
-            lambda data: services.unit_update(actor=request.user, unit=unit, data=form.service_data()),
-        )
-        if saved is not None:
-            messages.success(request, _("已保存"))
-            return redirect("unit_detail", pk=saved.pk)
-    return render_form(
-        request, form, title=_("编辑房屋：%(name)s") % {"name": unit}, cancel_url=_detail(unit)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.unit_update(actor=request.user, unit=unit, data=form.service_data()),
+        saved_message=_("已保存"),
+        detail="unit_detail",
+        title=_("编辑房屋：%(name)s") % {"name": unit},
+        cancel_url=_detail(
+            unit,
+        ),
     )
 
 
@@ -322,17 +301,12 @@ def resident_list(request):
     )
     values = filters.values()
     qs = Resident.objects.visible_to(request.user).select_related("project")
-    occupancies = Occupancy.objects.visible_to(request.user).current()
     if project := values.get("project"):
-        lives_there = occupancies.filter(resident_id=OuterRef("pk"), project=project)
-        qs = qs.filter(Q(project=project) | Exists(lives_there))
+        qs = qs.filter(selectors.resident_in_project(project.pk))
     if building := values.get("building"):
-        qs = qs.filter(Exists(occupancies.filter(resident_id=OuterRef("pk"), unit__building=building)))
+        qs = qs.filter(selectors.resident_in_building(building.pk))
     if q := values.get("q"):
-        match = Q(name__icontains=q) | Exists(occupancies.filter(resident_id=OuterRef("pk"), unit__number=q))
-        if phone := _phone_or_none(q):
-            match |= Q(phone=phone)
-        qs = qs.filter(match)
+        qs = qs.filter(selectors.resident_search(q))
     qs = qs.prefetch_related(
         Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
     )
@@ -379,34 +353,32 @@ def resident_create(request):
     form = ResidentForm(
         request.POST or None, user=request.user, initial={"project": request.GET.get("project")}
     )
-    if request.method == "POST":
-        resident = save_via_service(
-            request,
-            form,
-            lambda data: services.resident_create(actor=request.user, data=form.service_data()),
-            field_map=SERVICE_FIELD_MAP,
-        )
-        if resident is not None:
-            messages.success(request, _("住户已登记"))
-            return redirect("resident_detail", pk=resident.pk)
-    return render_form(request, form, title=_("登记住户"), cancel_url=reverse("resident_list"))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.resident_create(actor=request.user, data=form.service_data()),
+        field_map=SERVICE_FIELD_MAP,
+        saved_message=_("住户已登记"),
+        detail="resident_detail",
+        title=_("登记住户"),
+        cancel_url=reverse("resident_list"),
+    )
 
 
 @console_view(Perm.CHANGE_RESIDENTS)
 def resident_edit(request, pk):
     resident = visible_or_404(Resident.objects, pk, request.user)
     form = ResidentForm(request.POST or None, instance=resident, user=request.user)
-    if request.method == "POST":
-        saved = save_via_service(
-            request,
-            form,
-            lambda data: services.resident_update(
-                actor=request.user, resident=resident, data=form.service_data()
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("已保存"))
-            return redirect("resident_detail", pk=saved.pk)
-    return render_form(
-        request, form, title=_("编辑住户：%(name)s") % {"name": resident.name}, cancel_url=_detail(resident)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.resident_update(
+            actor=request.user, resident=resident, data=form.service_data()
+        ),
+        saved_message=_("已保存"),
+        detail="resident_detail",
+        title=_("编辑住户：%(name)s") % {"name": resident.name},
+        cancel_url=_detail(
+            resident,
+        ),
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from guanjia.estates.models import Project
 from guanjia.staff import services
 from guanjia.staff.forms import SERVICE_FIELD_MAP, StaffForm
 from guanjia.staff.models import StaffMember
-from guanjia.web.helpers import console_view, detail_context, list_page, render_form, save_via_service
+from guanjia.web.helpers import console_view, detail_context, form_page, list_page
 
 
 @console_view(Perm.VIEW_STAFF)
@@ -60,36 +59,29 @@ def staff_detail(request, pk):
 @console_view(Perm.CHANGE_STAFF)
 def staff_create(request):
     form = StaffForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        member = save_via_service(
-            request,
-            form,
-            lambda data: services.staff_create(actor=request.user, data=form.service_data()),
-            field_map=SERVICE_FIELD_MAP,
-        )
-        if member is not None:
-            messages.success(request, _("员工已创建"))
-            return redirect("staff_detail", pk=member.pk)
-    return render_form(request, form, title=_("新建员工"), cancel_url=reverse("staff_list"))
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.staff_create(actor=request.user, data=form.service_data()),
+        field_map=SERVICE_FIELD_MAP,
+        saved_message=_("员工已创建"),
+        detail="staff_detail",
+        title=_("新建员工"),
+        cancel_url=reverse("staff_list"),
+    )
 
 
 @console_view(Perm.CHANGE_STAFF)
 def staff_edit(request, pk):
     member = visible_or_404(StaffMember.objects.prefetch_related("roles", "projects"), pk, request.user)
     form = StaffForm(request.POST or None, user=request.user, member=member)
-    if request.method == "POST":
-        saved = save_via_service(
-            request,
-            form,
-            lambda data: services.staff_update(actor=request.user, staff=member, data=form.service_data()),
-            field_map=SERVICE_FIELD_MAP,
-        )
-        if saved is not None:
-            messages.success(request, _("已保存"))
-            return redirect("staff_detail", pk=saved.pk)
-    return render_form(
+    return form_page(
         request,
         form,
+        save=lambda data: services.staff_update(actor=request.user, staff=member, data=form.service_data()),
+        field_map=SERVICE_FIELD_MAP,
+        saved_message=_("已保存"),
+        detail="staff_detail",
         title=_("编辑员工：%(name)s") % {"name": member.name},
         cancel_url=reverse("staff_detail", args=[member.pk]),
     )

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed, NotFound
@@ -85,6 +85,27 @@ def save_via_service(request, form: forms.Form, call, *, field_map: dict | None 
         form.add_error(None, exc.message)
         messages.error(request, exc.message)
     return None
+
+
+def form_page(
+    request,
+    form: forms.Form,
+    *,
+    save,
+    saved_message: str,
+    detail: str,
+    title: str,
+    cancel_url: str,
+    field_map: dict | None = None,
+):
+    """A create or edit page: GET shows the form; POST validates it, calls ``save(cleaned_data)``
+    (a service function), and on success goes to the saved record's page (URL name ``detail``)."""
+    if request.method == "POST":
+        saved = save_via_service(request, form, save, field_map=field_map)
+        if saved is not None:
+            messages.success(request, saved_message)
+            return redirect(detail, pk=saved.pk)
+    return render_form(request, form, title=title, cancel_url=cancel_url)
 
 
 def render_form(request, form, *, title: str, cancel_url: str, status: int | None = None):
