@@ -6,7 +6,9 @@ from guanjia.accounts.api import router as accounts_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
 from guanjia.estates.api import router as estates_router
+from guanjia.notifications.api import router as notifications_router
 from guanjia.staff.api import router as staff_router
+from guanjia.tickets.api import router as tickets_router
 
 api = NinjaAPI(
     title="Guanjia API",
@@ -20,4 +22,6 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", estates_router)
 api.add_router("", staff_router)
+api.add_router("", tickets_router)
 api.add_router("", dataio_router)
+api.add_router("", notifications_router)

@@ -44,7 +44,9 @@ INSTALLED_APPS = [
     "guanjia.accounts",
     "guanjia.estates",
     "guanjia.staff",
+    "guanjia.tickets",
     "guanjia.dataio",
+    "guanjia.notifications",
     "guanjia.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -233,6 +235,8 @@ IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "2000"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "guanjia@localhost")
+# The public address of the site, for links in e-mails (https://guanjia.example.com).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

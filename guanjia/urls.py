@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from guanjia.api import api
 from guanjia.core.health import healthz
@@ -10,5 +12,14 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("data/", include("guanjia.dataio.urls")),
+    path("notifications/", include("guanjia.notifications.urls")),
+    path("", include("guanjia.tickets.urls")),
     path("", include("guanjia.web.urls")),
 ]
+if settings.DEBUG or settings.TESTING:
+    # Uploaded photos in development and tests; production serves MEDIA_ROOT from the web server.
+    # (django.conf.urls.static.static() serves only when DEBUG is on; tests run with it off.)
+    def media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]

@@ -1,17 +1,32 @@
 """The console's shell: the home page of each role."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import render
 
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.estates.choices import UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.tickets.choices import Status
+from guanjia.tickets.models import Ticket
+from guanjia.tickets.selectors import tickets_for
 
 
 def _count_by(queryset, field: str) -> dict:
     return dict(queryset.values_list(field).annotate(n=Count("id")).values_list(field, "n"))
+
+
+def _ticket_counts(user, scope) -> dict:
+    """The service requests waiting for this person: "my work", "I am first contact for", and
+    (for those who dispatch) the requests received but not yet sent to anyone."""
+    open_tickets = Ticket.objects.visible_to(user).open()
+    staff_id = scope.staff_id or -1
+    return open_tickets.aggregate(
+        mine=Count("id", filter=Q(assignee_id=staff_id)),
+        first_contact=Count("id", filter=Q(first_contact_id=staff_id)),
+        to_dispatch=Count("id", filter=Q(status=Status.RECEIVED)),
+    )
 
 
 @login_required
@@ -28,6 +43,7 @@ def home(request):
             .order_by("project__name", "unit__number")
         )
         context["resident"] = Resident.objects.visible_to(user).first()
+        context["tickets"] = tickets_for(user).order_by("-received_at", "-id")[:5]
         return render(request, "web/home_resident.html", context)
     if Perm.VIEW_ESTATES not in scope.permissions:
         return render(request, "web/home.html", context)
@@ -42,6 +58,7 @@ def home(request):
         project.n_units = units_by_project.get(project.id, 0)
         project.n_occupied = occupied_by_project.get(project.id, 0)
     context.update(
+        work=_ticket_counts(user, scope),
         is_hq=scope.is_hq,
         projects=projects,
         totals={

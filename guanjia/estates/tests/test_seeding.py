@@ -1,5 +1,6 @@
 """Demo and scale data: repeatable, realistic, and the demo logins work with the right roles."""
 
+import datetime
 import io
 import re
 
@@ -8,6 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
+from django.utils import timezone
 
 from guanjia.core.context import Source
 from guanjia.core.journal import history_for
@@ -18,8 +20,10 @@ from guanjia.estates.choices import ProjectKind, Relation
 from guanjia.estates.management.commands.seed_demo import DEMO_PASSWORD, demo_logins
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.tickets.choices import Channel, Kind, Status
+from guanjia.tickets.models import Ticket, TicketEvent
 
-SMALL = {"units": 60, "buildings": 3, "office_units": 16}
+SMALL = {"units": 60, "buildings": 3, "office_units": 16, "tickets": 40}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -31,6 +35,7 @@ def seed_demo(**options) -> str:
 
 def counts() -> dict:
     models = [Company, Project, Building, Unit, Resident, Occupancy, StaffMember, StaffRole, DutyShift, Skill]
+    models += [Ticket, TicketEvent]
     return {
         **{m.__name__: m.objects.count() for m in models},
         "users": get_user_model().objects.count(),
@@ -131,6 +136,56 @@ def test_seed_demo_refuses_when_a_demo_username_is_taken_and_creates_nothing():
     with pytest.raises(CommandError, match="admin"):
         seed_demo()
     assert not Company.objects.exists() and not Unit.objects.exists()
+
+
+STAGES = [
+    "received_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrived_at",
+    "completed_at",
+    "followed_up_at",
+    "closed_at",
+]
+
+
+@pytest.mark.django_db
+def test_demo_requests_are_in_every_state_of_every_kind_laid_out_over_past_months():
+    seed_demo()
+    tickets = list(Ticket.objects.all())
+    assert len(tickets) == 40
+    assert {t.status for t in tickets} == set(Status.values)
+    assert {t.kind for t in tickets} == set(Kind.values)
+    assert {t.channel for t in tickets} >= {Channel.PHONE, Channel.PATROL, Channel.PORTAL}
+    now = timezone.now()
+    received = [t.received_at for t in tickets]
+    assert max(received) < now and min(received) > now - datetime.timedelta(days=121)
+    assert max(received) - min(received) > datetime.timedelta(days=20), "spread over months"
+    for t in tickets:
+        # Each stage a realistic while after the one before, none in the future.
+        moments = [getattr(t, stage) for stage in STAGES if getattr(t, stage)]
+        assert moments == sorted(moments) and moments[-1] < now, t.number
+        if t.status == Status.CLOSED:
+            assert t.followed_up_at is not None and t.closed_at - t.completed_at < datetime.timedelta(days=4)
+        if t.status == Status.CANCELLED:
+            assert t.cancel_reason
+        events = list(TicketEvent.objects.filter(ticket=t).order_by("time", "id"))
+        assert events[0].action == "create" and events[-1].to_status == t.status
+        assert [e.time for e in events] == sorted(e.time for e in events)
+        assert t.description and t.first_contact_id
+    # The demo resident follows their own requests in the portal.
+    resident = Resident.objects.get(user__username="resident")
+    assert Ticket.objects.filter(reporter_resident=resident).exists()
+
+
+@pytest.mark.django_db
+def test_demo_made_before_requests_existed_gains_them_once():
+    seed_demo(tickets=0)
+    assert not Ticket.objects.exists()
+    assert "补充 12 条演示报事" in seed_demo(tickets=12)
+    assert Ticket.objects.count() == 12
+    seed_demo(tickets=12)
+    assert Ticket.objects.count() == 12
 
 
 @pytest.mark.django_db

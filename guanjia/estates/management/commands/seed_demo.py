@@ -25,6 +25,7 @@ from guanjia.estates.models import Building, Occupancy, Project
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"
 COMPANY_NAME = "金苑物业服务有限公司"
@@ -88,11 +89,17 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=2000, help=argparse.SUPPRESS)
         parser.add_argument("--buildings", type=int, default=20, help=argparse.SUPPRESS)
         parser.add_argument("--office-units", type=int, default=224, help=argparse.SUPPRESS)
+        parser.add_argument("--tickets", type=int, default=300, help=argparse.SUPPRESS)
 
-    def handle(self, *args, units, buildings, office_units, **options):
+    def handle(self, *args, units, buildings, office_units, tickets, **options):
         started = time.perf_counter()
-        if Company.objects.filter(short_code=COMPANY_CODE).exists():
+        if company := Company.objects.filter(short_code=COMPANY_CODE).first():
             self.stdout.write(f"演示数据已存在（公司 {COMPANY_CODE}），未重复创建。")
+            # Demo data from before service requests existed gains its requests now, once.
+            with change_context(source=Source.COMMAND), transaction.atomic():
+                made = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
+            if made:
+                self.stdout.write(f"已补充 {made} 条演示报事。")
         else:
             taken = sorted(
                 get_user_model()
@@ -103,9 +110,11 @@ class Command(BaseCommand):
                 raise CommandError(f"用户名已被占用，无法创建演示账号：{', '.join(taken)}")
             with change_context(source=Source.COMMAND), transaction.atomic():
                 counts = seed_demo(units=units, buildings=buildings, office_units=office_units)
+                company = Company.objects.get(short_code=COMPANY_CODE)
+                counts["tickets"] = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
             self.stdout.write(
                 "已创建演示数据：{projects} 个项目，{buildings} 栋楼，{units} 套房屋，{residents} 位住户，"
-                "{staff} 名员工，{shifts} 个值班班次（{seconds:.1f} 秒）。".format(
+                "{staff} 名员工，{shifts} 个值班班次，{tickets} 条报事（{seconds:.1f} 秒）。".format(
                     **counts, seconds=time.perf_counter() - started
                 )
             )

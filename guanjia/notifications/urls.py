@@ -1,0 +1,12 @@
+from django.urls import path
+
+from guanjia.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("badge/", views.badge, name="badge"),
+    path("read-all/", views.read_all, name="read_all"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
+]

@@ -1,0 +1,90 @@
+"""Who hears about what happened to a request. Runs after the transaction commits."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from guanjia.core.roles import Role
+from guanjia.staff.models import StaffMember
+from guanjia.tickets.choices import Action
+from guanjia.tickets.models import TicketEvent
+
+
+def _staff_users(*members):
+    return [m.user for m in members if m is not None and m.deleted_at is None]
+
+
+def recipients_for(event: TicketEvent) -> tuple[list, list]:
+    """(staff users, resident users) to tell about this event; never the person who did it."""
+    ticket = event.ticket
+    staff, residents = [], []
+    resident_user = (
+        ticket.reporter_resident.user
+        if ticket.reporter_resident_id and ticket.reporter_resident.user_id
+        else None
+    )
+    action = event.action
+    if action == Action.CREATE:
+        staff = _staff_users(ticket.first_contact)
+    elif action in (Action.DISPATCH, Action.REASSIGN):
+        staff = _staff_users(ticket.assignee)
+        residents = [resident_user]
+    elif action in (Action.REJECT, Action.REOPEN, Action.COMPLETE, Action.HOLD):
+        staff = _staff_users(ticket.first_contact)
+        residents = [resident_user] if action == Action.COMPLETE else []
+    elif action in (Action.FOLLOW_UP, Action.FIRST_FEEDBACK, Action.CANCEL, Action.CLOSE):
+        residents = [resident_user]
+        if action == Action.FOLLOW_UP and ticket.status == "rework":
+            staff = _staff_users(ticket.first_contact)
+    elif action == Action.ESCALATE:
+        heads = StaffMember.objects.filter(projects=ticket.project_id, deleted_at__isnull=True).filter(
+            roles__role__in=[Role.DEPARTMENT_HEAD, Role.PROJECT_MANAGER]
+        )
+        staff = _staff_users(ticket.first_contact, *heads)
+    elif action == Action.HANDOVER or action == Action.RATE:
+        staff = _staff_users(ticket.first_contact)
+    people = {u.pk: u for u in [*staff, *residents] if u is not None and u.pk != event.actor_id}
+    staff_ids = {u.pk for u in staff if u is not None}
+    return [u for pk, u in people.items() if pk in staff_ids], [
+        u for pk, u in people.items() if pk not in staff_ids
+    ]
+
+
+def notify_event(event_id: int) -> None:
+    from guanjia.notifications.services import notify
+
+    event = (
+        TicketEvent.objects.select_related(
+            "ticket__first_contact__user", "ticket__assignee__user", "ticket__reporter_resident__user"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return
+    ticket = event.ticket
+    staff, residents = recipients_for(event)
+    subject = f"{ticket.number} {Action(event.action).label}"
+    body = event.note or ticket.description[:200]
+    if staff:
+        notify(
+            recipients=staff,
+            subject=subject,
+            body=body,
+            url=reverse("ticket_detail", args=[ticket.pk]),
+            related=ticket,
+            dedup_key=f"ticket-event:{event.pk}",
+        )
+    if residents:
+        from guanjia.tickets.services import PLAIN_WORDS
+
+        notify(
+            recipients=residents,
+            subject=f"{ticket.number} {PLAIN_WORDS.get(event.action, _('有新进展'))}",
+            body=body if event.action != Action.FOLLOW_UP else _("请对本次服务进行评价"),
+            url=reverse("portal_ticket_detail", args=[ticket.pk]),
+            related=ticket,
+            dedup_key=f"ticket-event:{event.pk}",
+            channels=("in_app",),
+        )

@@ -1,0 +1,573 @@
+"""Every write to a service request goes through here.
+
+``ticket_create`` receives a request; ``ticket_act`` performs any action of ``workflow.TRANSITIONS``
+under a row lock, writes exactly one timeline event, and notifies the people concerned after commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanjia.core.errors import Conflict, NotAllowed
+from guanjia.core.phones import normalise_phone
+from guanjia.core.roles import Role
+from guanjia.core.scoping import scope_for
+from guanjia.core.services import service, visible_reference
+from guanjia.estates.models import Building, Project, Resident, Unit
+from guanjia.staff.models import StaffMember
+from guanjia.tickets import workflow
+from guanjia.tickets.choices import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_PAID_SERVICES,
+    Action,
+    Channel,
+    Kind,
+    PhotoStage,
+    Priority,
+    Status,
+)
+from guanjia.tickets.models import (
+    PaidService,
+    Ticket,
+    TicketCategory,
+    TicketCharge,
+    TicketCounter,
+    TicketEvent,
+    TicketMaterial,
+    TicketPhoto,
+)
+
+# Roles that may receive a request from a resident or find one on patrol (首问: whoever receives it).
+RECEIVING_ROLES = frozenset(set(Role) - {Role.RESIDENT})
+
+# Resident-visible wording of each action, for the timeline "in plain words".
+PLAIN_WORDS = {
+    Action.CREATE: gettext_lazy("我们已收到您的报事"),
+    Action.DISPATCH: gettext_lazy("已安排师傅处理"),
+    Action.ACCEPT: gettext_lazy("师傅已接单"),
+    Action.REJECT: gettext_lazy("正在重新安排师傅"),
+    Action.ARRIVE: gettext_lazy("师傅已到场"),
+    Action.COMPLETE: gettext_lazy("已处理完成"),
+    Action.FIRST_FEEDBACK: gettext_lazy("我们给您答复了"),
+    Action.FOLLOW_UP: gettext_lazy("我们已回访"),
+    Action.RATE: gettext_lazy("您已评价，工单关闭"),
+    Action.REOPEN: gettext_lazy("您要求返工，我们会重新处理"),
+    Action.CLOSE: gettext_lazy("工单已关闭"),
+    Action.HOLD: gettext_lazy("暂时挂起"),
+    Action.RESUME: gettext_lazy("继续处理"),
+    Action.REASSIGN: gettext_lazy("已改派其他师傅"),
+    Action.ESCALATE: gettext_lazy("已升级处理"),
+    Action.CANCEL: gettext_lazy("工单已取消"),
+    Action.HANDOVER: gettext_lazy("已更换负责人"),
+    Action.COMMENT: gettext_lazy("备注"),
+    Action.PHOTO: gettext_lazy("上传了照片"),
+    Action.CONFIRM_CHARGES: gettext_lazy("费用已确认"),
+}
+# Events residents do not see in their timeline (internal analysis and bookkeeping).
+INTERNAL_ACTIONS = frozenset({Action.HANDOVER, Action.ESCALATE})
+
+
+def _now():
+    """The moment of an action. One seam, so demo data can be laid out over past months."""
+    return timezone.now()
+
+
+# Defaults -----------------------------------------------------------------------------------------
+
+
+@service
+def company_defaults_ensure(*, company, actor=None) -> None:
+    """Give a company the default category tree and paid-services catalogue, once; idempotent."""
+    for order, (name, children) in enumerate(DEFAULT_CATEGORIES.items()):
+        parent, _created = TicketCategory.objects.get_or_create(
+            company=company, parent=None, name=name, defaults={"sort_order": order}
+        )
+        for child_order, child in enumerate(children):
+            TicketCategory.objects.get_or_create(
+                company=company, parent=parent, name=child, defaults={"sort_order": child_order}
+            )
+    for name, price, unit in DEFAULT_PAID_SERVICES:
+        PaidService.objects.get_or_create(
+            company=company, name=name, defaults={"price": Decimal(price), "unit": unit}
+        )
+
+
+# Receiving a request ------------------------------------------------------------------------------
+
+
+def _next_number(project: Project, when: datetime.datetime) -> str:
+    """JY-202611-00042: project code, month (Asia/Shanghai), running number of the month.
+
+    The counter row is incremented with an UPDATE (which takes its row lock), so concurrent
+    receivers get distinct numbers; the unique constraint on the number is the last guard.
+    """
+    period = timezone.localtime(when).strftime("%Y%m")
+    for _attempt in range(3):
+        updated = TicketCounter.objects.filter(project=project, period=period).update(last=F("last") + 1)
+        if updated:
+            break
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(project=project, period=period, last=1)
+            break
+        except IntegrityError:
+            continue  # someone created the month's counter at the same moment: increment theirs
+    value = TicketCounter.objects.get(project=project, period=period).last
+    return f"{project.code}-{period}-{value:05d}"
+
+
+def _butler_for(unit: Unit | None, building: Building | None, project: Project) -> StaffMember | None:
+    building_id = unit.building_id if unit else (building.pk if building else None)
+    candidates = StaffMember.objects.filter(
+        company_id=project.company_id, deleted_at__isnull=True, projects=project
+    ).order_by("id")
+    if building_id:
+        butler = candidates.filter(butler_buildings=building_id).with_role(Role.BUTLER).first()
+        if butler:
+            return butler
+    # No butler for the building: the project's desk, then its manager, owns it — never nobody.
+    for role in (Role.BUTLER, Role.DESK, Role.PROJECT_MANAGER):
+        member = candidates.with_role(role).first()
+        if member:
+            return member
+    return None
+
+
+def _event(ticket: Ticket, *, actor, action: str, from_status: str, note: str = "", data=None, when=None):
+    actor_name = ""
+    if actor is not None:
+        actor_name = actor.get_full_name()
+    return TicketEvent.objects.create(
+        company_id=ticket.company_id,
+        project_id=ticket.project_id,
+        ticket=ticket,
+        time=when or _now(),
+        actor=actor,
+        actor_name=actor_name,
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        note=note,
+        data=data or {},
+        internal=action in INTERNAL_ACTIONS,
+    )
+
+
+def _choice(data: dict, field: str, choices, default=None):
+    value = data.get(field) or default
+    if value not in choices.values:
+        raise ValidationError({field: _("“%(value)s” 不是有效的选项") % {"value": value}})
+    return value
+
+
+@service
+def ticket_create(*, actor, data: dict) -> Ticket:
+    """Receive a request from the desk, the phone, the portal, a patrol or the HQ centre.
+
+    Staff who receive it become its first-contact owner. A resident's own report (portal) goes
+    to the building butler of the unit, who then owns it.
+    """
+    scope = scope_for(actor)
+    data = dict(data)
+    now = _now()
+    unit = building = resident = reporter_staff = None
+    if scope.is_resident:
+        unit = visible_reference(Unit, data.get("unit_id"), actor, field="unit_id")
+        resident = Resident.objects.get(pk=scope.resident_id)
+        channel = Channel.PORTAL
+        kind = _choice(data, "kind", Kind, Kind.HOME_REPAIR)
+        if kind in (Kind.PATROL, Kind.COMMON_REPAIR) and not data.get("location"):
+            kind = Kind.HOME_REPAIR if kind == Kind.PATROL else kind
+    elif scope.is_staff and scope.roles & RECEIVING_ROLES:
+        kind = _choice(data, "kind", Kind)
+        channel = _choice(
+            data, "channel", Channel, Channel.PATROL if kind == Kind.PATROL else Channel.FRONT_DESK
+        )
+        if data.get("unit_id") is not None:
+            unit = visible_reference(Unit, data["unit_id"], actor, field="unit_id")
+        elif data.get("building_id") is not None:
+            building = visible_reference(Building, data["building_id"], actor, field="building_id")
+        if data.get("resident_id") is not None:
+            resident = visible_reference(Resident, data["resident_id"], actor, field="resident_id")
+        if kind == Kind.PATROL:
+            reporter_staff = StaffMember.objects.get(pk=scope.staff_id)
+    else:
+        raise NotAllowed(_("您没有权限受理报事"))
+
+    if unit is not None:
+        project = (
+            unit.project if "project" in unit._state.fields_cache else Project.objects.get(pk=unit.project_id)
+        )
+        building = None
+    elif building is not None:
+        project = Project.objects.get(pk=building.project_id)
+    else:
+        project = visible_reference(Project, data.get("project_id"), actor, field="project_id")
+    location = (data.get("location") or "").strip()
+    if unit is None and building is None and not location:
+        raise ValidationError({"unit_id": _("请选择房屋，或填写楼栋/公共区域位置")})
+    description = (data.get("description") or "").strip()
+    if not description:
+        raise ValidationError({"description": _("请描述问题")})
+    category = None
+    if data.get("category_id") is not None:
+        category = visible_reference(TicketCategory, data["category_id"], actor, field="category_id")
+        if not category.is_active:
+            raise ValidationError({"category_id": _("该类别已停用")})
+    paid_service = None
+    if data.get("paid_service_id") is not None:
+        paid_service = visible_reference(PaidService, data["paid_service_id"], actor, field="paid_service_id")
+        if not paid_service.is_active:
+            raise ValidationError({"paid_service_id": _("该服务已下架")})
+        category = category or paid_service.category
+
+    if scope.is_resident:
+        first_contact = _butler_for(unit, building, project)
+        if first_contact is None:
+            raise Conflict(_("该项目尚未设置楼栋管家或客服，请致电服务中心"))
+    else:
+        first_contact = StaffMember.objects.get(pk=scope.staff_id)
+
+    contact_phone = data.get("contact_phone") or (resident.phone if resident else "")
+    if contact_phone:
+        try:
+            contact_phone = normalise_phone(contact_phone)
+        except ValidationError as exc:
+            raise ValidationError({"contact_phone": exc.messages}) from exc
+    ticket = Ticket(
+        company_id=project.company_id,
+        project=project,
+        number=_next_number(project, now),
+        kind=kind,
+        category=category,
+        channel=channel,
+        priority=_choice(data, "priority", Priority, Priority.NORMAL),
+        unit=unit,
+        building=building,
+        location=location[:100],
+        reporter_resident=resident,
+        reporter_staff=reporter_staff,
+        contact_name=(data.get("contact_name") or (resident.name if resident else ""))[:60],
+        contact_phone=contact_phone,
+        description=description[:2000],
+        paid_service=paid_service,
+        first_contact=first_contact,
+        received_at=now,
+    )
+    ticket.full_clean(exclude=["number"])
+    ticket.save()
+    if paid_service is not None:
+        TicketCharge.objects.create(
+            company_id=ticket.company_id,
+            project_id=ticket.project_id,
+            ticket=ticket,
+            paid_service=paid_service,
+            description=paid_service.name,
+            quantity=Decimal("1"),
+            unit_price=paid_service.price,
+            amount=paid_service.price,
+        )
+    event = _event(
+        ticket, actor=actor, action=Action.CREATE, from_status="", note=description[:200], when=now
+    )
+    _after_commit(event)
+    return ticket
+
+
+# Acting on a request ------------------------------------------------------------------------------
+
+
+def _staff_for(ticket: Ticket, actor, pk, field: str) -> StaffMember:
+    member = visible_reference(StaffMember, pk, actor, field=field)
+    if not member.projects.filter(pk=ticket.project_id).exists():
+        raise ValidationError({field: _("%(name)s 不服务于本项目") % {"name": member.name}})
+    return member
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValidationError({field: _("“%(value)s” 不是数字") % {"value": value}}) from exc
+    if not number.is_finite() or number < 0 or number > Decimal("99999999"):
+        raise ValidationError({field: _("数值超出范围")})
+    return number.quantize(Decimal("0.01"))
+
+
+def _score(data: dict, field: str = "score") -> int:
+    try:
+        score = int(data.get(field))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: _("评分应为 1–5")}) from exc
+    if not 1 <= score <= 5:
+        raise ValidationError({field: _("评分应为 1–5")})
+    return score
+
+
+def _reset_work_stages(ticket: Ticket) -> None:
+    """A new round of work (rework): the stage moments of the last round live on in the timeline."""
+    ticket.accepted_at = ticket.arrived_at = ticket.completed_at = ticket.followed_up_at = None
+    ticket.assignee = None
+
+
+def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, dict]:
+    """Perform the effect of one transition on the (locked) ticket; returns (note, event data)."""
+    action = transition.action
+    note = str(data.get("note") or "").strip() or str(data.get("reason") or "").strip()
+    facts: dict = {}
+    previous = ticket.status
+    if transition.target is not None:
+        ticket.status = transition.target
+
+    if action == Action.DISPATCH:
+        ticket.assignee = _staff_for(ticket, actor, data["assignee_id"], "assignee_id")
+        ticket.dispatched_at = now
+        if data.get("root_cause"):
+            ticket.root_cause = str(data["root_cause"]).strip()
+            facts["root_cause"] = ticket.root_cause
+        facts["assignee"] = ticket.assignee.name
+    elif action == Action.REASSIGN:
+        new = _staff_for(ticket, actor, data["assignee_id"], "assignee_id")
+        if new.pk == ticket.assignee_id:
+            raise ValidationError({"assignee_id": _("新处理人与当前处理人相同")})
+        facts["assignee"] = [ticket.assignee.name if ticket.assignee else "", new.name]
+        ticket.assignee = new
+        ticket.dispatched_at = now
+        ticket.accepted_at = ticket.arrived_at = None
+    elif action == Action.ACCEPT:
+        ticket.accepted_at = now
+    elif action == Action.REJECT:
+        facts["assignee"] = ticket.assignee.name if ticket.assignee else ""
+        ticket.assignee = None
+        ticket.dispatched_at = None
+    elif action == Action.ARRIVE:
+        ticket.arrived_at = now
+    elif action == Action.COMPLETE:
+        ticket.resolution = str(data["resolution"]).strip()
+        ticket.completed_at = now
+        note = note or ticket.resolution
+        facts.update(_record_materials_and_charges(ticket, data))
+    elif action == Action.FIRST_FEEDBACK:
+        ticket.first_feedback = str(data["feedback"]).strip()
+        if ticket.first_feedback_at is None:
+            ticket.first_feedback_at = now
+        note = ticket.first_feedback
+    elif action == Action.FOLLOW_UP:
+        scope = scope_for(actor)
+        if ticket.assignee_id is not None and ticket.assignee_id == scope.staff_id:
+            raise NotAllowed(_("回访须由处理人以外的人完成"))
+        satisfied = data["satisfied"] in (True, "true", "1", 1, "on")
+        ticket.follow_up_by_id = scope.staff_id
+        ticket.follow_up_satisfied = satisfied
+        ticket.follow_up_score = _score(data)
+        ticket.followed_up_at = now
+        facts.update({"satisfied": satisfied, "score": ticket.follow_up_score})
+        if satisfied:
+            ticket.status = Status.FOLLOWED_UP
+        else:
+            root_cause = (data.get("root_cause") or "").strip()
+            if not root_cause:
+                raise ValidationError({"root_cause": _("不满意时须填写原因分析")})
+            ticket.root_cause = root_cause
+            ticket.rework_count += 1
+            ticket.status = Status.REWORK
+            facts["root_cause"] = root_cause
+            _reset_work_stages(ticket)
+        note = (data.get("comment") or note or "").strip()
+    elif action == Action.RATE:
+        ticket.rating = _score(data)
+        ticket.rating_comment = (data.get("comment") or "").strip()[:500]
+        ticket.closed_at = now
+        facts["score"] = ticket.rating
+        note = ticket.rating_comment
+    elif action == Action.REOPEN:
+        ticket.rework_count += 1
+        _reset_work_stages(ticket)
+    elif action == Action.CLOSE:
+        ticket.closed_at = now
+    elif action == Action.HOLD:
+        ticket.status_before_hold = previous
+        ticket.hold_reason = (str(data.get("reason") or "").strip() or note)[:200]
+    elif action == Action.RESUME:
+        ticket.status = ticket.status_before_hold or Status.RECEIVED
+        ticket.status_before_hold = ""
+        ticket.hold_reason = ""
+    elif action == Action.ESCALATE:
+        ticket.escalation_level += 1
+        facts["level"] = ticket.escalation_level
+    elif action == Action.CANCEL:
+        ticket.cancel_reason = (str(data.get("reason") or "").strip() or note)[:200]
+        ticket.cancelled_at = now
+        ticket.status_before_hold = ""  # a request cancelled while on hold is no longer on hold
+    elif action == Action.HANDOVER:
+        new = _staff_for(ticket, actor, data["first_contact_id"], "first_contact_id")
+        if new.pk == ticket.first_contact_id:
+            raise ValidationError({"first_contact_id": _("新负责人与当前负责人相同")})
+        facts["first_contact"] = [ticket.first_contact.name, new.name]
+        ticket.first_contact = new
+    elif action == Action.CONFIRM_CHARGES:
+        if ticket.charges_confirmed_at is not None:
+            raise Conflict(_("费用已确认过，不能重复确认"))
+        lines = TicketCharge.objects.filter(ticket=ticket)
+        if not lines.exists():
+            raise ValidationError({"charges": _("没有收费明细")})
+        lines.update(confirmed_at=now)
+        ticket.charges_confirmed_at = now
+        facts["total"] = str(sum((c.amount for c in lines), Decimal("0.00")))
+    return note, facts
+
+
+def _record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
+    facts: dict = {}
+    materials = data.get("materials") or []
+    for index, item in enumerate(materials):
+        name = str(item.get("name") or "").strip()
+        if not name:
+            raise ValidationError({f"materials.{index}.name": _("此项为必填项")})
+        TicketMaterial.objects.create(
+            company_id=ticket.company_id,
+            project_id=ticket.project_id,
+            ticket=ticket,
+            name=name[:60],
+            quantity=_decimal(item.get("quantity", 1), f"materials.{index}.quantity"),
+            unit=str(item.get("unit") or "")[:10],
+            cost=_decimal(item.get("cost", 0), f"materials.{index}.cost"),
+        )
+    charges = data.get("charges") or []
+    if charges and ticket.charges_confirmed_at is not None:
+        raise Conflict(_("费用已确认，不能再添加收费"))
+    for index, item in enumerate(charges):
+        description = str(item.get("description") or "").strip()
+        if not description:
+            raise ValidationError({f"charges.{index}.description": _("此项为必填项")})
+        quantity = _decimal(item.get("quantity", 1), f"charges.{index}.quantity")
+        if quantity <= 0:
+            raise ValidationError({f"charges.{index}.quantity": _("数量须大于0")})
+        unit_price = _decimal(item.get("unit_price"), f"charges.{index}.unit_price")
+        TicketCharge.objects.create(
+            company_id=ticket.company_id,
+            project_id=ticket.project_id,
+            ticket=ticket,
+            description=description[:100],
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=(quantity * unit_price).quantize(Decimal("0.01")),
+        )
+    if materials:
+        facts["materials"] = len(materials)
+    if charges:
+        facts["charges"] = len(charges)
+    return facts
+
+
+@service
+def ticket_act(*, actor, ticket: Ticket, action: str, data: dict | None = None) -> Ticket:
+    """Perform one action of the workflow on a request.
+
+    Illegal in the request's state → ``Conflict`` (409) naming what is allowed now; not this
+    person's to do → ``NotAllowed`` (403); missing what the action needs → ``ValidationError``
+    naming the field (422). Two people acting at once: the row lock serialises them, and the
+    second finds the state changed and gets the 409.
+    """
+    data = dict(data or {})
+    if action not in workflow.ACTIONS:
+        raise ValidationError({"action": _("未知动作：%(action)s") % {"action": action}})
+    scope = scope_for(actor)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("first_contact", "assignee")
+        .get(pk=ticket.pk)
+    )
+    candidates = workflow.transitions_for(ticket, action)
+    if not candidates:
+        allowed = workflow.allowed_actions(ticket, scope)
+        raise Conflict(
+            _("工单当前为「%(status)s」，不能%(action)s。现在可以：%(allowed)s")
+            % {
+                "status": ticket.get_status_display(),
+                "action": Action(action).label,
+                "allowed": "、".join(str(Action(a).label) for a in allowed) or _("无"),
+            },
+            allowed=allowed,
+        )
+    mine = workflow.relations(ticket, scope)
+    permitted = [t for t in candidates if t.roles & mine]
+    if not permitted:
+        raise NotAllowed(_("您不能对此工单执行「%(action)s」") % {"action": Action(action).label})
+    transition = permitted[0]
+    missing = [
+        f for f in transition.required if data.get(f) in (None, "", []) or str(data.get(f)).strip() == ""
+    ]
+    if missing:
+        raise ValidationError({f: _("此项为必填项") for f in missing})
+    from_status = ticket.status
+    now = _now()
+    note, facts = _apply(ticket, transition, actor=actor, data=data, now=now)
+    ticket.full_clean(exclude=["number"])
+    ticket.save()
+    event = _event(
+        ticket, actor=actor, action=action, from_status=from_status, note=note, data=facts, when=now
+    )
+    _after_commit(event)
+    return ticket
+
+
+# Photos -------------------------------------------------------------------------------------------
+
+
+@service
+def ticket_add_photo(*, actor, ticket: Ticket, upload, stage: str = PhotoStage.REPORT) -> TicketPhoto:
+    """Attach a photo (EXIF stripped, thumbnail made) to a request the person may act on."""
+    from guanjia.core import images
+
+    if stage not in PhotoStage.values:
+        raise ValidationError({"stage": _("“%(value)s” 不是有效的选项") % {"value": stage}})
+    scope = scope_for(actor)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    mine = workflow.relations(ticket, scope)
+    if not (mine & (workflow.WORKERS | {workflow.REPORTER})):
+        raise NotAllowed(_("您不能为此工单上传照片"))
+    if not ticket.is_open and stage != PhotoStage.AFTER:
+        raise Conflict(_("工单已结束，不能再上传照片"))
+    clean = images.clean_photo(upload, field="file")
+    image_name, thumb_name = images.save_photo(clean, prefix=f"tickets/{ticket.company_id}/{ticket.pk}")
+    photo = TicketPhoto.objects.create(
+        company_id=ticket.company_id,
+        project_id=ticket.project_id,
+        ticket=ticket,
+        stage=stage,
+        image=image_name,
+        thumbnail=thumb_name,
+        content_type=clean.content_type,
+        width=clean.width,
+        height=clean.height,
+        uploaded_by=actor,
+    )
+    _event(
+        ticket,
+        actor=actor,
+        action=Action.PHOTO,
+        from_status=ticket.status,
+        data={"stage": stage, "photo": photo.pk},
+    )
+    return photo
+
+
+# Notifications ------------------------------------------------------------------------------------
+
+
+def _after_commit(event: TicketEvent) -> None:
+    """Tell the people concerned once the change is committed, as a background job (retried),
+    so a slow mail server never slows or breaks the action itself."""
+    from guanjia.tickets.tasks import notify_ticket_event
+
+    event_id = event.pk
+    transaction.on_commit(lambda: notify_ticket_event(event_id))

@@ -1,0 +1,495 @@
+"""The web pages of service requests: the desk console, the request page with its action forms,
+the technician's "my work", and the resident portal.
+
+Views are thin: every fetch is ``tickets_for`` / ``.visible_to(request.user)``; every change is
+``services.ticket_create`` / ``ticket_act`` / ``ticket_add_photo``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanjia.core.errors import Conflict
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for
+from guanjia.core.services import visible_or_404
+from guanjia.estates import selectors as estate_selectors
+from guanjia.estates.models import Occupancy, Resident, Unit
+from guanjia.tickets import forms as tf
+from guanjia.tickets import selectors, services, workflow
+from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
+from guanjia.tickets.models import PaidService, TicketEvent
+from guanjia.web.helpers import add_service_errors, console_view, list_page, style_form
+
+# Actions a resident takes in the portal; staff take every other one in the console.
+PORTAL_ACTIONS = (Action.RATE, Action.REOPEN, Action.CANCEL, Action.COMMENT)
+# Actions shown as one button (no input needed).
+BUTTON_ACTIONS = frozenset(set(workflow.ACTIONS) - set(tf.ACTION_FORMS))
+AUTOCOMPLETE_LIMIT = 8
+
+
+def staff_page(view):
+    """Console pages: staff only (residents are sent to their portal)."""
+
+    checked = console_view(Perm.VIEW_ESTATES)(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if scope_for(request.user).is_resident:
+            if "pk" in kwargs:
+                return redirect("portal_ticket_detail", pk=kwargs["pk"])
+            return redirect("portal_home")
+        return checked(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def resident_page(view):
+    """Portal pages: residents only (staff are sent to the console)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not scope_for(request.user).is_resident:
+            if "pk" in kwargs:
+                return redirect("ticket_detail", pk=kwargs["pk"])
+            return redirect("ticket_list")
+        return view(request, *args, **kwargs)
+
+    return console_view()(wrapper)
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# The desk console ----------------------------------------------------------------------------------
+
+
+@staff_page
+def ticket_list(request):
+    filters = tf.TicketFilterForm(request.GET, user=request.user)
+    values = filters.values()
+    qs = selectors.tickets_for(request.user)
+    if project := values.get("project"):
+        qs = qs.filter(project=project)
+    if building := values.get("building"):
+        qs = qs.filter(Q(building_id=building.pk) | Q(unit__building_id=building.pk))
+    if status := values.get("status"):
+        qs = qs.open() if status == "open" else qs.filter(status=status)
+    if kind := values.get("kind"):
+        qs = qs.filter(kind=kind)
+    if category := values.get("category"):
+        qs = qs.filter(selectors.category_q(category))
+    if priority := values.get("priority"):
+        qs = qs.filter(priority=priority)
+    if values.get("assignee") == "me":
+        qs = qs.filter(assignee_id=selectors.person_id(request.user, "me"))
+    if values.get("first_contact") == "me":
+        qs = qs.filter(first_contact_id=selectors.person_id(request.user, "me"))
+    if values.get("created_from") or values.get("created_to"):
+        qs = qs.filter(selectors.created_range_q(values.get("created_from"), values.get("created_to")))
+    if search := values.get("search"):
+        qs = qs.filter(selectors.search_q(search))
+    return list_page(
+        request,
+        queryset=qs.order_by("-received_at", "-id"),
+        fragment="tickets/_ticket_table.html",
+        template="tickets/ticket_list.html",
+        context={"filter_form": filters, "title": _("报事工单")},
+    )
+
+
+@staff_page
+def ticket_create(request):
+    """The desk receives a call: find the caller, record the request, optionally dispatch it now."""
+    form = tf.DeskTicketForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                ticket = services.ticket_create(actor=request.user, data=form.service_data())
+                if technician := form.cleaned_data.get("dispatch_to"):
+                    services.ticket_act(
+                        actor=request.user,
+                        ticket=ticket,
+                        action=Action.DISPATCH,
+                        data={"assignee_id": technician.pk},
+                    )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"assignee_id": "dispatch_to"})
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已受理 %(number)s") % {"number": ticket.number})
+            return redirect("ticket_detail", pk=ticket.pk)
+    style_form(form)
+    caller = (
+        _caller(request.user, form.data.get("unit_id"), form.data.get("resident_id"))
+        if form.is_bound
+        else None
+    )
+    status = 422 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "tickets/ticket_create.html",
+        {"form": form, "caller": caller, "title": _("受理报事")},
+        status=status,
+    )
+
+
+def _caller(user, unit_id, resident_id) -> dict | None:
+    unit = resident = None
+    if unit_id and str(unit_id).isdigit():
+        unit = Unit.objects.visible_to(user).select_related("building", "project").filter(pk=unit_id).first()
+    if resident_id and str(resident_id).isdigit():
+        resident = Resident.objects.visible_to(user).filter(pk=resident_id).first()
+    if unit is None and resident is None:
+        return None
+    return {"unit": unit, "resident": resident}
+
+
+@staff_page
+def caller_search(request):
+    """htmx: residents and units matching a phone number, a name or a unit number, with where
+    they live now — the desk picks one and the form gets its unit and resident."""
+    text = (request.GET.get("q") or "").strip()[:40]
+    matches: list[dict] = []
+    if len(text) >= 2:
+        current = (
+            Occupancy.objects.visible_to(request.user).current().select_related("unit__building", "project")
+        )
+        residents = (
+            Resident.objects.visible_to(request.user)
+            .filter(estate_selectors.resident_search(text))
+            .prefetch_related(Prefetch("occupancies", queryset=current, to_attr="current"))
+            .order_by("name", "id")[:AUTOCOMPLETE_LIMIT]
+        )
+        seen = set()
+        for resident in residents:
+            for occ in resident.current or [None]:
+                key = (occ.unit_id if occ else None, resident.pk)
+                if key not in seen:
+                    seen.add(key)
+                    matches.append({"unit": occ.unit if occ else None, "resident": resident})
+        units = (
+            Unit.objects.visible_to(request.user)
+            .filter(estate_selectors.unit_search(text))
+            .select_related("building", "project")
+            .prefetch_related(
+                Prefetch("occupancies", queryset=current.select_related("resident"), to_attr="current")
+            )
+            .order_by("building__name", "number", "id")[:AUTOCOMPLETE_LIMIT]
+        )
+        for unit in units:
+            for occ in unit.current or [None]:
+                key = (unit.pk, occ.resident_id if occ else None)
+                if key not in seen:
+                    seen.add(key)
+                    matches.append({"unit": unit, "resident": occ.resident if occ else None})
+    return render(
+        request, "tickets/_caller_results.html", {"matches": matches[: AUTOCOMPLETE_LIMIT * 2], "q": text}
+    )
+
+
+@staff_page
+def caller_pick(request):
+    """htmx: the chosen caller, as hidden fields of the form and a line the desk can read back."""
+    caller = _caller(request.user, request.GET.get("unit"), request.GET.get("resident"))
+    if caller is None:
+        raise Http404
+    technicians = tf.technicians_for(request.user, caller["unit"].project_id if caller["unit"] else None)
+    return render(request, "tickets/_caller_picked.html", {"caller": caller, "technicians": technicians})
+
+
+def _ticket_for_page(request, pk):
+    return visible_or_404(
+        selectors.tickets_for(request.user).select_related(
+            "reporter_resident", "follow_up_by", "paid_service"
+        ),
+        pk,
+        request.user,
+    )
+
+
+def _page_context(request, ticket, *, bound=None) -> dict:
+    """What the request page shows: facts, timeline, photos, lines, and one form per allowed action."""
+    scope = scope_for(request.user)
+    allowed = workflow.allowed_actions(ticket, scope)
+    events = list(TicketEvent.objects.visible_to(request.user).filter(ticket=ticket).order_by("time", "id"))
+    for event in events:
+        who = (event.data or {}).get("assignee")
+        event.assignee_text = " → ".join(p for p in who if p) if isinstance(who, list) else (who or "")
+    photos = list(ticket.photos.visible_to(request.user).order_by("created_at", "id"))
+    forms, buttons = [], []
+    for action in allowed:
+        if scope.is_resident and action not in PORTAL_ACTIONS:
+            continue
+        if action in BUTTON_ACTIONS:
+            buttons.append({"action": action, "label": Action(action).label})
+            continue
+        if bound is not None and bound.action == action:
+            form = bound
+        else:
+            form = tf.action_form(action, ticket=ticket, user=request.user)
+        forms.append(style_form(form))
+    stages = [
+        (_("受理"), ticket.received_at),
+        (_("派工"), ticket.dispatched_at),
+        (_("接单"), ticket.accepted_at),
+        (_("到场"), ticket.arrived_at),
+        (_("完工"), ticket.completed_at),
+        (_("首次答复"), ticket.first_feedback_at),
+        (_("回访"), ticket.followed_up_at),
+        (_("关闭"), ticket.closed_at),
+        (_("取消"), ticket.cancelled_at),
+    ]
+    relations = workflow.relations(ticket, scope)
+    can_upload = ticket.is_open and bool(relations & (workflow.WORKERS | {workflow.REPORTER}))
+    photo_form = style_form(
+        tf.PhotoForm(initial={"stage": PhotoStage.REPORT if scope.is_resident else PhotoStage.OTHER})
+    )
+    return {
+        "ticket": ticket,
+        "events": events,
+        "photos": photos,
+        "charges": list(ticket.charges.visible_to(request.user)),
+        "materials": list(ticket.materials.visible_to(request.user)) if not scope.is_resident else [],
+        "action_forms": forms,
+        "action_buttons": buttons,
+        "open_action": bound.action if bound is not None else request.GET.get("action", ""),
+        "stages": [(label, when) for label, when in stages if when],
+        "can_upload": can_upload,
+        "photo_form": photo_form,
+        "plain_words": services.PLAIN_WORDS,
+        "is_portal": scope.is_resident,
+    }
+
+
+@staff_page
+def ticket_detail(request, pk):
+    ticket = _ticket_for_page(request, pk)
+    return render(request, "tickets/ticket_detail.html", _page_context(request, ticket))
+
+
+def _act(request, pk, action: str, *, template: str, detail: str):
+    """Perform one action from its form: success → back to the page; the service's refusal →
+    the page again with the error on the field (422), the conflict (409) or 403."""
+    ticket = _ticket_for_page(request, pk)
+    if action not in workflow.ACTIONS:
+        raise Http404
+    form = tf.action_form(action, ticket=ticket, user=request.user, data=request.POST, files=request.FILES)
+    status = 422
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.ticket_act(
+                    actor=request.user, ticket=ticket, action=action, data=form.service_data()
+                )
+                for stage, upload in form.photos():
+                    services.ticket_add_photo(actor=request.user, ticket=ticket, upload=upload, stage=stage)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                exc = ValidationError({_field(form, key): errors for key, errors in exc.error_dict.items()})
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("已%(action)s") % {"action": Action(action).label})
+            return redirect(_next_url(request, reverse(detail, args=[ticket.pk])))
+    ticket = _ticket_for_page(request, pk)
+    context = _page_context(request, ticket, bound=form if status == 422 else None)
+    return render(request, template, context, status=status)
+
+
+def _field(form, key: str) -> str:
+    if key == "file":  # a photo the image checks refused
+        return tf.PhotoStage.AFTER if "after" in form.fields else "photos"
+    return tf.CompleteForm.field_for(key)
+
+
+@require_POST
+@staff_page
+def ticket_act(request, pk, action):
+    return _act(request, pk, action, template="tickets/ticket_detail.html", detail="ticket_detail")
+
+
+def _add_photos(request, pk, *, detail: str, template: str):
+    ticket = _ticket_for_page(request, pk)
+    form = tf.PhotoForm(request.POST, request.FILES)
+    status = 422
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                for upload in form.cleaned_data["photos"]:
+                    services.ticket_add_photo(
+                        actor=request.user, ticket=ticket, upload=upload, stage=form.cleaned_data["stage"]
+                    )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("照片已上传"))
+            return redirect(detail, pk=ticket.pk)
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return render(request, template, _page_context(request, ticket), status=status)
+
+
+@require_POST
+@staff_page
+def ticket_photos(request, pk):
+    return _add_photos(request, pk, detail="ticket_detail", template="tickets/ticket_detail.html")
+
+
+@staff_page
+def my_work(request):
+    """The technician's open requests, soonest first: urgent first, then the oldest received."""
+    staff_id = scope_for(request.user).staff_id or -1
+    qs = (
+        selectors.tickets_for(request.user)
+        .open()
+        .filter(assignee_id=staff_id)
+        .annotate(
+            urgency=Case(
+                When(priority=Priority.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("urgency", "received_at", "id")
+    )
+    tickets = list(qs[:200])
+    scope = scope_for(request.user)
+    for ticket in tickets:
+        ticket.allowed = workflow.allowed_actions(ticket, scope)
+    first_contact = selectors.tickets_for(request.user).open().filter(first_contact_id=staff_id).count()
+    return render(
+        request,
+        "tickets/my_work.html",
+        {"tickets": tickets, "first_contact_count": first_contact, "title": _("我的工单")},
+    )
+
+
+# The resident portal -------------------------------------------------------------------------------
+
+
+@resident_page
+def portal_home(request):
+    tickets = selectors.tickets_for(request.user).order_by("-received_at", "-id")[:100]
+    return render(request, "tickets/portal_home.html", {"tickets": tickets})
+
+
+@resident_page
+def portal_report(request):
+    form = tf.PortalReportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                ticket = services.ticket_create(
+                    actor=request.user,
+                    data={
+                        "kind": Kind.HOME_REPAIR,
+                        "unit_id": data["unit"].pk,
+                        "category_id": data.get("category_id"),
+                        "description": data["description"],
+                        "priority": Priority.URGENT if data.get("urgent") else Priority.NORMAL,
+                    },
+                )
+                for upload in data.get("photos") or []:
+                    services.ticket_add_photo(
+                        actor=request.user, ticket=ticket, upload=upload, stage=PhotoStage.REPORT
+                    )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"unit_id": "unit", "file": "photos"})
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("已提交，单号 %(number)s。我们会尽快安排。") % {"number": ticket.number}
+            )
+            return redirect("portal_ticket_detail", pk=ticket.pk)
+    style_form(form)
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "tickets/portal_report.html", {"form": form}, status=status)
+
+
+@resident_page
+def portal_ticket_detail(request, pk):
+    ticket = _ticket_for_page(request, pk)
+    return render(request, "tickets/portal_ticket.html", _page_context(request, ticket))
+
+
+@require_POST
+@resident_page
+def portal_act(request, pk, action):
+    if action not in PORTAL_ACTIONS:
+        raise Http404
+    return _act(request, pk, action, template="tickets/portal_ticket.html", detail="portal_ticket_detail")
+
+
+@require_POST
+@resident_page
+def portal_photos(request, pk):
+    return _add_photos(request, pk, detail="portal_ticket_detail", template="tickets/portal_ticket.html")
+
+
+@resident_page
+def portal_services(request):
+    """The paid-services catalogue; booking one becomes a request for one of the resident's units."""
+    services_list = list(PaidService.objects.visible_to(request.user).filter(is_active=True).order_by("name"))
+    booked = None
+    if request.method == "POST":
+        chosen = next((s for s in services_list if str(s.pk) == request.POST.get("service")), None)
+        if chosen is None:
+            raise Http404
+        form = tf.BookServiceForm(request.POST, user=request.user)
+        if form.is_valid():
+            note = form.cleaned_data.get("note") or ""
+            try:
+                ticket = services.ticket_create(
+                    actor=request.user,
+                    data={
+                        "kind": Kind.HOME_REPAIR,
+                        "unit_id": form.cleaned_data["unit"].pk,
+                        "paid_service_id": chosen.pk,
+                        "description": _("预约有偿服务：%(name)s") % {"name": chosen.name}
+                        + (f"。{note}" if note else ""),
+                    },
+                )
+            except (ValidationError, Conflict) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [getattr(exc, "message", "")])))
+            else:
+                messages.success(
+                    request,
+                    _("已预约 %(name)s，单号 %(number)s") % {"name": chosen.name, "number": ticket.number},
+                )
+                return redirect("portal_ticket_detail", pk=ticket.pk)
+        booked = chosen
+    form = style_form(tf.BookServiceForm(user=request.user))
+    return render(
+        request,
+        "tickets/portal_services.html",
+        {
+            "services": services_list,
+            "form": form,
+            "units": list(form.fields["unit"].queryset),
+            "booked": booked,
+        },
+        status=422 if booked else 200,
+    )
