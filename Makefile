@@ -49,8 +49,11 @@ pytest:
 	$(TEST_ENV) $(BIN)/pytest -n 2 -q -p no:warnings --junitxml=var/junit.xml
 	@$(PY) -c "import xml.etree.ElementTree as E; t=E.parse('var/junit.xml').getroot(); s=t if t.tag=='testsuite' else t[0]; n=int(s.get('tests')); print(f'{n} tests'); raise SystemExit(0 if n>0 else 'pytest collected no tests')"
 
+## Benchmarks (not part of make test): in-process list timings on SQLite, then the HTTP load test on
+## PostgreSQL with gunicorn and wrk (200 projects, 200,000 units, 200,000 → 2,000,000 requests).
 bench: setup
 	$(TEST_ENV) $(PY) -m guanjia.bench
+	$(PY) -m guanjia.loadbench $(BENCH_ARGS)
 
 ## Refresh the English catalogue from the source, then compile it (translate new entries, run again).
 messages:

@@ -3,12 +3,16 @@
 from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
+from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
+from guanjia.dispatch.api import router as dispatch_router
 from guanjia.estates.api import router as estates_router
 from guanjia.notifications.api import router as notifications_router
+from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router
+from guanjia.tickets.followups import router as followups_router
 
 api = NinjaAPI(
     title="Guanjia API",
@@ -22,6 +26,11 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", estates_router)
 api.add_router("", staff_router)
+# Before tickets: its /tickets/{id}/{action} would otherwise take /tickets/{id}/deadlines.
+api.add_router("", sla_router)
 api.add_router("", tickets_router)
+api.add_router("", followups_router)
+api.add_router("", dispatch_router)
 api.add_router("", dataio_router)
 api.add_router("", notifications_router)
+api.add_router("", boards_router)

@@ -13,6 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("data/", include("guanjia.dataio.urls")),
     path("notifications/", include("guanjia.notifications.urls")),
+    path("", include("guanjia.boards.urls")),
+    path("dispatch/", include("guanjia.dispatch.urls")),
+    path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
     path("", include("guanjia.web.urls")),
 ]
@@ -23,3 +26,11 @@ if settings.DEBUG or settings.TESTING:
         return serve(request, path, document_root=settings.MEDIA_ROOT)
 
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]
+
+if settings.BENCH_VIEWS:
+    from guanjia.core import benchviews
+
+    urlpatterns += [
+        path("bench/ping", benchviews.ping),
+        path("bench/one-query", benchviews.one_query),
+    ]

@@ -1,8 +1,10 @@
-"""Notifications: what the system tells one person, in the console (the bell) or by e-mail.
+"""Notifications: the outbox of what the system tells one person — in the console (the bell), by
+e-mail, SMS or WeCom (企业微信).
 
-One ``Notification`` row per recipient per channel. A later outbox (SMS, WeCom, retries, quiet
-hours) adds channels and a scheduler on top of the same rows: ``sent_at`` null means "still to
-deliver", ``attempts`` and ``last_error`` say how delivery went.
+One ``Notification`` row per recipient per channel. In-app rows are delivered by being created
+(state ``sent``); push rows wait as ``pending`` (or ``deferred`` to the end of a resident's quiet
+hours) until ``deliver_after``, are claimed by one worker, sent through the channel's backend, and
+end ``sent`` — or ``failed`` after ``max_attempts``. See docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.models import CompanyOwned
@@ -21,6 +24,23 @@ from guanjia.core.scoping import ScopedQuerySet, scope_for
 class Channel(models.TextChoices):
     IN_APP = "in_app", _("站内通知")
     EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信")
+
+
+# Channels delivered by a backend (the in-app row is its own delivery).
+PUSH_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.WECOM})
+
+
+class State(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    DEFERRED = "deferred", _("免打扰延后")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+# Rows the delivery job still has to look at.
+OPEN_STATES = (State.PENDING, State.DEFERRED)
 
 
 class NotificationQuerySet(ScopedQuerySet):
@@ -67,9 +87,27 @@ class Notification(CompanyOwned):
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    state = models.CharField(_("发送状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    deliver_after = models.DateTimeField(_("最早发送时间"), default=timezone.now)
+    # Set by the worker that is sending the row right now (see services.deliver).
+    claimed_at = models.DateTimeField(_("发送锁定时间"), null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(_("最多发送次数"), default=5)
+    # A non-urgent message to a resident: never delivered inside quiet hours (retries included).
+    quiet_hours = models.BooleanField(_("遵守免打扰时段"), default=False)
 
     # Reading a notification is not a change anyone audits; the body can be long.
-    journal_exclude = ("updated_at", "read_at", "body")
+    # Delivery bookkeeping is not either.
+    journal_exclude = (
+        "updated_at",
+        "read_at",
+        "body",
+        "claimed_at",
+        "attempts",
+        "last_error",
+        "state",
+        "sent_at",
+        "deliver_after",
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -86,7 +124,12 @@ class Notification(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_bell_idx"),
-            models.Index(fields=["channel", "sent_at"], name="notification_delivery_idx"),
+            # The delivery job: open rows by due time (a small partial index; sent rows are not in it).
+            models.Index(
+                fields=["deliver_after", "channel"],
+                condition=Q(state__in=["pending", "deferred"]),
+                name="notification_outbox_idx",
+            ),
             models.Index(fields=["content_type", "object_id"], name="notification_related_idx"),
         ]
 

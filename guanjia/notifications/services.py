@@ -1,29 +1,57 @@
 """Every notification is created, delivered and read through here.
 
-Other apps call ``notify(...)`` from inside their own services; e-mail goes out after their
-transaction commits, on the worker (``tasks.deliver_email``), exactly once per row.
+Other apps call ``notify(...)`` from inside their own services. Push messages (e-mail, SMS, WeCom)
+are rows of an outbox: after the caller's transaction commits a worker delivers them
+(``tasks.deliver_notification``), and a job every minute (``tasks.deliver_due_notifications``)
+picks up whatever is due — retries after a failure, messages deferred past quiet hours.
+Delivery is exactly-once per row: a row is claimed by a conditional UPDATE before the provider is
+called, and the provider is called without holding any database lock.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import NotFound
+from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
-from guanjia.notifications.models import Channel, Notification
+from guanjia.notifications import channels as backends
+from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
+from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
 
 logger = logging.getLogger(__name__)
 
 ALL_CHANNELS: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)
+EVERY_CHANNEL: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL, Channel.SMS, Channel.WECOM)
+
+# A worker that claimed a row and died mid-send leaves a stale claim; after this long the row is
+# retried (the only case where a message may go out twice: the provider may have accepted it).
+CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def _now() -> datetime.datetime:
+    """The present. One seam, so tests can send at 22:00."""
+    return timezone.now()
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Wait before the next try after ``attempts`` failed ones: 1, 2, 4, 8 … minutes, at most an hour.
+
+    The base is ``settings.GUANJIA_NOTIFICATION_RETRY_SECONDS`` (60).
+    """
+    base = int(getattr(settings, "GUANJIA_NOTIFICATION_RETRY_SECONDS", 60))
+    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _company_of(related: models.Model | None) -> int | None:
@@ -51,13 +79,18 @@ def notify(
     related: models.Model | None = None,
     dedup_key: str = "",
     channels: Sequence[str] = ALL_CHANNELS,
+    urgent: bool = False,
 ) -> list[Notification]:
     """Notify each recipient on each channel; return the notifications this call created.
 
     - Inactive users, users without a company and users of another company than ``related``'s
       are skipped silently (the caller's list may be stale; nothing crosses companies).
-    - E-mail only for users with an e-mail address; it is sent after the surrounding
-      transaction commits.
+    - A channel is skipped for a recipient it cannot reach: e-mail without an address, SMS
+      without a phone number (staff or resident record), WeCom for non-staff.
+    - In-app rows are delivered at once (the bell shows them immediately, quiet hours or not).
+      Push rows are delivered after the surrounding transaction commits — except non-urgent
+      messages to residents during quiet hours, which wait (state ``deferred``) until the next
+      allowed time. ``urgent=True`` ignores quiet hours. Staff are never deferred.
     - With a ``dedup_key``, a recipient already notified with that key on a channel is skipped,
       so an event handled twice notifies once.
     """
@@ -69,7 +102,8 @@ def notify(
     if related is not None and company_id is None:
         raise ValidationError({"related": _("关联对象不属于任何公司")})
     content_type = ContentType.objects.get_for_model(related) if related is not None else None
-    now = timezone.now()
+    now = _now()
+    windows = None
     created: list[Notification] = []
     seen: set[int] = set()
     with transaction.atomic():
@@ -79,8 +113,9 @@ def notify(
             if company_id is not None and user.company_id != company_id:
                 continue
             seen.add(user.pk)
+            quiet = not urgent and scope_for(user).is_resident
             for channel in channels:
-                if channel == Channel.EMAIL and not user.email:
+                if channel != Channel.IN_APP and not backends.address_for(user, channel):
                     continue
                 values = {
                     "company_id": user.company_id,
@@ -89,9 +124,21 @@ def notify(
                     "url": url,
                     "content_type": content_type,
                     "object_id": related.pk if related is not None else None,
-                    # In the console the row itself is the delivery.
-                    "sent_at": now if channel == Channel.IN_APP else None,
+                    "deliver_after": now,
+                    "max_attempts": int(
+                        getattr(settings, "GUANJIA_NOTIFICATION_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+                    ),
                 }
+                if channel == Channel.IN_APP:
+                    # In the console the row itself is the delivery.
+                    values.update(state=State.SENT, sent_at=now)
+                elif quiet:
+                    if windows is None:
+                        windows = quiet_windows()
+                    values["quiet_hours"] = True
+                    values["deliver_after"] = next_allowed_time(now, windows)
+                    if values["deliver_after"] > now:
+                        values["state"] = State.DEFERRED
                 if dedup_key:
                     notification, is_new = Notification.objects.get_or_create(
                         recipient=user, channel=channel, dedup_key=dedup_key, defaults=values
@@ -102,59 +149,88 @@ def notify(
                     notification = Notification.objects.create(recipient=user, channel=channel, **values)
                 created.append(notification)
         for notification in created:
-            if notification.channel == Channel.EMAIL:
-                _schedule_email(notification.pk)
+            if notification.state == State.PENDING and notification.channel in PUSH_CHANNELS:
+                _schedule_delivery(notification.pk)
     return created
 
 
-def _schedule_email(notification_id: int) -> None:
-    from guanjia.notifications.tasks import deliver_email
+def _schedule_delivery(notification_id: int) -> None:
+    from guanjia.notifications.tasks import deliver_notification
 
-    transaction.on_commit(lambda: deliver_email(notification_id))
+    transaction.on_commit(lambda: deliver_notification(notification_id))
 
 
-def _email_text(notification: Notification) -> str:
-    if not notification.url:
-        return notification.body
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{notification.body}\n\n{site}{notification.url}"
+def _claimable(now: datetime.datetime):
+    return Notification.objects.filter(
+        state__in=OPEN_STATES, channel__in=PUSH_CHANNELS, deliver_after__lte=now
+    ).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+
+
+def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """Deliver one push notification if it is due and not delivered; True when this call sent it.
+
+    1. Claim: one conditional UPDATE marks the row as being sent (``claimed_at``) and counts the
+       attempt. Only one caller can win it; the others return False at once. No lock is held
+       afterwards, so a slow provider never blocks the table.
+    2. Send through the channel's backend (``channels.backend_for``).
+    3. Record: ``sent`` with ``sent_at``; or the error, and either a retry at ``now`` +
+       ``retry_delay`` (past quiet hours if they apply) or ``failed`` after ``max_attempts``.
+    """
+    now = now or _now()
+    claim = now
+    won = (
+        _claimable(now)
+        .filter(pk=notification_id)
+        .update(claimed_at=claim, attempts=F("attempts") + 1, updated_at=now)
+    )
+    if not won:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    mine = Notification.objects.filter(pk=notification_id, claimed_at=claim)
+    try:
+        if not notification.recipient.is_active:
+            raise backends.DeliveryError("recipient is inactive")
+        backends.backend_for(notification.channel).send(notification)
+    except Exception as exc:  # any backend error: recorded on the row, retried later
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if notification.attempts >= notification.max_attempts:
+            state, retry_at = State.FAILED, notification.deliver_after
+        else:
+            state, retry_at = State.PENDING, now + retry_delay(notification.attempts)
+            if notification.quiet_hours:
+                allowed = next_allowed_time(retry_at, quiet_windows())
+                state = State.DEFERRED if allowed > retry_at else state
+                retry_at = allowed
+        mine.update(
+            state=state, last_error=error, deliver_after=retry_at, claimed_at=None, updated_at=timezone.now()
+        )
+        logger.warning(
+            "notification %s (%s): not sent, attempt %s/%s: %s",
+            notification_id,
+            notification.channel,
+            notification.attempts,
+            notification.max_attempts,
+            error,
+        )
+        return False
+    sent_at = timezone.now()
+    mine.update(state=State.SENT, sent_at=sent_at, last_error="", claimed_at=None, updated_at=sent_at)
+    return True
+
+
+def deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Deliver every push notification that is due (the per-minute job); how many were sent.
+
+    Safe to run late, twice, or on two workers at once: each row is claimed before it is sent.
+    """
+    now = now or _now()
+    ids = list(_claimable(now).order_by("deliver_after", "id").values_list("pk", flat=True)[:limit])
+    return sum(deliver(pk, now=now) for pk in ids)
 
 
 def deliver_email(*, notification_id: int) -> bool:
-    """Send one e-mail notification if it has not been sent; True when this call sent it.
-
-    The row is locked while sending, so two workers running the same job send once. A failure
-    counts the attempt and keeps the error; the row stays unsent for a later retry.
-    """
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, channel=Channel.EMAIL, sent_at__isnull=True)
-            .first()
-        )
-        if notification is None:
-            return False
-        recipient = notification.recipient
-        notification.attempts += 1
-        try:
-            if not recipient.is_active or not recipient.email:
-                raise ValueError("recipient has no active e-mail address")
-            send_mail(
-                notification.subject,
-                _email_text(notification),
-                None,
-                [recipient.email],
-                fail_silently=False,
-            )
-        except Exception as exc:  # any transport error: recorded on the row, retried later
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            notification.save(update_fields=["attempts", "last_error", "updated_at"])
-            logger.warning("notification %s: e-mail not sent: %s", notification.pk, notification.last_error)
-            return False
-        notification.sent_at = timezone.now()
-        notification.last_error = ""
-        notification.save(update_fields=["attempts", "last_error", "sent_at", "updated_at"])
-        return True
+    """Backward-compatible name of ``deliver`` (e-mail rows were the first push channel)."""
+    return deliver(notification_id)
 
 
 @service

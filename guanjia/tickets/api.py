@@ -54,6 +54,11 @@ class TicketOut(Schema):
     closed_at: datetime.datetime | None
     escalation_level: int
     rework_count: int
+    overdue: bool = Field(False, description="有未完成的阶段已超过时限")
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return bool(getattr(obj, "is_overdue", False))
 
     @staticmethod
     def resolve_category_name(obj) -> str | None:
@@ -208,6 +213,8 @@ class TicketFilter(FilterSchema):
     created_from: datetime.date | None = None
     created_to: datetime.date | None = None
     search: str | None = Field(None, max_length=100, description="单号、来电号码或描述")
+    overdue: bool | None = Field(None, description="true: 只看已超时的；false: 只看未超时的")
+    due_within_minutes: int | None = Field(None, ge=1, le=10080, description="只看此分钟数内到期的")
 
     def filter_building_id(self, value):
         return (Q(building_id=value) | Q(unit__building_id=value)) if value else Q()
@@ -238,6 +245,22 @@ class TicketFilter(FilterSchema):
 
     def filter_search(self, value):
         return selectors.search_q(value)
+
+    def filter_overdue(self, value):
+        from django.utils import timezone
+
+        from guanjia.sla.services import overdue_q
+
+        if value is None:
+            return Q()
+        return overdue_q(timezone.now()) if value else ~overdue_q(timezone.now())
+
+    def filter_due_within_minutes(self, value):
+        from django.utils import timezone
+
+        from guanjia.sla.services import due_within_q
+
+        return due_within_q(timezone.now(), value) if value else Q()
 
     # Resolved in the view, where the user is known.
     def filter_assignee(self, value):

@@ -113,6 +113,17 @@ class TicketFilterForm(forms.Form):
     created_to = forms.DateField(
         label=_("受理日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Deadlines (sla): overdue now, or due within the next N minutes.
+    overdue = forms.TypedChoiceField(
+        label=_("时限"),
+        required=False,
+        choices=[("", _("全部")), ("1", _("已超时")), ("0", _("未超时"))],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+    due_within_minutes = forms.IntegerField(
+        label=_("即将到期(分钟内)"), required=False, min_value=1, max_value=10080
+    )
 
     def __init__(self, data, *, user):
         super().__init__(data)
@@ -202,7 +213,8 @@ class DeskTicketForm(forms.Form):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
-        data.pop("dispatch_to", None)
+        # The desk sends someone itself: the rules (auto-dispatch) stay out of it.
+        data["auto_dispatch"] = data.pop("dispatch_to", None) is None
         for key in ("building_id", "project_id"):
             data[key] = data[key].pk if data.get(key) else None
         return data

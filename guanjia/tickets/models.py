@@ -243,6 +243,8 @@ class Ticket(ProjectOwned):
                 fields=["company", "project", "status", "-received_at"], name="ticket_project_status_idx"
             ),
             models.Index(fields=["company", "-received_at", "-id"], name="ticket_company_recent_idx"),
+            # A project's list, newest first (the console and the API filter by project).
+            models.Index(fields=["project", "-received_at", "-id"], name="ticket_project_recent_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["first_contact", "status"], name="ticket_first_contact_idx"),
             models.Index(fields=["reporter_resident", "-received_at"], name="ticket_reporter_idx"),
@@ -392,3 +394,81 @@ class TicketMaterial(ProjectOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Follow-up calls (回访) -----------------------------------------------------------------------------
+
+
+class FollowUpOutcome(models.TextChoices):
+    PENDING = "pending", _("待回访")
+    UNREACHABLE = "unreachable", _("联系不上")  # tried; another try is scheduled
+    SATISFIED = "satisfied", _("满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+    GAVE_UP = "gave_up", _("多次联系不上")
+    CANCELLED = "cancelled", _("已撤销")  # the resident reopened the request before the call
+
+
+FOLLOW_UP_OPEN = (FollowUpOutcome.PENDING, FollowUpOutcome.UNREACHABLE)
+FOLLOW_UP_DONE = (FollowUpOutcome.SATISFIED, FollowUpOutcome.UNSATISFIED)
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    def for_resident(self, scope):
+        return self.none()  # the desk's work list, not the resident's business
+
+    def open(self):
+        return self.filter(outcome__in=FOLLOW_UP_OPEN)
+
+
+class FollowUpTask(ProjectOwned):
+    """A call back to the resident after a repair is completed or a complaint answered (回访).
+
+    Owned by the request's first-contact person; scheduled at the next moment outside quiet hours.
+    ``round`` is the request's rework count when the task was made: one open task per round.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="follow_up_tasks")
+    round = models.SmallIntegerField(_("轮次"), default=0)
+    owner = models.ForeignKey(
+        "staff.StaffMember",
+        on_delete=models.PROTECT,
+        related_name="follow_up_tasks",
+        verbose_name=_("回访负责人"),
+    )
+    scheduled_for = models.DateTimeField(_("计划回访时间"))
+    attempts = models.PositiveSmallIntegerField(_("联系次数"), default=0)
+    outcome = models.CharField(
+        _("回访结果"), max_length=12, choices=FollowUpOutcome.choices, default=FollowUpOutcome.PENDING
+    )
+    last_attempt_at = models.DateTimeField(_("最近联系时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访任务")
+        verbose_name_plural = _("回访任务")
+        ordering = ["scheduled_for", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "round"],
+                condition=Q(outcome__in=["pending", "unreachable"]),
+                name="follow_up_open_task_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "scheduled_for"],
+                condition=Q(outcome__in=["pending", "unreachable"]),
+                name="follow_up_open_owner_idx",
+            ),
+            models.Index(fields=["company", "project", "scheduled_for"], name="follow_up_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.round} {self.outcome}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome in FOLLOW_UP_OPEN

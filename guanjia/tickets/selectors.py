@@ -12,9 +12,16 @@ from guanjia.tickets.models import Ticket, TicketCategory
 
 
 def tickets_for(user):
-    """The requests a user may see, with what every list shows, in one query."""
-    return Ticket.objects.visible_to(user).select_related(
-        "project", "unit__building", "building", "category", "first_contact", "assignee"
+    """The requests a user may see, with what every list shows, in one query (``is_overdue``: an
+    unfinished deadline is already past — read from the stored deadlines, right without any job)."""
+    from django.utils import timezone
+
+    from guanjia.sla.services import overdue_q
+
+    return (
+        Ticket.objects.visible_to(user)
+        .select_related("project", "unit__building", "building", "category", "first_contact", "assignee")
+        .annotate(is_overdue=overdue_q(timezone.now()))
     )
 
 

@@ -23,7 +23,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
-from guanjia.tickets import workflow
+from guanjia.tickets import followups, workflow
 from guanjia.tickets.choices import (
     DEFAULT_CATEGORIES,
     DEFAULT_PAID_SERVICES,
@@ -275,18 +275,40 @@ def ticket_create(*, actor, data: dict) -> Ticket:
             unit_price=paid_service.price,
             amount=paid_service.price,
         )
+    # Deadlines (SLA): the stages' clocks start now; their facts go into the timeline.
+    from guanjia.sla.services import deadlines_on_event
+
+    sla_facts = deadlines_on_event(ticket=ticket, action=Action.CREATE, from_status="", now=now)
     event = _event(
-        ticket, actor=actor, action=Action.CREATE, from_status="", note=description[:200], when=now
+        ticket,
+        actor=actor,
+        action=Action.CREATE,
+        from_status="",
+        note=description[:200],
+        data=sla_facts,
+        when=now,
     )
     _after_commit(event)
+    if category is not None and data.get("auto_dispatch", True):  # auto-dispatch (issue 5)
+        ticket = _auto_dispatch(ticket)
     return ticket
+
+
+def _auto_dispatch(ticket: Ticket) -> Ticket:
+    """A new repair goes to whoever the project's dispatch rules name (``dispatch.services``)."""
+    from guanjia.dispatch.services import auto_dispatch  # dispatch builds on tickets: import late
+
+    return auto_dispatch(ticket=ticket)
 
 
 # Acting on a request ------------------------------------------------------------------------------
 
 
 def _staff_for(ticket: Ticket, actor, pk, field: str) -> StaffMember:
-    member = visible_reference(StaffMember, pk, actor, field=field)
+    if actor is None:  # the system itself (auto-dispatch): someone of the request's own company
+        member = StaffMember.objects.get(company_id=ticket.company_id, deleted_at__isnull=True, pk=pk)
+    else:
+        member = visible_reference(StaffMember, pk, actor, field=field)
     if not member.projects.filter(pk=ticket.project_id).exists():
         raise ValidationError({field: _("%(name)s 不服务于本项目") % {"name": member.name}})
     return member
@@ -318,6 +340,17 @@ def _reset_work_stages(ticket: Ticket) -> None:
     ticket.assignee = None
 
 
+def _auto_dispatched(ticket: Ticket) -> bool:
+    """Was the request's current assignee sent by the system (auto-dispatch)?"""
+    last = (
+        TicketEvent.objects.filter(ticket=ticket, action__in=[Action.DISPATCH, Action.REASSIGN])
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return bool(last and last.get("auto"))
+
+
 def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, dict]:
     """Perform the effect of one transition on the (locked) ticket; returns (note, event data)."""
     action = transition.action
@@ -339,6 +372,8 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         if new.pk == ticket.assignee_id:
             raise ValidationError({"assignee_id": _("新处理人与当前处理人相同")})
         facts["assignee"] = [ticket.assignee.name if ticket.assignee else "", new.name]
+        if _auto_dispatched(ticket):  # the desk overrides the system's choice: say so
+            facts["override_of"] = ticket.assignee_id
         ticket.assignee = new
         ticket.dispatched_at = now
         ticket.accepted_at = ticket.arrived_at = None
@@ -469,8 +504,13 @@ def _record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
 
 
 @service
-def ticket_act(*, actor, ticket: Ticket, action: str, data: dict | None = None) -> Ticket:
+def ticket_act(
+    *, actor, ticket: Ticket, action: str, data: dict | None = None, system: dict | None = None
+) -> Ticket:
     """Perform one action of the workflow on a request.
+
+    ``system``: the platform acts by itself (auto-dispatch) with ``actor=None``; only transitions
+    naming ``workflow.SYSTEM`` allow it, and the event records ``{"auto": True, **system}``.
 
     Illegal in the request's state → ``Conflict`` (409) naming what is allowed now; not this
     person's to do → ``NotAllowed`` (403); missing what the action needs → ``ValidationError``
@@ -498,7 +538,7 @@ def ticket_act(*, actor, ticket: Ticket, action: str, data: dict | None = None) 
             },
             allowed=allowed,
         )
-    mine = workflow.relations(ticket, scope)
+    mine = frozenset({workflow.SYSTEM}) if system is not None else workflow.relations(ticket, scope)
     permitted = [t for t in candidates if t.roles & mine]
     if not permitted:
         raise NotAllowed(_("您不能对此工单执行「%(action)s」") % {"action": Action(action).label})
@@ -511,13 +551,51 @@ def ticket_act(*, actor, ticket: Ticket, action: str, data: dict | None = None) 
     from_status = ticket.status
     now = _now()
     note, facts = _apply(ticket, transition, actor=actor, data=data, now=now)
+    followups.on_ticket_event(ticket, action, now)  # follow-up calls (回访): make or close the task
+    if system is not None:
+        facts.update({"auto": True, **system})
     ticket.full_clean(exclude=["number"])
     ticket.save()
+    # Deadlines (SLA): start, pause, resume or finish the stages' clocks; facts go into the timeline.
+    from guanjia.sla.services import deadlines_on_event
+
+    facts.update(deadlines_on_event(ticket=ticket, action=action, from_status=from_status, now=now))
     event = _event(
         ticket, actor=actor, action=action, from_status=from_status, note=note, data=facts, when=now
     )
     _after_commit(event)
     return ticket
+
+
+def ticket_record_escalation(*, ticket: Ticket, stage: str, step: int, threshold: int, when) -> TicketEvent:
+    """An automatic escalation step (``sla.services.escalate_due``): raise the request's escalation
+    level and keep the step in its timeline. The ladder notifies the people itself."""
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if locked.escalation_level < step:
+        locked.escalation_level = step
+        locked.save(update_fields=["escalation_level", "updated_at"])
+    ticket.escalation_level = locked.escalation_level
+    return _event(
+        locked,
+        actor=None,
+        action=Action.ESCALATE,
+        from_status=locked.status,
+        data={"auto": True, "stage": stage, "step": step, "threshold": threshold},
+        when=when,
+    )
+
+
+def ticket_record_follow_up_gave_up(*, ticket: Ticket, actor, note: str, when) -> TicketEvent:
+    """A follow-up call given up after too many unanswered tries (``followups``), in the timeline."""
+    return _event(
+        ticket,
+        actor=actor,
+        action=Action.COMMENT,
+        from_status=ticket.status,
+        note=note,
+        data={"follow_up": "gave_up"},
+        when=when,
+    )
 
 
 # Photos -------------------------------------------------------------------------------------------

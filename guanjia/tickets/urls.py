@@ -1,11 +1,15 @@
 from django.urls import path
 
-from guanjia.tickets import views
+from guanjia.tickets import followups, views
 
 urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_create, name="ticket_create"),
     path("tickets/mine/", views.my_work, name="my_work"),
+    path("tickets/followups/", followups.my_followups, name="ticket_followups"),
+    path(
+        "tickets/followups/<int:pk>/unreachable/", followups.my_followups, name="ticket_followup_unreachable"
+    ),
     path("tickets/callers/", views.caller_search, name="ticket_caller_search"),
     path("tickets/callers/pick/", views.caller_pick, name="ticket_caller_pick"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),

@@ -105,6 +105,17 @@ def ticket_list(request):
         qs = qs.filter(selectors.created_range_q(values.get("created_from"), values.get("created_to")))
     if search := values.get("search"):
         qs = qs.filter(selectors.search_q(search))
+    # Deadlines (sla): read from the stored deadlines, right before any job has run.
+    if values.get("overdue") is not None or values.get("due_within_minutes"):
+        from django.utils import timezone
+
+        from guanjia.sla.services import due_within_q, overdue_q
+
+        now = timezone.now()
+        if values.get("overdue") is not None:
+            qs = qs.filter(overdue_q(now) if values["overdue"] else ~overdue_q(now))
+        if minutes := values.get("due_within_minutes"):
+            qs = qs.filter(due_within_q(now, minutes))
     return list_page(
         request,
         queryset=qs.order_by("-received_at", "-id"),
@@ -276,7 +287,15 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         "photo_form": photo_form,
         "plain_words": services.PLAIN_WORDS,
         "is_portal": scope.is_resident,
+        # Each stage's stored deadline (sla), for staff.
+        "deadlines": [] if scope.is_resident else _deadlines(ticket),
     }
+
+
+def _deadlines(ticket):
+    from guanjia.sla.services import deadlines_for
+
+    return deadlines_for(ticket)
 
 
 @staff_page

@@ -16,6 +16,9 @@ from guanjia.tickets.choices import DESK_KINDS, FEEDBACK_KINDS, Action, Status
 ASSIGNEE = "assignee"
 FIRST_CONTACT = "first_contact"
 REPORTER = "reporter"
+# The platform itself (auto-dispatch, ``dispatch.services``): never a relation of a person, only
+# held when a service calls ``ticket_act(actor=None, system={...})``.
+SYSTEM = "system"
 
 # Who sends people and keeps the desk: they may dispatch, reassign, cancel.
 DISPATCHERS = frozenset(
@@ -49,7 +52,7 @@ def _t(action, sources, target, roles, required=(), kinds=None) -> Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t(Action.DISPATCH, {S.RECEIVED}, S.DISPATCHED, DISPATCHERS, ["assignee_id"]),
+    _t(Action.DISPATCH, {S.RECEIVED}, S.DISPATCHED, DISPATCHERS | {SYSTEM}, ["assignee_id"]),
     # Work starts again after rework only once someone has said why it failed (原因分析).
     _t(Action.DISPATCH, {S.REWORK}, S.DISPATCHED, DISPATCHERS, ["assignee_id", "root_cause"]),
     _t(Action.ACCEPT, {S.DISPATCHED}, S.ACCEPTED, {ASSIGNEE}),

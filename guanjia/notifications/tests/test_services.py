@@ -86,7 +86,10 @@ def test_a_failed_send_is_counted_and_kept_for_a_retry(emails, settings, django_
     email = Notification.objects.get(recipient=world.technician)
     assert email.sent_at is None and email.attempts == 1 and "SMTP is down" in email.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    deliver_email(email.pk)
+    deliver_email(email.pk)  # too early: the retry waits for its backoff
+    email.refresh_from_db()
+    assert email.sent_at is None and email.attempts == 1
+    services.deliver(email.pk, now=email.deliver_after)
     email.refresh_from_db()
     assert email.sent_at is not None and email.attempts == 2 and email.last_error == ""
     assert len(mail.outbox) == 1

@@ -1,6 +1,7 @@
 import pytest
 
 from guanjia.core.roles import Role
+from guanjia.sla import services as sla_services
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
 from guanjia.testing import factories as f
@@ -14,6 +15,7 @@ def tw(world):
     technician, a department head, and the company's default categories and paid services."""
     services.company_defaults_ensure(company=world.company)
     services.company_defaults_ensure(company=world.other_company)
+    sla_services.sla_defaults_ensure(company=world.company)
     butler = f.make_staff(
         company=world.company, roles=[Role.BUTLER], projects=[world.project], name="楼栋管家"
     )

@@ -23,6 +23,7 @@ from guanjia.core.roles import Role
 from guanjia.estates.choices import ProjectKind, Relation
 from guanjia.estates.models import Building, Occupancy, Project
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
+from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
 from guanjia.tickets.seeding import seed_demo_tickets
@@ -97,6 +98,7 @@ class Command(BaseCommand):
             self.stdout.write(f"演示数据已存在（公司 {COMPANY_CODE}），未重复创建。")
             # Demo data from before service requests existed gains its requests now, once.
             with change_context(source=Source.COMMAND), transaction.atomic():
+                sla_defaults_ensure(company=company)
                 made = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
             if made:
                 self.stdout.write(f"已补充 {made} 条演示报事。")
@@ -111,6 +113,7 @@ class Command(BaseCommand):
             with change_context(source=Source.COMMAND), transaction.atomic():
                 counts = seed_demo(units=units, buildings=buildings, office_units=office_units)
                 company = Company.objects.get(short_code=COMPANY_CODE)
+                sla_defaults_ensure(company=company)
                 counts["tickets"] = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
             self.stdout.write(
                 "已创建演示数据：{projects} 个项目，{buildings} 栋楼，{units} 套房屋，{residents} 位住户，"

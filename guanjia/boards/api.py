@@ -1,0 +1,140 @@
+"""Boards and figures as JSON: the project board, the HQ 24-hour board and the figures table."""
+
+import datetime
+from typing import Literal
+
+from ninja import Field, Query, Router
+
+from guanjia.boards import selectors
+from guanjia.core.api import ERROR_RESPONSES, Schema
+
+router = Router(tags=["boards"])
+
+
+class ProjectRef(Schema):
+    id: int
+    name: str
+    code: str
+
+
+class StatusCount(Schema):
+    status: str
+    label: str
+    count: int
+
+
+class StageCount(Schema):
+    stage: str
+    label: str
+    count: int
+
+
+class Satisfaction(Schema):
+    count: int
+    mean: float | None
+    distribution: list[int] = Field(..., description="Counts of scores 1, 2, 3, 4, 5")
+
+
+class ProjectBoardOut(Schema):
+    project: ProjectRef
+    now: datetime.datetime
+    open_total: int
+    open_by_status: list[StatusCount]
+    overdue_total: int
+    overdue_by_stage: list[StageCount]
+    due_soon_total: int
+    due_soon_by_stage: list[StageCount]
+    urgent_open: int
+    completed_today: int
+    satisfaction_days: int
+    follow_up_score: Satisfaction
+    rating: Satisfaction
+
+
+class HqRow(Schema):
+    project: ProjectRef
+    open: int
+    urgent_open: int
+    overdue_total: int
+    overdue_by_stage: list[StageCount]
+    oldest_overdue: datetime.datetime | None
+
+
+class HqTotals(Schema):
+    open: int
+    urgent_open: int
+    overdue_total: int
+    overdue_by_stage: list[StageCount]
+
+
+class HqBoardOut(Schema):
+    now: datetime.datetime
+    rows: list[HqRow]
+    totals: HqTotals
+
+
+class StageRate(Schema):
+    stage: str
+    label: str
+    done: int
+    on_time: int
+    rate: float | None
+
+
+class FigureRow(Schema):
+    period: datetime.date
+    key: str | None
+    label: str
+    completed: int
+    on_time: list[StageRate]
+    follow_up_rate: float | None
+    follow_up_score: Satisfaction
+    rating: Satisfaction
+    rework_rate: float | None
+    complaints: int
+    households: int
+    complaints_per_1000: float | None
+    arrive_minutes: float | None
+    complete_minutes: float | None
+
+
+class FiguresOut(Schema):
+    group_by: str
+    period: str
+    from_: datetime.date = Field(..., alias="from")
+    to: datetime.date
+    rows: list[FigureRow]
+
+
+class FiguresQuery(Schema):
+    group_by: Literal["project", "department", "category", "person"] = "project"
+    period: Literal["day", "week", "month", "quarter"] = "month"
+    from_: datetime.date | None = Field(None, alias="from", description="First day (Asia/Shanghai)")
+    to: datetime.date | None = Field(None, description="Last day, inclusive (Asia/Shanghai)")
+
+
+@router.get(
+    "/boards/projects/{int:pk}",
+    response={200: ProjectBoardOut, **ERROR_RESPONSES},
+    operation_id="board_project",
+)
+def project_board(request, pk: int):
+    """A project's board: open requests by status, overdue and due-within-the-hour deadlines by
+    stage, today's completions, and the last 30 days' satisfaction."""
+    return selectors.project_board(request.user, pk)
+
+
+@router.get("/boards/hq", response={200: HqBoardOut, **ERROR_RESPONSES}, operation_id="board_hq")
+def hq_board(request):
+    """The HQ 24-hour board: one row per visible project (open, overdue by stage, oldest overdue,
+    urgent open), the longest-overdue project first."""
+    return selectors.hq_board(request.user)
+
+
+@router.get("/figures", response={200: FiguresOut, **ERROR_RESPONSES}, operation_id="figures", by_alias=True)
+def figures(request, q: FiguresQuery = Query(...)):
+    """Service figures by ``group_by`` and ``period`` over [``from``, ``to``] (default: the last
+    90 days): on-time rate per stage, follow-up and rework rates, satisfaction, complaints per
+    1,000 households, mean minutes to arrive and to complete."""
+    params = selectors.figure_params(group_by=q.group_by, period=q.period, start=q.from_, end=q.to)
+    return selectors.figures(request.user, params)

@@ -1,0 +1,65 @@
+"""The figures table as an .xlsx workbook with Chinese headers (one row per period and group)."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils.translation import gettext as _
+
+from guanjia.sla.choices import Stage
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _pct(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def figure_headers(group_label: str) -> list[str]:
+    headers = [_("周期"), str(group_label), _("完工数")]
+    headers += [_("%(stage)s及时率(%%)") % {"stage": s.label} for s in Stage]
+    headers += [
+        _("回访率(%)"),
+        _("回访满意度均分"),
+        _("业主评分均分"),
+        _("返工率(%)"),
+        _("投诉数"),
+        _("在住户数"),
+        _("千户投诉率"),
+        _("平均到场时长(分钟)"),
+        _("平均完工时长(分钟)"),
+    ]
+    headers += [_("回访%(score)s分") % {"score": s} for s in range(1, 6)]
+    return headers
+
+
+def figure_rows(data: dict):
+    for r in data["rows"]:
+        line = [r["period"].isoformat(), r["label"], r["completed"]]
+        line += [_pct(s["rate"]) for s in r["on_time"]]
+        line += [
+            _pct(r["follow_up_rate"]),
+            r["follow_up_score"]["mean"],
+            r["rating"]["mean"],
+            _pct(r["rework_rate"]),
+            r["complaints"],
+            r["households"],
+            r["complaints_per_1000"],
+            r["arrive_minutes"],
+            r["complete_minutes"],
+        ]
+        line += r["follow_up_score"]["distribution"]
+        yield line
+
+
+def figures_xlsx(data: dict, *, group_label: str) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("服务指标"))
+    sheet.append(figure_headers(group_label))
+    for line in figure_rows(data):
+        sheet.append(line)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

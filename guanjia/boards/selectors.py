@@ -1,0 +1,465 @@
+"""Boards and figures: read-only aggregates over requests and their stored deadlines.
+
+"Overdue" is only ever a query on stored deadlines (``TicketDeadline``: not done and past due), so
+a request late in the database is late on every board and figure before any job has run. Every
+board and figure is a fixed number of grouped queries, whatever the number of projects, people
+or periods: no query inside a loop.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanjia.core.roles import Perm, require
+from guanjia.core.scoping import scope_for
+from guanjia.core.services import visible_or_404
+from guanjia.estates.models import Occupancy, Project
+from guanjia.sla.choices import Stage
+from guanjia.sla.models import TicketDeadline
+from guanjia.staff.choices import Department
+from guanjia.staff.models import StaffMember
+from guanjia.tickets.choices import Kind, Priority, Status
+from guanjia.tickets.models import Ticket, TicketCategory
+
+SCORES = (1, 2, 3, 4, 5)
+SATISFACTION_DAYS = 30
+DUE_SOON = datetime.timedelta(hours=1)
+
+
+def local_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_tz())
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(total: float | int | None, count: int, digits: int = 2) -> float | None:
+    return round(total / count, digits) if count and total is not None else None
+
+
+def _score_counts(field: str, since_q: Q) -> dict:
+    """Conditional counts of one score column, 1–5, plus its sum and count — one aggregate."""
+    scored = since_q & Q(**{f"{field}__isnull": False})
+    out = {
+        f"{field}_n": Count("id", filter=scored),
+        f"{field}_sum": Sum(field, filter=scored),
+    }
+    for s in SCORES:
+        out[f"{field}_{s}"] = Count("id", filter=since_q & Q(**{field: s}))
+    return out
+
+
+def _satisfaction(row: dict, field: str) -> dict:
+    n = row[f"{field}_n"] or 0
+    return {
+        "count": n,
+        "mean": _mean(row[f"{field}_sum"], n),
+        "distribution": [row[f"{field}_{s}"] or 0 for s in SCORES],
+    }
+
+
+def _stage_counts(counts: dict[str, int]) -> list[dict]:
+    return [{"stage": s.value, "label": str(s.label), "count": counts.get(s.value, 0)} for s in Stage]
+
+
+# ---------------------------------------------------------------------------------------------
+# Project board
+
+
+def project_board(user, project_id, *, now: datetime.datetime | None = None) -> dict:
+    """One project's board: open requests by status, overdue and due-soon deadlines by stage,
+    today's completions and the last 30 days' satisfaction. Four queries after the project."""
+    require(user, Perm.VIEW_ESTATES)
+    project = visible_or_404(Project.objects, project_id, user)
+    now = now or timezone.now()
+    today = timezone.localdate(now, local_tz())
+
+    by_status = dict(
+        Ticket.objects.visible_to(user)
+        .filter(project_id=project.id)
+        .open()
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    deadlines = (
+        TicketDeadline.objects.visible_to(user)
+        .filter(project_id=project.id, done_at__isnull=True, due_at__lt=now + DUE_SOON)
+        .order_by()
+        .values("stage")
+        .annotate(
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            soon=Count("id", filter=Q(due_at__gte=now)),
+        )
+    )
+    overdue = {d["stage"]: d["overdue"] for d in deadlines}
+    soon = {d["stage"]: d["soon"] for d in deadlines}
+    since = Q(completed_at__gte=now - datetime.timedelta(days=SATISFACTION_DAYS))
+    start, end = _day_start(today), _day_start(today + datetime.timedelta(days=1))
+    sums = (
+        Ticket.objects.visible_to(user)
+        .filter(project_id=project.id)
+        .aggregate(
+            completed_today=Count("id", filter=Q(completed_at__gte=start, completed_at__lt=end)),
+            urgent_open=Count(
+                "id",
+                filter=Q(priority=Priority.URGENT) & ~Q(status__in=[Status.CLOSED, Status.CANCELLED]),
+            ),
+            **_score_counts("follow_up_score", since),
+            **_score_counts("rating", since),
+        )
+    )
+    statuses = [s for s in Status if s not in (Status.CLOSED, Status.CANCELLED)]
+    return {
+        "project": {"id": project.id, "name": project.name, "code": project.code},
+        "now": now,
+        "open_total": sum(by_status.values()),
+        "open_by_status": [
+            {"status": s.value, "label": str(s.label), "count": by_status.get(s.value, 0)} for s in statuses
+        ],
+        "overdue_total": sum(overdue.values()),
+        "overdue_by_stage": _stage_counts(overdue),
+        "due_soon_total": sum(soon.values()),
+        "due_soon_by_stage": _stage_counts(soon),
+        "urgent_open": sums["urgent_open"],
+        "completed_today": sums["completed_today"],
+        "satisfaction_days": SATISFACTION_DAYS,
+        "follow_up_score": _satisfaction(sums, "follow_up_score"),
+        "rating": _satisfaction(sums, "rating"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# HQ 24-hour board
+
+
+def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
+    """One row per project the user may see (HQ roles: the whole company), worst first.
+
+    Three grouped queries whatever the number of projects. Every visible project has a row, so
+    no project's overdue deadline can be left off the board.
+    """
+    require(user, Perm.VIEW_ESTATES)
+    now = now or timezone.now()
+    projects = list(Project.objects.visible_to(user).order_by("name").values("id", "name", "code"))
+    tickets = {
+        r["project_id"]: r
+        for r in Ticket.objects.visible_to(user)
+        .open()
+        .order_by()
+        .values("project_id")
+        .annotate(open=Count("id"), urgent=Count("id", filter=Q(priority=Priority.URGENT)))
+    }
+    overdue: dict[int, dict[str, int]] = {}
+    oldest: dict[int, datetime.datetime] = {}
+    for r in (
+        TicketDeadline.objects.visible_to(user)
+        .filter(done_at__isnull=True, due_at__lt=now)
+        .order_by()
+        .values("project_id", "stage")
+        .annotate(n=Count("id"), oldest=Min("due_at"))
+    ):
+        overdue.setdefault(r["project_id"], {})[r["stage"]] = r["n"]
+        if r["project_id"] not in oldest or r["oldest"] < oldest[r["project_id"]]:
+            oldest[r["project_id"]] = r["oldest"]
+    rows = []
+    for p in projects:
+        counts = overdue.get(p["id"], {})
+        t = tickets.get(p["id"], {})
+        rows.append(
+            {
+                "project": p,
+                "open": t.get("open", 0),
+                "urgent_open": t.get("urgent", 0),
+                "overdue_total": sum(counts.values()),
+                "overdue_by_stage": _stage_counts(counts),
+                "oldest_overdue": oldest.get(p["id"]),
+            }
+        )
+    # Worst first: the longest-overdue project on top, then those with most open requests.
+    far_future = now + datetime.timedelta(days=36500)
+    rows.sort(key=lambda r: (r["oldest_overdue"] or far_future, -r["open"], r["project"]["name"]))
+    totals = {
+        "open": sum(r["open"] for r in rows),
+        "urgent_open": sum(r["urgent_open"] for r in rows),
+        "overdue_total": sum(r["overdue_total"] for r in rows),
+        "overdue_by_stage": _stage_counts(
+            {s.value: sum(overdue.get(p["id"], {}).get(s.value, 0) for p in projects) for s in Stage}
+        ),
+    }
+    return {"now": now, "rows": rows, "totals": totals}
+
+
+def first_project_id(user) -> int | None:
+    """The project a staff member's 看板 link opens: the first they serve, by name."""
+    scope = scope_for(user)
+    if not scope.project_ids:
+        return None
+    return (
+        Project.objects.filter(id__in=scope.project_ids).order_by("name").values_list("id", flat=True).first()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+GROUPS = {
+    "project": gettext_lazy("项目"),
+    "department": gettext_lazy("部门"),
+    "category": gettext_lazy("类别"),
+    "person": gettext_lazy("处理人"),
+}
+PERIODS = {
+    "day": (TruncDay, gettext_lazy("日")),
+    "week": (TruncWeek, gettext_lazy("周")),
+    "month": (TruncMonth, gettext_lazy("月")),
+    "quarter": (TruncQuarter, gettext_lazy("季度")),
+}
+# The request column each grouping reads, from a request and from a deadline.
+_GROUP_FIELD = {
+    "project": "project_id",
+    "department": "assignee__department",
+    "category": "category_id",
+    "person": "assignee_id",
+}
+DEFAULT_DAYS = 90
+MAX_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class FigureParams:
+    group_by: str
+    period: str
+    start: datetime.date
+    end: datetime.date
+
+    def as_query(self) -> dict:
+        return {
+            "group_by": self.group_by,
+            "period": self.period,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+        }
+
+
+def figure_params(
+    *, group_by=None, period=None, start=None, end=None, today: datetime.date | None = None
+) -> FigureParams:
+    """Check the figures' parameters; bad input is a ValidationError naming the field."""
+    today = today or timezone.localdate()
+    errors = {}
+    group_by = group_by or "project"
+    period = period or "month"
+    if group_by not in GROUPS:
+        errors["group_by"] = _("分组方式须为 %(choices)s 之一") % {"choices": ", ".join(GROUPS)}
+    if period not in PERIODS:
+        errors["period"] = _("统计周期须为 %(choices)s 之一") % {"choices": ", ".join(PERIODS)}
+    dates = {}
+    for field, value in (("from", start), ("to", end)):
+        if value in (None, ""):
+            dates[field] = None
+        elif isinstance(value, datetime.date):
+            dates[field] = value
+        else:
+            try:
+                dates[field] = datetime.date.fromisoformat(str(value))
+            except ValueError:
+                errors[field] = _("日期格式应为 YYYY-MM-DD")
+    if errors:
+        raise ValidationError(errors)
+    end = dates["to"] or today
+    start = dates["from"] or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise ValidationError({"from": _("开始日期不能晚于结束日期")})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError({"from": _("统计区间最长 %(days)s 天") % {"days": MAX_DAYS}})
+    return FigureParams(group_by, period, start, end)
+
+
+def _period_key(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(local_tz())
+        return value.date()
+    return value
+
+
+def _seconds(value) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return float(value) / 1_000_000  # a backend that hands back microseconds
+
+
+def _labels(user, group_by: str, keys: set) -> dict:
+    """Names for the group keys: one query (none for departments)."""
+    ids = [k for k in keys if k is not None]
+    if group_by == "department":
+        return {k: str(Department(k).label) if k in Department.values else k for k in ids}
+    if not ids:
+        return {}
+    if group_by == "project":
+        qs = Project.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
+    elif group_by == "category":
+        qs = TicketCategory.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
+    else:
+        qs = StaffMember.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
+    return dict(qs)
+
+
+_NONE_LABEL = {
+    "project": gettext_lazy("（无）"),
+    "department": gettext_lazy("未指派"),
+    "category": gettext_lazy("未分类"),
+    "person": gettext_lazy("未指派"),
+}
+
+
+def figures(user, params: FigureParams) -> dict:
+    """The figures table: one row per period and group, in five grouped queries.
+
+    - on-time rate per stage: deadlines done in the period, done by their due moment / done;
+    - follow-up, rework: of requests completed in the period;
+    - satisfaction: follow-up score and resident rating of requests completed in the period;
+    - complaints per 1,000 households: complaints received in the period / units with a current
+      occupancy × 1000 (the group's project for ``project``, else every visible project);
+    - mean minutes to arrive and to complete: of requests completed in the period.
+    """
+    require(user, Perm.VIEW_ESTATES)
+    trunc, _label = PERIODS[params.period]
+    tz = local_tz()
+    start, end = _day_start(params.start), _day_start(params.end + datetime.timedelta(days=1))
+    field = _GROUP_FIELD[params.group_by]
+    rows: dict[tuple, dict] = {}
+
+    def row(period, key) -> dict:
+        k = (_period_key(period), key)
+        if k not in rows:
+            rows[k] = {
+                "period": k[0],
+                "key": key,
+                "completed": 0,
+                "followed_up": 0,
+                "reworked": 0,
+                "arrive_sum": 0.0,
+                "arrive_n": 0,
+                "complete_sum": 0.0,
+                "complete_n": 0,
+                "complaints": 0,
+                "stages": {},
+                "follow_up_score": {"count": 0, "mean": None, "distribution": [0] * 5},
+                "rating": {"count": 0, "mean": None, "distribution": [0] * 5},
+            }
+        return rows[k]
+
+    tickets = Ticket.objects.visible_to(user)
+    arrive = ExpressionWrapper(F("arrived_at") - F("received_at"), output_field=DurationField())
+    complete = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
+    everything = Q()
+    for r in (
+        tickets.filter(completed_at__gte=start, completed_at__lt=end)
+        .annotate(p=trunc("completed_at", tzinfo=tz), g=F(field))
+        .order_by()
+        .values("p", "g")
+        .annotate(
+            completed=Count("id"),
+            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
+            reworked=Count("id", filter=Q(rework_count__gt=0)),
+            arrive_sum=Sum(arrive, filter=Q(arrived_at__isnull=False)),
+            arrive_n=Count("id", filter=Q(arrived_at__isnull=False)),
+            complete_sum=Sum(complete),
+            **_score_counts("follow_up_score", everything),
+            **_score_counts("rating", everything),
+        )
+    ):
+        out = row(r["p"], r["g"])
+        for name in ("completed", "followed_up", "reworked", "arrive_n"):
+            out[name] = r[name]
+        out["arrive_sum"] = _seconds(r["arrive_sum"])
+        out["complete_sum"] = _seconds(r["complete_sum"])
+        out["complete_n"] = r["completed"]
+        out["follow_up_score"] = _satisfaction(r, "follow_up_score")
+        out["rating"] = _satisfaction(r, "rating")
+
+    for r in (
+        tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
+        .annotate(p=trunc("received_at", tzinfo=tz), g=F(field))
+        .order_by()
+        .values("p", "g")
+        .annotate(n=Count("id"))
+    ):
+        row(r["p"], r["g"])["complaints"] = r["n"]
+
+    for r in (
+        TicketDeadline.objects.visible_to(user)
+        .filter(done_at__gte=start, done_at__lt=end)
+        .annotate(p=trunc("done_at", tzinfo=tz), g=F(f"ticket__{field}"))
+        .order_by()
+        .values("p", "g", "stage")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
+    ):
+        row(r["p"], r["g"])["stages"][r["stage"]] = (r["on_time"], r["done"])
+
+    households = dict(
+        Occupancy.objects.visible_to(user)
+        .current()
+        .order_by()
+        .values_list("project_id")
+        .annotate(n=Count("unit_id", distinct=True))
+    )
+    all_households = sum(households.values())
+    labels = _labels(user, params.group_by, {k for _p, k in rows})
+
+    out_rows = []
+    for (period, key), r in sorted(rows.items(), key=lambda kv: (kv[0][0], str(labels.get(kv[0][1], "")))):
+        homes = households.get(key, 0) if params.group_by == "project" else all_households
+        out_rows.append(
+            {
+                "period": period,
+                "key": None if key is None else str(key),
+                "label": str(labels.get(key, key)) if key is not None else str(_NONE_LABEL[params.group_by]),
+                "completed": r["completed"],
+                "on_time": [
+                    {
+                        "stage": s.value,
+                        "label": str(s.label),
+                        "done": r["stages"].get(s.value, (0, 0))[1],
+                        "on_time": r["stages"].get(s.value, (0, 0))[0],
+                        "rate": _rate(*r["stages"].get(s.value, (0, 0))),
+                    }
+                    for s in Stage
+                ],
+                "follow_up_rate": _rate(r["followed_up"], r["completed"]),
+                "follow_up_score": r["follow_up_score"],
+                "rating": r["rating"],
+                "rework_rate": _rate(r["reworked"], r["completed"]),
+                "complaints": r["complaints"],
+                "households": homes,
+                "complaints_per_1000": round(r["complaints"] * 1000 / homes, 2) if homes else None,
+                "arrive_minutes": _mean(r["arrive_sum"] / 60, r["arrive_n"], 1),
+                "complete_minutes": _mean(r["complete_sum"] / 60, r["complete_n"], 1),
+            }
+        )
+    return {
+        "group_by": params.group_by,
+        "period": params.period,
+        "from": params.start,
+        "to": params.end,
+        "rows": out_rows,
+    }

@@ -1,0 +1,287 @@
+"""Auto-dispatch: who gets a new repair, decided on the server, in one function, and said why.
+
+``choose_assignee`` reads the project's rules and its people; ``auto_dispatch`` performs the
+choice through ``tickets.services.ticket_act`` as the system itself, so the request's timeline
+says the dispatch was automatic and why. Rules are written only through ``dispatch_rule_*`` here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.core.roles import Perm, Role, require
+from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
+from guanjia.dispatch.models import DispatchRule
+from guanjia.estates.models import Building, Project, Unit
+from guanjia.staff.choices import Department
+from guanjia.staff.models import Skill, StaffMember, StaffRole
+from guanjia.staff.services import on_duty
+from guanjia.tickets.choices import REPAIR_KINDS, Action, Priority, Status
+from guanjia.tickets.models import Ticket, TicketCategory
+from guanjia.tickets.workflow import OPEN
+
+# How far up the category tree a rule on an ancestor still covers a request (水电 covers 水电 › 漏水).
+MAX_CATEGORY_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class Decision:
+    member: StaffMember | None
+    reason: str
+    rule: DispatchRule | None = None
+
+
+# Choosing --------------------------------------------------------------------------------------
+
+
+def _category_chain(category_id: int) -> list[TicketCategory]:
+    """The category and its ancestors, nearest first (one query for the usual two-level tree)."""
+    chain: list[TicketCategory] = []
+    node = TicketCategory.objects.select_related("parent__parent").filter(pk=category_id).first()
+    while node is not None and len(chain) < MAX_CATEGORY_DEPTH:
+        chain.append(node)
+        if node.parent_id is None:
+            break
+        if "parent" in node._state.fields_cache:
+            node = node.parent
+        else:
+            node = TicketCategory.objects.select_related("parent__parent").filter(pk=node.parent_id).first()
+    return chain
+
+
+def _building_id(ticket: Ticket) -> int | None:
+    if ticket.building_id:
+        return ticket.building_id
+    if ticket.unit_id:
+        if "unit" in ticket._state.fields_cache:
+            return ticket.unit.building_id
+        return Unit.objects.filter(pk=ticket.unit_id).values_list("building_id", flat=True).first()
+    return None
+
+
+def matching_rule(ticket: Ticket, chain: list[TicketCategory]) -> DispatchRule | None:
+    """The most specific active rule: a building's rule before a project-wide one, a rule on the
+    request's own category before one on a parent category; then the lower priority number."""
+    if not chain:
+        return None
+    depth = {c.pk: i for i, c in enumerate(chain)}
+    building_id = _building_id(ticket)
+    rules = (
+        DispatchRule.objects.filter(
+            project_id=ticket.project_id,
+            is_active=True,
+            deleted_at__isnull=True,
+            category_id__in=list(depth),
+        )
+        .filter(Q(building__isnull=True) | Q(building_id=building_id))
+        .select_related("skill", "building")
+    )
+    ranked = sorted(rules, key=lambda r: (r.building_id is None, depth[r.category_id], r.priority, r.pk))
+    return ranked[0] if ranked else None
+
+
+def _team(ticket: Ticket, rule: DispatchRule, skill_name: str | None):
+    """The project's active staff of the rule's department, with their open workload, whether they
+    hold the skill and whether they head the department — one query, whatever the team's size."""
+    open_work = (
+        Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=list(OPEN))
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    if rule.skill_id is not None:
+        has_skill = Q(skill_id=rule.skill_id)
+    elif skill_name:
+        has_skill = Q(skill__name=skill_name)
+    else:
+        has_skill = None
+    skilled = (
+        Exists(StaffMember.skills.through.objects.filter(has_skill, staffmember_id=OuterRef("pk")))
+        if has_skill is not None
+        else Value(False)
+    )
+    serves = StaffMember.projects.through.objects.filter(
+        staffmember_id=OuterRef("pk"), project_id=ticket.project_id
+    )
+    return list(
+        StaffMember.objects.filter(
+            Exists(serves),
+            company_id=ticket.company_id,
+            department=rule.department,
+            deleted_at__isnull=True,
+            user__is_active=True,
+        )
+        .annotate(
+            load=Coalesce(Subquery(open_work, output_field=IntegerField()), 0),
+            skilled=skilled,
+            is_head=Exists(StaffRole.objects.filter(staff_id=OuterRef("pk"), role=Role.DEPARTMENT_HEAD)),
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+
+
+def decide(ticket: Ticket, *, now: datetime.datetime) -> Decision:
+    """The whole rule, in one place. See ``choose_assignee``."""
+    if ticket.category_id is None:
+        return Decision(None, _("工单没有类别，在派工队列等待人工派工"))
+    chain = _category_chain(ticket.category_id)
+    rule = matching_rule(ticket, chain)
+    if rule is None:
+        return Decision(None, _("没有匹配的派工规则，在派工队列等待人工派工"))
+    department = Department(rule.department).label
+    skill_name = rule.skill.name if rule.skill_id else (chain[-1].name if chain else None)
+    team = _team(ticket, rule, skill_name)
+    on_duty_ids = {m.pk for m in on_duty(project=ticket.project_id, at=now)}
+    prefix = _("规则 #%(rule)s（%(category)s → %(department)s）") % {
+        "rule": rule.pk,
+        "category": chain[0].name,
+        "department": department,
+    }
+    members = [m for m in team if not m.is_head]
+    qualified = [m for m in members if m.pk in on_duty_ids or m.skilled]
+    if qualified:
+        best = min(qualified, key=lambda m: (m.pk not in on_duty_ids, not m.skilled, m.load, m.pk))
+        facts = [_("当班") if best.pk in on_duty_ids else _("不在班")]
+        if skill_name:
+            facts.append(
+                (_("具备「%(skill)s」技能") if best.skilled else _("无「%(skill)s」技能"))
+                % {"skill": skill_name}
+            )
+        facts.append(_("手头未完成 %(n)s 单") % {"n": best.load})
+        return Decision(best, f"{prefix}：{best.name}，{'，'.join(facts)}", rule)
+    heads = [m for m in team if m.is_head]
+    if heads:
+        head = min(heads, key=lambda m: (m.load, m.pk))
+        return Decision(
+            head,
+            _("%(prefix)s：%(department)s没有当班或具备技能的人员，派给部门主管 %(name)s")
+            % {"prefix": prefix, "department": department, "name": head.name},
+            rule,
+        )
+    return Decision(
+        None,
+        _("%(prefix)s：%(department)s没有可派的人员，也没有部门主管，在派工队列等待人工派工")
+        % {"prefix": prefix, "department": department},
+        rule,
+    )
+
+
+def choose_assignee(ticket: Ticket, *, now: datetime.datetime) -> tuple[StaffMember | None, str]:
+    """Who should do this repair, and why (in Chinese, for the timeline).
+
+    The most specific active rule of the request's project (category + building before category;
+    a rule on a parent category covers its sub-categories) names a department. Among the
+    project's active staff of that department, prefer who is on duty now, then who holds the
+    skill (the rule's, or the one named like the category's top level), then the fewest open
+    requests, then the lowest id. Nobody on duty or skilled: the department head. No rule: None —
+    the request waits in the desk's dispatch queue.
+    """
+    decision = decide(ticket, now=now)
+    return decision.member, decision.reason
+
+
+# Dispatching -----------------------------------------------------------------------------------
+
+
+def applies_to(ticket: Ticket) -> bool:
+    return ticket.kind in REPAIR_KINDS and ticket.category_id is not None and ticket.status == Status.RECEIVED
+
+
+def auto_dispatch(*, ticket: Ticket) -> Ticket:
+    """Dispatch a just-received repair by the rules, as the system; urgent → the person is told at
+    once on every channel. No one to send: the request stays received, in the dispatch queue."""
+    from guanjia.notifications.services import notify
+    from guanjia.tickets import services as ticket_services
+
+    if not applies_to(ticket):
+        return ticket
+    decision = decide(ticket, now=ticket_services._now())
+    if decision.member is None:
+        return ticket
+    note = _("系统自动派工：%(reason)s") % {"reason": decision.reason}
+    ticket = ticket_services.ticket_act(
+        actor=None,
+        ticket=ticket,
+        action=Action.DISPATCH,
+        data={"assignee_id": decision.member.pk, "note": note},
+        system={"rule": decision.rule.pk if decision.rule else None, "reason": decision.reason},
+    )
+    if ticket.priority == Priority.URGENT:
+        notify(
+            recipients=[decision.member.user],
+            subject=_("紧急工单 %(number)s 已派给您") % {"number": ticket.number},
+            body=f"{ticket.description[:200]}\n{decision.reason}",
+            url=reverse("ticket_detail", args=[ticket.pk]),
+            related=ticket,
+            dedup_key=f"urgent-dispatch:{ticket.pk}",
+            channels=("in_app", "email"),
+        )
+    return ticket
+
+
+# Rules -----------------------------------------------------------------------------------------
+
+RULE_FIELDS = {"department", "priority", "is_active"}
+
+
+def _references(rule: DispatchRule, data: dict, actor) -> None:
+    if "category_id" in data:
+        category = visible_reference(TicketCategory, data.pop("category_id"), actor, field="category_id")
+        rule.category = category
+    if "building_id" in data:
+        pk = data.pop("building_id")
+        building = visible_reference(Building, pk, actor, field="building_id") if pk is not None else None
+        if building is not None and building.project_id != rule.project_id:
+            raise ValidationError({"building_id": _("该楼栋不属于此项目")})
+        rule.building = building
+    if "skill_id" in data:
+        pk = data.pop("skill_id")
+        rule.skill = visible_reference(Skill, pk, actor, field="skill_id") if pk is not None else None
+
+
+@service
+def dispatch_rule_create(*, actor, data: dict) -> DispatchRule:
+    require(actor, Perm.CHANGE_ESTATES)
+    data = dict(data)
+    project = visible_reference(Project, data.pop("project_id", None), actor, field="project_id")
+    rule = DispatchRule(company_id=project.company_id, project=project)
+    if data.get("category_id") is None:
+        raise ValidationError({"category_id": _("此项为必填项")})
+    _references(rule, data, actor)
+    data = {k: v for k, v in data.items() if v is not None}
+    apply_changes(rule, data, allowed=RULE_FIELDS)
+    return save_validated(rule)
+
+
+@service
+def dispatch_rule_update(*, actor, dispatch_rule: DispatchRule, data: dict) -> DispatchRule:
+    require(actor, Perm.CHANGE_ESTATES)
+    rule = lock(dispatch_rule)
+    data = dict(data)
+    if "category_id" in data and data["category_id"] is None:
+        raise ValidationError({"category_id": _("此项为必填项")})
+    _references(rule, data, actor)
+    for key in ("department", "priority", "is_active"):
+        if key in data and data[key] is None:
+            raise ValidationError({key: _("此项为必填项")})
+    apply_changes(rule, data, allowed=RULE_FIELDS)
+    return save_validated(rule)
+
+
+@service
+def dispatch_rule_delete(*, actor, dispatch_rule: DispatchRule) -> None:
+    """Remove a rule; its history stays (soft delete), and timelines still name it by number."""
+    require(actor, Perm.CHANGE_ESTATES)
+    rule = lock(dispatch_rule)
+    rule.deleted_at = timezone.now()
+    rule.save()

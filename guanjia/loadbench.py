@@ -1,0 +1,453 @@
+"""HTTP benchmark at company scale on PostgreSQL (part of ``make bench``; never part of ``make test``).
+
+    .venv/bin/python -m guanjia.loadbench [--small 200000] [--large 2000000] [--duration 10]
+
+What it does, all on this machine and in a temporary directory:
+1. starts a throw-away PostgreSQL cluster, migrates, seeds 200 projects × 1,000 units
+   (``seed_scale``) and bulk-inserts ``--small`` requests with their stage deadlines (SQL
+   ``generate_series``; 90 % closed over two years, 10 % open in the last three days);
+2. serves the app with gunicorn (2 workers, production settings) and drives it with ``wrk``
+   (2 threads, 8 connections) for each endpoint: create a request, a project's open requests,
+   the ``overdue`` filter, a request's detail, the HQ board, the monthly figures, and two ceilings
+   (a JSON view with no database; one indexed SQL query for a page of 25 requests);
+3. grows the data to ``--large`` requests and measures again; prints throughput, p50/p99, errors,
+   each endpoint's ratio to the one-query ceiling and the growth ratio, and EXPLAINs the queries
+   behind the list, the overdue filter and the board.
+
+Needs Debian's ``postgresql`` and ``wrk`` packages. Results: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PORT_PG = 54349
+PORT_HTTP = 8799
+PASSWORD = "bench-password-1"
+
+
+def sh(*args, env=None, check=True, quiet=True):
+    result = subprocess.run(args, env=env, check=False, capture_output=quiet, text=True)
+    if check and result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, args))}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def start_postgres(tmp: Path) -> tuple[str, Path]:
+    pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    data = tmp / "pg"
+    data.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+        shutil.chown(tmp, "postgres", "postgres")
+    sh(
+        *as_postgres(
+            [
+                str(pgbin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+    )
+    options = (
+        f"-p {PORT_PG} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c shared_buffers=512MB -c work_mem=32MB -c max_connections=50"
+    )
+    sh(
+        *as_postgres(
+            [str(pgbin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]
+        )
+    )
+    sh(
+        *as_postgres(
+            [str(pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(PORT_PG), "-U", "postgres", "guanjia"]
+        )
+    )
+    return f"postgres://postgres@127.0.0.1:{PORT_PG}/guanjia", pgbin
+
+
+def stop_postgres(tmp: Path, pgbin: Path) -> None:
+    sh(*as_postgres([str(pgbin / "pg_ctl"), "-D", str(tmp / "pg"), "-m", "immediate", "stop"]), check=False)
+
+
+def app_env(database_url: str, tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"GUANJIA_TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="guanjia.settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        GUANJIA_BENCH="1",
+        GUANJIA_VAR_DIR=str(tmp / "var"),
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",
+    )
+    return env
+
+
+# Bulk data ----------------------------------------------------------------------------------------
+
+
+def _literal(value) -> str:
+    """A model field's default as an SQL literal."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | dict):
+        return "'" + json.dumps(value) + "'::jsonb"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ticket_insert_sql(start: int, end: int) -> str:
+    """One INSERT … SELECT generate_series that fills every NOT NULL column of the ticket table."""
+    from guanjia.tickets.models import Ticket
+
+    explicit = {
+        "company_id": "u.company_id",
+        "project_id": "u.project_id",
+        "unit_id": "u.id",
+        "number": "'B' || lpad(g::text, 9, '0')",
+        "kind": "(ARRAY['home_repair','home_repair','home_repair','common_repair','complaint','inquiry'])[1 + g % 6]",
+        "channel": "(ARRAY['front_desk','phone','portal','hq_center'])[1 + g % 4]",
+        "priority": "CASE WHEN g % 20 = 0 THEN 'urgent' ELSE 'normal' END",
+        "status": (
+            "CASE WHEN g % 10 = 0 THEN (ARRAY['received','dispatched','accepted','on_site','completed',"
+            "'followed_up','on_hold','rework'])[1 + (g / 10) % 8] WHEN g % 97 = 0 THEN 'cancelled' ELSE 'closed' END"
+        ),
+        "description": "'压测数据：厨房水管漏水 #' || g",
+        "first_contact_id": "(SELECT min(id) FROM staff_staffmember)",
+        "received_at": (
+            "CASE WHEN g % 10 = 0 THEN now() - (g % 4320) * interval '1 minute' "
+            "ELSE now() - interval '3 days' - (g % 730) * interval '1 day' - (g % 1440) * interval '1 minute' END"
+        ),
+        "created_at": "now()",
+        "updated_at": "now()",
+    }
+    columns, values = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        name = field.column
+        if name in explicit:
+            columns.append(name)
+            values.append(explicit[name])
+        elif field.null:
+            continue
+        elif field.has_default():
+            columns.append(name)
+            values.append(_literal(field.get_default()))
+        elif field.get_internal_type() in {"CharField", "TextField"}:
+            columns.append(name)
+            values.append("''")
+        else:
+            raise SystemExit(f"loadbench: no value for NOT NULL column tickets_ticket.{name}")
+    return (
+        f"INSERT INTO tickets_ticket ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM generate_series({start}, {end}) g "
+        "JOIN (SELECT id, company_id, project_id, row_number() OVER (ORDER BY id) - 1 AS rn FROM estates_unit) u "
+        f"ON u.rn = g % (SELECT count(*) FROM estates_unit)"
+    )
+
+
+DEADLINE_SQL = """
+INSERT INTO sla_ticketdeadline (company_id, project_id, ticket_id, stage, round, started_at, allowed_minutes,
+    due_at, done_at, paused_seconds, thresholds, escalation_step, created_at, updated_at)
+SELECT t.company_id, t.project_id, t.id, s.stage, 0, t.received_at, s.minutes,
+    t.received_at + s.minutes * interval '1 minute',
+    CASE WHEN t.status IN ('closed', 'cancelled', 'completed', 'followed_up')
+         THEN t.received_at + (s.minutes * 0.8) * interval '1 minute' END,
+    0, '[80, 100, 150, 200]'::jsonb, 0, now(), now()
+FROM tickets_ticket t CROSS JOIN (VALUES ('response', 30), ('complete', 1440)) AS s(stage, minutes)
+WHERE t.id > %s
+"""
+
+
+def grow(env: dict, target: int) -> None:
+    """Insert requests (and their deadlines) until there are ``target`` of them."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0), count(*) FROM tickets_ticket")
+        last_id, count = cursor.fetchone()
+        started = time.perf_counter()
+        batch = 500_000
+        for start in range(count + 1, target + 1, batch):
+            end = min(start + batch - 1, target)
+            cursor.execute(_ticket_insert_sql(start, end))
+        cursor.execute(DEADLINE_SQL, [last_id])
+        cursor.execute("ANALYZE")
+        print(f"  requests: {count:,} → {target:,} in {time.perf_counter() - started:.0f} s")
+
+
+# Load ---------------------------------------------------------------------------------------------
+
+LUA = """
+local token = "{token}"
+local pmin, pmax = {pmin}, {pmax}
+local umin, umax = {umin}, {umax}
+local tmin, tmax = {tmin}, {tmax}
+wrk.headers["Authorization"] = "Bearer " .. token
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local kind = "{kind}"
+  if kind == "create" then
+    local body = '{{"unit_id": ' .. math.random(umin, umax) .. ', "description": "压测报修", "kind": "home_repair"}}'
+    return wrk.format("POST", "/api/v1/tickets", nil, body)
+  elseif kind == "list" then
+    return wrk.format("GET", "/api/v1/tickets?open=true&page_size=25&project_id=" .. math.random(pmin, pmax))
+  elseif kind == "overdue" then
+    return wrk.format("GET", "/api/v1/tickets?overdue=true&page_size=25&project_id=" .. math.random(pmin, pmax))
+  elseif kind == "detail" then
+    return wrk.format("GET", "/api/v1/tickets/" .. math.random(tmin, tmax))
+  elseif kind == "one_query" then
+    return wrk.format("GET", "/bench/one-query?project_id=" .. math.random(pmin, pmax))
+  else
+    return wrk.format("GET", "{path}")
+  end
+end
+"""
+
+ENDPOINTS = [
+    ("ping", "Django JSON, no database (ceiling)", "/bench/ping"),
+    ("one_query", "one indexed query, 25 rows (ceiling)", ""),
+    ("create", "create a request (API)", ""),
+    ("list", "a project's open requests, first page", ""),
+    ("overdue", "overdue filter, first page", ""),
+    ("detail", "a request's detail", ""),
+    ("hq_board", "HQ board", "/api/v1/boards/hq"),
+    ("figures", "monthly figures by project", "/api/v1/figures?group_by=project&period=month"),
+]
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def run_wrk(tmp: Path, kind: str, path: str, ids: dict, token: str, duration: int) -> dict:
+    script = tmp / f"{kind}.lua"
+    script.write_text(LUA.format(token=token, kind=kind, path=path, **ids), encoding="utf-8")
+    out = sh(
+        "wrk", "-t2", "-c8", f"-d{duration}s", "--latency", "-s", str(script), f"http://127.0.0.1:{PORT_HTTP}"
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(x) for x in socket_errors.groups())
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+
+
+def token_for(username: str) -> str:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT_HTTP}/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["token"]
+
+
+def ids_for(env: dict) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM estates_project")
+        pmin, pmax = cursor.fetchone()
+        cursor.execute("SELECT min(id), max(id) FROM estates_unit")
+        umin, umax = cursor.fetchone()
+        cursor.execute("SELECT min(id), max(id) FROM tickets_ticket")
+        tmin, tmax = cursor.fetchone()
+    return {"pmin": pmin, "pmax": pmax, "umin": umin, "umax": umax, "tmin": tmin, "tmax": tmax}
+
+
+def explain(user_name: str) -> str:
+    """EXPLAIN the queries behind the list, the overdue filter and the board's main aggregate."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from guanjia.tickets import selectors
+    from guanjia.tickets.models import Ticket
+
+    user = get_user_model().objects.get(username=user_name)
+    project_id = Ticket.objects.order_by("id").values_list("project_id", flat=True).first()
+    base = selectors.tickets_for(user).filter(project_id=project_id)
+    plans = {"list": base.exclude(status__in=["closed", "cancelled"]).order_by("-received_at", "-id")[:26]}
+    try:
+        from guanjia.sla.services import overdue_q
+
+        plans["overdue"] = base.filter(overdue_q(timezone.now())).order_by("-received_at", "-id")[:26]
+    except ImportError:
+        pass
+    text = []
+    for name, qs in plans.items():
+        plan = qs.explain()
+        full_scan = "Seq Scan on tickets_ticket" in plan or "Seq Scan on sla_ticketdeadline" in plan
+        text.append(f"-- {name}{' (FULL SCAN!)' if full_scan else ''}\n{plan}")
+    return "\n".join(text)
+
+
+def measure(tmp: Path, env: dict, label: str, duration: int) -> dict:
+    ids = ids_for(env)
+    token = token_for("bn-hq")
+    results = {}
+    for kind, _title, path in ENDPOINTS:
+        if kind in {"hq_board", "figures"}:
+            probe = urllib.request.Request(
+                f"http://127.0.0.1:{PORT_HTTP}{path}", headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                urllib.request.urlopen(probe, timeout=120)
+            except Exception as exc:
+                print(f"  {kind}: skipped ({exc})")
+                continue
+        results[kind] = run_wrk(tmp, kind, path, ids, token, duration)
+        r = results[kind]
+        print(
+            f"  [{label}] {kind:10s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
+        )
+    return results
+
+
+def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
+    ceiling = large.get("one_query", {}).get("rps") or 1
+    lines = [
+        f"| endpoint | req/s at {n_small:,} | p50 / p99 ms at {n_small:,} | req/s at {n_large:,} | p50 / p99 ms at {n_large:,} "
+        "| growth (p50) | × one-query ceiling | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, title, _path in ENDPOINTS:
+        if kind not in large or kind not in small:
+            continue
+        s, g = small[kind], large[kind]
+        lines.append(
+            f"| {title} | {s['rps']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | {g['rps']:.0f} | {g['p50']:.1f} / {g['p99']:.1f} "
+            f"| {g['p50'] / s['p50']:.2f} | {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=200_000)
+    parser.add_argument("--large", type=int, default=2_000_000)
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--units-per-project", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    for tool in ("wrk",):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"loadbench needs `{tool}` (apt install {tool})")
+    tmp = Path(tempfile.mkdtemp(prefix="guanjia-loadbench-"))
+    (tmp / "var").mkdir()
+    database_url, pgbin = start_postgres(tmp)
+    server = None
+    try:
+        env = app_env(database_url, tmp)
+        manage = [PY, str(ROOT / "manage.py")]
+        started = time.perf_counter()
+        sh(*manage, "migrate", "-v", "0", env=env)
+        sh(*manage, "createcachetable", env=env)
+        sh(
+            *manage,
+            "seed_scale",
+            "--projects",
+            str(args.projects),
+            "--units-per-project",
+            str(args.units_per_project),
+            "--code",
+            "BN",
+            "--password",
+            PASSWORD,
+            env=env,
+        )
+        print(
+            f"  seed_scale {args.projects} × {args.units_per_project}: {time.perf_counter() - started:.0f} s"
+        )
+        grow(env, args.small)
+        server = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "guanjia.wsgi",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{PORT_HTTP}",
+                "--access-logfile",
+                "/dev/null",
+                "--timeout",
+                "120",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp / "gunicorn.log", "w"),  # noqa: SIM115
+        )
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT_HTTP}/bench/ping", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        small = measure(tmp, env, f"{args.small:,}", args.duration)
+        explain_small = explain("bn-hq")
+        grow(env, args.large)
+        large = measure(tmp, env, f"{args.large:,}", args.duration)
+        explain_large = explain("bn-hq")
+        print()
+        print(table(small, large, args.small, args.large))
+        print("\nEXPLAIN at the large size:\n" + explain_large)
+        (tmp / "explain-small.txt").write_text(explain_small, encoding="utf-8")
+        (ROOT / "var").mkdir(exist_ok=True)
+        (ROOT / "var" / "loadbench.md").write_text(
+            table(small, large, args.small, args.large) + "\n\n```\n" + explain_large + "\n```\n",
+            encoding="utf-8",
+        )
+        print(f"\n(table and plans also in {ROOT / 'var' / 'loadbench.md'})")
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        stop_postgres(tmp, pgbin)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Delivery channels behind one interface: how a notification leaves the system.
+
+Write a backend by subclassing ``ChannelBackend`` and implementing ``send(notification)``: deliver
+the message or raise ``DeliveryError`` (any other exception counts as a failure too). ``send`` is
+called outside any database transaction and row lock, at most once per claim of the row; it must
+not write to the notification — the outbox records the outcome. See docs/notifications.md.
+
+Settings (dotted paths to a ``ChannelBackend`` subclass):
+
+- ``GUANJIA_SMS_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``)
+- ``GUANJIA_WECOM_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``)
+- ``GUANJIA_EMAIL_CHANNEL_BACKEND`` (default ``guanjia.notifications.channels.EmailBackend``,
+  which uses Django's ``EMAIL_BACKEND``)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("guanjia.notifications.channels")
+
+
+class DeliveryError(Exception):
+    """The provider refused or could not be reached; the outbox retries later."""
+
+
+class ChannelBackend:
+    """One way out (SMS gateway, WeCom, mail). Subclasses implement ``send``."""
+
+    channel: str = ""
+
+    def __init__(self, channel: str = ""):
+        self.channel = channel or self.channel
+
+    def send(self, notification) -> None:
+        raise NotImplementedError
+
+    # Helpers for backends ---------------------------------------------------------------------
+
+    @staticmethod
+    def text_of(notification) -> str:
+        """Subject, body and the full link, as one plain text."""
+        parts = [notification.subject]
+        if notification.body:
+            parts.append(notification.body)
+        if notification.url:
+            site = getattr(settings, "SITE_URL", "").rstrip("/")
+            parts.append(f"{site}{notification.url}")
+        return "\n".join(parts)
+
+    @staticmethod
+    def address_of(notification) -> str:
+        """Where this channel reaches the recipient: see ``address_for``."""
+        return address_for(notification.recipient, notification.channel)
+
+
+def phone_of(user) -> str:
+    """The recipient's mobile number: their staff record's, else their resident record's."""
+    staff = getattr(user, "staff_member", None) if _has(user, "staff_member") else None
+    if staff is not None and staff.deleted_at is None and staff.phone:
+        return staff.phone
+    resident = getattr(user, "resident", None) if _has(user, "resident") else None
+    if resident is not None and resident.deleted_at is None and resident.phone:
+        return resident.phone
+    return ""
+
+
+def _has(user, relation: str) -> bool:
+    try:
+        getattr(user, relation)
+    except Exception:  # RelatedObjectDoesNotExist
+        return False
+    return True
+
+
+def address_for(user, channel: str) -> str:
+    """The recipient's address on a channel, "" when they cannot be reached there.
+
+    WeCom: the WeCom ``userid`` of a staff member is not modelled yet; the login name is used
+    (companies usually set WeCom user ids to the employee's login). Residents have none.
+    """
+    if channel == "email":
+        return user.email or ""
+    if channel == "sms":
+        return phone_of(user)
+    if channel == "wecom":
+        return user.username if _has(user, "staff_member") else ""
+    return ""
+
+
+class LogBackend(ChannelBackend):
+    """Logs the message instead of sending it: the default for SMS and WeCom (demo, tests)."""
+
+    def send(self, notification) -> None:
+        address = self.address_of(notification)
+        if not address:
+            raise DeliveryError(f"no {self.channel} address for user {notification.recipient_id}")
+        logger.info(
+            "[%s] to %s (notification %s): %s",
+            self.channel,
+            address,
+            notification.pk,
+            self.text_of(notification).replace("\n", " | "),
+        )
+
+
+class EmailBackend(ChannelBackend):
+    """E-mail through Django's mail framework (``EMAIL_BACKEND``)."""
+
+    def send(self, notification) -> None:
+        recipient = notification.recipient
+        if not recipient.is_active or not recipient.email:
+            raise DeliveryError("recipient has no active e-mail address")
+        body = notification.body
+        if notification.url:
+            site = getattr(settings, "SITE_URL", "").rstrip("/")
+            body = f"{body}\n\n{site}{notification.url}"
+        try:
+            send_mail(notification.subject, body, None, [recipient.email], fail_silently=False)
+        except Exception as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+DEFAULT_BACKENDS = {
+    "email": ("GUANJIA_EMAIL_CHANNEL_BACKEND", "guanjia.notifications.channels.EmailBackend"),
+    "sms": ("GUANJIA_SMS_BACKEND", "guanjia.notifications.channels.LogBackend"),
+    "wecom": ("GUANJIA_WECOM_BACKEND", "guanjia.notifications.channels.LogBackend"),
+}
+
+
+def backend_for(channel: str) -> ChannelBackend:
+    """The configured backend of a push channel (read from settings on each call)."""
+    setting, default = DEFAULT_BACKENDS[channel]
+    cls = import_string(getattr(settings, setting, None) or default)
+    return cls(channel)

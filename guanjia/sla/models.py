@@ -1,0 +1,192 @@
+"""Deadlines of service requests: policies, calendars, the stored deadline of each stage, and the
+escalation steps taken. A deadline is computed once, when its stage starts, and stored; "overdue"
+is a query on stored deadlines, right even when no job has run."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.models import CompanyOwned, ProjectOwned
+from guanjia.core.scoping import ScopedQuerySet
+from guanjia.sla.choices import CalendarKind, LadderStep, Stage
+
+
+class Calendar(CompanyOwned):
+    """When the clock runs: around the clock, or business hours on working days.
+
+    Public holidays and make-up working days (调休) are ``CalendarDay`` rows, never hard-coded.
+    """
+
+    name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=CalendarKind.choices, default=CalendarKind.ALWAYS
+    )
+    work_starts = models.TimeField(_("上班时间"), default="08:30")
+    work_ends = models.TimeField(_("下班时间"), default="17:30")
+    # Weekdays that are normally working days, Monday = 0: "01234".
+    workdays = models.CharField(_("工作日"), max_length=7, default="01234")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务日历")
+        verbose_name_plural = _("服务日历")
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="sla_calendar_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(CompanyOwned):
+    """An exception to the weekly pattern: a public holiday (not working) or a make-up day (working)."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("日期"))
+    is_working = models.BooleanField(_("上班"))
+    note = models.CharField(_("说明"), max_length=40, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="sla_calendar_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_working else '休息'}"
+
+
+class PolicyQuerySet(ScopedQuerySet):
+    def for_projects(self, project_ids):
+        return self.filter(Q(project__isnull=True) | Q(project_id__in=project_ids))
+
+
+class SlaPolicy(CompanyOwned):
+    """Allowed time per stage for a scope: the company default, or one category and/or priority,
+    optionally for one project. The most specific matching policy applies (see ``services``)."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    project = models.ForeignKey(
+        "estates.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("项目"),
+    )
+    category = models.ForeignKey(
+        "tickets.TicketCategory",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("类别"),
+    )
+    priority = models.CharField(_("紧急程度"), max_length=8, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, blank=True)
+    calendar = models.ForeignKey(
+        Calendar, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("日历")
+    )
+    # Allowed minutes per stage; empty = the stage has no deadline under this policy.
+    response_minutes = models.PositiveIntegerField(_("响应时限(分钟)"), null=True, blank=True)
+    on_site_minutes = models.PositiveIntegerField(_("到场时限(分钟)"), null=True, blank=True)
+    complete_minutes = models.PositiveIntegerField(_("完工时限(分钟)"), null=True, blank=True)
+    feedback_minutes = models.PositiveIntegerField(_("首次答复时限(分钟)"), null=True, blank=True)
+    follow_up_minutes = models.PositiveIntegerField(_("回访时限(分钟)"), null=True, blank=True)
+    pause_on_hold = models.BooleanField(_("挂起时暂停计时"), default=True)
+    # Escalation thresholds in % of the allowed time, one per ladder step.
+    thresholds = models.JSONField(_("升级阈值(%)"), default=list, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = PolicyQuerySet.as_manager()
+    scope_project_field = "project_id"
+
+    class Meta:
+        verbose_name = _("时限策略")
+        verbose_name_plural = _("时限策略")
+        ordering = ["project_id", "category_id", "priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def minutes_for(self, stage: str) -> int | None:
+        return getattr(self, f"{stage}_minutes")
+
+
+class DeadlineQuerySet(ScopedQuerySet):
+    def running(self):
+        return self.filter(done_at__isnull=True)
+
+    def overdue(self, now):
+        """Past due and not done. Paused clocks keep their due moment until resumed, so a request
+        put on hold while already late stays late."""
+        return self.filter(done_at__isnull=True, due_at__lt=now)
+
+
+class TicketDeadline(ProjectOwned):
+    """The deadline of one stage of one request, in one round of work (rework starts a new round)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="deadlines")
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices)
+    round = models.SmallIntegerField(_("轮次"), default=0)
+    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("开始"))
+    allowed_minutes = models.PositiveIntegerField(_("允许时长(分钟)"))
+    due_at = models.DateTimeField(_("截止"))
+    done_at = models.DateTimeField(_("完成"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("累计暂停(秒)"), default=0)
+    # Escalation thresholds copied from the policy when the stage started (stored, like the due time).
+    thresholds = models.JSONField(default=list)
+    escalation_step = models.SmallIntegerField(_("已升级至"), default=0)
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("阶段时限")
+        verbose_name_plural = _("阶段时限")
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "stage", "round"], name="sla_deadline_unique"),
+        ]
+        indexes = [
+            # "Overdue" everywhere: open deadlines of a project ordered by due time.
+            models.Index(
+                fields=["company", "project", "due_at"],
+                condition=Q(done_at__isnull=True),
+                name="sla_open_due_idx",
+            ),
+            models.Index(fields=["ticket", "stage"], name="sla_deadline_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.stage} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Escalation(ProjectOwned):
+    """One step of the escalation ladder taken for one deadline. The unique constraint makes each
+    step happen once, however many job runs or consumers race for it."""
+
+    deadline = models.ForeignKey(TicketDeadline, on_delete=models.CASCADE, related_name="escalations")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    step = models.SmallIntegerField(
+        _("级别"), choices=LadderStep.choices, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    threshold = models.PositiveSmallIntegerField(_("阈值(%)"))
+    happened_at = models.DateTimeField(_("时间"))
+    notified = models.JSONField(_("通知对象"), default=list)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("升级记录")
+        verbose_name_plural = _("升级记录")
+        ordering = ["happened_at"]
+        constraints = [models.UniqueConstraint(fields=["deadline", "step"], name="sla_escalation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_step_display()}"

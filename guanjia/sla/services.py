@@ -1,0 +1,495 @@
+"""Deadlines and the escalation ladder: default data, which policy applies, the stored deadline of
+each stage (started, paused, resumed and finished by the request's actions), overdue queries, and
+the job that takes escalation steps exactly once."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.core.roles import Perm, Role, require
+from guanjia.core.services import save_validated, service
+from guanjia.sla.calendar import add_working_time, calendar_days
+from guanjia.sla.choices import DEFAULT_THRESHOLDS, CalendarKind, LadderStep, Stage
+from guanjia.sla.models import Calendar, CalendarDay, Escalation, SlaPolicy, TicketDeadline
+from guanjia.tickets.choices import FEEDBACK_KINDS, REPAIR_KINDS, Action, Priority, Status
+
+logger = logging.getLogger(__name__)
+
+ALWAYS_CALENDAR = "7×24小时"
+BUSINESS_CALENDAR = "工作时间"
+DAY = 24 * 60
+# The stages of one round of repair work, and the action that finishes each.
+WORK_STAGES = (Stage.RESPONSE, Stage.ON_SITE, Stage.COMPLETE)
+DONE_BY = {
+    Action.ACCEPT: (Stage.RESPONSE,),
+    Action.ARRIVE: (Stage.ON_SITE,),
+    # Completing finishes the round (a desk resolution is the written answer as well).
+    Action.COMPLETE: (Stage.RESPONSE, Stage.ON_SITE, Stage.COMPLETE, Stage.FEEDBACK),
+    Action.FIRST_FEEDBACK: (Stage.FEEDBACK,),
+    Action.FOLLOW_UP: (Stage.FOLLOW_UP,),
+    Action.REOPEN: (Stage.FOLLOW_UP,),
+}
+ENDING_ACTIONS = frozenset({Action.CANCEL, Action.CLOSE, Action.RATE})
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+# Default data -------------------------------------------------------------------------------------
+
+
+def public_holidays(year: int) -> list[tuple[datetime.date, bool, str]]:
+    """China's public holidays (not working) and make-up working days (调休) of ``year``, from the
+    ``chinese-calendar`` package; an empty list for a year it does not know yet (admins add those
+    days on the settings page)."""
+    try:
+        from chinese_calendar import constants
+    except ImportError:  # pragma: no cover - the package is a pinned dependency
+        return []
+    rows = []
+    for day, holiday in constants.holidays.items():
+        if day.year == year:
+            rows.append((day, False, HOLIDAY_NAMES.get(str(holiday), str(holiday))))
+    for day, holiday in constants.workdays.items():
+        if day.year == year:
+            name = HOLIDAY_NAMES.get(str(holiday), str(holiday))
+            rows.append((day, True, _("%(name)s调休上班") % {"name": name}))
+    return sorted(rows)
+
+
+@service
+def sla_defaults_ensure(*, company, actor=None, today: datetime.date | None = None) -> None:
+    """Give a company its calendars, public holidays of this and next year, and default policies,
+    once; running it again adds only what is missing (an admin's edits stay)."""
+    always, _created = Calendar.objects.get_or_create(
+        company=company, name=ALWAYS_CALENDAR, defaults={"kind": CalendarKind.ALWAYS}
+    )
+    business, _created = Calendar.objects.get_or_create(
+        company=company,
+        name=BUSINESS_CALENDAR,
+        defaults={"kind": CalendarKind.BUSINESS, "work_starts": "08:30", "work_ends": "17:30"},
+    )
+    from guanjia.tickets.services import company_defaults_ensure
+
+    company_defaults_ensure(company=company)  # the category tree the 保洁 policy names
+    today = today or timezone.localdate()
+    known = set(CalendarDay.objects.filter(calendar=business).values_list("date", flat=True))
+    new_days = [
+        CalendarDay(company=company, calendar=business, date=day, is_working=working, note=note[:40])
+        for year in (today.year, today.year + 1)
+        for day, working, note in public_holidays(year)
+        if day not in known
+    ]
+    if new_days:
+        from guanjia.core.journal import journal_bulk_create
+
+        journal_bulk_create(CalendarDay.objects.bulk_create(new_days))
+    if SlaPolicy.objects.filter(company=company).exists():
+        return
+    from guanjia.tickets.models import TicketCategory
+
+    cleaning = TicketCategory.objects.filter(company=company, parent=None, name="保洁").first()
+    thresholds = list(DEFAULT_THRESHOLDS)
+    defaults = [
+        {
+            "name": _("公司默认（一般报修）"),
+            "response_minutes": 30,
+            "complete_minutes": DAY,
+            "follow_up_minutes": DAY,
+        },
+        {
+            "name": _("急修"),
+            "priority": Priority.URGENT,
+            "response_minutes": 5,
+            "on_site_minutes": 15,
+            "complete_minutes": DAY,
+            "follow_up_minutes": DAY,
+        },
+        {"name": _("投诉"), "kind": "complaint", "feedback_minutes": DAY, "follow_up_minutes": DAY},
+        {"name": _("咨询"), "kind": "inquiry", "feedback_minutes": DAY, "follow_up_minutes": DAY},
+    ]
+    if cleaning is not None:
+        defaults.append(
+            {
+                "name": _("保洁"),
+                "category": cleaning,
+                "response_minutes": 10,
+                "complete_minutes": 30,
+                "follow_up_minutes": DAY,
+            }
+        )
+    for values in defaults:
+        SlaPolicy.objects.create(company=company, calendar=always, thresholds=thresholds, **values)
+
+
+# Which policy applies -----------------------------------------------------------------------------
+
+
+def policy_for(ticket) -> SlaPolicy | None:
+    """The most specific active policy for a request: project+category+priority > project+category >
+    project+priority > project > category+priority > category > priority > kind > company default.
+    A policy for a category applies to its sub-categories too (the exact category wins a tie)."""
+    categories = []
+    if ticket.category_id:
+        categories.append(ticket.category_id)
+        parent_id = getattr(ticket.category, "parent_id", None)
+        if parent_id:
+            categories.append(parent_id)
+    candidates = (
+        SlaPolicy.objects.filter(company_id=ticket.company_id, is_active=True)
+        .filter(Q(project__isnull=True) | Q(project_id=ticket.project_id))
+        .filter(Q(category__isnull=True) | Q(category_id__in=categories))
+        .filter(Q(priority="") | Q(priority=ticket.priority))
+        .filter(Q(kind="") | Q(kind=ticket.kind))
+        .select_related("calendar")
+    )
+
+    def rank(policy):
+        return (
+            policy.project_id is not None,
+            policy.category_id is not None,
+            bool(policy.priority),
+            bool(policy.kind),
+            policy.category_id == ticket.category_id,
+            -policy.pk,
+        )
+
+    return max(candidates, key=rank, default=None)
+
+
+# Stored deadlines ---------------------------------------------------------------------------------
+
+
+def _stages_for(kind: str) -> tuple[str, ...]:
+    if kind in REPAIR_KINDS:
+        return WORK_STAGES
+    if kind in FEEDBACK_KINDS:
+        return (Stage.FEEDBACK,)
+    return ()
+
+
+def _start(ticket, policy, stages, *, round_: int, now) -> list[str]:
+    if policy is None:
+        return []
+    started = []
+    days = None
+    for stage in stages:
+        minutes = policy.minutes_for(stage)
+        if not minutes:
+            continue
+        if days is None:
+            days = calendar_days(policy.calendar)
+        _deadline, created = TicketDeadline.objects.get_or_create(
+            ticket=ticket,
+            stage=stage,
+            round=round_,
+            defaults={
+                "company_id": ticket.company_id,
+                "project_id": ticket.project_id,
+                "policy": policy,
+                "started_at": now,
+                "allowed_minutes": minutes,
+                "due_at": add_working_time(policy.calendar, now, minutes, days=days),
+                "thresholds": list(policy.thresholds or DEFAULT_THRESHOLDS),
+            },
+        )
+        if created:
+            started.append(stage)
+    return started
+
+
+def _finish(running, stages, now) -> list[str]:
+    done = []
+    for deadline in running:
+        if stages is None or deadline.stage in stages:
+            deadline.done_at = now
+            deadline.save(update_fields=["done_at", "updated_at"])
+            done.append(deadline.stage)
+    return done
+
+
+def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
+    """Start, pause, resume or finish the request's deadlines for one action (called by the ticket
+    services after the change, inside their transaction). Returns the facts for the timeline event:
+    ``{"deadlines": {"started": [...], "done": [...], "paused": [...], "resumed": {...}}}`` or ``{}``."""
+    facts: dict = {}
+    running = list(
+        TicketDeadline.objects.filter(ticket=ticket, done_at__isnull=True).select_related("policy")
+    )
+    if action == Action.CREATE:
+        facts["started"] = _start(ticket, policy_for(ticket), _stages_for(ticket.kind), round_=0, now=now)
+    elif action in ENDING_ACTIONS:
+        facts["done"] = _finish(running, None, now)
+    elif action == Action.HOLD:
+        paused = []
+        for deadline in running:
+            pause = deadline.policy.pause_on_hold if deadline.policy else True
+            if pause and deadline.paused_at is None:
+                deadline.paused_at = now
+                deadline.save(update_fields=["paused_at", "updated_at"])
+                paused.append(deadline.stage)
+        facts["paused"] = paused
+    elif action == Action.RESUME:
+        resumed = {}
+        for deadline in running:
+            if deadline.paused_at is None:
+                continue
+            held = max(now - deadline.paused_at, datetime.timedelta(0))
+            deadline.due_at += held
+            deadline.paused_seconds += int(held.total_seconds())
+            deadline.paused_at = None
+            deadline.save(update_fields=["due_at", "paused_seconds", "paused_at", "updated_at"])
+            resumed[deadline.stage] = {
+                "held_minutes": round(held.total_seconds() / 60, 1),
+                "due_at": deadline.due_at.isoformat(),
+            }
+        facts["resumed"] = resumed
+    else:
+        if action in DONE_BY:
+            facts["done"] = _finish(running, DONE_BY[action], now)
+        policy = None
+        if action == Action.COMPLETE:
+            policy = policy_for(ticket)
+            facts["started"] = _start(ticket, policy, (Stage.FOLLOW_UP,), round_=ticket.rework_count, now=now)
+        if ticket.status == Status.REWORK and from_status != Status.REWORK:
+            # Rework: a new round of work, with its own deadlines.
+            policy = policy or policy_for(ticket)
+            stages = WORK_STAGES if ticket.kind in REPAIR_KINDS else ()
+            facts.setdefault("started", [])
+            facts["started"] += _start(ticket, policy, stages, round_=ticket.rework_count, now=now)
+    facts = {k: v for k, v in facts.items() if v}
+    return {"deadlines": facts} if facts else {}
+
+
+def overdue_q(now=None) -> Q:
+    """Requests with an unfinished deadline already past (for ``Ticket`` querysets)."""
+    now = now or timezone.now()
+    late = TicketDeadline.objects.filter(ticket_id=OuterRef("pk"), done_at__isnull=True, due_at__lt=now)
+    return Q(Exists(late))
+
+
+def due_within_q(now=None, minutes: int = 60) -> Q:
+    """Requests with an unfinished deadline due in the next ``minutes`` (not yet past)."""
+    now = now or timezone.now()
+    soon = TicketDeadline.objects.filter(
+        ticket_id=OuterRef("pk"),
+        done_at__isnull=True,
+        due_at__gte=now,
+        due_at__lt=now + datetime.timedelta(minutes=minutes),
+    )
+    return Q(Exists(soon))
+
+
+def deadlines_for(ticket, now=None) -> list[TicketDeadline]:
+    """The request's deadlines for display, oldest round first, each with ``overdue`` set."""
+    now = now or timezone.now()
+    rows = list(TicketDeadline.objects.filter(ticket=ticket).order_by("round", "started_at", "id"))
+    order = list(Stage.values)
+    rows.sort(key=lambda d: (d.round, order.index(d.stage)))
+    for row in rows:
+        row.overdue = row.done_at is None and row.due_at < now
+        row.late = row.done_at is not None and row.done_at > row.due_at
+    return rows
+
+
+# Escalation ---------------------------------------------------------------------------------------
+
+
+def threshold_moment(deadline: TicketDeadline, percent: int, *, days=None) -> datetime.datetime:
+    """When ``percent`` % of the allowed time is used up: the working time of the deadline's
+    calendar counted from its start, plus the time it spent paused."""
+    calendar = deadline.policy.calendar if deadline.policy else None
+    allowed = datetime.timedelta(minutes=deadline.allowed_minutes) * percent / 100
+    moment = add_working_time(calendar, deadline.started_at, allowed.total_seconds() / 60, days=days)
+    return moment + datetime.timedelta(seconds=deadline.paused_seconds)
+
+
+def _ladder_recipients(ticket, step: int) -> list:
+    from guanjia.staff.models import StaffMember
+
+    if step == LadderStep.ASSIGNEE:
+        member = ticket.assignee or ticket.first_contact
+        return [member.user] if member else []
+    staff = StaffMember.objects.filter(company_id=ticket.company_id, deleted_at__isnull=True)
+    if step == LadderStep.DEPARTMENT_HEAD:
+        staff = staff.filter(projects=ticket.project_id).with_role(Role.DEPARTMENT_HEAD)
+    elif step == LadderStep.PROJECT_MANAGER:
+        staff = staff.filter(projects=ticket.project_id).with_role(Role.PROJECT_MANAGER)
+    else:
+        staff = staff.with_role(Role.HQ_CENTER)
+    return [m.user for m in staff.select_related("user").order_by("id")]
+
+
+def _take_step(deadline: TicketDeadline, step: int, percent: int, now) -> bool:
+    """Take one step of the ladder for one deadline, once: the unique (deadline, step) row decides
+    who does it when job runs or consumers race; the loser skips."""
+    from guanjia.notifications.services import notify
+    from guanjia.tickets.models import Ticket
+    from guanjia.tickets.services import ticket_record_escalation
+
+    ticket = deadline.ticket
+    with transaction.atomic():
+        # The request's row lock first, as ``ticket_act`` takes it: an action finishing or pausing
+        # this deadline at the same moment goes wholly before or after this step, never deadlocks.
+        Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk).first()
+        current = TicketDeadline.objects.filter(pk=deadline.pk).values("done_at", "paused_at").first()
+        if current is None or current["done_at"] is not None or current["paused_at"] is not None:
+            return False
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    company_id=deadline.company_id,
+                    project_id=deadline.project_id,
+                    deadline=deadline,
+                    ticket_id=deadline.ticket_id,
+                    step=step,
+                    threshold=percent,
+                    happened_at=now,
+                )
+        except IntegrityError:
+            return False  # another run or consumer took this step
+        TicketDeadline.objects.filter(pk=deadline.pk, escalation_step__lt=step).update(escalation_step=step)
+        deadline.escalation_step = max(deadline.escalation_step, step)
+        recipients = _ladder_recipients(ticket, step)
+        stage_label = Stage(deadline.stage).label
+        notify(
+            recipients=recipients,
+            subject=_("【%(level)s】%(number)s %(stage)s已用时 %(percent)s%%")
+            % {
+                "level": LadderStep(step).label,
+                "number": ticket.number,
+                "stage": stage_label,
+                "percent": percent,
+            },
+            body=_("工单 %(number)s 的%(stage)s时限为 %(due)s，请尽快处理。")
+            % {
+                "number": ticket.number,
+                "stage": stage_label,
+                "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            url=reverse("ticket_detail", args=[ticket.pk]),
+            related=ticket,
+            dedup_key=f"escalation:{deadline.pk}:{step}",
+        )
+        escalation.notified = [u.pk for u in recipients]
+        escalation.save(update_fields=["notified", "updated_at"])
+        ticket_record_escalation(ticket=ticket, stage=deadline.stage, step=step, threshold=percent, when=now)
+    return True
+
+
+def escalate_due(*, now: datetime.datetime | None = None) -> int:
+    """Take every escalation step that is due, each exactly once; returns how many were taken.
+
+    A step is due when the stage has used its threshold's share of the allowed time (paused time
+    excluded). After downtime each missed step is taken once, in order — one notification per step.
+    """
+    now = now or timezone.now()
+    taken = 0
+    days_by_calendar: dict = {}
+    running = (
+        TicketDeadline.objects.filter(done_at__isnull=True, paused_at__isnull=True, started_at__lt=now)
+        .exclude(escalation_step__gte=len(LadderStep))
+        .select_related("policy__calendar", "ticket__assignee__user", "ticket__first_contact__user")
+        .order_by("due_at", "id")
+    )
+    for deadline in running.iterator(chunk_size=500):
+        calendar = deadline.policy.calendar if deadline.policy else None
+        key = calendar.pk if calendar is not None else None
+        if key not in days_by_calendar:
+            days_by_calendar[key] = calendar_days(calendar)
+        for index, percent in enumerate(deadline.thresholds[: len(LadderStep)]):
+            step = index + 1
+            if step <= deadline.escalation_step:
+                continue
+            if threshold_moment(deadline, percent, days=days_by_calendar[key]) > now:
+                break
+            if _take_step(deadline, step, percent, now):
+                taken += 1
+    return taken
+
+
+# Settings (administrators) ------------------------------------------------------------------------
+
+
+def _check_thresholds(values) -> list[int]:
+    if values in (None, ""):
+        return list(DEFAULT_THRESHOLDS)
+    if isinstance(values, str):
+        values = [v for v in values.replace("，", ",").split(",") if v.strip()]
+    try:
+        numbers = [int(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"thresholds": _("阈值须为整数，如 80,100,150,200")}) from exc
+    if not 1 <= len(numbers) <= len(LadderStep):
+        raise ValidationError({"thresholds": _("阈值为 1 到 4 个")})
+    if any(n < 1 or n > 1000 for n in numbers) or numbers != sorted(set(numbers)):
+        raise ValidationError({"thresholds": _("阈值须在 1–1000 之间且依次递增")})
+    return numbers
+
+
+@service
+def policy_save(*, actor, policy: SlaPolicy) -> SlaPolicy:
+    """Create or change a policy (administrators). Deadlines already started keep their due time."""
+    require(actor, Perm.ADMIN)
+    policy.company_id = actor.company_id
+    policy.thresholds = _check_thresholds(policy.thresholds)
+    minutes = [policy.minutes_for(s) for s in Stage.values]
+    if not any(minutes):
+        raise ValidationError({"response_minutes": _("至少填写一个阶段的时限")})
+    for obj, field in (
+        (policy.project, "project"),
+        (policy.category, "category"),
+        (policy.calendar, "calendar"),
+    ):
+        if obj is not None and obj.company_id != actor.company_id:
+            raise ValidationError({field: _("不属于本公司")})
+    return save_validated(policy)
+
+
+@service
+def calendar_save(*, actor, calendar: Calendar) -> Calendar:
+    require(actor, Perm.ADMIN)
+    calendar.company_id = actor.company_id
+    days = calendar.workdays or ""
+    if calendar.kind == CalendarKind.BUSINESS:
+        if not days or any(c not in "0123456" for c in days) or len(set(days)) != len(days):
+            raise ValidationError({"workdays": _("工作日写作 0–6 的数字（周一为 0），如 01234")})
+        if calendar.work_starts >= calendar.work_ends:
+            raise ValidationError({"work_ends": _("下班时间须晚于上班时间")})
+    calendar.workdays = "".join(sorted(days))
+    return save_validated(calendar)
+
+
+@service
+def calendar_day_add(*, actor, calendar: Calendar, date: datetime.date, is_working: bool, note: str = ""):
+    require(actor, Perm.ADMIN)
+    if calendar.company_id != actor.company_id:
+        raise ValidationError({"calendar": _("不属于本公司")})
+    if CalendarDay.objects.filter(calendar=calendar, date=date).exists():
+        raise ValidationError({"date": _("该日期已设置")})
+    day = CalendarDay(
+        company_id=calendar.company_id, calendar=calendar, date=date, is_working=is_working, note=note[:40]
+    )
+    return save_validated(day)
+
+
+@service
+def calendar_day_delete(*, actor, day: CalendarDay) -> None:
+    require(actor, Perm.ADMIN)
+    day.delete()
