@@ -251,3 +251,19 @@ def test_cursor_pagination_walks_every_request_once(tw):
         if not cursor:
             break
     assert len(seen) == len(set(seen)) and made <= set(seen)
+
+
+def test_list_runs_the_same_number_of_queries_whatever_the_page_size(tw):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = Api(tw.hq)
+    report(tw)
+    api.get("tickets")  # warm the token and scope paths
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get("tickets", page_size=1).json()["items"]) == 1
+    for _ in range(12):
+        report(tw)
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("tickets", page_size=50).json()["items"]) == 13
+    assert len(many) == len(one)
