@@ -245,6 +245,14 @@ class Ticket(ProjectOwned):
             models.Index(fields=["company", "-received_at", "-id"], name="ticket_company_recent_idx"),
             # A project's list, newest first (the console and the API filter by project).
             models.Index(fields=["project", "-received_at", "-id"], name="ticket_project_recent_idx"),
+            # The open backlog (boards count it per project): small, whatever the history's size.
+            models.Index(
+                fields=["company", "project", "priority"],
+                condition=~Q(status__in=["closed", "cancelled"]),
+                name="ticket_open_backlog_idx",
+            ),
+            # Figures aggregate requests completed in a period.
+            models.Index(fields=["company", "completed_at"], name="ticket_completed_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["first_contact", "status"], name="ticket_first_contact_idx"),
             models.Index(fields=["reporter_resident", "-received_at"], name="ticket_reporter_idx"),
