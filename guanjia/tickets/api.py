@@ -253,7 +253,8 @@ class TicketFilter(FilterSchema):
 
         if value is None:
             return Q()
-        return overdue_q(timezone.now()) if value else ~overdue_q(timezone.now())
+        late = overdue_q(timezone.now(), project_id=self.project_id)
+        return late if value else ~late
 
     def filter_due_within_minutes(self, value):
         from django.utils import timezone
