@@ -286,10 +286,15 @@ def _detail(request, pk: int) -> Ticket:
 def list_tickets(request, filters: TicketFilter = Query(...)):
     """Requests the user may see, newest first. ``assignee=me`` is "my work"; ``first_contact=me``
     is "requests I am first contact for". Paginate with ``cursor`` = the previous ``next_cursor``."""
-    qs = filters.filter(selectors.tickets_for(request.user))
-    if (assignee := selectors.person_id(request.user, filters.assignee)) is not None:
+    return filtered_tickets(request.user, filters)
+
+
+def filtered_tickets(user, filters: TicketFilter):
+    """The one meaning of the ticket filters, for the API list and the console list alike."""
+    qs = filters.filter(selectors.tickets_for(user))
+    if (assignee := selectors.person_id(user, filters.assignee)) is not None:
         qs = qs.filter(assignee_id=assignee)
-    if (first_contact := selectors.person_id(request.user, filters.first_contact)) is not None:
+    if (first_contact := selectors.person_id(user, filters.first_contact)) is not None:
         qs = qs.filter(first_contact_id=first_contact)
     return qs
 

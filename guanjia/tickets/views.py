@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from guanjia.estates import selectors as estate_selectors
 from guanjia.estates.models import Occupancy, Resident, Unit
 from guanjia.tickets import forms as tf
 from guanjia.tickets import selectors, services, workflow
+from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
 from guanjia.tickets.models import PaidService, TicketEvent
 from guanjia.web.helpers import add_service_errors, console_view, list_page, style_form
@@ -84,38 +85,27 @@ def _next_url(request, default: str) -> str:
 def ticket_list(request):
     filters = tf.TicketFilterForm(request.GET, user=request.user)
     values = filters.values()
-    qs = selectors.tickets_for(request.user)
-    if project := values.get("project"):
-        qs = qs.filter(project=project)
-    if building := values.get("building"):
-        qs = qs.filter(Q(building_id=building.pk) | Q(unit__building_id=building.pk))
-    if status := values.get("status"):
-        qs = qs.open() if status == "open" else qs.filter(status=status)
-    if kind := values.get("kind"):
-        qs = qs.filter(kind=kind)
-    if category := values.get("category"):
-        qs = qs.filter(selectors.category_q(category))
-    if priority := values.get("priority"):
-        qs = qs.filter(priority=priority)
-    if values.get("assignee") == "me":
-        qs = qs.filter(assignee_id=selectors.person_id(request.user, "me"))
-    if values.get("first_contact") == "me":
-        qs = qs.filter(first_contact_id=selectors.person_id(request.user, "me"))
-    if values.get("created_from") or values.get("created_to"):
-        qs = qs.filter(selectors.created_range_q(values.get("created_from"), values.get("created_to")))
-    if search := values.get("search"):
-        qs = qs.filter(selectors.search_q(search))
-    # Deadlines (sla): read from the stored deadlines, right before any job has run.
-    if values.get("overdue") is not None or values.get("due_within_minutes"):
-        from django.utils import timezone
-
-        from guanjia.sla.services import due_within_q, overdue_q
-
-        now = timezone.now()
-        if values.get("overdue") is not None:
-            qs = qs.filter(overdue_q(now) if values["overdue"] else ~overdue_q(now))
-        if minutes := values.get("due_within_minutes"):
-            qs = qs.filter(due_within_q(now, minutes))
+    status = values.get("status")
+    category = values.get("category")
+    qs = filtered_tickets(
+        request.user,
+        TicketFilter(
+            project_id=values["project"].pk if values.get("project") else None,
+            building_id=values["building"].pk if values.get("building") else None,
+            status=[status] if status and status != "open" else None,
+            open=True if status == "open" else None,
+            kind=[values["kind"]] if values.get("kind") else None,
+            category_id=getattr(category, "pk", category) or None,
+            priority=values.get("priority") or None,
+            assignee=values.get("assignee") or None,
+            first_contact=values.get("first_contact") or None,
+            created_from=values.get("created_from"),
+            created_to=values.get("created_to"),
+            search=values.get("search") or None,
+            overdue=values.get("overdue"),
+            due_within_minutes=values.get("due_within_minutes"),
+        ),
+    )
     return list_page(
         request,
         queryset=qs.order_by("-received_at", "-id"),
