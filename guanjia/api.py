@@ -7,8 +7,11 @@ from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
 from guanjia.dispatch.api import router as dispatch_router
+from guanjia.emergencies.api import router as emergencies_router
 from guanjia.estates.api import router as estates_router
+from guanjia.facilities.api import router as facilities_router
 from guanjia.notifications.api import router as notifications_router
+from guanjia.quality.api import router as quality_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router
@@ -34,3 +37,6 @@ api.add_router("", dispatch_router)
 api.add_router("", dataio_router)
 api.add_router("", notifications_router)
 api.add_router("", boards_router)
+api.add_router("", quality_router)
+api.add_router("", facilities_router)
+api.add_router("", emergencies_router)

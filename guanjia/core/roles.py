@@ -25,6 +25,8 @@ class Role(models.TextChoices):
     HQ_CENTER = "hq_center", _("总部24小时服务中心")
     HQ_QUALITY = "hq_quality", _("总部品质部")
     COMPANY_ADMIN = "company_admin", _("系统管理员")
+    # An account of a third-party quality company: sees only the projects it is given, and only audits.
+    EXTERNAL_AUDITOR = "external_auditor", _("第三方核查员")
 
 
 STAFF_ROLES = [r for r in Role if r != Role.RESIDENT]
@@ -42,23 +44,57 @@ class Perm(models.TextChoices):
     VIEW_STAFF = "staff.view", _("查看员工")
     CHANGE_STAFF = "staff.change", _("维护员工、排班")
     VIEW_HISTORY = "history.view", _("查看变更记录")
+    VIEW_QUALITY = "quality.view", _("查看品质核查")
+    AUDIT = "quality.audit", _("执行品质核查")
+    MANAGE_QUALITY = "quality.manage", _("维护核查表与核查计划")
+    VIEW_FACILITIES = "facilities.view", _("查看设备、维保与巡查")
+    DO_FACILITIES_WORK = "facilities.work", _("执行维保任务与巡查")
+    CHANGE_FACILITIES = "facilities.change", _("维护设备台账、维保计划与巡查路线")
+    VIEW_EMERGENCIES = "emergencies.view", _("查看应急预案与突发事件")
+    OPEN_INCIDENT = "emergencies.open", _("上报突发事件")
+    CHANGE_EMERGENCIES = "emergencies.change", _("维护应急预案与应急组织")
     ADMIN = "company.admin", _("系统管理")
 
 
-_ALL_STAFF = {Perm.VIEW_ESTATES, Perm.VIEW_RESIDENTS, Perm.VIEW_STAFF}
+_ALL_STAFF = {
+    Perm.VIEW_ESTATES,
+    Perm.VIEW_RESIDENTS,
+    Perm.VIEW_STAFF,
+    Perm.VIEW_FACILITIES,
+    Perm.VIEW_EMERGENCIES,
+    Perm.OPEN_INCIDENT,
+}
+_FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
 _FRONT_LINE = _ALL_STAFF | {Perm.CHANGE_RESIDENTS, Perm.REVEAL_PHONE, Perm.VIEW_HISTORY}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE),
+    Role.BUTLER: frozenset(_FRONT_LINE | {Perm.DO_FACILITIES_WORK}),
     Role.DESK: frozenset(_FRONT_LINE | {Perm.IMPORT}),
-    Role.TECHNICIAN: frozenset(_ALL_STAFF),
-    Role.SECURITY: frozenset(_ALL_STAFF),
-    Role.CLEANING: frozenset(_ALL_STAFF),
-    Role.DEPARTMENT_HEAD: frozenset(_ALL_STAFF | {Perm.VIEW_HISTORY}),
-    Role.PROJECT_MANAGER: frozenset(_FRONT_LINE | {Perm.CHANGE_ESTATES, Perm.IMPORT, Perm.CHANGE_STAFF}),
-    Role.HQ_CENTER: frozenset(_FRONT_LINE),
-    Role.HQ_QUALITY: frozenset(_ALL_STAFF | {Perm.VIEW_HISTORY}),
+    Role.TECHNICIAN: frozenset(_FIELD_WORK),
+    Role.SECURITY: frozenset(_FIELD_WORK),
+    Role.CLEANING: frozenset(_FIELD_WORK),
+    Role.DEPARTMENT_HEAD: frozenset(
+        _FIELD_WORK | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+    ),
+    Role.PROJECT_MANAGER: frozenset(
+        _FRONT_LINE
+        | _FIELD_WORK
+        | {
+            Perm.CHANGE_ESTATES,
+            Perm.IMPORT,
+            Perm.CHANGE_STAFF,
+            Perm.VIEW_QUALITY,
+            Perm.CHANGE_FACILITIES,
+            Perm.CHANGE_EMERGENCIES,
+        }
+    ),
+    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY}),
+    Role.HQ_QUALITY: frozenset(
+        _ALL_STAFF | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY}
+    ),
+    # Sees audits of the projects it is given and nothing else of theirs: no residents, no requests.
+    Role.EXTERNAL_AUDITOR: frozenset({Perm.VIEW_QUALITY, Perm.AUDIT}),
     Role.COMPANY_ADMIN: frozenset(set(Perm)),
 }
 

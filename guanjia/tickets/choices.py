@@ -25,6 +25,9 @@ class Channel(models.TextChoices):
     PORTAL = "portal", _("业主端")
     PATROL = "patrol", _("巡查")
     HQ_CENTER = "hq_center", _("总部24小时服务中心")
+    AUDIT = "audit", _("品质核查")
+    MAINTENANCE = "maintenance", _("设备维保")
+    INCIDENT = "incident", _("突发事件")
 
 
 class Priority(models.TextChoices):

@@ -75,7 +75,9 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
         page.click(".navbar-toggler")
         expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
         page.screenshot(path=str(ARTIFACTS / f"{label}-3-menu.png"), full_page=True)
-    page.click("#main-nav a.nav-link:has-text('住户')")
+    # Master data sits in one dropdown, so the desktop menu stays on one line.
+    page.click("[data-testid=nav-master-data]")
+    page.click("#main-nav a.dropdown-item:has-text('住户')")
     page.wait_for_url(f"{live_server.url}/residents/")
     rows = page.locator("[data-testid=resident-table] tbody tr")
     assert rows.count() == 2

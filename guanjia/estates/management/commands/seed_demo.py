@@ -20,9 +20,12 @@ from guanjia.core.context import Source, change_context
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.models import Company
 from guanjia.core.roles import Role
+from guanjia.emergencies.seeding import seed_demo_emergencies
 from guanjia.estates.choices import ProjectKind, Relation
 from guanjia.estates.models import Building, Occupancy, Project
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
+from guanjia.facilities.seeding import seed_demo_facilities
+from guanjia.quality.seeding import seed_demo_quality
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
@@ -45,6 +48,7 @@ STAFF = [
     ("tech", "张伟", [Role.TECHNICIAN], Department.ENGINEERING, "维修技工", ["JY"], ["水电", "管道疏通", "门窗"]),
     ("security", "刘强", [Role.SECURITY], Department.SECURITY, "中控值班员", ["JY"], ["消防"]),
     ("cleaning", "陈秀英", [Role.CLEANING], Department.ENVIRONMENT, "保洁领班", ["JY"], ["保洁", "绿化"]),
+    ("auditor", "范文博", [Role.EXTERNAL_AUDITOR], Department.QUALITY, "第三方核查员（诚信品质顾问）", ["JY"], []),
     # More people, so lists, rotas and butler coverage look like a real estate.
     ("butler2", "赵雨轩", [Role.BUTLER], Department.SERVICE, "楼栋管家", ["JY"], []),
     ("butler3", "孙梓萱", [Role.BUTLER], Department.SERVICE, "楼栋管家", ["JY"], []),
@@ -100,8 +104,11 @@ class Command(BaseCommand):
             with change_context(source=Source.COMMAND), transaction.atomic():
                 sla_defaults_ensure(company=company)
                 made = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
+                made_more = seed_demo_modules(company)
             if made:
                 self.stdout.write(f"已补充 {made} 条演示报事。")
+            if any(made_more.values()):
+                self.stdout.write(f"已补充演示数据：{made_more}")
         else:
             taken = sorted(
                 get_user_model()
@@ -115,6 +122,7 @@ class Command(BaseCommand):
                 company = Company.objects.get(short_code=COMPANY_CODE)
                 sla_defaults_ensure(company=company)
                 counts["tickets"] = seed_demo_tickets(company, count=tickets, rng=random.Random(2026))
+                seed_demo_modules(company)
             self.stdout.write(
                 "已创建演示数据：{projects} 个项目，{buildings} 栋楼，{units} 套房屋，{residents} 位住户，"
                 "{staff} 名员工，{shifts} 个值班班次，{tickets} 条报事（{seconds:.1f} 秒）。".format(
@@ -144,6 +152,14 @@ def demo_logins() -> list[tuple[str, str, str]]:
     rows.sort(key=lambda r: list(Role.values).index(r[1]))
     rows.extend((username, Role.RESIDENT.value, str(Role.RESIDENT.label)) for username, _ in RESIDENT_LOGINS)
     return rows
+
+
+def seed_demo_modules(company) -> dict[str, int]:
+    """Quality, facilities and emergencies demo data; each seeder does nothing when run again."""
+    counts: dict[str, int] = {}
+    for seeder in (seed_demo_quality, seed_demo_facilities, seed_demo_emergencies):
+        counts.update(seeder(company, rng=random.Random(2026)))
+    return counts
 
 
 def seed_demo(*, units: int = 2000, buildings: int = 20, office_units: int = 224) -> dict:

@@ -1,0 +1,1 @@
+"""Emergencies: plans, command posts, incidents, aftermath, drills (突发事件应急预案)."""

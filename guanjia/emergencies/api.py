@@ -1,0 +1,5 @@
+"""REST resources of emergencies."""
+
+from ninja import Router
+
+router = Router(tags=["emergencies"])

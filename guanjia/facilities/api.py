@@ -1,0 +1,5 @@
+"""REST resources of facilities."""
+
+from ninja import Router
+
+router = Router(tags=["facilities"])

@@ -1,0 +1,5 @@
+"""REST resources of quality."""
+
+from ninja import Router
+
+router = Router(tags=["quality"])
