@@ -125,6 +125,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("GUANJIA_TEST_DB_FILE") else {}
     )
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_SERVER_SIDE_BINDING", True
+):
+    # Server-side parameters let psycopg prepare a statement after a few runs, so PostgreSQL plans
+    # each list/detail query once per connection instead of on every request (planning a request
+    # list's eight joins costs more than running it). Behind pgbouncer in transaction mode set
+    # DB_SERVER_SIDE_BINDING=0 (docs/deploy.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

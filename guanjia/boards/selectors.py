@@ -409,7 +409,8 @@ def figures(user, params: FigureParams) -> dict:
     for r in (
         TicketDeadline.objects.visible_to(user)
         .filter(done_at__gte=start, done_at__lt=end)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=F(f"ticket__{field}"))
+        # A deadline carries its project: grouping by project must not join the request history.
+        .annotate(p=trunc("done_at", tzinfo=tz), g=F(field if field == "project_id" else f"ticket__{field}"))
         .order_by()
         .values("p", "g", "stage")
         .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from guanjia.core import journal
+        from guanjia.core import journal, scoping
 
         journal.connect_signals()
+        scoping.connect_scope_signals()

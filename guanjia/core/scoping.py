@@ -11,9 +11,10 @@ imports fetch domain records. The rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db import models
+from django.core.cache import cache
+from django.db import connection, models
 
 
 @dataclass(frozen=True)
@@ -38,22 +39,59 @@ class Scope:
 NOBODY = Scope(None, False, frozenset(), None, frozenset(), frozenset())
 
 
+# Every request needs the scope; computing it is three queries (member, roles, projects). It is kept
+# in the shared cache (Redis in production, so every app server sees the same), dropped by the
+# signals below whenever a member, a role, a project assignment or a resident link changes, and
+# expires anyway after a few minutes as a safety net.
+SCOPE_CACHE_SECONDS = 300
+
+
+def _scope_key(user_id: int) -> str:
+    return f"guanjia:scope:{user_id}"
+
+
 def scope_for(user) -> Scope:
-    """The user's scope, computed once per request (cached on the user object only)."""
+    """The user's scope: on the user object for the request, in the shared cache between requests."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOBODY
     cached = getattr(user, "_guanjia_scope", None)
     if cached is not None:
         return cached
-    scope = _compute_scope(user)
+    scope = _cached_scope(user)
+    if scope is None:
+        scope = _compute_scope(user)
+        # Not from inside a transaction: it may hold a role change that is later rolled back.
+        if not connection.in_atomic_block:
+            cache.set(_scope_key(user.pk), scope, SCOPE_CACHE_SECONDS)
     user._guanjia_scope = scope
     return scope
+
+
+def _cached_scope(user) -> Scope | None:
+    from guanjia.core.roles import permissions_for
+
+    scope = cache.get(_scope_key(user.pk))
+    if not isinstance(scope, Scope) or scope.company_id != user.company_id:
+        return None
+    # Permissions come from the code's table, not the cache, so a deploy that changes it applies at once.
+    return replace(scope, permissions=permissions_for(scope.roles))
 
 
 def forget_scope(user) -> None:
     """Call after changing a user's roles or projects within the same request."""
     if hasattr(user, "_guanjia_scope"):
         del user._guanjia_scope
+    forget_cached_scope(user.pk)
+
+
+def forget_cached_scope(user_id: int | None) -> None:
+    """Drop the shared copy now and again after commit (a reader may re-cache the old rows meanwhile)."""
+    if user_id is None:
+        return
+    key = _scope_key(user_id)
+    cache.delete(key)
+    if connection.in_atomic_block:
+        connection.on_commit(lambda: cache.delete(key))
 
 
 def _compute_scope(user) -> Scope:
@@ -119,3 +157,47 @@ class ScopedQuerySet(models.QuerySet):
 
     def for_resident(self, scope: Scope):
         return self.none()
+
+
+def connect_scope_signals() -> None:
+    """Forget a user's cached scope whenever something it is computed from changes."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from guanjia.estates.models import Resident
+    from guanjia.staff.models import StaffMember, StaffRole
+
+    def by_user(sender, instance, **kwargs):
+        forget_cached_scope(getattr(instance, "user_id", None))
+
+    def by_self(sender, instance, **kwargs):
+        forget_cached_scope(instance.pk)
+
+    def by_staff(sender, instance, **kwargs):
+        forget_cached_scope(
+            StaffMember.objects.filter(pk=instance.staff_id).values_list("user_id", flat=True).first()
+        )
+
+    def by_projects(sender, instance, **kwargs):
+        if isinstance(instance, StaffMember):
+            forget_cached_scope(instance.user_id)
+        else:  # from the project's side: the members named, and everyone on it (before and after a clear)
+            members = StaffMember.objects.filter(
+                pk__in=kwargs.get("pk_set") or ()
+            ) | StaffMember.objects.filter(projects=instance)
+            for user_id in members.values_list("user_id", flat=True):
+                forget_cached_scope(user_id)
+
+    for model, receiver in (
+        (StaffMember, by_user),
+        (Resident, by_user),
+        (get_user_model(), by_self),
+        (StaffRole, by_staff),
+    ):
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"scope-save-{model._meta.label}")
+        post_delete.connect(
+            receiver, sender=model, weak=False, dispatch_uid=f"scope-delete-{model._meta.label}"
+        )
+    m2m_changed.connect(
+        by_projects, sender=StaffMember.projects.through, weak=False, dispatch_uid="scope-projects"
+    )

@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -289,6 +289,14 @@ def overdue_q(now=None, *, project_id=None) -> Q:
     if project_id is not None:
         late = late.filter(project_id=project_id)
     return Q(id__in=late.values("ticket_id"))
+
+
+def overdue_exists(now=None) -> Exists:
+    """Per request (an annotation): does it have an unfinished deadline already past?"""
+    now = now or timezone.now()
+    return Exists(
+        TicketDeadline.objects.filter(ticket_id=OuterRef("pk"), done_at__isnull=True, due_at__lt=now)
+    )
 
 
 def due_within_q(now=None, minutes: int = 60) -> Q:

@@ -286,7 +286,27 @@ def _detail(request, pk: int) -> Ticket:
 def list_tickets(request, filters: TicketFilter = Query(...)):
     """Requests the user may see, newest first. ``assignee=me`` is "my work"; ``first_contact=me``
     is "requests I am first contact for". Paginate with ``cursor`` = the previous ``next_cursor``."""
-    return filtered_tickets(request.user, filters)
+    # Only the columns a list row shows: a third of the SQL to build and of the rows to read.
+    return filtered_tickets(request.user, filters).only(*LIST_COLUMNS)
+
+
+LIST_COLUMNS = [
+    *(
+        name
+        for name in TicketOut.model_fields
+        if name not in {"category_name", "place", "overdue", "first_contact", "assignee"}
+    ),
+    "company_id",
+    "first_contact__id",
+    "first_contact__name",
+    "assignee__id",
+    "assignee__name",
+    "category__name",
+    "unit__number",
+    "unit__building__name",
+    "building__name",
+    "project__id",
+]
 
 
 def filtered_tickets(user, filters: TicketFilter):

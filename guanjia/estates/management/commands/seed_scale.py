@@ -107,6 +107,13 @@ def seed_scale(
         company = Company.objects.filter(name=company_name).first() if company_name else None
         if company is None:
             company = _new_company(code, company_name)
+        # Like a real company: request categories and deadline policies, so requests made against
+        # this data carry their deadlines (the load benchmark measures creating them).
+        from guanjia.sla.services import sla_defaults_ensure
+        from guanjia.tickets.services import company_defaults_ensure
+
+        company_defaults_ensure(company=company)
+        sla_defaults_ensure(company=company)
     names = NameMaker(rng)
     phones = PhoneMaker(
         rng, taken=set(Resident.objects.filter(company=company).values_list("phone", flat=True))
