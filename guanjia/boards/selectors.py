@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanjia.boards.models import MEASURES
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
@@ -332,7 +333,7 @@ _NONE_LABEL = {
 
 
 def figures(user, params: FigureParams) -> dict:
-    """The figures table: one row per period and group, in five grouped queries.
+    """The figures table: one row per period and group.
 
     - on-time rate per stage: deadlines done in the period, done by their due moment / done;
     - follow-up, rework: of requests completed in the period;
@@ -340,82 +341,38 @@ def figures(user, params: FigureParams) -> dict:
     - complaints per 1,000 households: complaints received in the period / units with a current
       occupancy × 1000 (the group's project for ``project``, else every visible project);
     - mean minutes to arrive and to complete: of requests completed in the period.
+
+    Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
+    (today, always) are aggregated live from requests and deadlines, three grouped queries per run
+    of consecutive days. Both give the same sums (``boards/tests/test_rollup.py``).
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
-    tz = local_tz()
-    start, end = _day_start(params.start), _day_start(params.end + datetime.timedelta(days=1))
-    field = _GROUP_FIELD[params.group_by]
+    from guanjia.boards import rollup
+
     rows: dict[tuple, dict] = {}
 
-    def row(period, key) -> dict:
+    def add(period, key, measures: dict) -> None:
         k = (_period_key(period), key)
-        if k not in rows:
-            rows[k] = {
-                "period": k[0],
-                "key": key,
-                "completed": 0,
-                "followed_up": 0,
-                "reworked": 0,
-                "arrive_sum": 0.0,
-                "arrive_n": 0,
-                "complete_sum": 0.0,
-                "complete_n": 0,
-                "complaints": 0,
-                "stages": {},
-                "follow_up_score": {"count": 0, "mean": None, "distribution": [0] * 5},
-                "rating": {"count": 0, "mean": None, "distribution": [0] * 5},
-            }
-        return rows[k]
+        target = rows.setdefault(k, dict.fromkeys(MEASURES, 0))
+        for name, value in measures.items():
+            target[name] += value or 0
 
-    tickets = Ticket.objects.visible_to(user)
-    arrive = ExpressionWrapper(F("arrived_at") - F("received_at"), output_field=DurationField())
-    complete = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
-    everything = Q()
-    for r in (
-        tickets.filter(completed_at__gte=start, completed_at__lt=end)
-        .annotate(p=trunc("completed_at", tzinfo=tz), g=F(field))
-        .order_by()
-        .values("p", "g")
-        .annotate(
-            completed=Count("id"),
-            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
-            reworked=Count("id", filter=Q(rework_count__gt=0)),
-            arrive_sum=Sum(arrive, filter=Q(arrived_at__isnull=False)),
-            arrive_n=Count("id", filter=Q(arrived_at__isnull=False)),
-            complete_sum=Sum(complete),
-            **_score_counts("follow_up_score", everything),
-            **_score_counts("rating", everything),
+    rolled = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
+    if rolled:
+        for (period, key), measures in rollup.read(user, params.group_by, trunc, rolled).items():
+            add(period, key, measures)
+    for first, last in rollup.day_runs(params.start, params.end, skip=rolled):
+        live = aggregate(
+            Ticket.objects.visible_to(user),
+            TicketDeadline.objects.visible_to(user),
+            group_by=params.group_by,
+            trunc=trunc,
+            start=_day_start(first),
+            end=_day_start(last + datetime.timedelta(days=1)),
         )
-    ):
-        out = row(r["p"], r["g"])
-        for name in ("completed", "followed_up", "reworked", "arrive_n"):
-            out[name] = r[name]
-        out["arrive_sum"] = _seconds(r["arrive_sum"])
-        out["complete_sum"] = _seconds(r["complete_sum"])
-        out["complete_n"] = r["completed"]
-        out["follow_up_score"] = _satisfaction(r, "follow_up_score")
-        out["rating"] = _satisfaction(r, "rating")
-
-    for r in (
-        tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-        .annotate(p=trunc("received_at", tzinfo=tz), g=F(field))
-        .order_by()
-        .values("p", "g")
-        .annotate(n=Count("id"))
-    ):
-        row(r["p"], r["g"])["complaints"] = r["n"]
-
-    for r in (
-        TicketDeadline.objects.visible_to(user)
-        .filter(done_at__gte=start, done_at__lt=end)
-        # A deadline carries its project: grouping by project must not join the request history.
-        .annotate(p=trunc("done_at", tzinfo=tz), g=F(field if field == "project_id" else f"ticket__{field}"))
-        .order_by()
-        .values("p", "g", "stage")
-        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
-    ):
-        row(r["p"], r["g"])["stages"][r["stage"]] = (r["on_time"], r["done"])
+        for (period, key), measures in live.items():
+            add(period, key, measures)
 
     households = dict(
         Occupancy.objects.visible_to(user)
@@ -440,21 +397,21 @@ def figures(user, params: FigureParams) -> dict:
                     {
                         "stage": s.value,
                         "label": str(s.label),
-                        "done": r["stages"].get(s.value, (0, 0))[1],
-                        "on_time": r["stages"].get(s.value, (0, 0))[0],
-                        "rate": _rate(*r["stages"].get(s.value, (0, 0))),
+                        "done": r[f"{s.value}_done"],
+                        "on_time": r[f"{s.value}_on_time"],
+                        "rate": _rate(r[f"{s.value}_on_time"], r[f"{s.value}_done"]),
                     }
                     for s in Stage
                 ],
                 "follow_up_rate": _rate(r["followed_up"], r["completed"]),
-                "follow_up_score": r["follow_up_score"],
-                "rating": r["rating"],
+                "follow_up_score": _satisfaction(r, "follow_up_score"),
+                "rating": _satisfaction(r, "rating"),
                 "rework_rate": _rate(r["reworked"], r["completed"]),
                 "complaints": r["complaints"],
                 "households": homes,
                 "complaints_per_1000": round(r["complaints"] * 1000 / homes, 2) if homes else None,
-                "arrive_minutes": _mean(r["arrive_sum"] / 60, r["arrive_n"], 1),
-                "complete_minutes": _mean(r["complete_sum"] / 60, r["complete_n"], 1),
+                "arrive_minutes": _mean(r["arrive_seconds"] / 60, r["arrive_n"], 1),
+                "complete_minutes": _mean(r["complete_seconds"] / 60, r["completed"], 1),
             }
         )
     return {
@@ -464,3 +421,67 @@ def figures(user, params: FigureParams) -> dict:
         "to": params.end,
         "rows": out_rows,
     }
+
+
+def aggregate(tickets, deadlines, *, group_by: str, trunc, start, end, by_project: bool = False) -> dict:
+    """The additive measures (``boards.models.MEASURES``) of requests and deadlines in [start, end),
+    by period (``trunc`` in Shanghai time) and group key — and by project too with ``by_project``,
+    as the roll-up stores them. Three grouped queries."""
+    tz = local_tz()
+    field = _GROUP_FIELD[group_by]
+    # A deadline carries its project: grouping by project must not join the request history.
+    deadline_field = field if field == "project_id" else f"ticket__{field}"
+    keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
+    out: dict[tuple, dict] = {}
+
+    def measures(r) -> dict:
+        return out.setdefault(tuple(r[k] for k in keys), {})
+
+    arrive = ExpressionWrapper(F("arrived_at") - F("received_at"), output_field=DurationField())
+    complete = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
+    everything = Q()
+    for r in (
+        tickets.filter(completed_at__gte=start, completed_at__lt=end)
+        .annotate(p=trunc("completed_at", tzinfo=tz), g=F(field))
+        .order_by()
+        .values(*keys)
+        .annotate(
+            completed=Count("id"),
+            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
+            reworked=Count("id", filter=Q(rework_count__gt=0)),
+            arrive_sum=Sum(arrive, filter=Q(arrived_at__isnull=False)),
+            arrive_n=Count("id", filter=Q(arrived_at__isnull=False)),
+            complete_sum=Sum(complete),
+            **_score_counts("follow_up_score", everything),
+            **_score_counts("rating", everything),
+        )
+    ):
+        m = measures(r)
+        for name in ("completed", "followed_up", "reworked", "arrive_n"):
+            m[name] = r[name]
+        m["arrive_seconds"] = _seconds(r["arrive_sum"])
+        m["complete_seconds"] = _seconds(r["complete_sum"])
+        for score_field in ("follow_up_score", "rating"):
+            for part in ("n", "sum", *SCORES):
+                m[f"{score_field}_{part}"] = r[f"{score_field}_{part}"] or 0
+
+    for r in (
+        tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
+        .annotate(p=trunc("received_at", tzinfo=tz), g=F(field))
+        .order_by()
+        .values(*keys)
+        .annotate(n=Count("id"))
+    ):
+        measures(r)["complaints"] = r["n"]
+
+    for r in (
+        deadlines.filter(done_at__gte=start, done_at__lt=end)
+        .annotate(p=trunc("done_at", tzinfo=tz), g=F(deadline_field))
+        .order_by()
+        .values(*keys, "stage")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
+    ):
+        m = measures(r)
+        m[f"{r['stage']}_done"] = r["done"]
+        m[f"{r['stage']}_on_time"] = r["on_time"]
+    return out

@@ -1,0 +1,78 @@
+"""The figures' daily roll-up: derived numbers, recomputed by a job, never edited by anyone.
+
+Figures over months of history at company scale cannot be aggregated from millions of requests on
+every page view. ``FigureDay`` holds, per company, project, local day and grouping key, the same
+sums the live figures compute; ``FigureRollup`` records which days are rolled up. Days without a
+roll-up (today, always) are aggregated live, so a figure never depends on the job having run — it
+is only faster when it has. Not journaled: these rows are a cache of journaled records.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.scoping import ScopedQuerySet
+
+SCORES = (1, 2, 3, 4, 5)
+STAGES = ("response", "on_site", "complete", "feedback", "follow_up")  # sla.choices.Stage values
+DIMENSIONS = ("project", "department", "category", "person")
+
+# The additive measures: everything the figures table is computed from.
+MEASURES = (
+    "completed",
+    "followed_up",
+    "reworked",
+    "arrive_n",
+    "arrive_seconds",
+    "complete_seconds",
+    "complaints",
+    *(f"{field}_{part}" for field in ("follow_up_score", "rating") for part in ("n", "sum", *SCORES)),
+    *(f"{stage}_{part}" for stage in STAGES for part in ("done", "on_time")),
+)
+FLOAT_MEASURES = {"arrive_seconds", "complete_seconds"}
+
+
+class FigureDay(models.Model):
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    dimension = models.CharField(_("分组方式"), max_length=20)
+    # The group's key as text ("" for none): a project, category or person id, or a department.
+    key = models.CharField(_("分组"), max_length=40, blank=True)
+    locals().update(
+        {
+            name: (models.FloatField(default=0) if name in FLOAT_MEASURES else models.IntegerField(default=0))
+            for name in MEASURES
+        }
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_company_field = "company_id"
+    scope_project_field = "project_id"
+
+    class Meta:
+        verbose_name = _("每日统计")
+        verbose_name_plural = _("每日统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "dimension", "day", "project", "key"], name="figureday_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.key or '-'} @ {self.project_id}"
+
+
+class FigureRollup(models.Model):
+    """A day whose ``FigureDay`` rows are complete, and when they were computed."""
+
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("统计汇总日")
+        verbose_name_plural = _("统计汇总日")
+        constraints = [models.UniqueConstraint(fields=["company", "day"], name="figurerollup_once")]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.day}"

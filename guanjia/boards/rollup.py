@@ -1,0 +1,143 @@
+"""The figures' daily roll-up: which days are summed, summing them, and reading the sums back.
+
+The job (``boards.tasks.rollup_figures_task``, every 10 minutes) re-sums the last
+``ROLLUP_DAYS`` finished days of every company: late changes to recent requests (a rating given
+days after completion, a follow-up call) reach the figures within minutes. Older days keep their
+sums; ``manage.py rollup_figures --days N`` re-sums further back. Today is never rolled up: it
+is still changing, and the figures read it live.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncDay
+from django.utils import timezone
+
+from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
+from guanjia.core.models import Company
+
+ROLLUP_DAYS = 35
+INT_KEYS = {"project", "category", "person"}
+
+
+def rolled_days(company_id: int | None, start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    if company_id is None:
+        return set()
+    return set(
+        FigureRollup.objects.filter(company_id=company_id, day__gte=start, day__lte=end).values_list(
+            "day", flat=True
+        )
+    )
+
+
+def day_runs(start: datetime.date, end: datetime.date, *, skip: set[datetime.date]):
+    """The runs of consecutive days in [start, end] that are not in ``skip``: (first, last) pairs."""
+    run_start = None
+    day = start
+    while day <= end:
+        if day in skip:
+            if run_start is not None:
+                yield run_start, day - datetime.timedelta(days=1)
+                run_start = None
+        elif run_start is None:
+            run_start = day
+        day += datetime.timedelta(days=1)
+    if run_start is not None:
+        yield run_start, end
+
+
+def _key(dimension: str, text: str):
+    if text == "":
+        return None
+    return int(text) if dimension in INT_KEYS else text
+
+
+def read(user, dimension: str, trunc, days: set[datetime.date]) -> dict[tuple, dict]:
+    """The stored sums of ``days`` by period and key, for the projects the user sees: one query."""
+    first, last = min(days), max(days)
+    rows = FigureDay.objects.visible_to(user).filter(dimension=dimension, day__gte=first, day__lte=last)
+    if len(days) != (last - first).days + 1:  # a range with holes (days never rolled up)
+        rows = rows.filter(day__in=sorted(days))
+    rows = (
+        rows.annotate(p=trunc("day"))
+        .order_by()
+        .values("p", "key")
+        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
+    )
+    return {
+        (row["p"], _key(dimension, row["key"])): {name: row[f"sum_{name}"] or 0 for name in MEASURES}
+        for row in rows
+    }
+
+
+@transaction.atomic
+def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
+    """Re-sum ``days`` (finished days only) of one company; returns the rows written.
+
+    Runs under a row lock on the company, so two consumers running it at once take turns and
+    the unique constraints never see the same day twice."""
+    from guanjia.boards.selectors import _day_start, _period_key, aggregate
+    from guanjia.sla.models import TicketDeadline
+    from guanjia.tickets.models import Ticket
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    days = sorted(d for d in set(days) if d < today)
+    if not days:
+        return 0
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    FigureDay.objects.filter(company=company, day__in=days).delete()
+    FigureRollup.objects.filter(company=company, day__in=days).delete()
+    wanted = set(days)
+    rows = []
+    for first, last in day_runs(days[0], days[-1], skip=set(_gaps(days))):
+        for dimension in DIMENSIONS:
+            sums = aggregate(
+                Ticket.objects.filter(company=company),
+                TicketDeadline.objects.filter(company=company),
+                group_by=dimension,
+                trunc=TruncDay,
+                start=_day_start(first),
+                end=_day_start(last + datetime.timedelta(days=1)),
+                by_project=True,
+            )
+            for (period, key, project_id), measures in sums.items():
+                day = _period_key(period)
+                if day not in wanted:
+                    continue
+                rows.append(
+                    FigureDay(
+                        company=company,
+                        project_id=project_id,
+                        day=day,
+                        dimension=dimension,
+                        key="" if key is None else str(key),
+                        **measures,
+                    )
+                )
+    FigureDay.objects.bulk_create(rows, batch_size=2000)
+    FigureRollup.objects.bulk_create([FigureRollup(company=company, day=d, computed_at=now) for d in days])
+    return len(rows)
+
+
+def _gaps(days: list[datetime.date]):
+    """The days between the first and last of ``days`` that are not asked for."""
+    asked = set(days)
+    day = days[0]
+    while day < days[-1]:
+        if day not in asked:
+            yield day
+        day += datetime.timedelta(days=1)
+
+
+def rollup_recent(*, days: int = ROLLUP_DAYS, now=None) -> dict[str, int]:
+    """Re-sum the last ``days`` finished days of every company (the periodic job)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    wanted = [today - datetime.timedelta(days=n) for n in range(1, days + 1)]
+    return {
+        company.short_code: rollup(company, wanted, now=now) for company in Company.objects.order_by("id")
+    }
