@@ -226,12 +226,14 @@ local token = "{token}"
 local pmin, pmax = {pmin}, {pmax}
 local umin, umax = {umin}, {umax}
 local tmin, tmax = {tmin}, {tmax}
+local cmin, cmax = {cmin}, {cmax}
 wrk.headers["Authorization"] = "Bearer " .. token
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   local kind = "{kind}"
   if kind == "create" then
-    local body = '{{"unit_id": ' .. math.random(umin, umax) .. ', "description": "压测报修", "kind": "home_repair"}}'
+    local body = '{{"unit_id": ' .. math.random(umin, umax) .. ', "category_id": ' .. math.random(cmin, cmax) ..
+      ', "description": "压测报修", "kind": "home_repair"}}'
     return wrk.format("POST", "/api/v1/tickets", nil, body)
   elseif kind == "list" then
     return wrk.format("GET", "/api/v1/tickets?open=true&page_size=25&project_id=" .. math.random(pmin, pmax))
@@ -253,6 +255,7 @@ ENDPOINTS = [
     ("create", "create a request (API)", ""),
     ("list", "a project's open requests, first page", ""),
     ("overdue", "overdue filter, first page", ""),
+    ("overdue_all", "overdue filter, all projects (HQ)", "/api/v1/tickets?overdue=true&page_size=25"),
     ("detail", "a request's detail", ""),
     ("hq_board", "HQ board", "/api/v1/boards/hq"),
     ("figures", "monthly figures by project", "/api/v1/figures?group_by=project&period=month"),
@@ -306,7 +309,19 @@ def ids_for(env: dict) -> dict:
         umin, umax = cursor.fetchone()
         cursor.execute("SELECT min(id), max(id) FROM tickets_ticket")
         tmin, tmax = cursor.fetchone()
-    return {"pmin": pmin, "pmax": pmax, "umin": umin, "umax": umax, "tmin": tmin, "tmax": tmax}
+        # Leaf categories (seed_scale makes the defaults), so created requests get their deadlines.
+        cursor.execute("SELECT min(id), max(id) FROM tickets_ticketcategory WHERE parent_id IS NOT NULL")
+        cmin, cmax = cursor.fetchone()
+    return {
+        "pmin": pmin,
+        "pmax": pmax,
+        "umin": umin,
+        "umax": umax,
+        "tmin": tmin,
+        "tmax": tmax,
+        "cmin": cmin or 0,
+        "cmax": cmax or 0,
+    }
 
 
 def explain(user_name: str) -> str:
@@ -324,7 +339,13 @@ def explain(user_name: str) -> str:
     try:
         from guanjia.sla.services import overdue_q
 
-        plans["overdue"] = base.filter(overdue_q(timezone.now())).order_by("-received_at", "-id")[:26]
+        now = timezone.now()
+        plans["overdue"] = base.filter(overdue_q(now, project_id=project_id)).order_by("-received_at", "-id")[
+            :26
+        ]
+        plans["overdue, all projects"] = (
+            selectors.tickets_for(user).filter(overdue_q(now)).order_by("-received_at", "-id")[:26]
+        )
     except ImportError:
         pass
     text = [(name, qs.explain()) for name, qs in plans.items()]
