@@ -1,0 +1,253 @@
+"""Web forms of facilities. They only shape input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.estates.models import Building, Project
+from guanjia.facilities.choices import CostKind, EquipmentStatus, FileKind, Frequency, LineKind, RouteKind
+from guanjia.facilities.models import Equipment, EquipmentType
+from guanjia.staff.choices import Department
+from guanjia.staff.models import StaffMember
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _types(user):
+    return EquipmentType.objects.visible_to(user).select_related("parent").order_by("parent_id", "name")
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.parent.name} / {obj.name}" if obj.parent_id else obj.name
+
+
+class EquipmentFilterForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none(), required=False)
+    type = TypeChoiceField(label=_("类型"), queryset=EquipmentType.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", "---------"), *EquipmentStatus.choices], required=False
+    )
+    q = forms.CharField(label=_("名称/编号"), required=False, max_length=50)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["type"].queryset = _types(user)
+
+
+class EquipmentForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    type = TypeChoiceField(label=_("类型"), queryset=EquipmentType.objects.none())
+    code = forms.CharField(label=_("设备编号"), max_length=30, required=False, help_text=_("不填则自动编号"))
+    name = forms.CharField(label=_("名称"), max_length=100)
+    building = forms.ModelChoiceField(label=_("楼栋"), queryset=Building.objects.none(), required=False)
+    floor = forms.CharField(label=_("楼层"), max_length=10, required=False)
+    room = forms.CharField(label=_("位置/房间"), max_length=60, required=False)
+    serial_no = forms.CharField(label=_("出厂编号"), max_length=60, required=False)
+    model_no = forms.CharField(label=_("型号"), max_length=60, required=False)
+    vendor = forms.CharField(label=_("生产厂家"), max_length=100, required=False)
+    contractor = forms.CharField(label=_("维保单位"), max_length=100, required=False)
+    contract_starts = forms.DateField(label=_("维保合同开始"), required=False, widget=DATE)
+    contract_ends = forms.DateField(label=_("维保合同结束"), required=False, widget=DATE)
+    installed_on = forms.DateField(label=_("安装日期"), required=False, widget=DATE)
+    warranty_until = forms.DateField(label=_("保修截止"), required=False, widget=DATE)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=EquipmentStatus.choices, initial=EquipmentStatus.IN_SERVICE
+    )
+    notes = forms.CharField(
+        label=_("备注"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["type"].queryset = _types(user)
+        self.fields["building"].queryset = Building.objects.visible_to(user).select_related("project")
+        if editing:
+            del self.fields["project"]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if "project" in data:
+            data["project_id"] = data.pop("project").pk
+        data["type_id"] = data.pop("type").pk
+        building = data.pop("building")
+        data["building_id"] = building.pk if building else None
+        return data
+
+
+class FileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=FileKind.choices)
+    title = forms.CharField(label=_("标题"), max_length=100, required=False)
+    file = forms.FileField(label=_("文件"), help_text=_("照片：JPEG/PNG/WebP；资料：PDF"))
+
+
+class CostForm(forms.Form):
+    kind = forms.ChoiceField(label=_("费用类别"), choices=CostKind.choices, initial=CostKind.REPAIR)
+    incurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    amount = forms.DecimalField(label=_("金额"), max_digits=12, decimal_places=2, min_value=0)
+    contractor = forms.CharField(label=_("单位"), max_length=100, required=False)
+    invoice_no = forms.CharField(label=_("发票号"), max_length=40, required=False)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class ImportForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    file = forms.FileField(label=_("文件"), help_text=_(".xlsx 或 .csv，表头同导出文件"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+
+class PlanForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    name = forms.CharField(label=_("计划名称"), max_length=100)
+    equipment = forms.ModelChoiceField(label=_("设备"), queryset=Equipment.objects.none(), required=False)
+    equipment_type = TypeChoiceField(
+        label=_("或：设备类型（该类型全部设备）"), queryset=EquipmentType.objects.none(), required=False
+    )
+    frequency = forms.ChoiceField(label=_("频次"), choices=Frequency.choices)
+    interval_days = forms.IntegerField(
+        label=_("间隔天数（每N天）"), required=False, min_value=1, max_value=3660
+    )
+    window_days = forms.IntegerField(
+        label=_("完成时限(天)"),
+        required=False,
+        min_value=1,
+        max_value=366,
+        help_text=_("从周期开始算起；不填则为整个周期"),
+    )
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    team = forms.ChoiceField(label=_("责任班组"), choices=Department.choices, initial=Department.ENGINEERING)
+    assignee = forms.ModelChoiceField(label=_("责任人"), queryset=StaffMember.objects.none(), required=False)
+    rectify_days = forms.IntegerField(label=_("整改期限(天)"), initial=3, min_value=1, max_value=90)
+    checklist = forms.CharField(
+        label=_("检查项"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("每行一项：检查内容 | 标准；读数项：检查内容 | 标准 | 单位 | 下限 | 上限"),
+    )
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["equipment"].queryset = Equipment.objects.visible_to(user).select_related("project")
+        self.fields["equipment_type"].queryset = _types(user)
+        self.fields["assignee"].queryset = StaffMember.objects.visible_to(user).order_by("name")
+        if editing:
+            del self.fields["project"]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if "project" in data:
+            data["project_id"] = data.pop("project").pk
+        for key in ("equipment", "equipment_type", "assignee"):
+            value = data.pop(key)
+            data[f"{key}_id"] = value.pk if value else None
+        data["checklist"] = checklist_from_text(data["checklist"])
+        return data
+
+
+def checklist_from_text(text: str) -> list[dict]:
+    lines = []
+    for raw in (text or "").splitlines():
+        parts = [p.strip() for p in raw.replace("｜", "|").split("|")]
+        if not parts[0]:
+            continue
+        if len(parts) >= 5:
+            lines.append(
+                {
+                    "text": parts[0],
+                    "expected": parts[1],
+                    "kind": LineKind.READING,
+                    "unit": parts[2],
+                    "min": parts[3] or None,
+                    "max": parts[4] or None,
+                }
+            )
+        else:
+            lines.append(
+                {"text": parts[0], "expected": parts[1] if len(parts) > 1 else "", "kind": LineKind.CHECK}
+            )
+    return lines
+
+
+def checklist_to_text(lines: list[dict]) -> str:
+    out = []
+    for line in lines:
+        if line.get("kind") == LineKind.READING:
+            out.append(
+                " | ".join(
+                    [
+                        line["text"],
+                        line.get("expected", ""),
+                        line.get("unit", ""),
+                        line.get("min") or "",
+                        line.get("max") or "",
+                    ]
+                )
+            )
+        else:
+            out.append(f"{line['text']} | {line.get('expected', '')}")
+    return "\n".join(out)
+
+
+class FireDefaultsForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+
+class RouteForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    name = forms.CharField(label=_("路线名称"), max_length=60)
+    kind = forms.ChoiceField(label=_("类别"), choices=RouteKind.choices)
+    department = forms.ChoiceField(
+        label=_("执行班组"), choices=Department.choices, initial=Department.SECURITY
+    )
+    round_times = forms.CharField(label=_("每轮开始时间"), max_length=100, help_text=_("如 22:00,01:00"))
+    window_minutes = forms.IntegerField(label=_("每轮时限(分钟)"), initial=60, min_value=5, max_value=720)
+    weekdays = forms.CharField(label=_("星期"), max_length=7, initial="0123456", help_text=_("0 为周一"))
+    supervisor = forms.ModelChoiceField(label=_("主管"), queryset=StaffMember.objects.none(), required=False)
+    checkpoints = forms.CharField(
+        label=_("巡查点"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("按巡查顺序每行一个：名称 | 位置"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["supervisor"].queryset = StaffMember.objects.visible_to(user).order_by("name")
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["project_id"] = data.pop("project").pk
+        supervisor = data.pop("supervisor")
+        data["supervisor_id"] = supervisor.pk if supervisor else None
+        points = []
+        for raw in data.pop("checkpoints").splitlines():
+            parts = [p.strip() for p in raw.replace("｜", "|").split("|")]
+            if parts[0]:
+                points.append({"name": parts[0], "place": parts[1] if len(parts) > 1 else ""})
+        data["checkpoints"] = points
+        return data
+
+
+class FindingForm(forms.Form):
+    checkpoint = forms.ChoiceField(label=_("巡查点"))
+    description = forms.CharField(
+        label=_("发现的问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = forms.FileField(
+        label=_("照片"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+
+    def __init__(self, *args, checkpoints, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checkpoint"].choices = [(c.pk, f"{c.position}. {c.name}") for c in checkpoints]

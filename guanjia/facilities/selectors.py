@@ -1,0 +1,154 @@
+"""Read-side of facilities: what a phone page shows for an item, cost totals, patrol figures.
+Every function takes the user and starts from ``visible_to``; aggregates are one query each."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from guanjia.facilities.choices import OPEN_TASK_STATUSES, RoundStatus, TaskStatus
+from guanjia.facilities.models import (
+    Equipment,
+    EquipmentCost,
+    EquipmentRepair,
+    MaintenanceTask,
+    MissedCheckpoint,
+    PatrolFinding,
+    PatrolRound,
+)
+
+ZERO = Decimal("0.00")
+COST_GROUPS = {
+    "equipment": ("equipment_id", "equipment__code", "equipment__name"),
+    "type": ("equipment__type_id", "equipment__type__name", None),
+    "project": ("project_id", "project__name", None),
+    "year": ("year", None, None),
+}
+
+
+def tasks_due(user, *, now: datetime.datetime | None = None):
+    """Open tasks whose period has begun: what someone should be doing now (overdue first)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return (
+        MaintenanceTask.objects.visible_to(user)
+        .filter(status__in=OPEN_TASK_STATUSES, period_start__lte=today)
+        .select_related("plan", "equipment", "equipment__building", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def equipment_page(equipment: Equipment, user) -> dict:
+    """An item's phone page: its data, open work (repairs, due tasks), history, checks due."""
+    today = timezone.localdate()
+    tasks = (
+        MaintenanceTask.objects.visible_to(user).filter(equipment=equipment).select_related("plan", "done_by")
+    )
+    return {
+        "due": list(tasks.filter(status__in=OPEN_TASK_STATUSES, period_start__lte=today).order_by("due_at")),
+        "upcoming": list(
+            tasks.filter(status__in=OPEN_TASK_STATUSES, period_start__gt=today).order_by("due_at")[:5]
+        ),
+        "done": list(tasks.filter(status=TaskStatus.DONE).order_by("-done_at")[:10]),
+        "repairs": list(
+            EquipmentRepair.objects.visible_to(user)
+            .filter(equipment=equipment)
+            .select_related("ticket")
+            .order_by("closed_at", "-id")[:10]
+        ),
+        "files": list(equipment.files.all()),
+    }
+
+
+def cost_totals(
+    user, *, by: str = "equipment", year: int | None = None, project_id: int | None = None
+) -> list[dict]:
+    """Costs per item, type, project or year: invoices entered by hand plus the material cost of the
+    items' repair requests. Two aggregate queries, however many items."""
+    key, label, extra = COST_GROUPS[by]
+    manual = EquipmentCost.objects.visible_to(user).annotate(year=ExtractYear("incurred_on"))
+    from guanjia.tickets.models import TicketMaterial
+
+    repairs = (
+        TicketMaterial.objects.visible_to(user)
+        .filter(ticket__facility_repair__isnull=False)
+        .annotate(
+            year=ExtractYear("ticket__received_at"),
+            equipment_id=F("ticket__facility_repair__equipment_id"),
+        )
+    )
+    prefix = "ticket__facility_repair__"
+    repair_key = {
+        "equipment": ("equipment_id", f"{prefix}equipment__code", f"{prefix}equipment__name"),
+        "type": (f"{prefix}equipment__type_id", f"{prefix}equipment__type__name", None),
+        "project": ("project_id", "project__name", None),
+        "year": ("year", None, None),
+    }[by]
+    if year:
+        manual = manual.filter(year=year)
+        repairs = repairs.filter(year=year)
+    if project_id:
+        manual = manual.filter(project_id=project_id)
+        repairs = repairs.filter(project_id=project_id)
+    rows: dict = defaultdict(lambda: {"label": "", "manual": ZERO, "repairs": ZERO})
+    fields = [f for f in (key, label, extra) if f]
+    for row in manual.values(*fields).annotate(total=Sum("amount")).order_by():
+        entry = rows[row[key]]
+        entry["label"] = " ".join(str(row[f]) for f in fields[1:]) or str(row[key])
+        entry["manual"] += row["total"] or ZERO
+    rfields = [f for f in repair_key if f]
+    for row in repairs.values(*rfields).annotate(total=Sum("cost")).order_by():
+        entry = rows[row[rfields[0]]]
+        entry["label"] = entry["label"] or " ".join(str(row[f]) for f in rfields[1:]) or str(row[rfields[0]])
+        entry["repairs"] += row["total"] or ZERO
+    out = [
+        {
+            "key": k,
+            "label": v["label"],
+            "manual": v["manual"],
+            "repairs": v["repairs"],
+            "total": v["manual"] + v["repairs"],
+        }
+        for k, v in rows.items()
+    ]
+    return sorted(out, key=lambda r: (-r["total"], str(r["key"])))
+
+
+def patrol_figures(user, *, since: datetime.datetime | None = None, project_id: int | None = None) -> dict:
+    """Rounds completed on time, missed checkpoints per route and per person, findings per route."""
+    rounds = PatrolRound.objects.visible_to(user).filter(closed_at__isnull=False)
+    missed = MissedCheckpoint.objects.visible_to(user)
+    findings = PatrolFinding.objects.visible_to(user)
+    if since is not None:
+        rounds = rounds.filter(window_start__gte=since)
+        missed = missed.filter(round__window_start__gte=since)
+        findings = findings.filter(round__window_start__gte=since)
+    if project_id:
+        rounds, missed, findings = (q.filter(project_id=project_id) for q in (rounds, missed, findings))
+    by_route = {
+        r["route_id"]: {**r, "missed": 0, "findings": 0}
+        for r in rounds.values("route_id", "route__name", "project__name")
+        .annotate(
+            rounds=Count("id"),
+            on_time=Count("id", filter=Q(status=RoundStatus.COMPLETED, irregular_count=0)),
+            irregular=Count("id", filter=Q(irregular_count__gt=0)),
+        )
+        .order_by("route__name")
+    }
+    for row in missed.values("round__route_id").annotate(n=Count("id")).order_by():
+        if row["round__route_id"] in by_route:
+            by_route[row["round__route_id"]]["missed"] = row["n"]
+    for row in findings.values("round__route_id").annotate(n=Count("id")).order_by():
+        if row["round__route_id"] in by_route:
+            by_route[row["round__route_id"]]["findings"] = row["n"]
+    people = list(
+        missed.values("staff_id", "staff__name")
+        .annotate(missed=Count("id"))
+        .order_by("-missed", "staff__name")
+    )
+    return {"routes": list(by_route.values()), "people": people}

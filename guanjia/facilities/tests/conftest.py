@@ -1,0 +1,69 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from guanjia.core.roles import Role
+from guanjia.facilities import services
+from guanjia.staff.choices import Department
+from guanjia.testing import factories as f
+from guanjia.tickets import services as ticket_services
+
+
+@pytest.fixture
+def fw(world):
+    """The scoping world plus what facilities needs: the type tree, a fire item in 1栋, an engineering
+    head of P1, a security guard, and the request categories."""
+    ticket_services.company_defaults_ensure(company=world.company)
+    roots = services.types_ensure(company=world.company)
+    services.types_ensure(company=world.other_company)
+    world.types = roots
+    world.head = f.make_staff(
+        company=world.company,
+        roles=[Role.DEPARTMENT_HEAD],
+        projects=[world.project],
+        department=Department.ENGINEERING,
+        name="工程主管",
+    ).user
+    world.guard = f.make_staff(
+        company=world.company,
+        roles=[Role.SECURITY],
+        projects=[world.project],
+        department=Department.SECURITY,
+        name="保安",
+    ).user
+    world.security_head = f.make_staff(
+        company=world.company,
+        roles=[Role.DEPARTMENT_HEAD],
+        projects=[world.project],
+        department=Department.SECURITY,
+        name="秩序主管",
+    ).user
+    world.pump = services.equipment_create(
+        actor=world.manager,
+        data={
+            "project_id": world.project.pk,
+            "type_id": roots["消防"].pk,
+            "name": "1栋消防泵房",
+            "building_id": world.building.pk,
+            "floor": "-1",
+            "room": "泵房",
+        },
+    )
+    return world
+
+
+def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return services.local_midnight(day) + datetime.timedelta(hours=hour)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Set the services' clock: ``frozen(moment)``."""
+
+    def set_now(moment):
+        monkeypatch.setattr(services, "_now", lambda: moment)
+        return moment
+
+    set_now(timezone.now())
+    return set_now

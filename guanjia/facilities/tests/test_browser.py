@@ -1,0 +1,151 @@
+"""A technician at the pump room on a 390 px phone: opens the item's QR URL, starts the weekly check,
+marks one line failed, enters an out-of-range reading, adds a photo and submits; the failure becomes
+a repair request. A patroller scans a checkpoint. Screenshots go to /tmp/shots/facilities/."""
+
+import datetime
+import io
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from guanjia.facilities import services
+from guanjia.facilities.choices import EquipmentStatus, TaskStatus
+from guanjia.facilities.models import MaintenanceTask, PatrolRound
+from guanjia.testing import factories as f
+from guanjia.tickets.choices import Channel
+from guanjia.tickets.models import Ticket
+from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+SHOTS = Path("/tmp/shots/facilities")
+
+
+def _png(path):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 60, 40)).save(buffer, format="PNG")
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+def _phone(browser, live_server, user, errors, width=PHONE):  # noqa: F811
+    context = browser.new_context(viewport=width, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", f.PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def _shot(page, name):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_server, browser, tmp_path):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    services.plan_create(
+        actor=fw.manager,
+        data={
+            "project_id": fw.project.pk,
+            "name": "消防泵房每周检查",
+            "equipment_id": fw.pump.pk,
+            "frequency": "weekly",
+            "starts_on": datetime.date.today(),
+            "checklist": [
+                {"text": "消火栓泵、喷淋泵外观", "expected": "无渗漏、无锈蚀"},
+                {"text": "控制柜处于自动状态", "expected": "自动"},
+                {"text": "出水管压力", "kind": "reading", "unit": "MPa", "min": "0.30", "max": "0.80"},
+            ],
+        },
+    )
+    task = MaintenanceTask.objects.get()
+    context, page = _phone(browser, live_server, fw.technician, errors)
+    page.goto(f"{live_server.url}/facilities/q/{fw.pump.qr_token}/")
+    expect(page.get_by_test_id("equipment-name")).to_have_text("1栋消防泵房")
+    expect(page.get_by_test_id("scanned")).to_be_visible()
+    _shot(page, "1-qr-phone-page")
+    page.get_by_test_id("start-task").click()
+    page.wait_for_url(f"**/facilities/tasks/{task.pk}/")
+    form = page.get_by_test_id("task-form")
+    form.locator("label[for=pass_1]").click()
+    form.locator("label[for=fail_2]").click()
+    form.locator("input[name=note_2]").fill("控制柜在手动状态，自动切换失灵")
+    form.locator("input[name=reading_3]").fill("0.95")
+    page.set_input_files("#photos", _png(tmp_path / "pump.png"))
+    _shot(page, "2-task-form")
+    page.get_by_test_id("complete-task").click()
+    page.wait_for_url(f"**/facilities/tasks/{task.pk}/")
+    expect(page.get_by_test_id("task-results")).to_contain_text("不合格")
+    expect(page.get_by_test_id("task-repairs")).to_be_visible()
+    _shot(page, "3-task-done")
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.failed_lines == 2 and task.scanned_by == fw.technician
+    assert task.photos.count() == 1
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.MAINTENANCE
+    fw.pump.refresh_from_db()
+    assert fw.pump.status == EquipmentStatus.FAULTY
+    page.goto(f"{live_server.url}/facilities/equipment/{fw.pump.pk}/")
+    expect(page.get_by_test_id("repairs")).to_contain_text(ticket.number)
+    _shot(page, "4-equipment-faulty")
+    context.close()
+
+    # The supervisor's view at desktop width: the ledger and the plans.
+    context, page = _phone(browser, live_server, fw.manager, errors, width={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/facilities/equipment/")
+    expect(page.get_by_test_id("equipment-table")).to_contain_text("1栋消防泵房")
+    _shot(page, "5-ledger-1280")
+    page.goto(f"{live_server.url}/facilities/plans/")
+    _shot(page, "6-plans-1280")
+    context.close()
+    assert not errors, errors
+
+
+def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    route = services.route_create(
+        actor=fw.manager,
+        data={
+            "project_id": fw.project.pk,
+            "name": "夜间巡更",
+            "department": "security",
+            "round_times": "22:00",
+            "checkpoints": [{"name": "东门岗", "place": "东门"}, {"name": "地下车库", "place": "B1"}],
+        },
+    )
+    now = services._now()
+    patrol = PatrolRound.objects.create(
+        company=fw.company,
+        project=fw.project,
+        route=route,
+        window_start=now - datetime.timedelta(minutes=5),
+        window_end=now + datetime.timedelta(minutes=55),
+        checkpoint_count=2,
+    )
+    gate = route.checkpoints.get(position=1)
+    context, page = _phone(browser, live_server, fw.guard, errors)
+    page.goto(f"{live_server.url}/facilities/p/{gate.qr_token}/")
+    page.get_by_test_id("scan-checkpoint").click()
+    page.wait_for_url(f"**/facilities/rounds/{patrol.pk}/")
+    expect(page.get_by_test_id("round-checkpoints")).to_contain_text("东门岗")
+    _shot(page, "7-patrol-round")
+    assert patrol.scans.get().checkpoint == gate
+    context.close()
+    assert not errors, errors
