@@ -57,6 +57,8 @@ class Perm(models.TextChoices):
 
 
 _ALL_STAFF = {
+    # Every staff member may own a corrective action (整改) and sees the audits of the projects served.
+    Perm.VIEW_QUALITY,
     Perm.VIEW_ESTATES,
     Perm.VIEW_RESIDENTS,
     Perm.VIEW_STAFF,

@@ -35,6 +35,13 @@ class Scope:
     def is_staff(self) -> bool:
         return self.staff_id is not None
 
+    @property
+    def is_external_auditor(self) -> bool:
+        """Only third-party auditor roles: such an account sees nothing but what quality opens to it."""
+        from guanjia.core.roles import Role
+
+        return bool(self.roles) and self.roles <= {Role.EXTERNAL_AUDITOR}
+
 
 NOBODY = Scope(None, False, frozenset(), None, frozenset(), frozenset())
 
@@ -140,6 +147,9 @@ class ScopedQuerySet(models.QuerySet):
         if scope.company_id is None:
             return self.none()
         model = self.model
+        if scope.is_external_auditor and not getattr(model, "external_auditor_visible", False):
+            # A third-party auditor sees the audits of the projects it is given and nothing else.
+            return self.none()
         qs = self.filter(**{model.scope_company_field: scope.company_id})
         if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
             qs = qs.filter(deleted_at__isnull=True)

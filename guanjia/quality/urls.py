@@ -1,2 +1,27 @@
+from django.urls import path
+
+from guanjia.quality import views
+
 app_name = "quality"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_list, name="audit_list"),
+    path("audits/new/", views.audit_new, name="audit_new"),
+    path("audits/<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("audits/<int:pk>/results/<int:result_pk>/", views.result_save, name="result_save"),
+    path("audits/<int:pk>/results/<int:result_pk>/photos/", views.result_photo, name="result_photo"),
+    path("audits/<int:pk>/submit/", views.audit_submit, name="audit_submit"),
+    path("audits/<int:pk>/report.pdf", views.audit_pdf, name="audit_pdf"),
+    path("nonconformances/", views.nc_list, name="nc_list"),
+    path("nonconformances/<int:pk>/", views.nc_detail, name="nc_detail"),
+    path("nonconformances/<int:pk>/<str:action>/", views.nc_act, name="nc_act"),
+    path("templates/", views.template_list, name="template_list"),
+    path("templates/import/", views.template_import, name="template_import"),
+    path("templates/<int:pk>/", views.template_detail, name="template_detail"),
+    path("templates/<int:pk>/export.xlsx", views.template_export, name="template_export"),
+    path("templates/<int:pk>/copy/", views.template_copy, name="template_copy"),
+    path("templates/<int:pk>/revise/", views.template_revise, name="template_revise"),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("figures/", views.figures, name="figures"),
+    path("figures/export.xlsx", views.figures_export, name="figures_export"),
+    path("projects/<int:pk>/", views.project_page, name="project_page"),
+]

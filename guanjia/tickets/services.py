@@ -46,7 +46,8 @@ from guanjia.tickets.models import (
 )
 
 # Roles that may receive a request from a resident or find one on patrol (首问: whoever receives it).
-RECEIVING_ROLES = frozenset(set(Role) - {Role.RESIDENT})
+# Third-party auditors only see audits; they do not receive requests (quality raises them for the estate).
+RECEIVING_ROLES = frozenset(set(Role) - {Role.RESIDENT, Role.EXTERNAL_AUDITOR})
 
 # Resident-visible wording of each action, for the timeline "in plain words".
 PLAIN_WORDS = {

@@ -1,0 +1,118 @@
+"""The audit report as a PDF (reportlab, pure Python). Chinese is set in the Adobe CID font
+STSong-Light, which every PDF reader has: no font file ships with us and nothing prints as boxes."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+FONT = "STSong-Light"
+
+
+def _register() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def audit_report_pdf(context: dict) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    _register()
+    audit = context["audit"]
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, spaceAfter=6)
+    heading = ParagraphStyle("heading", parent=body, fontSize=11, leading=16, spaceBefore=8, spaceAfter=4)
+
+    def p(text, style=body):
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
+
+    story = [
+        p(_("品质核查报告 %(number)s") % {"number": audit.number}, title),
+        p(
+            _("项目：%(project)s　核查表：%(template)s　方式：%(kind)s")
+            % {"project": audit.project.name, "template": audit.template, "kind": audit.get_kind_display()}
+        ),
+        p(
+            _("核查员：%(auditor)s　提交：%(submitted)s　状态：%(status)s　总分：%(score)s")
+            % {
+                "auditor": audit.auditor.name,
+                "submitted": _local(audit.submitted_at),
+                "status": audit.get_status_display(),
+                "score": audit.score if audit.score is not None else "—",
+            }
+        ),
+    ]
+    if audit.summary:
+        story.append(p(_("总结：%(summary)s") % {"summary": audit.summary}))
+    grid = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    if context["scores"]:
+        story.append(p(_("分类得分"), heading))
+        rows = [[p(_("检查项目")), p(_("得分")), p(_("合格")), p(_("不合格")), p(_("不适用"))]]
+        rows += [
+            [
+                p(s["title"]),
+                p(s["score"] if s["score"] is not None else "—"),
+                p(s["passed"]),
+                p(s["failed"]),
+                p(s["na"]),
+            ]
+            for s in context["scores"]
+        ]
+        table = Table(rows, colWidths=[70 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm], repeatRows=1)
+        table.setStyle(grid)
+        story.append(table)
+    story.append(p(_("核查明细"), heading))
+    rows = [
+        [p(_("编号")), p(_("检查内容")), p(_("检查方法 / 评价标准")), p(_("结果")), p(_("实际抽查 / 说明"))]
+    ]
+    for section in context["sections"]:
+        for r in section["results"]:
+            rows.append(
+                [
+                    p(r.item.key),
+                    p(r.item.standard),
+                    p(f"{r.item.check_method}\n{r.item.criterion}"),
+                    p(r.get_outcome_display() or "—"),
+                    p("\n".join(x for x in (r.sample_taken, r.note) if x)),
+                ]
+            )
+    table = Table(rows, colWidths=[12 * mm, 55 * mm, 55 * mm, 16 * mm, 42 * mm], repeatRows=1)
+    table.setStyle(grid)
+    story.append(table)
+    if context["nonconformances"]:
+        story.append(p(_("不合格项与整改"), heading))
+        rows = [[p(_("编号")), p(_("不合格事实")), p(_("状态")), p(_("责任人 / 期限"))]]
+        for nc in context["nonconformances"]:
+            action = getattr(nc, "action", None) if hasattr(nc, "action") else None
+            owner = f"{action.owner.name} / {_local(action.deadline)}" if action else "—"
+            rows.append([p(nc.number), p(nc.evidence), p(nc.get_status_display()), p(owner)])
+        table = Table(rows, colWidths=[40 * mm, 75 * mm, 25 * mm, 40 * mm], repeatRows=1)
+        table.setStyle(grid)
+        story.append(table)
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, title=audit.number).build(
+        story
+    )
+    return out.getvalue()

@@ -1,0 +1,125 @@
+"""Quality figures: aggregate queries over what the user may see, constant in the number of projects."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from guanjia.quality.choices import AuditStatus, CaStatus, Outcome
+from guanjia.quality.models import Audit, AuditResult, CorrectiveAction, NonConformance
+
+
+def _month(value) -> str:
+    return (
+        timezone.localtime(value).strftime("%Y-%m")
+        if hasattr(value, "tzinfo") and value.tzinfo
+        else (value.strftime("%Y-%m"))
+    )
+
+
+def _pct(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def figures(user) -> dict:
+    audits = Audit.objects.visible_to(user).filter(status=AuditStatus.SUBMITTED)
+    ranking = list(
+        audits.values("project_id", "project__name")
+        .annotate(avg=Avg("score"), n=Count("id"))
+        .order_by(F("avg").desc(nulls_last=True), "project__name")
+    )
+    by_month: dict[str, dict] = defaultdict(dict)
+    for row in (
+        audits.annotate(m=TruncMonth("submitted_at"))
+        .values("m", "project__name")
+        .annotate(avg=Avg("score"))
+        .order_by("m")
+    ):
+        by_month[_month(row["m"])][row["project__name"]] = row["avg"]
+    results = AuditResult.objects.visible_to(user).filter(audit__status=AuditStatus.SUBMITTED)
+    sections = list(
+        results.values("item__section__title")
+        .annotate(
+            passed=Sum("item__weight", filter=Q(outcome=Outcome.PASS)),
+            applicable=Sum("item__weight", filter=Q(outcome__in=[Outcome.PASS, Outcome.FAIL])),
+        )
+        .order_by("item__section__title")
+    )
+    for s in sections:
+        s["score"] = _pct(s["passed"] or 0, s["applicable"] or 0)
+    failed_most = list(
+        results.filter(outcome=Outcome.FAIL)
+        .values("item__template__code", "item__key", "item__standard")
+        .annotate(n=Count("id"))
+        .order_by("-n", "item__key")[:10]
+    )
+    actions = CorrectiveAction.objects.visible_to(user)
+    closed = actions.filter(status=CaStatus.CLOSED)
+    ca = closed.aggregate(n=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("deadline"))))
+    now = timezone.now()
+    open_overdue = actions.filter(status__in=[CaStatus.ASSIGNED, CaStatus.REJECTED], deadline__lt=now).count()
+    ncs = NonConformance.objects.visible_to(user).aggregate(
+        n=Count("id"), recurring=Count("id", filter=Q(recurring=True))
+    )
+    months = sorted(by_month)
+    projects = sorted({p for m in by_month.values() for p in m})
+    return {
+        "ranking": ranking,
+        "months": months,
+        "series": [
+            {
+                "name": p,
+                "data": [float(by_month[m][p]) if by_month[m].get(p) is not None else None for m in months],
+            }
+            for p in projects
+        ],
+        "sections": sections,
+        "failed_most": failed_most,
+        "ca_closed": ca["n"],
+        "ca_on_time": ca["on_time"],
+        "ca_on_time_pct": _pct(ca["on_time"], ca["n"]),
+        "ca_open_overdue": open_overdue,
+        "nc_total": ncs["n"],
+        "nc_recurring": ncs["recurring"],
+        "recurrence_pct": _pct(ncs["recurring"], ncs["n"]),
+    }
+
+
+def project_trend(user, project_id: int) -> list[dict]:
+    return list(
+        Audit.objects.visible_to(user)
+        .filter(project_id=project_id, status=AuditStatus.SUBMITTED)
+        .order_by("submitted_at")
+        .values("number", "submitted_at", "score")[:24]
+    )
+
+
+def item_history(user, project_id: int | None = None) -> list[dict]:
+    """Per item and month: how many times checked and failed (scores per item over time)."""
+    results = AuditResult.objects.visible_to(user).filter(
+        audit__status=AuditStatus.SUBMITTED, outcome__in=[Outcome.PASS, Outcome.FAIL]
+    )
+    if project_id:
+        results = results.filter(project_id=project_id)
+    rows = (
+        results.annotate(m=TruncMonth("audit__submitted_at"))
+        .values("m", "item__key")
+        .annotate(n=Count("id"), failed=Count("id", filter=Q(outcome=Outcome.FAIL)))
+        .order_by("item__key", "m")
+    )
+    return [
+        {
+            "month": _month(r["m"]),
+            "key": r["item__key"],
+            "checked": r["n"],
+            "failed": r["failed"],
+            "score": _pct(r["n"] - r["failed"], r["n"]),
+        }
+        for r in rows
+    ]

@@ -1,0 +1,136 @@
+"""An audit done on a 390 px phone in a real browser (Debian's Chromium through Playwright): the
+third-party auditor answers every item (autosaved as it goes, surviving a reload), fails one with a
+note and a photo, submits and sees the score; the project manager assigns the corrective action,
+the owner reports it done, the auditor verifies it. Screenshots go to /tmp/shots/quality/."""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from guanjia.core.roles import Role
+from guanjia.quality import services
+from guanjia.quality.choices import AuditStatus, CaStatus
+from guanjia.quality.models import Audit, AuditResult, CorrectiveAction, NonConformance, QualityPhoto
+from guanjia.staff.choices import Department
+from guanjia.testing import factories as f
+from guanjia.testing.world import build_world
+from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
+from guanjia.web.tests.test_ticket_browser import Phone, png_file
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("QUALITY_SHOTS", "/tmp/shots/quality"))
+
+
+class Screen(Phone):
+    def __init__(self, browser, live_server, user, errors, width=390):  # noqa: F811
+        super().__init__(browser, live_server, user, errors)
+        self.page.set_viewport_size({"width": width, "height": 844})
+        self.width = width
+
+    def shot(self, name):
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}-{self.width}.png"), full_page=True)
+
+
+def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):  # noqa: F811
+    world = build_world()
+    template = services.template_install_default(company=world.company)
+    auditor = f.make_staff(
+        company=world.company,
+        roles=[Role.EXTERNAL_AUDITOR],
+        projects=[world.project],
+        department=Department.QUALITY,
+        name="第三方核查员",
+    )
+    owner = f.make_staff(company=world.company, roles=[Role.DESK], projects=[world.project], name="客服主管")
+    audit = services.audit_create(
+        actor=auditor.user, data={"project_id": world.project.pk, "template_id": template.pk}
+    )
+    errors: list[str] = []
+
+    phone = Screen(browser, live_server, auditor.user, errors)
+    phone.goto("/quality/")
+    expect(phone.page.get_by_text(audit.number).first).to_be_visible()
+    phone.shot("audit-list")
+    phone.page.get_by_text(audit.number).first.click()
+    expect(phone.page.get_by_test_id("progress")).to_have_text("0/25")
+    phone.shot("audit-start")
+    keys = list(AuditResult.objects.filter(audit=audit).values_list("item__key", flat=True))
+    for key in keys:
+        card = phone.page.get_by_test_id(f"result-{key}")
+        card.get_by_test_id("outcome-fail" if key == "3.1" else "outcome-pass").click()
+        expect(card.get_by_test_id("saved")).to_be_visible()
+    failed = phone.page.get_by_test_id("result-3.1")
+
+    def autosaved(field):
+        def check(response):
+            body = response.request.post_data or ""
+            return "/results/" in response.url and response.ok and f"{field}=%" in body
+
+        return check
+
+    with phone.page.expect_response(autosaved("sample_taken")):
+        failed.locator("input[name=sample_taken]").fill("地库入口窨井盖2处")
+    with phone.page.expect_response(autosaved("note")):
+        failed.locator("textarea[name=note]").fill("井盖无橡胶垫，车辆压过噪音明显")
+    failed = phone.page.get_by_test_id("result-3.1")
+    failed.get_by_test_id("photo-input").set_input_files(png_file(tmp_path / "manhole.png", "gray"))
+    expect(phone.page.get_by_test_id("result-3.1").locator("img")).to_have_count(1)
+    # Saved as it went: a reload (a lost connection, a closed tab) keeps every answer.
+    phone.page.reload()
+    expect(phone.page.get_by_test_id("progress")).to_have_text("25/25")
+    result = AuditResult.objects.get(audit=audit, item__key="3.1")
+    assert result.outcome == "fail" and "噪音" in result.note and result.sample_taken == "地库入口窨井盖2处"
+    assert QualityPhoto.objects.filter(result=result).count() == 1
+    phone.page.get_by_test_id("result-3.1").scroll_into_view_if_needed()
+    phone.shot("audit-item-failed")
+    phone.page.get_by_test_id("submit-audit").click()
+    expect(phone.page.get_by_test_id("audit-status")).to_have_text("已提交")
+    expect(phone.page.get_by_test_id("score")).to_have_text("96.0")
+    phone.shot("audit-submitted")
+    audit.refresh_from_db()
+    assert audit.status == AuditStatus.SUBMITTED
+    nc = NonConformance.objects.get(audit=audit)
+
+    manager = Screen(browser, live_server, world.manager, errors, width=1280)
+    manager.goto(f"/quality/nonconformances/{nc.pk}/")
+    manager.page.select_option("#id_owner", str(owner.pk))
+    manager.page.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=3)).isoformat())
+    manager.page.get_by_test_id("do-assign").click()
+    expect(manager.page.get_by_test_id("ca-status")).to_have_text("整改中")
+    manager.page.fill("#id_location", "地库入口")
+    manager.page.get_by_test_id("do-ticket").click()
+    expect(manager.page.get_by_test_id("linked-ticket")).to_be_visible()
+    manager.shot("nc-assigned")
+
+    owner_phone = Screen(browser, live_server, owner.user, errors)
+    owner_phone.goto(f"/quality/nonconformances/{nc.pk}/")
+    owner_phone.page.fill("#id_done_note", "已加装橡胶垫")
+    owner_phone.page.set_input_files("#id_photo", png_file(tmp_path / "fixed.png", "green"))
+    owner_phone.page.get_by_test_id("do-submit").click()
+    expect(owner_phone.page.get_by_test_id("ca-status")).to_have_text("待验证")
+    owner_phone.shot("ca-submitted")
+
+    phone.goto(f"/quality/nonconformances/{nc.pk}/")
+    phone.page.get_by_test_id("accept").click()
+    expect(phone.page.get_by_test_id("ca-status")).to_have_text("已关闭")
+    expect(phone.page.get_by_test_id("nc-status")).to_have_text("已关闭")
+    phone.shot("ca-verified")
+    assert CorrectiveAction.objects.get(nonconformance=nc).status == CaStatus.CLOSED
+    assert Audit.objects.get(pk=audit.pk).score is not None
+
+    manager.goto("/quality/figures/")
+    expect(manager.page.get_by_test_id("ranking")).to_contain_text(world.project.name)
+    manager.shot("figures")
+    manager.goto(f"/quality/projects/{world.project.pk}/")
+    manager.shot("project")
+    assert not errors, errors
