@@ -1,1 +1,510 @@
-"""The records of emergencies."""
+"""The records of emergencies: plans (versioned), command posts, incidents and their aftermath, drills."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.models import CompanyOwned, ProjectOwned
+from guanjia.core.scoping import ScopedQuerySet
+from guanjia.emergencies.choices import (
+    CallResult,
+    CommandHolder,
+    DocumentKind,
+    DrillStatus,
+    EventKind,
+    IncidentStatus,
+    LogKind,
+    Position,
+    Tier,
+)
+from guanjia.staff.choices import Department
+
+LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(3)]
+
+
+class EmergencyPlan(CompanyOwned):
+    """A company's plan (预案) for one kind of event. Its text lives in ``content`` (purpose, scope,
+    organisation, procedures, three levels, duties per position, aftermath, documents); every edit
+    makes a new ``PlanVersion``, and an incident keeps the version it ran under."""
+
+    kind = models.CharField(_("事件类别"), max_length=12, choices=EventKind.choices)
+    name = models.CharField(_("预案名称"), max_length=100)
+    is_template = models.BooleanField(_("模板"), default=False, help_text=_("公司尚未按本项目修订的模板"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    responsible_department = models.CharField(
+        _("责任部门"), max_length=12, choices=Department.choices, default=Department.SECURITY
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    content = models.JSONField(_("内容"), default=dict)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("应急预案")
+        verbose_name_plural = _("应急预案")
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="emergency_plan_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level(self, number: int) -> dict | None:
+        return next((lv for lv in self.content.get("levels", []) if lv.get("level") == number), None)
+
+
+class PlanVersion(CompanyOwned):
+    """A frozen copy of a plan as it was at one version. Never changed after it is written."""
+
+    plan = models.ForeignKey(EmergencyPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("预案名称"), max_length=100)
+    content = models.JSONField(_("内容"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预案版本")
+        verbose_name_plural = _("预案版本")
+        ordering = ["plan", "-number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="emergency_plan_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    def level(self, number: int) -> dict | None:
+        return next((lv for lv in self.content.get("levels", []) if lv.get("level") == number), None)
+
+
+class CommandPost(ProjectOwned):
+    """A project's emergency command post (突发事件处理指挥部), seated in the control room."""
+
+    commander = models.ForeignKey(
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("总指挥（项目总经理）"),
+    )
+    control_room_phone = models.CharField(_("中控室电话"), max_length=30, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("应急指挥部")
+        verbose_name_plural = _("应急指挥部")
+        constraints = [models.UniqueConstraint(fields=["project"], name="emergency_post_one_per_project")]
+
+    def __str__(self) -> str:
+        return str(_("应急指挥部 #%(id)s") % {"id": self.pk})
+
+
+class CommandPostMember(ProjectOwned):
+    """A person in a position of the command post: a group's leader, a member or a stand-in."""
+
+    post = models.ForeignKey(CommandPost, on_delete=models.CASCADE, related_name="members")
+    position = models.CharField(_("岗位/小组"), max_length=20, choices=Position.choices)
+    staff = models.ForeignKey(
+        "staff.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+    )
+    is_leader = models.BooleanField(_("组长"), default=False)
+    is_standin = models.BooleanField(_("替补"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("指挥部成员")
+        verbose_name_plural = _("指挥部成员")
+        ordering = ["position", "is_standin", "-is_leader", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position", "staff"], name="emergency_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_position_display()} {self.staff_id}"
+
+
+class SupportingDocument(ProjectOwned):
+    """A project's supporting document of a plan (evacuation plan, valve locations, contacts …)."""
+
+    plan = models.ForeignKey(EmergencyPlan, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(
+        _("类别"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
+    )
+    title = models.CharField(_("标题"), max_length=100)
+    file = models.CharField(_("文件"), max_length=200)  # a name in Django's default storage
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支持文件")
+        verbose_name_plural = _("支持文件")
+        ordering = ["plan", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.exclude(status=IncidentStatus.CLOSED)
+
+
+class Incident(ProjectOwned):
+    """An emergency as it happens (or a drill run like one): where, what, which plan version and level,
+    who holds command, and when it moved into aftermath and was closed."""
+
+    plan = models.ForeignKey(
+        EmergencyPlan, on_delete=models.PROTECT, related_name="+", verbose_name=_("预案")
+    )
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="incidents")
+    kind = models.CharField(_("事件类别"), max_length=12, choices=EventKind.choices)
+    level = models.PositiveSmallIntegerField(_("级别"), validators=LEVEL_VALIDATORS)
+    is_drill = models.BooleanField(_("演练"), default=False)
+    building = models.ForeignKey(
+        "estates.Building",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("楼栋"),
+    )
+    floor_from = models.SmallIntegerField(_("起始楼层"), null=True, blank=True)
+    floor_to = models.SmallIntegerField(_("结束楼层"), null=True, blank=True)
+    location = models.CharField(_("位置"), max_length=100, blank=True)
+    description = models.TextField(_("现场情况"), max_length=2000)
+    equipment_involved = models.CharField(_("涉及设备"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("启动时间"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上报人"),
+    )
+    at_night = models.BooleanField(_("夜间"), default=False)
+    command_holder = models.CharField(_("指挥权"), max_length=14, choices=CommandHolder.choices)
+    command_taken_at = models.DateTimeField(_("接管指挥时间"), null=True, blank=True)
+    command_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    aftermath_at = models.DateTimeField(_("转入善后时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("突发事件")
+        verbose_name_plural = _("突发事件")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="emergency_incident_level"),
+            models.CheckConstraint(
+                condition=Q(floor_from__isnull=True)
+                | Q(floor_to__isnull=True)
+                | Q(floor_to__gte=models.F("floor_from")),
+                name="emergency_incident_floors",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "status", "-opened_at"], name="emergency_incident_status_idx"),
+            models.Index(fields=["project", "-opened_at"], name="emergency_incident_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = _("演练") if self.is_drill else _("事件")
+        return f"{label} #{self.pk} {self.get_kind_display()}"
+
+    @property
+    def place(self) -> str:
+        parts = []
+        if self.building_id:
+            parts.append(str(self.building))
+        if self.floor_from is not None:
+            if self.floor_to is not None and self.floor_to != self.floor_from:
+                parts.append(str(_("%(a)s–%(b)s层") % {"a": self.floor_from, "b": self.floor_to}))
+            else:
+                parts.append(str(_("%(a)s层") % {"a": self.floor_from}))
+        if self.location:
+            parts.append(self.location)
+        return " ".join(parts) or str(_("全小区"))
+
+
+class Summons(ProjectOwned):
+    """One person called to one position of an incident: when called, when they acknowledged."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="summonses")
+    staff = models.ForeignKey(
+        "staff.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+    )
+    position = models.CharField(_("岗位/小组"), max_length=20, choices=Position.choices)
+    tier = models.PositiveSmallIntegerField(_("梯次"), choices=Tier.choices)
+    is_standin = models.BooleanField(_("替补"), default=False)
+    notified_at = models.DateTimeField(_("呼叫时间"))
+    acknowledged_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("应急呼叫")
+        verbose_name_plural = _("应急呼叫")
+        ordering = ["tier", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "staff", "position"], name="emergency_summons_once")
+        ]
+        indexes = [models.Index(fields=["acknowledged_at", "notified_at"], name="emergency_summons_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.get_position_display()} {self.staff_id}"
+
+
+class Recall(ProjectOwned):
+    """One re-call of a person who has not acknowledged. Unique per step: a job running twice, or on
+    two consumers at once, calls again exactly once."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="recalls")
+    staff = models.ForeignKey("staff.StaffMember", on_delete=models.PROTECT, related_name="+")
+    step = models.PositiveSmallIntegerField(_("次数"))
+    happened_at = models.DateTimeField(_("时间"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("再次呼叫")
+        verbose_name_plural = _("再次呼叫")
+        ordering = ["happened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "staff", "step"], name="emergency_recall_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.staff_id} #{self.step}"
+
+
+class ChecklistItem(ProjectOwned):
+    """One duty of one position in one incident, copied from the plan version; ticked off when done."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="checklist")
+    position = models.CharField(_("岗位/小组"), max_length=20, choices=Position.choices)
+    order = models.PositiveSmallIntegerField(_("序号"))
+    text = models.CharField(_("职责"), max_length=300)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("职责清单项")
+        verbose_name_plural = _("职责清单")
+        ordering = ["incident", "position", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "position", "order"], name="emergency_check_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class IncidentLog(ProjectOwned):
+    """A timestamped line of the incident's log: what happened, who did what, a photo."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField(_("时间"))
+    kind = models.CharField(_("类别"), max_length=12, choices=LogKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    text = models.CharField(_("内容"), max_length=1000, blank=True)
+    image = models.CharField(_("图片"), max_length=200, blank=True)
+    thumbnail = models.CharField(_("缩略图"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事件记录")
+        verbose_name_plural = _("事件记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["incident", "-at"], name="emergency_log_incident_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.text[:40]}"
+
+
+class FollowUpCall(ProjectOwned):
+    """Aftermath: the call to one resident of one affected unit, and how it went."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="calls")
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
+    resident = models.ForeignKey(
+        "estates.Resident", on_delete=models.PROTECT, related_name="+", verbose_name=_("住户")
+    )
+    result = models.CharField(
+        _("结果"), max_length=12, choices=CallResult.choices, default=CallResult.PENDING
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    called_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("善后回访")
+        verbose_name_plural = _("善后回访")
+        ordering = ["incident", "unit", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "unit", "resident"], name="emergency_call_once")
+        ]
+        indexes = [models.Index(fields=["incident", "result"], name="emergency_call_result_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.unit_id} {self.get_result_display()}"
+
+
+class IncidentReport(ProjectOwned):
+    """The incident report (事故报告) written by the responsible department, approved by the project
+    manager and then sent to HQ."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="report")
+    department = models.CharField(_("出具部门"), max_length=12, choices=Department.choices)
+    body = models.TextField(_("报告内容"), max_length=10000)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("撰写人"),
+    )
+    written_at = models.DateTimeField(_("撰写时间"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    sent_to_hq_at = models.DateTimeField(_("报总公司时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事件报告")
+        verbose_name_plural = _("事件报告")
+
+    def __str__(self) -> str:
+        return str(_("事件报告 #%(id)s") % {"id": self.incident_id})
+
+
+class StatementQuerySet(ScopedQuerySet):
+    def for_resident(self, scope):
+        from guanjia.estates.models import Occupancy
+
+        projects = Occupancy.objects.filter(resident_id=scope.resident_id, end_on__isnull=True).values(
+            "project_id"
+        )
+        return self.filter(project_id__in=projects, incident__is_drill=False)
+
+
+class Statement(ProjectOwned):
+    """The one official statement (对外发布) of an incident; only the project GM issues it. The
+    one-to-one key is the database's guarantee that there is at most one."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="statement")
+    body = models.TextField(_("发布内容"), max_length=4000)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    issued_at = models.DateTimeField(_("发布时间"))
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("对外发布")
+        verbose_name_plural = _("对外发布")
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class IncidentTicket(ProjectOwned):
+    """A service request an incident caused (e.g. water damage repairs), raised here or linked."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="ticket_links")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("工单")
+    )
+    raised_here = models.BooleanField(_("由事件创建"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事件关联工单")
+        verbose_name_plural = _("事件关联工单")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "ticket"], name="emergency_ticket_link_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.ticket_id}"
+
+
+class Drill(ProjectOwned):
+    """A drill (演练) of one plan at one project: planned for a day, run as an incident marked as a
+    drill, then evaluated."""
+
+    plan = models.ForeignKey(
+        EmergencyPlan, on_delete=models.PROTECT, related_name="drills", verbose_name=_("预案")
+    )
+    planned_for = models.DateField(_("计划日期"))
+    level = models.PositiveSmallIntegerField(_("演练级别"), default=2, validators=LEVEL_VALIDATORS)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DrillStatus.choices, default=DrillStatus.PLANNED
+    )
+    incident = models.OneToOneField(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="drill"
+    )
+    evaluation = models.TextField(_("演练评估"), max_length=4000, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("评分"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("应急演练")
+        verbose_name_plural = _("应急演练")
+        ordering = ["-planned_for", "-id"]
+        indexes = [models.Index(fields=["project", "planned_for"], name="emergency_drill_project_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.planned_for}"

@@ -1,0 +1,99 @@
+"""A fire on a 390 px phone in a real browser (Debian's Chromium through Playwright): the control
+room opens the incident in seconds, acknowledges, works its ten duties; the GM sees the live page
+and the HQ board. Screenshots go to /tmp/shots/emergencies/."""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from guanjia.emergencies.choices import Position
+from guanjia.emergencies.models import Incident, Summons
+from guanjia.emergencies.tests.conftest import build_ew
+from guanjia.testing import factories as f
+from guanjia.testing.world import build_world
+from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("GUANJIA_SHOTS", "/tmp/shots/emergencies"))
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+class Screen:
+    def __init__(self, browser, live_server, user, errors, viewport):  # noqa: F811
+        self.url = live_server.url
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: errors.append(str(exc)))
+        self.page.goto(f"{self.url}/login/")
+        self.page.fill("#id_username", user.username)
+        self.page.fill("#id_password", f.PASSWORD)
+        self.page.click("button[type=submit]:has-text('登录')")
+        self.page.wait_for_url(f"{self.url}/")
+
+    def goto(self, path):
+        self.page.goto(f"{self.url}{path}")
+
+    def shot(self, name):
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactional_db, live_server, browser):  # noqa: F811
+    world = build_ew(build_world())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+
+    phone = Screen(browser, live_server, world.control.user, errors, PHONE)
+    phone.goto("/emergencies/open/")
+    phone.page.select_option("#id_kind", "fire")
+    phone.page.select_option("#id_level", "1")
+    phone.page.select_option("#id_project_id", str(world.project.pk))
+    phone.page.select_option("#id_building_id", str(world.building.pk))
+    phone.page.fill("#id_floor_from", "12")
+    phone.page.fill("#id_description", "12楼走廊冒烟，有焦味")
+    phone.shot("1-open-phone")
+    phone.page.get_by_test_id("open-submit").click()
+    phone.page.wait_for_url("**/emergencies/incidents/*/")
+    incident = Incident.objects.get()
+    expect(phone.page.get_by_test_id("chain")).to_contain_text("消防主管")
+    expect(phone.page.get_by_test_id("chain")).to_contain_text("项目经理")
+    phone.shot("2-incident-phone")
+
+    phone.page.get_by_test_id("ack").click()
+    expect(phone.page.get_by_test_id("ack")).to_have_count(0)
+    assert Summons.objects.get(incident=incident, staff=world.control).acknowledged_at is not None
+    for n in range(1, 11):
+        phone.page.get_by_test_id(f"tick-{n}").click()
+        expect(phone.page.get_by_test_id("my-progress")).to_have_text(f"{n}/10")
+    assert not incident.checklist.filter(position=Position.CONTROL_ROOM, done_at__isnull=True).exists()
+    expect(phone.page.get_by_test_id("log")).to_contain_text("根据现场总指挥的命令起降防火卷帘门")
+    phone.shot("3-checklist-done-phone")
+
+    # The GM on a desktop: the live page refreshes by itself and shows the control room's work.
+    gm = Screen(browser, live_server, world.manager, errors, DESKTOP)
+    gm.goto(f"/emergencies/incidents/{incident.pk}/")
+    expect(gm.page.get_by_test_id("progress")).to_contain_text("10/10")
+    gm.page.locator("textarea[name=text]").fill("消防主管已到场")
+    gm.page.locator("[data-testid=note-form] button").click()
+    expect(phone.page.get_by_test_id("log")).to_contain_text("消防主管已到场", timeout=15_000)  # htmx polling
+    gm.shot("4-incident-desktop")
+    gm.goto("/emergencies/")
+    expect(gm.page.get_by_test_id("open-incidents")).to_contain_text("金苑小区")
+    gm.shot("5-board-desktop")
+    gm.goto(f"/emergencies/posts/{world.project.pk}/")
+    expect(gm.page.get_by_test_id("gaps")).to_contain_text("抢救组")
+    gm.shot("6-command-post-desktop")
+    phone.goto(f"/emergencies/posts/{world.project.pk}/")
+    phone.shot("7-command-post-phone")
+    phone.goto(f"/emergencies/plans/{world.fire.pk}/")
+    phone.shot("8-plan-phone")
+    assert errors == []
