@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from guanjia.core.api import (
     Pagination,
     RefId,
     Schema,
+    check_if_match,
     etag,
     ordered,
     register_crud,
@@ -38,6 +40,7 @@ from guanjia.facilities.choices import (
     TaskStatus,
 )
 from guanjia.facilities.models import (
+    Checkpoint,
     CheckpointScan,
     Equipment,
     EquipmentCost,
@@ -226,7 +229,10 @@ class CostTotalOut(Schema):
     label: str
     manual: Decimal
     repairs: Decimal
-    total: Decimal
+    total: Decimal = Field(..., description="manual + repairs: the company's cost")
+    billed: Decimal = Field(
+        ..., description="confirmed charges of the repair requests, paid by residents; not in total"
+    )
 
 
 @router.get(
@@ -513,6 +519,10 @@ class CheckpointOut(Schema):
     name: str
     building_id: int | None
     place: str
+    expected_from: int | None = Field(
+        None, description="minutes after the round starts; empty = whole window"
+    )
+    expected_to: int | None
     is_active: bool
     qr_url: str
 
@@ -527,6 +537,20 @@ class CheckpointIn(Schema):
     name: str = Field(..., min_length=1, max_length=60)
     building_id: RefId | None = None
     place: str = Field("", max_length=100)
+    expected_from: int | None = Field(None, ge=0, le=720)
+    expected_to: int | None = Field(None, ge=0, le=720)
+
+
+class CheckpointPatch(Schema):
+    name: str = Field(None, min_length=1, max_length=60)
+    building_id: RefId | None = None
+    place: str = Field(None, max_length=100)
+    expected_from: int | None = Field(None, ge=0, le=720)
+    expected_to: int | None = Field(None, ge=0, le=720)
+
+
+class CheckpointOrderIn(Schema):
+    order: list[int] = Field(..., min_length=1, max_length=100, description="ids of every active checkpoint")
 
 
 class RouteOut(Schema):
@@ -595,6 +619,75 @@ register_crud(
     delete=lambda *, actor, patrol_route: services.route_delete(actor=actor, route=patrol_route),
     prefetch_related=("checkpoints",),
 )
+
+
+def _checkpoint(request, route_pk: int, pk: int) -> Checkpoint:
+    require(request.user, Perm.VIEW_FACILITIES)
+    route = visible_or_404(PatrolRoute.objects.all(), route_pk, request.user)
+    return visible_or_404(
+        Checkpoint.objects.filter(route=route, is_active=True).select_related("route"), pk, request.user
+    )
+
+
+@router.get(
+    "/patrol-routes/{int:route_pk}/checkpoints/{int:pk}",
+    response={200: CheckpointOut, **ERROR_RESPONSES},
+    operation_id="patrol_checkpoint_get",
+    summary="Get a checkpoint of a route",
+)
+def checkpoint_get(request, route_pk: int, pk: int, response: HttpResponse):
+    checkpoint = _checkpoint(request, route_pk, pk)
+    response["ETag"] = etag(checkpoint)
+    return checkpoint
+
+
+@router.patch(
+    "/patrol-routes/{int:route_pk}/checkpoints/{int:pk}",
+    response={200: CheckpointOut, **ERROR_RESPONSES},
+    operation_id="patrol_checkpoint_update",
+    summary="Update a checkpoint of a route",
+)
+def checkpoint_update(request, route_pk: int, pk: int, payload: CheckpointPatch, response: HttpResponse):
+    """Name, place, building, expected window (minutes after the round starts). Send
+    ``If-Match: <ETag>`` to get 409 if someone changed it since. Rounds already generated keep theirs."""
+    with transaction.atomic():
+        checkpoint = _checkpoint(request, route_pk, pk)
+        check_if_match(request, checkpoint)
+        services.checkpoint_update(
+            actor=request.user, checkpoint=checkpoint, data=payload.model_dump(exclude_unset=True)
+        )
+    checkpoint = Checkpoint.objects.get(pk=pk)
+    response["ETag"] = etag(checkpoint)
+    return checkpoint
+
+
+@router.delete(
+    "/patrol-routes/{int:route_pk}/checkpoints/{int:pk}",
+    response={204: None, **ERROR_RESPONSES},
+    operation_id="patrol_checkpoint_delete",
+    summary="Remove a checkpoint from a route",
+)
+def checkpoint_delete(request, route_pk: int, pk: int):
+    """Soft: scans and missed records stay, rounds already generated keep the point. With
+    ``If-Match``, 409 if it changed since; 409 for the route's last checkpoint."""
+    with transaction.atomic():
+        checkpoint = _checkpoint(request, route_pk, pk)
+        check_if_match(request, checkpoint)
+        services.checkpoint_remove(actor=request.user, checkpoint=checkpoint)
+    return 204, None
+
+
+@router.put(
+    "/patrol-routes/{int:route_pk}/checkpoint-order",
+    response={200: list[CheckpointOut], **ERROR_RESPONSES},
+    operation_id="patrol_checkpoint_order",
+    summary="Reorder the checkpoints of a route",
+)
+def checkpoint_order(request, route_pk: int, payload: CheckpointOrderIn):
+    """The route's active checkpoints in the new order (every one, each once; else 422 on ``order``)."""
+    require(request.user, Perm.VIEW_FACILITIES)
+    route = visible_or_404(PatrolRoute.objects.all(), route_pk, request.user)
+    return services.checkpoint_order(actor=request.user, route=route, ids=payload.order)
 
 
 # Patrol rounds ------------------------------------------------------------------------------------

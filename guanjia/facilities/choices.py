@@ -66,6 +66,11 @@ class TaskEscalationStep(models.IntegerChoices):
     MANAGER = 2, _("逾期一天：通知项目经理")
 
 
+class RepairEscalationStep(models.IntegerChoices):
+    ASSIGNEE = 1, _("整改逾期：通知维修负责人")
+    HEADS = 2, _("整改逾期一天：通知工程主管与项目经理")
+
+
 class CostKind(models.TextChoices):
     RUNNING = "running", _("运行")
     REPAIR = "repair", _("维修")

@@ -251,3 +251,16 @@ class FindingForm(forms.Form):
     def __init__(self, *args, checkpoints, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["checkpoint"].choices = [(c.pk, f"{c.position}. {c.name}") for c in checkpoints]
+
+
+class CheckpointForm(forms.Form):
+    name = forms.CharField(label=_("巡查点"), max_length=60)
+    place = forms.CharField(label=_("位置"), max_length=100, required=False)
+    expected_from = forms.IntegerField(
+        label=_("预计最早(分钟)"),
+        required=False,
+        min_value=0,
+        max_value=720,
+        help_text=_("每轮开始后多少分钟；与最晚同时留空则为整轮时段"),
+    )
+    expected_to = forms.IntegerField(label=_("预计最晚(分钟)"), required=False, min_value=0, max_value=720)

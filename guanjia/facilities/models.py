@@ -19,6 +19,7 @@ from guanjia.facilities.choices import (
     FileKind,
     Frequency,
     LineResult,
+    RepairEscalationStep,
     RoundStatus,
     RouteKind,
     TaskEscalationStep,
@@ -169,6 +170,8 @@ class EquipmentRepair(ProjectOwned):
     ticket = models.OneToOneField("tickets.Ticket", on_delete=models.PROTECT, related_name="facility_repair")
     rectify_by = models.DateTimeField(_("整改期限"))
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The last rectification-overdue step taken (0 = none); the steps themselves are RepairEscalation rows.
+    escalation_step = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -176,7 +179,10 @@ class EquipmentRepair(ProjectOwned):
         verbose_name = _("设备维修单")
         verbose_name_plural = _("设备维修单")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["equipment", "closed_at"], name="facilities_repair_open_idx")]
+        indexes = [
+            models.Index(fields=["equipment", "closed_at"], name="facilities_repair_open_idx"),
+            models.Index(fields=["closed_at", "rectify_by"], name="facilities_repair_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.equipment_id} → {self.ticket_id}"
@@ -407,6 +413,26 @@ class TaskEscalation(ProjectOwned):
         ]
 
 
+class RepairEscalation(ProjectOwned):
+    """One step taken for a repair request still open after its rectification deadline (限期整改);
+    unique, so each step notifies exactly once."""
+
+    repair = models.ForeignKey(EquipmentRepair, on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("级别"), choices=RepairEscalationStep.choices)
+    happened_at = models.DateTimeField(_("时间"))
+    notified = models.JSONField(_("通知对象"), default=list)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("整改逾期升级")
+        verbose_name_plural = _("整改逾期升级")
+        ordering = ["happened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["repair", "step"], name="facilities_repair_escalation_once")
+        ]
+
+
 # Patrols ------------------------------------------------------------------------------------------
 
 
@@ -460,6 +486,14 @@ class Checkpoint(ProjectOwned):
         verbose_name=_("楼栋"),
     )
     place = models.CharField(_("位置"), max_length=100, blank=True)
+    # The expected time of this point within a round, in minutes after the round starts (both empty =
+    # the round's whole window). A scan outside it is marked out of window.
+    expected_from = models.PositiveSmallIntegerField(
+        _("预计最早(分钟)"), null=True, blank=True, validators=[MaxValueValidator(720)]
+    )
+    expected_to = models.PositiveSmallIntegerField(
+        _("预计最晚(分钟)"), null=True, blank=True, validators=[MaxValueValidator(720)]
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     qr_token = models.CharField(max_length=24, unique=True, editable=False)
 
@@ -499,6 +533,9 @@ class PatrolRound(ProjectOwned):
     missed_count = models.PositiveSmallIntegerField(_("漏检点数"), default=0)
     irregular_count = models.PositiveSmallIntegerField(_("异常扫码"), default=0)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The route's checkpoints when the round was generated: [{"id", "position", "name", "from", "to"}].
+    # Later edits of the route (reorder, remove, new windows) do not change a generated round.
+    checkpoint_plan = models.JSONField(default=list, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

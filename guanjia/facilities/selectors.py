@@ -43,6 +43,21 @@ def tasks_due(user, *, now: datetime.datetime | None = None):
     )
 
 
+def overdue_repairs(user, *, now: datetime.datetime | None = None):
+    """Repair requests raised by failed checks still open after their rectification deadline, most
+    overdue first."""
+    from guanjia.tickets.choices import FINAL_STATUSES
+
+    now = now or timezone.now()
+    return (
+        EquipmentRepair.objects.visible_to(user)
+        .filter(closed_at__isnull=True, rectify_by__lte=now)
+        .exclude(ticket__status__in=FINAL_STATUSES)
+        .select_related("ticket", "equipment", "equipment__project")
+        .order_by("rectify_by", "id")
+    )
+
+
 def equipment_page(equipment: Equipment, user) -> dict:
     """An item's phone page: its data, open work (repairs, due tasks), history, checks due."""
     today = timezone.localdate()
@@ -69,14 +84,24 @@ def cost_totals(
     user, *, by: str = "equipment", year: int | None = None, project_id: int | None = None
 ) -> list[dict]:
     """Costs per item, type, project or year: invoices entered by hand plus the material cost of the
-    items' repair requests. Two aggregate queries, however many items."""
+    items' repair requests. The confirmed charges of those requests are what residents pay, not a
+    cost of the company: they are shown beside (``billed``) and never added to ``total``. Three
+    aggregate queries, however many items."""
+    from guanjia.tickets.models import TicketCharge, TicketMaterial
+
     key, label, extra = COST_GROUPS[by]
     manual = EquipmentCost.objects.visible_to(user).annotate(year=ExtractYear("incurred_on"))
-    from guanjia.tickets.models import TicketMaterial
-
     repairs = (
         TicketMaterial.objects.visible_to(user)
         .filter(ticket__facility_repair__isnull=False)
+        .annotate(
+            year=ExtractYear("ticket__received_at"),
+            equipment_id=F("ticket__facility_repair__equipment_id"),
+        )
+    )
+    billed = (
+        TicketCharge.objects.visible_to(user)
+        .filter(ticket__facility_repair__isnull=False, confirmed_at__isnull=False)
         .annotate(
             year=ExtractYear("ticket__received_at"),
             equipment_id=F("ticket__facility_repair__equipment_id"),
@@ -90,22 +115,23 @@ def cost_totals(
         "year": ("year", None, None),
     }[by]
     if year:
-        manual = manual.filter(year=year)
-        repairs = repairs.filter(year=year)
+        manual, repairs, billed = (q.filter(year=year) for q in (manual, repairs, billed))
     if project_id:
-        manual = manual.filter(project_id=project_id)
-        repairs = repairs.filter(project_id=project_id)
-    rows: dict = defaultdict(lambda: {"label": "", "manual": ZERO, "repairs": ZERO})
+        manual, repairs, billed = (q.filter(project_id=project_id) for q in (manual, repairs, billed))
+    rows: dict = defaultdict(lambda: {"label": "", "manual": ZERO, "repairs": ZERO, "billed": ZERO})
     fields = [f for f in (key, label, extra) if f]
     for row in manual.values(*fields).annotate(total=Sum("amount")).order_by():
         entry = rows[row[key]]
         entry["label"] = " ".join(str(row[f]) for f in fields[1:]) or str(row[key])
         entry["manual"] += row["total"] or ZERO
     rfields = [f for f in repair_key if f]
-    for row in repairs.values(*rfields).annotate(total=Sum("cost")).order_by():
-        entry = rows[row[rfields[0]]]
-        entry["label"] = entry["label"] or " ".join(str(row[f]) for f in rfields[1:]) or str(row[rfields[0]])
-        entry["repairs"] += row["total"] or ZERO
+    for column, queryset, amount in (("repairs", repairs, "cost"), ("billed", billed, "amount")):
+        for row in queryset.values(*rfields).annotate(total=Sum(amount)).order_by():
+            entry = rows[row[rfields[0]]]
+            entry["label"] = (
+                entry["label"] or " ".join(str(row[f]) for f in rfields[1:]) or str(row[rfields[0]])
+            )
+            entry[column] += row["total"] or ZERO
     out = [
         {
             "key": k,
@@ -113,10 +139,19 @@ def cost_totals(
             "manual": v["manual"],
             "repairs": v["repairs"],
             "total": v["manual"] + v["repairs"],
+            "billed": v["billed"],
         }
         for k, v in rows.items()
     ]
-    return sorted(out, key=lambda r: (-r["total"], str(r["key"])))
+    return sorted(out, key=lambda r: (-r["total"], -r["billed"], str(r["key"])))
+
+
+def cost_sum(rows: list[dict]) -> dict:
+    """The grand totals of ``cost_totals`` rows (billed kept apart, as in the rows)."""
+    return {
+        column: sum((r[column] for r in rows), start=ZERO)
+        for column in ("manual", "repairs", "total", "billed")
+    }
 
 
 def patrol_figures(user, *, since: datetime.datetime | None = None, project_id: int | None = None) -> dict:
@@ -152,3 +187,52 @@ def patrol_figures(user, *, since: datetime.datetime | None = None, project_id: 
         .order_by("-missed", "staff__name")
     )
     return {"routes": list(by_route.values()), "people": people}
+
+
+def patrol_today(user, *, now: datetime.datetime | None = None, project_id: int | None = None) -> dict:
+    """A supervisor's today (Asia/Shanghai): the rounds in progress now, every round of today per
+    route, and the checkpoints missed today per route and per person. Five queries, however many."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(today, datetime.time(), tzinfo=zone)
+    end = start + datetime.timedelta(days=1)
+    rounds_qs = PatrolRound.objects.visible_to(user)
+    missed = MissedCheckpoint.objects.visible_to(user)
+    if project_id:
+        rounds_qs, missed = rounds_qs.filter(project_id=project_id), missed.filter(project_id=project_id)
+    rounds = list(
+        rounds_qs.filter(window_start__gte=start, window_start__lt=end)
+        .select_related("route", "assignee", "project")
+        .order_by("route__name", "window_start", "id")
+    )
+    for patrol in rounds:
+        patrol.live = patrol.closed_at is None and (
+            patrol.window_start <= now < patrol.window_end or patrol.status == RoundStatus.IN_PROGRESS
+        )
+    missed = missed.filter(round__window_start__gte=start, round__window_start__lt=end)
+    by_route = list(
+        missed.values("round__route_id", "round__route__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "round__route__name")
+    )
+    by_person = list(
+        missed.values("staff_id", "staff__name").annotate(n=Count("id")).order_by("-n", "staff__name")
+    )
+    routes: dict = {}
+    for patrol in rounds:
+        routes.setdefault(patrol.route_id, {"route": patrol.route, "rounds": []})["rounds"].append(patrol)
+    return {
+        "now": now,
+        "today": today,
+        "in_progress": [p for p in rounds if p.live],
+        "routes": list(routes.values()),
+        "missed_by_route": by_route,
+        "missed_by_person": by_person,
+        "missed_total": sum(r["n"] for r in by_route),
+        "missed": list(
+            missed.select_related("checkpoint", "round__route", "staff").order_by(
+                "-round__window_start", "id"
+            )[:50]
+        ),
+    }

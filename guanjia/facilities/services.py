@@ -41,6 +41,7 @@ from guanjia.facilities.choices import (
     Frequency,
     LineKind,
     LineResult,
+    RepairEscalationStep,
     RoundStatus,
     RouteKind,
     TaskEscalationStep,
@@ -60,6 +61,7 @@ from guanjia.facilities.models import (
     PatrolFinding,
     PatrolRound,
     PatrolRoute,
+    RepairEscalation,
     TaskEscalation,
     TaskLineResult,
     TaskPhoto,
@@ -991,6 +993,93 @@ def _take_task_step(task: MaintenanceTask, step: int, now) -> bool:
     return True
 
 
+# Rectification deadlines (限期整改) -----------------------------------------------------------------
+
+REPAIR_ESCALATION_DELAYS = {
+    RepairEscalationStep.ASSIGNEE: datetime.timedelta(0),
+    RepairEscalationStep.HEADS: datetime.timedelta(days=1),
+}
+
+
+def escalate_overdue_repairs(*, now: datetime.datetime | None = None) -> int:
+    """The periodic job: a repair request raised by a failed checklist line and still open when its
+    rectification deadline passes escalates — step 1 notifies the request's assignee (or, with none,
+    the engineering heads), step 2 a day later the engineering heads and the project managers. Each
+    step exactly once (unique constraint), in order after downtime. Returns how many steps were taken."""
+    from guanjia.tickets.choices import FINAL_STATUSES
+
+    now = now or _now()
+    taken = 0
+    last = max(REPAIR_ESCALATION_DELAYS)
+    due = (
+        EquipmentRepair.objects.filter(closed_at__isnull=True, rectify_by__lte=now, escalation_step__lt=last)
+        .exclude(ticket__status__in=FINAL_STATUSES)
+        .select_related("equipment", "ticket__assignee__user")
+        .order_by("rectify_by", "id")
+    )
+    for repair in due.iterator(chunk_size=500):
+        for step, delay in sorted(REPAIR_ESCALATION_DELAYS.items()):
+            if step <= repair.escalation_step:
+                continue
+            if repair.rectify_by + delay > now:
+                break
+            if _take_repair_step(repair, step, now):
+                taken += 1
+    return taken
+
+
+def _repair_recipients(repair: EquipmentRepair, step: int) -> list:
+    heads = _heads(repair.project_id, Department.ENGINEERING)
+    if step == RepairEscalationStep.ASSIGNEE:
+        assignee = repair.ticket.assignee
+        if assignee is not None and assignee.user_id and assignee.user.is_active:
+            return [assignee.user]
+        return heads
+    people = heads + [u for u in _managers(repair.project_id) if u not in heads]
+    return people
+
+
+def _take_repair_step(repair: EquipmentRepair, step: int, now) -> bool:
+    from guanjia.notifications.services import notify
+
+    recipients = _repair_recipients(repair, step)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                escalation = RepairEscalation.objects.create(
+                    company_id=repair.company_id,
+                    project_id=repair.project_id,
+                    repair=repair,
+                    step=step,
+                    happened_at=now,
+                    notified=[u.pk for u in recipients],
+                )
+        except IntegrityError:
+            EquipmentRepair.objects.filter(pk=repair.pk, escalation_step__lt=step).update(
+                escalation_step=step
+            )
+            return False
+        EquipmentRepair.objects.filter(pk=repair.pk, escalation_step__lt=step).update(escalation_step=step)
+        repair.escalation_step = step
+        notify(
+            recipients=recipients,
+            subject=_("整改逾期：%(item)s（%(no)s）")
+            % {"item": repair.equipment.name, "no": repair.ticket.number},
+            body=_("%(item)s 的维修单 %(no)s 应于 %(due)s 前整改完毕，至今未完成。(%(step)s)")
+            % {
+                "item": repair.equipment,
+                "no": repair.ticket.number,
+                "due": timezone.localtime(repair.rectify_by).strftime("%Y-%m-%d %H:%M"),
+                "step": escalation.get_step_display(),
+            },
+            url=reverse("facilities:equipment", args=[repair.equipment_id]),
+            related=repair.ticket,
+            dedup_key=f"facilities-repair-{repair.pk}-step-{step}",
+            urgent=step == RepairEscalationStep.HEADS,
+        )
+    return True
+
+
 # Costs --------------------------------------------------------------------------------------------
 
 
@@ -1091,9 +1180,162 @@ def _add_checkpoints(route: PatrolRoute, checkpoints, *, actor, start: int) -> l
             place=str(item.get("place") or "").strip()[:100],
             qr_token=new_token(),
         )
+        _set_window(checkpoint, item, route=route, at=at)
         save_validated(checkpoint)
         made.append(checkpoint)
     return made
+
+
+def _minutes(value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        minutes = int(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: _("请填写分钟数（整数）")}) from None
+    if not 0 <= minutes <= 720:
+        raise ValidationError({field: _("分钟数应在 0 到 720 之间")})
+    return minutes
+
+
+def _set_window(checkpoint: Checkpoint, data: dict, *, route: PatrolRoute, at: str = "") -> None:
+    """The checkpoint's expected window within a round, in minutes after the round starts."""
+    prefix = f"{at}." if at else ""
+    if "expected_from" in data:
+        checkpoint.expected_from = _minutes(data.get("expected_from"), f"{prefix}expected_from")
+    if "expected_to" in data:
+        checkpoint.expected_to = _minutes(data.get("expected_to"), f"{prefix}expected_to")
+    low, high = checkpoint.expected_from, checkpoint.expected_to
+    if (low is None) != (high is None):
+        missing = "expected_to" if high is None else "expected_from"
+        raise ValidationError({f"{prefix}{missing}": _("预计时段需同时填写最早和最晚")})
+    if low is not None:
+        if high < low:
+            raise ValidationError({f"{prefix}expected_to": _("最晚不能早于最早")})
+        if high > route.window_minutes:
+            raise ValidationError(
+                {f"{prefix}expected_to": _("不能超过每轮时限 %(n)s 分钟") % {"n": route.window_minutes}}
+            )
+
+
+def checkpoint_plan(route: PatrolRoute) -> list[dict]:
+    """The snapshot a new round keeps of its route's active checkpoints, in order."""
+    return [
+        {"id": c.pk, "position": c.position, "name": c.name, "from": c.expected_from, "to": c.expected_to}
+        for c in route.checkpoints.filter(is_active=True).order_by("position")
+    ]
+
+
+def round_checkpoints(patrol: PatrolRound) -> list[dict]:
+    """The checkpoints of a round, in order: its snapshot (rounds made before snapshots existed fall
+    back to the route's active checkpoints)."""
+    return patrol.checkpoint_plan or checkpoint_plan(patrol.route)
+
+
+CHECKPOINT_FIELDS = {"name", "place", "building_id", "expected_from", "expected_to"}
+
+
+@service
+def checkpoint_update(*, actor, checkpoint: Checkpoint, data: dict) -> Checkpoint:
+    """Rename, move to another place or set the expected window of a checkpoint. Rounds already
+    generated keep their snapshot; the change applies from the next round generated."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    checkpoint = lock(checkpoint)
+    if not checkpoint.is_active:
+        raise Conflict(_("该巡查点已移除"))
+    unknown = set(data) - CHECKPOINT_FIELDS
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: _("不能修改此字段")})
+    if "name" in data:
+        name = str(data["name"] or "").strip()
+        if not name:
+            raise ValidationError({"name": _("此项为必填项")})
+        checkpoint.name = name[:60]
+    if "place" in data:
+        checkpoint.place = str(data["place"] or "").strip()[:100]
+    if "building_id" in data:
+        building = None
+        if data["building_id"] is not None:
+            building = visible_reference(Building, data["building_id"], actor, field="building_id")
+            if building.project_id != checkpoint.project_id:
+                raise ValidationError({"building_id": _("楼栋不属于该项目")})
+        checkpoint.building = building
+    _set_window(checkpoint, data, route=checkpoint.route)
+    save_validated(checkpoint)
+    return checkpoint
+
+
+@service
+def checkpoint_move(*, actor, checkpoint: Checkpoint, direction: str) -> Checkpoint:
+    """Swap a checkpoint with its active neighbour (``up`` or ``down``); at either end nothing moves."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("方向应为 up 或 down")})
+    lock(checkpoint.route)
+    checkpoint = lock(checkpoint)
+    if not checkpoint.is_active:
+        raise Conflict(_("该巡查点已移除"))
+    siblings = Checkpoint.objects.filter(route_id=checkpoint.route_id, is_active=True)
+    other = (
+        siblings.filter(position__lt=checkpoint.position).order_by("-position").first()
+        if direction == "up"
+        else siblings.filter(position__gt=checkpoint.position).order_by("position").first()
+    )
+    if other is None:
+        return checkpoint
+    mine, theirs = checkpoint.position, other.position
+    # Through a free position, because (route, position) is unique at every moment.
+    checkpoint.position = 32767
+    checkpoint.save(update_fields=["position", "updated_at"])
+    other.position = mine
+    other.save(update_fields=["position", "updated_at"])
+    checkpoint.position = theirs
+    checkpoint.save(update_fields=["position", "updated_at"])
+    return checkpoint
+
+
+@service
+def checkpoint_order(*, actor, route: PatrolRoute, ids: list) -> list[Checkpoint]:
+    """Put the route's active checkpoints in the given order (all of them, each once)."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    route = lock(route)
+    active = {c.pk: c for c in route.checkpoints.filter(is_active=True)}
+    try:
+        wanted = [int(i) for i in ids]
+    except (TypeError, ValueError):
+        raise ValidationError({"order": _("顺序应为巡查点编号的列表")}) from None
+    if sorted(wanted) != sorted(active):
+        raise ValidationError({"order": _("顺序需包含本路线每个启用的巡查点各一次")})
+    slots = sorted(c.position for c in active.values())
+    top = route.checkpoints.order_by("-position").values_list("position", flat=True).first() or 0
+    for offset, pk in enumerate(wanted):  # first out of the way, then into place
+        Checkpoint.objects.filter(pk=pk).update(position=top + 1 + offset)
+    ordered = []
+    for pk, slot in zip(wanted, slots, strict=True):
+        checkpoint = active[pk]
+        checkpoint.position = slot
+        checkpoint.save(update_fields=["position", "updated_at"])
+        ordered.append(checkpoint)
+    return ordered
+
+
+@service
+def checkpoint_remove(*, actor, checkpoint: Checkpoint) -> None:
+    """Take a checkpoint off its route (soft: its scans and missed records stay). Rounds already
+    generated keep it; a route keeps at least one checkpoint."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    lock(checkpoint.route)
+    checkpoint = lock(checkpoint)
+    if not checkpoint.is_active:
+        return
+    if (
+        not Checkpoint.objects.filter(route_id=checkpoint.route_id, is_active=True)
+        .exclude(pk=checkpoint.pk)
+        .exists()
+    ):
+        raise Conflict(_("路线至少需要一个巡查点"))
+    checkpoint.is_active = False
+    checkpoint.save()
 
 
 @service
@@ -1165,7 +1407,7 @@ def generate_rounds_for(route: PatrolRoute, *, now: datetime.datetime) -> int:
     if not route.is_active:
         return 0
     today = _local_date(now)
-    count = route.checkpoints.filter(is_active=True).count()
+    plan = checkpoint_plan(route)
     created = 0
     existing = set(
         route.rounds.filter(window_start__gte=local_midnight(today - datetime.timedelta(days=1))).values_list(
@@ -1188,7 +1430,8 @@ def generate_rounds_for(route: PatrolRoute, *, now: datetime.datetime) -> int:
                 window_start=start,
                 window_end=end,
                 assignee=_assignee_for(route, start),
-                checkpoint_count=count,
+                checkpoint_count=len(plan),
+                checkpoint_plan=plan,
             )
             try:
                 with transaction.atomic():
@@ -1230,8 +1473,10 @@ def round_scan(*, actor, patrol: PatrolRound, code: str) -> CheckpointScan:
     patrol = lock(patrol)
     if patrol.closed_at is not None:
         raise Conflict(_("本轮巡查已结束，不能再扫码"))
+    points = round_checkpoints(patrol)
+    order = [p["id"] for p in points]
     checkpoint = Checkpoint.objects.filter(
-        route_id=patrol.route_id, is_active=True, qr_token=str(code or "")
+        route_id=patrol.route_id, pk__in=order, qr_token=str(code or "")
     ).first()
     if checkpoint is None:
         raise ValidationError({"code": _("该二维码不是本路线的巡查点")})
@@ -1239,11 +1484,13 @@ def round_scan(*, actor, patrol: PatrolRound, code: str) -> CheckpointScan:
     scanned = set(patrol.scans.values_list("checkpoint_id", flat=True))
     if checkpoint.pk in scanned:
         raise Conflict(_("巡查点“%(name)s”本轮已扫过") % {"name": checkpoint.name})
-    earlier = set(
-        Checkpoint.objects.filter(
-            route_id=patrol.route_id, is_active=True, position__lt=checkpoint.position
-        ).values_list("id", flat=True)
-    )
+    point = points[order.index(checkpoint.pk)]
+    earlier = set(order[: order.index(checkpoint.pk)])
+    if point.get("from") is not None:
+        low = patrol.window_start + datetime.timedelta(minutes=point["from"])
+        high = patrol.window_start + datetime.timedelta(minutes=point["to"])
+    else:
+        low, high = patrol.window_start, patrol.window_end
     scan = CheckpointScan(
         company_id=patrol.company_id,
         project_id=patrol.project_id,
@@ -1252,7 +1499,7 @@ def round_scan(*, actor, patrol: PatrolRound, code: str) -> CheckpointScan:
         scanned_at=now,
         scanned_by=actor,
         staff=_staff_of(actor),
-        in_window=patrol.window_start <= now <= patrol.window_end,
+        in_window=low <= now <= high,
         in_order=earlier <= scanned,
     )
     save_validated(scan)
@@ -1283,11 +1530,9 @@ def close_rounds(*, now: datetime.datetime | None = None) -> int:
             if PatrolRound.objects.filter(pk=patrol.pk, closed_at__isnull=True).update(closed_at=now) != 1:
                 continue
             scanned = set(patrol.scans.values_list("checkpoint_id", flat=True))
-            missing = [
-                c
-                for c in Checkpoint.objects.filter(route_id=patrol.route_id, is_active=True)
-                if c.pk not in scanned
-            ]
+            wanted = [p["id"] for p in round_checkpoints(patrol) if p["id"] not in scanned]
+            by_id = Checkpoint.objects.in_bulk(wanted)
+            missing = [by_id[pk] for pk in wanted if pk in by_id]
             rows = [
                 MissedCheckpoint(
                     company_id=patrol.company_id,

@@ -6,6 +6,8 @@ A row matches an existing item of the project by 设备编号, so re-importing a
 
 from __future__ import annotations
 
+import io
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -177,3 +179,39 @@ def import_table(*, actor, project: Project, table: list[list]) -> dict[str, int
                 field, text = next(iter(messages.items()))
                 raise ValidationError({"file": [row_error(offset, field, text[0])["text"]]}) from exc
     return {"created": created, "updated": updated}
+
+
+COST_SHEETS = (
+    ("equipment", _("按设备")),
+    ("type", _("按类型")),
+    ("project", _("按项目")),
+    ("year", _("按年度")),
+)
+
+
+def costs_xlsx(user, *, year: int | None = None, project_id: int | None = None) -> bytes:
+    """Cost totals per item, type, project and year, one sheet each. Amounts are numbers (two
+    decimals); residents' charges are a separate column, not part of the cost total."""
+    from openpyxl import Workbook
+
+    from guanjia.facilities import selectors
+
+    workbook = Workbook(write_only=True)
+    header = [
+        _("汇总项"),
+        _("手工录入（发票）"),
+        _("维修用料"),
+        _("成本合计"),
+        _("向业主收费（不计入成本）"),
+    ]
+    for by, title in COST_SHEETS:
+        sheet = workbook.create_sheet(title=str(title))
+        sheet.append([str(h) for h in header])
+        rows = selectors.cost_totals(user, by=by, year=year, project_id=project_id)
+        for r in rows:
+            sheet.append([r["label"], r["manual"], r["repairs"], r["total"], r["billed"]])
+        total = selectors.cost_sum(rows)
+        sheet.append([str(_("总计")), total["manual"], total["repairs"], total["total"], total["billed"]])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -16,12 +16,13 @@ def run_generation() -> dict[str, int]:
 
 
 def run_follow_up() -> dict[str, int]:
-    """Escalate overdue tasks, close rounds whose window ended, follow closed repair requests."""
+    """Escalate overdue tasks and overdue rectifications, close rounds whose window ended, follow closed repair requests."""
     from guanjia.facilities import services
 
     with change_context(source=Source.JOB):
         return {
             "escalations": services.escalate_overdue_tasks(),
+            "repair_escalations": services.escalate_overdue_repairs(),
             "closed_rounds": services.close_rounds(),
             "repairs": services.sync_repairs(),
         }

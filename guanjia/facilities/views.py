@@ -22,6 +22,7 @@ from guanjia.dataio.importing import read_table
 from guanjia.facilities import labels, selectors, services, spreadsheet
 from guanjia.facilities.choices import LineKind, TaskStatus
 from guanjia.facilities.forms import (
+    CheckpointForm,
     CostForm,
     EquipmentFilterForm,
     EquipmentForm,
@@ -54,6 +55,12 @@ from guanjia.web.helpers import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _project_param(request) -> int | None:
+    """``?project=<id>`` (as the estates project page links): narrows a page to one project."""
+    value = request.GET.get("project", "")
+    return int(value) if value.isdigit() else None
+
+
 def _filtered_equipment(request):
     form = EquipmentFilterForm(request.GET or None, user=request.user)
     qs = Equipment.objects.visible_to(request.user).select_related("type", "building", "project")
@@ -84,7 +91,13 @@ def home(request):
     return render(
         request,
         "facilities/home.html",
-        {"title": _("设备维保与巡查"), "tasks": tasks, "rounds": rounds, "now": now},
+        {
+            "title": _("设备维保与巡查"),
+            "tasks": tasks,
+            "rounds": rounds,
+            "now": now,
+            "overdue_repairs": list(selectors.overdue_repairs(request.user, now=now)[:30]),
+        },
     )
 
 
@@ -404,6 +417,8 @@ def plan_list(request):
         .select_related("project", "equipment", "equipment_type", "assignee")
         .order_by("project__name", "name")
     )
+    if _project_param(request):
+        plans = plans.filter(project_id=_project_param(request))
     fire_form = style_form(FireDefaultsForm(user=request.user, initial={"starts_on": timezone.localdate()}))
     return render(
         request,
@@ -476,7 +491,14 @@ def costs(request):
     by = request.GET.get("by") if request.GET.get("by") in selectors.COST_GROUPS else "type"
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() and 2000 <= int(year) <= 2100 else None
-    rows = selectors.cost_totals(request.user, by=by, year=year)
+    project_id = _project_param(request)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            spreadsheet.costs_xlsx(request.user, year=year, project_id=project_id), content_type=XLSX
+        )
+        response["Content-Disposition"] = f'attachment; filename="equipment-costs-{year or "all"}.xlsx"'
+        return response
+    rows = selectors.cost_totals(request.user, by=by, year=year, project_id=project_id)
     return render(
         request,
         "facilities/costs.html",
@@ -485,6 +507,8 @@ def costs(request):
             "rows": rows,
             "by": by,
             "year": year or "",
+            "sums": selectors.cost_sum(rows),
+            "project_id": project_id or "",
             "total": sum((r["total"] for r in rows), start=selectors.ZERO),
             "groups": [
                 ("type", _("按类型")),
@@ -507,13 +531,16 @@ def route_list(request):
         .order_by("project__name", "name")
     )
     since = timezone.now() - datetime.timedelta(days=30)
+    project_id = _project_param(request)
+    if project_id:
+        routes = routes.filter(project_id=project_id)
     return render(
         request,
         "facilities/route_list.html",
         {
             "title": _("巡查路线"),
             "routes": routes,
-            "figures": selectors.patrol_figures(request.user, since=since),
+            "figures": selectors.patrol_figures(request.user, since=since, project_id=project_id),
             "can_change": user_can(request.user, Perm.CHANGE_FACILITIES),
         },
     )
@@ -548,9 +575,104 @@ def route_detail(request, pk):
             title=route.name,
             route=route,
             rounds=rounds,
-            checkpoints=route.checkpoints.filter(is_active=True).select_related("building"),
+            checkpoints=list(route.checkpoints.filter(is_active=True).select_related("building")),
+            can_change=user_can(request.user, Perm.CHANGE_FACILITIES),
         ),
     )
+
+
+def _route_checkpoint(request, pk) -> Checkpoint:
+    return visible_or_404(Checkpoint.objects.filter(is_active=True).select_related("route"), pk, request.user)
+
+
+@require_POST
+@console_view(Perm.CHANGE_FACILITIES)
+def checkpoint_move(request, pk):
+    """Up / down buttons (work without JavaScript)."""
+    checkpoint = _route_checkpoint(request, pk)
+    try:
+        services.checkpoint_move(
+            actor=request.user, checkpoint=checkpoint, direction=request.POST.get("direction", "")
+        )
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
+    return redirect("facilities:route", pk=checkpoint.route_id)
+
+
+@require_POST
+@console_view(Perm.CHANGE_FACILITIES)
+def checkpoint_order(request, pk):
+    """The order after dragging: ``order`` = the checkpoint ids, comma-separated."""
+    route = visible_or_404(PatrolRoute.objects.all(), pk, request.user)
+    ids = [part for part in request.POST.get("order", "").split(",") if part.strip()]
+    try:
+        services.checkpoint_order(actor=request.user, route=route, ids=ids)
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
+    else:
+        messages.success(request, _("已更新巡查点顺序，从下一轮起生效"))
+    return redirect("facilities:route", pk=route.pk)
+
+
+@require_POST
+@console_view(Perm.CHANGE_FACILITIES)
+def checkpoint_remove(request, pk):
+    checkpoint = _route_checkpoint(request, pk)
+    try:
+        services.checkpoint_remove(actor=request.user, checkpoint=checkpoint)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已移除巡查点 %(name)s，已生成的轮次不受影响") % {"name": checkpoint.name}
+        )
+    return redirect("facilities:route", pk=checkpoint.route_id)
+
+
+@console_view(Perm.CHANGE_FACILITIES)
+def checkpoint_edit(request, pk):
+    checkpoint = _route_checkpoint(request, pk)
+    form = CheckpointForm(
+        request.POST or None,
+        initial={
+            "name": checkpoint.name,
+            "place": checkpoint.place,
+            "expected_from": checkpoint.expected_from,
+            "expected_to": checkpoint.expected_to,
+        },
+    )
+    if request.method == "POST":
+        saved = save_via_service(
+            request,
+            form,
+            lambda data: services.checkpoint_update(actor=request.user, checkpoint=checkpoint, data=data),
+        )
+        if saved is not None:
+            messages.success(request, _("已保存巡查点 %(name)s") % {"name": saved.name})
+            return redirect("facilities:route", pk=checkpoint.route_id)
+    return render_form(
+        request,
+        form,
+        title=_("编辑巡查点：%(name)s") % {"name": checkpoint.name},
+        cancel_url=reverse("facilities:route", args=[checkpoint.route_id]),
+    )
+
+
+@console_view(Perm.VIEW_FACILITIES)
+def patrol_today(request):
+    """The supervisor's today: each route's rounds of today (in progress first) with who walks them,
+    and the checkpoints missed today per route and per person. Polls itself every 30 s (htmx)."""
+    ctx = {
+        "title": _("今日巡查"),
+        "project_id": _project_param(request) or "",
+        **selectors.patrol_today(request.user, project_id=_project_param(request)),
+    }
+    template = (
+        "facilities/_patrol_today.html"
+        if request.headers.get("HX-Request")
+        else "facilities/patrol_today.html"
+    )
+    return render(request, template, ctx)
 
 
 @console_view(Perm.VIEW_FACILITIES)
@@ -569,8 +691,22 @@ def route_labels(request, pk):
     return response
 
 
+def _round_checkpoints(patrol: PatrolRound) -> list[Checkpoint]:
+    """The round's own checkpoints (its snapshot), in the order they had when it was generated."""
+    points = services.round_checkpoints(patrol)
+    by_id = Checkpoint.objects.in_bulk([p["id"] for p in points])
+    out = []
+    for index, point in enumerate(points, start=1):
+        checkpoint = by_id.get(point["id"])
+        if checkpoint is not None:
+            checkpoint.position, checkpoint.name = index, point["name"]
+            checkpoint.expected = (point.get("from"), point.get("to"))
+            out.append(checkpoint)
+    return out
+
+
 def _round_page(request, patrol: PatrolRound, *, form=None, status=200):
-    checkpoints = list(patrol.route.checkpoints.filter(is_active=True).order_by("position"))
+    checkpoints = _round_checkpoints(patrol)
     scans = {s.checkpoint_id: s for s in patrol.scans.select_related("scanned_by")}
     missed = set(patrol.missed.values_list("checkpoint_id", flat=True))
     rows = [{"checkpoint": c, "scan": scans.get(c.pk), "missed": c.pk in missed} for c in checkpoints]
@@ -645,7 +781,7 @@ def checkpoint_qr(request, token):
 @console_view(Perm.DO_FACILITIES_WORK)
 def round_finding(request, pk):
     patrol = visible_or_404(PatrolRound.objects.select_related("route"), pk, request.user)
-    checkpoints = list(patrol.route.checkpoints.filter(is_active=True).order_by("position"))
+    checkpoints = _round_checkpoints(patrol)
     form = FindingForm(request.POST, request.FILES, checkpoints=checkpoints)
     if form.is_valid():
         try:

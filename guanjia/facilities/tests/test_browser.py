@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from guanjia.facilities import services
 from guanjia.facilities.choices import EquipmentStatus, TaskStatus
-from guanjia.facilities.models import MaintenanceTask, PatrolRound
+from guanjia.facilities.models import MaintenanceTask, PatrolRound, PatrolRoute
 from guanjia.testing import factories as f
 from guanjia.tickets.choices import Channel
 from guanjia.tickets.models import Ticket
@@ -147,5 +147,41 @@ def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):  # n
     expect(page.get_by_test_id("round-checkpoints")).to_contain_text("东门岗")
     _shot(page, "7-patrol-round")
     assert patrol.scans.get().checkpoint == gate
+    context.close()
+    assert not errors, errors
+
+
+def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_server, browser):  # noqa: F811
+    """A security head moves a checkpoint up (no-JS buttons), drags one (the JS), then opens 今日巡查,
+    which refreshes itself; at 390 px and 1280 px nothing is wider than the screen."""
+    from guanjia.facilities.tests.test_patrols import night_route
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    route = night_route(fw)
+    services.route_update(actor=fw.manager, route=route, data={"round_times": "00:00,00:05"})
+    PatrolRoute.objects.filter(pk=route.pk).update(rounds_from=services._now() - datetime.timedelta(days=2))
+    services.generate_rounds()
+    services.close_rounds(now=services._now() + datetime.timedelta(days=1))  # today's past rounds: missed
+    context, page = _phone(browser, live_server, fw.manager, errors)
+    page.goto(f"{live_server.url}/facilities/patrol/{route.pk}/")
+    items = page.get_by_test_id("checkpoints").locator("li")
+    expect(items.nth(2)).to_contain_text("1栋大堂")
+    items.nth(2).locator("button[aria-label='上移']").click()
+    expect(page.get_by_test_id("checkpoints").locator("li").nth(1)).to_contain_text("1栋大堂")
+    _shot(page, "route-edit-390")
+    items = page.get_by_test_id("checkpoints").locator("li")
+    items.nth(2).drag_to(items.nth(0))
+    expect(page.get_by_text("已更新巡查点顺序")).to_be_visible()
+    names = list(route.checkpoints.filter(is_active=True).order_by("position").values_list("name", flat=True))
+    assert names[0] == "地库入口", names
+    page.goto(f"{live_server.url}/facilities/patrol/today/")
+    expect(page.get_by_test_id("missed-by-route")).to_contain_text("夜间巡更")
+    assert page.locator("#patrol-today[hx-trigger='every 30s']").count() == 1
+    _shot(page, "patrol-today-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shot(page, "patrol-today-1280")
+    page.goto(f"{live_server.url}/facilities/costs/")
+    _shot(page, "costs-1280")
     context.close()
     assert not errors, errors
