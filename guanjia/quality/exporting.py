@@ -110,6 +110,8 @@ def figures_xlsx(data: dict) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("项目排名"))
+    if data.get("start"):
+        sheet.append([_("统计区间"), f"{data['start']:%Y-%m-%d} ~ {data['end']:%Y-%m-%d}"])
     sheet.append([_("排名"), _("项目"), _("核查次数"), _("平均得分")])
     for n, row in enumerate(data["ranking"], start=1):
         sheet.append(

@@ -137,6 +137,9 @@ class AuditPlan(ProjectOwned):
     auditor = models.ForeignKey(
         "staff.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("核查员")
     )
+    frequencies = models.JSONField(
+        _("检查频率"), default=list, blank=True, help_text=_("生成哪些频率的核查；空 = 核查表的全部频率")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     objects = ScopedQuerySet.as_manager()

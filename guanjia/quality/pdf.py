@@ -8,6 +8,8 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.quality.choices import Outcome
+
 FONT = "STSong-Light"
 
 
@@ -21,6 +23,58 @@ def _register() -> None:
 
 def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def report_context(user, audit) -> dict:
+    """What the report shows, fetched as ``user`` may see it: the results by section (with their
+    photos), section scores and non-conformances once submitted."""
+    from guanjia.quality import services
+    from guanjia.quality.models import AuditResult, NonConformance
+
+    results = list(
+        AuditResult.objects.visible_to(user)
+        .filter(audit=audit)
+        .select_related("item__section")
+        .prefetch_related("photos")
+    )
+    sections: list[dict] = []
+    for result in results:
+        if not sections or sections[-1]["section"].pk != result.item.section_id:
+            sections.append({"section": result.item.section, "results": []})
+        sections[-1]["results"].append(result)
+    return {
+        "audit": audit,
+        "sections": sections,
+        "scores": services.section_scores(audit) if audit.is_locked else [],
+        "nonconformances": list(
+            NonConformance.objects.visible_to(user)
+            .filter(audit=audit)
+            .select_related("item", "action__owner")
+        )
+        if audit.is_locked
+        else [],
+    }
+
+
+THUMB_MM = 28
+
+
+def _thumbnail(name: str):
+    """A stored thumbnail as a flowable, THUMB_MM wide; None if the file is gone or unreadable."""
+    from django.core.files.storage import default_storage
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    try:
+        with default_storage.open(name, "rb") as fh:
+            data = io.BytesIO(fh.read())
+        width, height = ImageReader(data).getSize()
+    except (OSError, ValueError):
+        return None
+    data.seek(0)
+    w = THUMB_MM * mm
+    return Image(data, width=w, height=w * height / width if width else w)
 
 
 def audit_report_pdf(context: dict) -> bytes:
@@ -101,6 +155,25 @@ def audit_report_pdf(context: dict) -> bytes:
     table = Table(rows, colWidths=[12 * mm, 55 * mm, 55 * mm, 16 * mm, 42 * mm], repeatRows=1)
     table.setStyle(grid)
     story.append(table)
+    failed_with_photos = [
+        r
+        for section in context["sections"]
+        for r in section["results"]
+        if r.outcome == Outcome.FAIL and list(r.photos.all())
+    ]
+    if failed_with_photos:
+        story.append(p(_("不合格条目照片"), heading))
+        per_row = 5
+        for r in failed_with_photos:
+            thumbs = [t for t in (_thumbnail(photo.thumbnail) for photo in r.photos.all()) if t is not None]
+            if not thumbs:
+                continue
+            story.append(p(f"{r.item.key} {r.item.standard}"))
+            cells = [thumbs[i : i + per_row] for i in range(0, len(thumbs), per_row)]
+            cells[-1] += [""] * (per_row - len(cells[-1]))
+            photo_table = Table(cells, colWidths=[(THUMB_MM + 4) * mm] * per_row, hAlign="LEFT")
+            photo_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(photo_table)
     if context["nonconformances"]:
         story.append(p(_("不合格项与整改"), heading))
         rows = [[p(_("编号")), p(_("不合格事实")), p(_("状态")), p(_("责任人 / 期限"))]]

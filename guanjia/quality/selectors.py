@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanjia.quality.choices import AuditStatus, CaStatus, Outcome
 from guanjia.quality.models import Audit, AuditResult, CorrectiveAction, NonConformance
@@ -27,8 +31,65 @@ def _pct(part, whole) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def figures(user) -> dict:
-    audits = Audit.objects.visible_to(user).filter(status=AuditStatus.SUBMITTED)
+DEFAULT_DAYS = 365
+MAX_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class FigureRange:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def since(self) -> datetime.datetime:
+        """The first moment of ``start`` in the company's time zone (times are stored in UTC)."""
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+
+    @property
+    def until(self) -> datetime.datetime:
+        """The first moment after ``end``."""
+        return timezone.make_aware(
+            datetime.datetime.combine(self.end, datetime.time.min)
+        ) + datetime.timedelta(days=1)
+
+    def as_query(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def figure_range(start=None, end=None, *, today: datetime.date | None = None) -> FigureRange:
+    """Check the figures' date range like the boards' figures do: a bad date is a ValidationError
+    naming the field (``from``/``to``); default the last year up to today."""
+    today = today or timezone.localdate()
+    errors = {}
+    dates = {}
+    for field, value in (("from", start), ("to", end)):
+        if value in (None, ""):
+            dates[field] = None
+        elif isinstance(value, datetime.date):
+            dates[field] = value
+        else:
+            try:
+                dates[field] = datetime.date.fromisoformat(str(value))
+            except ValueError:
+                errors[field] = _("日期格式应为 YYYY-MM-DD")
+    if errors:
+        raise ValidationError(errors)
+    end = dates["to"] or today
+    start = dates["from"] or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise ValidationError({"from": _("开始日期不能晚于结束日期")})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError({"from": _("统计区间最长 %(days)s 天") % {"days": MAX_DAYS}})
+    return FigureRange(start, end)
+
+
+def figures(user, period: FigureRange | None = None) -> dict:
+    """The figures over audits submitted (non-conformances raised, actions closed) in ``period``."""
+    period = period or figure_range()
+    window = {"gte": period.since, "lt": period.until}
+    audits = Audit.objects.visible_to(user).filter(
+        status=AuditStatus.SUBMITTED, submitted_at__gte=window["gte"], submitted_at__lt=window["lt"]
+    )
     ranking = list(
         audits.values("project_id", "project__name")
         .annotate(avg=Avg("score"), n=Count("id"))
@@ -42,7 +103,11 @@ def figures(user) -> dict:
         .order_by("m")
     ):
         by_month[_month(row["m"])][row["project__name"]] = row["avg"]
-    results = AuditResult.objects.visible_to(user).filter(audit__status=AuditStatus.SUBMITTED)
+    results = AuditResult.objects.visible_to(user).filter(
+        audit__status=AuditStatus.SUBMITTED,
+        audit__submitted_at__gte=window["gte"],
+        audit__submitted_at__lt=window["lt"],
+    )
     sections = list(
         results.values("item__section__title")
         .annotate(
@@ -60,16 +125,22 @@ def figures(user) -> dict:
         .order_by("-n", "item__key")[:10]
     )
     actions = CorrectiveAction.objects.visible_to(user)
-    closed = actions.filter(status=CaStatus.CLOSED)
+    closed = actions.filter(status=CaStatus.CLOSED, closed_at__gte=window["gte"], closed_at__lt=window["lt"])
     ca = closed.aggregate(n=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("deadline"))))
     now = timezone.now()
     open_overdue = actions.filter(status__in=[CaStatus.ASSIGNED, CaStatus.REJECTED], deadline__lt=now).count()
-    ncs = NonConformance.objects.visible_to(user).aggregate(
-        n=Count("id"), recurring=Count("id", filter=Q(recurring=True))
+    ncs = (
+        NonConformance.objects.visible_to(user)
+        .filter(raised_at__gte=window["gte"], raised_at__lt=window["lt"])
+        .aggregate(n=Count("id"), recurring=Count("id", filter=Q(recurring=True)))
     )
     months = sorted(by_month)
     projects = sorted({p for m in by_month.values() for p in m})
+    for rank, row in enumerate(ranking, start=1):
+        row["rank"] = rank
     return {
+        "start": period.start,
+        "end": period.end,
         "ranking": ranking,
         "months": months,
         "series": [

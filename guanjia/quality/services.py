@@ -266,6 +266,71 @@ def template_item_update(*, actor, item: ChecklistItem, data: dict) -> Checklist
     return save_validated(item)
 
 
+def _require_draft(template: ChecklistTemplate) -> None:
+    if Audit.objects.filter(template_id=template.pk).exists():
+        raise Conflict(_("此版本已用于核查，不能修改；请先生成新版本"))
+
+
+@service
+def template_section_save(
+    *, actor, template: ChecklistTemplate, title: str, section: ChecklistSection | None = None
+) -> ChecklistSection:
+    """Add a section to a draft version, or rename one; a used version is frozen (409)."""
+    require(actor, Perm.MANAGE_QUALITY)
+    template = lock(template)
+    _require_draft(template)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("此项为必填项")})
+    if len(title) > 60:
+        raise ValidationError({"title": _("最多 60 字")})
+    if section is None:
+        last = template.sections.aggregate(p=Max("position"))["p"] or 0
+        section = ChecklistSection(company_id=template.company_id, template=template, position=last + 1)
+    elif section.template_id != template.pk:
+        raise ValidationError({"section_id": _("分类不属于此核查表")})
+    section.title = title
+    return save_validated(section)
+
+
+@service
+def template_item_create(
+    *, actor, template: ChecklistTemplate, section: ChecklistSection, data: dict
+) -> ChecklistItem:
+    """Add an item at the end of a section of a draft version; its key is "<section>.<n>"."""
+    require(actor, Perm.MANAGE_QUALITY)
+    template = lock(template)
+    _require_draft(template)
+    if section.template_id != template.pk:
+        raise ValidationError({"section_id": _("分类不属于此核查表")})
+    unknown = set(data) - ITEM_FIELDS
+    if unknown:
+        raise ValidationError({field: _("不可修改此字段") for field in unknown})
+    cleaned = _clean_row({**data, "section": section.title}, _("新条目"))
+    position = (section.items.aggregate(p=Max("position"))["p"] or 0) + 1
+    key = f"{section.position}.{position}"
+    while template.items.filter(key=key).exists():
+        position += 1
+        key = f"{section.position}.{position}"
+    return save_validated(
+        ChecklistItem(
+            company_id=template.company_id,
+            template=template,
+            section=section,
+            position=position,
+            key=key,
+            standard=cleaned["standard"],
+            methods=cleaned["methods"],
+            frequency=cleaned["frequency"],
+            sample=cleaned["sample"][:40],
+            check_method=cleaned["check"],
+            criterion=cleaned["criterion"],
+            weight=cleaned["weight"],
+            physical=cleaned["physical"],
+        )
+    )
+
+
 # Plans and audits ------------------------------------------------------------------------------
 
 
@@ -288,19 +353,110 @@ def _auditor_member(actor, auditor_id, project) -> StaffMember:
     return member
 
 
+def _clean_frequencies(values, template: ChecklistTemplate) -> list[str]:
+    """The frequencies a plan generates audits for: known ones, each present in the checklist."""
+    if values in (None, ""):
+        return []
+    if isinstance(values, str):
+        values = [values]
+    values = [str(v) for v in values]
+    if any(v not in Frequency.values for v in values):
+        raise ValidationError({"frequencies": _("检查频率须为 月度、季度 或 年度")})
+    present = set(template.items.values_list("frequency", flat=True))
+    missing = [str(Frequency(v).label) for v in values if v not in present]
+    if missing:
+        raise ValidationError({"frequencies": _("核查表没有%(labels)s条目") % {"labels": "、".join(missing)}})
+    return [v for v in Frequency.values if v in values]
+
+
+PLAN_FIELDS = {"project_id", "template_id", "kind", "auditor_id", "frequencies", "is_active"}
+
+
 @service
 def plan_create(*, actor, data: dict) -> AuditPlan:
-    """Audit a project against a checklist, open or mystery, by an auditor; the planner does the rest."""
+    """Audit a project against a checklist, open or mystery, by an auditor (HQ quality or a
+    third-party auditor given the project), for some or all of the checklist's frequencies; the
+    planner does the rest."""
     require(actor, Perm.MANAGE_QUALITY)
-    project = visible_reference(Project, data.get("project_id"), actor, field="project_id")
-    template = visible_reference(ChecklistTemplate, data.get("template_id"), actor, field="template_id")
-    kind = data.get("kind") or AuditKind.OPEN
-    if kind not in AuditKind.values:
-        raise ValidationError({"kind": _("方式须为明访或暗访")})
-    auditor = _auditor_member(actor, data.get("auditor_id"), project)
-    return save_validated(
-        AuditPlan(company_id=actor.company_id, project=project, template=template, kind=kind, auditor=auditor)
+    return _plan_save(actor, AuditPlan(company_id=actor.company_id), data, creating=True)
+
+
+@service
+def plan_update(*, actor, plan: AuditPlan, data: dict) -> AuditPlan:
+    """Change a plan; audits already made keep what they were made with."""
+    require(actor, Perm.MANAGE_QUALITY)
+    unknown = set(data) - PLAN_FIELDS
+    if unknown:
+        raise ValidationError({field: _("不可修改此字段") for field in unknown})
+    return _plan_save(actor, lock(plan), data, creating=False)
+
+
+def _plan_save(actor, plan: AuditPlan, data: dict, *, creating: bool) -> AuditPlan:
+    errors: dict = {}
+
+    def attempt(field, fn):
+        try:
+            return fn()
+        except ValidationError as exc:
+            errors.update(exc.message_dict if hasattr(exc, "error_dict") else {field: exc.messages})
+            return None
+
+    project = (
+        plan.project
+        if not creating and "project_id" not in data
+        else attempt(
+            "project_id",
+            lambda: visible_reference(Project, data.get("project_id"), actor, field="project_id"),
+        )
     )
+    template = (
+        plan.template
+        if not creating and "template_id" not in data
+        else attempt(
+            "template_id",
+            lambda: visible_reference(ChecklistTemplate, data.get("template_id"), actor, field="template_id"),
+        )
+    )
+    kind = data.get("kind", plan.kind if not creating else None) or AuditKind.OPEN
+    if kind not in AuditKind.values:
+        errors["kind"] = [_("方式须为明访或暗访")]
+    if project is not None and (creating or "auditor_id" in data or "project_id" in data):
+        auditor_id = data.get("auditor_id", None if creating else plan.auditor_id)
+        auditor = attempt("auditor_id", lambda: _auditor_member(actor, auditor_id, project))
+    else:
+        auditor = plan.auditor if not creating else None
+    frequencies = plan.frequencies if not creating else []
+    if template is not None and ("frequencies" in data or "template_id" in data):
+        frequencies = attempt(
+            "frequencies", lambda: _clean_frequencies(data.get("frequencies", plan.frequencies), template)
+        )
+    if errors:
+        raise ValidationError(errors)
+    plan.project = project
+    plan.template = template
+    plan.kind = kind
+    plan.auditor = auditor
+    plan.frequencies = frequencies or []
+    if "is_active" in data:
+        plan.is_active = bool(data["is_active"])
+    return save_validated(plan)
+
+
+@service
+def settings_update(*, actor, recurrence_days: int) -> QualitySettings:
+    """The company's recurrence window: a failure of the same item within it is recurring."""
+    require(actor, Perm.MANAGE_QUALITY)
+    try:
+        days = int(recurrence_days)
+    except (TypeError, ValueError):
+        raise ValidationError({"recurrence_days": _("请输入 1–3650 的整数")}) from None
+    if not 1 <= days <= 3650:
+        raise ValidationError({"recurrence_days": _("请输入 1–3650 的整数")})
+    found = QualitySettings.objects.select_for_update().filter(company_id=actor.company_id).first()
+    if found is None:
+        found = QualitySettings(company_id=actor.company_id)
+    found.recurrence_days = days
+    return save_validated(found)
 
 
 def period_of(frequency: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -360,6 +516,8 @@ def plan_audits(*, today: datetime.date | None = None) -> int:
     plans = AuditPlan.objects.filter(is_active=True).select_related("project", "template", "auditor")
     for plan in plans.order_by("id").iterator(chunk_size=200):
         frequencies = set(plan.template.items.values_list("frequency", flat=True))
+        if plan.frequencies:
+            frequencies &= set(plan.frequencies)
         for frequency in Frequency.values:
             if frequency not in frequencies:
                 continue

@@ -5,6 +5,7 @@ Thin: every fetch is ``visible_to``, every write a service."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -12,22 +13,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm, Role, user_can
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.quality import exporting, selectors, services
-from guanjia.quality.choices import AuditKind, AuditStatus, CaStatus, NcStatus, Outcome
+from guanjia.quality.choices import AuditKind, AuditStatus, CaStatus, Frequency, Method, NcStatus, Outcome
 from guanjia.quality.models import (
     Audit,
     AuditPlan,
     AuditResult,
+    ChecklistItem,
+    ChecklistSection,
     ChecklistTemplate,
     CorrectiveAction,
     NonConformance,
@@ -235,11 +239,12 @@ def audit_submit(request, pk):
 
 @console_view(Perm.VIEW_QUALITY)
 def audit_pdf(request, pk):
-    from guanjia.quality.pdf import audit_report_pdf
+    from guanjia.quality.pdf import audit_report_pdf, report_context
 
     audit = visible_or_404(Audit.objects.select_related("project", "template", "auditor"), pk, request.user)
-    context = _audit_context(request, audit)
-    response = HttpResponse(audit_report_pdf(context), content_type="application/pdf")
+    response = HttpResponse(
+        audit_report_pdf(report_context(request.user, audit)), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="{audit.number}.pdf"'
     return response
 
@@ -435,8 +440,137 @@ def template_detail(request, pk):
     items = template.items.select_related("section").order_by("section__position", "position")
     used = Audit.objects.filter(template=template).exists()
     return render(
-        request, "quality/template_detail.html", {"template": template, "items": items, "used": used}
+        request,
+        "quality/template_detail.html",
+        {
+            "template": template,
+            "items": items,
+            "sections": template.sections.order_by("position"),
+            "used": used,
+            "can_edit": not used and user_can(request.user, Perm.MANAGE_QUALITY),
+        },
     )
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("检查项目（分类）"), max_length=60)
+
+
+class ItemForm(forms.Form):
+    section = forms.ModelChoiceField(label=gettext_lazy("分类"), queryset=ChecklistSection.objects.none())
+    standard = forms.CharField(label=gettext_lazy("检查内容"), widget=forms.Textarea(attrs={"rows": 2}))
+    methods = forms.MultipleChoiceField(
+        label=gettext_lazy("检查方式"), choices=Method.choices, widget=forms.CheckboxSelectMultiple
+    )
+    frequency = forms.ChoiceField(label=gettext_lazy("检查频率"), choices=Frequency.choices)
+    sample = forms.CharField(label=gettext_lazy("检查比例"), max_length=40, required=False)
+    check = forms.CharField(label=gettext_lazy("检查方法"), widget=forms.Textarea(attrs={"rows": 2}))
+    criterion = forms.CharField(label=gettext_lazy("评价标准"), widget=forms.Textarea(attrs={"rows": 2}))
+    weight = forms.DecimalField(
+        label=gettext_lazy("权重"), min_value=0, max_value=999, decimal_places=2, initial=1
+    )
+    physical = forms.BooleanField(label=gettext_lazy("设施类（可转报事）"), required=False)
+
+    def __init__(self, *args, template, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = template.sections.order_by("position")
+        if editing:
+            # An item stays in its section: its key ("3.2") names it across versions.
+            del self.fields["section"]
+
+
+ITEM_FORM_FIELDS = ("standard", "methods", "frequency", "sample", "check", "criterion", "weight", "physical")
+
+
+def _draft_template(request, pk) -> ChecklistTemplate:
+    template = visible_or_404(ChecklistTemplate.objects, pk, request.user)
+    if Audit.objects.filter(template=template).exists():
+        messages.error(request, _("此版本已用于核查，不能修改；请先生成新版本"))
+        raise _Redirect(reverse("quality:template_detail", args=[pk]))
+    return template
+
+
+class _Redirect(Exception):
+    def __init__(self, url):
+        self.url = url
+
+
+def _editor_page(request, template, form, title):
+    style_form(form)
+    return render(
+        request,
+        "web/form.html",
+        {"form": form, "title": title, "cancel_url": reverse("quality:template_detail", args=[template.pk])},
+        status=422 if form.errors else 200,
+    )
+
+
+@console_view(Perm.MANAGE_QUALITY)
+def section_edit(request, pk, section_pk=None):
+    """Add a section to a draft checklist version, or rename one."""
+    try:
+        template = _draft_template(request, pk)
+    except _Redirect as go:
+        return redirect(go.url)
+    section = None
+    if section_pk is not None:
+        section = visible_or_404(ChecklistSection.objects.filter(template=template), section_pk, request.user)
+    form = SectionForm(request.POST or None, initial={"title": section.title if section else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.template_section_save(
+                actor=request.user, template=template, section=section, title=form.cleaned_data["title"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("quality:template_detail", pk=template.pk)
+    return _editor_page(request, template, form, _("编辑分类") if section else _("新增分类"))
+
+
+@console_view(Perm.MANAGE_QUALITY)
+def item_edit(request, pk, item_pk=None):
+    """Add an item to a draft checklist version, or edit one."""
+    try:
+        template = _draft_template(request, pk)
+    except _Redirect as go:
+        return redirect(go.url)
+    item = None
+    initial = {"section": request.GET.get("section")}
+    if item_pk is not None:
+        item = visible_or_404(ChecklistItem.objects.filter(template=template), item_pk, request.user)
+        initial = {
+            "standard": item.standard,
+            "methods": item.methods,
+            "frequency": item.frequency,
+            "sample": item.sample,
+            "check": item.check_method,
+            "criterion": item.criterion,
+            "weight": item.weight,
+            "physical": item.physical,
+        }
+    form = ItemForm(request.POST or None, template=template, editing=item is not None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ITEM_FORM_FIELDS}
+        try:
+            if item is None:
+                services.template_item_create(
+                    actor=request.user, template=template, section=form.cleaned_data["section"], data=data
+                )
+            else:
+                services.template_item_update(actor=request.user, item=item, data=data)
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"section_id": "section"})
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("quality:template_detail", pk=template.pk)
+    title = _("编辑条目 %(key)s") % {"key": item.key} if item else _("新增条目")
+    return _editor_page(request, template, form, title)
 
 
 @console_view(Perm.VIEW_QUALITY)
@@ -515,29 +649,196 @@ def template_import(request):
 @console_view(Perm.VIEW_QUALITY)
 def plan_list(request):
     plans = AuditPlan.objects.visible_to(request.user).select_related("project", "template", "auditor")
-    return render(request, "quality/plan_list.html", {"plans": plans})
+    return render(
+        request,
+        "quality/plan_list.html",
+        {"plans": plans, "frequency_labels": dict(Frequency.choices)},
+    )
+
+
+def auditor_choices(user):
+    """Who may audit: HQ quality and administrators, and the third-party auditors (the service checks
+    that a third-party auditor is given the plan's project)."""
+    return (
+        StaffMember.objects.visible_to(user)
+        .filter(roles__role__in=[Role.HQ_QUALITY, Role.COMPANY_ADMIN, Role.EXTERNAL_AUDITOR])
+        .distinct()
+        .prefetch_related("roles")
+        .order_by("name")
+    )
+
+
+class PlanForm(forms.Form):
+    project = forms.ModelChoiceField(label=gettext_lazy("项目"), queryset=Project.objects.none())
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("核查表版本"), queryset=ChecklistTemplate.objects.none()
+    )
+    auditor = forms.ModelChoiceField(
+        label=gettext_lazy("核查员（总部品质部或第三方）"), queryset=StaffMember.objects.none()
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=AuditKind.choices)
+    frequencies = forms.MultipleChoiceField(
+        label=gettext_lazy("生成哪些频率的核查"),
+        choices=Frequency.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("不选 = 核查表的全部频率"),
+        required=False,
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user).order_by("code")
+        self.fields["template"].queryset = ChecklistTemplate.objects.visible_to(user).order_by(
+            "name", "-version"
+        )
+        self.fields["auditor"].queryset = auditor_choices(user)
+        self.fields["auditor"].label_from_instance = lambda m: (
+            f"{m.name}（{_('第三方')}）"
+            if any(r.role == Role.EXTERNAL_AUDITOR for r in m.roles.all())
+            else m.name
+        )
+
+
+PLAN_FIELD_MAP = {"project_id": "project", "template_id": "template", "auditor_id": "auditor"}
+
+
+def _plan_data(cleaned: dict) -> dict:
+    return {
+        "project_id": cleaned["project"].pk,
+        "template_id": cleaned["template"].pk,
+        "auditor_id": cleaned["auditor"].pk,
+        "kind": cleaned["kind"],
+        "frequencies": cleaned["frequencies"],
+        "is_active": cleaned["is_active"],
+    }
+
+
+def _plan_form_page(request, form, title):
+    style_form(form)
+    return render(
+        request,
+        "web/form.html",
+        {"form": form, "title": title, "cancel_url": reverse("quality:plan_list")},
+        status=422 if form.errors else 200,
+    )
+
+
+@console_view(Perm.MANAGE_QUALITY)
+def plan_new(request):
+    form = PlanForm(request.POST or None, user=request.user, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_create(actor=request.user, data=_plan_data(form.cleaned_data))
+        except ValidationError as exc:
+            add_service_errors(form, exc, PLAN_FIELD_MAP)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("quality:plan_list")
+    return _plan_form_page(request, form, _("新建核查计划"))
+
+
+@console_view(Perm.MANAGE_QUALITY)
+def plan_edit(request, pk):
+    plan = visible_or_404(AuditPlan.objects, pk, request.user)
+    initial = {
+        "project": plan.project_id,
+        "template": plan.template_id,
+        "auditor": plan.auditor_id,
+        "kind": plan.kind,
+        "frequencies": plan.frequencies,
+        "is_active": plan.is_active,
+    }
+    form = PlanForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(actor=request.user, plan=plan, data=_plan_data(form.cleaned_data))
+        except ValidationError as exc:
+            add_service_errors(form, exc, PLAN_FIELD_MAP)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("quality:plan_list")
+    return _plan_form_page(request, form, _("编辑核查计划"))
+
+
+class SettingsForm(forms.Form):
+    recurrence_days = forms.IntegerField(
+        label=gettext_lazy("重复发生判定窗口(天)"),
+        min_value=1,
+        max_value=3650,
+        help_text=gettext_lazy("同一项目同一条目在此天数内再次不合格，即标记为重复发生，须填写预防措施。"),
+    )
+
+
+@console_view(Perm.MANAGE_QUALITY)
+def settings_page(request):
+    form = SettingsForm(
+        request.POST or None,
+        initial={"recurrence_days": services.recurrence_days(request.user.company_id)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(actor=request.user, recurrence_days=form.cleaned_data["recurrence_days"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("quality:settings")
+    style_form(form)
+    return render(
+        request,
+        "web/form.html",
+        {"form": form, "title": _("品质设置"), "cancel_url": reverse("quality:plan_list")},
+        status=422 if form.errors else 200,
+    )
 
 
 # Figures and the project page ---------------------------------------------------------------------
 
 
+def _figure_range(request):
+    return selectors.figure_range(request.GET.get("from"), request.GET.get("to"))
+
+
 @console_view(Perm.VIEW_QUALITY)
 def figures(request):
-    data = selectors.figures(request.user)
+    try:
+        period = _figure_range(request)
+    except ValidationError as exc:
+        errors = {k: v[0] for k, v in exc.message_dict.items()}
+        return render(
+            request,
+            "quality/figures.html",
+            {"errors": errors, "values": request.GET, "invalid": True},
+            status=422,
+        )
+    data = selectors.figures(request.user, period)
     data["chart_data"] = {
         "periods": data["months"],
         "charts": [{"id": "chart-scores", "series": data["series"]}],
     }
+    data["values"] = period.as_query()
+    data["errors"] = {}
+    data["export_query"] = urlencode(period.as_query())
     return render(request, "quality/figures.html", data)
 
 
 @console_view(Perm.VIEW_QUALITY)
 def figures_export(request):
+    try:
+        period = _figure_range(request)
+    except ValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        return HttpResponse(f"{field}: {errors[0]}", status=422, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
-        exporting.figures_xlsx(selectors.figures(request.user)),
+        exporting.figures_xlsx(selectors.figures(request.user, period)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = 'attachment; filename="quality-figures.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="quality-figures-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"'
+    )
     return response
 
 

@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 from guanjia.core.roles import Role
 from guanjia.quality import services
 from guanjia.quality.choices import AuditStatus, CaStatus
-from guanjia.quality.models import Audit, AuditResult, CorrectiveAction, NonConformance, QualityPhoto
+from guanjia.quality.models import (
+    Audit,
+    AuditPlan,
+    AuditResult,
+    CorrectiveAction,
+    NonConformance,
+    QualityPhoto,
+)
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
 from guanjia.testing.world import build_world
@@ -134,3 +141,105 @@ def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):  # no
     manager.goto(f"/quality/projects/{world.project.pk}/")
     manager.shot("project")
     assert not errors, errors
+
+
+def test_answers_typed_offline_are_sent_after_reconnect(browser, live_server):  # noqa: F811
+    """The connection drops mid-audit (context.set_offline): the answers typed meanwhile stay in
+    localStorage, the card says "未同步", and once the connection is back they reach the server."""
+    world = build_world()
+    template = services.template_install_default(company=world.company)
+    auditor = f.make_staff(
+        company=world.company,
+        roles=[Role.HQ_QUALITY],
+        department=Department.QUALITY,
+        name="品质专员",
+    )
+    audit = services.audit_create(
+        actor=auditor.user, data={"project_id": world.project.pk, "template_id": template.pk}
+    )
+    errors: list[str] = []
+    phone = Screen(browser, live_server, auditor.user, errors)
+    phone.goto(f"/quality/audits/{audit.pk}/")
+    first = phone.page.get_by_test_id("result-1.1")
+    first.get_by_test_id("outcome-pass").click()
+    expect(first.get_by_test_id("saved")).to_be_visible()
+
+    phone.context.set_offline(True)
+    card = phone.page.get_by_test_id("result-1.2")
+    card.get_by_test_id("outcome-fail").click()
+    card.locator("textarea[name=note]").fill("断网时填写：前台答不出")
+    card.locator("input[name=sample_taken]").fill("前台王五")
+    expect(card.get_by_test_id("unsynced")).to_be_visible()
+    # Give the (cancelled) autosave its delay; nothing reached the server, the answer is kept locally.
+    phone.page.wait_for_timeout(1200)
+    result = AuditResult.objects.get(audit=audit, item__key="1.2")
+    assert result.outcome == "" and result.note == ""
+    stored = phone.page.evaluate("window.localStorage.getItem('guanjia.quality.pending')")
+    assert "断网时填写" in stored
+    phone.shot("offline-unsynced")
+
+    phone.context.set_offline(False)
+    expect(card.get_by_test_id("unsynced")).to_be_hidden(timeout=20_000)
+    expect(card.get_by_test_id("saved")).to_be_visible()
+    result.refresh_from_db()
+    assert (result.outcome, result.note, result.sample_taken) == (
+        "fail",
+        "断网时填写：前台答不出",
+        "前台王五",
+    )
+    assert phone.page.evaluate("window.localStorage.getItem('guanjia.quality.pending')") == "{}"
+    phone.shot("offline-resynced")
+    # After a reload nothing is pending and the answers come from the server.
+    phone.page.reload()
+    card = phone.page.get_by_test_id("result-1.2")
+    expect(card.locator("textarea[name=note]")).to_have_value("断网时填写：前台答不出")
+    expect(card.get_by_test_id("unsynced")).to_be_hidden()
+    network = ("ERR_INTERNET_DISCONNECTED", "Failed to load resource", "net::")
+    assert not [e for e in errors if not any(n in e for n in network)], errors
+    phone.context.close()
+
+
+def test_plan_checklist_editor_settings_and_figures_fit_a_phone(browser, live_server):  # noqa: F811
+    """The HQ quality pages added later: a plan made on a phone, a draft checklist's editor, the
+    recurrence window, the figures with a bad date (field error) — none wider than the screen."""
+    world = build_world()
+    template = services.template_install_default(company=world.company)
+    hq = f.make_staff(
+        company=world.company, roles=[Role.HQ_QUALITY], department=Department.QUALITY, name="品质专员"
+    )
+    f.make_staff(
+        company=world.company,
+        roles=[Role.EXTERNAL_AUDITOR],
+        projects=[world.project],
+        department=Department.QUALITY,
+        name="第三方核查员",
+    )
+    draft = services.template_copy(actor=hq.user, template=template, code="mine", name="我的核查表")
+    errors: list[str] = []
+    for width in (390, 1280):
+        screen = Screen(browser, live_server, hq.user, errors, width=width)
+        screen.goto("/quality/plans/new/")
+        screen.shot("plan-form")
+        if width == 390:
+            screen.page.select_option("#id_project", str(world.project.pk))
+            screen.page.select_option("#id_template", str(template.pk))
+            screen.page.select_option("#id_auditor", label="第三方核查员（第三方）")
+            screen.page.select_option("#id_kind", "mystery")
+            screen.page.check("input[name=frequencies][value=monthly]")
+            screen.page.click("button[type=submit]:has-text('保存')")
+            expect(screen.page.get_by_test_id("plans")).to_contain_text("第三方核查员")
+            screen.shot("plan-list")
+        screen.goto(f"/quality/templates/{draft.pk}/")
+        expect(screen.page.get_by_test_id("template-editor")).to_be_visible()
+        screen.shot("template-editor")
+        screen.goto(f"/quality/templates/{draft.pk}/items/new/")
+        screen.shot("item-form")
+        screen.goto("/quality/settings/")
+        screen.shot("settings")
+        screen.goto("/quality/figures/?from=2026-02-30")
+        expect(screen.page.get_by_test_id("error-from")).to_be_visible()
+        screen.shot("figures-bad-date")
+        screen.context.close()
+    plan = AuditPlan.objects.get()
+    assert (plan.kind, plan.frequencies) == ("mystery", ["monthly"])
+    assert not [e for e in errors if "422" not in e], errors
