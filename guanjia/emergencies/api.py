@@ -1,12 +1,14 @@
 """REST resources of emergencies: plans (versioned), incidents, their actions and log, statements."""
 
 import datetime
+import json
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router
+from ninja import Field, File, Form, Query, Router
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, etag, register_crud
@@ -135,7 +137,15 @@ class IncidentChecklistOut(Schema):
     done_at: datetime.datetime | None
 
 
+class IncidentEquipmentOut(Schema):
+    equipment_id: int
+    code: str = Field(..., alias="equipment.code")
+    name: str = Field(..., alias="equipment.name")
+    note: str
+
+
 class IncidentDetailOut(IncidentOut):
+    equipment: list[IncidentEquipmentOut]
     summonses: list[SummonsOut]
     checklist: list[IncidentChecklistOut]
     calls_total: int
@@ -143,6 +153,10 @@ class IncidentDetailOut(IncidentOut):
     report_approved: bool
     statement: str | None
     missing_for_close: list[str]
+
+    @staticmethod
+    def resolve_equipment(obj):
+        return obj.panel["equipment"]
 
     @staticmethod
     def resolve_summonses(obj):
@@ -183,6 +197,7 @@ class IncidentIn(Schema):
     location: str = Field("", max_length=100)
     description: str = Field(..., min_length=1, max_length=2000)
     equipment_involved: str = Field("", max_length=200)
+    equipment_ids: list[RefId] = Field(default_factory=list, max_length=50)
 
 
 class IncidentFilter(FilterSchema):
@@ -204,6 +219,8 @@ IncidentAction = Literal[
     "statement",
     "raise_ticket",
     "link_ticket",
+    "link_equipment",
+    "unlink_equipment",
     "evaluate",
     "close",
 ]
@@ -220,6 +237,7 @@ class IncidentActionIn(Schema):
     location: str = Field("", max_length=100)
     unit_id: RefId | None = None
     ticket_id: RefId | None = None
+    equipment_id: RefId | None = None
     evaluation: str = Field("", max_length=4000)
     score: int | None = Field(None, ge=0, le=100)
 
@@ -235,10 +253,6 @@ class IncidentLogOut(Schema):
     @staticmethod
     def resolve_has_photo(obj) -> bool:
         return bool(obj.image)
-
-
-class IncidentLogIn(Schema):
-    text: str = Field(..., min_length=1, max_length=1000)
 
 
 def _incidents(request):
@@ -307,9 +321,31 @@ def incident_log(request, pk: int):
     operation_id="incident_log_add",
     summary="Add a line to the log",
 )
-def incident_log_add(request, pk: int, payload: IncidentLogIn):
+def incident_log_add(
+    request,
+    pk: int,
+    text: str = Form("", max_length=1000),
+    evidence: bool = Form(False),
+    photo: UploadedFile | None = File(None),
+):
+    """A note, a photo or both, as multipart/form-data like the web form (``photo`` is checked and
+    stripped by core.images; ``evidence`` marks an aftermath evidence photo). A JSON body
+    ``{"text": ...}`` is still accepted for a note."""
     incident = visible_or_404(_incidents(request), pk, request.user)
-    return 201, services.incident_log_add(actor=request.user, incident=incident, text=payload.text)
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError({"text": _("请求体不是有效的 JSON")}) from None
+        if not isinstance(body, dict) or not isinstance(body.get("text", ""), str):
+            raise ValidationError({"text": _("请填写内容")})
+        text = body.get("text", "")
+        if len(text) > 1000:
+            raise ValidationError({"text": _("不能超过1000字")})
+    entry = services.incident_log_add(
+        actor=request.user, incident=incident, text=text, photo=photo, evidence=evidence
+    )
+    return 201, entry
 
 
 @router.post(
@@ -321,7 +357,8 @@ def incident_log_add(request, pk: int, payload: IncidentLogIn):
 def incident_act(request, pk: int, action: IncidentAction, payload: IncidentActionIn):
     """acknowledge · check (item_id) · level (level, note) · take_command · aftermath ·
     call (call_id, result, note) · report (body) · approve_report · statement (body) ·
-    raise_ticket (description, location, unit_id) · link_ticket (ticket_id) · evaluate (evaluation,
+    raise_ticket (description, location, unit_id) · link_ticket (ticket_id) ·
+    link_equipment (equipment_id of the project's ledger, note) · unlink_equipment (equipment_id) · evaluate (evaluation,
     score; drills) · close (409 naming what is missing)."""
     incident = visible_or_404(_incidents(request), pk, request.user)
     user, p = request.user, payload
@@ -352,6 +389,12 @@ def incident_act(request, pk: int, action: IncidentAction, payload: IncidentActi
             services.ticket_raise(actor=user, incident=incident, data=data)
         case "link_ticket":
             services.ticket_link(actor=user, incident=incident, ticket_id=p.ticket_id)
+        case "link_equipment":
+            services.incident_link_equipment(
+                actor=user, incident=incident, equipment_id=p.equipment_id, note=p.note
+            )
+        case "unlink_equipment":
+            services.incident_unlink_equipment(actor=user, incident=incident, equipment_id=p.equipment_id)
         case "evaluate":
             drill = Drill.objects.filter(incident=incident).first()
             if drill is None:

@@ -97,6 +97,7 @@ class LogKind(models.TextChoices):
     REPORT = "report", _("事件报告")
     STATEMENT = "statement", _("对外发布")
     TICKET = "ticket", _("关联工单")
+    EQUIPMENT = "equipment", _("关联设备")
     EVALUATION = "evaluation", _("演练评估")
     CLOSED = "closed", _("关闭")
 

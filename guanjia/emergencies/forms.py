@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.emergencies.choices import CallResult, DocumentKind, EventKind, Position
 
+LEVELS = (1, 2, 3)
+LEVEL_NAMES = {1: _("一级"), 2: _("二级"), 3: _("三级")}
+DECIDERS = [*Position.choices, ("company", _("公司总经理"))]
+
 
 class OpenIncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("事件类别"), choices=EventKind.choices)
@@ -17,13 +21,25 @@ class OpenIncidentForm(forms.Form):
     description = forms.CharField(
         label=_("现场情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    equipment_ids = forms.TypedMultipleChoiceField(
+        label=_("台账设备"),
+        coerce=int,
+        required=False,
+        help_text=_("设备台账中涉及的设备（须属于所选项目），可多选"),
+    )
     equipment_involved = forms.CharField(
-        label=_("涉及设备"), max_length=200, required=False, help_text=_("如：3号消防泵（自由填写）")
+        label=_("其他涉及设备"),
+        max_length=200,
+        required=False,
+        help_text=_("不在设备台账中的设备（自由填写）"),
     )
 
-    def __init__(self, *args, projects=(), buildings=(), **kwargs):
+    def __init__(self, *args, projects=(), buildings=(), equipment=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project_id"].choices = [(p.pk, p.name) for p in projects]
+        self.fields["equipment_ids"].choices = [
+            (e.pk, f"{e.project.name} · {e.code} {e.name}") for e in equipment
+        ]
         self.fields["building_id"].choices = [("", _("全小区/不限"))] + [
             (b.pk, f"{b.project.name} {b.name}") for b in buildings
         ]
@@ -46,20 +62,69 @@ class PlanForm(forms.Form):
     documents = forms.CharField(
         label=_("支持文件目录（每行一条）"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    levels = forms.JSONField(
-        label=_("三级响应（决策人与响应岗位）"),
-        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
-        help_text=_("岗位代码：%(codes)s") % {"codes": ", ".join(Position.values)},
-    )
 
     def __init__(self, *args, positions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for n in LEVELS:
+            self.fields[f"level_{n}_name"] = forms.CharField(
+                label=_("%(n)s级 名称") % {"n": n}, max_length=50, required=False
+            )
+            self.fields[f"level_{n}_condition"] = forms.CharField(
+                label=_("%(n)s级 启动条件") % {"n": n},
+                max_length=300,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"level_{n}_decides"] = forms.ChoiceField(
+                label=_("%(n)s级 决策人") % {"n": n}, choices=DECIDERS
+            )
+            self.fields[f"level_{n}_responders"] = forms.MultipleChoiceField(
+                label=_("%(n)s级 响应岗位/小组") % {"n": n},
+                choices=Position.choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": _("请至少选择一个响应岗位")},
+            )
+            self.fields[f"level_{n}_notify_hq"] = forms.BooleanField(
+                label=_("%(n)s级 同时通知总公司") % {"n": n}, required=False
+            )
         for position in positions:
             self.fields[f"duty_{position}"] = forms.CharField(
                 label=_("%(p)s 职责清单（每行一条）") % {"p": Position(position).label},
                 widget=forms.Textarea(attrs={"rows": 4}),
                 required=False,
             )
+
+    def levels(self) -> list[dict]:
+        """The three levels as the plan stores them (call after ``is_valid``)."""
+        data = self.cleaned_data
+        return [
+            {
+                "level": n,
+                "name": data[f"level_{n}_name"].strip() or str(LEVEL_NAMES[n]),
+                "condition": data[f"level_{n}_condition"].strip(),
+                "decides": data[f"level_{n}_decides"],
+                "responders": [p for p in Position.values if p in data[f"level_{n}_responders"]],
+                "notify_hq": bool(data[f"level_{n}_notify_hq"]),
+            }
+            for n in LEVELS
+        ]
+
+    @staticmethod
+    def level_initial(levels) -> dict:
+        initial = {}
+        for lv in levels or []:
+            n = lv.get("level")
+            if n not in LEVELS:
+                continue
+            initial.update(
+                {
+                    f"level_{n}_name": lv.get("name", ""),
+                    f"level_{n}_condition": lv.get("condition", ""),
+                    f"level_{n}_decides": lv.get("decides", ""),
+                    f"level_{n}_responders": list(lv.get("responders", [])),
+                    f"level_{n}_notify_hq": bool(lv.get("notify_hq")),
+                }
+            )
+        return initial
 
 
 class CommanderForm(forms.Form):
@@ -105,11 +170,38 @@ class DrillForm(forms.Form):
         label=_("演练级别"), choices=[(1, _("一级")), (2, _("二级")), (3, _("三级"))], coerce=int, initial=2
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    fire_test_id = forms.TypedChoiceField(
+        label=_("年度消防系统联动测试"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("消防演练：不选则自动关联本项目当年的年度消防维保任务"),
+    )
 
-    def __init__(self, *args, projects=(), plans=(), **kwargs):
+    def __init__(self, *args, projects=(), plans=(), fire_tasks=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project_id"].choices = [(p.pk, p.name) for p in projects]
         self.fields["plan_id"].choices = [(p.pk, p.name) for p in plans]
+        self.fields["fire_test_id"].choices = [("", _("自动"))] + [
+            (t.pk, fire_task_label(t)) for t in fire_tasks
+        ]
+
+
+def fire_task_label(task) -> str:
+    return (
+        f"{task.project.name} · {task.equipment.code} {task.equipment.name} · "
+        f"{task.period_start.isoformat()} {task.get_status_display()}"
+    )
+
+
+class FireTestForm(forms.Form):
+    task_id = forms.TypedChoiceField(
+        label=_("年度消防系统联动测试"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, tasks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task_id"].choices = [("", _("不关联"))] + [(t.pk, fire_task_label(t)) for t in tasks]
 
 
 CALL_RESULTS = [c for c in CallResult.choices if c[0] != CallResult.PENDING]

@@ -477,6 +477,34 @@ class IncidentTicket(ProjectOwned):
         return f"{self.incident_id} → {self.ticket_id}"
 
 
+class IncidentEquipment(ProjectOwned):
+    """A piece of the project's equipment ledger (facilities) involved in an incident, e.g. the pump
+    that failed. Free text on the incident still covers things that are not in the ledger."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="equipment_links")
+    equipment = models.ForeignKey(
+        "facilities.Equipment", on_delete=models.PROTECT, related_name="+", verbose_name=_("设备")
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事件关联设备")
+        verbose_name_plural = _("事件关联设备")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "equipment"], name="emergency_equipment_link_once")
+        ]
+        indexes = [models.Index(fields=["equipment", "incident"], name="emergency_equipment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.equipment_id}"
+
+
 class Drill(ProjectOwned):
     """A drill (演练) of one plan at one project: planned for a day, run as an incident marked as a
     drill, then evaluated."""
@@ -497,6 +525,16 @@ class Drill(ProjectOwned):
         _("评分"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # Seed 000: the yearly whole-system fire test runs with the fire drill. The facilities task of the
+    # project's yearly fire plan this drill goes with (SET_NULL: facilities may regenerate future tasks).
+    fire_test = models.ForeignKey(
+        "facilities.MaintenanceTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("年度消防系统联动测试"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 

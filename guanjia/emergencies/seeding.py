@@ -16,6 +16,7 @@ import random
 from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils import timezone
 
 from guanjia.emergencies import services
@@ -183,6 +184,19 @@ def _past_drill(company, project, staff, rng) -> int:
     return 2
 
 
+def _power_equipment(project) -> list[int]:
+    """An item of the ledger (供配电) for the demo power cut, if facilities seeded one."""
+    from guanjia.facilities.models import Equipment
+
+    item = (
+        Equipment.objects.filter(project=project)
+        .filter(Q(type__name="供配电") | Q(type__parent__name="供配电"))
+        .order_by("code")
+        .first()
+    )
+    return [item.pk] if item else []
+
+
 def _past_power_cut(company, project, staff, rng) -> int:
     manager, security, head, desk = (staff[u].user for u in ("manager", "security", "head", "desk"))
     building = Building.objects.filter(project=project).order_by("name").first()
@@ -203,6 +217,7 @@ def _past_power_cut(company, project, staff, rng) -> int:
                 "floor_to": min(4, top),
                 "description": "整层停电，走廊应急灯已亮",
                 "equipment_involved": "楼层配电箱主开关",
+                "equipment_ids": _power_equipment(project),
             },
         )
         clock.tick(minutes=1)

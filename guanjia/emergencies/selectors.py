@@ -16,6 +16,7 @@ from guanjia.emergencies.models import (
     Drill,
     FollowUpCall,
     Incident,
+    IncidentEquipment,
     IncidentLog,
     IncidentReport,
     IncidentTicket,
@@ -91,11 +92,20 @@ def incident_panel(incident: Incident, user) -> dict:
         .first(),
         "statement": Statement.objects.filter(incident=incident).select_related("issued_by").first(),
         "tickets": list(IncidentTicket.objects.filter(incident=incident).select_related("ticket")),
+        "equipment": list(
+            IncidentEquipment.objects.filter(incident=incident).select_related(
+                "equipment", "equipment__building", "linked_by"
+            )
+        ),
         "missing": services.missing_for_close(incident) if incident.status != IncidentStatus.CLOSED else [],
         "can_command": can_command,
         "is_gm": services._is_gm(user, incident),
         "level": incident.plan_version.level(incident.level) or {},
-        "drill": Drill.objects.filter(incident=incident).first() if incident.is_drill else None,
+        "drill": Drill.objects.filter(incident=incident)
+        .select_related("fire_test", "fire_test__equipment")
+        .first()
+        if incident.is_drill
+        else None,
         "recall_minutes": services.recall_minutes(),
     }
 
@@ -126,10 +136,40 @@ def group_timings(incident: Incident) -> list[dict]:
     return rows
 
 
+def equipment_choices(incident: Incident, user) -> list:
+    """The picker on the incident page: the project's ledger items not linked yet."""
+    from guanjia.facilities.models import Equipment
+
+    return list(
+        Equipment.objects.visible_to(user)
+        .filter(project_id=incident.project_id)
+        .exclude(pk__in=IncidentEquipment.objects.filter(incident=incident).values("equipment_id"))
+        .order_by("code")
+        .only("id", "code", "name")[:500]
+    )
+
+
+def incidents_for_equipment(equipment, user, limit: int = 20) -> list[IncidentEquipment]:
+    """The incidents an item of the ledger was involved in, newest first (its phone page)."""
+    from guanjia.core.roles import Perm, user_can
+
+    if not user_can(user, Perm.VIEW_EMERGENCIES):
+        return []
+    return list(
+        IncidentEquipment.objects.visible_to(user)
+        .filter(equipment=equipment)
+        .select_related("incident")
+        .order_by("-incident__opened_at", "-id")[:limit]
+    )
+
+
 def drill_figures(user, year: int) -> list[dict]:
-    """Per project the user sees: drills done in the year, the last fire drill, and whether the
-    yearly fire drill is due (none done in the last 365 days)."""
+    """Per project the user sees: drills done in the year, the last fire drill, whether the yearly
+    fire drill is due (none done in the last 365 days), and for the year whether a fire drill was
+    done and whether the yearly fire-system test (facilities' yearly fire plan) was done."""
     from guanjia.estates.models import Project
+    from guanjia.facilities.choices import TaskStatus
+    from guanjia.facilities.models import MaintenanceTask
 
     today = timezone.localdate()
     projects = list(Project.objects.visible_to(user).order_by("name"))
@@ -151,16 +191,37 @@ def drill_figures(user, year: int) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("project_id", "n")
     )
-    return [
-        {
-            "project": p,
-            "done": per_year.get(p.id, 0),
-            "planned": planned.get(p.id, 0),
-            "last_fire": last_fire.get(p.id),
-            "fire_due": p.id not in last_fire or (today - last_fire[p.id]).days > 365,
-        }
-        for p in projects
-    ]
+    fire_drill_year = set(
+        drills.filter(plan__kind=EventKind.FIRE, planned_for__year=year).values_list("project_id", flat=True)
+    )
+    tests: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "done": 0})
+    for project_id, status, n in (
+        MaintenanceTask.objects.visible_to(user)
+        .filter(plan__template=services.FIRE_YEARLY_TEMPLATE, period_start__year=year)
+        .values_list("project_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "status", "n")
+    ):
+        tests[project_id]["total"] += n
+        if status == TaskStatus.DONE:
+            tests[project_id]["done"] += n
+    rows = []
+    for p in projects:
+        test = tests.get(p.id, {"total": 0, "done": 0})
+        rows.append(
+            {
+                "project": p,
+                "done": per_year.get(p.id, 0),
+                "planned": planned.get(p.id, 0),
+                "last_fire": last_fire.get(p.id),
+                "fire_due": p.id not in last_fire or (today - last_fire[p.id]).days > 365,
+                "fire_drill_done": p.id in fire_drill_year,
+                "fire_test_total": test["total"],
+                "fire_test_done": test["done"],
+                "fire_test_complete": test["total"] > 0 and test["done"] == test["total"],
+            }
+        )
+    return rows
 
 
 def response_times(user, year: int) -> dict:

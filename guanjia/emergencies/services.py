@@ -41,6 +41,7 @@ from guanjia.emergencies.models import (
     EmergencyPlan,
     FollowUpCall,
     Incident,
+    IncidentEquipment,
     IncidentLog,
     IncidentReport,
     IncidentTicket,
@@ -157,6 +158,11 @@ def _validate_content(content) -> dict:
             )
         if not isinstance(lv.get("decides"), str) or lv["decides"] not in positions | {"company"}:
             raise ValidationError({"content": _("第%(n)s级必须指定决策人") % {"n": lv["level"]}})
+        condition = lv.get("condition", "")
+        if not isinstance(condition, str) or len(condition) > 300:
+            raise ValidationError(
+                {"content": _("第%(n)s级的启动条件必须是300字以内的文字") % {"n": lv["level"]}}
+            )
         if not isinstance(lv.get("name", ""), str) or not isinstance(lv.get("notify_hq", False), bool):
             raise ValidationError({"content": _("第%(n)s级的名称或通知总部设置无效") % {"n": lv["level"]}})
     duties = content.get("duties", {})
@@ -324,15 +330,24 @@ def _staff_is_gone(member: StaffMember, project_id: int, serving: set[int]) -> b
     return member.deleted_at is not None or member.id not in serving
 
 
-def post_gaps(post: CommandPost, plans) -> list[dict]:
+def serving_by_project(project_ids) -> dict[int, set[int]]:
+    """Who serves each project (staff ids), in one query."""
+    out: dict[int, set[int]] = {pid: set() for pid in project_ids}
+    for project_id, staff_id in StaffMember.projects.through.objects.filter(
+        project_id__in=list(out)
+    ).values_list("project_id", "staffmember_id"):
+        out[project_id].add(staff_id)
+    return out
+
+
+def post_gaps(post: CommandPost, plans, *, members=None, serving: set[int] | None = None) -> list[dict]:
     """What is missing in a command post: no commander, a position some plan calls with nobody in
-    it, a member who left the company (soft-deleted) or no longer serves the project."""
-    members = list(post.members.select_related("staff"))
-    serving = set(
-        StaffMember.projects.through.objects.filter(project_id=post.project_id).values_list(
-            "staffmember_id", flat=True
-        )
-    )
+    it, a member who left the company (soft-deleted) or no longer serves the project. Lists pass
+    ``members`` (with staff) and ``serving`` fetched for all posts at once."""
+    if members is None:
+        members = list(post.members.select_related("staff"))
+    if serving is None:
+        serving = serving_by_project([post.project_id])[post.project_id]
     gaps: list[dict] = []
     commander = post.commander
     if commander is None:
@@ -621,6 +636,7 @@ def incident_open(*, actor, data: dict, drill: Drill | None = None) -> Incident:
     description = (data.get("description") or "").strip()
     if not description:
         raise ValidationError({"description": _("请描述现场情况")})
+    equipment = _equipment_list(actor, project, data.get("equipment_ids"), field="equipment_ids")
     version = plan.versions.order_by("-number").first()
     now = _now()
     night = is_night(now)
@@ -658,6 +674,8 @@ def incident_open(*, actor, data: dict, drill: Drill | None = None) -> Incident:
         },
         at=now,
     )
+    for item in equipment:
+        _link_equipment(incident, item, actor=actor)
     _summon(incident, list(lv.get("responders", [])), now=now, level_name=lv.get("name", str(level)))
     if lv.get("notify_hq"):
         _notify_hq(
@@ -1106,6 +1124,90 @@ def ticket_link(*, actor, incident: Incident, ticket_id) -> IncidentTicket:
     return link
 
 
+# --- equipment involved (facilities ledger) ---------------------------------------------------
+
+
+def _equipment_of_project(actor, project_id: int, equipment_id, *, field: str):
+    """An item of the ledger given by id: out of scope or of another project is a 422 on ``field``."""
+    from guanjia.facilities.models import Equipment
+
+    item = visible_reference(Equipment, equipment_id, actor, field=field)
+    if item.project_id != project_id:
+        raise ValidationError({field: _("设备 %(code)s 不属于该项目") % {"code": item.code}})
+    return item
+
+
+def _equipment_list(actor, project: Project, ids, *, field: str) -> list:
+    if ids in (None, "", []):
+        return []
+    if not isinstance(ids, list | tuple):
+        ids = [ids]
+    items, seen = [], set()
+    for equipment_id in ids:
+        if equipment_id in (None, ""):
+            continue
+        item = _equipment_of_project(actor, project.pk, equipment_id, field=field)
+        if item.pk not in seen:
+            seen.add(item.pk)
+            items.append(item)
+    return items
+
+
+def _link_equipment(incident: Incident, item, *, actor, note: str = "") -> IncidentEquipment:
+    link = IncidentEquipment(
+        company_id=incident.company_id,
+        project_id=incident.project_id,
+        incident=incident,
+        equipment=item,
+        note=note[:200],
+        linked_by=actor,
+    )
+    save_validated(link)
+    _log(
+        incident,
+        actor=actor,
+        kind=LogKind.EQUIPMENT,
+        text=_("关联设备 %(item)s") % {"item": f"{item.code} {item.name}"},
+    )
+    return link
+
+
+@service
+def incident_link_equipment(*, actor, incident: Incident, equipment_id, note: str = "") -> IncidentEquipment:
+    """Link an item of the project's equipment ledger to the incident (while it is not closed)."""
+    require(actor, Perm.VIEW_EMERGENCIES)
+    _visible(actor, incident)
+    _check_open(incident)
+    item = _equipment_of_project(actor, incident.project_id, equipment_id, field="equipment_id")
+    if IncidentEquipment.objects.filter(incident=incident, equipment=item).exists():
+        raise ValidationError({"equipment_id": _("该设备已关联")})
+    return _link_equipment(incident, item, actor=actor, note=(note or "").strip())
+
+
+@service
+def incident_unlink_equipment(*, actor, incident: Incident, equipment_id) -> None:
+    require(actor, Perm.VIEW_EMERGENCIES)
+    _visible(actor, incident)
+    _check_open(incident)
+    link = (
+        IncidentEquipment.objects.filter(incident=incident, equipment_id=equipment_id)
+        .select_related("equipment")
+        .first()
+        if str(equipment_id or "").isdigit()
+        else None
+    )
+    if link is None:
+        raise ValidationError({"equipment_id": _("该设备未关联")})
+    item = link.equipment
+    link.delete()
+    _log(
+        incident,
+        actor=actor,
+        kind=LogKind.EQUIPMENT,
+        text=_("取消关联设备 %(item)s") % {"item": f"{item.code} {item.name}"},
+    )
+
+
 # --- re-calls (periodic) -----------------------------------------------------------------------
 
 
@@ -1189,15 +1291,67 @@ def drill_plan(*, actor, data: dict) -> Drill:
     plan = visible_reference(EmergencyPlan, data.get("plan_id"), actor, field="plan_id")
     if not data.get("planned_for"):
         raise ValidationError({"planned_for": _("请填写计划日期")})
+    if plan.company_id != project.company_id:
+        raise ValidationError({"plan_id": _("预案不属于该公司")})
+    planned_for = data["planned_for"]
+    if isinstance(planned_for, str):
+        try:
+            planned_for = datetime.date.fromisoformat(planned_for)
+        except ValueError:
+            raise ValidationError({"planned_for": _("日期格式应为 YYYY-MM-DD")}) from None
     drill = Drill(
         company_id=project.company_id,
         project=project,
         plan=plan,
-        planned_for=data["planned_for"],
+        planned_for=planned_for,
         level=_level({"level": data.get("level") or 2}),
         note=(data.get("note") or "").strip()[:200],
     )
+    task_id = data.get("fire_test_id")
+    if task_id not in (None, ""):
+        drill.fire_test = _fire_test_for(actor, drill, task_id)
+    elif plan.kind == EventKind.FIRE:
+        # Planning a fire drill links the year's whole-system test when the project has one.
+        drill.fire_test = fire_test_candidates(project, planned_for).first()
     return save_validated(drill)
+
+
+FIRE_YEARLY_TEMPLATE = "fire_yearly"
+
+
+def fire_test_candidates(project: Project | int, day: datetime.date):
+    """The tasks of the project's yearly fire plan (seed 000: the whole-system run with the fire
+    drill) for the year of ``day``: the period containing the day, or starting in its year."""
+    from guanjia.facilities.models import MaintenanceTask
+
+    project_id = project if isinstance(project, int) else project.pk
+    return (
+        MaintenanceTask.objects.filter(project_id=project_id, plan__template=FIRE_YEARLY_TEMPLATE)
+        .filter(Q(period_start__lte=day, period_end__gt=day) | Q(period_start__year=day.year))
+        .select_related("equipment", "plan")
+        .order_by("period_start", "equipment__code", "id")
+    )
+
+
+def _fire_test_for(actor, drill: Drill, task_id):
+    from guanjia.facilities.models import MaintenanceTask
+
+    task = visible_reference(MaintenanceTask, task_id, actor, field="fire_test_id")
+    if drill.plan.kind != EventKind.FIRE:
+        raise ValidationError({"fire_test_id": _("只有消防演练可以关联年度消防系统测试")})
+    if not fire_test_candidates(drill.project_id, drill.planned_for).filter(pk=task.pk).exists():
+        raise ValidationError({"fire_test_id": _("该任务不是本项目当年的年度消防维保任务")})
+    return task
+
+
+@service
+def drill_link_fire_test(*, actor, drill: Drill, task_id) -> Drill:
+    """Link (or, with an empty id, unlink) the yearly fire-system test of the drill's project and year."""
+    require(actor, Perm.CHANGE_EMERGENCIES)
+    drill = lock(drill)
+    drill.fire_test = None if task_id in (None, "") else _fire_test_for(actor, drill, task_id)
+    drill.save(update_fields=["fire_test", "updated_at"])
+    return drill
 
 
 @service

@@ -16,5 +16,6 @@ urlpatterns = [
     path("posts/<int:project_pk>/", views.post_detail, name="post_detail"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("drills/", views.drill_list, name="drill_list"),
+    path("drills/<int:pk>/", views.drill_detail, name="drill_detail"),
     path("statements/", views.statements, name="statements"),
 ]

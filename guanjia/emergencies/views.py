@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,18 +21,20 @@ from guanjia.core.roles import Perm, user_can
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import selectors, services
-from guanjia.emergencies.choices import CallResult, DrillStatus, IncidentStatus, Position
+from guanjia.emergencies.choices import CallResult, DrillStatus, EventKind, IncidentStatus, Position
 from guanjia.emergencies.forms import (
     CALL_RESULTS,
     CommanderForm,
     DocumentForm,
     DrillForm,
+    FireTestForm,
     MemberForm,
     OpenIncidentForm,
     PlanForm,
 )
 from guanjia.emergencies.models import (
     CommandPost,
+    CommandPostMember,
     Drill,
     EmergencyPlan,
     FollowUpCall,
@@ -72,7 +75,14 @@ def incident_open(request):
     buildings = list(
         Building.objects.visible_to(request.user).select_related("project").order_by("project__name", "name")
     )
-    form = OpenIncidentForm(request.POST or None, projects=projects, buildings=buildings)
+    from guanjia.facilities.models import Equipment
+
+    equipment = list(
+        Equipment.objects.visible_to(request.user)
+        .select_related("project")
+        .order_by("project__name", "code")[:500]
+    )
+    form = OpenIncidentForm(request.POST or None, projects=projects, buildings=buildings, equipment=equipment)
     if request.method == "POST":
         incident = save_via_service(
             request, form, lambda data: services.incident_open(actor=request.user, data=data)
@@ -101,6 +111,11 @@ def incident_detail(request, pk):
     ctx["title"] = str(incident)
     ctx["timings"] = selectors.group_timings(incident) if incident.is_drill else None
     ctx["call_results"] = CALL_RESULTS
+    ctx["equipment_choices"] = (
+        selectors.equipment_choices(incident, request.user)
+        if incident.status != IncidentStatus.CLOSED
+        else []
+    )
     if getattr(request, "htmx", False) and not request.htmx.boosted:
         return render(request, "emergencies/_incident_live.html", ctx)
     return render(request, "emergencies/incident_detail.html", ctx)
@@ -160,6 +175,19 @@ def _act(request, incident: Incident, action: str):
         case "link":
             services.ticket_link(actor=user, incident=incident, ticket_id=post.get("ticket_id"))
             return _("工单已关联")
+        case "equipment":
+            services.incident_link_equipment(
+                actor=user,
+                incident=incident,
+                equipment_id=post.get("equipment_id"),
+                note=post.get("note", ""),
+            )
+            return _("设备已关联")
+        case "unequip":
+            services.incident_unlink_equipment(
+                actor=user, incident=incident, equipment_id=post.get("equipment_id")
+            )
+            return _("已取消关联设备")
         case "evaluate":
             drill = Drill.objects.filter(incident=incident).first()
             if drill is None:
@@ -292,7 +320,7 @@ def plan_edit(request, pk):
         "is_active": plan.is_active,
         "purpose": content.get("purpose", ""),
         "scope": content.get("scope", ""),
-        "levels": content.get("levels", []),
+        **PlanForm.level_initial(content.get("levels", [])),
         **{f: "\n".join(content.get(f, [])) for f in LINE_FIELDS},
         **{f"duty_{p}": "\n".join(content.get("duties", {}).get(p, [])) for p in positions},
     }
@@ -300,7 +328,7 @@ def plan_edit(request, pk):
 
     def save(data):
         new = dict(content)
-        new.update(purpose=data["purpose"], scope=data["scope"], levels=data["levels"])
+        new.update(purpose=data["purpose"], scope=data["scope"], levels=form.levels())
         for f in LINE_FIELDS:
             new[f] = _lines(data[f])
         new["duties"] = {
@@ -313,7 +341,7 @@ def plan_edit(request, pk):
         )
 
     if request.method == "POST":
-        saved = save_via_service(request, form, save, field_map={"content": "levels"})
+        saved = save_via_service(request, form, save)
         if saved is not None:
             messages.success(request, _("预案已保存为第 %(v)s 版") % {"v": saved.version})
             return redirect("emergencies:plan_detail", pk=plan.pk)
@@ -331,19 +359,25 @@ def plan_edit(request, pk):
 @console_view(Perm.VIEW_EMERGENCIES)
 def post_list(request):
     projects = list(Project.objects.visible_to(request.user).order_by("name"))
+    # A constant number of queries however many projects: posts with commander, all members with
+    # their staff, who serves which project, the plans.
     posts = {
         p.project_id: p
         for p in CommandPost.objects.visible_to(request.user)
         .select_related("commander")
-        .prefetch_related("members__staff")
+        .prefetch_related(Prefetch("members", queryset=CommandPostMember.objects.select_related("staff")))
     }
     plans = list(EmergencyPlan.objects.visible_to(request.user).filter(is_active=True))
+    serving = services.serving_by_project(posts)
     rows = []
     for project in projects:
         post = posts.get(project.pk)
-        rows.append(
-            {"project": project, "post": post, "gaps": services.post_gaps(post, plans) if post else None}
+        gaps = (
+            services.post_gaps(post, plans, members=list(post.members.all()), serving=serving[project.pk])
+            if post
+            else None
         )
+        rows.append({"project": project, "post": post, "gaps": gaps})
     return render(request, "emergencies/post_list.html", {"rows": rows, "title": _("应急指挥部")})
 
 
@@ -462,7 +496,8 @@ def drill_list(request):
     year = min(max(year, 2000), 2100)
     projects = list(Project.objects.visible_to(request.user).order_by("name"))
     plans = list(EmergencyPlan.objects.visible_to(request.user).filter(is_active=True))
-    form = DrillForm(request.POST or None, projects=projects, plans=plans)
+    fire_tasks = _fire_tasks(request.user, year)
+    form = DrillForm(request.POST or None, projects=projects, plans=plans, fire_tasks=fire_tasks)
     can_change = user_can(request.user, Perm.CHANGE_EMERGENCIES)
     if request.method == "POST":
         if request.POST.get("form") == "start":
@@ -480,7 +515,7 @@ def drill_list(request):
     drills = list(
         Drill.objects.visible_to(request.user)
         .filter(planned_for__year=year)
-        .select_related("project", "plan", "incident")
+        .select_related("project", "plan", "incident", "fire_test")
         .order_by("planned_for", "id")
     )
     return render(
@@ -496,6 +531,66 @@ def drill_list(request):
             "planned": DrillStatus.PLANNED,
             "title": _("应急演练"),
         },
+    )
+
+
+def _fire_tasks(user, year: int) -> list:
+    """The yearly fire-plan tasks (whole-system test) of the projects the user sees, for a year."""
+    from guanjia.facilities.models import MaintenanceTask
+
+    return list(
+        MaintenanceTask.objects.visible_to(user)
+        .filter(plan__template=services.FIRE_YEARLY_TEMPLATE, period_start__year__in=(year, year + 1))
+        .select_related("project", "equipment")
+        .order_by("project__name", "period_start", "equipment__code")[:200]
+    )
+
+
+@console_view(Perm.VIEW_EMERGENCIES)
+def drill_detail(request, pk):
+    """A drill: its plan, day, run (the incident), evaluation and the yearly fire-system test it goes with."""
+    from guanjia.facilities.models import MaintenanceTask
+
+    drill = visible_or_404(
+        Drill.objects.select_related("project", "plan", "incident", "fire_test", "fire_test__equipment"),
+        pk,
+        request.user,
+    )
+    can_change = user_can(request.user, Perm.CHANGE_EMERGENCIES)
+    is_fire = drill.plan.kind == EventKind.FIRE
+    tasks = (
+        list(
+            services.fire_test_candidates(drill.project_id, drill.planned_for)
+            .filter(pk__in=MaintenanceTask.objects.visible_to(request.user).values("pk"))
+            .select_related("project")
+        )
+        if is_fire
+        else []
+    )
+    form = FireTestForm(request.POST or None, tasks=tasks, initial={"task_id": drill.fire_test_id})
+    status = 200
+    if request.method == "POST" and can_change and is_fire:
+        if save_via_service(
+            request,
+            form,
+            lambda d: services.drill_link_fire_test(actor=request.user, drill=drill, task_id=d["task_id"]),
+        ):
+            messages.success(request, _("已保存"))
+            return redirect("emergencies:drill_detail", pk=drill.pk)
+        status = 422
+    style_form(form)
+    return render(
+        request,
+        "emergencies/drill_detail.html",
+        {
+            "drill": drill,
+            "task": drill.fire_test,
+            "is_fire": is_fire,
+            "form": form,
+            "can_change": can_change,
+            "title": str(drill),
+        },
+        status=status,
     )
 
 

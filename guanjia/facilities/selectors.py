@@ -77,7 +77,18 @@ def equipment_page(equipment: Equipment, user) -> dict:
             .order_by("closed_at", "-id")[:10]
         ),
         "files": list(equipment.files.all()),
+        "incidents": _incidents_of(equipment, user),
     }
+
+
+def _incidents_of(equipment: Equipment, user) -> list | None:
+    """The emergencies this item was involved in (None: the user may not see emergencies)."""
+    from guanjia.core.roles import Perm, user_can
+    from guanjia.emergencies.selectors import incidents_for_equipment
+
+    if not user_can(user, Perm.VIEW_EMERGENCIES):
+        return None
+    return incidents_for_equipment(equipment, user)
 
 
 def cost_totals(

@@ -97,3 +97,58 @@ def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactio
     phone.goto(f"/emergencies/plans/{world.fire.pk}/")
     phone.shot("8-plan-phone")
     assert errors == []
+
+
+def test_equipment_link_drill_fire_test_and_level_form(transactional_db, live_server, browser):  # noqa: F811
+    """The incident's equipment picker on a phone, the drill page with its yearly fire-system test,
+    and the per-level plan form at desktop width."""
+    import datetime
+
+    from guanjia.emergencies import services
+    from guanjia.facilities import services as facilities
+
+    world = build_ew(build_world())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    roots = facilities.types_ensure(company=world.company)
+    pump = facilities.equipment_create(
+        actor=world.manager,
+        data={"project_id": world.project.pk, "type_id": roots["消防"].pk, "name": "3号消防泵"},
+    )
+    facilities.fire_plans_apply(
+        actor=world.manager, project=world.project, starts_on=datetime.date.today().replace(month=1, day=1)
+    )
+    incident = services.incident_open(
+        actor=world.control.user,
+        data={"project_id": world.project.pk, "kind": "fire", "level": 1, "description": "泵房冒烟"},
+    )
+    phone = Screen(browser, live_server, world.control.user, errors, PHONE)
+    phone.goto(f"/emergencies/incidents/{incident.pk}/")
+    picker = phone.page.get_by_test_id("equipment-picker")
+    picker.select_option(str(pump.pk))
+    phone.page.get_by_test_id("incident-equipment").get_by_role("button", name="关联设备").click()
+    expect(phone.page.get_by_test_id("incident-equipment")).to_contain_text("3号消防泵")
+    phone.page.get_by_test_id("incident-equipment").scroll_into_view_if_needed()
+    phone.shot("incident-equipment-390")
+    phone.goto(f"/facilities/equipment/{pump.pk}/")
+    expect(phone.page.get_by_test_id("equipment-incidents")).to_contain_text(str(incident.pk))
+    phone.shot("equipment-incidents-390")
+
+    drill = services.drill_plan(
+        actor=world.manager,
+        data={"project_id": world.project.pk, "plan_id": world.fire.pk, "planned_for": datetime.date.today()},
+    )
+    assert drill.fire_test is not None
+    desk = Screen(browser, live_server, world.manager, errors, DESKTOP)
+    desk.goto(f"/emergencies/drills/{drill.pk}/")
+    expect(desk.page.get_by_test_id("fire-test-status")).to_be_visible()
+    desk.shot("drill-fire-test-1280")
+    desk.goto("/emergencies/drills/")
+    expect(desk.page.get_by_test_id("drill-figures")).to_contain_text("1")
+    desk.shot("drill-figures-1280")
+    desk.goto(f"/emergencies/plans/{world.fire.pk}/edit/")
+    desk.page.locator("#id_level_2_condition").fill("")
+    desk.page.locator("form button[type=submit]").last.click()
+    expect(desk.page.locator(".invalid-feedback").first).to_be_visible()
+    desk.shot("plan-levels-error-1280")
+    assert not [e for e in errors if "422" not in e], errors  # the bad level form is a 422 on purpose
