@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
@@ -45,6 +45,9 @@ def home(request):
         context["resident"] = Resident.objects.visible_to(user).first()
         context["tickets"] = tickets_for(user).order_by("-received_at", "-id")[:5]
         return render(request, "web/home_resident.html", context)
+    if scope.is_external_auditor:
+        # A third-party auditor sees audits and nothing else: their home is their audit list.
+        return redirect("quality:audit_list")
     if Perm.VIEW_ESTATES not in scope.permissions:
         return render(request, "web/home.html", context)
     units = Unit.objects.visible_to(user)

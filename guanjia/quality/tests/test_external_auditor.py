@@ -134,3 +134,9 @@ def test_console_pages_show_nothing_else(leaky):
         assert response.status_code in (403, 404), path
     assert client.get(f"/quality/audits/{leaky.own_audit.pk}/").status_code == 200
     assert client.get(f"/quality/projects/{leaky.project.pk}/").status_code == 200
+
+
+def test_home_takes_the_auditor_to_its_audits(leaky, client):
+    client.force_login(leaky.auditor)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/quality/"
