@@ -68,7 +68,9 @@ class Phone:
         self.page.fill("#id_username", user.username)
         self.page.fill("#id_password", f.PASSWORD)
         self.page.click("button[type=submit]:has-text('登录')")
-        self.page.wait_for_url(f"{self.url}/")
+        # Logged in: the home page, or where home sends this role (an external auditor: its audits).
+        self.page.wait_for_url(lambda url: not url.endswith("/login/"))
+        self.page.wait_for_load_state()
 
     def goto(self, path):
         self.page.goto(f"{self.url}{path}")
