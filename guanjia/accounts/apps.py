@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "guanjia.accounts"
     label = "accounts"
     verbose_name = _("账号")
+
+    def ready(self):
+        from guanjia.accounts.services import connect_token_signals
+
+        connect_token_signals()

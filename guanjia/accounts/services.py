@@ -6,11 +6,14 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import ApiToken, hash_token
 from guanjia.core.errors import NotAllowed
+from guanjia.core.scoping import drop_shared
 
 
 def token_issue(*, request, username: str, password: str) -> tuple[ApiToken, str]:
@@ -28,18 +31,67 @@ def token_issue(*, request, username: str, password: str) -> tuple[ApiToken, str
     return token, raw
 
 
+# A token and its user are kept in the shared cache between calls (every API call needs them;
+# Redis in production, so every app server sees the same copy). Revoking the token or changing the
+# user drops the copy at once (``forget_cached_tokens``); the time-out only bounds what a missed
+# path could leave behind.
+TOKEN_CACHE_SECONDS = 60
+
+
+def _token_key(key_hash: str) -> str:
+    return f"apitoken:{key_hash}"
+
+
 def token_authenticate(raw: str):
     """The user behind a raw bearer key, or None if it is unknown, expired or revoked."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.is_valid or not token.user.is_active:
+    key_hash = hash_token(raw)
+    key = _token_key(key_hash)
+    token = cache.get(key)
+    if token is None:
+        token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
+        if token is None:
+            return None
+        if not connection.in_atomic_block:  # never cache rows another transaction may not see
+            cache.set(key, token, TOKEN_CACHE_SECONDS)
+    if not token.is_valid or not token.user.is_active:
         return None
     now = timezone.now()
     # Touch at most once a minute: a write on every call would serialise readers on SQLite.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+        if not connection.in_atomic_block:
+            cache.set(key, token, TOKEN_CACHE_SECONDS)
     token.user._api_token = token
     return token.user
 
 
 def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_cached_tokens(token_hashes=[token.key_hash])
+
+
+def forget_cached_tokens(*, user_id: int | None = None, token_hashes=()) -> None:
+    """Drop the shared copies of these tokens, or of every token of the user."""
+    hashes = list(token_hashes)
+    if user_id is not None:
+        hashes += ApiToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True)
+    drop_shared([_token_key(h) for h in hashes])
+
+
+def connect_token_signals() -> None:
+    """A changed user (deactivated, roles, password) or token drops its cached copies."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save
+
+    def by_user(sender, instance, **kwargs):
+        forget_cached_tokens(user_id=instance.pk)
+
+    def by_token(sender, instance, **kwargs):
+        forget_cached_tokens(token_hashes=[instance.key_hash])
+
+    for model, receiver in ((get_user_model(), by_user), (ApiToken, by_token)):
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"token-save-{model._meta.label}")
+        post_delete.connect(
+            receiver, sender=model, weak=False, dispatch_uid=f"token-delete-{model._meta.label}"
+        )

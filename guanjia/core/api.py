@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from guanjia.core.errors import Conflict, DomainError
 from guanjia.core.journal import history_for
@@ -48,6 +48,16 @@ class Schema(ninja.Schema):
     @classmethod
     def _no_nul(cls, value):
         return _reject_nul(value)
+
+
+class RowSchema(BaseModel):
+    """Output of the hot reads (request lists and details), filled from plain dicts (``.values()``).
+
+    A plain pydantic model is validated and dumped by pydantic-core alone; ``Schema`` goes through
+    django-ninja's attribute getter and resolvers for every field of every row, which cost more than
+    the query. Such rows are shaped by a selector (see ``tickets.selectors.shape_rows``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class FilterSchema(ninja.FilterSchema):
@@ -150,13 +160,18 @@ class Pagination(PaginationBase):
 
     items_attribute = "items"
 
+    def __init__(self, *, shape=None, **kwargs):
+        # ``shape(rows) -> rows``: turns a page of ``.values()`` dicts into the output's shape.
+        self.shape = shape or list
+        super().__init__(**kwargs)
+
     def paginate_queryset(self, queryset, pagination: Input, **params):
         offset = (pagination.page - 1) * pagination.page_size
         return {
             "count": self._items_count(queryset),
             "page": pagination.page,
             "page_size": pagination.page_size,
-            "items": list(queryset[offset : offset + pagination.page_size]),
+            "items": self.shape(list(queryset[offset : offset + pagination.page_size])),
         }
 
 
@@ -177,8 +192,10 @@ class CursorPagination(PaginationBase):
 
     items_attribute = "items"
 
-    def __init__(self, *, time_field: str, **kwargs):
+    def __init__(self, *, time_field: str, shape=None, **kwargs):
         self.time_field = time_field
+        # ``shape(rows) -> rows``: turns a page of ``.values()`` dicts into the output's shape.
+        self.shape = shape or list
         super().__init__(**kwargs)
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
@@ -195,9 +212,12 @@ class CursorPagination(PaginationBase):
         if len(items) > pagination.page_size:
             items = items[: pagination.page_size]
             last = items[-1]
-            stamp = getattr(last, self.time_field)
-            next_cursor = f"{(stamp - EPOCH) // datetime.timedelta(microseconds=1)}.{last.pk}"
-        return {"items": items, "next_cursor": next_cursor}
+            if isinstance(last, dict):
+                stamp, last_id = last[self.time_field], last["id"]
+            else:
+                stamp, last_id = getattr(last, self.time_field), last.pk
+            next_cursor = f"{(stamp - EPOCH) // datetime.timedelta(microseconds=1)}.{last_id}"
+        return {"items": self.shape(items), "next_cursor": next_cursor}
 
 
 def etag(obj) -> str:

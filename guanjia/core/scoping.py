@@ -92,13 +92,18 @@ def forget_scope(user) -> None:
 
 
 def forget_cached_scope(user_id: int | None) -> None:
-    """Drop the shared copy now and again after commit (a reader may re-cache the old rows meanwhile)."""
-    if user_id is None:
+    if user_id is not None:
+        drop_shared([_scope_key(user_id)])
+
+
+def drop_shared(keys: list[str]) -> None:
+    """Drop copies kept in the shared cache now and again after commit (a reader may re-cache the
+    old rows meanwhile)."""
+    if not keys:
         return
-    key = _scope_key(user_id)
-    cache.delete(key)
+    cache.delete_many(keys)
     if connection.in_atomic_block:
-        connection.on_commit(lambda: cache.delete(key))
+        connection.on_commit(lambda: cache.delete_many(keys))
 
 
 def _compute_scope(user) -> Scope:

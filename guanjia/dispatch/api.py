@@ -9,6 +9,7 @@ from guanjia.dispatch import selectors, services
 from guanjia.dispatch.models import DispatchRule
 from guanjia.staff.choices import Department
 from guanjia.tickets.api import TicketOut
+from guanjia.tickets.selectors import shape_rows, ticket_rows
 from guanjia.tickets.choices import Kind, Priority
 
 router = Router(tags=["dispatch"])
@@ -87,9 +88,9 @@ class QueueFilter(FilterSchema):
     operation_id="dispatch_queue",
     summary="The dispatch queue",
 )
-@paginate(Pagination)
+@paginate(Pagination, shape=shape_rows)
 def dispatch_queue(request, filters: QueueFilter = Query(...)):
     """Received requests nobody has been sent to yet (no dispatch rule matched, or the desk
     dispatches them itself), oldest first."""
     require(request.user, Perm.VIEW_ESTATES)
-    return filters.filter(selectors.dispatch_queue(request.user))
+    return ticket_rows(filters.filter(selectors.dispatch_queue(request.user)))

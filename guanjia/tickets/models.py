@@ -245,6 +245,13 @@ class Ticket(ProjectOwned):
             models.Index(fields=["company", "-received_at", "-id"], name="ticket_company_recent_idx"),
             # A project's list, newest first (the console and the API filter by project).
             models.Index(fields=["project", "-received_at", "-id"], name="ticket_project_recent_idx"),
+            # A project's open requests, newest first: the desk's first screen reads only open rows,
+            # however long the project's history grows.
+            models.Index(
+                fields=["project", "-received_at", "-id"],
+                condition=~Q(status__in=["closed", "cancelled"]),
+                name="ticket_project_open_idx",
+            ),
             # The open backlog (boards count it per project): small, whatever the history's size.
             models.Index(
                 fields=["company", "project", "priority"],

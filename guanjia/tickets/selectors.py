@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from guanjia.core.scoping import scope_for
 from guanjia.estates.selectors import phone_or_none
@@ -28,6 +29,123 @@ def tickets_for(user):
         .select_related("project", "unit__building", "building", "category", "first_contact", "assignee")
         .annotate(is_overdue=overdue_exists(timezone.now()))
     )
+
+
+def _related(model, ref: str, column: str = "name", via: str = ""):
+    """One column of a related row of the request, as a scalar subquery written in SQL.
+
+    PostgreSQL plans each such subquery on its own (one index probe per row of the page), where
+    joining seven tables makes it weigh their join orders on every call: planning the joined list
+    cost ~7 ms against 0.3 ms to run it. Written as SQL because Django builds a ``Subquery``
+    expression afresh on every request (~0.25 ms each). ``via``: a join inside the subquery."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    outer = f"{q(Ticket._meta.db_table)}.{q(ref)}"
+    sql = f"SELECT {column} FROM {table} {via} WHERE {table}.{q('id')} = {outer}"  # noqa: S608 (names only)
+    return RawSQL(sql, ())  # noqa: S611
+
+
+# The flat columns of a request row; ``shape_rows`` turns them into the API's ``TicketOut``.
+ROW_COLUMNS = (
+    "id",
+    "number",
+    "project_id",
+    "kind",
+    "category_id",
+    "channel",
+    "priority",
+    "status",
+    "unit_id",
+    "building_id",
+    "location",
+    "description",
+    "contact_name",
+    "first_contact_id",
+    "assignee_id",
+    "received_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrived_at",
+    "completed_at",
+    "first_feedback_at",
+    "followed_up_at",
+    "closed_at",
+    "escalation_level",
+    "rework_count",
+)
+DETAIL_COLUMNS = (
+    *ROW_COLUMNS,
+    "reporter_resident_id",
+    "contact_phone",
+    "resolution",
+    "first_feedback",
+    "root_cause",
+    "hold_reason",
+    "cancel_reason",
+    "follow_up_satisfied",
+    "follow_up_score",
+    "rating",
+    "rating_comment",
+    "charges_confirmed_at",
+)
+
+
+def _row_annotations(now) -> dict:
+    from guanjia.estates.models import Building, Unit
+    from guanjia.sla.services import overdue_exists
+    from guanjia.staff.models import StaffMember
+
+    return {
+        "overdue": overdue_exists(now),
+        "category_name": _related(TicketCategory, "category_id"),
+        # As Unit.__str__ writes it: "<building>-<number>".
+        "unit_label": _related(
+            Unit,
+            "unit_id",
+            column="b.name || '-' || estates_unit.number",
+            via="JOIN estates_building b ON b.id = estates_unit.building_id",
+        ),
+        "building_name": _related(Building, "building_id"),
+        "first_contact_name": _related(StaffMember, "first_contact_id"),
+        "assignee_name": _related(StaffMember, "assignee_id"),
+    }
+
+
+def ticket_rows(queryset, *, columns=ROW_COLUMNS, now=None):
+    """Requests of ``queryset`` as flat dicts (``.values()``): no model instances, no joins.
+
+    Lists and details are read on every screen, by every desk and phone; building model instances
+    and walking them field by field cost several times the query itself. ``shape_rows`` nests the
+    dicts into the API's shape."""
+    from django.utils import timezone
+
+    return queryset.annotate(**_row_annotations(now or timezone.now())).values(*columns, *_ROW_EXTRAS)
+
+
+_ROW_EXTRAS = (
+    "overdue",
+    "category_name",
+    "unit_label",
+    "building_name",
+    "first_contact_name",
+    "assignee_name",
+)
+
+
+def shape_rows(rows: list[dict]) -> list[dict]:
+    """Flat ``ticket_rows`` dicts → the API's ``TicketOut`` shape (place, people as {id, name})."""
+    for row in rows:
+        if row["unit_id"]:
+            row["place"] = row["unit_label"] or ""
+        else:
+            row["place"] = " ".join(p for p in (row["building_name"], row["location"]) if p)
+        row["first_contact"] = {"id": row["first_contact_id"], "name": row["first_contact_name"]}
+        assignee = row["assignee_id"]
+        row["assignee"] = {"id": assignee, "name": row["assignee_name"]} if assignee else None
+        row["building_id"] = row["building_id"]
+    return rows
 
 
 def person_id(user, value: str | int | None) -> int | None:
