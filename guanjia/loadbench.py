@@ -340,9 +340,7 @@ def explain(user_name: str) -> str:
         from guanjia.sla.services import overdue_q
 
         now = timezone.now()
-        plans["overdue"] = base.filter(overdue_q(now, project_id=project_id)).order_by("-received_at", "-id")[
-            :26
-        ]
+        plans["overdue"] = base.filter(overdue_q(now)).order_by("-received_at", "-id")[:26]
         plans["overdue, all projects"] = (
             selectors.tickets_for(user).filter(overdue_q(now)).order_by("-received_at", "-id")[:26]
         )

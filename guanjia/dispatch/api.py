@@ -9,8 +9,8 @@ from guanjia.dispatch import selectors, services
 from guanjia.dispatch.models import DispatchRule
 from guanjia.staff.choices import Department
 from guanjia.tickets.api import TicketOut
-from guanjia.tickets.selectors import shape_rows, ticket_rows
 from guanjia.tickets.choices import Kind, Priority
+from guanjia.tickets.selectors import shape_rows, ticket_rows
 
 router = Router(tags=["dispatch"])
 

@@ -8,7 +8,6 @@ from django.db.models import Q
 from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import PrivateAttr
 
 from guanjia.core.api import (
     ERROR_RESPONSES,
@@ -189,8 +188,6 @@ class TicketFilter(FilterSchema):
     search: str | None = Field(None, max_length=100, description="单号、来电号码或描述")
     overdue: bool | None = Field(None, description="true: 只看已超时的；false: 只看未超时的")
     due_within_minutes: int | None = Field(None, ge=1, le=10080, description="只看此分钟数内到期的")
-    # Set by ``filtered_tickets`` from the user's scope: narrows the late-deadline look-up.
-    _company_id: int | None = PrivateAttr(None)
 
     def filter_building_id(self, value):
         return (Q(building_id=value) | Q(unit__building_id=value)) if value else Q()
@@ -229,7 +226,7 @@ class TicketFilter(FilterSchema):
 
         if value is None:
             return Q()
-        late = overdue_q(timezone.now(), project_id=self.project_id, company_id=self._company_id)
+        late = overdue_q(timezone.now())
         return late if value else ~late
 
     def filter_due_within_minutes(self, value):
@@ -299,7 +296,6 @@ def filtered_tickets(user, filters: TicketFilter, *, base=None):
 
     ``base``: the user's requests to filter (default ``tickets_for``: model instances with what the
     console shows)."""
-    filters._company_id = scope_for(user).company_id
     qs = filters.filter(selectors.tickets_for(user) if base is None else base)
     if (assignee := selectors.person_id(user, filters.assignee)) is not None:
         qs = qs.filter(assignee_id=assignee)

@@ -252,6 +252,12 @@ class Ticket(ProjectOwned):
                 condition=~Q(status__in=["closed", "cancelled"]),
                 name="ticket_project_open_idx",
             ),
+            # The company's open requests, newest first: the HQ's overdue list walks them.
+            models.Index(
+                fields=["company", "-received_at", "-id"],
+                condition=~Q(status__in=["closed", "cancelled"]),
+                name="ticket_company_open_idx",
+            ),
             # The open backlog (boards count it per project): small, whatever the history's size.
             models.Index(
                 fields=["company", "project", "priority"],

@@ -16,10 +16,9 @@ def tickets_for(user):
     """The requests a user may see, with what every list shows, in one query (``is_overdue``: an
     unfinished deadline is already past — read from the stored deadlines, right without any job).
 
-    ``is_overdue`` is a correlated EXISTS, probed per row through the deadline's ticket index: a page
-    of 25 costs 25 index lookups whatever the backlog, where ``id IN (late deadlines)`` would hash every
-    late deadline of the company for each page. (Filtering on "overdue" uses ``overdue_q``, which
-    starts from the late deadlines instead.)"""
+    ``is_overdue`` is probed per row through the deadline's ticket index (``overdue_exists``): a page
+    of 25 costs 25 index lookups whatever the backlog. The API reads ``ticket_rows`` instead (plain
+    rows, no joins); this is for the console's pages, which show more of each request."""
     from django.utils import timezone
 
     from guanjia.sla.services import overdue_exists

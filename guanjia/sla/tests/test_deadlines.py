@@ -196,12 +196,7 @@ def test_a_request_past_its_deadline_is_overdue_everywhere_before_any_job_runs(t
     assert 'data-testid="deadline-overdue"' not in page and 'data-testid="deadlines"' in page
 
 
-@pytest.mark.parametrize("limit", [20_000, 1])
-def test_the_overdue_filter_is_the_same_by_id_list_or_by_subquery(tw, monkeypatch, limit):
-    """Late requests are fetched by id up to LATE_IDS_LIMIT; beyond it the filter is a subquery."""
-    from guanjia.sla import services as sla_services
-
-    monkeypatch.setattr(sla_services, "LATE_IDS_LIMIT", limit)
+def test_the_overdue_filter_lists_exactly_the_late_requests(tw):
     late = [receive(tw, category_id=tw.leak.pk, description=f"灯坏了 {n}") for n in range(2)]
     on_time = receive(tw, category_id=tw.leak.pk, description="门禁失灵")
     TicketDeadline.objects.filter(ticket__in=late, stage=Stage.RESPONSE).update(
