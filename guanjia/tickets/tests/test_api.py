@@ -267,3 +267,53 @@ def test_list_runs_the_same_number_of_queries_whatever_the_page_size(tw):
     with CaptureQueriesContext(connection) as many:
         assert len(api.get("tickets", page_size=50).json()["items"]) == 13
     assert len(many) == len(one)
+
+
+def test_list_rows_and_the_detail_say_what_each_request_is(tw):
+    """Rows are read as plain values with the related names as subqueries: the place, the
+    category, the people and "overdue" must read as the request's own page does."""
+    import datetime
+
+    from django.utils import timezone
+
+    from guanjia.sla.models import TicketDeadline
+
+    home = report(tw)
+    common = (
+        Api(tw.desk)
+        .post(
+            "tickets",
+            {
+                "kind": "common_repair",
+                "building_id": tw.building.pk,
+                "location": "大堂",
+                "description": "灯不亮",
+            },
+        )
+        .json()
+    )
+    act(tw.desk, home["id"], "dispatch", assignee_id=tw.staff["technician"].pk)
+    TicketDeadline.objects.filter(ticket_id=common["id"]).update(
+        due_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    rows = {r["id"]: r for r in Api(tw.desk).get("tickets", project_id=tw.project.pk).json()["items"]}
+    assert rows[home["id"]]["place"] == "1栋-1201"
+    assert rows[home["id"]]["category_name"] == "漏水"
+    assert rows[home["id"]]["assignee"] == {
+        "id": tw.staff["technician"].pk,
+        "name": tw.staff["technician"].name,
+    }
+    assert rows[home["id"]]["first_contact"]["name"] == "楼栋管家"
+    assert rows[home["id"]]["overdue"] is False
+    assert rows[common["id"]]["place"] == "1栋 大堂"
+    assert rows[common["id"]]["assignee"] is None
+    assert rows[common["id"]]["first_contact"]["id"] == tw.staff["desk"].pk
+    assert rows[common["id"]]["overdue"] is True
+    assert [r["id"] for r in Api(tw.desk).get("tickets", overdue="true").json()["items"]] == [common["id"]]
+
+    detail = Api(tw.desk).get(f"tickets/{home['id']}").json()
+    assert {k: detail[k] for k in rows[home["id"]]} == rows[home["id"]]
+    assert detail["contact_phone_masked"].count("*") >= 4
+    assert detail["photos"] == detail["charges"] == detail["materials"] == []
+    assert "reassign" in detail["allowed_actions"] and "accept" not in detail["allowed_actions"]
+    assert "accept" in Api(tw.technician).get(f"tickets/{home['id']}").json()["allowed_actions"]
