@@ -41,6 +41,17 @@ def _reject_nul(value):
     return value
 
 
+def _in_utc(value):
+    """Aware times given in input are kept in UTC: any offset pydantic accepts (up to ±23:59) is then
+    one the database accepts too (PostgreSQL refuses offsets beyond ±15:59 in a literal)."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValueError(_("时间超出范围")) from None
+    return value
+
+
 class Schema(ninja.Schema):
     """Base of every input and output schema of the API (use it instead of ``ninja.Schema``)."""
 
@@ -48,6 +59,11 @@ class Schema(ninja.Schema):
     @classmethod
     def _no_nul(cls, value):
         return _reject_nul(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value):
+        return _in_utc(value)
 
 
 class RowSchema(BaseModel):
@@ -67,6 +83,11 @@ class FilterSchema(ninja.FilterSchema):
     @classmethod
     def _no_nul(cls, value):
         return _reject_nul(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value):
+        return _in_utc(value)
 
 
 MAX_ID = 2**63 - 1
