@@ -6,36 +6,36 @@ from typing import Literal
 from ninja import Field, Query, Router
 
 from guanjia.boards import selectors
-from guanjia.core.api import ERROR_RESPONSES, Schema
+from guanjia.core.api import ERROR_RESPONSES, RowSchema, Schema
 
 router = Router(tags=["boards"])
 
 
-class ProjectRef(Schema):
+class ProjectRef(RowSchema):
     id: int
     name: str
     code: str
 
 
-class StatusCount(Schema):
+class StatusCount(RowSchema):
     status: str
     label: str
     count: int
 
 
-class StageCount(Schema):
+class StageCount(RowSchema):
     stage: str
     label: str
     count: int
 
 
-class Satisfaction(Schema):
+class Satisfaction(RowSchema):
     count: int
     mean: float | None
     distribution: list[int] = Field(..., description="Counts of scores 1, 2, 3, 4, 5")
 
 
-class ProjectBoardOut(Schema):
+class ProjectBoardOut(RowSchema):
     project: ProjectRef
     now: datetime.datetime
     open_total: int
@@ -51,7 +51,7 @@ class ProjectBoardOut(Schema):
     rating: Satisfaction
 
 
-class HqRow(Schema):
+class HqRow(RowSchema):
     project: ProjectRef
     open: int
     urgent_open: int
@@ -60,20 +60,20 @@ class HqRow(Schema):
     oldest_overdue: datetime.datetime | None
 
 
-class HqTotals(Schema):
+class HqTotals(RowSchema):
     open: int
     urgent_open: int
     overdue_total: int
     overdue_by_stage: list[StageCount]
 
 
-class HqBoardOut(Schema):
+class HqBoardOut(RowSchema):
     now: datetime.datetime
     rows: list[HqRow]
     totals: HqTotals
 
 
-class StageRate(Schema):
+class StageRate(RowSchema):
     stage: str
     label: str
     done: int
@@ -81,7 +81,7 @@ class StageRate(Schema):
     rate: float | None
 
 
-class FigureRow(Schema):
+class FigureRow(RowSchema):
     period: datetime.date
     key: str | None
     label: str
@@ -98,7 +98,7 @@ class FigureRow(Schema):
     complete_minutes: float | None
 
 
-class FiguresOut(Schema):
+class FiguresOut(RowSchema):
     group_by: str
     period: str
     from_: datetime.date = Field(..., alias="from")
