@@ -244,39 +244,60 @@ class TicketFilter(FilterSchema):
         return Q()
 
 
+def _photo_row(photo: dict) -> dict:
+    """A photo's values (id, stage, image, thumbnail) as ``PhotoOut``."""
+    from django.core.files.storage import default_storage
+
+    return {
+        "id": photo["id"],
+        "stage": photo["stage"],
+        "url": default_storage.url(photo["image"]),
+        "thumbnail_url": default_storage.url(photo["thumbnail"]),
+    }
+
+
 def _detail(request, pk: int) -> dict:
     """A request as ``TicketDetailOut``: its row, its lines and photos, and what the user may do."""
     from types import SimpleNamespace
 
-    from django.core.files.storage import default_storage
-
     from guanjia.core.phones import mask_phone
 
     row = visible_or_404(
-        selectors.ticket_rows(Ticket.objects, columns=selectors.DETAIL_COLUMNS), pk, request.user
+        selectors.ticket_rows(
+            Ticket.objects.annotate(**selectors.has_lines_annotations()),
+            columns=(*selectors.DETAIL_COLUMNS, "has_photos", "has_charges", "has_materials"),
+        ),
+        pk,
+        request.user,
     )
     row = selectors.shape_rows([row])[0]
     row["contact_phone_masked"] = mask_phone(row.pop("contact_phone"))
     row["allowed_actions"] = workflow.allowed_actions(SimpleNamespace(**row), scope_for(request.user))
-    row["photos"] = [
-        {
-            **photo,
-            "url": default_storage.url(photo["image"]),
-            "thumbnail_url": default_storage.url(photo["thumbnail"]),
-        }
-        for photo in TicketPhoto.objects.filter(ticket_id=pk)
+    photos = (
+        TicketPhoto.objects.filter(ticket_id=pk)
         .order_by("created_at", "id")
         .values("id", "stage", "image", "thumbnail")
-    ]
-    row["charges"] = list(
-        TicketCharge.objects.filter(ticket_id=pk)
-        .order_by("id")
-        .values("id", "description", "quantity", "unit_price", "amount", "confirmed_at")
+        if row["has_photos"]
+        else ()
     )
-    row["materials"] = list(
-        TicketMaterial.objects.filter(ticket_id=pk)
-        .order_by("id")
-        .values("id", "name", "quantity", "unit", "cost")
+    row["photos"] = [_photo_row(photo) for photo in photos]
+    row["charges"] = (
+        list(
+            TicketCharge.objects.filter(ticket_id=pk)
+            .order_by("id")
+            .values("id", "description", "quantity", "unit_price", "amount", "confirmed_at")
+        )
+        if row["has_charges"]
+        else []
+    )
+    row["materials"] = (
+        list(
+            TicketMaterial.objects.filter(ticket_id=pk)
+            .order_by("id")
+            .values("id", "name", "quantity", "unit", "cost")
+        )
+        if row["has_materials"]
+        else []
     )
     return row
 
@@ -326,7 +347,10 @@ def get_ticket(request, pk: int):
 def add_photo(request, pk: int, file: UploadedFile = File(...), stage: PhotoStage = Form(PhotoStage.REPORT)):
     """JPEG, PNG or WebP up to 10 MB; location data (EXIF) is removed, a thumbnail is made."""
     ticket = visible_or_404(Ticket.objects, pk, request.user)
-    return 201, services.ticket_add_photo(actor=request.user, ticket=ticket, upload=file, stage=stage)
+    photo = services.ticket_add_photo(actor=request.user, ticket=ticket, upload=file, stage=stage)
+    return 201, _photo_row(
+        {"id": photo.pk, "stage": photo.stage, "image": str(photo.image), "thumbnail": str(photo.thumbnail)}
+    )
 
 
 @router.get(

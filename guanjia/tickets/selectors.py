@@ -112,6 +112,29 @@ def _row_annotations(now) -> dict:
     }
 
 
+def has_lines_annotations() -> dict:
+    """Whether the request has photos, charges, materials (one index probe each), so that its page
+    skips reading the kinds it has none of — most requests have no charges or materials."""
+    from django.db import connection
+    from django.db.models import BooleanField
+
+    from guanjia.tickets.models import TicketCharge, TicketMaterial, TicketPhoto
+
+    q = connection.ops.quote_name
+    outer = f"{q(Ticket._meta.db_table)}.{q('id')}"
+
+    def has(model):
+        table = q(model._meta.db_table)
+        sql = f"(SELECT 1 FROM {table} WHERE {table}.{q('ticket_id')} = {outer} LIMIT 1) IS NOT NULL"  # noqa: S608
+        return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
+
+    return {
+        "has_photos": has(TicketPhoto),
+        "has_charges": has(TicketCharge),
+        "has_materials": has(TicketMaterial),
+    }
+
+
 def ticket_rows(queryset, *, columns=ROW_COLUMNS, now=None):
     """Requests of ``queryset`` as flat dicts (``.values()``): no model instances, no joins.
 

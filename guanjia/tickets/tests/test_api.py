@@ -317,3 +317,19 @@ def test_list_rows_and_the_detail_say_what_each_request_is(tw):
     assert detail["photos"] == detail["charges"] == detail["materials"] == []
     assert "reassign" in detail["allowed_actions"] and "accept" not in detail["allowed_actions"]
     assert "accept" in Api(tw.technician).get(f"tickets/{home['id']}").json()["allowed_actions"]
+
+
+def test_the_detail_shows_photos_charges_and_materials_once_there_are_some(tw, settings, tmp_path):
+    from guanjia.tickets.tests.test_views import png
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = report(tw)
+    api = Api(tw.resident_user)
+    uploaded = api.client.post(
+        f"/api/v1/tickets/{ticket['id']}/photos", {"file": png(), "stage": "report"}, headers=api.headers
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    detail = api.get(f"tickets/{ticket['id']}").json()
+    assert [p["id"] for p in detail["photos"]] == [uploaded.json()["id"]]
+    assert detail["photos"][0]["url"] and detail["photos"][0]["thumbnail_url"]
+    assert detail["charges"] == detail["materials"] == []
