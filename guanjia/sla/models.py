@@ -143,6 +143,10 @@ class TicketDeadline(ProjectOwned):
     # Escalation thresholds copied from the policy when the stage started (stored, like the due time).
     thresholds = models.JSONField(default=list)
     escalation_step = models.SmallIntegerField(_("已升级至"), default=0)
+    # When the escalation job should look at this deadline again: its next threshold's moment, set by
+    # the job itself (``escalate_due``). Empty = not yet looked at, or its clock moved (resume, calendar
+    # change). Only ever earlier than the true moment, never later: it saves work, it decides nothing.
+    next_step_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -162,6 +166,12 @@ class TicketDeadline(ProjectOwned):
                 name="sla_open_due_idx",
             ),
             models.Index(fields=["ticket", "stage"], name="sla_deadline_ticket_idx"),
+            # The escalation job reads only the running deadlines with a step due (or not yet looked at).
+            models.Index(
+                fields=["next_step_at"],
+                condition=Q(done_at__isnull=True, paused_at__isnull=True),
+                name="sla_next_step_idx",
+            ),
             # Figures: on-time rate of the stages finished in a period.
             models.Index(fields=["company", "done_at"], name="sla_deadline_done_idx"),
         ]

@@ -254,7 +254,10 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
             deadline.due_at += held
             deadline.paused_seconds += int(held.total_seconds())
             deadline.paused_at = None
-            deadline.save(update_fields=["due_at", "paused_seconds", "paused_at", "updated_at"])
+            deadline.next_step_at = None  # its thresholds moved with it
+            deadline.save(
+                update_fields=["due_at", "paused_seconds", "paused_at", "next_step_at", "updated_at"]
+            )
             resumed[deadline.stage] = {
                 "held_minutes": round(held.total_seconds() / 60, 1),
                 "due_at": deadline.due_at.isoformat(),
@@ -430,6 +433,7 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
     days_by_calendar: dict = {}
     running = (
         TicketDeadline.objects.filter(done_at__isnull=True, paused_at__isnull=True, started_at__lt=now)
+        .filter(Q(next_step_at__isnull=True) | Q(next_step_at__lte=now))
         .exclude(escalation_step__gte=len(LadderStep))
         .select_related("policy__calendar", "ticket__assignee__user", "ticket__first_contact__user")
         .order_by("due_at", "id")
@@ -439,15 +443,32 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
         key = calendar.pk if calendar is not None else None
         if key not in days_by_calendar:
             days_by_calendar[key] = calendar_days(calendar)
+        next_step_at = NEVER
         for index, percent in enumerate(deadline.thresholds[: len(LadderStep)]):
             step = index + 1
             if step <= deadline.escalation_step:
                 continue
-            if threshold_moment(deadline, percent, days=days_by_calendar[key]) > now:
+            moment = threshold_moment(deadline, percent, days=days_by_calendar[key])
+            if moment > now:
+                next_step_at = moment
                 break
             if _take_step(deadline, step, percent, now):
                 taken += 1
+        # Not again before its next threshold: each run reads only the deadlines with a step due.
+        TicketDeadline.objects.filter(pk=deadline.pk, done_at__isnull=True, paused_at__isnull=True).update(
+            next_step_at=next_step_at
+        )
     return taken
+
+
+# ``next_step_at`` of a deadline with no step left to take.
+NEVER = datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)
+
+
+def forget_next_steps(*, company_id: int) -> None:
+    """The working calendar changed: threshold moments may move earlier, so the escalation job
+    looks at every running deadline of the company again on its next run."""
+    TicketDeadline.objects.filter(company_id=company_id, done_at__isnull=True).update(next_step_at=None)
 
 
 # Settings (administrators) ------------------------------------------------------------------------
@@ -499,7 +520,9 @@ def calendar_save(*, actor, calendar: Calendar) -> Calendar:
         if calendar.work_starts >= calendar.work_ends:
             raise ValidationError({"work_ends": _("下班时间须晚于上班时间")})
     calendar.workdays = "".join(sorted(days))
-    return save_validated(calendar)
+    calendar = save_validated(calendar)
+    forget_next_steps(company_id=calendar.company_id)
+    return calendar
 
 
 @service
@@ -512,10 +535,13 @@ def calendar_day_add(*, actor, calendar: Calendar, date: datetime.date, is_worki
     day = CalendarDay(
         company_id=calendar.company_id, calendar=calendar, date=date, is_working=is_working, note=note[:40]
     )
-    return save_validated(day)
+    day = save_validated(day)
+    forget_next_steps(company_id=calendar.company_id)
+    return day
 
 
 @service
 def calendar_day_delete(*, actor, day: CalendarDay) -> None:
     require(actor, Perm.ADMIN)
     day.delete()
+    forget_next_steps(company_id=day.company_id)

@@ -145,3 +145,37 @@ def test_threshold_moments_are_shares_of_the_allowed_time_plus_the_time_paused()
     deadline = TicketDeadline(started_at=start, allowed_minutes=30, paused_seconds=600, policy=None)
     assert services.threshold_moment(deadline, 80) == start + 24 * M + 10 * M
     assert services.threshold_moment(deadline, 200) == start + 60 * M + 10 * M
+
+
+@pytest.mark.django_db
+def test_the_job_looks_again_only_at_deadlines_with_a_step_due(tw, monkeypatch):
+    """Each run reads the deadlines whose next threshold has come (stored by the previous run), not
+    every running deadline; a resume or a calendar change makes it look again."""
+    t0 = timezone.now()
+    ticket = receive(tw, when=t0, category_id=tw.leak.pk)
+    assert services.escalate_due(now=t0 + M) == 0
+    response = TicketDeadline.objects.get(ticket=ticket, stage=Stage.RESPONSE)
+    assert response.next_step_at == services.threshold_moment(response, 80)  # 24 of 30 minutes
+
+    looked_at = []
+    real = services.threshold_moment
+    monkeypatch.setattr(
+        services, "threshold_moment", lambda d, p, **kw: looked_at.append(d.pk) or real(d, p, **kw)
+    )
+    assert services.escalate_due(now=t0 + 2 * M) == 0
+    assert looked_at == []  # nothing due: nothing read
+    assert services.escalate_due(now=t0 + 25 * M) == 1  # 80 % of the response time
+    assert set(looked_at) == {response.pk}
+
+    act(tw, tw.desk, ticket, Action.HOLD, when=t0 + 26 * M, reason="业主出差")
+    act(tw, tw.desk, ticket, Action.RESUME, when=t0 + 2 * DAY)
+    assert TicketDeadline.objects.get(pk=response.pk).next_step_at is None
+    services.escalate_due(now=t0 + 2 * DAY + M)
+    assert TicketDeadline.objects.get(pk=response.pk).next_step_at is not None
+    from guanjia.sla.models import Calendar
+
+    business = Calendar.objects.get(company=ticket.company, name=services.BUSINESS_CALENDAR)
+    services.calendar_day_add(
+        actor=tw.admin, calendar=business, date=datetime.date(t0.year + 2, 3, 3), is_working=True
+    )
+    assert not TicketDeadline.objects.filter(ticket=ticket, next_step_at__isnull=False).exists()
