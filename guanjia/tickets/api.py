@@ -274,9 +274,14 @@ class TicketFilter(FilterSchema):
         return Q()
 
 
-def _detail(request, pk: int) -> Ticket:
+ATTACHED = ("photos", "charges", "materials")
+
+
+def _detail(request, pk: int, *, attached=ATTACHED) -> Ticket:
+    """One request as the user may see it; ``attached``: which of its attached lists to read along
+    (the create handler marks the others empty: a request just received has none)."""
     ticket = visible_or_404(
-        selectors.tickets_for(request.user).prefetch_related("photos", "charges", "materials"),
+        selectors.tickets_for(request.user).prefetch_related(*attached),
         pk,
         request.user,
     )
@@ -328,7 +333,13 @@ def create_ticket(request, payload: TicketIn):
     """Receive a request. Staff become its first-contact owner; a resident's report goes to the
     building butler of the unit."""
     ticket = services.ticket_create(actor=request.user, data=payload.model_dump())
-    return 201, _detail(request, ticket.pk)
+    # Just received: no photos or materials yet; a charge only for a paid service.
+    attached = ("charges",) if ticket.paid_service_id else ()
+    detail = _detail(request, ticket.pk, attached=attached)
+    empty = detail.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in set(ATTACHED) - set(attached):
+        empty[name] = getattr(detail, name).none()
+    return 201, detail
 
 
 @router.get(
