@@ -7,10 +7,12 @@ paths (imports, scale seeding) bypass signals on purpose for speed and call
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
@@ -58,9 +60,43 @@ def _make_entry(instance, action: str, changes: dict, ctx=None):
     )
 
 
+# Inside ``journal_batched()``: the entries waiting to be written together.
+_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("guanjia_journal_batch", default=None)
+
+
+@contextlib.contextmanager
+def journal_batched() -> Iterator[None]:
+    """Write the journal entries of everything saved inside in one INSERT when the block ends,
+    instead of one INSERT per save (the same entries, in the same order). Use it only around code
+    that lets every error propagate — an error leaves the block without writing, as the transaction
+    rolls back anyway — and never around a savepoint whose failure is caught and carried on from."""
+    if _batch.get() is not None:  # nested: the outer block writes
+        yield
+        return
+    entries: list = []
+    token = _batch.set(entries)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _write(entries)
+
+
+def _write(entries: list) -> None:
+    from guanjia.core.models import ObjectChange
+
+    waiting = _batch.get()
+    if waiting is not None:
+        waiting.extend(entries)
+    elif len(entries) == 1:
+        entries[0].save()
+    elif entries:
+        ObjectChange.objects.bulk_create(entries, batch_size=1000)
+
+
 def record(instance, action: str, changes: dict | None = None) -> None:
     """Write one journal entry by hand (e.g. a recorded look at a full phone number)."""
-    _make_entry(instance, action, changes or {}).save()
+    _write([_make_entry(instance, action, changes or {})])
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs):
@@ -84,7 +120,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
         action = ObjectChange.Action.UPDATE
         if "deleted_at" in changes:
             action = ObjectChange.Action.DELETE if changes["deleted_at"][1] else ObjectChange.Action.RESTORE
-    _make_entry(instance, action, changes).save()
+    _write([_make_entry(instance, action, changes)])
     # The next save of this same instance compares against what is now stored.
     instance._journal_loaded = dict(instance.journal_values())
 
@@ -93,7 +129,7 @@ def _on_delete(sender, instance, **kwargs):
     from guanjia.core.models import ObjectChange
 
     before = {k: jsonable(v) for k, v in instance.journal_values().items()}
-    _make_entry(instance, ObjectChange.Action.DELETE, {k: [v, None] for k, v in before.items()}).save()
+    _write([_make_entry(instance, ObjectChange.Action.DELETE, {k: [v, None] for k, v in before.items()})])
 
 
 def journal_bulk_create(instances: Iterable) -> None:
@@ -112,7 +148,7 @@ def journal_bulk_create(instances: Iterable) -> None:
                 ctx,
             )
         )
-    ObjectChange.objects.bulk_create(entries, batch_size=1000)
+    _write(entries)
 
 
 def journal_bulk_update(items: Iterable[tuple]) -> None:
@@ -121,7 +157,7 @@ def journal_bulk_update(items: Iterable[tuple]) -> None:
 
     ctx = context.current()
     entries = [_make_entry(instance, ObjectChange.Action.UPDATE, changes, ctx) for instance, changes in items]
-    ObjectChange.objects.bulk_create(entries, batch_size=1000)
+    _write(entries)
 
 
 def connect_signals() -> None:

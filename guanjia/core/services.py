@@ -7,13 +7,14 @@ import operator
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, FieldError, ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from guanjia.core.context import acting_as
 from guanjia.core.errors import Conflict, NotFound
+from guanjia.core.scoping import scope_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,7 +26,12 @@ def service(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with acting_as(kwargs.get("actor")), transaction.atomic():
+        actor = kwargs.get("actor")
+        if actor is not None and not transaction.get_connection().in_atomic_block:
+            # The actor's scope, read before the transaction opens, may go to the shared cache
+            # (it is never cached from inside one): a request that only writes reuses it next time.
+            scope_for(actor)
+        with acting_as(actor), transaction.atomic():
             return func(*args, **kwargs)
 
     return wrapper
@@ -84,17 +90,45 @@ def full_clean(instance: models.Model, *, exclude=None) -> None:
 
 
 def _loaded_relations(instance) -> set[str]:
+    """Foreign keys whose row is known to exist: the related row is loaded on the instance; the key
+    is unchanged since the instance was read from the database (``JournaledModel`` keeps what it
+    read); or a loaded related row carries the same id in its own foreign key to the same model
+    (``ticket.company_id == ticket.project.company_id``: the project's foreign key proves it)."""
     names = set()
+    loaded = []
+    as_read = {} if instance._state.adding else (getattr(instance, "_journal_loaded", None) or {})
     for field in instance._meta.concrete_fields:
-        if field.many_to_one and field.is_cached(instance):
+        if not field.many_to_one:
+            continue
+        value = getattr(instance, field.attname)
+        if value is not None and field.attname in as_read and as_read[field.attname] == value:
+            names.add(field.name)
+        if field.is_cached(instance):
             related = field.get_cached_value(instance)
             if (
                 related is not None
                 and not related._state.adding
                 and related.pk is not None
-                and related.pk == getattr(instance, field.attname)
+                and related.pk == value
             ):
                 names.add(field.name)
+                loaded.append(related)
+    for field in instance._meta.concrete_fields:
+        if not field.many_to_one or field.name in names or getattr(instance, field.attname) is None:
+            continue
+        for related in loaded:
+            try:
+                theirs = related._meta.get_field(field.name)
+            except FieldDoesNotExist:
+                continue
+            if (
+                theirs.many_to_one
+                and theirs.concrete
+                and theirs.related_model is field.related_model
+                and getattr(related, theirs.attname) == getattr(instance, field.attname)
+            ):
+                names.add(field.name)
+                break
     return names
 
 
@@ -188,11 +222,12 @@ def visible_or_404(queryset: models.QuerySet, pk, user):
     return obj
 
 
-def visible_reference(model: type[models.Model], pk, user, *, field: str):
-    """A referenced record given by id in input: out of scope is a 422 on that field, not a 404."""
+def visible_reference(model: type[models.Model], pk, user, *, field: str, related: tuple[str, ...] = ()):
+    """A referenced record given by id in input: out of scope is a 422 on that field, not a 404.
+    ``related``: foreign keys to read along with it (``select_related``)."""
     if pk is None:
         raise ValidationError({field: _("此项为必填项")})
-    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    obj = model.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
     if obj is None:
         raise ValidationError(
             {field: _("%(model)s #%(pk)s 不存在") % {"model": model._meta.verbose_name, "pk": pk}}

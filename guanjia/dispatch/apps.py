@@ -6,3 +6,9 @@ class DispatchConfig(AppConfig):
     name = "guanjia.dispatch"
     label = "dispatch"
     verbose_name = _("自动派工")
+
+    def ready(self) -> None:
+        from guanjia.core.cache import connect_shared_cache_signals
+        from guanjia.dispatch.models import DispatchRule
+
+        connect_shared_cache_signals(DispatchRule)

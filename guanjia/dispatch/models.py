@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import ProjectOwned, SoftDeletable
-from guanjia.core.scoping import ScopedQuerySet
 from guanjia.staff.choices import Department
 
 
@@ -43,7 +43,8 @@ class DispatchRule(ProjectOwned, SoftDeletable):
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SharedCacheQuerySet.as_manager()
+    shared_cache = ("dispatch-rules", "project_id")  # services.project_rules
 
     class Meta:
         verbose_name = _("派工规则")

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.core.cache import shared_cached
 from guanjia.core.roles import Perm, Role, require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.dispatch.models import DispatchRule
@@ -42,10 +43,13 @@ class Decision:
 # Choosing --------------------------------------------------------------------------------------
 
 
-def _category_chain(category_id: int) -> list[TicketCategory]:
-    """The category and its ancestors, nearest first (one query for the usual two-level tree)."""
+def _category_chain(category_id: int, loaded: TicketCategory | None = None) -> list[TicketCategory]:
+    """The category and its ancestors, nearest first (one query for the usual two-level tree; none
+    when the category was ``loaded`` with its parents, as ``ticket_create`` does)."""
     chain: list[TicketCategory] = []
-    node = TicketCategory.objects.select_related("parent__parent").filter(pk=category_id).first()
+    node = loaded
+    if node is None or node.pk != category_id:
+        node = TicketCategory.objects.select_related("parent__parent").filter(pk=category_id).first()
     while node is not None and len(chain) < MAX_CATEGORY_DEPTH:
         chain.append(node)
         if node.parent_id is None:
@@ -67,6 +71,18 @@ def _building_id(ticket: Ticket) -> int | None:
     return None
 
 
+def project_rules(project_id: int) -> tuple[DispatchRule, ...]:
+    """The project's active rules. Every request received with a category reads them, managers
+    rarely change them: kept in the shared cache (``core.cache``), dropped on any change of a rule."""
+    return shared_cached(
+        "dispatch-rules",
+        project_id,
+        lambda: tuple(
+            DispatchRule.objects.filter(project_id=project_id, is_active=True, deleted_at__isnull=True)
+        ),
+    )
+
+
 def matching_rule(ticket: Ticket, chain: list[TicketCategory]) -> DispatchRule | None:
     """The most specific active rule: a building's rule before a project-wide one, a rule on the
     request's own category before one on a parent category; then the lower priority number."""
@@ -74,16 +90,11 @@ def matching_rule(ticket: Ticket, chain: list[TicketCategory]) -> DispatchRule |
         return None
     depth = {c.pk: i for i, c in enumerate(chain)}
     building_id = _building_id(ticket)
-    rules = (
-        DispatchRule.objects.filter(
-            project_id=ticket.project_id,
-            is_active=True,
-            deleted_at__isnull=True,
-            category_id__in=list(depth),
-        )
-        .filter(Q(building__isnull=True) | Q(building_id=building_id))
-        .select_related("skill", "building")
-    )
+    rules = [
+        rule
+        for rule in project_rules(ticket.project_id)
+        if rule.category_id in depth and rule.building_id in (None, building_id)
+    ]
     ranked = sorted(rules, key=lambda r: (r.building_id is None, depth[r.category_id], r.priority, r.pk))
     return ranked[0] if ranked else None
 
@@ -134,7 +145,9 @@ def decide(ticket: Ticket, *, now: datetime.datetime) -> Decision:
     """The whole rule, in one place. See ``choose_assignee``."""
     if ticket.category_id is None:
         return Decision(None, _("工单没有类别，在派工队列等待人工派工"))
-    chain = _category_chain(ticket.category_id)
+    chain = _category_chain(
+        ticket.category_id, ticket.category if "category" in ticket._state.fields_cache else None
+    )
     rule = matching_rule(ticket, chain)
     if rule is None:
         return Decision(None, _("没有匹配的派工规则，在派工队列等待人工派工"))

@@ -6,3 +6,9 @@ class SlaConfig(AppConfig):
     name = "guanjia.sla"
     label = "sla"
     verbose_name = _("时限与升级")
+
+    def ready(self) -> None:
+        from guanjia.core.cache import connect_shared_cache_signals
+        from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
+
+        connect_shared_cache_signals(SlaPolicy, Calendar, CalendarDay)

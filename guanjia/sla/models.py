@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.sla.choices import CalendarKind, LadderStep, Stage
@@ -29,7 +30,8 @@ class Calendar(CompanyOwned):
     # Weekdays that are normally working days, Monday = 0: "01234".
     workdays = models.CharField(_("工作日"), max_length=7, default="01234")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SharedCacheQuerySet.as_manager()
+    shared_cache = ("sla", "company_id")  # services.company_sla
 
     class Meta:
         verbose_name = _("服务日历")
@@ -48,7 +50,8 @@ class CalendarDay(CompanyOwned):
     is_working = models.BooleanField(_("上班"))
     note = models.CharField(_("说明"), max_length=40, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SharedCacheQuerySet.as_manager()
+    shared_cache = ("sla", "company_id")  # services.company_sla
 
     class Meta:
         verbose_name = _("节假日/调休")
@@ -60,7 +63,7 @@ class CalendarDay(CompanyOwned):
         return f"{self.date} {'上班' if self.is_working else '休息'}"
 
 
-class PolicyQuerySet(ScopedQuerySet):
+class PolicyQuerySet(SharedCacheQuerySet):
     def for_projects(self, project_ids):
         return self.filter(Q(project__isnull=True) | Q(project_id__in=project_ids))
 
@@ -103,6 +106,7 @@ class SlaPolicy(CompanyOwned):
     is_active = models.BooleanField(_("启用"), default=True)
 
     objects = PolicyQuerySet.as_manager()
+    shared_cache = ("sla", "company_id")  # services.company_sla
     scope_project_field = "project_id"
 
     class Meta:

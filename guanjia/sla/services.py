@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.core.cache import shared_cached
+from guanjia.core.journal import journal_bulk_create
 from guanjia.core.roles import Perm, Role, require
 from guanjia.core.services import save_validated, service
 from guanjia.sla.calendar import add_working_time, calendar_days
@@ -97,8 +100,6 @@ def sla_defaults_ensure(*, company, actor=None, today: datetime.date | None = No
         if day not in known
     ]
     if new_days:
-        from guanjia.core.journal import journal_bulk_create
-
         journal_bulk_create(CalendarDay.objects.bulk_create(new_days))
     if SlaPolicy.objects.filter(company=company).exists():
         return
@@ -138,27 +139,59 @@ def sla_defaults_ensure(*, company, actor=None, today: datetime.date | None = No
         SlaPolicy.objects.create(company=company, calendar=always, thresholds=thresholds, **values)
 
 
+# The company's policies and calendars (shared cache) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanySla:
+    policies: tuple[SlaPolicy, ...]  # the active ones, each with its calendar
+    days: dict[int, dict[datetime.date, bool]]  # calendar id → its exceptions (``calendar_days``)
+
+    def days_of(self, calendar) -> dict[datetime.date, bool]:
+        return self.days.get(calendar.pk, {}) if calendar is not None else {}
+
+
+def company_sla(company_id: int) -> CompanySla:
+    """The company's active policies and their calendars' exceptions. Every request received reads
+    them, administrators rarely change them: kept in the shared cache (``core.cache``), dropped on
+    any change of a policy, calendar or calendar day (``shared_cache`` on those models)."""
+    return shared_cached("sla", company_id, lambda: _read_sla(company_id))
+
+
+def _read_sla(company_id: int) -> CompanySla:
+    policies = tuple(
+        SlaPolicy.objects.filter(company_id=company_id, is_active=True).select_related("calendar")
+    )
+    days: dict[int, dict[datetime.date, bool]] = {p.calendar_id: {} for p in policies if p.calendar_id}
+    for calendar_id, date, working in CalendarDay.objects.filter(calendar_id__in=list(days)).values_list(
+        "calendar_id", "date", "is_working"
+    ):
+        days[calendar_id][date] = working
+    return CompanySla(policies, days)
+
+
 # Which policy applies -----------------------------------------------------------------------------
 
 
-def policy_for(ticket) -> SlaPolicy | None:
+def policy_for(ticket, sla: CompanySla | None = None) -> SlaPolicy | None:
     """The most specific active policy for a request: project+category+priority > project+category >
     project+priority > project > category+priority > category > priority > kind > company default.
     A policy for a category applies to its sub-categories too (the exact category wins a tie)."""
-    categories = []
+    categories = set()
     if ticket.category_id:
-        categories.append(ticket.category_id)
+        categories.add(ticket.category_id)
         parent_id = getattr(ticket.category, "parent_id", None)
         if parent_id:
-            categories.append(parent_id)
-    candidates = (
-        SlaPolicy.objects.filter(company_id=ticket.company_id, is_active=True)
-        .filter(Q(project__isnull=True) | Q(project_id=ticket.project_id))
-        .filter(Q(category__isnull=True) | Q(category_id__in=categories))
-        .filter(Q(priority="") | Q(priority=ticket.priority))
-        .filter(Q(kind="") | Q(kind=ticket.kind))
-        .select_related("calendar")
-    )
+            categories.add(parent_id)
+    sla = sla or company_sla(ticket.company_id)
+    candidates = [
+        policy
+        for policy in sla.policies
+        if policy.project_id in (None, ticket.project_id)
+        and (policy.category_id is None or policy.category_id in categories)
+        and policy.priority in ("", ticket.priority)
+        and policy.kind in ("", ticket.kind)
+    ]
 
     def rank(policy):
         return (
@@ -184,34 +217,42 @@ def _stages_for(kind: str) -> tuple[str, ...]:
     return ()
 
 
-def _start(ticket, policy, stages, *, round_: int, now) -> list[str]:
+def _start(
+    ticket, policy, stages, *, round_: int, now, sla: CompanySla | None = None, new=False
+) -> list[str]:
+    """Start the stages' deadlines of one round, each once: inserted together with their journal
+    rows (a brand-new request has none yet; otherwise the ones already there are left alone — the
+    request's row lock, held by the caller, keeps two actions from starting the same one)."""
     if policy is None:
         return []
-    started = []
-    days = None
-    for stage in stages:
-        minutes = policy.minutes_for(stage)
-        if not minutes:
-            continue
-        if days is None:
-            days = calendar_days(policy.calendar)
-        _deadline, created = TicketDeadline.objects.get_or_create(
-            ticket=ticket,
-            stage=stage,
-            round=round_,
-            defaults={
-                "company_id": ticket.company_id,
-                "project_id": ticket.project_id,
-                "policy": policy,
-                "started_at": now,
-                "allowed_minutes": minutes,
-                "due_at": add_working_time(policy.calendar, now, minutes, days=days),
-                "thresholds": list(policy.thresholds or DEFAULT_THRESHOLDS),
-            },
-        )
-        if created:
-            started.append(stage)
-    return started
+    wanted = {stage: policy.minutes_for(stage) for stage in stages if policy.minutes_for(stage)}
+    if wanted and not new:
+        for stage in TicketDeadline.objects.filter(
+            ticket=ticket, round=round_, stage__in=list(wanted)
+        ).values_list("stage", flat=True):
+            wanted.pop(stage)
+    if not wanted:
+        return []
+    days = (sla or company_sla(ticket.company_id)).days_of(policy.calendar)
+    deadlines = TicketDeadline.objects.bulk_create(
+        [
+            TicketDeadline(
+                company_id=ticket.company_id,
+                project_id=ticket.project_id,
+                ticket=ticket,
+                stage=stage,
+                round=round_,
+                policy=policy,
+                started_at=now,
+                allowed_minutes=minutes,
+                due_at=add_working_time(policy.calendar, now, minutes, days=days),
+                thresholds=list(policy.thresholds or DEFAULT_THRESHOLDS),
+            )
+            for stage, minutes in wanted.items()
+        ]
+    )
+    journal_bulk_create(deadlines)
+    return list(wanted)
 
 
 def _finish(running, stages, now) -> list[str]:
@@ -229,16 +270,24 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
     services after the change, inside their transaction). Returns the facts for the timeline event:
     ``{"deadlines": {"started": [...], "done": [...], "paused": [...], "resumed": {...}}}`` or ``{}``."""
     facts: dict = {}
-    running = list(
-        TicketDeadline.objects.filter(ticket=ticket, done_at__isnull=True).select_related("policy")
-    )
-    if action == Action.CREATE:
-        facts["started"] = _start(ticket, policy_for(ticket), _stages_for(ticket.kind), round_=0, now=now)
-    elif action in ENDING_ACTIONS:
-        facts["done"] = _finish(running, None, now)
+    if action == Action.CREATE:  # a brand-new request: nothing is running yet
+        sla = company_sla(ticket.company_id)
+        facts["started"] = _start(
+            ticket, policy_for(ticket, sla), _stages_for(ticket.kind), round_=0, now=now, sla=sla, new=True
+        )
+        return {"deadlines": facts} if facts["started"] else {}
+
+    def running() -> list[TicketDeadline]:
+        """The request's unfinished deadlines, read only by the actions that stop or pause clocks."""
+        return list(
+            TicketDeadline.objects.filter(ticket=ticket, done_at__isnull=True).select_related("policy")
+        )
+
+    if action in ENDING_ACTIONS:
+        facts["done"] = _finish(running(), None, now)
     elif action == Action.HOLD:
         paused = []
-        for deadline in running:
+        for deadline in running():
             pause = deadline.policy.pause_on_hold if deadline.policy else True
             if pause and deadline.paused_at is None:
                 deadline.paused_at = now
@@ -247,7 +296,7 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
         facts["paused"] = paused
     elif action == Action.RESUME:
         resumed = {}
-        for deadline in running:
+        for deadline in running():
             if deadline.paused_at is None:
                 continue
             held = max(now - deadline.paused_at, datetime.timedelta(0))
@@ -265,7 +314,7 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
         facts["resumed"] = resumed
     else:
         if action in DONE_BY:
-            facts["done"] = _finish(running, DONE_BY[action], now)
+            facts["done"] = _finish(running(), DONE_BY[action], now)
         policy = None
         if action == Action.COMPLETE:
             policy = policy_for(ticket)

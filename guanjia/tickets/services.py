@@ -10,17 +10,18 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
+from guanjia.core.journal import journal_batched
 from guanjia.core.phones import normalise_phone
 from guanjia.core.roles import Role
 from guanjia.core.scoping import scope_for
-from guanjia.core.services import service, visible_reference
+from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
 from guanjia.tickets import followups, workflow
@@ -111,18 +112,39 @@ def _next_number(project: Project, when: datetime.datetime) -> str:
     receivers get distinct numbers; the unique constraint on the number is the last guard.
     """
     period = timezone.localtime(when).strftime("%Y%m")
+    value = None
     for _attempt in range(3):
-        updated = TicketCounter.objects.filter(project=project, period=period).update(last=F("last") + 1)
-        if updated:
+        value = _increment_counter(project.pk, period)
+        if value is not None:
             break
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(project=project, period=period, last=1)
+            value = 1
             break
         except IntegrityError:
             continue  # someone created the month's counter at the same moment: increment theirs
-    value = TicketCounter.objects.get(project=project, period=period).last
+    if value is None:
+        value = TicketCounter.objects.get(project=project, period=period).last
     return f"{project.code}-{period}-{value:05d}"
+
+
+def _increment_counter(project_id: int, period: str) -> int | None:
+    """The month's counter plus one, in one round trip (``UPDATE … RETURNING``) where the database
+    can; None when the month has no counter row yet."""
+    counter = TicketCounter.objects.filter(project_id=project_id, period=period)
+    if not connection.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
+        if not counter.update(last=F("last") + 1):
+            return None
+        return counter.values_list("last", flat=True).get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'UPDATE "tickets_ticketcounter" SET "last" = "last" + 1'
+            ' WHERE "project_id" = %s AND "period" = %s RETURNING "last"',
+            [project_id, period],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _butler_for(unit: Unit | None, building: Building | None, project: Project) -> StaffMember | None:
@@ -174,14 +196,20 @@ def ticket_create(*, actor, data: dict) -> Ticket:
     """Receive a request from the desk, the phone, the portal, a patrol or the HQ centre.
 
     Staff who receive it become its first-contact owner. A resident's own report (portal) goes
-    to the building butler of the unit, who then owns it.
+    to the building butler of the unit, who then owns it. The journal entries of everything it
+    writes (the request, its deadlines, events, the auto-dispatch) go in together at the end.
     """
+    with journal_batched():
+        return _receive(actor=actor, data=data)
+
+
+def _receive(*, actor, data: dict) -> Ticket:
     scope = scope_for(actor)
     data = dict(data)
     now = _now()
     unit = building = resident = reporter_staff = None
     if scope.is_resident:
-        unit = visible_reference(Unit, data.get("unit_id"), actor, field="unit_id")
+        unit = visible_reference(Unit, data.get("unit_id"), actor, field="unit_id", related=("project",))
         resident = Resident.objects.get(pk=scope.resident_id)
         channel = Channel.PORTAL
         kind = _choice(data, "kind", Kind, Kind.HOME_REPAIR)
@@ -193,7 +221,7 @@ def ticket_create(*, actor, data: dict) -> Ticket:
             data, "channel", Channel, Channel.PATROL if kind == Kind.PATROL else Channel.FRONT_DESK
         )
         if data.get("unit_id") is not None:
-            unit = visible_reference(Unit, data["unit_id"], actor, field="unit_id")
+            unit = visible_reference(Unit, data["unit_id"], actor, field="unit_id", related=("project",))
         elif data.get("building_id") is not None:
             building = visible_reference(Building, data["building_id"], actor, field="building_id")
         if data.get("resident_id") is not None:
@@ -220,7 +248,10 @@ def ticket_create(*, actor, data: dict) -> Ticket:
         raise ValidationError({"description": _("请描述问题")})
     category = None
     if data.get("category_id") is not None:
-        category = visible_reference(TicketCategory, data["category_id"], actor, field="category_id")
+        # With its parents: the deadline policy and auto-dispatch look up the tree.
+        category = visible_reference(
+            TicketCategory, data["category_id"], actor, field="category_id", related=("parent__parent",)
+        )
         if not category.is_active:
             raise ValidationError({"category_id": _("该类别已停用")})
     paid_service = None
@@ -234,8 +265,11 @@ def ticket_create(*, actor, data: dict) -> Ticket:
         first_contact = _butler_for(unit, building, project)
         if first_contact is None:
             raise Conflict(_("该项目尚未设置楼栋管家或客服，请致电服务中心"))
+        receiver, trusted = {"first_contact": first_contact}, []
     else:
-        first_contact = StaffMember.objects.get(pk=scope.staff_id)
+        # Whoever receives it, by the staff id of their scope (the scope is dropped whenever the
+        # member changes or leaves): neither read nor looked up again.
+        receiver, trusted = {"first_contact_id": scope.staff_id}, ["first_contact"]
 
     contact_phone = data.get("contact_phone") or (resident.phone if resident else "")
     if contact_phone:
@@ -260,10 +294,10 @@ def ticket_create(*, actor, data: dict) -> Ticket:
         contact_phone=contact_phone,
         description=description[:2000],
         paid_service=paid_service,
-        first_contact=first_contact,
         received_at=now,
+        **receiver,
     )
-    ticket.full_clean(exclude=["number"])
+    full_clean(ticket, exclude=["number", *trusted])
     ticket.save()
     if paid_service is not None:
         TicketCharge.objects.create(
@@ -306,11 +340,20 @@ def _auto_dispatch(ticket: Ticket) -> Ticket:
 
 
 def _staff_for(ticket: Ticket, actor, pk, field: str) -> StaffMember:
+    serves = StaffMember.projects.through.objects.filter(
+        staffmember_id=OuterRef("pk"), project_id=ticket.project_id
+    )
     if actor is None:  # the system itself (auto-dispatch): someone of the request's own company
-        member = StaffMember.objects.get(company_id=ticket.company_id, deleted_at__isnull=True, pk=pk)
+        member = (
+            StaffMember.objects.annotate(serves=Exists(serves))
+            .filter(company_id=ticket.company_id, deleted_at__isnull=True)
+            .get(pk=pk)
+        )
+        serving = member.serves
     else:
         member = visible_reference(StaffMember, pk, actor, field=field)
-    if not member.projects.filter(pk=ticket.project_id).exists():
+        serving = member.projects.filter(pk=ticket.project_id).exists()
+    if not serving:
         raise ValidationError({field: _("%(name)s 不服务于本项目") % {"name": member.name}})
     return member
 
@@ -555,7 +598,7 @@ def ticket_act(
     followups.on_ticket_event(ticket, action, now)  # follow-up calls (回访): make or close the task
     if system is not None:
         facts.update({"auto": True, **system})
-    ticket.full_clean(exclude=["number"])
+    full_clean(ticket, exclude=["number"])
     ticket.save()
     # Deadlines (SLA): start, pause, resume or finish the stages' clocks; facts go into the timeline.
     from guanjia.sla.services import deadlines_on_event

@@ -66,3 +66,35 @@ def test_loaded_relations_are_not_looked_up_again_but_missing_ones_are_refused()
     with pytest.raises(ValidationError) as caught:
         full_clean(orphan)
     assert "building" in caught.value.message_dict
+
+
+def test_keys_unchanged_since_read_or_carried_by_a_loaded_row_are_not_looked_up_again():
+    unit = f.UnitFactory()
+    read = type(unit).objects.get(pk=unit.pk)  # nothing loaded with it
+    with CaptureQueriesContext(connection) as queries:
+        full_clean(read)
+    assert not [
+        q
+        for q in queries.captured_queries
+        if _looks_up(q, "core_company", "estates_project", "estates_building")
+    ]
+
+    read.building_id = f.BuildingFactory(project=unit.project, company=unit.company).pk  # changed: checked
+    with CaptureQueriesContext(connection) as queries:
+        full_clean(read)
+    assert [q for q in queries.captured_queries if _looks_up(q, "estates_building")]
+
+    making = f.UnitFactory.build(building=unit.building, project=unit.project, number="X3")
+    making.company_id = unit.company_id  # an id only, but the loaded project carries the same
+    with CaptureQueriesContext(connection) as queries:
+        full_clean(making)
+    assert not [q for q in queries.captured_queries if _looks_up(q, "core_company")]
+    making.company_id = unit.company_id + 10_000  # the project says otherwise: looked up, refused
+    with pytest.raises(ValidationError) as caught:
+        full_clean(making)
+    assert "company" in caught.value.message_dict
+
+
+def _looks_up(query, *tables) -> bool:
+    """Is this the ``SELECT 1 … WHERE id = …`` of a foreign key's existence check on one of the tables?"""
+    return any(f'AS "a" FROM "{table}" WHERE "{table}"."id"' in query["sql"] for table in tables)

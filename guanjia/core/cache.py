@@ -1,0 +1,129 @@
+"""Settings read on every request of a kind, kept in the shared cache.
+
+Some rows change rarely (administrators edit them) but are read by every request received: a
+company's deadline policies and calendars, a project's dispatch rules. ``shared_cached`` keeps what
+is computed from them in the shared cache (Redis in production: every app server sees the same;
+nothing in process memory), under a *kind* and an id (the company's, the project's).
+
+Any change drops the copy: the signals of ``connect_shared_cache_signals`` for single rows, and
+``SharedCacheQuerySet`` for bulk updates and inserts (which send none). A version key makes a copy
+that was read before a change committed useless even when it is stored after the change: readers
+take only a copy stamped with the current version, and every change sets a new version, again once
+it commits. A copy read inside a transaction is stored only when that transaction commits (it may
+hold the transaction's own changes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+from guanjia.core.scoping import ScopedQuerySet
+
+T = TypeVar("T")
+
+SHARED_CACHE_SECONDS = 300
+
+
+def _keys(kind: str, key_id: int) -> tuple[str, str]:
+    return f"guanjia:{kind}:{key_id}", f"guanjia:{kind}-version:{key_id}"
+
+
+def shared_cached(kind: str, key_id: int, compute: Callable[[], T]) -> T:
+    """``compute()``'s value for ``(kind, key_id)``: one cache read, or computed and stored."""
+    data_key, version_key = _keys(kind, key_id)
+    found = cache.get_many([data_key, version_key])
+    version = found.get(version_key)
+    stamped = found.get(data_key)
+    if version is not None and isinstance(stamped, tuple) and stamped[0] == version:
+        return stamped[1]
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(version_key, version, None):
+            version = cache.get(version_key)
+    value = compute()
+    if version is not None:
+
+        def store():
+            cache.set(data_key, (version, value), SHARED_CACHE_SECONDS)
+
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(store)
+        else:
+            store()
+    return value
+
+
+def forget_shared_cached(kind: str, key_id: int | None) -> None:
+    """What ``(kind, key_id)`` is computed from changed: no stored copy is used any more, from now
+    and again once the change commits."""
+    if key_id is None:
+        return
+    _data_key, version_key = _keys(kind, key_id)
+
+    def renew():
+        cache.set(version_key, uuid.uuid4().hex, None)
+
+    renew()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(renew)
+
+
+def _forget_rows(model, rows: Iterable) -> None:
+    kind, field = model.shared_cache
+    for key_id in {getattr(row, field) for row in rows} - {None}:
+        forget_shared_cached(kind, key_id)
+
+
+class SharedCacheQuerySet(ScopedQuerySet):
+    """The queryset of a model whose rows feed a shared-cache kind: ``shared_cache = (kind, field)``
+    on the model names the kind and the field holding the id it is kept under. Bulk paths, which
+    send no signals, drop the copies too."""
+
+    def _forget(self, key_ids: Iterable) -> None:
+        kind, _field = self.model.shared_cache
+        for key_id in set(key_ids):
+            forget_shared_cached(kind, key_id)
+
+    def update(self, **kwargs):
+        _kind, field = self.model.shared_cache
+        key_ids = list(self.order_by().values_list(field, flat=True).distinct())
+        updated = super().update(**kwargs)
+        self._forget(key_ids)
+        return updated
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        _forget_rows(self.model, created)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        updated = super().bulk_update(objs, *args, **kwargs)
+        _forget_rows(self.model, objs)
+        return updated
+
+
+def connect_shared_cache_signals(*models) -> None:
+    """Drop the copies a row feeds whenever it is saved or deleted."""
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    def changed(sender, instance, **kwargs):
+        _forget_rows(sender, [instance])
+
+    def moving(sender, instance, **kwargs):
+        # A row moved to another company or project leaves the copy of the one it was read from.
+        kind, field = sender.shared_cache
+        was = (getattr(instance, "_journal_loaded", None) or {}).get(field)
+        if was != getattr(instance, field):
+            forget_shared_cached(kind, was)
+
+    for model in models:
+        label = model._meta.label
+        pre_save.connect(moving, sender=model, weak=False, dispatch_uid=f"shared-cache-move-{label}")
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"shared-cache-save-{label}")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"shared-cache-delete-{label}")
