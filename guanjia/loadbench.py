@@ -325,40 +325,39 @@ def ids_for(env: dict) -> dict:
 
 
 def explain(user_name: str) -> str:
-    """EXPLAIN the queries behind the list, the overdue filter and the board's main aggregate."""
+    """EXPLAIN the statements the API runs for the list, the overdue filters and the HQ board, captured
+    from the endpoints themselves (so the plans are the served ones, not a reconstruction)."""
     from django.contrib.auth import get_user_model
-    from django.utils import timezone
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-    from guanjia.tickets import selectors
+    from guanjia.accounts.services import token_issue
     from guanjia.tickets.models import Ticket
 
     user = get_user_model().objects.get(username=user_name)
     project_id = Ticket.objects.order_by("id").values_list("project_id", flat=True).first()
-    base = selectors.tickets_for(user).filter(project_id=project_id)
-    plans = {"list": base.exclude(status__in=["closed", "cancelled"]).order_by("-received_at", "-id")[:26]}
-    try:
-        from guanjia.sla.services import overdue_q
+    from django.test import RequestFactory
 
-        now = timezone.now()
-        plans["overdue"] = base.filter(overdue_q(now)).order_by("-received_at", "-id")[:26]
-        plans["overdue, all projects"] = (
-            selectors.tickets_for(user).filter(overdue_q(now)).order_by("-received_at", "-id")[:26]
-        )
-    except ImportError:
-        pass
-    text = [(name, qs.explain()) for name, qs in plans.items()]
-    # The board's queries, as the board runs them.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from guanjia.boards.selectors import hq_board
-
-    with CaptureQueriesContext(connection) as board_queries:
-        hq_board(user)
-    with connection.cursor() as cursor:
-        for number, query in enumerate(board_queries.captured_queries, 1):
-            cursor.execute("EXPLAIN " + query["sql"])
-            text.append((f"hq board query {number}", "\n".join(row[0] for row in cursor.fetchall())))
+    _token, raw = token_issue(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    endpoints = {
+        "list": f"/api/v1/tickets?open=true&page_size=25&project_id={project_id}",
+        "overdue": f"/api/v1/tickets?overdue=true&page_size=25&project_id={project_id}",
+        "overdue, all projects": "/api/v1/tickets?overdue=true&page_size=25",
+        "hq board": "/api/v1/boards/hq",
+    }
+    text = []
+    for name, url in endpoints.items():
+        client.get(url)  # token and scope into the cache: the captured run is the steady state
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        statements = [q["sql"] for q in captured.captured_queries if "guanjia_cache" not in q["sql"]]
+        with connection.cursor() as cursor:
+            for number, sql in enumerate(statements, 1):
+                cursor.execute("EXPLAIN " + sql)
+                label = name if len(statements) == 1 else f"{name}, query {number}"
+                text.append((label, "\n".join(row[0] for row in cursor.fetchall())))
     big_scan = re.compile(r"Seq Scan on (tickets_ticket|sla_ticketdeadline)\s")
     return "\n".join(
         f"-- {name}{' (FULL SCAN!)' if big_scan.search(plan) else ''}\n{plan}" for name, plan in text

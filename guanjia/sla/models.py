@@ -170,6 +170,13 @@ class TicketDeadline(ProjectOwned):
                 name="sla_open_due_idx",
             ),
             models.Index(fields=["ticket", "stage"], name="sla_deadline_ticket_idx"),
+            # "Is this request overdue?", probed per row of every list: answered from the small index
+            # of unfinished deadlines alone, whatever the size of the history.
+            models.Index(
+                fields=["ticket", "due_at"],
+                condition=Q(done_at__isnull=True),
+                name="sla_open_ticket_due_idx",
+            ),
             # The escalation job reads only the running deadlines with a step due (or not yet looked at).
             models.Index(
                 fields=["next_step_at"],
