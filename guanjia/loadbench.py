@@ -340,7 +340,7 @@ def explain(user_name: str) -> str:
     from django.test import RequestFactory
 
     _token, raw = token_issue(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
-    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    client = Client(SERVER_NAME="127.0.0.1", headers={"Authorization": f"Bearer {raw}"})
     endpoints = {
         "list": f"/api/v1/tickets?open=true&page_size=25&project_id={project_id}",
         "overdue": f"/api/v1/tickets?overdue=true&page_size=25&project_id={project_id}",
