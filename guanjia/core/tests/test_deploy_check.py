@@ -10,7 +10,13 @@ PROJECT_DIR = Path(__file__).resolve().parents[3]
 
 
 def _production_env(tmp_path, **overrides) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUANJIA_", "DJANGO_", "DATABASE_"))}
+    # Only what a production host sets: nothing from the developer's shell (an exported
+    # SECURE_SSL_REDIRECT=0 for a local run must not decide this test).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GUANJIA_", "DJANGO_", "DATABASE_", "SECURE_", "REDIS_", "CONN_", "DB_", "LOG_"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="guanjia.settings",
         GUANJIA_VAR_DIR=str(tmp_path),
