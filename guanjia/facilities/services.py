@@ -1376,10 +1376,11 @@ def route_update(*, actor, route: PatrolRoute, data: dict) -> PatrolRoute:
 
 @service
 def route_delete(*, actor, route: PatrolRoute) -> None:
-    """A route with rounds is deactivated (its history stays); one without is removed."""
+    """A route with rounds that happened is deactivated (its history stays); one without is removed.
+    Rounds not over yet and not scanned at all (the one under way included) go with it."""
     require(actor, Perm.CHANGE_FACILITIES)
     route = lock(route)
-    route.rounds.filter(window_start__gt=_now(), scanned_count=0).delete()
+    route.rounds.filter(window_end__gt=_now(), scanned_count=0).delete()
     if route.rounds.exists():
         route.is_active = False
         route.save()

@@ -178,3 +178,23 @@ def test_route_input_is_checked(fw):
             },
         )
     assert "checkpoints" in err.value.message_dict
+
+
+def test_deleting_a_route_during_an_unscanned_round_removes_it_whatever_the_hour(fw, route, frozen):
+    """Nothing happened in a round nobody scanned yet, even while it is under way: the route goes
+    with it. A round with a scan is history: the route is only deactivated."""
+    from guanjia.facilities.models import PatrolRoute
+
+    frozen(at(DAY, 22) + datetime.timedelta(minutes=10))  # tonight's round is under way
+    fresh = night_route(fw)
+    assert PatrolRound.objects.filter(route=fresh, window_start=at(DAY, 22)).exists()
+    services.route_delete(actor=fw.manager, route=fresh)
+    assert not PatrolRoute.objects.filter(pk=fresh.pk).exists()
+
+    kept = night_route(fw)
+    patrol = PatrolRound.objects.get(route=kept, window_start=at(DAY, 22))
+    first = kept.checkpoints.order_by("position").first()
+    _scan(fw, patrol, first, at(DAY, 22) + datetime.timedelta(minutes=12), frozen)
+    services.route_delete(actor=fw.manager, route=kept)
+    kept.refresh_from_db()
+    assert not kept.is_active and PatrolRound.objects.filter(pk=patrol.pk).exists()
