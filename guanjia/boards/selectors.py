@@ -14,7 +14,6 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from guanjia.boards.models import MEASURES
+from guanjia.core.dates import date_range
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
@@ -284,25 +284,9 @@ def figure_params(
         errors["group_by"] = _("分组方式须为 %(choices)s 之一") % {"choices": ", ".join(GROUPS)}
     if period not in PERIODS:
         errors["period"] = _("统计周期须为 %(choices)s 之一") % {"choices": ", ".join(PERIODS)}
-    dates = {}
-    for field, value in (("from", start), ("to", end)):
-        if value in (None, ""):
-            dates[field] = None
-        elif isinstance(value, datetime.date):
-            dates[field] = value
-        else:
-            try:
-                dates[field] = datetime.date.fromisoformat(str(value))
-            except ValueError:
-                errors[field] = _("日期格式应为 YYYY-MM-DD")
-    if errors:
-        raise ValidationError(errors)
-    end = dates["to"] or today
-    start = dates["from"] or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise ValidationError({"from": _("开始日期不能晚于结束日期")})
-    if (end - start).days >= MAX_DAYS:
-        raise ValidationError({"from": _("统计区间最长 %(days)s 天") % {"days": MAX_DAYS}})
+    start, end = date_range(
+        start, end, today=today, default_days=DEFAULT_DAYS, max_days=MAX_DAYS, errors=errors
+    )
     return FigureParams(group_by, period, start, end)
 
 

@@ -7,12 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from guanjia.core.dates import date_range
 from guanjia.quality.choices import AuditStatus, CaStatus, Outcome
 from guanjia.quality.models import Audit, AuditResult, CorrectiveAction, NonConformance
 
@@ -60,26 +59,7 @@ def figure_range(start=None, end=None, *, today: datetime.date | None = None) ->
     """Check the figures' date range like the boards' figures do: a bad date is a ValidationError
     naming the field (``from``/``to``); default the last year up to today."""
     today = today or timezone.localdate()
-    errors = {}
-    dates = {}
-    for field, value in (("from", start), ("to", end)):
-        if value in (None, ""):
-            dates[field] = None
-        elif isinstance(value, datetime.date):
-            dates[field] = value
-        else:
-            try:
-                dates[field] = datetime.date.fromisoformat(str(value))
-            except ValueError:
-                errors[field] = _("日期格式应为 YYYY-MM-DD")
-    if errors:
-        raise ValidationError(errors)
-    end = dates["to"] or today
-    start = dates["from"] or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise ValidationError({"from": _("开始日期不能晚于结束日期")})
-    if (end - start).days >= MAX_DAYS:
-        raise ValidationError({"from": _("统计区间最长 %(days)s 天") % {"days": MAX_DAYS}})
+    start, end = date_range(start, end, today=today, default_days=DEFAULT_DAYS, max_days=MAX_DAYS)
     return FigureRange(start, end)
 
 
