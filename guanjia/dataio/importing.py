@@ -548,10 +548,6 @@ def apply_rows(*, project: Project, rows: list[Row], actor) -> Outcome:
             unchanged += 1
     _bulk_create(Occupancy, new_occupancies)
     _bulk_update(Occupancy, changed_occupancies, ["start_on", "updated_at"], now)
-    if new_occupancies or changed_occupancies:
-        from guanjia.estates.selectors import forget_households
-
-        forget_households(project.company_id)
 
     created = {
         "buildings": len(new_buildings),

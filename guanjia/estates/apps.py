@@ -8,6 +8,7 @@ class EstatesConfig(AppConfig):
     verbose_name = _("项目与房产")
 
     def ready(self):
-        from guanjia.estates.selectors import connect_household_signals
+        from guanjia.core.cache import connect_shared_cache_signals
+        from guanjia.estates.models import Occupancy
 
-        connect_household_signals()
+        connect_shared_cache_signals(Occupancy)

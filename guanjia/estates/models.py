@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import CompanyOwned, ProjectOwned, SoftDeletable
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, UnitStatus
@@ -185,7 +186,7 @@ class Resident(ProjectOwned, SoftDeletable):
         return self.name
 
 
-class OccupancyQuerySet(ScopedQuerySet):
+class OccupancyQuerySet(SharedCacheQuerySet):
     def for_resident(self, scope):
         return self.filter(resident_id=scope.resident_id)
 
@@ -208,6 +209,7 @@ class Occupancy(ProjectOwned):
     end_on = models.DateField(_("结束日期"), null=True, blank=True)
 
     objects = OccupancyQuerySet.as_manager()
+    shared_cache = ("households", "company_id")  # selectors.households_by_project
 
     class Meta:
         verbose_name = _("入住关系")

@@ -223,7 +223,4 @@ def seed_project_units(
         for resident, unit, relation, start_on in pairs
     ]
     Occupancy.objects.bulk_create(out.occupancies, batch_size=batch_size)
-    from guanjia.estates.selectors import forget_households
-
-    forget_households(project.company_id)
     return out

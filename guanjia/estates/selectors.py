@@ -69,56 +69,30 @@ def unit_search(text: str) -> Q:
 
 # Households (occupied units) per project: every figure of complaints per 1,000 households needs
 # them, and counting the distinct units of ~250,000 occupancies costs ~35 ms. Kept in the shared cache
-# for the day, dropped whenever an occupancy changes.
-HOUSEHOLDS_CACHE_SECONDS = 600
-
-
-def _households_key(company_id: int) -> str:
-    from django.utils import timezone
-
-    return f"households:{company_id}:{timezone.localdate().isoformat()}"
+# (``core.cache``); any change of an occupancy, bulk writes included, drops the copy.
 
 
 def households_by_project(user) -> dict[int, int]:
     """Units with a current occupancy, per project the user may see."""
-    from django.core.cache import cache
-    from django.db import connection
     from django.db.models import Count
 
+    from guanjia.core.cache import shared_cached
     from guanjia.core.scoping import scope_for
 
     scope = scope_for(user)
     if scope.company_id is None:
         return {}
-    key = _households_key(scope.company_id)
-    counts = cache.get(key)
-    if counts is None:
-        counts = dict(
+    counts = shared_cached(
+        "households",
+        scope.company_id,
+        lambda: dict(
             Occupancy.objects.filter(company_id=scope.company_id)
             .current()
             .order_by()
             .values_list("project_id")
             .annotate(n=Count("unit_id", distinct=True))
-        )
-        if not connection.in_atomic_block:  # never cache what another transaction may not see
-            cache.set(key, counts, HOUSEHOLDS_CACHE_SECONDS)
+        ),
+    )
     if scope.is_hq:
         return counts
     return {p: n for p, n in counts.items() if p in scope.project_ids}
-
-
-def forget_households(company_id: int) -> None:
-    """Occupancies changed (bulk writes send no signals: their callers call this)."""
-    from guanjia.core.scoping import drop_shared
-
-    drop_shared([_households_key(company_id)])
-
-
-def connect_household_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    def changed(sender, instance, **kwargs):
-        forget_households(instance.company_id)
-
-    post_save.connect(changed, sender=Occupancy, weak=False, dispatch_uid="households-save")
-    post_delete.connect(changed, sender=Occupancy, weak=False, dispatch_uid="households-delete")
