@@ -343,24 +343,22 @@ def overdue_q(now=None) -> Q:
 
 
 def overdue_exists(now=None):
-    """Per request (an annotation): does it have an unfinished deadline already past?
-
-    Written as a scalar subquery (``(SELECT 1 … LIMIT 1) IS NOT NULL``), not ``EXISTS``: PostgreSQL
-    may turn an ``EXISTS`` in the select list into a hash of *every* late deadline when it expects
-    many rows (the HQ's overdue list hashed 6,600 late deadlines to label a page of 25); a scalar
-    subquery is always one index probe per row shown."""
+    """Per request (an annotation or a filter): does it have an unfinished deadline already past?
+    One probe of the partial index of unfinished deadlines per row (``core.subqueries``)."""
     from django.db import connection
-    from django.db.models import BooleanField
-    from django.db.models.expressions import RawSQL
 
-    now = now or timezone.now()
+    from guanjia.core.subqueries import has_row
+    from guanjia.tickets.models import Ticket
+
     q = connection.ops.quote_name
-    deadline, ticket = q(TicketDeadline._meta.db_table), q("tickets_ticket")
-    sql = (
-        f"(SELECT 1 FROM {deadline} WHERE {deadline}.{q('ticket_id')} = {ticket}.{q('id')}"  # noqa: S608 (names only)
-        f" AND {deadline}.{q('done_at')} IS NULL AND {deadline}.{q('due_at')} < %s LIMIT 1) IS NOT NULL"
+    table = q(TicketDeadline._meta.db_table)
+    return has_row(
+        Ticket,
+        TicketDeadline,
+        "ticket_id",
+        f"{table}.{q('done_at')} IS NULL AND {table}.{q('due_at')} < %s",
+        (now or timezone.now(),),
     )
-    return RawSQL(sql, (now,), output_field=BooleanField())  # noqa: S611
 
 
 def due_within_q(now=None, minutes: int = 60) -> Q:

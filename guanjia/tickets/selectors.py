@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from guanjia.core.scoping import scope_for
+from guanjia.core.subqueries import has_row, related_value
 from guanjia.estates.selectors import phone_or_none
 from guanjia.tickets.models import Ticket, TicketCategory
 
@@ -31,22 +31,6 @@ def tickets_for(user):
         .prefetch_related("project", "unit__building", "building", "category", "first_contact", "assignee")
         .annotate(is_overdue=overdue_exists(timezone.now()))
     )
-
-
-def _related(model, ref: str, column: str = "name", via: str = ""):
-    """One column of a related row of the request, as a scalar subquery written in SQL.
-
-    PostgreSQL plans each such subquery on its own (one index probe per row of the page), where
-    joining seven tables makes it weigh their join orders on every call: planning the joined list
-    cost ~7 ms against 0.3 ms to run it. Written as SQL because Django builds a ``Subquery``
-    expression afresh on every request (~0.25 ms each). ``via``: a join inside the subquery."""
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    table = q(model._meta.db_table)
-    outer = f"{q(Ticket._meta.db_table)}.{q(ref)}"
-    sql = f"SELECT {column} FROM {table} {via} WHERE {table}.{q('id')} = {outer}"  # noqa: S608 (names only)
-    return RawSQL(sql, ())  # noqa: S611
 
 
 # The flat columns of a request row; ``shape_rows`` turns them into the API's ``TicketOut``.
@@ -101,40 +85,30 @@ def _row_annotations(now) -> dict:
 
     return {
         "overdue": overdue_exists(now),
-        "category_name": _related(TicketCategory, "category_id"),
+        "category_name": related_value(Ticket, "category_id", TicketCategory),
         # As Unit.__str__ writes it: "<building>-<number>".
-        "unit_label": _related(
-            Unit,
+        "unit_label": related_value(
+            Ticket,
             "unit_id",
-            column="b.name || '-' || estates_unit.number",
+            Unit,
+            "b.name || '-' || estates_unit.number",
             via="JOIN estates_building b ON b.id = estates_unit.building_id",
         ),
-        "building_name": _related(Building, "building_id"),
-        "first_contact_name": _related(StaffMember, "first_contact_id"),
-        "assignee_name": _related(StaffMember, "assignee_id"),
+        "building_name": related_value(Ticket, "building_id", Building),
+        "first_contact_name": related_value(Ticket, "first_contact_id", StaffMember),
+        "assignee_name": related_value(Ticket, "assignee_id", StaffMember),
     }
 
 
 def has_lines_annotations() -> dict:
     """Whether the request has photos, charges, materials (one index probe each), so that its page
     skips reading the kinds it has none of — most requests have no charges or materials."""
-    from django.db import connection
-    from django.db.models import BooleanField
-
     from guanjia.tickets.models import TicketCharge, TicketMaterial, TicketPhoto
 
-    q = connection.ops.quote_name
-    outer = f"{q(Ticket._meta.db_table)}.{q('id')}"
-
-    def has(model):
-        table = q(model._meta.db_table)
-        sql = f"(SELECT 1 FROM {table} WHERE {table}.{q('ticket_id')} = {outer} LIMIT 1) IS NOT NULL"  # noqa: S608
-        return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611
-
     return {
-        "has_photos": has(TicketPhoto),
-        "has_charges": has(TicketCharge),
-        "has_materials": has(TicketMaterial),
+        "has_photos": has_row(Ticket, TicketPhoto, "ticket_id"),
+        "has_charges": has_row(Ticket, TicketCharge, "ticket_id"),
+        "has_materials": has_row(Ticket, TicketMaterial, "ticket_id"),
     }
 
 
