@@ -8,8 +8,10 @@ What it does, all on this machine and in a temporary directory:
    ``generate_series``; 90 % closed over two years, 10 % open in the last three days);
 2. serves the app with gunicorn (2 workers, production settings) and drives it with ``wrk``
    (2 threads, 8 connections) for each endpoint: create a request, a project's open requests,
-   the ``overdue`` filter, a request's detail, the HQ board, the monthly figures, and two ceilings
-   (a JSON view with no database; one indexed SQL query for a page of 25 requests);
+   the ``overdue`` filter, a request's detail, the HQ board, the monthly figures, and three ceilings
+   (a JSON view with no database; one indexed SQL query for a page of 25 requests; the list's own
+   statement from a bare cursor); then replays the statements of one API create from bare
+   connections, for the creates per second PostgreSQL alone can take on this machine;
 3. grows the data to ``--large`` requests and measures again; prints throughput, p50/p99, errors,
    each endpoint's ratio to the one-query ceiling and the growth ratio, and EXPLAINs the queries
    behind the list, the overdue filter and the board.
@@ -227,6 +229,7 @@ local pmin, pmax = {pmin}, {pmax}
 local umin, umax = {umin}, {umax}
 local tmin, tmax = {tmin}, {tmax}
 local cmin, cmax = {cmin}, {cmax}
+local company = {company}
 wrk.headers["Authorization"] = "Bearer " .. token
 wrk.headers["Content-Type"] = "application/json"
 request = function()
@@ -243,6 +246,8 @@ request = function()
     return wrk.format("GET", "/api/v1/tickets/" .. math.random(tmin, tmax))
   elseif kind == "one_query" then
     return wrk.format("GET", "/bench/one-query?project_id=" .. math.random(pmin, pmax))
+  elseif kind == "list_rows" then
+    return wrk.format("GET", "/bench/list-rows?company_id=" .. company .. "&project_id=" .. math.random(pmin, pmax))
   else
     return wrk.format("GET", "{path}")
   end
@@ -252,6 +257,7 @@ end
 ENDPOINTS = [
     ("ping", "Django JSON, no database (ceiling)", "/bench/ping"),
     ("one_query", "one indexed query, 25 rows (ceiling)", ""),
+    ("list_rows", "the list's own statement from a bare cursor (ceiling)", ""),
     ("create", "create a request (API)", ""),
     ("list", "a project's open requests, first page", ""),
     ("overdue", "overdue filter, first page", ""),
@@ -303,8 +309,8 @@ def ids_for(env: dict) -> dict:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id), max(id) FROM estates_project")
-        pmin, pmax = cursor.fetchone()
+        cursor.execute("SELECT min(id), max(id), min(company_id) FROM estates_project")
+        pmin, pmax, company = cursor.fetchone()
         cursor.execute("SELECT min(id), max(id) FROM estates_unit")
         umin, umax = cursor.fetchone()
         cursor.execute("SELECT min(id), max(id) FROM tickets_ticket")
@@ -321,6 +327,7 @@ def ids_for(env: dict) -> dict:
         "tmax": tmax,
         "cmin": cmin or 0,
         "cmax": cmax or 0,
+        "company": company,
     }
 
 
@@ -364,6 +371,114 @@ def explain(user_name: str) -> str:
     )
 
 
+def _captured_create(user_name: str) -> list[tuple[str, list, bool]]:
+    """The statements (with their parameters) of one API create, as the endpoint runs them."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client, RequestFactory
+
+    from guanjia.accounts.services import token_issue
+    from guanjia.estates.models import Unit
+    from guanjia.tickets.models import TicketCategory
+
+    user = get_user_model().objects.get(username=user_name)
+    _token, raw = token_issue(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
+    client = Client(SERVER_NAME="127.0.0.1", headers={"Authorization": f"Bearer {raw}"})
+    body = {
+        "unit_id": Unit.objects.order_by("id").values_list("id", flat=True).first(),
+        "category_id": TicketCategory.objects.filter(parent__isnull=False)
+        .values_list("id", flat=True)
+        .first(),
+        "description": "压测报修",
+        "kind": "home_repair",
+    }
+    client.post("/api/v1/tickets", body, content_type="application/json")  # caches warm: the steady state
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        if "guanjia_cache" not in sql:
+            statements.append((sql, list(params or ()), many))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        assert client.post("/api/v1/tickets", body, content_type="application/json").status_code == 201
+    return statements
+
+
+def _swap(value, old, new):
+    """``value`` with the captured request's id ``old`` replaced by ``new`` (also inside arrays)."""
+    if isinstance(value, list):
+        return [new if item == old else item for item in value]
+    return new if value == old else value
+
+
+def _replay_creates(database_url, statements, old_id, projects, seconds, results) -> None:
+    """One bare connection replaying ``statements`` in a transaction each, as a new request every
+    time: its own number, its own id in the rows that refer to it, a project's own counter row."""
+    import random
+
+    import psycopg
+
+    ticket_insert = next(
+        i for i, (sql, _p, _m) in enumerate(statements) if sql.startswith('INSERT INTO "tickets_ticket" ')
+    )
+    columns = re.search(r"\((.*?)\) VALUES", statements[ticket_insert][0]).group(1).split(", ")
+    number_at = columns.index('"number"')
+    done = 0
+    with psycopg.connect(database_url) as conn:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            new_id = None
+            with conn.transaction(), conn.cursor() as cursor:
+                for position, (sql, params, many) in enumerate(statements):
+                    params = list(params)
+                    if "tickets_ticketcounter" in sql and sql.startswith("UPDATE"):
+                        params[0] = random.choice(projects)
+                    elif position == ticket_insert:
+                        params[number_at] = f"R{os.getpid() % 100000}-{done}"
+                    elif new_id is not None:
+                        params = [_swap(v, old_id, new_id) for v in params]
+                    (cursor.executemany if many else cursor.execute)(sql, params)
+                    if position == ticket_insert:
+                        new_id = cursor.fetchone()[0]
+            done += 1
+    results.put(done)
+
+
+def create_floor(database_url: str, seconds: int, connections: int = 2) -> float:
+    """Creates per second PostgreSQL alone takes on this machine: the statements of one API create,
+    captured from the endpoint, replayed from ``connections`` bare connections (as many as gunicorn
+    workers), with no Django, HTTP or Python logic around them. The create target is measured against it."""
+    import multiprocessing
+
+    from django.db import connection
+
+    from guanjia.tickets.models import Ticket
+
+    statements = _captured_create("bn-hq")
+    old_id = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+    counter = next(
+        params for sql, params, _m in statements if sql.startswith('UPDATE "tickets_ticketcounter"')
+    )
+    with connection.cursor() as cursor:
+        # Each replayed create takes the counter row of a project that has one this period, as the
+        # benchmark's creates spread over every project (one row would queue them all on its lock).
+        cursor.execute("SELECT project_id FROM tickets_ticketcounter WHERE period = %s", [counter[1]])
+        projects = [row[0] for row in cursor.fetchall()]
+    results = multiprocessing.get_context("fork").Queue()
+    workers = [
+        multiprocessing.get_context("fork").Process(
+            target=_replay_creates, args=(database_url, statements, old_id, projects, seconds, results)
+        )
+        for _ in range(connections)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(results.get() for _ in workers) / seconds
+
+
 def rollup_figures(manage: list[str], env: dict) -> None:
     """What the every-10-minutes job keeps done in production: the figures' daily sums (95 days:
     the figures' default 90-day range, plus the days the job would have done before)."""
@@ -391,6 +506,8 @@ def measure(tmp: Path, env: dict, label: str, duration: int) -> dict:
         print(
             f"  [{label}] {kind:10s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
         )
+    results["create_floor"] = create_floor(env["DATABASE_URL"], duration)
+    print(f"  [{label}] a create's statements, bare connections: {results['create_floor']:.0f} per second")
     return results
 
 
@@ -408,6 +525,11 @@ def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
         lines.append(
             f"| {title} | {s['rps']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | {g['rps']:.0f} | {g['p50']:.1f} / {g['p99']:.1f} "
             f"| {g['p50'] / s['p50']:.2f} | {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |"
+        )
+    if "create_floor" in small and "create_floor" in large:
+        lines.append(
+            f"| a create's statements replayed from 2 bare connections (PostgreSQL alone) | {small['create_floor']:.0f} "
+            f"| – | {large['create_floor']:.0f} | – | – | – | – |"
         )
     return "\n".join(lines)
 

@@ -245,7 +245,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Phone numbers show in full only to roles that need them and only on purpose (recorded).
-# The HTTP benchmark's two ceiling views (guanjia/core/benchviews.py); never on in production.
+# The HTTP benchmark's ceiling views (guanjia/core/benchviews.py); never on in production.
 BENCH_VIEWS = env_bool("GUANJIA_BENCH", False)
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
 API_MAX_PAGE_SIZE = 200

@@ -36,4 +36,5 @@ if settings.BENCH_VIEWS:
     urlpatterns += [
         path("bench/ping", benchviews.ping),
         path("bench/one-query", benchviews.one_query),
+        path("bench/list-rows", benchviews.list_rows),
     ]
