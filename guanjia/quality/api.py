@@ -18,6 +18,7 @@ from guanjia.core.api import (
     Schema,
     check_if_match,
     etag,
+    register_crud,
 )
 from guanjia.core.roles import Perm, require
 from guanjia.core.scoping import scope_for
@@ -35,6 +36,7 @@ from guanjia.quality.choices import (
 )
 from guanjia.quality.models import (
     Audit,
+    AuditPlan,
     AuditResult,
     ChecklistItem,
     ChecklistTemplate,
@@ -213,6 +215,79 @@ def template_export(request, pk: int):
         template_xlsx(template),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# Audit plans ----------------------------------------------------------------------------------------
+
+
+class PlanOut(Schema):
+    id: int
+    project_id: int
+    template_id: int
+    template_name: str
+    template_version: int
+    kind: AuditKind
+    auditor_id: int
+    auditor_name: str
+    frequencies: list[Frequency] = Field(description="空 = 核查表的全部频率")
+    is_active: bool
+
+    @staticmethod
+    def resolve_template_name(obj) -> str:
+        return obj.template.name
+
+    @staticmethod
+    def resolve_template_version(obj) -> int:
+        return obj.template.version
+
+    @staticmethod
+    def resolve_auditor_name(obj) -> str:
+        return obj.auditor.name
+
+
+class PlanIn(Schema):
+    project_id: RefId
+    template_id: RefId
+    kind: AuditKind = AuditKind.OPEN
+    auditor_id: RefId = Field(description="总部品质部人员、管理员，或被授权此项目的第三方核查员")
+    frequencies: list[Frequency] = Field(
+        default_factory=list, max_length=3, description="空 = 核查表的全部频率"
+    )
+
+
+class PlanPatch(Schema):
+    template_id: RefId = None
+    kind: AuditKind = None
+    auditor_id: RefId = None
+    frequencies: list[Frequency] = Field(None, max_length=3)
+    is_active: bool = None
+
+
+class PlanFilter(FilterSchema):
+    project_id: RefId | None = None
+    kind: AuditKind | None = None
+    is_active: bool | None = None
+
+
+# Which projects are audited against which checklist, how and by whom; the periodic planner makes
+# each period's audits from the active plans. Deleting removes the audits not started yet and
+# deactivates a plan that has audits under way or done.
+register_crud(
+    router,
+    name="audit_plan",
+    plural="audit-plans",
+    model=AuditPlan,
+    out=PlanOut,
+    create_in=PlanIn,
+    update_in=PlanPatch,
+    filters=PlanFilter,
+    orderings=["id", "created_at"],
+    view_perm=Perm.VIEW_QUALITY,
+    create=services.plan_create,
+    update=lambda *, actor, audit_plan, data: services.plan_update(actor=actor, plan=audit_plan, data=data),
+    delete=lambda *, actor, audit_plan: services.plan_delete(actor=actor, plan=audit_plan),
+    select_related=("template", "auditor"),
+)
 
 
 # Audits ---------------------------------------------------------------------------------------------

@@ -126,6 +126,18 @@ class ChecklistItem(CompanyOwned):
         return f"{self.key} {self.standard[:30]}"
 
 
+class AuditPlanQuerySet(ScopedQuerySet):
+    """Mystery-shopper plans (暗访) are HQ's and the auditors' business: the estate's staff never see
+    them, neither who audits in disguise nor how often (their audits show once submitted)."""
+
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        scope = scope_for(user)
+        if scope.is_hq or Perm.AUDIT in scope.permissions:
+            return qs
+        return qs.exclude(kind=AuditKind.MYSTERY)
+
+
 class AuditPlan(ProjectOwned):
     """Which checklist a project is audited against, how (明访/暗访) and by whom. The periodic
     planner makes one audit per plan, frequency and period from it."""
@@ -142,7 +154,7 @@ class AuditPlan(ProjectOwned):
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = AuditPlanQuerySet.as_manager()
     external_auditor_visible = True
 
     class Meta:

@@ -391,6 +391,22 @@ def plan_update(*, actor, plan: AuditPlan, data: dict) -> AuditPlan:
     return _plan_save(actor, lock(plan), data, creating=False)
 
 
+@service
+def plan_delete(*, actor, plan: AuditPlan) -> None:
+    """Stop a plan. Its audits not started yet go with it. A plan with audits under way or done is
+    deactivated instead, so that they keep their plan; one without any is removed."""
+    require(actor, Perm.MANAGE_QUALITY)
+    plan = lock(plan)
+    for audit in plan.audits.filter(status=AuditStatus.PLANNED, started_at__isnull=True):
+        audit.delete()  # with its blank results
+    if plan.audits.exists():
+        if plan.is_active:
+            plan.is_active = False
+            save_validated(plan)
+        return
+    plan.delete()
+
+
 def _plan_save(actor, plan: AuditPlan, data: dict, *, creating: bool) -> AuditPlan:
     errors: dict = {}
 
