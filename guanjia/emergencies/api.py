@@ -5,6 +5,7 @@ import json
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router
@@ -20,6 +21,7 @@ from guanjia.emergencies import selectors, services
 from guanjia.emergencies.choices import (
     CallResult,
     CommandHolder,
+    DrillStatus,
     EventKind,
     IncidentStatus,
     LogKind,
@@ -403,6 +405,169 @@ def incident_act(request, pk: int, action: IncidentAction, payload: IncidentActi
         case "close":
             services.incident_close(actor=user, incident=incident)
     return _detail(_incidents(request).get(pk=pk), user)
+
+
+# --- drills ------------------------------------------------------------------------------------
+
+
+class DrillOut(Schema):
+    id: int
+    project_id: int
+    plan_id: int
+    plan_name: str = Field(..., alias="plan.name")
+    kind: EventKind = Field(..., alias="plan.kind")
+    planned_for: datetime.date
+    level: int
+    status: DrillStatus
+    incident_id: int | None = Field(
+        description="the run: an incident marked as a drill (its actions and log)"
+    )
+    evaluation: str
+    score: int | None
+    note: str
+    fire_test_id: int | None = Field(
+        description="the yearly whole-system fire test (a maintenance task) it goes with"
+    )
+
+
+class DrillIn(Schema):
+    project_id: RefId
+    plan_id: RefId
+    planned_for: datetime.date
+    level: int = Field(2, ge=1, le=3)
+    note: str = Field("", max_length=200)
+    fire_test_id: RefId | None = Field(
+        None, description="fire drills: the project's yearly fire-system task (default: the year's first)"
+    )
+
+
+class DrillFilter(FilterSchema):
+    project_id: RefId | None = None
+    status: DrillStatus | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="planned for in this year")
+
+    def filter_year(self, value):
+        return Q(planned_for__year=value) if value else Q()
+
+
+class DrillStartIn(Schema):
+    description: str = Field("", max_length=2000, description="default: 演练：<plan>")
+    building_id: RefId | None = None
+    floor_from: int | None = Field(None, ge=-20, le=300)
+    floor_to: int | None = Field(None, ge=-20, le=300)
+    location: str = Field("", max_length=100)
+
+
+class FireTestIn(Schema):
+    fire_test_id: RefId | None = Field(
+        None, description="the project's yearly fire-system task; null: unlink"
+    )
+
+
+class DrillFiguresOut(Schema):
+    project_id: int
+    project_name: str
+    done: int = Field(description="drills done in the year")
+    planned: int = Field(description="drills planned from today on")
+    last_fire: datetime.date | None = Field(description="day of the last fire drill done")
+    fire_due: bool = Field(description="no fire drill done in the last 365 days")
+    fire_drill_done: bool = Field(description="a fire drill done in the year")
+    fire_test_total: int
+    fire_test_done: int
+    fire_test_complete: bool = Field(description="the year's whole-system fire tests all done")
+
+    @staticmethod
+    def resolve_project_id(row) -> int:
+        return row["project"].id
+
+    @staticmethod
+    def resolve_project_name(row) -> str:
+        return row["project"].name
+
+
+def _drills(request):
+    require(request.user, Perm.VIEW_EMERGENCIES)
+    return Drill.objects.visible_to(request.user).select_related("plan")
+
+
+@router.get(
+    "/drills",
+    response={200: list[DrillOut], **ERROR_RESPONSES},
+    operation_id="drill_list",
+    summary="List drills",
+)
+@paginate(Pagination)
+def drill_list(request, filters: DrillFilter = Query(...)):
+    """Drills of the projects the caller sees, latest planned first."""
+    return filters.filter(_drills(request)).order_by("-planned_for", "-id")
+
+
+@router.get(
+    "/drills/{int:pk}",
+    response={200: DrillOut, **ERROR_RESPONSES},
+    operation_id="drill_get",
+    summary="Get a drill",
+)
+def drill_get(request, pk: int, response: HttpResponse):
+    drill = visible_or_404(_drills(request), pk, request.user)
+    response["ETag"] = etag(drill)
+    return drill
+
+
+@router.post(
+    "/drills",
+    response={201: DrillOut, **ERROR_RESPONSES},
+    operation_id="drill_plan",
+    summary="Plan a drill",
+)
+def drill_plan(request, payload: DrillIn):
+    """Plan a drill of an emergency plan at a project for a day; a fire drill goes with the year's
+    whole-system fire test of the project when it has one."""
+    drill = services.drill_plan(actor=request.user, data=payload.model_dump())
+    return 201, _drills(request).get(pk=drill.pk)
+
+
+@router.post(
+    "/drills/{int:pk}/start",
+    response={200: DrillOut, **ERROR_RESPONSES},
+    operation_id="drill_start",
+    summary="Run a planned drill",
+)
+def drill_start(request, pk: int, payload: DrillStartIn):
+    """Run the drill as an incident marked as a drill (``incident_id``): the chain is called, the
+    checklists and timings start. 409 if it was started already. Evaluate it with the incident's
+    ``evaluate`` action."""
+    drill = visible_or_404(_drills(request), pk, request.user)
+    services.drill_start(actor=request.user, drill=drill, data=payload.model_dump())
+    return _drills(request).get(pk=pk)
+
+
+@router.post(
+    "/drills/{int:pk}/fire-test",
+    response={200: DrillOut, **ERROR_RESPONSES},
+    operation_id="drill_link_fire_test",
+    summary="Link the yearly fire-system test",
+)
+def drill_fire_test(request, pk: int, payload: FireTestIn):
+    """Link a fire drill with its project's yearly whole-system fire test of that year (or unlink)."""
+    drill = visible_or_404(_drills(request), pk, request.user)
+    services.drill_link_fire_test(actor=request.user, drill=drill, task_id=payload.fire_test_id)
+    return _drills(request).get(pk=pk)
+
+
+@router.get(
+    "/drill-figures",
+    response={200: list[DrillFiguresOut], **ERROR_RESPONSES},
+    operation_id="drill_figures",
+    summary="Drills per project and year",
+)
+def drill_figures(request, year: int = Query(None, ge=2000, le=2100)):
+    """Per project the caller sees, for a year (default this year): drills done and planned, the
+    last fire drill and whether one is due, and the yearly fire-system tests done."""
+    from django.utils import timezone
+
+    require(request.user, Perm.VIEW_EMERGENCIES)
+    return selectors.drill_figures(request.user, year or timezone.localdate().year)
 
 
 # --- statements (what residents see) -----------------------------------------------------------

@@ -113,3 +113,43 @@ def open_fire(w, *, level=1, actor=None, **extra):
         **extra,
     }
     return services.incident_open(actor=actor or w.control.user, data=data)
+
+
+def _item(world, project, name, actor=None):
+    """A 消防 item of the equipment ledger."""
+    from guanjia.facilities import services as facilities
+
+    roots = facilities.types_ensure(company=project.company)
+    return facilities.equipment_create(
+        actor=actor or world.manager,
+        data={"project_id": project.pk, "type_id": roots["消防"].pk, "name": name},
+    )
+
+
+@pytest.fixture
+def items(ew):
+    """Fire equipment in P1 (a pump and a smoke fan), in P2 and in the other company's project."""
+    ew.pump = _item(ew, ew.project, "3号消防泵")
+    ew.fan = _item(ew, ew.project, "排烟风机")
+    ew.sibling_pump = _item(ew, ew.sibling_project, "大厦消防泵", actor=ew.admin)
+    ew.foreign_pump = _item(ew, ew.foreign_project, "外司消防泵", actor=ew.foreign_admin)
+    return ew
+
+
+@pytest.fixture
+def fire_tests(items):
+    """Seed 000's fire maintenance plans applied to P1 and P2 from January: ``yearly`` holds P1's
+    yearly whole-system fire tests (one per 消防 item)."""
+    from guanjia.facilities.models import MaintenanceTask
+    from guanjia.facilities.services import fire_plans_apply
+
+    w = items
+    fire_plans_apply(actor=w.manager, project=w.project, starts_on=datetime.date(DAY.year, 1, 1))
+    fire_plans_apply(actor=w.admin, project=w.sibling_project, starts_on=datetime.date(DAY.year, 1, 1))
+    w.yearly = list(
+        MaintenanceTask.objects.filter(project=w.project, plan__template="fire_yearly").order_by(
+            "equipment__code"
+        )
+    )
+    assert len(w.yearly) == 2  # one per 消防 item
+    return w

@@ -4,8 +4,9 @@ from django.test.utils import CaptureQueriesContext
 
 from guanjia.core.models import ObjectChange
 from guanjia.emergencies.choices import IncidentStatus
-from guanjia.emergencies.models import EmergencyPlan, Incident, Statement
+from guanjia.emergencies.models import Drill, EmergencyPlan, Incident, Statement
 from guanjia.emergencies.tests.conftest import open_fire
+from guanjia.facilities.models import MaintenanceTask
 from guanjia.testing.api import Api, ids, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,77 @@ def test_incident_list_queries_do_not_grow_with_the_page(ew):
     assert len(response.json()["items"]) == 6
     assert len(six) == len(one)
     assert Incident.objects.filter(status=IncidentStatus.OPEN).count() == 6
+
+
+# --- drills ------------------------------------------------------------------------------------
+
+
+def test_a_fire_drill_is_planned_run_and_linked_through_the_api(fire_tests):
+    w = fire_tests
+    manager = Api(w.manager)
+    planned = manager.post(
+        "drills",
+        {"project_id": w.project.pk, "plan_id": w.fire.pk, "planned_for": "2026-03-20", "note": "全员"},
+    )
+    assert planned.status_code == 201, planned.content
+    drill = planned.json()
+    assert drill["kind"] == "fire" and drill["plan_name"] == w.fire.name and drill["status"] == "planned"
+    assert drill["fire_test_id"] == w.yearly[0].pk  # the year's whole-system test, by default
+    assert drill["incident_id"] is None and drill["level"] == 2
+
+    assert [d["id"] for d in manager.get("drills", year=2026, project_id=w.project.pk).json()["items"]] == [
+        drill["id"]
+    ]
+    assert manager.get("drills", year=2025).json()["items"] == []
+    assert Api(w.desk).get(f"drills/{drill['id']}").status_code == 200
+    assert Api(w.sibling_desk).get(f"drills/{drill['id']}").status_code == 404
+    assert drill["id"] not in ids(Api(w.sibling_desk).get("drills"))
+
+    linked = manager.post(f"drills/{drill['id']}/fire-test", {"fire_test_id": w.yearly[1].pk})
+    assert linked.status_code == 200 and linked.json()["fire_test_id"] == w.yearly[1].pk
+    weekly = MaintenanceTask.objects.filter(project=w.project, plan__template="fire_weekly").first()
+    refused = manager.post(f"drills/{drill['id']}/fire-test", {"fire_test_id": weekly.pk})
+    assert refused.status_code == 422 and "fire_test_id" in refused.json()["errors"]
+
+    started = manager.post(f"drills/{drill['id']}/start", {"location": "地下车库"})
+    assert started.status_code == 200, started.content
+    run = started.json()
+    assert run["status"] == "running" and run["incident_id"]
+    incident = Api(w.manager).get(f"incidents/{run['incident_id']}").json()
+    assert incident["is_drill"] is True and incident["kind"] == "fire" and incident["location"] == "地下车库"
+    again = manager.post(f"drills/{drill['id']}/start", {})
+    assert again.status_code == 409
+    assert Incident.objects.filter(is_drill=True).count() == 1
+
+
+def test_planning_drills_needs_the_right_and_names_bad_fields(fire_tests):
+    w = fire_tests
+    payload = {"project_id": w.project.pk, "plan_id": w.power.pk, "planned_for": "2026-04-01"}
+    assert Api(w.desk).post("drills", payload).status_code == 403
+    manager = Api(w.manager)
+    for field, value in (("planned_for", "2026-13-01"), ("level", 4), ("plan_id", "x")):
+        response = manager.post("drills", {**payload, field: value})
+        assert response.status_code == 422 and field in response.json()["errors"], (field, response.content)
+    foreign_plan = EmergencyPlan.objects.filter(company=w.other_company).first()
+    response = manager.post("drills", {**payload, "plan_id": foreign_plan.pk})
+    assert response.status_code == 422 and "plan_id" in response.json()["errors"]
+    not_fire = manager.post("drills", {**payload, "fire_test_id": w.yearly[0].pk})
+    assert not_fire.status_code == 422 and "fire_test_id" in not_fire.json()["errors"]
+    assert not Drill.objects.exists()
+    assert Api(w.resident_user).get("drills").status_code == 403
+    assert Api().get("drills").status_code == 401
+
+
+def test_drill_figures_per_project_the_caller_sees(fire_tests):
+    w = fire_tests
+    Api(w.manager).post(
+        "drills", {"project_id": w.project.pk, "plan_id": w.fire.pk, "planned_for": "2099-03-20"}
+    )
+    rows = {r["project_id"]: r for r in Api(w.hq).get("drill-figures", year=2026).json()}
+    assert {w.project.pk, w.sibling_project.pk} <= set(rows)
+    mine = rows[w.project.pk]
+    assert mine["planned"] == 1 and mine["done"] == 0 and mine["fire_due"] is True
+    assert mine["fire_test_total"] == 2 and mine["fire_test_complete"] is False
+    assert [r["project_id"] for r in Api(w.desk).get("drill-figures").json()] == [w.project.pk]
+    assert w.project.pk not in {r["project_id"] for r in Api(w.foreign_admin).get("drill-figures").json()}
+    assert Api(w.hq).get("drill-figures", year=1999).status_code == 422

@@ -1,7 +1,6 @@
 """Issue 8 follow-ups: incidents ↔ equipment ledger, drills ↔ the yearly fire-system test, photos
 through the log API, the command-post list in constant queries, the per-level plan form."""
 
-import datetime
 import io
 
 import pytest
@@ -17,7 +16,6 @@ from guanjia.emergencies import selectors, services
 from guanjia.emergencies.choices import DrillStatus, LogKind, Position
 from guanjia.emergencies.models import Drill, IncidentEquipment, IncidentLog
 from guanjia.emergencies.tests.conftest import DAY, open_fire
-from guanjia.facilities import services as facilities
 from guanjia.facilities.choices import TaskStatus
 from guanjia.facilities.models import MaintenanceTask
 from guanjia.testing import factories as f
@@ -30,23 +28,6 @@ def client_for(user):
     c = Client()
     c.force_login(user)
     return c
-
-
-def _item(world, project, name, actor=None):
-    roots = facilities.types_ensure(company=project.company)
-    return facilities.equipment_create(
-        actor=actor or world.manager,
-        data={"project_id": project.pk, "type_id": roots["消防"].pk, "name": name},
-    )
-
-
-@pytest.fixture
-def items(ew):
-    ew.pump = _item(ew, ew.project, "3号消防泵")
-    ew.fan = _item(ew, ew.project, "排烟风机")
-    ew.sibling_pump = _item(ew, ew.sibling_project, "大厦消防泵", actor=ew.admin)
-    ew.foreign_pump = _item(ew, ew.foreign_project, "外司消防泵", actor=ew.foreign_admin)
-    return ew
 
 
 # --- 1. incidents ↔ equipment -------------------------------------------------------------------
@@ -144,22 +125,6 @@ def test_open_form_takes_ledger_equipment(items):
 
 
 # --- 2. drills ↔ yearly fire-system test ---------------------------------------------------------
-
-
-@pytest.fixture
-def fire_tests(items):
-    w = items
-    facilities.fire_plans_apply(actor=w.manager, project=w.project, starts_on=datetime.date(DAY.year, 1, 1))
-    facilities.fire_plans_apply(
-        actor=w.admin, project=w.sibling_project, starts_on=datetime.date(DAY.year, 1, 1)
-    )
-    w.yearly = list(
-        MaintenanceTask.objects.filter(project=w.project, plan__template="fire_yearly").order_by(
-            "equipment__code"
-        )
-    )
-    assert len(w.yearly) == 2  # one per 消防 item
-    return w
 
 
 def test_planning_a_fire_drill_links_the_yearly_test(fire_tests):
