@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Role
@@ -88,6 +89,22 @@ class CategoryField(forms.TypedChoiceField):
 ME_CHOICES = [("", _("全部")), ("me", _("我"))]
 
 
+def building_choices(user, project_id, building_id=None):
+    """The buildings the filter offers: those of the chosen project, or of the user's only project.
+    Across an HQ user's hundreds of projects there would be thousands, on every list page and in
+    one unusable list; they come once a project is chosen. A building given without its project
+    (a bookmark) stays choosable."""
+    buildings = Building.objects.visible_to(user).order_by("name", "id")
+    if project_id and str(project_id).isdigit():
+        return buildings.filter(project_id=project_id)
+    projects = Project.objects.visible_to(user).values_list("pk", flat=True)[:2]
+    if len(projects) == 1:
+        return buildings.filter(project_id=projects[0])
+    if building_id and str(building_id).isdigit():
+        return buildings.filter(pk=building_id)
+    return buildings.none()
+
+
 class TicketFilterForm(forms.Form):
     """The filters above the request list, read from GET (the API's filters, as a form)."""
 
@@ -131,13 +148,20 @@ class TicketFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("全部类型")), *Kind.choices]
         self.fields["priority"].choices = [("", _("全部")), *Priority.choices]
         self.fields["category"].choices = category_choices(user, blank=_("全部类别"))
-        self.fields["project"].queryset = Project.objects.visible_to(user)
+        projects = Project.objects.visible_to(user)
+        self.fields["project"].queryset = projects
         self.fields["project"].empty_label = _("全部项目")
-        buildings = Building.objects.visible_to(user).select_related("project")
-        project_id = self.data.get("project")
-        if project_id and str(project_id).isdigit():
-            buildings = buildings.filter(project_id=project_id)
-        self.fields["building"].queryset = buildings
+        # Choosing a project fetches its buildings into the building list (htmx).
+        self.fields["project"].widget.attrs.update(
+            {
+                "hx-get": reverse("ticket_building_options"),
+                "hx-target": "#id_building",
+                "hx-swap": "innerHTML",
+            }
+        )
+        self.fields["building"].queryset = building_choices(
+            user, self.data.get("project"), self.data.get("building")
+        )
         self.fields["building"].empty_label = _("全部楼栋")
         for field in self.fields.values():
             field.widget.attrs["class"] = (

@@ -207,6 +207,13 @@ def caller_search(request):
 
 
 @staff_page
+def building_options(request):
+    """htmx: the building list of the request filter, for the project just chosen."""
+    buildings = tf.building_choices(request.user, request.GET.get("project"))
+    return render(request, "tickets/_building_options.html", {"buildings": buildings})
+
+
+@staff_page
 def caller_pick(request):
     """htmx: the chosen caller, as hidden fields of the form and a line the desk can read back."""
     caller = _caller(request.user, request.GET.get("unit"), request.GET.get("resident"))

@@ -171,6 +171,37 @@ def test_a_long_list_is_not_counted_to_its_end(as_user, tw, monkeypatch):
     assert "超过 3 条" in page and "共 5 条" not in page
 
 
+def _building_options(html: str) -> set[str]:
+    """The building names offered by the filter's building list."""
+    import re
+
+    select = re.search(r'<select name="building".*?</select>', html, re.S)
+    return set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select.group(0)))
+
+
+def test_the_building_filter_offers_the_chosen_projects_buildings(as_user, tw):
+    """An HQ user sees hundreds of projects: their thousands of buildings come only once a project
+    is chosen (htmx swaps them in), never all at once on every list page."""
+    f.BuildingFactory(project=tw.project, name="2栋")
+    sibling_building = f.BuildingFactory(project=tw.sibling_project, name="大厦A座")
+    hq = as_user(tw.hq)
+    assert _building_options(hq.get(reverse("ticket_list")).content.decode()) == set()
+    assert _building_options(hq.get(reverse("ticket_list"), {"project": tw.project.pk}).content.decode()) == {
+        "1栋",
+        "2栋",
+    }
+    swapped = hq.get(reverse("ticket_building_options"), {"project": tw.sibling_project.pk}).content.decode()
+    assert "大厦A座" in swapped and "1栋" not in swapped and 'value=""' in swapped
+    # A bookmarked building without its project still filters, and stays chosen.
+    bookmarked = hq.get(reverse("ticket_list"), {"building": sibling_building.pk}).content.decode()
+    assert _building_options(bookmarked) == {"大厦A座"}
+    # Someone serving one project gets its buildings at once; nobody gets another company's.
+    assert _building_options(as_user(tw.desk).get(reverse("ticket_list")).content.decode()) == {"1栋", "2栋"}
+    foreign = f.BuildingFactory(project=tw.foreign_project, name="别家1栋")
+    leaked = as_user(tw.hq).get(reverse("ticket_building_options"), {"project": tw.foreign_project.pk})
+    assert foreign.name not in leaked.content.decode()
+
+
 # The desk receives a call ----------------------------------------------------------------------------
 
 
