@@ -224,25 +224,13 @@ class PlanOut(Schema):
     id: int
     project_id: int
     template_id: int
-    template_name: str
-    template_version: int
+    template_name: str = Field(..., alias="template.name")
+    template_version: int = Field(..., alias="template.version")
     kind: AuditKind
     auditor_id: int
-    auditor_name: str
+    auditor_name: str = Field(..., alias="auditor.name")
     frequencies: list[Frequency] = Field(description="空 = 核查表的全部频率")
     is_active: bool
-
-    @staticmethod
-    def resolve_template_name(obj) -> str:
-        return obj.template.name
-
-    @staticmethod
-    def resolve_template_version(obj) -> int:
-        return obj.template.version
-
-    @staticmethod
-    def resolve_auditor_name(obj) -> str:
-        return obj.auditor.name
 
 
 class PlanIn(Schema):
