@@ -331,23 +331,27 @@ def ids_for(env: dict) -> dict:
     }
 
 
+def _api_client(user_name: str):
+    """An in-process client calling the API with a fresh bearer token of ``user_name``, so that the
+    statements captured are the ones the served endpoints run."""
+    from django.test import Client, RequestFactory
+
+    from guanjia.accounts.services import token_issue
+
+    _token, raw = token_issue(request=RequestFactory().post("/"), username=user_name, password=PASSWORD)
+    return Client(SERVER_NAME="127.0.0.1", headers={"Authorization": f"Bearer {raw}"})
+
+
 def explain(user_name: str) -> str:
     """EXPLAIN the statements the API runs for the list, the overdue filters and the HQ board, captured
     from the endpoints themselves (so the plans are the served ones, not a reconstruction)."""
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from guanjia.accounts.services import token_issue
     from guanjia.tickets.models import Ticket
 
-    user = get_user_model().objects.get(username=user_name)
+    client = _api_client(user_name)
     project_id = Ticket.objects.order_by("id").values_list("project_id", flat=True).first()
-    from django.test import RequestFactory
-
-    _token, raw = token_issue(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
-    client = Client(SERVER_NAME="127.0.0.1", headers={"Authorization": f"Bearer {raw}"})
     endpoints = {
         "list": f"/api/v1/tickets?open=true&page_size=25&project_id={project_id}",
         "overdue": f"/api/v1/tickets?overdue=true&page_size=25&project_id={project_id}",
@@ -373,17 +377,12 @@ def explain(user_name: str) -> str:
 
 def _captured_create(user_name: str) -> list[tuple[str, list, bool]]:
     """The statements (with their parameters) of one API create, as the endpoint runs them."""
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client, RequestFactory
 
-    from guanjia.accounts.services import token_issue
     from guanjia.estates.models import Unit
     from guanjia.tickets.models import TicketCategory
 
-    user = get_user_model().objects.get(username=user_name)
-    _token, raw = token_issue(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
-    client = Client(SERVER_NAME="127.0.0.1", headers={"Authorization": f"Bearer {raw}"})
+    client = _api_client(user_name)
     body = {
         "unit_id": Unit.objects.order_by("id").values_list("id", flat=True).first(),
         "category_id": TicketCategory.objects.filter(parent__isnull=False)

@@ -281,7 +281,7 @@ def register_crud(
     view_perm: str,
     create,
     update,  # None: not edited in place (delete and re-create)
-    delete,
+    delete,  # None: records are never deleted (they change state through actions instead)
     select_related: tuple[str, ...] = (),
     prefetch_related: tuple[str, ...] = (),
     resident_reads: bool = False,
@@ -367,15 +367,17 @@ def register_crud(
         require(request.user, Perm.VIEW_HISTORY)
         return history_for(obj)
 
-    @router.delete(
-        f"{path}/{{int:pk}}",
-        response={204: None, **ERROR_RESPONSES},
-        operation_id=f"{name}_delete",
-        summary=f"Delete a {name}",
-    )
-    def delete_view(request, pk: int):
-        obj = visible_or_404(scoped(request), pk, request.user)
-        delete(actor=request.user, **{name: obj})
-        return 204, None
+    if delete is not None:
+
+        @router.delete(
+            f"{path}/{{int:pk}}",
+            response={204: None, **ERROR_RESPONSES},
+            operation_id=f"{name}_delete",
+            summary=f"Delete a {name}",
+        )
+        def delete_view(request, pk: int):
+            obj = visible_or_404(scoped(request), pk, request.user)
+            delete(actor=request.user, **{name: obj})
+            return 204, None
 
     list_view.__doc__ = f"{label}: paginated, filtered, ordered by one of {', '.join(orderings)}."

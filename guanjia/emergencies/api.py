@@ -7,6 +7,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
@@ -485,46 +486,28 @@ class DrillFiguresOut(Schema):
         return row["project"].name
 
 
+# Drills are planned here and then change only through their actions (start, fire-test) and the
+# drill incident's own actions (evaluate): no PATCH, no DELETE.
+register_crud(
+    router,
+    name="drill",
+    model=Drill,
+    out=DrillOut,
+    create_in=DrillIn,
+    update_in=None,
+    filters=DrillFilter,
+    orderings=["planned_for", "created_at"],
+    view_perm=Perm.VIEW_EMERGENCIES,
+    create=services.drill_plan,
+    update=None,
+    delete=None,
+    select_related=("plan",),
+)
+
+
 def _drills(request):
     require(request.user, Perm.VIEW_EMERGENCIES)
     return Drill.objects.visible_to(request.user).select_related("plan")
-
-
-@router.get(
-    "/drills",
-    response={200: list[DrillOut], **ERROR_RESPONSES},
-    operation_id="drill_list",
-    summary="List drills",
-)
-@paginate(Pagination)
-def drill_list(request, filters: DrillFilter = Query(...)):
-    """Drills of the projects the caller sees, latest planned first."""
-    return filters.filter(_drills(request)).order_by("-planned_for", "-id")
-
-
-@router.get(
-    "/drills/{int:pk}",
-    response={200: DrillOut, **ERROR_RESPONSES},
-    operation_id="drill_get",
-    summary="Get a drill",
-)
-def drill_get(request, pk: int, response: HttpResponse):
-    drill = visible_or_404(_drills(request), pk, request.user)
-    response["ETag"] = etag(drill)
-    return drill
-
-
-@router.post(
-    "/drills",
-    response={201: DrillOut, **ERROR_RESPONSES},
-    operation_id="drill_plan",
-    summary="Plan a drill",
-)
-def drill_plan(request, payload: DrillIn):
-    """Plan a drill of an emergency plan at a project for a day; a fire drill goes with the year's
-    whole-system fire test of the project when it has one."""
-    drill = services.drill_plan(actor=request.user, data=payload.model_dump())
-    return 201, _drills(request).get(pk=drill.pk)
 
 
 @router.post(
@@ -564,8 +547,6 @@ def drill_fire_test(request, pk: int, payload: FireTestIn):
 def drill_figures(request, year: int = Query(None, ge=2000, le=2100)):
     """Per project the caller sees, for a year (default this year): drills done and planned, the
     last fire drill and whether one is due, and the yearly fire-system tests done."""
-    from django.utils import timezone
-
     require(request.user, Perm.VIEW_EMERGENCIES)
     return selectors.drill_figures(request.user, year or timezone.localdate().year)
 

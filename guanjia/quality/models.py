@@ -126,16 +126,17 @@ class ChecklistItem(CompanyOwned):
         return f"{self.key} {self.standard[:30]}"
 
 
-class AuditPlanQuerySet(ScopedQuerySet):
-    """Mystery-shopper plans (暗访) are HQ's and the auditors' business: the estate's staff never see
-    them, neither who audits in disguise nor how often (their audits show once submitted)."""
+def sees_mystery_audits(user) -> bool:
+    """Mystery-shopper audits (暗访) are HQ's and the auditors' business; the estate's staff see
+    neither the plans (who audits in disguise, how often) nor an audit before it is submitted."""
+    scope = scope_for(user)
+    return scope.is_hq or Perm.AUDIT in scope.permissions
 
+
+class AuditPlanQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         qs = super().visible_to(user)
-        scope = scope_for(user)
-        if scope.is_hq or Perm.AUDIT in scope.permissions:
-            return qs
-        return qs.exclude(kind=AuditKind.MYSTERY)
+        return qs if sees_mystery_audits(user) else qs.exclude(kind=AuditKind.MYSTERY)
 
 
 class AuditPlan(ProjectOwned):
@@ -174,8 +175,7 @@ class AuditQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         qs = super().visible_to(user)
-        scope = scope_for(user)
-        if scope.is_hq or Perm.AUDIT in scope.permissions:
+        if sees_mystery_audits(user):
             return qs
         prefix = self.mystery_path
         hidden = Q(**{f"{prefix}kind": AuditKind.MYSTERY}) & ~Q(**{f"{prefix}status": AuditStatus.SUBMITTED})
