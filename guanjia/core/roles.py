@@ -53,6 +53,11 @@ class Perm(models.TextChoices):
     VIEW_EMERGENCIES = "emergencies.view", _("查看应急预案与突发事件")
     OPEN_INCIDENT = "emergencies.open", _("上报突发事件")
     CHANGE_EMERGENCIES = "emergencies.change", _("维护应急预案与应急组织")
+    VIEW_BILLING = "billing.view", _("查看收费、账单与欠费")
+    CHANGE_BILLING = "billing.change", _("维护收费标准、抄表、出账")
+    POST_PAYMENT = "billing.post_payment", _("收款")
+    ADJUST_BILLING = "billing.adjust", _("申请退款与调账")
+    APPROVE_BILLING = "billing.approve", _("审批退款与调账")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -68,11 +73,13 @@ _ALL_STAFF = {
 }
 _FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
 _FRONT_LINE = _ALL_STAFF | {Perm.CHANGE_RESIDENTS, Perm.REVEAL_PHONE, Perm.VIEW_HISTORY}
+# Takes money at the desk or door to door and may ask for a refund or adjustment, never approve one.
+_CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE | {Perm.DO_FACILITIES_WORK}),
-    Role.DESK: frozenset(_FRONT_LINE | {Perm.IMPORT}),
+    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
@@ -89,9 +96,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_QUALITY,
             Perm.CHANGE_FACILITIES,
             Perm.CHANGE_EMERGENCIES,
+            *_CASHIER,
+            Perm.CHANGE_BILLING,
+            Perm.APPROVE_BILLING,
         }
     ),
-    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY}),
+    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY}
     ),

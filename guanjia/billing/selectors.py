@@ -1,0 +1,134 @@
+"""Reads of fees: a bill's amounts from the ledger, arrears with their ageing, the collection rate.
+
+Every figure is one aggregate query over the ledger (no loop over bills or units), so its cost does
+not grow with the number of projects on a page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from guanjia.billing.choices import BillStatus, EntryKind
+from guanjia.billing.models import Bill, LedgerEntry
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+# Comparisons with a sum in SQL allow for SQLite's floating-point sums (PostgreSQL's are exact).
+HALF_CENT = Decimal("0.005")
+BILLED_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
+PAID_KINDS = (EntryKind.PAYMENT, EntryKind.REFUND)
+AGEING_BUCKETS = (("d30", 0, 30), ("d90", 31, 90), ("d180", 91, 180), ("older", 181, None))
+
+
+def q2(value) -> Decimal:
+    """Money to the cent, half up."""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _entry_sum(kinds=None):
+    entries = LedgerEntry.objects.filter(bill_id=OuterRef("pk"))
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    total = entries.order_by().values("bill_id").annotate(s=Sum("amount")).values("s")
+    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def with_amounts(bills):
+    """Bills with ``billed`` (charges and adjustments), ``outstanding`` and ``status`` from the ledger."""
+    return bills.annotate(outstanding=_entry_sum(), billed=_entry_sum(BILLED_KINDS)).annotate(
+        paid=F("billed") - F("outstanding"),
+        status=Case(
+            When(outstanding__lt=HALF_CENT, then=Value(BillStatus.PAID.value)),
+            When(outstanding__gt=F("billed") - HALF_CENT, then=Value(BillStatus.OPEN.value)),
+            default=Value(BillStatus.PARTIAL.value),
+            output_field=CharField(),
+        ),
+    )
+
+
+def open_bills(unit_id: int):
+    """A unit's bills with something owed, oldest due first: the order payments are allocated in."""
+    return (
+        with_amounts(Bill.objects.filter(unit_id=unit_id))
+        .filter(outstanding__gte=HALF_CENT)
+        .order_by("due_on", "period", "id")
+    )
+
+
+def unit_balance(unit_id: int) -> dict:
+    """What a unit owes over all its bills, and its credit (money received not yet allocated)."""
+    sums = LedgerEntry.objects.filter(unit_id=unit_id).aggregate(
+        owed=Sum("amount", filter=Q(bill__isnull=False), default=ZERO),
+        credit=Sum("amount", filter=Q(bill__isnull=True), default=ZERO),
+    )
+    owed, credit = q2(sums["owed"]), q2(-sums["credit"])
+    return {"owed": owed, "credit": credit, "balance": owed - credit}
+
+
+def arrears(user, *, today: datetime.date, project_id: int | None = None, unit_id: int | None = None):
+    """Per unit: what is owed on bills past their due date, split by days past due (0–30, 31–90,
+    91–180, >180). One grouped query over the ledger."""
+    entries = LedgerEntry.objects.visible_to(user).filter(bill__isnull=False, bill__due_on__lt=today)
+    if project_id:
+        entries = entries.filter(project_id=project_id)
+    if unit_id:
+        entries = entries.filter(unit_id=unit_id)
+    buckets = {}
+    for name, low, high in AGEING_BUCKETS:
+        cond = Q(bill__due_on__lte=today - datetime.timedelta(days=max(low, 1)))
+        if high is not None:
+            cond &= Q(bill__due_on__gte=today - datetime.timedelta(days=high))
+        buckets[name] = Sum("amount", filter=cond, default=ZERO)
+    return (
+        entries.values("unit_id", "unit__number", "unit__building__name", "project_id", "project__name")
+        .annotate(total=Sum("amount"), **buckets)
+        .filter(total__gte=HALF_CENT)
+        .order_by("-total", "unit_id")
+    )
+
+
+def collection(user, *, period_from: str, period_to: str, project_id: int | None = None) -> list[dict]:
+    """收缴率 per project and period: what was collected (payments less refunds) of what was billed
+    (charges and adjustments) on the period's bills. One grouped query over the ledger."""
+    entries = LedgerEntry.objects.visible_to(user).filter(period__gte=period_from, period__lte=period_to)
+    if project_id:
+        entries = entries.filter(project_id=project_id)
+    rows = list(
+        entries.exclude(period="")
+        .values("project_id", "project__name", "period")
+        .annotate(
+            billed=Sum("amount", filter=Q(kind__in=BILLED_KINDS), default=ZERO),
+            collected=Sum("amount", filter=Q(kind__in=PAID_KINDS), default=ZERO),
+        )
+        .order_by("project__name", "project_id", "period")
+    )
+    for row in rows:
+        row["billed"] = q2(row["billed"])
+        row["collected"] = q2(-row["collected"])
+        row["outstanding"] = row["billed"] - row["collected"]
+        row["rate"] = (
+            (row["collected"] * 100 / row["billed"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            if row["billed"] > 0
+            else None
+        )
+    return rows
+
+
+def shape_arrears(rows) -> list[dict]:
+    out = []
+    for row in rows:
+        item = {
+            "unit_id": row["unit_id"],
+            "unit": f"{row['unit__building__name']}-{row['unit__number']}",
+            "project_id": row["project_id"],
+            "project_name": row["project__name"],
+            "total": q2(row["total"]),
+        }
+        for name, _low, _high in AGEING_BUCKETS:
+            item[name] = q2(row[name])
+        out.append(item)
+    return out

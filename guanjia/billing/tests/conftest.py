@@ -1,0 +1,56 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from guanjia.billing import services
+from guanjia.billing.choices import ChargeKind, Meter
+from guanjia.testing import factories as f
+
+
+@pytest.fixture
+def bw(world):
+    """The scoping world plus fees: management fee 2.50/m², water 4.20/m³ metered, a deposit item,
+    all billed by P1 (unit 1201 and 1202 are 89.50 m²: 223.75 a month each)."""
+    admin = world.admin
+    world.fee = services.charge_item_create(
+        actor=admin, data={"name": "物业管理费", "kind": ChargeKind.AREA, "unit_price": Decimal("2.50")}
+    )
+    world.water = services.charge_item_create(
+        actor=admin,
+        data={
+            "name": "水费",
+            "kind": ChargeKind.METERED,
+            "meter": Meter.WATER,
+            "unit_price": Decimal("4.20"),
+        },
+    )
+    world.deposit = services.charge_item_create(
+        actor=admin, data={"name": "装修押金", "kind": ChargeKind.ONE_OFF, "unit_price": Decimal("2000")}
+    )
+    for item in (world.fee, world.water, world.deposit):
+        services.project_charge_create(actor=admin, data={"project_id": world.project.pk, "item_id": item.pk})
+    world.cashier2 = f.make_staff(
+        company=world.company, roles=["desk"], projects=[world.project], name="收费员二"
+    ).user
+    world.manager2 = f.make_staff(
+        company=world.company, roles=["project_manager"], projects=[world.project], name="副经理"
+    ).user
+    return world
+
+
+def generate(w, period="2026-09", due_on=datetime.date(2026, 9, 30)):
+    return services.bills_generate(actor=w.manager, project=w.project, period=period, due_on=due_on)
+
+
+def pay(w, unit, amount, key, actor=None, **extra):
+    return services.payment_post(
+        actor=actor or w.desk,
+        data={
+            "unit_id": unit.pk,
+            "amount": Decimal(amount),
+            "method": "cash",
+            "idempotency_key": key,
+            **extra,
+        },
+    )
