@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
+from guanjia.billing.api import router as billing_router
 from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
@@ -40,3 +41,4 @@ api.add_router("", boards_router)
 api.add_router("", quality_router)
 api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
+api.add_router("", billing_router)

@@ -124,7 +124,7 @@ def charge_item_update(*, actor, charge_item: ChargeItem, data: dict) -> ChargeI
     item = lock(charge_item)
     if "kind" in data and data["kind"] != item.kind and BillLine.objects.filter(item=item).exists():
         raise ValidationError({"kind": _("已出账的收费项目不能改变计费方式，请新建收费项目")})
-    apply_changes(item, data, allowed=ITEM_FIELDS - {"kind"} | ({"kind"} if "kind" in data else set()))
+    apply_changes(item, data, allowed=ITEM_FIELDS)
     _check_item(item)
     return save_validated(item)
 
