@@ -10,7 +10,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from guanjia.billing.choices import BillStatus, EntryKind
 from guanjia.billing.models import Bill, LedgerEntry
@@ -34,7 +34,8 @@ def _entry_sum(kinds=None):
     if kinds:
         entries = entries.filter(kind__in=kinds)
     total = entries.order_by().values("bill_id").annotate(s=Sum("amount")).values("s")
-    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    # Rounded to the cent in SQL: SQLite sums decimals as floating point (PostgreSQL's are exact).
+    return Coalesce(Round(Subquery(total, output_field=MONEY), 2), Value(ZERO), output_field=MONEY)
 
 
 def with_amounts(bills):

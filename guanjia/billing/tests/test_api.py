@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from guanjia.billing import services
 from guanjia.billing.choices import ChargeKind, Meter
 from guanjia.billing.models import (
     Bill,
@@ -256,7 +255,7 @@ def test_two_cashiers_at_once_post_exactly(bw):  # pragma: no cover - runs on th
     def cashier(user, key):
         try:
             pay(bw, bw.unit, "100.00", key, actor=user)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
