@@ -1,0 +1,19 @@
+from django.urls import path
+
+from guanjia.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("billing/", views.bill_list, name="bills"),
+    path("billing/generate/", views.bill_generate, name="generate"),
+    path("billing/units/<int:pk>/", views.unit_statement, name="unit"),
+    path("billing/units/<int:pk>/pay/", views.payment_post, name="pay"),
+    path("billing/units/<int:pk>/<str:kind>/", views.correction_request, name="correction_request"),
+    path("billing/corrections/", views.correction_list, name="corrections"),
+    path("billing/corrections/<int:pk>/", views.correction_decide, name="correction_decide"),
+    path("billing/arrears/", views.arrears, name="arrears"),
+    path("billing/collection/", views.collection, name="collection"),
+    path("billing/receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("portal/bills/", views.portal_bills, name="portal_bills"),
+    path("portal/bills/receipts/<int:pk>/", views.portal_receipt, name="portal_receipt"),
+]
