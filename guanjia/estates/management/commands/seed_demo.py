@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from guanjia.billing.seeding import seed_demo_billing
 from guanjia.core.context import Source, change_context
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.models import Company
@@ -155,9 +156,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def seed_demo_modules(company) -> dict[str, int]:
-    """Quality, facilities and emergencies demo data; each seeder does nothing when run again."""
+    """Quality, facilities, emergencies and fees demo data; each seeder does nothing when run again."""
     counts: dict[str, int] = {}
-    for seeder in (seed_demo_quality, seed_demo_facilities, seed_demo_emergencies):
+    for seeder in (seed_demo_quality, seed_demo_facilities, seed_demo_emergencies, seed_demo_billing):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
 
