@@ -277,6 +277,18 @@ class BillOut(Schema):
     def resolve_unit(obj) -> str:
         return _unit_label(obj.unit)
 
+    @staticmethod
+    def resolve_billed(obj) -> Decimal:
+        return selectors.q2(obj.billed)
+
+    @staticmethod
+    def resolve_paid(obj) -> Decimal:
+        return selectors.q2(obj.paid)
+
+    @staticmethod
+    def resolve_outstanding(obj) -> Decimal:
+        return selectors.q2(obj.outstanding)
+
 
 class LineOut(Schema):
     id: int

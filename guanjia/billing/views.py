@@ -104,7 +104,9 @@ def _statement_context(request, unit, *, payment_form=None, adjustment_form=None
         payment_form = style_form(PaymentForm())
     if can_adjust:
         adjustment_form = adjustment_form or AdjustmentForm()
-        adjustment_form.fields["bill"].choices = [(b.pk, f"{b.period} · {b.outstanding}") for b in bills]
+        adjustment_form.fields["bill"].choices = [
+            (b.pk, f"{b.period} · {selectors.q2(b.outstanding)}") for b in bills
+        ]
         style_form(adjustment_form)
         refund_form = refund_form or RefundForm()
         refund_form.fields["payment"].choices = [(p.pk, f"{p.receipt_no} · {p.amount}") for p in payments]
