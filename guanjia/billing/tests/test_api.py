@@ -282,3 +282,26 @@ def test_refused_calls_change_nothing(bw):
         "payments", {"unit_id": bw.unit.pk, "amount": "1.00", "method": "cash", "idempotency_key": "t"}
     )
     assert snapshot(bill) == before and ObjectChange.objects.count() == changes
+
+
+def test_door_to_door_visit_is_booked_a_day_ahead_and_closed_once(bw):
+    from django.utils import timezone
+
+    desk = Api(bw.desk)
+    today = timezone.localtime()
+    body = {"unit_id": bw.unit.pk, "collector_id": bw.desk.pk, "visit_at": today.isoformat()}
+    same_day = desk.post("collection-visits", body)
+    assert same_day.status_code == 422 and "visit_at" in same_day.json()["errors"]
+    technician = desk.post("collection-visits", {**body, "collector_id": bw.technician.pk})
+    assert technician.status_code == 422 and "collector_id" in technician.json()["errors"]
+    tomorrow = (today + datetime.timedelta(days=1)).replace(hour=19, minute=0)
+    booked = desk.post(
+        "collection-visits", {**body, "visit_at": tomorrow.isoformat(), "note": "业主晚上在家"}
+    )
+    assert booked.status_code == 201, booked.content
+    pk = booked.json()["id"]
+    payment, _ = pay(bw, bw.unit, "50.00", "door")
+    done = desk.post(f"collection-visits/{pk}/close", {"status": "done", "payment_id": payment.pk})
+    assert done.status_code == 200 and done.json()["payment_id"] == payment.pk
+    assert desk.post(f"collection-visits/{pk}/close", {"status": "missed"}).status_code == 409
+    assert Api(bw.sibling_desk).get(f"collection-visits/{pk}").status_code == 404
