@@ -96,3 +96,12 @@ class ArrearsFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user)
+
+
+class VisitForm(forms.Form):
+    collector = forms.TypedChoiceField(label=_("收费员"), coerce=int)
+    visit_at = forms.DateTimeField(
+        label=_("上门时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +22,10 @@ from guanjia.billing.forms import (
     GenerateForm,
     PaymentForm,
     RefundForm,
+    VisitForm,
     this_month,
 )
-from guanjia.billing.models import Bill, Correction, LedgerEntry, Payment
+from guanjia.billing.models import Bill, CollectionVisit, Correction, LedgerEntry, Payment
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm, user_can
 from guanjia.core.scoping import scope_for
@@ -88,7 +89,27 @@ def _url(name, *args):
     return reverse(name, args=args)
 
 
-def _statement_context(request, unit, *, payment_form=None, adjustment_form=None, refund_form=None):
+def _collectors(unit) -> list[tuple[int, str]]:
+    """Staff of the unit's project who may take payments door to door."""
+    from guanjia.core.roles import Role
+    from guanjia.staff.models import StaffMember
+
+    members = (
+        StaffMember.objects.filter(
+            projects=unit.project_id,
+            roles__role__in=[Role.BUTLER, Role.DESK, Role.PROJECT_MANAGER],
+            deleted_at__isnull=True,
+            user__isnull=False,
+        )
+        .distinct()
+        .order_by("name")
+    )
+    return [(m.user_id, m.name) for m in members]
+
+
+def _statement_context(
+    request, unit, *, payment_form=None, adjustment_form=None, refund_form=None, visit_form=None
+):
     bills = list(_bills(request.user).filter(unit=unit).order_by("-period", "-id")[:60])
     payments = list(
         Payment.objects.visible_to(request.user).filter(unit=unit).order_by("-received_at", "-id")[:30]
@@ -111,8 +132,17 @@ def _statement_context(request, unit, *, payment_form=None, adjustment_form=None
         refund_form = refund_form or RefundForm()
         refund_form.fields["payment"].choices = [(p.pk, f"{p.receipt_no} · {p.amount}") for p in payments]
         style_form(refund_form)
+    if can_pay:
+        visit_form = visit_form or VisitForm()
+        visit_form.fields["collector"].choices = _collectors(unit)
+        style_form(visit_form)
     return {
         "unit": unit,
+        "visit_form": visit_form if can_pay else None,
+        "visits": CollectionVisit.objects.visible_to(request.user)
+        .filter(unit=unit)
+        .select_related("collector")
+        .order_by("-visit_at")[:10],
         "bills": bills,
         "payments": payments,
         "entries": entries,
@@ -199,6 +229,62 @@ def correction_request(request, pk: int, kind: str):
         )
     messages.success(request, _("已提交申请，待另一位有审批权限的人员审批"))
     return redirect("billing:unit", pk=unit.pk)
+
+
+@require_POST
+@console_view(Perm.POST_PAYMENT)
+def visit_book(request, pk: int):
+    unit = visible_or_404(Unit.objects.select_related("building", "project"), pk, request.user)
+    form = VisitForm(request.POST)
+    form.fields["collector"].choices = _collectors(unit)
+
+    def call(data):
+        return services.visit_book(
+            actor=request.user,
+            data={
+                "unit_id": unit.pk,
+                "collector_id": data["collector"],
+                "visit_at": data["visit_at"],
+                "note": data["note"],
+            },
+        )
+
+    if save_via_service(request, form, call, field_map={"collector_id": "collector"}) is None:
+        return render(
+            request, "billing/statement.html", _statement_context(request, unit, visit_form=form), status=422
+        )
+    messages.success(request, _("已预约上门收费"))
+    return redirect("billing:unit", pk=unit.pk)
+
+
+@console_view(Perm.VIEW_BILLING)
+def visit_list(request):
+    """Door-to-door collections booked from today on (the collector's round), and closing them."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        CollectionVisit.objects.visible_to(request.user)
+        .filter(Q(visit_at__gte=start) | Q(status="booked"))
+        .select_related("unit__building", "collector", "project")
+        .order_by("visit_at", "id")[:200]
+    )
+    return render(
+        request,
+        "billing/visits.html",
+        {"title": _("上门收费"), "rows": rows, "can_close": user_can(request.user, Perm.POST_PAYMENT)},
+    )
+
+
+@require_POST
+@console_view(Perm.POST_PAYMENT)
+def visit_close(request, pk: int):
+    visit = visible_or_404(CollectionVisit.objects, pk, request.user)
+    try:
+        services.visit_close(actor=request.user, visit=visit, status=request.POST.get("status", ""))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("billing:visits")
 
 
 @console_view(Perm.VIEW_BILLING)

@@ -113,3 +113,24 @@ def test_deposit_bill_shows_as_one_off(bw):
     )
     page = login(bw.manager).get(f"/billing/units/{bw.unit.pk}/").content.decode()
     assert "3000.00" in page and "一次性" in page
+
+
+def test_door_to_door_visit_booked_on_the_statement_and_closed_on_the_round(bw):
+    from django.utils import timezone
+
+    from guanjia.billing.models import CollectionVisit
+
+    desk = login(bw.desk)
+    today = timezone.localtime().strftime("%Y-%m-%dT18:00")
+    refused = desk.post(f"/billing/units/{bw.unit.pk}/visit/", {"collector": bw.desk.pk, "visit_at": today})
+    assert refused.status_code == 422 and "提前一天" in refused.content.decode()
+    tomorrow = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT18:00")
+    desk.post(
+        f"/billing/units/{bw.unit.pk}/visit/",
+        {"collector": bw.desk.pk, "visit_at": tomorrow, "note": "晚上在家"},
+    )
+    visit = CollectionVisit.objects.get()
+    assert "晚上在家" in desk.get("/billing/visits/").content.decode()
+    desk.post(f"/billing/visits/{visit.pk}/", {"status": "missed"})
+    visit.refresh_from_db()
+    assert visit.status == "missed"
