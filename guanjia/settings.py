@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "guanjia.quality",
     "guanjia.facilities",
     "guanjia.emergencies",
+    "guanjia.feedback",
     "guanjia.dataio",
     "guanjia.notifications",
     "guanjia.web",
