@@ -86,7 +86,9 @@ def test_yellow_and_red_cards_need_a_reason(world, at):
     assert "reason" in exc.value.message_dict
 
 
-def test_a_yellow_card_for_the_company_has_an_owner_and_a_deadline(world, at, django_capture_on_commit_callbacks):
+def test_a_yellow_card_for_the_company_has_an_owner_and_a_deadline(
+    world, at, django_capture_on_commit_callbacks
+):
     now = at(2026, 11, 15, 12, 0)
     with django_capture_on_commit_callbacks(execute=True):
         card = cast(world, CardColour.YELLOW, reason="垃圾清运不及时")
@@ -119,9 +121,13 @@ def test_the_estate_closes_a_yellow_card_with_a_response_never_the_resident(worl
 def test_overdue_yellow_cards_are_listed_from_their_stored_deadline(world, at):
     at(2026, 11, 1, 12, 0)
     card = cast(world, CardColour.YELLOW)
-    assert CardVote.objects.visible_to(world.manager).open_yellow().filter(
-        deadline__lt=card.deadline + datetime.timedelta(seconds=1)
-    ).get() == card
+    assert (
+        CardVote.objects.visible_to(world.manager)
+        .open_yellow()
+        .filter(deadline__lt=card.deadline + datetime.timedelta(seconds=1))
+        .get()
+        == card
+    )
 
 
 def test_the_tally_is_published_once_per_project_and_month(world, at):
@@ -139,7 +145,9 @@ def test_the_tally_is_published_once_per_project_and_month(world, at):
     assert services.publish_tallies(now=after + datetime.timedelta(hours=1)) == 0
     company = CardTally.objects.get(project=world.project, month=datetime.date(2026, 11, 1), target="company")
     assert (company.blue, company.yellow, company.red, company.households) == (2, 0, 1, 2)
-    committee = CardTally.objects.get(project=world.project, month=datetime.date(2026, 11, 1), target="committee")
+    committee = CardTally.objects.get(
+        project=world.project, month=datetime.date(2026, 11, 1), target="committee"
+    )
     assert (committee.blue, committee.yellow, committee.red) == (0, 1, 0)
     # A card cast in December never changes November's tally.
     at(2026, 12, 2, 9, 0)

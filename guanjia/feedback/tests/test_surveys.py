@@ -69,7 +69,10 @@ def test_opening_counts_households_and_notifies_residents_once(fw, django_captur
     covered = survey.covered.get()
     assert covered.invited == 2  # units 1201 and 1202 of P1
     notified = Notification.objects.filter(dedup_key=f"feedback-survey-{survey.pk}-opened")
-    assert set(notified.values_list("recipient_id", flat=True)) == {fw.resident_user.pk, fw.other_resident_user.pk}
+    assert set(notified.values_list("recipient_id", flat=True)) == {
+        fw.resident_user.pk,
+        fw.other_resident_user.pk,
+    }
     count = notified.count()
     with pytest.raises(Conflict):
         services.survey_open(actor=fw.admin, survey=survey)
@@ -163,7 +166,10 @@ def test_a_low_score_with_a_comment_becomes_a_complaint(fw):
 def test_a_low_score_without_a_comment_or_a_comment_without_a_low_score_is_not_followed_up(fw):
     survey = make_survey(fw, opened=True)
     assert answer(fw, survey, engineering=1).follow_up_id is None
-    assert answer(fw, survey, user=fw.other_resident_user, unit=fw.other_unit, comment="很好").follow_up_id is None
+    assert (
+        answer(fw, survey, user=fw.other_resident_user, unit=fw.other_unit, comment="很好").follow_up_id
+        is None
+    )
     assert not Ticket.objects.exists()
 
 
