@@ -16,7 +16,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.feedback import selectors, services
 from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, SurveyStatus, YearRating
-from guanjia.feedback.models import CardTally, CardVote, Survey, SurveyResponse
+from guanjia.feedback.models import CardTally, CardVote, FeeScale, Survey, SurveyResponse
 
 router = Router(tags=["feedback"])
 
@@ -156,6 +156,7 @@ class ProjectResultOut(Schema):
     mean: Decimal | None
     satisfied_share: Decimal | None
     answers: int
+    fee_percent: Decimal | None = Field(None, description="pay by satisfaction: % of the management fee")
 
 
 class LineResultOut(Schema):
@@ -418,3 +419,50 @@ def tally_yearly(
     if not scope_for(request.user).is_resident:
         require(request.user, Perm.VIEW_FEEDBACK)
     return selectors.yearly_tally(request.user, year, project_id)
+
+
+# Pay by satisfaction ----------------------------------------------------------------------------------
+
+
+class StepIO(Schema):
+    min_satisfied: Decimal = Field(..., ge=0, le=100, decimal_places=2, description="满意率 %, at least")
+    fee_percent: Decimal = Field(..., ge=0, le=100, decimal_places=2, description="% of the management fee")
+
+
+class FeeScaleOut(Schema):
+    id: int
+    project_id: int
+    steps: list[StepIO]
+    published_at: datetime.datetime
+
+
+class FeeScaleIn(Schema):
+    project_id: RefId
+    steps: list[StepIO] = Field(..., min_length=1, max_length=20)
+
+
+@router.get(
+    "/fee-scales",
+    response={200: list[FeeScaleOut], **ERROR_RESPONSES},
+    operation_id="fee_scale_list",
+)
+@paginate(Pagination)
+def fee_scale_list(request, project_id: int | None = Query(None, ge=1, le=2**63 - 1)):
+    """Published pay-by-satisfaction scales (买单式): a quarter's share satisfied → fee percentage."""
+    if not scope_for(request.user).is_resident:
+        require(request.user, Perm.VIEW_FEEDBACK)
+    qs = FeeScale.objects.visible_to(request.user).order_by("project_id")
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    return qs
+
+
+@router.post(
+    "/fee-scales",
+    response={201: FeeScaleOut, **ERROR_RESPONSES},
+    operation_id="fee_scale_publish",
+)
+def fee_scale_publish(request, payload: FeeScaleIn):
+    """Publish (or replace) a project's scale; thresholds highest first, fees not rising as they fall."""
+    scale = services.fee_scale_publish(actor=request.user, data=payload.model_dump())
+    return 201, scale

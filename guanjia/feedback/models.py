@@ -289,3 +289,25 @@ class CardTally(ProjectOwned):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.month:%Y-%m} {self.target}"
+
+
+class FeeScale(ProjectOwned):
+    """Pay by satisfaction (买单式, seed 000 §2.3): a project's published scale from a quarter's share of
+    satisfied answers (满意率) to the percentage of the management fee the owners pay. ``steps`` is
+    ``[{"min_satisfied": "90.00", "fee_percent": "100.00"}, …]``, highest threshold first; below the
+    last threshold the last step's percentage applies. One per project; republishing replaces it (the
+    journal keeps every version)."""
+
+    steps = models.JSONField(_("标准"), default=list)
+    published_at = models.DateTimeField(_("公布时间"))
+
+    objects = TallyQuerySet.as_manager()  # public in the estate, like the tally
+
+    class Meta:
+        verbose_name = _("买单式收费标准")
+        verbose_name_plural = _("买单式收费标准")
+        ordering = ["project"]
+        constraints = [models.UniqueConstraint(fields=["project"], name="fee_scale_one_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {len(self.steps)}"

@@ -12,7 +12,15 @@ from django.db.models.functions import Coalesce
 
 from guanjia.core.scoping import scope_for
 from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, YearRating
-from guanjia.feedback.models import CardTally, CardVote, Survey, SurveyAnswer, SurveyProject, SurveyResponse
+from guanjia.feedback.models import (
+    CardTally,
+    CardVote,
+    FeeScale,
+    Survey,
+    SurveyAnswer,
+    SurveyProject,
+    SurveyResponse,
+)
 
 SATISFIED = 4  # a score of 4 or 5 counts as satisfied
 # The year's rating from the published tallies: share of blue cards and share of red cards among
@@ -43,7 +51,7 @@ def visible_project_ids(user, survey: Survey) -> list[int] | None:
 
 def survey_results(survey: Survey, user) -> dict:
     """Response rate per project; mean and share satisfied per project, per line and per project
-    and line. Three aggregate queries in all."""
+    and line; the fee percentage of projects with a pay-by-satisfaction scale. Four queries in all."""
     allowed = visible_project_ids(user, survey)
     covered = SurveyProject.objects.filter(survey=survey)
     answers = SurveyAnswer.objects.filter(survey=survey)
@@ -90,8 +98,14 @@ def survey_results(survey: Survey, user) -> dict:
         }
 
     lines_in_survey = list(dict.fromkeys(survey.questions.values_list("line", flat=True)))
+    scales = dict(
+        FeeScale.objects.filter(project_id__in=[r["project_id"] for r in projects]).values_list(
+            "project_id", "steps"
+        )
+    )
     project_rows = []
     for row in projects:
+        totals = summary(by_project.get(row["project_id"]))
         project_rows.append(
             {
                 "project_id": row["project_id"],
@@ -99,7 +113,9 @@ def survey_results(survey: Survey, user) -> dict:
                 "invited": row["invited"],
                 "answered": row["answered"],
                 "response_rate": _ratio(row["answered"], row["invited"]),
-                **summary(by_project.get(row["project_id"])),
+                **totals,
+                # Pay by satisfaction (买单式): the fee percentage this result earns on the project's scale.
+                "fee_percent": fee_percent(scales.get(row["project_id"]), totals["satisfied_share"]),
                 "lines": {c["line"]: c for c in cells if c["project_id"] == row["project_id"]},
             }
         )
@@ -118,6 +134,12 @@ def survey_results(survey: Survey, user) -> dict:
         "lines": line_rows,
         "cells": cells,
     }
+
+
+def fee_percent(steps, satisfied_share):
+    from guanjia.feedback.services import fee_percent as on_scale
+
+    return on_scale(steps or [], satisfied_share)
 
 
 def follow_ups(survey: Survey, user):

@@ -66,6 +66,7 @@ def survey_detail(request, pk: int):
             "survey": survey,
             "questions": questions,
             "results": results,
+            "has_scale": any(p["fee_percent"] is not None for p in results["projects"]),
             "lines": [(line, line_labels[line]) for line in lines],
             "follow_ups": selectors.follow_ups(survey, request.user)[:100],
             "can_manage": user_can(request.user, Perm.MANAGE_SURVEYS),

@@ -322,3 +322,19 @@ def test_list_queries_do_not_grow_with_the_page(world, django_assert_max_num_que
         make_survey(world, projects=[world.project, world.sibling_project])
     with django_assert_max_num_queries(8):
         assert len(api.get("surveys").json()["items"]) == 7
+
+
+def test_fee_scales_over_the_api(world):
+    body = {"project_id": world.project.pk, "steps": [{"min_satisfied": "80", "fee_percent": "100"}]}
+    assert Api(world.manager).post("fee-scales", body).status_code == 403
+    created = Api(world.admin).post("fee-scales", body)
+    assert created.status_code == 201, created.content
+    replaced = Api(world.admin).post(
+        "fee-scales", {**body, "steps": [{"min_satisfied": "0", "fee_percent": "90"}]}
+    )
+    assert replaced.json()["id"] == created.json()["id"]
+    assert ids(Api(world.resident_user).get("fee-scales")) == {
+        created.json()["id"]
+    }  # published to the estate
+    assert ids(Api(world.sibling_desk).get("fee-scales")) == set()
+    assert Api(world.foreign_admin).post("fee-scales", body).status_code == 422

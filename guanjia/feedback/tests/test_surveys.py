@@ -223,3 +223,49 @@ def test_only_a_draft_changes_or_is_deleted(fw):
         services.survey_update(actor=fw.admin, survey=survey, data={"title": "again"})
     with pytest.raises(Conflict):
         services.survey_delete(actor=fw.admin, survey=survey)
+
+
+def test_pay_by_satisfaction_sets_the_fee_from_the_published_scale(fw):
+    steps = [
+        {"min_satisfied": "90", "fee_percent": "100"},
+        {"min_satisfied": "75", "fee_percent": "95"},
+        {"min_satisfied": "0", "fee_percent": "85"},
+    ]
+    services.fee_scale_publish(actor=fw.admin, data={"project_id": fw.project.pk, "steps": steps})
+    survey = make_survey(fw, opened=True)
+    answer(fw, survey, score=5, engineering=2)  # 9 of 12 satisfied: 75 %
+    row = selectors.survey_results(survey, fw.admin)["projects"][0]
+    assert row["satisfied_share"] == Decimal("0.7500") and row["fee_percent"] == Decimal("95.00")
+    assert services.fee_percent(steps, Decimal("0.9")) == Decimal("100")
+    assert services.fee_percent(steps, Decimal("0.1")) == Decimal("85")
+    assert services.fee_percent(steps, None) is None
+
+
+@pytest.mark.parametrize(
+    ("steps", "field"),
+    [
+        ([], "steps"),
+        (
+            [{"min_satisfied": "80", "fee_percent": "100"}, {"min_satisfied": "90", "fee_percent": "95"}],
+            "steps.1.min_satisfied",
+        ),
+        (
+            [{"min_satisfied": "90", "fee_percent": "95"}, {"min_satisfied": "80", "fee_percent": "100"}],
+            "steps.1.fee_percent",
+        ),
+        ([{"min_satisfied": "101", "fee_percent": "100"}], "steps.0.min_satisfied"),
+        ([{"min_satisfied": "x", "fee_percent": "100"}], "steps.0.min_satisfied"),
+    ],
+)
+def test_a_bad_scale_is_422_naming_the_step(fw, steps, field):
+    with pytest.raises(ValidationError) as exc:
+        services.fee_scale_publish(actor=fw.admin, data={"project_id": fw.project.pk, "steps": steps})
+    assert field in exc.value.message_dict
+
+
+def test_only_survey_managers_publish_a_scale(fw):
+    steps = [{"min_satisfied": "0", "fee_percent": "100"}]
+    with pytest.raises(NotAllowed):
+        services.fee_scale_publish(actor=fw.manager, data={"project_id": fw.project.pk, "steps": steps})
+    with pytest.raises(ValidationError):
+        services.fee_scale_publish(actor=fw.foreign_admin, data={"project_id": fw.project.pk, "steps": steps})
