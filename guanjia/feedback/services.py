@@ -187,6 +187,12 @@ def _resident_users(project_ids) -> list:
     return [r.user for r in residents]
 
 
+def notify_survey_opened(survey_id: int) -> None:
+    survey = Survey.objects.filter(pk=survey_id, status=SurveyStatus.OPEN).first()
+    if survey is not None:
+        _notify_opened(survey)
+
+
 def _notify_opened(survey: Survey) -> None:
     from guanjia.notifications.services import notify
 
@@ -200,6 +206,12 @@ def _notify_opened(survey: Survey) -> None:
         related=survey,
         dedup_key=f"feedback-survey-{survey.pk}-opened",
     )
+
+
+def _enqueue_opened(survey_id: int) -> None:
+    from guanjia.feedback.tasks import notify_survey_opened
+
+    notify_survey_opened(survey_id)
 
 
 @service
@@ -221,7 +233,7 @@ def survey_open(*, actor, survey: Survey) -> Survey:
     survey.status = SurveyStatus.OPEN
     survey.opened_at = _now()
     save_validated(survey)
-    transaction.on_commit(lambda: _notify_opened(survey))
+    transaction.on_commit(lambda: _enqueue_opened(survey.pk))
     return survey
 
 

@@ -2,7 +2,7 @@
 closed survey cannot be closed again, so a late, repeated or concurrent run changes nothing more."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanjia.core.context import Source, change_context
 
@@ -32,3 +32,13 @@ def feedback_publish_tallies() -> int:
 def feedback_close_surveys() -> int:
     """Every hour: surveys past their closing date stop taking answers."""
     return run_close_surveys()
+
+
+@db_task(retries=3, retry_delay=30)
+def notify_survey_opened(survey_id: int) -> None:
+    """Tell every resident of the surveyed estates, in the background: an estate has thousands of
+    households. Idempotent: one dedup key per survey, so a retry never notifies twice."""
+    from guanjia.feedback import services
+
+    with change_context(source=Source.JOB):
+        services.notify_survey_opened(survey_id)
