@@ -293,6 +293,7 @@ class CardFilter(FilterSchema):
     target: CardTarget | None = None
     colour: CardColour | None = None
     open_yellow: bool | None = Field(None, description="only yellow cards for the company not yet closed")
+    overdue: bool | None = Field(None, description="only open yellow cards past their rectification deadline")
 
     def filter_month(self, value):
         from django.db.models import Q
@@ -310,6 +311,19 @@ class CardFilter(FilterSchema):
         if value is None:
             return Q()
         condition = Q(target=CardTarget.COMPANY, colour=CardColour.YELLOW, closed_at__isnull=True)
+        return condition if value else ~condition
+
+    def filter_overdue(self, value):
+        from django.db.models import Q
+
+        if value is None:
+            return Q()
+        condition = Q(
+            target=CardTarget.COMPANY,
+            colour=CardColour.YELLOW,
+            closed_at__isnull=True,
+            deadline__lt=timezone.now(),
+        )
         return condition if value else ~condition
 
 

@@ -266,6 +266,10 @@ def test_closing_a_yellow_card_over_the_api(world):
     assert card["deadline"] and card["owner_id"] and card["overdue"] is False
     listed = ids(Api(world.manager).get("card-votes", open_yellow=True))
     assert card["id"] in listed
+    assert card["id"] not in ids(Api(world.manager).get("card-votes", overdue=True))
+    CardVote.objects.filter(pk=card["id"]).update(deadline=timezone.now() - datetime.timedelta(hours=1))
+    overdue = Api(world.manager).get("card-votes", overdue=True).json()["items"]
+    assert [c["id"] for c in overdue] == [card["id"]] and overdue[0]["overdue"] is True
     assert (
         Api(world.resident_user).post(f"card-votes/{card['id']}/close", {"response": "x"}).status_code == 403
     )
