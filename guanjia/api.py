@@ -11,6 +11,7 @@ from guanjia.dispatch.api import router as dispatch_router
 from guanjia.emergencies.api import router as emergencies_router
 from guanjia.estates.api import router as estates_router
 from guanjia.facilities.api import router as facilities_router
+from guanjia.feedback.api import router as feedback_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.quality.api import router as quality_router
 from guanjia.sla.api import router as sla_router
@@ -42,3 +43,4 @@ api.add_router("", quality_router)
 api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
+api.add_router("", feedback_router)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "guanjia.facilities",
     "guanjia.emergencies",
     "guanjia.billing",
+    "guanjia.feedback",
     "guanjia.dataio",
     "guanjia.notifications",
     "guanjia.web",

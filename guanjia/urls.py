@@ -19,6 +19,7 @@ urlpatterns = [
     path("facilities/", include("guanjia.facilities.urls")),
     path("emergencies/", include("guanjia.emergencies.urls")),
     path("", include("guanjia.billing.urls")),
+    path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
     path("", include("guanjia.web.urls")),

@@ -58,6 +58,9 @@ class Perm(models.TextChoices):
     POST_PAYMENT = "billing.post_payment", _("收款")
     ADJUST_BILLING = "billing.adjust", _("申请退款与调账")
     APPROVE_BILLING = "billing.approve", _("审批退款与调账")
+    VIEW_FEEDBACK = "feedback.view", _("查看满意度调查与红黄蓝牌")
+    MANAGE_SURVEYS = "feedback.manage", _("发起与管理满意度调查")
+    ANSWER_CARDS = "feedback.answer_cards", _("回复并关闭黄牌")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -70,6 +73,7 @@ _ALL_STAFF = {
     Perm.VIEW_FACILITIES,
     Perm.VIEW_EMERGENCIES,
     Perm.OPEN_INCIDENT,
+    Perm.VIEW_FEEDBACK,
 }
 _FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
 _FRONT_LINE = _ALL_STAFF | {Perm.CHANGE_RESIDENTS, Perm.REVEAL_PHONE, Perm.VIEW_HISTORY}
@@ -99,11 +103,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_CASHIER,
             Perm.CHANGE_BILLING,
             Perm.APPROVE_BILLING,
+            Perm.ANSWER_CARDS,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),
     Role.HQ_QUALITY: frozenset(
-        _ALL_STAFF | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY}
+        _ALL_STAFF
+        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY}
+        | {Perm.MANAGE_SURVEYS, Perm.ANSWER_CARDS}
     ),
     # Sees audits of the projects it is given and nothing else of theirs: no residents, no requests.
     Role.EXTERNAL_AUDITOR: frozenset({Perm.VIEW_QUALITY, Perm.AUDIT}),

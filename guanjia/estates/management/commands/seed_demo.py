@@ -26,6 +26,7 @@ from guanjia.estates.choices import ProjectKind, Relation
 from guanjia.estates.models import Building, Occupancy, Project
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
 from guanjia.facilities.seeding import seed_demo_facilities
+from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.quality.seeding import seed_demo_quality
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
@@ -156,9 +157,15 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def seed_demo_modules(company) -> dict[str, int]:
-    """Quality, facilities, emergencies and fees demo data; each seeder does nothing when run again."""
+    """Quality, facilities, emergencies, fees and feedback demo data; each seeder does nothing when run again."""
     counts: dict[str, int] = {}
-    for seeder in (seed_demo_quality, seed_demo_facilities, seed_demo_emergencies, seed_demo_billing):
+    for seeder in (
+        seed_demo_quality,
+        seed_demo_facilities,
+        seed_demo_emergencies,
+        seed_demo_billing,
+        seed_demo_feedback,
+    ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
 

@@ -1,0 +1,44 @@
+"""Periodic jobs of feedback. Idempotent: the tally is unique per project, month and target, and a
+closed survey cannot be closed again, so a late, repeated or concurrent run changes nothing more."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from guanjia.core.context import Source, change_context
+
+
+def run_publish_tallies() -> int:
+    """Publish last month's card tally of every project (once)."""
+    from guanjia.feedback import services
+
+    with change_context(source=Source.JOB):
+        return services.publish_tallies()
+
+
+def run_close_surveys() -> int:
+    from guanjia.feedback import services
+
+    with change_context(source=Source.JOB):
+        return services.close_due_surveys()
+
+
+@db_periodic_task(crontab(minute="20", hour="*"))
+def feedback_publish_tallies() -> int:
+    """Every hour: as soon as a month has ended, its tally is stored; later runs find it there."""
+    return run_publish_tallies()
+
+
+@db_periodic_task(crontab(minute="25", hour="*"))
+def feedback_close_surveys() -> int:
+    """Every hour: surveys past their closing date stop taking answers."""
+    return run_close_surveys()
+
+
+@db_task(retries=3, retry_delay=30)
+def notify_survey_opened(survey_id: int) -> None:
+    """Tell every resident of the surveyed estates, in the background: an estate has thousands of
+    households. Idempotent: one dedup key per survey, so a retry never notifies twice."""
+    from guanjia.feedback import services
+
+    with change_context(source=Source.JOB):
+        services.notify_survey_opened(survey_id)
