@@ -20,6 +20,7 @@ urlpatterns = [
     path("emergencies/", include("guanjia.emergencies.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
+    path("", include("guanjia.staff.urls")),
     path("", include("guanjia.web.urls")),
 ]
 if settings.DEBUG or settings.TESTING:

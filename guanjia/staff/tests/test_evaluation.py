@@ -12,7 +12,6 @@ from guanjia.core.roles import Role
 from guanjia.staff import services
 from guanjia.staff.choices import AwardKind, SheetStatus, TrainingResult
 from guanjia.staff.models import RankingRow, RankingSheet, StaffAward, StaffMember, StaffRole, TrainingRecord
-from guanjia.staff.tests.test_figures import work  # noqa: F401  (March's requests)
 from guanjia.testing.api import Api, ScopedResourceBattery, ids
 
 pytestmark = pytest.mark.django_db
