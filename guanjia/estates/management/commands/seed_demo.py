@@ -29,6 +29,7 @@ from guanjia.quality.seeding import seed_demo_quality
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.staff.seeding import seed_demo_staff_evaluation
 from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"
@@ -157,7 +158,12 @@ def demo_logins() -> list[tuple[str, str, str]]:
 def seed_demo_modules(company) -> dict[str, int]:
     """Quality, facilities and emergencies demo data; each seeder does nothing when run again."""
     counts: dict[str, int] = {}
-    for seeder in (seed_demo_quality, seed_demo_facilities, seed_demo_emergencies):
+    for seeder in (
+        seed_demo_quality,
+        seed_demo_facilities,
+        seed_demo_emergencies,
+        seed_demo_staff_evaluation,
+    ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
 
