@@ -26,5 +26,9 @@ def test_demo_evaluation_data_is_there_and_idempotent():
     assert TrainingRecord.objects.filter(staff__user__username="tech").count() == 3
     before = (RankingSheet.objects.count(), StaffAward.objects.count(), TrainingRecord.objects.count())
     seed_demo_staff_evaluation(company, rng=random.Random(1))
-    assert (RankingSheet.objects.count(), StaffAward.objects.count(), TrainingRecord.objects.count()) == before
+    assert (
+        RankingSheet.objects.count(),
+        StaffAward.objects.count(),
+        TrainingRecord.objects.count(),
+    ) == before
     assert Ticket.objects.filter(subject_staff__isnull=False).count() == 2
