@@ -84,3 +84,25 @@ def test_training_history_lists_and_adds_records(world, client):
     assert login(client, world.desk).post(f"/staff/{tech.pk}/training/", {"course": "x"}).status_code == 403
     assert login(client, world.sibling_desk).get(f"/staff/{tech.pk}/training/").status_code == 404
     assert TrainingRecord.objects.count() == 1
+
+
+def test_the_desk_form_names_the_person_a_complaint_is_against(tw, client):
+    from guanjia.tickets.models import Ticket
+
+    c = login(client, tw.desk)
+    tech = tw.staff["technician"]
+    body = {
+        "unit_id": tw.unit.pk,
+        "resident_id": tw.resident.pk,
+        "kind": "complaint",
+        "priority": "normal",
+        "channel": "phone",
+        "description": "师傅态度差",
+        "subject_staff_id": tech.pk,
+    }
+    assert "被投诉员工" in c.get("/tickets/new/").content.decode()
+    response = c.post("/tickets/new/", body)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Ticket.objects.get(kind="complaint").subject_staff_id == tech.pk
+    refused = c.post("/tickets/new/", body | {"kind": "home_repair", "description": "漏水"})
+    assert refused.status_code == 422 and 'data-field="subject_staff_id"' in refused.content.decode()
