@@ -22,8 +22,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanjia.boards.selectors import _day_start
 from guanjia.core.dates import date_range
@@ -38,6 +40,7 @@ from guanjia.tickets.models import Ticket
 
 ASSIGNEE_STAGES = (Stage.RESPONSE, Stage.ON_SITE, Stage.COMPLETE)
 DEFAULT_DAYS = 90
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_DAYS = 366
 SORT_KEYS = (
     "name",
@@ -65,6 +68,11 @@ def figure_query(user, *, project_id=None, start=None, end=None, today=None) -> 
     start, end = date_range(
         start, end, today=today or timezone.localdate(), default_days=DEFAULT_DAYS, max_days=MAX_DAYS
     )
+    for field, day in (("from", start), ("to", end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # no work before or after; and no date overflow
+            raise ValidationError(
+                {field: _("日期须在 %(first)s–%(last)s 年之间") % {"first": FIRST_YEAR, "last": LAST_YEAR}}
+            )
     return FigureQuery(project, start, end)
 
 

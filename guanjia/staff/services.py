@@ -225,7 +225,7 @@ def _serving(member: StaffMember, project: Project, field: str) -> None:
 
 def _check_quarter(quarter: str, *, field: str = "quarter", ended_by: datetime.date | None = None) -> str:
     quarter = (quarter or "").strip().upper()
-    if not re.match(QUARTER_RE, quarter):
+    if not re.match(QUARTER_RE, quarter) or not 1900 <= int(quarter[:4]) <= 2999:
         raise ValidationError({field: _("季度格式应为 YYYYQn，如 2026Q1")})
     if ended_by is not None and quarter_bounds(quarter)[0] > ended_by:
         raise ValidationError({field: _("该季度尚未开始")})
@@ -314,9 +314,10 @@ def ranking_remark(*, actor, row: RankingRow, remark: str) -> RankingRow:
     """A reviewer's remark on one person's row, while the sheet is a draft; never on one's own row."""
     require(actor, Perm.REVIEW_STAFF)
     row = lock(row)
+    sheet = lock(row.sheet)  # serialised with its publication: no remark slips in after it
     if row.staff_id == _actor_member_id(actor):
         raise NotAllowed(_("不能评价自己"))
-    if row.sheet.status != SheetStatus.DRAFT:
+    if sheet.status != SheetStatus.DRAFT:
         raise Conflict(_("排名表已发布，评语不能再修改"))
     row.remark = (remark or "").strip()
     return save_validated(row)

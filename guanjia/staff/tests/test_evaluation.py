@@ -214,3 +214,12 @@ def test_training_hours_are_exact_decimals(world):
         Api(world.desk).post("training-records", TestTrainingRecords().create_payload(world)).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("quarter", ["0000Q1", "9999Q4", "2026Q5", "2026-1"])
+def test_impossible_quarters_are_422_naming_the_field(world, quarter):
+    response = Api(world.manager).post("ranking-sheets", {"project_id": world.project.pk, "quarter": quarter})
+    assert response.status_code == 422 and "quarter" in response.json()["errors"]
+    body = TestAwards().create_payload(world) | {"period": quarter}
+    response = Api(world.manager).post("awards", body)
+    assert response.status_code == 422 and "period" in response.json()["errors"]

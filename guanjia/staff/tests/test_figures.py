@@ -90,3 +90,9 @@ def test_complaint_subject_must_serve_the_project_and_only_on_complaints(tw):
     assert "subject_staff_id" in exc.value.message_dict
     t = receive(tw, kind=Kind.COMPLAINT, description="x", subject_staff_id=tw.staff["technician"].pk)
     assert t.subject_staff_id == tw.staff["technician"].pk
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_dates_out_of_any_work_are_422_not_an_overflow(world, day):
+    response = Api(world.manager).get("staff-figures", **{"from": day, "to": day})
+    assert response.status_code == 422 and set(response.json()["errors"]) & {"from", "to"}
