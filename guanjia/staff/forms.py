@@ -92,8 +92,7 @@ class RankingDraftForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
-        choices = _quarter_choices()
-        self.fields["quarter"].choices = choices[1:] + choices[:1]  # the last quarter ended first
+        self.fields["quarter"].choices = _quarter_choices()[1:]  # quarters that are over, newest first
 
 
 class AwardForm(forms.Form):

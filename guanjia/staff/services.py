@@ -223,18 +223,22 @@ def _serving(member: StaffMember, project: Project, field: str) -> None:
         raise ValidationError({field: _("%(name)s 不服务于此项目") % {"name": member.name}})
 
 
-def _check_quarter(quarter: str, *, field: str = "quarter", ended_by: datetime.date | None = None) -> str:
+def _check_quarter(quarter: str, *, field: str = "quarter", today: datetime.date, ended: bool = False) -> str:
+    """A well-formed quarter that has begun (``ended``: that is over) by ``today``."""
     quarter = (quarter or "").strip().upper()
     if not re.match(QUARTER_RE, quarter) or not 1900 <= int(quarter[:4]) <= 2999:
         raise ValidationError({field: _("季度格式应为 YYYYQn，如 2026Q1")})
-    if ended_by is not None and quarter_bounds(quarter)[0] > ended_by:
+    first, last = quarter_bounds(quarter)
+    if first > today:
         raise ValidationError({field: _("该季度尚未开始")})
+    if ended and last >= today:
+        raise ValidationError({field: _("该季度尚未结束，结束后才能排名")})
     return quarter
 
 
 @service
 def ranking_draft(*, actor, project: Project, quarter: str) -> RankingSheet:
-    """Draft a project's ranking sheet for a quarter, once: its figures frozen now, ranked in the
+    """Draft a project's ranking sheet for a quarter that is over, once: its figures frozen now, ranked in the
     suggested order (``figures.ranking_order``), the most-complained highlighted. A second draft of
     the same project and quarter is a 409 (the unique constraint decides, also between two jobs).
     ``actor`` None: the quarterly job."""
@@ -243,7 +247,8 @@ def ranking_draft(*, actor, project: Project, quarter: str) -> RankingSheet:
     if actor is not None:
         require(actor, Perm.REVIEW_STAFF)
         project = visible_reference(Project, project.pk, actor, field="project_id")
-    quarter = _check_quarter(quarter, ended_by=timezone.localdate())
+    # Figures are frozen once: only a quarter that is over, or its last days would be missing.
+    quarter = _check_quarter(quarter, today=timezone.localdate(), ended=True)
     start, end = quarter_bounds(quarter)
     rows = figures.ranking_order(figures.project_figures(project, start, end))
     sheet = RankingSheet(
@@ -355,7 +360,7 @@ def award_create(*, actor, data: dict) -> StaffAward:
         company_id=project.company_id, project=project, staff=member, awarded_by_id=_actor_member_id(actor)
     )
     apply_changes(award, data, allowed=AWARD_FIELDS)
-    award.period = _check_quarter(award.period, field="period", ended_by=timezone.localdate())
+    award.period = _check_quarter(award.period, field="period", today=timezone.localdate())
     return save_validated(award)
 
 

@@ -223,3 +223,14 @@ def test_impossible_quarters_are_422_naming_the_field(world, quarter):
     body = TestAwards().create_payload(world) | {"period": quarter}
     response = Api(world.manager).post("awards", body)
     assert response.status_code == 422 and "period" in response.json()["errors"]
+
+
+def test_the_current_quarter_cannot_be_ranked_before_it_ends(world):
+    from django.utils import timezone
+
+    from guanjia.staff.models import quarter_of
+
+    current = quarter_of(timezone.localdate())
+    response = Api(world.manager).post("ranking-sheets", {"project_id": world.project.pk, "quarter": current})
+    assert response.status_code == 422 and "quarter" in response.json()["errors"]
+    assert not RankingSheet.objects.exists()
