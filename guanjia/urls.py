@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
+    path("", include("guanjia.staff.urls")),
     path("", include("guanjia.web.urls")),
 ]
 if settings.DEBUG or settings.TESTING:

@@ -43,6 +43,7 @@ class Perm(models.TextChoices):
     IMPORT = "estates.import", _("批量导入")
     VIEW_STAFF = "staff.view", _("查看员工")
     CHANGE_STAFF = "staff.change", _("维护员工、排班")
+    REVIEW_STAFF = "staff.review", _("员工考核：业绩、排名表、服务之星、培训记录")
     VIEW_HISTORY = "history.view", _("查看变更记录")
     VIEW_QUALITY = "quality.view", _("查看品质核查")
     AUDIT = "quality.audit", _("执行品质核查")
@@ -97,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CHANGE_ESTATES,
             Perm.IMPORT,
             Perm.CHANGE_STAFF,
+            Perm.REVIEW_STAFF,
             Perm.VIEW_QUALITY,
             Perm.CHANGE_FACILITIES,
             Perm.CHANGE_EMERGENCIES,
@@ -109,7 +111,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF
-        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY}
+        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}
         | {Perm.MANAGE_SURVEYS, Perm.ANSWER_CARDS}
     ),
     # Sees audits of the projects it is given and nothing else of theirs: no residents, no requests.

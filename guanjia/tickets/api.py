@@ -131,6 +131,7 @@ class TicketIn(Schema):
     description: str = Field(..., min_length=1, max_length=2000)
     contact_name: str = Field("", max_length=60)
     contact_phone: str = Field("", max_length=20)
+    subject_staff_id: RefId | None = None  # a complaint: the staff member it is against
 
 
 class MaterialIn(Schema):

@@ -216,6 +216,13 @@ class DeskTicketForm(forms.Form):
         required=False,
         empty_label=_("暂不派工"),
     )
+    subject_staff_id = StaffChoiceField(
+        label=_("被投诉员工"),
+        queryset=StaffMember.objects.none(),
+        required=False,
+        empty_label=_("未指明"),
+        help_text=_("投诉针对某位员工时选择，计入其被投诉数"),
+    )
 
     def __init__(self, data=None, *, user):
         super().__init__(data)
@@ -228,6 +235,7 @@ class DeskTicketForm(forms.Form):
         self.fields["project_id"].queryset = projects
         self.fields["dispatch_to"].queryset = technicians_for(user)
         self.fields["dispatch_to"].label_from_instance = lambda s: s.name
+        self.fields["subject_staff_id"].queryset = StaffMember.objects.visible_to(user).order_by("name", "id")
 
     def clean(self):
         data = super().clean()
@@ -239,7 +247,7 @@ class DeskTicketForm(forms.Form):
         data = dict(self.cleaned_data)
         # The desk sends someone itself: the rules (auto-dispatch) stay out of it.
         data["auto_dispatch"] = data.pop("dispatch_to", None) is None
-        for key in ("building_id", "project_id"):
+        for key in ("building_id", "project_id", "subject_staff_id"):
             data[key] = data[key].pk if data.get(key) else None
         return data
 

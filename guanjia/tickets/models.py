@@ -180,6 +180,15 @@ class Ticket(ProjectOwned):
         related_name="assigned_tickets",
         verbose_name=_("处理人"),
     )
+    # A complaint about a person (服务态度 …): whom it is against. Staff figures count it for them.
+    subject_staff = models.ForeignKey(
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_against",
+        verbose_name=_("被投诉员工"),
+    )
 
     # Stage moments (UTC). Deadlines (next issue) are computed once from these and stored.
     received_at = models.DateTimeField(_("受理时间"))
@@ -268,6 +277,12 @@ class Ticket(ProjectOwned):
             models.Index(fields=["company", "completed_at"], name="ticket_completed_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["first_contact", "status"], name="ticket_first_contact_idx"),
+            # Staff figures count the complaints against each person received in a period.
+            models.Index(
+                fields=["subject_staff", "received_at"],
+                condition=Q(subject_staff__isnull=False),
+                name="ticket_complaint_subject_idx",
+            ),
             models.Index(fields=["reporter_resident", "-received_at"], name="ticket_reporter_idx"),
             models.Index(fields=["unit", "-received_at"], name="ticket_unit_idx"),
         ]

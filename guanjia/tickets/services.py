@@ -184,6 +184,19 @@ def _event(ticket: Ticket, *, actor, action: str, from_status: str, note: str = 
     )
 
 
+def _complaint_subject(data: dict, *, actor, kind: str, project: Project) -> StaffMember | None:
+    """The person a complaint is against (optional): someone who serves the request's project."""
+    pk = data.get("subject_staff_id")
+    if pk is None:
+        return None
+    if kind != Kind.COMPLAINT:
+        raise ValidationError({"subject_staff_id": _("只有投诉可以指明被投诉员工")})
+    member = visible_reference(StaffMember, pk, actor, field="subject_staff_id")
+    if not member.projects.filter(pk=project.pk).exists():
+        raise ValidationError({"subject_staff_id": _("%(name)s 不服务于本项目") % {"name": member.name}})
+    return member
+
+
 def _choice(data: dict, field: str, choices, default=None):
     value = data.get(field) or default
     if value not in choices.values:
@@ -271,6 +284,7 @@ def _receive(*, actor, data: dict) -> Ticket:
         # member changes or leaves): neither read nor looked up again.
         receiver, trusted = {"first_contact_id": scope.staff_id}, ["first_contact"]
 
+    subject_staff = _complaint_subject(data, actor=actor, kind=kind, project=project)
     contact_phone = data.get("contact_phone") or (resident.phone if resident else "")
     if contact_phone:
         try:
@@ -294,6 +308,7 @@ def _receive(*, actor, data: dict) -> Ticket:
         contact_phone=contact_phone,
         description=description[:2000],
         paid_service=paid_service,
+        subject_staff=subject_staff,
         received_at=now,
         **receiver,
     )

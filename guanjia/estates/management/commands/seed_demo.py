@@ -31,6 +31,7 @@ from guanjia.quality.seeding import seed_demo_quality
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.staff.seeding import seed_demo_staff_evaluation
 from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"
@@ -157,7 +158,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 def seed_demo_modules(company) -> dict[str, int]:
-    """Quality, facilities, emergencies, fees and feedback demo data; each seeder does nothing when run again."""
+    """The modules' demo data (quality … staff evaluation); each seeder does nothing when run again."""
     counts: dict[str, int] = {}
     for seeder in (
         seed_demo_quality,
@@ -165,6 +166,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_emergencies,
         seed_demo_billing,
         seed_demo_feedback,
+        seed_demo_staff_evaluation,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts

@@ -1,0 +1,232 @@
+"""Per-person figures from the work itself (SPEC §5): requests handled, on time, satisfaction,
+complaints against them, rework — for a date range, for the people the user may see.
+
+The definitions are the boards' (``boards.selectors.aggregate``), grouped by person:
+
+- **handled**: requests completed in the range (``completed_at``) whose assignee is the person;
+- **on time**: deadlines (``sla.TicketDeadline``) of the person's requests done in the range, done by
+  their stored due moment — only the stages the assignee's own work stops (response, on site,
+  complete; the desk answers and calls back);
+- **satisfaction**: of the requests handled, the residents' ratings (``rating``, 1–5: count and
+  mean) and the follow-up call's answer (``follow_up_satisfied``: share satisfied of those asked);
+- **rework**: of the requests handled, those sent back at least once (``rework_count > 0``);
+- **complaints**: complaints received in the range that name the person (``subject_staff``).
+
+Three grouped queries plus one for the people, whatever their number. The requests counted are
+the user's visible ones: a project manager counts only the work done in their projects.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanjia.boards.selectors import _day_start
+from guanjia.core.dates import date_range
+from guanjia.core.roles import ROLE_PERMISSIONS, Perm, require
+from guanjia.core.services import visible_reference
+from guanjia.estates.models import Project
+from guanjia.sla.choices import Stage
+from guanjia.sla.models import TicketDeadline
+from guanjia.staff.models import StaffMember, StaffRole
+from guanjia.tickets.choices import Kind
+from guanjia.tickets.models import Ticket
+
+ASSIGNEE_STAGES = (Stage.RESPONSE, Stage.ON_SITE, Stage.COMPLETE)
+DEFAULT_DAYS = 90
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_DAYS = 366
+SORT_KEYS = (
+    "name",
+    "handled",
+    "on_time_rate",
+    "rating_mean",
+    "satisfied_rate",
+    "complaints",
+    "rework",
+)
+
+
+@dataclass(frozen=True)
+class FigureQuery:
+    project: Project | None
+    start: datetime.date
+    end: datetime.date  # included
+
+
+def figure_query(user, *, project_id=None, start=None, end=None, today=None) -> FigureQuery:
+    """Check the parameters: a visible project (or none: every visible one) and a date range."""
+    project = None
+    if project_id not in (None, ""):
+        project = visible_reference(Project, project_id, user, field="project")
+    start, end = date_range(
+        start, end, today=today or timezone.localdate(), default_days=DEFAULT_DAYS, max_days=MAX_DAYS
+    )
+    for field, day in (("from", start), ("to", end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # no work before or after; and no date overflow
+            raise ValidationError(
+                {field: _("日期须在 %(first)s–%(last)s 年之间") % {"first": FIRST_YEAR, "last": LAST_YEAR}}
+            )
+    return FigureQuery(project, start, end)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(total, count: int) -> Decimal | None:
+    if not count or total is None:
+        return None
+    return (Decimal(total) / Decimal(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def people(user, project: Project | None):
+    """The people whose figures the user may see: visible staff, those serving ``project`` if given."""
+    qs = StaffMember.objects.visible_to(user)
+    if project is not None:
+        qs = qs.filter(projects=project)
+    return qs
+
+
+def staff_figures(user, query: FigureQuery, *, staff_ids=None) -> list[dict]:
+    """One row per person the user may see (zeros where they did nothing), by name."""
+    require(user, Perm.REVIEW_STAFF)
+    members = people(user, query.project)
+    tickets = Ticket.objects.visible_to(user)
+    deadlines = TicketDeadline.objects.visible_to(user)
+    if query.project is not None:
+        tickets = tickets.filter(project_id=query.project.id)
+        deadlines = deadlines.filter(project_id=query.project.id)
+    if staff_ids is not None:  # a few people: only their rows (otherwise everyone's, grouped)
+        members = members.filter(id__in=staff_ids)
+        tickets = tickets.filter(Q(assignee_id__in=staff_ids) | Q(subject_staff_id__in=staff_ids))
+        deadlines = deadlines.filter(ticket__assignee_id__in=staff_ids)
+    return compute(members, tickets, deadlines, query.start, query.end)
+
+
+def ranked_people(project: Project):
+    """Who a project's ranking sheet ranks: everyone serving it except the reviewers (project
+    managers, HQ quality, administrators: whoever may review and publish a sheet)."""
+    reviewers = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.REVIEW_STAFF in perms]
+    return StaffMember.objects.filter(
+        company_id=project.company_id, deleted_at__isnull=True, projects=project
+    ).exclude(Exists(StaffRole.objects.filter(staff_id=OuterRef("pk"), role__in=reviewers)))
+
+
+def project_figures(project: Project, start: datetime.date, end: datetime.date) -> list[dict]:
+    """The figures of the people a project's sheet ranks, from that project's work (no user: the
+    quarterly job drafts too)."""
+    return compute(
+        ranked_people(project),
+        Ticket.objects.filter(company_id=project.company_id, project_id=project.id),
+        TicketDeadline.objects.filter(company_id=project.company_id, project_id=project.id),
+        start,
+        end,
+    )
+
+
+def compute(members, tickets, deadlines, first: datetime.date, last: datetime.date) -> list[dict]:
+    """The figures of ``members`` from already scoped ``tickets`` and ``deadlines``, days
+    ``first``…``last`` in Shanghai time. Four queries."""
+    members = list(members.order_by("name", "id").values("id", "name", "department", "employee_no"))
+    start = _day_start(first)
+    end = _day_start(last + datetime.timedelta(days=1))
+    work = {
+        r["assignee_id"]: r
+        for r in tickets.filter(completed_at__gte=start, completed_at__lt=end, assignee_id__isnull=False)
+        .order_by()
+        .values("assignee_id")
+        .annotate(
+            handled=Count("id"),
+            ratings=Count("id", filter=Q(rating__isnull=False)),
+            rating_sum=Sum("rating"),
+            answered=Count("id", filter=Q(follow_up_satisfied__isnull=False)),
+            satisfied=Count("id", filter=Q(follow_up_satisfied=True)),
+            rework=Count("id", filter=Q(rework_count__gt=0)),
+        )
+    }
+    timely = {
+        r["ticket__assignee_id"]: r
+        for r in deadlines.filter(
+            done_at__gte=start,
+            done_at__lt=end,
+            stage__in=ASSIGNEE_STAGES,
+            ticket__assignee_id__isnull=False,
+        )
+        .order_by()
+        .values("ticket__assignee_id")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
+    }
+    complaints = dict(
+        tickets.filter(
+            kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end, subject_staff_id__isnull=False
+        )
+        .order_by()
+        .values_list("subject_staff_id")
+        .annotate(n=Count("id"))
+    )
+    rows = []
+    for m in members:
+        w = work.get(m["id"], {})
+        t = timely.get(m["id"], {})
+        ratings, answered = w.get("ratings", 0), w.get("answered", 0)
+        done, on_time = t.get("done", 0), t.get("on_time", 0)
+        rows.append(
+            {
+                "staff_id": m["id"],
+                "name": m["name"],
+                "department": m["department"],
+                "employee_no": m["employee_no"],
+                "handled": w.get("handled", 0),
+                "deadlines_done": done,
+                "deadlines_on_time": on_time,
+                "on_time_rate": _rate(on_time, done),
+                "ratings": ratings,
+                "rating_mean": _mean(w.get("rating_sum"), ratings),
+                "answered": answered,
+                "satisfied": w.get("satisfied", 0),
+                "satisfied_rate": _rate(w.get("satisfied", 0), answered),
+                "complaints": complaints.get(m["id"], 0),
+                "rework": w.get("rework", 0),
+            }
+        )
+    most = max((r["complaints"] for r in rows), default=0)
+    for r in rows:
+        r["most_complained"] = most > 0 and r["complaints"] == most
+    return rows
+
+
+def sort_rows(rows: list[dict], key: str, descending: bool = False) -> list[dict]:
+    """Sort figure rows by one column; empty values (no rating, nothing due) always last."""
+    if key not in SORT_KEYS:
+        key = "name"
+    present = [r for r in rows if r[key] is not None]
+    missing = [r for r in rows if r[key] is None]
+    present.sort(key=lambda r: (r[key], r["name"]), reverse=descending)
+    return present + missing
+
+
+def ranking_order(rows: list[dict]) -> list[dict]:
+    """The sheet's suggested order (a reviewer's starting point, not a verdict): people with work
+    before people without; then fewest complaints, best mean rating, best on-time share, least
+    rework, most handled; then name."""
+
+    def key(r):
+        return (
+            r["handled"] == 0,
+            r["complaints"],
+            -(r["rating_mean"] if r["rating_mean"] is not None else Decimal("-1")),
+            -(r["on_time_rate"] if r["on_time_rate"] is not None else -1),
+            r["rework"],
+            -r["handled"],
+            r["name"],
+            r["staff_id"],
+        )
+
+    return sorted(rows, key=key)

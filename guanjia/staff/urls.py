@@ -1,0 +1,16 @@
+from django.urls import path
+
+from guanjia.staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("staff/figures/", views.figures_page, name="figures"),
+    path("staff/rankings/", views.ranking_list, name="ranking_list"),
+    path("staff/rankings/<int:pk>/", views.ranking_detail, name="ranking_detail"),
+    path("staff/rankings/<int:pk>/publish/", views.ranking_publish, name="ranking_publish"),
+    path("staff/rankings/<int:pk>/rows/<int:row_pk>/remark/", views.ranking_remark, name="ranking_remark"),
+    path("staff/awards/", views.award_list, name="award_list"),
+    path("staff/awards/<int:pk>/delete/", views.award_delete, name="award_delete"),
+    path("staff/<int:pk>/training/", views.training_history, name="training_history"),
+    path("portal/stars/", views.portal_stars, name="portal_stars"),
+]
