@@ -425,14 +425,14 @@ class YearRowOut(Schema):
 )
 def tally_yearly(
     request,
-    year: int = Query(..., ge=2000, le=2100),
+    year: int | None = Query(None, ge=2000, le=2100, description="default: this year"),
     project_id: int | None = Query(None, ge=1, le=2**63 - 1),
 ):
     """The year's published tallies summed per project and target, with the rating of the company
     and of the owners' committee (excellent: ≥ 80 % blue and ≤ 5 % red; pass: ≥ 60 % and ≤ 15 %)."""
     if not scope_for(request.user).is_resident:
         require(request.user, Perm.VIEW_FEEDBACK)
-    return selectors.yearly_tally(request.user, year, project_id)
+    return selectors.yearly_tally(request.user, year or timezone.localdate().year, project_id)
 
 
 # Pay by satisfaction ----------------------------------------------------------------------------------
