@@ -24,7 +24,7 @@ router = Router(tags=["feedback"])
 # Surveys ----------------------------------------------------------------------------------------
 
 
-class QuestionOut(Schema):
+class SurveyQuestionOut(Schema):
     id: int
     line: ServiceLine
     position: int
@@ -41,7 +41,7 @@ class SurveyOut(Schema):
     opened_at: datetime.datetime | None
     closed_at: datetime.datetime | None
     project_ids: list[int]
-    questions: list[QuestionOut]
+    questions: list[SurveyQuestionOut]
 
     @staticmethod
     def resolve_project_ids(obj) -> list[int]:
@@ -52,7 +52,7 @@ class SurveyOut(Schema):
         return sorted(obj.questions.all(), key=lambda q: q.position)
 
 
-class QuestionIn(Schema):
+class SurveyQuestionIn(Schema):
     line: ServiceLine
     text: str = Field(..., min_length=1, max_length=200)
 
@@ -67,7 +67,7 @@ class SurveyIn(Schema):
     closes_on: datetime.date
     project_ids: list[RefId] = Field(..., min_length=1, max_length=500)
     lines: list[ServiceLine] | None = Field(None, min_length=1, description="default: all four lines")
-    questions: list[QuestionIn] | None = Field(
+    questions: list[SurveyQuestionIn] | None = Field(
         None, max_length=100, description="default: the default questions of each line"
     )
 
@@ -79,7 +79,7 @@ class SurveyPatch(Schema):
     closes_on: datetime.date | None = None
     project_ids: list[RefId] | None = Field(None, min_length=1, max_length=500)
     lines: list[ServiceLine] | None = Field(None, min_length=1)
-    questions: list[QuestionIn] | None = Field(None, min_length=1, max_length=100)
+    questions: list[SurveyQuestionIn] | None = Field(None, min_length=1, max_length=100)
 
 
 class SurveyFilter(FilterSchema):
@@ -139,7 +139,7 @@ def survey_close(request, pk: int):
     return _survey(request, survey.pk)
 
 
-class CellOut(Schema):
+class SurveyCellOut(Schema):
     project_id: int
     line: ServiceLine
     mean: Decimal | None
@@ -147,7 +147,7 @@ class CellOut(Schema):
     satisfied_share: Decimal | None
 
 
-class ProjectResultOut(Schema):
+class SurveyProjectResultOut(Schema):
     project_id: int
     project_name: str
     invited: int
@@ -159,26 +159,26 @@ class ProjectResultOut(Schema):
     fee_percent: Decimal | None = Field(None, description="pay by satisfaction: % of the management fee")
 
 
-class LineResultOut(Schema):
+class SurveyLineResultOut(Schema):
     line: ServiceLine
     mean: Decimal | None
     satisfied_share: Decimal | None
     answers: int
 
 
-class ResultsOut(Schema):
+class SurveyResultsOut(Schema):
     survey_id: int
     invited: int
     answered: int
     response_rate: Decimal | None
-    projects: list[ProjectResultOut]
-    lines: list[LineResultOut]
-    cells: list[CellOut]
+    projects: list[SurveyProjectResultOut]
+    lines: list[SurveyLineResultOut]
+    cells: list[SurveyCellOut]
 
 
 @router.get(
     "/surveys/{int:pk}/results",
-    response={200: ResultsOut, **ERROR_RESPONSES},
+    response={200: SurveyResultsOut, **ERROR_RESPONSES},
     operation_id="survey_results",
 )
 def survey_results(request, pk: int):
@@ -192,13 +192,13 @@ def survey_results(request, pk: int):
 # Answer sheets ------------------------------------------------------------------------------------
 
 
-class AnswerOut(Schema):
+class SurveyAnswerOut(Schema):
     question_id: int
     line: ServiceLine
     score: int
 
 
-class ResponseOut(Schema):
+class SurveyResponseOut(Schema):
     id: int
     survey_id: int
     project_id: int
@@ -207,26 +207,26 @@ class ResponseOut(Schema):
     comment: str
     needs_follow_up: bool
     follow_up_id: int | None
-    answers: list[AnswerOut]
+    answers: list[SurveyAnswerOut]
 
     @staticmethod
     def resolve_answers(obj):
         return sorted(obj.answers.all(), key=lambda a: a.question_id)
 
 
-class AnswerIn(Schema):
+class SurveyAnswerIn(Schema):
     question_id: RefId
     score: int = Field(..., ge=1, le=5)
 
 
-class ResponseIn(Schema):
+class SurveyResponseIn(Schema):
     survey_id: RefId
     unit_id: RefId
-    answers: list[AnswerIn] = Field(..., min_length=1, max_length=100)
+    answers: list[SurveyAnswerIn] = Field(..., min_length=1, max_length=100)
     comment: str = Field("", max_length=2000)
 
 
-class ResponseFilter(FilterSchema):
+class SurveyResponseFilter(FilterSchema):
     survey_id: int | None = Field(None, ge=1, le=2**63 - 1)
     project_id: int | None = Field(None, ge=1, le=2**63 - 1)
     needs_follow_up: bool | None = None
@@ -238,10 +238,10 @@ register_crud(
     name="survey_response",
     plural="survey-responses",
     model=SurveyResponse,
-    out=ResponseOut,
-    create_in=ResponseIn,
+    out=SurveyResponseOut,
+    create_in=SurveyResponseIn,
     update_in=None,
-    filters=ResponseFilter,
+    filters=SurveyResponseFilter,
     orderings=["submitted_at", "id"],
     view_perm=Perm.VIEW_FEEDBACK,
     create=services.response_submit,
@@ -347,7 +347,7 @@ register_crud(
 )
 
 
-class CloseIn(Schema):
+class CardCloseIn(Schema):
     response: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -356,7 +356,7 @@ class CloseIn(Schema):
     response={200: CardOut, **ERROR_RESPONSES},
     operation_id="card_vote_close",
 )
-def card_close(request, pk: int, payload: CloseIn):
+def card_close(request, pk: int, payload: CardCloseIn):
     """Answer a yellow card for the company with what was rectified, and close it (staff only)."""
     if not scope_for(request.user).is_resident:
         require(request.user, Perm.VIEW_FEEDBACK)
@@ -364,7 +364,7 @@ def card_close(request, pk: int, payload: CloseIn):
     return services.card_close(actor=request.user, card=card, response=payload.response)
 
 
-class TallyOut(Schema):
+class CardTallyOut(Schema):
     id: int
     project_id: int
     month: str
@@ -382,7 +382,7 @@ class TallyOut(Schema):
 
 @router.get(
     "/card-tallies",
-    response={200: list[TallyOut], **ERROR_RESPONSES},
+    response={200: list[CardTallyOut], **ERROR_RESPONSES},
     operation_id="card_tally_list",
 )
 @paginate(Pagination)
@@ -405,7 +405,7 @@ def tally_list(
     return qs
 
 
-class YearRowOut(Schema):
+class CardYearRowOut(Schema):
     project_id: int
     project_name: str
     target: CardTarget
@@ -420,25 +420,25 @@ class YearRowOut(Schema):
 
 @router.get(
     "/card-tallies/yearly",
-    response={200: list[YearRowOut], **ERROR_RESPONSES},
+    response={200: list[CardYearRowOut], **ERROR_RESPONSES},
     operation_id="card_tally_yearly",
 )
 def tally_yearly(
     request,
-    year: int = Query(..., ge=2000, le=2100),
+    year: int | None = Query(None, ge=2000, le=2100, description="default: this year"),
     project_id: int | None = Query(None, ge=1, le=2**63 - 1),
 ):
     """The year's published tallies summed per project and target, with the rating of the company
     and of the owners' committee (excellent: ≥ 80 % blue and ≤ 5 % red; pass: ≥ 60 % and ≤ 15 %)."""
     if not scope_for(request.user).is_resident:
         require(request.user, Perm.VIEW_FEEDBACK)
-    return selectors.yearly_tally(request.user, year, project_id)
+    return selectors.yearly_tally(request.user, year or timezone.localdate().year, project_id)
 
 
 # Pay by satisfaction ----------------------------------------------------------------------------------
 
 
-class StepIO(Schema):
+class FeeScaleStep(Schema):
     min_satisfied: Decimal = Field(..., ge=0, le=100, decimal_places=2, description="满意率 %, at least")
     fee_percent: Decimal = Field(..., ge=0, le=100, decimal_places=2, description="% of the management fee")
 
@@ -446,13 +446,13 @@ class StepIO(Schema):
 class FeeScaleOut(Schema):
     id: int
     project_id: int
-    steps: list[StepIO]
+    steps: list[FeeScaleStep]
     published_at: datetime.datetime
 
 
 class FeeScaleIn(Schema):
     project_id: RefId
-    steps: list[StepIO] = Field(..., min_length=1, max_length=20)
+    steps: list[FeeScaleStep] = Field(..., min_length=1, max_length=20)
 
 
 @router.get(
