@@ -714,8 +714,8 @@ class CollectionOut(Schema):
 
 
 class CollectionQuery(Schema):
-    period_from: Period
-    period_to: Period
+    period_from: Period | None = Field(None, description="Default: January of this year")
+    period_to: Period | None = Field(None, description="Default: this month")
     project_id: RefId | None = None
 
 
