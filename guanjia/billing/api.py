@@ -714,8 +714,8 @@ class CollectionOut(Schema):
 
 
 class CollectionQuery(Schema):
-    period_from: Period
-    period_to: Period
+    period_from: Period | None = Field(None, description="Default: January of this year")
+    period_to: Period | None = Field(None, description="Default: this month")
     project_id: RefId | None = None
 
 
@@ -727,15 +727,14 @@ class CollectionQuery(Schema):
 )
 def collection_rate(request, query: CollectionQuery = Query(...)):
     require(request.user, Perm.VIEW_BILLING)
-    return [
-        {**row, "project_name": row["project__name"]}
-        for row in selectors.collection(
-            request.user,
-            period_from=query.period_from,
-            period_to=query.period_to,
-            project_id=query.project_id,
-        )
-    ]
+    month = services.current_period()
+    rows = selectors.collection(
+        request.user,
+        period_from=query.period_from or f"{month[:4]}-01",
+        period_to=query.period_to or month,
+        project_id=query.project_id,
+    )
+    return [{**row, "project_name": row["project__name"]} for row in rows]
 
 
 # Ledger of a unit ---------------------------------------------------------------------------------
