@@ -1,5 +1,7 @@
 import pytest
 
+from guanjia.testing.browser import browser  # noqa: F401  (Chromium, for the browser tests)
+
 
 @pytest.fixture
 def world(db):

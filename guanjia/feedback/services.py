@@ -540,12 +540,7 @@ def publish_tallies(*, now: datetime.datetime | None = None) -> int:
     missing = [
         (pk, company)
         for pk, company in projects
-        if (pk, CardTarget.COMPANY) not in done
-        or (
-            pk,
-            CardTarget.COMMITTEE,
-        )
-        not in done
+        if any((pk, target) not in done for target in CardTarget.values)
     ]
     if not missing:
         return 0

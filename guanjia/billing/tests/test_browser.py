@@ -11,44 +11,23 @@ from playwright.sync_api import expect
 
 from guanjia.billing.models import Payment
 from guanjia.billing.tests.conftest import generate
-from guanjia.testing import factories as f
-from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
+from guanjia.testing.browser import Screen
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots/billing")
 
 
-def _phone(browser, live_server, user, errors):  # noqa: F811
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
-
-
-def _shot(page, name):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_cashier_takes_a_payment_and_the_resident_sees_the_receipt_on_phones(bw, live_server, browser):  # noqa: F811
+def test_cashier_takes_a_payment_and_the_resident_sees_the_receipt_on_phones(bw, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     generate(bw, "2026-01", datetime.date(2026, 1, 31))
     errors: list[str] = []
-    context, page = _phone(browser, live_server, bw.desk, errors)
+    screen = Screen(browser, live_server, bw.desk, errors, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/billing/units/{bw.unit.pk}/")
-    _shot(page, "statement")
+    screen.shot("statement")
     page.fill("#id_amount", "300.00")
     page.fill("#id_payer", "张先生")
     page.click("button:has-text('确认收款')")
@@ -61,15 +40,16 @@ def test_cashier_takes_a_payment_and_the_resident_sees_the_receipt_on_phones(bw,
         ("/billing/collection/", "collection"),
     ):
         page.goto(f"{live_server.url}{path}")
-        _shot(page, name)
+        screen.shot(name)
     context.close()
 
-    context, page = _phone(browser, live_server, bw.resident_user, errors)
+    screen = Screen(browser, live_server, bw.resident_user, errors, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/portal/bills/")
     expect(page.get_by_test_id("my-units")).to_contain_text("76.25")
-    _shot(page, "portal")
+    screen.shot("portal")
     page.get_by_test_id("my-receipts").locator("a").first.click()
     expect(page.get_by_test_id("receipt")).to_contain_text("300.00")
-    _shot(page, "receipt")
+    screen.shot("receipt")
     context.close()
     assert not errors

@@ -11,48 +11,22 @@ from playwright.sync_api import expect
 from guanjia.emergencies.choices import Position
 from guanjia.emergencies.models import Incident, Summons
 from guanjia.emergencies.tests.conftest import build_ew
-from guanjia.testing import factories as f
+from guanjia.testing.browser import DESKTOP, PHONE, Screen
 from guanjia.testing.world import build_world
-from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(os.environ.get("GUANJIA_SHOTS", "/tmp/shots/emergencies"))
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
-class Screen:
-    def __init__(self, browser, live_server, user, errors, viewport):  # noqa: F811
-        self.url = live_server.url
-        self.context = browser.new_context(viewport=viewport, locale="zh-CN")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-        self.page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        self.page.on("pageerror", lambda exc: errors.append(str(exc)))
-        self.page.goto(f"{self.url}/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", f.PASSWORD)
-        self.page.click("button[type=submit]:has-text('登录')")
-        self.page.wait_for_url(f"{self.url}/")
-
-    def goto(self, path):
-        self.page.goto(f"{self.url}{path}")
-
-    def shot(self, name):
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactional_db, live_server, browser):  # noqa: F811
+def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactional_db, live_server, browser):
     world = build_ew(build_world())
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
 
-    phone = Screen(browser, live_server, world.control.user, errors, PHONE)
+    phone = Screen(browser, live_server, world.control.user, errors, PHONE, shots=SHOTS)
     phone.goto("/emergencies/open/")
     phone.page.select_option("#id_kind", "fire")
     phone.page.select_option("#id_level", "1")
@@ -79,7 +53,7 @@ def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactio
     phone.shot("3-checklist-done-phone")
 
     # The GM on a desktop: the live page refreshes by itself and shows the control room's work.
-    gm = Screen(browser, live_server, world.manager, errors, DESKTOP)
+    gm = Screen(browser, live_server, world.manager, errors, DESKTOP, shots=SHOTS)
     gm.goto(f"/emergencies/incidents/{incident.pk}/")
     expect(gm.page.get_by_test_id("progress")).to_contain_text("10/10")
     gm.page.locator("textarea[name=text]").fill("消防主管已到场")
@@ -99,7 +73,7 @@ def test_control_room_opens_a_fire_and_works_its_checklist_on_a_phone(transactio
     assert errors == []
 
 
-def test_equipment_link_drill_fire_test_and_level_form(transactional_db, live_server, browser):  # noqa: F811
+def test_equipment_link_drill_fire_test_and_level_form(transactional_db, live_server, browser):
     """The incident's equipment picker on a phone, the drill page with its yearly fire-system test,
     and the per-level plan form at desktop width."""
     import datetime
@@ -122,7 +96,7 @@ def test_equipment_link_drill_fire_test_and_level_form(transactional_db, live_se
         actor=world.control.user,
         data={"project_id": world.project.pk, "kind": "fire", "level": 1, "description": "泵房冒烟"},
     )
-    phone = Screen(browser, live_server, world.control.user, errors, PHONE)
+    phone = Screen(browser, live_server, world.control.user, errors, PHONE, shots=SHOTS)
     phone.goto(f"/emergencies/incidents/{incident.pk}/")
     picker = phone.page.get_by_test_id("equipment-picker")
     picker.select_option(str(pump.pk))
@@ -139,7 +113,7 @@ def test_equipment_link_drill_fire_test_and_level_form(transactional_db, live_se
         data={"project_id": world.project.pk, "plan_id": world.fire.pk, "planned_for": datetime.date.today()},
     )
     assert drill.fire_test is not None
-    desk = Screen(browser, live_server, world.manager, errors, DESKTOP)
+    desk = Screen(browser, live_server, world.manager, errors, DESKTOP, shots=SHOTS)
     desk.goto(f"/emergencies/drills/{drill.pk}/")
     expect(desk.page.get_by_test_id("fire-test-status")).to_be_visible()
     desk.shot("drill-fire-test-1280")

@@ -13,16 +13,14 @@ from playwright.sync_api import expect
 from guanjia.facilities import services
 from guanjia.facilities.choices import EquipmentStatus, TaskStatus
 from guanjia.facilities.models import MaintenanceTask, PatrolRound, PatrolRoute
-from guanjia.testing import factories as f
+from guanjia.testing.browser import DESKTOP, Screen
 from guanjia.tickets.choices import Channel
 from guanjia.tickets.models import Ticket
-from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots/facilities")
 
 
@@ -35,27 +33,7 @@ def _png(path):
     return str(path)
 
 
-def _phone(browser, live_server, user, errors, width=PHONE):  # noqa: F811
-    context = browser.new_context(viewport=width, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
-
-
-def _shot(page, name):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_server, browser, tmp_path):  # noqa: F811
+def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_server, browser, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     services.plan_create(
@@ -74,11 +52,12 @@ def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_serv
         },
     )
     task = MaintenanceTask.objects.get()
-    context, page = _phone(browser, live_server, fw.technician, errors)
+    screen = Screen(browser, live_server, fw.technician, errors, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/facilities/q/{fw.pump.qr_token}/")
     expect(page.get_by_test_id("equipment-name")).to_have_text("1栋消防泵房")
     expect(page.get_by_test_id("scanned")).to_be_visible()
-    _shot(page, "1-qr-phone-page")
+    screen.shot("1-qr-phone-page")
     page.get_by_test_id("start-task").click()
     page.wait_for_url(f"**/facilities/tasks/{task.pk}/")
     form = page.get_by_test_id("task-form")
@@ -87,12 +66,12 @@ def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_serv
     form.locator("input[name=note_2]").fill("控制柜在手动状态，自动切换失灵")
     form.locator("input[name=reading_3]").fill("0.95")
     page.set_input_files("#photos", _png(tmp_path / "pump.png"))
-    _shot(page, "2-task-form")
+    screen.shot("2-task-form")
     page.get_by_test_id("complete-task").click()
     page.wait_for_url(f"**/facilities/tasks/{task.pk}/")
     expect(page.get_by_test_id("task-results")).to_contain_text("不合格")
     expect(page.get_by_test_id("task-repairs")).to_be_visible()
-    _shot(page, "3-task-done")
+    screen.shot("3-task-done")
 
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.failed_lines == 2 and task.scanned_by == fw.technician
@@ -103,21 +82,22 @@ def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_serv
     assert fw.pump.status == EquipmentStatus.FAULTY
     page.goto(f"{live_server.url}/facilities/equipment/{fw.pump.pk}/")
     expect(page.get_by_test_id("repairs")).to_contain_text(ticket.number)
-    _shot(page, "4-equipment-faulty")
+    screen.shot("4-equipment-faulty")
     context.close()
 
     # The supervisor's view at desktop width: the ledger and the plans.
-    context, page = _phone(browser, live_server, fw.manager, errors, width={"width": 1280, "height": 900})
+    screen = Screen(browser, live_server, fw.manager, errors, DESKTOP, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/facilities/equipment/")
     expect(page.get_by_test_id("equipment-table")).to_contain_text("1栋消防泵房")
-    _shot(page, "5-ledger-1280")
+    screen.shot("5-ledger-1280")
     page.goto(f"{live_server.url}/facilities/plans/")
-    _shot(page, "6-plans-1280")
+    screen.shot("6-plans-1280")
     context.close()
     assert not errors, errors
 
 
-def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):  # noqa: F811
+def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     route = services.route_create(
@@ -140,18 +120,19 @@ def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):  # n
         checkpoint_count=2,
     )
     gate = route.checkpoints.get(position=1)
-    context, page = _phone(browser, live_server, fw.guard, errors)
+    screen = Screen(browser, live_server, fw.guard, errors, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/facilities/p/{gate.qr_token}/")
     page.get_by_test_id("scan-checkpoint").click()
     page.wait_for_url(f"**/facilities/rounds/{patrol.pk}/")
     expect(page.get_by_test_id("round-checkpoints")).to_contain_text("东门岗")
-    _shot(page, "7-patrol-round")
+    screen.shot("7-patrol-round")
     assert patrol.scans.get().checkpoint == gate
     context.close()
     assert not errors, errors
 
 
-def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_server, browser):  # noqa: F811
+def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_server, browser):
     """A security head moves a checkpoint up (no-JS buttons), drags one (the JS), then opens 今日巡查,
     which refreshes itself; at 390 px and 1280 px nothing is wider than the screen."""
     from guanjia.facilities.tests.test_patrols import night_route
@@ -163,13 +144,14 @@ def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_serve
     PatrolRoute.objects.filter(pk=route.pk).update(rounds_from=services._now() - datetime.timedelta(days=2))
     services.generate_rounds()
     services.close_rounds(now=services._now() + datetime.timedelta(days=1))  # today's past rounds: missed
-    context, page = _phone(browser, live_server, fw.manager, errors)
+    screen = Screen(browser, live_server, fw.manager, errors, shots=SHOTS)
+    context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/facilities/patrol/{route.pk}/")
     items = page.get_by_test_id("checkpoints").locator("li")
     expect(items.nth(2)).to_contain_text("1栋大堂")
     items.nth(2).locator("button[aria-label='上移']").click()
     expect(page.get_by_test_id("checkpoints").locator("li").nth(1)).to_contain_text("1栋大堂")
-    _shot(page, "route-edit-390")
+    screen.shot("route-edit-390")
     items = page.get_by_test_id("checkpoints").locator("li")
     items.nth(2).drag_to(items.nth(0))
     expect(page.get_by_text("已更新巡查点顺序")).to_be_visible()
@@ -178,10 +160,10 @@ def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_serve
     page.goto(f"{live_server.url}/facilities/patrol/today/")
     expect(page.get_by_test_id("missed-by-route")).to_contain_text("夜间巡更")
     assert page.locator("#patrol-today[hx-trigger='every 30s']").count() == 1
-    _shot(page, "patrol-today-390")
+    screen.shot("patrol-today-390")
     page.set_viewport_size({"width": 1280, "height": 900})
-    _shot(page, "patrol-today-1280")
+    screen.shot("patrol-today-1280")
     page.goto(f"{live_server.url}/facilities/costs/")
-    _shot(page, "costs-1280")
+    screen.shot("costs-1280")
     context.close()
     assert not errors, errors

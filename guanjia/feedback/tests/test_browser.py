@@ -9,9 +9,8 @@ import pytest
 
 from guanjia.feedback.models import CardVote, SurveyResponse
 from guanjia.feedback.tests.conftest import make_survey
+from guanjia.testing.browser import Screen
 from guanjia.testing.world import build_world
-from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
-from guanjia.web.tests.test_ticket_browser import Phone
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -20,22 +19,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("FEEDBACK_SHOTS", "/tmp/shots/feedback"))
 
 
-def shot(phone, name):
-    overflow = phone.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"{name}: page is {overflow}px wider than the phone"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    phone.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_a_resident_answers_and_casts_on_a_phone(browser, live_server):  # noqa: F811
+def test_a_resident_answers_and_casts_on_a_phone(browser, live_server):
     world = build_world()
     survey = make_survey(world, opened=True)
     errors: list[str] = []
-    phone = Phone(browser, live_server, world.resident_user, errors)
+    phone = Screen(browser, live_server, world.resident_user, errors, shots=SHOTS)
     page = phone.page
     page.get_by_test_id("portal-surveys").click()
     page.get_by_test_id("answer").click()
-    shot(phone, "survey")
+    phone.shot("survey")
     for question in survey.questions.all():
         page.click(f"label[for=q{question.pk}-{2 if question.line == 'engineering' else 5}]")
     page.fill("#comment", "电梯经常停运")
@@ -50,17 +42,17 @@ def test_a_resident_answers_and_casts_on_a_phone(browser, live_server):  # noqa:
     page.get_by_test_id("cast-company-yellow").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("cast-company-yellow").count() == 0
-    shot(phone, "cards")
+    phone.shot("cards")
     card = CardVote.objects.get()
     phone.close()
 
-    manager = Phone(browser, live_server, world.manager, errors)
+    manager = Screen(browser, live_server, world.manager, errors, shots=SHOTS)
     manager.goto("/feedback/cards/")
     row = manager.page.locator(f"#card-{card.pk}")
     row.locator("input[name=response]").fill("已增加清运频次")
     row.locator("button").click()
     manager.page.locator(f"#card-{card.pk} .badge.text-bg-success").wait_for()
-    shot(manager, "console-cards")
+    manager.shot("console-cards")
     card.refresh_from_db()
     assert card.closed_by_id == world.manager.pk
     manager.close()

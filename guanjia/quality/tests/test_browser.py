@@ -24,9 +24,9 @@ from guanjia.quality.models import (
 )
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
+from guanjia.testing.browser import Screen as BaseScreen
 from guanjia.testing.world import build_world
-from guanjia.web.tests.test_browser import browser  # noqa: F401  (the browser fixture)
-from guanjia.web.tests.test_ticket_browser import Phone, png_file
+from guanjia.web.tests.test_ticket_browser import png_file
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -35,20 +35,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("QUALITY_SHOTS", "/tmp/shots/quality"))
 
 
-class Screen(Phone):
-    def __init__(self, browser, live_server, user, errors, width=390):  # noqa: F811
-        super().__init__(browser, live_server, user, errors)
-        self.page.set_viewport_size({"width": width, "height": 844})
+class Screen(BaseScreen):
+    """A logged-in screen of a given width; shots are named with it."""
+
+    def __init__(self, browser, live_server, user, errors, width=390):
+        super().__init__(browser, live_server, user, errors, {"width": width, "height": 844}, shots=SHOTS)
         self.width = width
 
     def shot(self, name):
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}-{self.width}.png"), full_page=True)
+        super().shot(f"{name}-{self.width}")
 
 
-def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):  # noqa: F811
+def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):
     world = build_world()
     template = services.template_install_default(company=world.company)
     auditor = f.make_staff(
@@ -143,7 +141,7 @@ def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):  # no
     assert not errors, errors
 
 
-def test_answers_typed_offline_are_sent_after_reconnect(browser, live_server):  # noqa: F811
+def test_answers_typed_offline_are_sent_after_reconnect(browser, live_server):
     """The connection drops mid-audit (context.set_offline): the answers typed meanwhile stay in
     localStorage, the card says "未同步", and once the connection is back they reach the server."""
     world = build_world()
@@ -199,7 +197,7 @@ def test_answers_typed_offline_are_sent_after_reconnect(browser, live_server):  
     phone.context.close()
 
 
-def test_plan_checklist_editor_settings_and_figures_fit_a_phone(browser, live_server):  # noqa: F811
+def test_plan_checklist_editor_settings_and_figures_fit_a_phone(browser, live_server):
     """The HQ quality pages added later: a plan made on a phone, a draft checklist's editor, the
     recurrence window, the figures with a bad date (field error) — none wider than the screen."""
     world = build_world()

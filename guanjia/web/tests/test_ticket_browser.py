@@ -12,17 +12,16 @@ from playwright.sync_api import expect
 from guanjia.core.roles import Role
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
+from guanjia.testing.browser import Screen
 from guanjia.testing.world import build_world
 from guanjia.tickets import services
 from guanjia.tickets.choices import Status
 from guanjia.tickets.models import Ticket, TicketCategory, TicketPhoto
-from guanjia.web.tests.test_browser import ARTIFACTS, browser  # noqa: F401  (the browser fixture)
+from guanjia.web.tests.test_browser import ARTIFACTS
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
 
 
 def png_file(path, colour):
@@ -54,31 +53,11 @@ def ticket_world():
     return world
 
 
-class Phone:
-    """One person's phone: a browser context of their own, logged in."""
+class Phone(Screen):
+    """One person's phone: a browser context of their own, logged in; shots in the test artifacts."""
 
-    def __init__(self, browser, live_server, user, errors):  # noqa: F811
-        self.url = live_server.url
-        self.context = browser.new_context(viewport=PHONE, locale="zh-CN")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-        self.page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        self.page.on("pageerror", lambda exc: errors.append(str(exc)))
-        self.page.goto(f"{self.url}/login/")
-        self.page.fill("#id_username", user.username)
-        self.page.fill("#id_password", f.PASSWORD)
-        self.page.click("button[type=submit]:has-text('登录')")
-        # Logged in: the home page, or where home sends this role (an external auditor: its audits).
-        self.page.wait_for_url(lambda url: not url.endswith("/login/"))
-        self.page.wait_for_load_state()
-
-    def goto(self, path):
-        self.page.goto(f"{self.url}{path}")
-
-    def shot(self, name):
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{name}: page is {overflow}px wider than the phone"
-        self.page.screenshot(path=str(ARTIFACTS / f"ticket-{name}.png"), full_page=True)
+    def __init__(self, browser, live_server, user, errors):
+        super().__init__(browser, live_server, user, errors, shots=ARTIFACTS / "ticket")
 
     def open_action(self, action):
         self.page.click(f"[data-action-form={action}] > summary")
@@ -87,11 +66,8 @@ class Phone:
     def status(self):
         return self.page.get_by_test_id("ticket-status")
 
-    def close(self):
-        self.context.close()
 
-
-def test_the_whole_loop_on_a_phone(transactional_db, live_server, browser, tmp_path):  # noqa: F811
+def test_the_whole_loop_on_a_phone(transactional_db, live_server, browser, tmp_path):
     world = ticket_world()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
@@ -187,7 +163,7 @@ def test_the_whole_loop_on_a_phone(transactional_db, live_server, browser, tmp_p
     assert not errors, errors
 
 
-def test_the_desk_receives_a_call_by_keyboard(transactional_db, live_server, browser):  # noqa: F811
+def test_the_desk_receives_a_call_by_keyboard(transactional_db, live_server, browser):
     world = ticket_world()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []

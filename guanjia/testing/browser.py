@@ -1,0 +1,77 @@
+"""Browser tests' shared pieces: Debian's Chromium through Playwright, and one person's logged-in screen.
+
+The ``browser`` fixture is registered in the root ``conftest.py``; tests take it by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # No skip: a missing Chromium is a broken test machine, and the suite must say so.
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Screen:
+    """One person's browser (a context of their own, in Chinese), logged in, at a viewport.
+
+    ``errors`` collects the console errors and page exceptions, which the tests assert are none.
+    ``shot(name)`` fails when the page is wider than the screen, then saves a screenshot in ``shots``.
+    """
+
+    def __init__(self, browser, live_server, user, errors, viewport=PHONE, shots: Path | None = None):
+        from guanjia.testing import factories as f  # after Django is set up (conftest imports this module)
+
+        self.url = live_server.url
+        self.shots = shots
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: errors.append(str(exc)))
+        self.page.goto(f"{self.url}/login/")
+        self.page.fill("#id_username", user.username)
+        self.page.fill("#id_password", f.PASSWORD)
+        self.page.click("button[type=submit]:has-text('登录')")
+        # Logged in: the home page, or where home sends this role (an external auditor: its audits).
+        self.page.wait_for_url(lambda url: not url.endswith("/login/"))
+        self.page.wait_for_load_state()
+
+    def goto(self, path):
+        self.page.goto(f"{self.url}{path}")
+
+    def shot(self, name):
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
+        if self.shots is not None:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def close(self):
+        self.context.close()
