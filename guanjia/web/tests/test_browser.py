@@ -10,6 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from guanjia.testing import factories as f
+from guanjia.testing.browser import Screen
 from guanjia.testing.world import build_world
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
@@ -85,3 +86,29 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     assert overflow <= 1, f"page is {overflow}px wider than the {width}px viewport"
     assert not errors, errors
     page.close()
+
+
+def test_the_bar_stays_on_one_line_for_someone_who_sees_every_menu(transactional_db, live_server, browser):
+    """The company administrator sees every module's menu. From Bootstrap's xl (1200 px) up the bar is
+    one line, in Chinese and in English (whose words are longer), and nothing is wider than the screen;
+    the admin site is in the person menu."""
+    world = build_world()
+    world.admin.is_staff = True
+    world.admin.save()
+    errors: list[str] = []
+    screen = Screen(browser, live_server, world.admin, errors, {"width": 1200, "height": 900})
+    menus = screen.page.locator("#main-nav .nav-link.dropdown-toggle")
+    assert menus.count() >= 7  # quality, facilities, emergencies, fees, feedback, records, the person
+    for language in ("zh-hans", "en"):
+        screen.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        for width in (1200, 1440):
+            screen.page.set_viewport_size({"width": width, "height": 900})
+            screen.goto("/")
+            height = screen.page.evaluate(
+                "document.querySelector('nav.navbar').getBoundingClientRect().height"
+            )
+            assert height < 70, f"{language} at {width}px: the bar is {height}px high (wrapped)"
+            screen.shot(f"bar-{language}-{width}")
+    screen.page.get_by_test_id("user-menu").click()
+    expect(screen.page.get_by_test_id("nav-admin")).to_be_visible()
+    assert not errors, errors

@@ -33,6 +33,7 @@ IGNORE_PATTERNS = ["tests/*", "*/tests/*", "testing/*"]
 class Entry:
     msgid: str
     msgid_plural: str | None = None
+    msgctxt: str | None = None  # a context ({% translate "…" context "nav" %}): a message of its own
     msgstrs: list[str] = field(default_factory=list)
     fuzzy: bool = False
     obsolete: bool = False
@@ -70,6 +71,7 @@ def parse_po(text: str) -> list[Entry]:
             Entry(
                 msgid=parts["msgid"],
                 msgid_plural=parts.get("msgid_plural"),
+                msgctxt=parts.get("msgctxt"),
                 msgstrs=[parts[k] for k in plural_keys] if plural_keys else [parts.get("msgstr", "")],
                 fuzzy=fuzzy,
                 obsolete=obsolete,
@@ -106,11 +108,13 @@ def mo_problems(entries: list[Entry], mo_path: Path) -> list[str]:
     for entry in entries:
         if entry.msgid == "" or entry.obsolete or entry.fuzzy:
             continue
+        # gettext keys a message with a context as "<context>\x04<msgid>".
+        key = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
         if entry.msgid_plural is not None:
             for index, text in enumerate(entry.msgstrs):
-                expected[(entry.msgid, index)] = text
+                expected[(key, index)] = text
         elif entry.msgstrs[0]:
-            expected[entry.msgid] = entry.msgstrs[0]
+            expected[key] = entry.msgstrs[0]
     if compiled != expected:
         return [f"{mo_path} does not match {mo_path.with_suffix('.po').name}: run compilemessages"]
     return []
@@ -149,11 +153,11 @@ class Command(BaseCommand):
         entries = parse_po(po_path.read_text(encoding="utf-8"))
         problems = catalogue_problems(entries) + mo_problems(entries, po_path.with_suffix(".mo"))
         fresh = fresh_catalogue(package_dir, po_path)
-        committed_ids = {(e.msgid, e.msgid_plural) for e in entries if not e.obsolete}
-        fresh_ids = {(e.msgid, e.msgid_plural) for e in fresh if not e.obsolete}
-        for msgid, _plural in sorted(fresh_ids - committed_ids):
+        committed_ids = {(e.msgid, e.msgid_plural, e.msgctxt or "") for e in entries if not e.obsolete}
+        fresh_ids = {(e.msgid, e.msgid_plural, e.msgctxt or "") for e in fresh if not e.obsolete}
+        for msgid, _plural, _context in sorted(fresh_ids - committed_ids):
             problems.append(f"missing from {po_path.name} (run `make messages` and translate): {msgid!r}")
-        for msgid, _plural in sorted(committed_ids - fresh_ids):
+        for msgid, _plural, _context in sorted(committed_ids - fresh_ids):
             problems.append(f"no longer in the source (run `make messages`): {msgid!r}")
         if problems:
             raise CommandError("English translations are incomplete:\n  " + "\n  ".join(problems))
