@@ -266,6 +266,7 @@ class CardOut(Schema):
     cast_at: datetime.datetime
     deadline: datetime.datetime | None
     owner_id: int | None
+    escalated_at: datetime.datetime | None
     response: str
     closed_at: datetime.datetime | None
     overdue: bool

@@ -226,6 +226,8 @@ class CardVote(ProjectOwned):
         related_name="+",
         verbose_name=_("整改责任人"),
     )
+    # When the overdue yellow card was reported to HQ quality (once; the hourly job sets it).
+    escalated_at = models.DateTimeField(_("逾期上报时间"), null=True, blank=True)
     response = models.TextField(_("整改回复"), blank=True, max_length=2000)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     closed_by = models.ForeignKey(

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -503,6 +503,50 @@ def card_cast(*, actor, data: dict) -> CardVote:
     return card
 
 
+def escalate_overdue_cards(*, now: datetime.datetime | None = None) -> int:
+    """The hourly job: a yellow card for the company still open past its stored deadline is reported
+    to HQ quality (and reminded to its owner), exactly once: ``escalated_at`` is set under the card's
+    row lock before anyone is told, and the notification's dedup key holds on a retry. Returns how
+    many cards were reported."""
+    from guanjia.notifications.services import notify
+    from guanjia.quality.services import hq_quality_users
+
+    now = now or _now()
+    overdue = CardVote.objects.filter(
+        colour=CardColour.YELLOW,
+        target=CardTarget.COMPANY,
+        closed_at__isnull=True,
+        escalated_at__isnull=True,
+        deadline__lt=now,
+    ).order_by("deadline", "id")
+    reported = 0
+    for card_id in overdue.values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            card = CardVote.objects.select_for_update().select_related("unit", "owner__user").get(pk=card_id)
+            if card.escalated_at is not None or card.closed_at is not None:
+                continue  # another consumer reported it, or the estate answered it, a moment ago
+            card.escalated_at = now
+            save_validated(card)
+            recipients = {user.pk: user for user in hq_quality_users(card.company_id)}
+            if card.owner_id and card.owner.user_id:
+                recipients[card.owner.user_id] = card.owner.user
+            notify(
+                recipients=list(recipients.values()),
+                subject=_("黄牌逾期未整改：%(unit)s，期限 %(deadline)s")
+                % {
+                    "unit": str(card.unit),
+                    "deadline": timezone.localtime(card.deadline).strftime("%Y-%m-%d %H:%M"),
+                },
+                body=card.reason[:500],
+                url=reverse("feedback:cards"),
+                related=card,
+                dedup_key=f"feedback-card-{card.pk}-overdue",
+                urgent=True,
+            )
+            reported += 1
+    return reported
+
+
 def may_answer_card(user, card: CardVote) -> bool:
     scope = scope_for(user)
     if not scope.is_staff:
@@ -530,11 +574,26 @@ def card_close(*, actor, card: CardVote, response: str) -> CardVote:
     return save_validated(card)
 
 
+# How many ended months the tally job looks back: a consumer down over a month end (or two) still
+# publishes those months when it comes back.
+TALLY_CATCH_UP_MONTHS = 3
+
+
 def publish_tallies(*, now: datetime.datetime | None = None) -> int:
-    """The month-end job (公开唱票): store last month's tally per project and target exactly once
-    (unique project, month, target). Run late or twice, it creates nothing more. Returns rows made."""
+    """The month-end job (公开唱票): store each ended month's tally per project and target exactly
+    once (unique project, month, target). Run late or twice, it creates nothing more: a month missed
+    while the job was down is published when it runs again (back to the first month with cards).
+    Returns rows made."""
     now = now or _now()
     month = previous_month(month_of(now))
+    months = [month]
+    first_cast = CardVote.objects.aggregate(first=Min("month"))["first"]
+    while len(months) < TALLY_CATCH_UP_MONTHS and first_cast is not None and months[-1] > first_cast:
+        months.append(previous_month(months[-1]))
+    return sum(_publish_month(earlier, now) for earlier in reversed(months))
+
+
+def _publish_month(month: datetime.date, now: datetime.datetime) -> int:
     done = set(CardTally.objects.filter(month=month).values_list("project_id", "target"))
     projects = list(Project.objects.values_list("pk", "company_id"))
     missing = [

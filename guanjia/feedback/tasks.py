@@ -8,7 +8,7 @@ from guanjia.core.context import Source, change_context
 
 
 def run_publish_tallies() -> int:
-    """Publish last month's card tally of every project (once)."""
+    """Publish the ended months' card tally of every project (once)."""
     from guanjia.feedback import services
 
     with change_context(source=Source.JOB):
@@ -20,6 +20,19 @@ def run_close_surveys() -> int:
 
     with change_context(source=Source.JOB):
         return services.close_due_surveys()
+
+
+def run_escalate_cards() -> int:
+    from guanjia.feedback import services
+
+    with change_context(source=Source.JOB):
+        return services.escalate_overdue_cards()
+
+
+@db_periodic_task(crontab(minute="35", hour="*"))
+def feedback_escalate_cards() -> int:
+    """Every hour: open yellow cards past their deadline are reported to HQ quality, once each."""
+    return run_escalate_cards()
 
 
 @db_periodic_task(crontab(minute="20", hour="*"))

@@ -5,13 +5,19 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from guanjia.core.errors import Conflict, NotAllowed
+from guanjia.core.roles import Role
 from guanjia.estates.models import Project
 from guanjia.feedback import selectors, services, tasks
 from guanjia.feedback.choices import CardColour, CardTarget, YearRating
 from guanjia.feedback.models import CardTally, CardVote
+from guanjia.notifications.models import Notification
+from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
+from guanjia.testing import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +203,46 @@ def test_the_yearly_tally_sums_published_months(world):
     assert (row["months"], row["blue"], row["yellow"], row["red"]) == (2, 17, 2, 1)
     assert row["rating"] == YearRating.EXCELLENT
     assert selectors.yearly_tally(world.sibling_desk, 2026) == []
+
+
+def test_a_month_missed_while_the_job_was_down_is_published_when_it_runs_again(world, at):
+    """A consumer down over two month ends: when it comes back, every ended month since the first cards
+    is published (oldest first), each exactly once, from the cards of its own month."""
+    at(2026, 9, 10, 9, 0)
+    cast(world, CardColour.RED)
+    at(2026, 10, 10, 9, 0)
+    cast(world, CardColour.BLUE)
+    back = datetime.datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI)
+    assert services.publish_tallies(now=back) == 3 * 2 * Project.objects.count()  # Sep, Oct, Nov
+    assert services.publish_tallies(now=back) == 0
+    september = CardTally.objects.get(
+        project=world.project, month=datetime.date(2026, 9, 1), target="company"
+    )
+    october = CardTally.objects.get(project=world.project, month=datetime.date(2026, 10, 1), target="company")
+    assert (september.red, september.blue, october.red, october.blue) == (1, 0, 0, 1)
+    assert not CardTally.objects.filter(month=datetime.date(2026, 8, 1)).exists()  # before the first cards
+
+
+def test_an_overdue_yellow_card_is_reported_to_hq_quality_once(world, at):
+    quality = f.make_staff(company=world.company, roles=[Role.HQ_QUALITY], department=Department.QUALITY).user
+    cast_at = at(2026, 11, 1, 12, 0)
+    card = cast(world, CardColour.YELLOW, reason="楼道灯不亮")
+    answered = cast(world, CardColour.YELLOW, user=world.other_resident_user, unit=world.other_unit)
+    services.card_close(actor=world.manager, card=answered, response="已更换灯具")
+    assert services.escalate_overdue_cards(now=card.deadline - datetime.timedelta(minutes=1)) == 0
+    late = card.deadline + datetime.timedelta(hours=1)
+    assert services.escalate_overdue_cards(now=late) == 1
+    at(2026, 11, 9, 18, 0)  # later, from the hourly job: reported once
+    assert tasks.run_escalate_cards() == 0
+    card.refresh_from_db()
+    assert card.escalated_at == late and card.closed_at is None and cast_at < late
+    key = f"feedback-card-{card.pk}-overdue"
+    assert quality.notifications.filter(dedup_key=key).exists()
+    assert world.manager.notifications.filter(dedup_key=key).exists()  # the owner is reminded
+    assert not world.desk.notifications.filter(dedup_key=key).exists()
+    assert not Notification.objects.filter(dedup_key=f"feedback-card-{answered.pk}-overdue").exists()
+    # The console marks it; the estate can still answer it.
+    page = Client()
+    page.force_login(world.manager)
+    assert 'data-testid="card-escalated"' in page.get(reverse("feedback:cards")).content.decode()
+    services.card_close(actor=world.manager, card=card, response="已修复")
