@@ -121,8 +121,11 @@ def _errors(exc: ValidationError) -> dict:
 def figures_page(request):
     """Per-person figures of a project (or every visible one) over a date range, sortable."""
     values = request.GET
-    sort = values.get("sort") if values.get("sort") in figures.SORT_KEYS else "name"
-    descending = values.get("desc") == "1"
+    # By default the people who handled the most requests come first.
+    if values.get("sort") in figures.SORT_KEYS:
+        sort, descending = values["sort"], values.get("desc") == "1"
+    else:
+        sort, descending = "handled", True
     projects = Project.objects.visible_to(request.user).order_by("name")
     context = {"values": values, "projects": projects, "sort": sort, "desc": descending, "errors": {}}
     try:

@@ -22,6 +22,8 @@ def test_figures_page_sorts_and_answers_htmx_with_the_table(work, client):
     text = page.content.decode()
     assert text.index("维修工") < text.index("前台")
     assert 'data-testid="most-complained"' in text
+    by_default = c.get(url).content.decode()  # the most work first, not the alphabet
+    assert by_default.index("维修工") < by_default.index("前台")
     fragment = c.get(url + "&sort=complaints", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
     assert c.get("/staff/figures/?from=2026-13-01").status_code == 422
