@@ -111,6 +111,7 @@ class TicketDetailOut(TicketOut):
     rating: int | None
     rating_comment: str
     charges_confirmed_at: datetime.datetime | None
+    subject_staff_id: int | None  # a complaint: the staff member it is against
     allowed_actions: list[str]
     photos: list[PhotoOut]
     charges: list[ChargeOut]

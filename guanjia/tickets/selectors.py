@@ -75,6 +75,7 @@ DETAIL_COLUMNS = (
     "rating",
     "rating_comment",
     "charges_confirmed_at",
+    "subject_staff_id",
 )
 
 

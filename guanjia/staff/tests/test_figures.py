@@ -90,6 +90,19 @@ def test_complaint_subject_must_serve_the_project_and_only_on_complaints(tw):
     assert "subject_staff_id" in exc.value.message_dict
     t = receive(tw, kind=Kind.COMPLAINT, description="x", subject_staff_id=tw.staff["technician"].pk)
     assert t.subject_staff_id == tw.staff["technician"].pk
+    # The API reads it back, and a desk files one the same way.
+    assert Api(tw.manager).get(f"tickets/{t.pk}").json()["subject_staff_id"] == tw.staff["technician"].pk
+    filed = Api(tw.desk).post(
+        "tickets",
+        {
+            "kind": "complaint",
+            "unit_id": tw.unit.pk,
+            "description": "态度差",
+            "subject_staff_id": tw.staff["technician"].pk,
+        },
+    )
+    assert filed.status_code == 201, filed.json()
+    assert filed.json()["subject_staff_id"] == tw.staff["technician"].pk
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
