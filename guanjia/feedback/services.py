@@ -522,7 +522,8 @@ def escalate_overdue_cards(*, now: datetime.datetime | None = None) -> int:
     reported = 0
     for card_id in overdue.values_list("pk", flat=True).iterator(chunk_size=500):
         with transaction.atomic():
-            card = CardVote.objects.select_for_update().select_related("unit", "owner__user").get(pk=card_id)
+            # The row alone is locked (PostgreSQL cannot lock the nullable side of the owner join).
+            card = CardVote.objects.select_for_update().get(pk=card_id)
             if card.escalated_at is not None or card.closed_at is not None:
                 continue  # another consumer reported it, or the estate answered it, a moment ago
             card.escalated_at = now
