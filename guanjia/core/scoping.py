@@ -11,10 +11,16 @@ imports fetch domain records. The rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, models
+from django.db.models.signals import post_delete, post_save
+
+from guanjia.core.roles import Role, permissions_for
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,6 @@ class Scope:
     @property
     def is_external_auditor(self) -> bool:
         """Only third-party auditor roles: such an account sees nothing but what quality opens to it."""
-        from guanjia.core.roles import Role
-
         return bool(self.roles) and self.roles <= {Role.EXTERNAL_AUDITOR}
 
 
@@ -75,8 +79,6 @@ def scope_for(user) -> Scope:
 
 
 def _cached_scope(user) -> Scope | None:
-    from guanjia.core.roles import permissions_for
-
     scope = cache.get(_scope_key(user.pk))
     if not isinstance(scope, Scope) or scope.company_id != user.company_id:
         return None
@@ -106,37 +108,25 @@ def drop_shared(keys: list[str]) -> None:
         connection.on_commit(lambda: cache.delete_many(keys))
 
 
-def _compute_scope(user) -> Scope:
-    from guanjia.core.roles import HQ_ROLES, Role, permissions_for
-    from guanjia.estates.models import Resident
-    from guanjia.staff.models import StaffMember
+# Where a scope comes from is domain knowledge (a staff member's roles and projects, a resident's
+# units), so the apps that own those records register a source here from their AppConfig.ready():
+# the foundation asks them in order and knows none of them.
+ScopeSource = Callable[[Any], "Scope | None"]
+_scope_sources: dict[str, tuple[int, ScopeSource]] = {}
 
+
+def register_scope_source(name: str, source: ScopeSource, *, order: int) -> None:
+    """Add (or replace) a source of scopes; the first source, by ``order``, that knows the user wins."""
+    _scope_sources[name] = (order, source)
+
+
+def _compute_scope(user) -> Scope:
     if user.company_id is None:
         return NOBODY
-    member = (
-        StaffMember.objects.filter(user=user, deleted_at__isnull=True)
-        .prefetch_related("roles", "projects")
-        .first()
-    )
-    if member is not None and member.company_id == user.company_id:
-        roles = frozenset(r.role for r in member.roles.all())
-        return Scope(
-            company_id=user.company_id,
-            is_hq=bool(roles & HQ_ROLES),
-            project_ids=frozenset(p.id for p in member.projects.all()),
-            resident_id=None,
-            roles=roles,
-            permissions=permissions_for(roles),
-            staff_id=member.id,
-        )
-    resident_id = (
-        Resident.objects.filter(user=user, company_id=user.company_id, deleted_at__isnull=True)
-        .values_list("id", flat=True)
-        .first()
-    )
-    if resident_id is not None:
-        roles = frozenset({Role.RESIDENT})
-        return Scope(user.company_id, False, frozenset(), resident_id, roles, permissions_for(roles))
+    for _order, source in sorted(_scope_sources.values(), key=lambda pair: pair[0]):
+        scope = source(user)
+        if scope is not None and scope.company_id == user.company_id:
+            return scope
     return NOBODY
 
 
@@ -174,45 +164,18 @@ class ScopedQuerySet(models.QuerySet):
         return self.none()
 
 
+def forget_scope_when_changed(model, user_ids: Callable[..., Iterable[int | None]], *, uid: str) -> None:
+    """Drop the cached scopes of ``user_ids(instance, **signal_kwargs)`` whenever a row of ``model``
+    is saved or deleted: the apps whose rows a scope is computed from say so from their ready()."""
+
+    def receiver(sender, instance, **kwargs):
+        for user_id in user_ids(instance, **kwargs):
+            forget_cached_scope(user_id)
+
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"scope-save-{uid}")
+    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"scope-delete-{uid}")
+
+
 def connect_scope_signals() -> None:
-    """Forget a user's cached scope whenever something it is computed from changes."""
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from guanjia.estates.models import Resident
-    from guanjia.staff.models import StaffMember, StaffRole
-
-    def by_user(sender, instance, **kwargs):
-        forget_cached_scope(getattr(instance, "user_id", None))
-
-    def by_self(sender, instance, **kwargs):
-        forget_cached_scope(instance.pk)
-
-    def by_staff(sender, instance, **kwargs):
-        forget_cached_scope(
-            StaffMember.objects.filter(pk=instance.staff_id).values_list("user_id", flat=True).first()
-        )
-
-    def by_projects(sender, instance, **kwargs):
-        if isinstance(instance, StaffMember):
-            forget_cached_scope(instance.user_id)
-        else:  # from the project's side: the members named, and everyone on it (before and after a clear)
-            members = StaffMember.objects.filter(
-                pk__in=kwargs.get("pk_set") or ()
-            ) | StaffMember.objects.filter(projects=instance)
-            for user_id in members.values_list("user_id", flat=True):
-                forget_cached_scope(user_id)
-
-    for model, receiver in (
-        (StaffMember, by_user),
-        (Resident, by_user),
-        (get_user_model(), by_self),
-        (StaffRole, by_staff),
-    ):
-        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"scope-save-{model._meta.label}")
-        post_delete.connect(
-            receiver, sender=model, weak=False, dispatch_uid=f"scope-delete-{model._meta.label}"
-        )
-    m2m_changed.connect(
-        by_projects, sender=StaffMember.projects.through, weak=False, dispatch_uid="scope-projects"
-    )
+    """A user's own row changing (deactivated, moved to another company) changes their scope."""
+    forget_scope_when_changed(get_user_model(), lambda user, **kw: [user.pk], uid="user")

@@ -22,10 +22,13 @@ from guanjia.core.roles import Perm, Role, require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.models import Building, Project, Unit
+from guanjia.notifications.services import notify
 from guanjia.staff.choices import Department
 from guanjia.staff.models import Skill, StaffMember, StaffRole
 from guanjia.staff.services import on_duty
+from guanjia.tickets import services as ticket_services
 from guanjia.tickets.choices import REPAIR_KINDS, Action, Priority, Status
+from guanjia.tickets.events import Received
 from guanjia.tickets.models import Ticket, TicketCategory
 from guanjia.tickets.workflow import OPEN
 
@@ -199,7 +202,7 @@ def choose_assignee(ticket: Ticket, *, now: datetime.datetime) -> tuple[StaffMem
     requests, then the lowest id. Nobody on duty or skilled: the department head. No rule: None —
     the request waits in the desk's dispatch queue.
     """
-    decision = decide(ticket, now=now)
+    decision = decide(ticket, now=now or timezone.now())
     return decision.member, decision.reason
 
 
@@ -210,15 +213,12 @@ def applies_to(ticket: Ticket) -> bool:
     return ticket.kind in REPAIR_KINDS and ticket.category_id is not None and ticket.status == Status.RECEIVED
 
 
-def auto_dispatch(*, ticket: Ticket) -> Ticket:
+def auto_dispatch(*, ticket: Ticket, now: datetime.datetime | None = None) -> Ticket:
     """Dispatch a just-received repair by the rules, as the system; urgent → the person is told at
     once on every channel. No one to send: the request stays received, in the dispatch queue."""
-    from guanjia.notifications.services import notify
-    from guanjia.tickets import services as ticket_services
-
     if not applies_to(ticket):
         return ticket
-    decision = decide(ticket, now=ticket_services._now())
+    decision = decide(ticket, now=now or timezone.now())
     if decision.member is None:
         return ticket
     note = _("系统自动派工：%(reason)s") % {"reason": decision.reason}
@@ -240,6 +240,14 @@ def auto_dispatch(*, ticket: Ticket) -> Ticket:
             channels=("in_app", "email"),
         )
     return ticket
+
+
+def dispatch_on_received(received: Received) -> Ticket:
+    """The handler ``tickets.events`` calls for a new request (registered in ``DispatchConfig.ready``),
+    unless whoever received it chose to dispatch it by hand."""
+    if not received.auto_dispatch:
+        return received.ticket
+    return auto_dispatch(ticket=received.ticket, now=received.now)
 
 
 # Rules -----------------------------------------------------------------------------------------

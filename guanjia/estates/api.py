@@ -7,9 +7,10 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import Field, FilterLookup, Router
 
-from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
+from guanjia.core.api import AUTH, ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
 from guanjia.core.phones import mask_phone
-from guanjia.core.roles import Perm
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors, services
 from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, UnitStatus
@@ -326,3 +327,50 @@ register_crud(
     delete=services.occupancy_delete,
     resident_reads=True,
 )
+
+
+# Who am I: the account and its scope (listed under auth; the projects are estates' records).
+
+
+class ProjectRef(Schema):
+    id: int
+    name: str
+    code: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    company_id: int | None
+    company_name: str | None
+    roles: list[Role]
+    permissions: list[str]
+    is_hq: bool
+    projects: list[ProjectRef]
+    resident_id: int | None
+
+
+@router.get(
+    "/me",
+    auth=AUTH,
+    tags=["auth"],
+    response={200: MeOut, **ERROR_RESPONSES},
+    operation_id="me",
+)
+def me(request):
+    """The logged-in user: roles, permissions, company and the projects they can see."""
+    user = request.user
+    scope = scope_for(user)
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.get_full_name(),
+        "company_id": scope.company_id,
+        "company_name": user.company.name if user.company_id else None,
+        "roles": sorted(scope.roles),
+        "permissions": sorted(scope.permissions),
+        "is_hq": scope.is_hq,
+        "projects": list(Project.objects.visible_to(user).order_by("name")),
+        "resident_id": scope.resident_id,
+    }

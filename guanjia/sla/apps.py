@@ -9,6 +9,19 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from guanjia.core.cache import connect_shared_cache_signals
+        from guanjia.sla import services
         from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
+        from guanjia.tickets import clocks, events
 
         connect_shared_cache_signals(SlaPolicy, Calendar, CalendarDay)
+        # The deadlines react to every transition of a request, and answer the request lists'
+        # questions about them ("is it late?"): tickets sits below and never calls this app.
+        events.on_transition("sla.deadlines", services.deadlines_on_transition, order=10)
+        clocks.provide(
+            clocks.ClockQueries(
+                overdue_q=services.overdue_q,
+                overdue_exists=services.overdue_exists,
+                due_within_q=services.due_within_q,
+                deadlines_for=services.deadlines_for,
+            )
+        )

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -19,10 +19,17 @@ from guanjia.core.cache import shared_cached
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.roles import Perm, Role, require
 from guanjia.core.services import save_validated, service
+from guanjia.core.subqueries import has_row
+from guanjia.notifications.services import notify
 from guanjia.sla.calendar import add_working_time, calendar_days
 from guanjia.sla.choices import DEFAULT_THRESHOLDS, CalendarKind, LadderStep, Stage
 from guanjia.sla.models import Calendar, CalendarDay, Escalation, SlaPolicy, TicketDeadline
+from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import FEEDBACK_KINDS, REPAIR_KINDS, Action, Priority, Status
+from guanjia.tickets.defaults import company_defaults_ensure
+from guanjia.tickets.events import Transition
+from guanjia.tickets.models import Ticket, TicketCategory
+from guanjia.tickets.services import ticket_record_escalation
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +95,6 @@ def sla_defaults_ensure(*, company, actor=None, today: datetime.date | None = No
         name=BUSINESS_CALENDAR,
         defaults={"kind": CalendarKind.BUSINESS, "work_starts": "08:30", "work_ends": "17:30"},
     )
-    from guanjia.tickets.services import company_defaults_ensure
-
     company_defaults_ensure(company=company)  # the category tree the 保洁 policy names
     today = today or timezone.localdate()
     known = set(CalendarDay.objects.filter(calendar=business).values_list("date", flat=True))
@@ -103,8 +108,6 @@ def sla_defaults_ensure(*, company, actor=None, today: datetime.date | None = No
         journal_bulk_create(CalendarDay.objects.bulk_create(new_days))
     if SlaPolicy.objects.filter(company=company).exists():
         return
-    from guanjia.tickets.models import TicketCategory
-
     cleaning = TicketCategory.objects.filter(company=company, parent=None, name="保洁").first()
     thresholds = list(DEFAULT_THRESHOLDS)
     defaults = [
@@ -329,6 +332,16 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
     return {"deadlines": facts} if facts else {}
 
 
+def deadlines_on_transition(transition: Transition) -> dict:
+    """The handler ``tickets.events`` calls on every transition (registered in ``SlaConfig.ready``)."""
+    return deadlines_on_event(
+        ticket=transition.ticket,
+        action=transition.action,
+        from_status=transition.from_status,
+        now=transition.now,
+    )
+
+
 def overdue_q(now=None) -> Q:
     """Requests with an unfinished deadline already past (for ``Ticket`` querysets).
 
@@ -337,19 +350,12 @@ def overdue_q(now=None) -> Q:
     stopping when the page is full: the cost is bounded by the open backlog, never by history, and
     needs no list of late ids (an earlier version inlined up to 20,000 ids into the query text).
     """
-    from guanjia.tickets.choices import Status
-
     return ~Q(status__in=[Status.CLOSED, Status.CANCELLED]) & Q(overdue_exists(now))
 
 
 def overdue_exists(now=None):
     """Per request (an annotation or a filter): does it have an unfinished deadline already past?
     One probe of the partial index of unfinished deadlines per row (``core.subqueries``)."""
-    from django.db import connection
-
-    from guanjia.core.subqueries import has_row
-    from guanjia.tickets.models import Ticket
-
     q = connection.ops.quote_name
     table = q(TicketDeadline._meta.db_table)
     return has_row(
@@ -397,8 +403,6 @@ def threshold_moment(deadline: TicketDeadline, percent: int, *, days=None) -> da
 
 
 def _ladder_recipients(ticket, step: int) -> list:
-    from guanjia.staff.models import StaffMember
-
     if step == LadderStep.ASSIGNEE:
         member = ticket.assignee or ticket.first_contact
         return [member.user] if member else []
@@ -415,10 +419,6 @@ def _ladder_recipients(ticket, step: int) -> list:
 def _take_step(deadline: TicketDeadline, step: int, percent: int, now) -> bool:
     """Take one step of the ladder for one deadline, once: the unique (deadline, step) row decides
     who does it when job runs or consumers race; the loser skips."""
-    from guanjia.notifications.services import notify
-    from guanjia.tickets.models import Ticket
-    from guanjia.tickets.services import ticket_record_escalation
-
     ticket = deadline.ticket
     with transaction.atomic():
         # The request's row lock first, as ``ticket_act`` takes it: an action finishing or pausing

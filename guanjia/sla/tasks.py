@@ -2,12 +2,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.sla.services import escalate_due
 
 
 def run_escalations() -> int:
     """One pass of the escalation ladder as a background job (journaled as such)."""
-    from guanjia.sla.services import escalate_due
-
     with change_context(source=Source.JOB):
         return escalate_due()
 

@@ -6,3 +6,10 @@ class StaffConfig(AppConfig):
     name = "guanjia.staff"
     label = "staff"
     verbose_name = _("员工")
+
+    def ready(self) -> None:
+        from guanjia.core.scoping import register_scope_source
+        from guanjia.staff import scoping
+
+        register_scope_source("staff", scoping.staff_scope, order=10)
+        scoping.connect_scope_signals()

@@ -4,7 +4,9 @@ import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.files.storage import default_storage
 from django.db.models import Q
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -20,7 +22,7 @@ from guanjia.core.api import (
 )
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
-from guanjia.tickets import selectors, services, workflow
+from guanjia.tickets import clocks, selectors, services, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import (
     PaidService,
@@ -222,21 +224,13 @@ class TicketFilter(FilterSchema):
         return selectors.search_q(value)
 
     def filter_overdue(self, value):
-        from django.utils import timezone
-
-        from guanjia.sla.services import overdue_q
-
         if value is None:
             return Q()
-        late = overdue_q(timezone.now())
+        late = clocks.overdue_q(timezone.now())
         return late if value else ~late
 
     def filter_due_within_minutes(self, value):
-        from django.utils import timezone
-
-        from guanjia.sla.services import due_within_q
-
-        return due_within_q(timezone.now(), value) if value else Q()
+        return clocks.due_within_q(timezone.now(), value) if value else Q()
 
     # Resolved in the view, where the user is known.
     def filter_assignee(self, value):
@@ -248,7 +242,6 @@ class TicketFilter(FilterSchema):
 
 def _photo_row(photo: dict) -> dict:
     """A photo's values (id, stage, image, thumbnail) as ``PhotoOut``."""
-    from django.core.files.storage import default_storage
 
     return {
         "id": photo["id"],

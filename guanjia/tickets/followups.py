@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,9 +31,16 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import service, visible_or_404
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
-from guanjia.tickets import workflow
+from guanjia.tickets import timeline, workflow
 from guanjia.tickets.choices import Action, Kind
-from guanjia.tickets.models import FOLLOW_UP_DONE, FOLLOW_UP_OPEN, FollowUpOutcome, FollowUpTask, Ticket
+from guanjia.tickets.models import (
+    FOLLOW_UP_DONE,
+    FOLLOW_UP_OPEN,
+    FollowUpOutcome,
+    FollowUpTask,
+    Ticket,
+    TicketEvent,
+)
 from guanjia.web.helpers import console_view
 
 
@@ -90,6 +98,19 @@ def _close_open(ticket: Ticket, outcome: str, now: datetime.datetime, *, count_a
         task.save(update_fields=["outcome", "closed_at", "attempts", "last_attempt_at", "updated_at"])
 
 
+def ticket_record_follow_up_gave_up(*, ticket: Ticket, actor, note: str, when) -> TicketEvent:
+    """A follow-up call given up after too many unanswered tries (``followups``), in the timeline."""
+    return timeline.record_event(
+        ticket,
+        actor=actor,
+        action=Action.COMMENT,
+        from_status=ticket.status,
+        note=note,
+        data={"follow_up": "gave_up"},
+        when=when,
+    )
+
+
 # Services -------------------------------------------------------------------------------------------
 
 
@@ -98,8 +119,6 @@ def followup_unreachable(*, actor, task: FollowUpTask, note: str = "", now=None)
     """Record a follow-up call nobody answered; try again at the next allowed time after the retry
     interval, or — at the ``max_attempts``-th unanswered call — give up and record it in the timeline.
     """
-    from guanjia.tickets.services import ticket_record_follow_up_gave_up
-
     now = now or timezone.now()
     locked = FollowUpTask.objects.visible_to(actor).select_for_update().filter(pk=task.pk).first()
     if locked is None:
@@ -186,8 +205,6 @@ def followup_rate(tasks, *, now=None) -> FollowUpRate:
 def my_followups(request, pk: int | None = None):
     """GET: my follow-up calls due now. POST .../<pk>/unreachable/: nobody answered."""
     if request.method == "POST" and pk is not None:
-        from django.contrib import messages
-
         task = visible_or_404(tasks_for(request.user), pk, request.user)
         try:
             task = followup_unreachable(actor=request.user, task=task, note=request.POST.get("note", ""))

@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from guanjia.core.roles import Role
+from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import Action
 from guanjia.tickets.models import TicketEvent
+from guanjia.tickets.timeline import PLAIN_WORDS
 
 
 def _staff_users(*members):
@@ -52,8 +54,6 @@ def recipients_for(event: TicketEvent) -> tuple[list, list]:
 
 
 def notify_event(event_id: int) -> None:
-    from guanjia.notifications.services import notify
-
     event = (
         TicketEvent.objects.select_related(
             "ticket__first_contact__user", "ticket__assignee__user", "ticket__reporter_resident__user"
@@ -77,8 +77,6 @@ def notify_event(event_id: int) -> None:
             dedup_key=f"ticket-event:{event.pk}",
         )
     if residents:
-        from guanjia.tickets.services import PLAIN_WORDS
-
         notify(
             recipients=residents,
             subject=f"{ticket.number} {PLAIN_WORDS.get(event.action, _('有新进展'))}",

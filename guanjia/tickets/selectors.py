@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 
 from guanjia.core.scoping import scope_for
 from guanjia.core.subqueries import has_row, related_value
+from guanjia.estates.models import Building, Unit
 from guanjia.estates.selectors import phone_or_none
-from guanjia.tickets.models import Ticket, TicketCategory
+from guanjia.staff.models import StaffMember
+from guanjia.tickets import clocks
+from guanjia.tickets.models import Ticket, TicketCategory, TicketCharge, TicketMaterial, TicketPhoto
 
 
 def tickets_for(user):
@@ -19,17 +23,13 @@ def tickets_for(user):
     ``is_overdue`` is probed per row through the deadline's ticket index (``overdue_exists``): a page
     of 25 costs 25 index lookups whatever the backlog. The API reads ``ticket_rows`` instead (plain
     rows, no joins); this is for the console's pages, which show more of each request."""
-    from django.utils import timezone
-
-    from guanjia.sla.services import overdue_exists
-
     # The related rows come as separate small queries (``prefetch_related``), not as joins: with the
     # values bound on the client, PostgreSQL would plan an 8-table join on every page (~15 ms, against
     # under 1 ms to run it); six primary-key look-ups cost ~2 ms together.
     return (
         Ticket.objects.visible_to(user)
         .prefetch_related("project", "unit__building", "building", "category", "first_contact", "assignee")
-        .annotate(is_overdue=overdue_exists(timezone.now()))
+        .annotate(is_overdue=clocks.overdue_exists(timezone.now()))
     )
 
 
@@ -80,12 +80,8 @@ DETAIL_COLUMNS = (
 
 
 def _row_annotations(now) -> dict:
-    from guanjia.estates.models import Building, Unit
-    from guanjia.sla.services import overdue_exists
-    from guanjia.staff.models import StaffMember
-
     return {
-        "overdue": overdue_exists(now),
+        "overdue": clocks.overdue_exists(now),
         "category_name": related_value(Ticket, "category_id", TicketCategory),
         # As Unit.__str__ writes it: "<building>-<number>".
         "unit_label": related_value(
@@ -104,7 +100,6 @@ def _row_annotations(now) -> dict:
 def has_lines_annotations() -> dict:
     """Whether the request has photos, charges, materials (one index probe each), so that its page
     skips reading the kinds it has none of — most requests have no charges or materials."""
-    from guanjia.tickets.models import TicketCharge, TicketMaterial, TicketPhoto
 
     return {
         "has_photos": has_row(Ticket, TicketPhoto, "ticket_id"),
@@ -119,8 +114,6 @@ def ticket_rows(queryset, *, columns=ROW_COLUMNS, now=None):
     Lists and details are read on every screen, by every desk and phone; building model instances
     and walking them field by field cost several times the query itself. ``shape_rows`` nests the
     dicts into the API's shape."""
-    from django.utils import timezone
-
     return queryset.annotate(**_row_annotations(now or timezone.now())).values(*columns, *_ROW_EXTRAS)
 
 
@@ -175,8 +168,6 @@ def search_q(text: str) -> Q:
 
 def created_range_q(start: datetime.date | None, end: datetime.date | None) -> Q:
     """Received on or after ``start`` and on or before ``end`` (dates in Asia/Shanghai)."""
-    from django.utils import timezone
-
     q = Q()
     if start:
         q &= Q(received_at__gte=timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)))

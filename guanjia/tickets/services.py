@@ -6,15 +6,13 @@ under a row lock, writes exactly one timeline event, and notifies the people con
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.journal import journal_batched
@@ -24,14 +22,11 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
-from guanjia.tickets import followups, workflow
+from guanjia.tickets import events, followups, numbering, timeline, workflow
 from guanjia.tickets.choices import (
-    DEFAULT_CATEGORIES,
-    DEFAULT_PAID_SERVICES,
     Action,
     Channel,
     Kind,
-    PhotoStage,
     Priority,
     Status,
 )
@@ -40,41 +35,14 @@ from guanjia.tickets.models import (
     Ticket,
     TicketCategory,
     TicketCharge,
-    TicketCounter,
     TicketEvent,
     TicketMaterial,
-    TicketPhoto,
 )
+from guanjia.tickets.tasks import notify_ticket_event
 
 # Roles that may receive a request from a resident or find one on patrol (首问: whoever receives it).
 # Third-party auditors only see audits; they do not receive requests (quality raises them for the estate).
 RECEIVING_ROLES = frozenset(set(Role) - {Role.RESIDENT, Role.EXTERNAL_AUDITOR})
-
-# Resident-visible wording of each action, for the timeline "in plain words".
-PLAIN_WORDS = {
-    Action.CREATE: gettext_lazy("我们已收到您的报事"),
-    Action.DISPATCH: gettext_lazy("已安排师傅处理"),
-    Action.ACCEPT: gettext_lazy("师傅已接单"),
-    Action.REJECT: gettext_lazy("正在重新安排师傅"),
-    Action.ARRIVE: gettext_lazy("师傅已到场"),
-    Action.COMPLETE: gettext_lazy("已处理完成"),
-    Action.FIRST_FEEDBACK: gettext_lazy("我们给您答复了"),
-    Action.FOLLOW_UP: gettext_lazy("我们已回访"),
-    Action.RATE: gettext_lazy("您已评价，工单关闭"),
-    Action.REOPEN: gettext_lazy("您要求返工，我们会重新处理"),
-    Action.CLOSE: gettext_lazy("工单已关闭"),
-    Action.HOLD: gettext_lazy("暂时挂起"),
-    Action.RESUME: gettext_lazy("继续处理"),
-    Action.REASSIGN: gettext_lazy("已改派其他师傅"),
-    Action.ESCALATE: gettext_lazy("已升级处理"),
-    Action.CANCEL: gettext_lazy("工单已取消"),
-    Action.HANDOVER: gettext_lazy("已更换负责人"),
-    Action.COMMENT: gettext_lazy("备注"),
-    Action.PHOTO: gettext_lazy("上传了照片"),
-    Action.CONFIRM_CHARGES: gettext_lazy("费用已确认"),
-}
-# Events residents do not see in their timeline (internal analysis and bookkeeping).
-INTERNAL_ACTIONS = frozenset({Action.HANDOVER, Action.ESCALATE})
 
 
 def _now():
@@ -82,69 +50,7 @@ def _now():
     return timezone.now()
 
 
-# Defaults -----------------------------------------------------------------------------------------
-
-
-@service
-def company_defaults_ensure(*, company, actor=None) -> None:
-    """Give a company the default category tree and paid-services catalogue, once; idempotent."""
-    for order, (name, children) in enumerate(DEFAULT_CATEGORIES.items()):
-        parent, _created = TicketCategory.objects.get_or_create(
-            company=company, parent=None, name=name, defaults={"sort_order": order}
-        )
-        for child_order, child in enumerate(children):
-            TicketCategory.objects.get_or_create(
-                company=company, parent=parent, name=child, defaults={"sort_order": child_order}
-            )
-    for name, price, unit in DEFAULT_PAID_SERVICES:
-        PaidService.objects.get_or_create(
-            company=company, name=name, defaults={"price": Decimal(price), "unit": unit}
-        )
-
-
 # Receiving a request ------------------------------------------------------------------------------
-
-
-def _next_number(project: Project, when: datetime.datetime) -> str:
-    """JY-202611-00042: project code, month (Asia/Shanghai), running number of the month.
-
-    The counter row is incremented with an UPDATE (which takes its row lock), so concurrent
-    receivers get distinct numbers; the unique constraint on the number is the last guard.
-    """
-    period = timezone.localtime(when).strftime("%Y%m")
-    value = None
-    for _attempt in range(3):
-        value = _increment_counter(project.pk, period)
-        if value is not None:
-            break
-        try:
-            with transaction.atomic():
-                TicketCounter.objects.create(project=project, period=period, last=1)
-            value = 1
-            break
-        except IntegrityError:
-            continue  # someone created the month's counter at the same moment: increment theirs
-    if value is None:
-        value = TicketCounter.objects.get(project=project, period=period).last
-    return f"{project.code}-{period}-{value:05d}"
-
-
-def _increment_counter(project_id: int, period: str) -> int | None:
-    """The month's counter plus one, in one round trip (``UPDATE … RETURNING``) where the database
-    can; None when the month has no counter row yet."""
-    counter = TicketCounter.objects.filter(project_id=project_id, period=period)
-    if not connection.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
-        if not counter.update(last=F("last") + 1):
-            return None
-        return counter.values_list("last", flat=True).get()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'UPDATE "tickets_ticketcounter" SET "last" = "last" + 1'
-            ' WHERE "project_id" = %s AND "period" = %s RETURNING "last"',
-            [project_id, period],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _butler_for(unit: Unit | None, building: Building | None, project: Project) -> StaffMember | None:
@@ -165,22 +71,8 @@ def _butler_for(unit: Unit | None, building: Building | None, project: Project) 
 
 
 def _event(ticket: Ticket, *, actor, action: str, from_status: str, note: str = "", data=None, when=None):
-    actor_name = ""
-    if actor is not None:
-        actor_name = actor.get_full_name()
-    return TicketEvent.objects.create(
-        company_id=ticket.company_id,
-        project_id=ticket.project_id,
-        ticket=ticket,
-        time=when or _now(),
-        actor=actor,
-        actor_name=actor_name,
-        action=action,
-        from_status=from_status,
-        to_status=ticket.status,
-        note=note,
-        data=data or {},
-        internal=action in INTERNAL_ACTIONS,
+    return timeline.record_event(
+        ticket, actor=actor, action=action, from_status=from_status, note=note, data=data, when=when or _now()
     )
 
 
@@ -294,7 +186,7 @@ def _receive(*, actor, data: dict) -> Ticket:
     ticket = Ticket(
         company_id=project.company_id,
         project=project,
-        number=_next_number(project, now),
+        number=numbering.next_number(project, now),
         kind=kind,
         category=category,
         channel=channel,
@@ -325,30 +217,21 @@ def _receive(*, actor, data: dict) -> Ticket:
             unit_price=paid_service.price,
             amount=paid_service.price,
         )
-    # Deadlines (SLA): the stages' clocks start now; their facts go into the timeline.
-    from guanjia.sla.services import deadlines_on_event
-
-    sla_facts = deadlines_on_event(ticket=ticket, action=Action.CREATE, from_status="", now=now)
+    # Announced (``events``): the deadlines app starts the stages' clocks; their facts go into the timeline.
+    facts = events.announce_transition(events.Transition(ticket, Action.CREATE, "", now))
     event = _event(
         ticket,
         actor=actor,
         action=Action.CREATE,
         from_status="",
         note=description[:200],
-        data=sla_facts,
+        data=facts,
         when=now,
     )
     _after_commit(event)
-    if category is not None and data.get("auto_dispatch", True):  # auto-dispatch (issue 5)
-        ticket = _auto_dispatch(ticket)
-    return ticket
-
-
-def _auto_dispatch(ticket: Ticket) -> Ticket:
-    """A new repair goes to whoever the project's dispatch rules name (``dispatch.services``)."""
-    from guanjia.dispatch.services import auto_dispatch  # dispatch builds on tickets: import late
-
-    return auto_dispatch(ticket=ticket)
+    # Announced: auto-dispatch sends a new repair to whoever the project's rules name.
+    received = events.Received(ticket, now, auto_dispatch=bool(data.get("auto_dispatch", True)))
+    return events.announce_received(received)
 
 
 # Acting on a request ------------------------------------------------------------------------------
@@ -615,10 +498,8 @@ def ticket_act(
         facts.update({"auto": True, **system})
     full_clean(ticket, exclude=["number"])
     ticket.save()
-    # Deadlines (SLA): start, pause, resume or finish the stages' clocks; facts go into the timeline.
-    from guanjia.sla.services import deadlines_on_event
-
-    facts.update(deadlines_on_event(ticket=ticket, action=action, from_status=from_status, now=now))
+    # Announced: the deadlines app starts, pauses, resumes or finishes the stages' clocks.
+    facts.update(events.announce_transition(events.Transition(ticket, action, from_status, now)))
     event = _event(
         ticket, actor=actor, action=action, from_status=from_status, note=note, data=facts, when=now
     )
@@ -644,67 +525,20 @@ def ticket_record_escalation(*, ticket: Ticket, stage: str, step: int, threshold
     )
 
 
-def ticket_record_follow_up_gave_up(*, ticket: Ticket, actor, note: str, when) -> TicketEvent:
-    """A follow-up call given up after too many unanswered tries (``followups``), in the timeline."""
-    return _event(
-        ticket,
-        actor=actor,
-        action=Action.COMMENT,
-        from_status=ticket.status,
-        note=note,
-        data={"follow_up": "gave_up"},
-        when=when,
-    )
-
-
-# Photos -------------------------------------------------------------------------------------------
-
-
-@service
-def ticket_add_photo(*, actor, ticket: Ticket, upload, stage: str = PhotoStage.REPORT) -> TicketPhoto:
-    """Attach a photo (EXIF stripped, thumbnail made) to a request the person may act on."""
-    from guanjia.core import images
-
-    if stage not in PhotoStage.values:
-        raise ValidationError({"stage": _("“%(value)s” 不是有效的选项") % {"value": stage}})
-    scope = scope_for(actor)
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    mine = workflow.relations(ticket, scope)
-    if not (mine & (workflow.WORKERS | {workflow.REPORTER})):
-        raise NotAllowed(_("您不能为此工单上传照片"))
-    if not ticket.is_open and stage != PhotoStage.AFTER:
-        raise Conflict(_("工单已结束，不能再上传照片"))
-    clean = images.clean_photo(upload, field="file")
-    image_name, thumb_name = images.save_photo(clean, prefix=f"tickets/{ticket.company_id}/{ticket.pk}")
-    photo = TicketPhoto.objects.create(
-        company_id=ticket.company_id,
-        project_id=ticket.project_id,
-        ticket=ticket,
-        stage=stage,
-        image=image_name,
-        thumbnail=thumb_name,
-        content_type=clean.content_type,
-        width=clean.width,
-        height=clean.height,
-        uploaded_by=actor,
-    )
-    _event(
-        ticket,
-        actor=actor,
-        action=Action.PHOTO,
-        from_status=ticket.status,
-        data={"stage": stage, "photo": photo.pk},
-    )
-    return photo
-
-
 # Notifications ------------------------------------------------------------------------------------
 
 
 def _after_commit(event: TicketEvent) -> None:
     """Tell the people concerned once the change is committed, as a background job (retried),
     so a slow mail server never slows or breaks the action itself."""
-    from guanjia.tickets.tasks import notify_ticket_event
-
     event_id = event.pk
     transaction.on_commit(lambda: notify_ticket_event(event_id))
+
+
+# The defaults, the photo service and the timeline's words live in their own modules; their names
+# stay here too.
+from guanjia.tickets.defaults import company_defaults_ensure  # noqa: E402
+from guanjia.tickets.photos import ticket_add_photo  # noqa: E402
+from guanjia.tickets.timeline import INTERNAL_ACTIONS, PLAIN_WORDS  # noqa: E402
+
+__all__ = ["INTERNAL_ACTIONS", "PLAIN_WORDS", "company_defaults_ensure", "ticket_add_photo"]

@@ -27,8 +27,8 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
 from guanjia.estates.models import Occupancy, Resident, Unit
+from guanjia.tickets import clocks, selectors, services, workflow
 from guanjia.tickets import forms as tf
-from guanjia.tickets import selectors, services, workflow
 from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
 from guanjia.tickets.models import PaidService, TicketEvent
@@ -285,14 +285,8 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         "plain_words": services.PLAIN_WORDS,
         "is_portal": scope.is_resident,
         # Each stage's stored deadline (sla), for staff.
-        "deadlines": [] if scope.is_resident else _deadlines(ticket),
+        "deadlines": [] if scope.is_resident else clocks.deadlines_for(ticket),
     }
-
-
-def _deadlines(ticket):
-    from guanjia.sla.services import deadlines_for
-
-    return deadlines_for(ticket)
 
 
 @staff_page

@@ -4,7 +4,7 @@ from django import template
 from django.core.files.storage import default_storage
 
 from guanjia.tickets.choices import Action
-from guanjia.tickets.services import PLAIN_WORDS
+from guanjia.tickets.timeline import PLAIN_WORDS
 
 register = template.Library()
 
