@@ -5,6 +5,15 @@ from django.views.static import serve
 
 from guanjia.api import api
 from guanjia.core.health import healthz
+from guanjia.staff import views as staff_views
+
+# The staff list and records (not namespaced, as the console has always named them).
+staff_people_urls = [
+    path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/edit/", staff_views.staff_edit, name="staff_edit"),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -23,6 +32,8 @@ urlpatterns = [
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
     path("", include("guanjia.staff.urls")),
+    path("", include("guanjia.estates.urls")),
+    path("", include(staff_people_urls)),
     path("", include("guanjia.web.urls")),
 ]
 if settings.DEBUG or settings.TESTING:

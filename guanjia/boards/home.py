@@ -1,4 +1,5 @@
-"""The console's shell: the home page of each role."""
+"""Each role's home page: HQ the whole company in numbers, project staff their projects and their
+work, residents their units and requests."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -44,12 +45,12 @@ def home(request):
         )
         context["resident"] = Resident.objects.visible_to(user).first()
         context["tickets"] = tickets_for(user).order_by("-received_at", "-id")[:5]
-        return render(request, "web/home_resident.html", context)
+        return render(request, "boards/home_resident.html", context)
     if scope.is_external_auditor:
         # A third-party auditor sees audits and nothing else: their home is their audit list.
         return redirect("quality:audit_list")
     if Perm.VIEW_ESTATES not in scope.permissions:
-        return render(request, "web/home.html", context)
+        return render(request, "boards/home.html", context)
     units = Unit.objects.visible_to(user)
     status_counts = _count_by(units, "status")
     projects = list(Project.objects.visible_to(user))
@@ -72,4 +73,4 @@ def home(request):
         },
         statuses=[(value, label, status_counts.get(value, 0)) for value, label in UnitStatus.choices],
     )
-    return render(request, "web/home.html", context)
+    return render(request, "boards/home.html", context)
