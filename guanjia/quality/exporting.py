@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from guanjia.quality.choices import Frequency
+from guanjia.quality.services import template_rows
 
 # The seed table's columns as the file format (the same in every language, like the rows' words).
 SEED_HEADERS = [
@@ -55,9 +56,7 @@ HEADER_KEYS = [
 
 
 def template_xlsx(template) -> bytes:
-    from openpyxl import Workbook
-
-    from guanjia.quality.services import template_rows
+    from openpyxl import Workbook  # heavy; loaded only when a workbook is made
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("核查表"))
@@ -83,7 +82,7 @@ def template_xlsx(template) -> bytes:
 
 def read_template_xlsx(upload) -> list[dict]:
     """Rows of an uploaded checklist workbook; the header row must name the seed's columns."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy; loaded only when a workbook is read
 
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
@@ -106,7 +105,7 @@ def read_template_xlsx(upload) -> list[dict]:
 
 
 def figures_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # heavy; loaded only when a workbook is made
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("项目排名"))

@@ -4,16 +4,21 @@ STSong-Light, which every PDF reader has: no font file ships with us and nothing
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.quality import services
 from guanjia.quality.choices import Outcome
+from guanjia.quality.models import AuditResult, NonConformance
 
 FONT = "STSong-Light"
 
 
 def _register() -> None:
+    # Lazy: reportlab (heavy) loads only when a report is drawn.
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -28,9 +33,6 @@ def _local(value) -> str:
 def report_context(user, audit) -> dict:
     """What the report shows, fetched as ``user`` may see it: the results by section (with their
     photos), section scores and non-conformances once submitted."""
-    from guanjia.quality import services
-    from guanjia.quality.models import AuditResult, NonConformance
-
     results = list(
         AuditResult.objects.visible_to(user)
         .filter(audit=audit)
@@ -61,7 +63,7 @@ THUMB_MM = 28
 
 def _thumbnail(name: str):
     """A stored thumbnail as a flowable, THUMB_MM wide; None if the file is gone or unreadable."""
-    from django.core.files.storage import default_storage
+    # Lazy: reportlab (heavy) loads only when a report is drawn.
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
     from reportlab.platypus import Image
@@ -78,6 +80,7 @@ def _thumbnail(name: str):
 
 
 def audit_report_pdf(context: dict) -> bytes:
+    # Lazy: reportlab (heavy) loads only when a report is drawn.
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -91,8 +94,6 @@ def audit_report_pdf(context: dict) -> bytes:
     heading = ParagraphStyle("heading", parent=body, fontSize=11, leading=16, spaceBefore=8, spaceAfter=4)
 
     def p(text, style=body):
-        from xml.sax.saxutils import escape
-
         return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
 
     story = [

@@ -7,6 +7,7 @@ import random
 
 from django.utils import timezone
 
+from guanjia.estates.models import Project
 from guanjia.quality import services
 from guanjia.quality.choices import AuditKind, AuditStatus, Outcome
 from guanjia.quality.models import Audit, AuditPlan, AuditResult, CorrectiveAction, NonConformance
@@ -72,8 +73,6 @@ def seed_demo_quality(company, *, rng: random.Random) -> dict[str, int]:
 
 
 def company_projects(company):
-    from guanjia.estates.models import Project
-
     return Project.objects.filter(company=company)
 
 

@@ -2,19 +2,16 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.quality.services import escalate_overdue, plan_audits
 
 
 def run_planner() -> int:
     """Make this period's audits of every active plan (journaled as a background job)."""
-    from guanjia.quality.services import plan_audits
-
     with change_context(source=Source.JOB):
         return plan_audits()
 
 
 def run_escalations() -> int:
-    from guanjia.quality.services import escalate_overdue
-
     with change_context(source=Source.JOB):
         return escalate_overdue()
 

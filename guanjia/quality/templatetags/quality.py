@@ -2,6 +2,7 @@ from django import template
 
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
+from guanjia.quality.models import NonConformance
 
 register = template.Library()
 
@@ -9,8 +10,6 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def ticket_nonconformances(context, ticket):
     """The non-conformances that raised this request (the ticket page's side of the link)."""
-    from guanjia.quality.models import NonConformance
-
     user = context["request"].user
     if Perm.VIEW_QUALITY not in scope_for(user).permissions:
         return []

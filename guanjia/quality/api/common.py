@@ -1,0 +1,27 @@
+"""The quality router and what its resources share."""
+
+from django.core.files.storage import default_storage
+from ninja import Router
+
+from guanjia.core.api import Schema
+from guanjia.core.roles import Perm, require
+
+router = Router(tags=["quality"])
+
+
+def require_view(request):
+    require(request.user, Perm.VIEW_QUALITY)
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    thumbnail_url: str
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return default_storage.url(obj.image)
+
+    @staticmethod
+    def resolve_thumbnail_url(obj) -> str:
+        return default_storage.url(obj.thumbnail)
