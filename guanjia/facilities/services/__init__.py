@@ -12,14 +12,8 @@ Jobs (``tasks.py``) call ``generate_tasks``, ``escalate_overdue_tasks``, ``sync_
 running it twice, late, or on two consumers at once changes nothing the second time.
 """
 
-from guanjia.facilities.services.common import (
-    local_midnight,
-    new_token,
-)
-from guanjia.facilities.services.costs import (
-    cost_create,
-    cost_delete,
-)
+from guanjia.facilities.services.common import local_midnight, new_token
+from guanjia.facilities.services.costs import cost_create, cost_delete
 from guanjia.facilities.services.ledger import (
     EQUIPMENT_FIELDS,
     MAX_DOCUMENT_BYTES,

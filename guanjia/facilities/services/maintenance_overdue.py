@@ -10,11 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.facilities.choices import (
-    OPEN_TASK_STATUSES,
-    RepairEscalationStep,
-    TaskEscalationStep,
-)
+from guanjia.facilities.choices import OPEN_TASK_STATUSES, RepairEscalationStep, TaskEscalationStep
 from guanjia.facilities.models import EquipmentRepair, MaintenanceTask, RepairEscalation, TaskEscalation
 from guanjia.facilities.services import common
 from guanjia.facilities.services.common import _heads, _managers
