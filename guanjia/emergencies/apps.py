@@ -6,3 +6,20 @@ class EmergenciesConfig(AppConfig):
     name = "guanjia.emergencies"
     label = "emergencies"
     verbose_name = _("应急管理")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models are ready.
+        from guanjia.core.roles import Perm
+        from guanjia.emergencies.selectors import incidents_for_equipment
+        from guanjia.facilities.panels import EquipmentPanel, register_equipment_panel
+
+        # An item's page in the ledger lists the incidents it was involved in. Facilities sits
+        # below emergencies, so it cannot ask; emergencies tells it here.
+        register_equipment_panel(
+            EquipmentPanel(
+                name="incidents",
+                template="emergencies/_equipment_incidents.html",
+                rows=incidents_for_equipment,
+                perm=Perm.VIEW_EMERGENCIES,
+            )
+        )

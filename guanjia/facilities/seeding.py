@@ -21,9 +21,11 @@ from guanjia.core.roles import Perm, Role, permissions_for
 from guanjia.estates.models import Building, Project
 from guanjia.facilities import services
 from guanjia.facilities.choices import OPEN_TASK_STATUSES, LineKind, LineResult, RouteKind
-from guanjia.facilities.models import Equipment, MaintenanceTask, PatrolRound
+from guanjia.facilities.models import Equipment, EquipmentType, MaintenanceTask, PatrolRound
+from guanjia.facilities.services import common
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
+from guanjia.tickets import services as tickets
 
 HISTORY_DAYS = 84
 PATROL_DAYS = 14
@@ -85,15 +87,13 @@ def seed_demo_facilities(company, *, rng: random.Random) -> dict[str, int]:
 
 
 def _seed_project(project: Project, admin, rng: random.Random) -> dict[str, int]:
-    from guanjia.tickets import services as tickets
-
     now = timezone.now()
     clock = {"now": now}
     start = timezone.localdate(now) - datetime.timedelta(days=HISTORY_DAYS)
     start -= datetime.timedelta(days=start.weekday())  # plans begin on a Monday
     clock["now"] = services.local_midnight(start) + 8 * H
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.object(services, "_now", lambda: clock["now"]))
+        stack.enter_context(mock.patch.object(common, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch.object(tickets, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch.object(tickets, "_after_commit", lambda event: None))
         stack.enter_context(mock.patch("guanjia.notifications.services.notify", lambda **kw: []))
@@ -123,8 +123,6 @@ def _seed_project(project: Project, admin, rng: random.Random) -> dict[str, int]
 
 
 def _ledger(project: Project, admin, rng: random.Random) -> list[Equipment]:
-    from guanjia.facilities.models import EquipmentType
-
     building = Building.objects.filter(project=project).order_by("id").first()
     bname = building.name if building else ""
     items = []

@@ -21,6 +21,9 @@ from guanjia.facilities.models import (
     PatrolFinding,
     PatrolRound,
 )
+from guanjia.facilities.panels import equipment_panels
+from guanjia.tickets.choices import FINAL_STATUSES
+from guanjia.tickets.models import TicketCharge, TicketMaterial
 
 ZERO = Decimal("0.00")
 COST_GROUPS = {
@@ -46,8 +49,6 @@ def tasks_due(user, *, now: datetime.datetime | None = None):
 def overdue_repairs(user, *, now: datetime.datetime | None = None):
     """Repair requests raised by failed checks still open after their rectification deadline, most
     overdue first."""
-    from guanjia.tickets.choices import FINAL_STATUSES
-
     now = now or timezone.now()
     return (
         EquipmentRepair.objects.visible_to(user)
@@ -59,8 +60,10 @@ def overdue_repairs(user, *, now: datetime.datetime | None = None):
 
 
 def equipment_page(equipment: Equipment, user) -> dict:
-    """An item's phone page: its data, open work (repairs, due tasks), history, checks due."""
+    """An item's phone page: its data, open work (repairs, due tasks), history, checks due, and the
+    panels other apps registered (``facilities.panels``)."""
     today = timezone.localdate()
+    panels = equipment_panels(user)
     tasks = (
         MaintenanceTask.objects.visible_to(user).filter(equipment=equipment).select_related("plan", "done_by")
     )
@@ -77,18 +80,10 @@ def equipment_page(equipment: Equipment, user) -> dict:
             .order_by("closed_at", "-id")[:10]
         ),
         "files": list(equipment.files.all()),
-        "incidents": _incidents_of(equipment, user),
+        # What apps above facilities add (emergencies: the incidents the item was involved in).
+        "extra_panels": panels,
+        **{panel.name: panel.rows(equipment, user) for panel in panels},
     }
-
-
-def _incidents_of(equipment: Equipment, user) -> list | None:
-    """The emergencies this item was involved in (None: the user may not see emergencies)."""
-    from guanjia.core.roles import Perm, user_can
-    from guanjia.emergencies.selectors import incidents_for_equipment
-
-    if not user_can(user, Perm.VIEW_EMERGENCIES):
-        return None
-    return incidents_for_equipment(equipment, user)
 
 
 def cost_totals(
@@ -98,8 +93,6 @@ def cost_totals(
     items' repair requests. The confirmed charges of those requests are what residents pay, not a
     cost of the company: they are shown beside (``billed``) and never added to ``total``. Three
     aggregate queries, however many items."""
-    from guanjia.tickets.models import TicketCharge, TicketMaterial
-
     key, label, extra = COST_GROUPS[by]
     manual = EquipmentCost.objects.visible_to(user).annotate(year=ExtractYear("incurred_on"))
     repairs = (

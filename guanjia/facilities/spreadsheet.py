@@ -23,7 +23,7 @@ from guanjia.dataio.importing import (
 )
 from guanjia.dataio.services import rows_to_xlsx
 from guanjia.estates.models import Building, Project
-from guanjia.facilities import services
+from guanjia.facilities import selectors, services
 from guanjia.facilities.choices import EquipmentStatus
 from guanjia.facilities.models import Equipment, EquipmentType
 
@@ -192,9 +192,7 @@ COST_SHEETS = (
 def costs_xlsx(user, *, year: int | None = None, project_id: int | None = None) -> bytes:
     """Cost totals per item, type, project and year, one sheet each. Amounts are numbers (two
     decimals); residents' charges are a separate column, not part of the cost total."""
-    from openpyxl import Workbook
-
-    from guanjia.facilities import selectors
+    from openpyxl import Workbook  # heavy: loaded only when a sheet is written, as in dataio
 
     workbook = Workbook(write_only=True)
     header = [

@@ -5,20 +5,17 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.facilities import services
 
 
 def run_generation() -> dict[str, int]:
     """Generate the tasks and rounds now due (catching up on any periods missed while down)."""
-    from guanjia.facilities import services
-
     with change_context(source=Source.JOB):
         return {"tasks": services.generate_tasks(), "rounds": services.generate_rounds()}
 
 
 def run_follow_up() -> dict[str, int]:
     """Escalate overdue tasks and overdue rectifications, close rounds whose window ended, follow closed repair requests."""
-    from guanjia.facilities import services
-
     with change_context(source=Source.JOB):
         return {
             "escalations": services.escalate_overdue_tasks(),

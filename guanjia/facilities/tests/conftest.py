@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from guanjia.core.roles import Role
 from guanjia.facilities import services
+from guanjia.facilities.services import common
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
 from guanjia.tickets import services as ticket_services
@@ -59,10 +60,10 @@ def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
 
 @pytest.fixture
 def frozen(monkeypatch):
-    """Set the services' clock: ``frozen(moment)``."""
+    """Set the services' clock (``services.common._now``, the one seam they all read): ``frozen(moment)``."""
 
     def set_now(moment):
-        monkeypatch.setattr(services, "_now", lambda: moment)
+        monkeypatch.setattr(common, "_now", lambda: moment)
         return moment
 
     set_now(timezone.now())

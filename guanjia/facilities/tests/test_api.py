@@ -17,6 +17,7 @@ from guanjia.facilities.models import (
     PatrolRound,
     PatrolRoute,
 )
+from guanjia.facilities.services import common
 from guanjia.facilities.tests.conftest import at
 from guanjia.testing import factories as f
 from guanjia.testing.api import Api, ScopedResourceBattery, ids
@@ -267,7 +268,7 @@ def test_task_actions_over_the_api(world):
 
 def test_round_scans_over_the_api(world):
     route = TestPatrolRoutes().make(world, world.project)
-    now = services._now()
+    now = common._now()
     patrol = PatrolRound.objects.create(
         company=world.company,
         project=world.project,

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from guanjia.facilities import services
 from guanjia.facilities.choices import EquipmentStatus, TaskStatus
 from guanjia.facilities.models import MaintenanceTask, PatrolRound, PatrolRoute
+from guanjia.facilities.services import common
 from guanjia.testing.browser import DESKTOP, Screen
 from guanjia.tickets.choices import Channel
 from guanjia.tickets.models import Ticket
@@ -110,7 +111,7 @@ def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):
             "checkpoints": [{"name": "东门岗", "place": "东门"}, {"name": "地下车库", "place": "B1"}],
         },
     )
-    now = services._now()
+    now = common._now()
     patrol = PatrolRound.objects.create(
         company=fw.company,
         project=fw.project,
@@ -141,9 +142,9 @@ def test_supervisor_reorders_a_route_and_watches_today_on_a_phone(fw, live_serve
     errors: list[str] = []
     route = night_route(fw)
     services.route_update(actor=fw.manager, route=route, data={"round_times": "00:00,00:05"})
-    PatrolRoute.objects.filter(pk=route.pk).update(rounds_from=services._now() - datetime.timedelta(days=2))
+    PatrolRoute.objects.filter(pk=route.pk).update(rounds_from=common._now() - datetime.timedelta(days=2))
     services.generate_rounds()
-    services.close_rounds(now=services._now() + datetime.timedelta(days=1))  # today's past rounds: missed
+    services.close_rounds(now=common._now() + datetime.timedelta(days=1))  # today's past rounds: missed
     screen = Screen(browser, live_server, fw.manager, errors, shots=SHOTS)
     context, page = screen.context, screen.page
     page.goto(f"{live_server.url}/facilities/patrol/{route.pk}/")

@@ -8,6 +8,7 @@ from django.db import connection
 
 from guanjia.facilities import services
 from guanjia.facilities.models import MaintenanceTask, MissedCheckpoint, PatrolRound, TaskEscalation
+from guanjia.facilities.services import common
 from guanjia.facilities.tests.conftest import at
 from guanjia.notifications.models import Notification
 from guanjia.tickets.tests.test_concurrency import race
@@ -91,7 +92,7 @@ def test_the_same_checkpoint_scanned_twice_at_once_counts_once(fw, frozen):
             "checkpoints": [{"name": "东门"}],
         },
     )
-    now = services._now()
+    now = common._now()
     patrol = PatrolRound.objects.create(
         company=fw.company,
         project=fw.project,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from guanjia.facilities import services, tasks
 from guanjia.facilities.models import EquipmentRepair, MaintenanceTask, RepairEscalation
+from guanjia.facilities.services import maintenance_overdue
 from guanjia.facilities.tests.conftest import at
 from guanjia.facilities.tests.test_maintenance import JAN1, _do, _results, weekly_plan
 from guanjia.notifications.models import Notification
@@ -95,7 +96,10 @@ def test_the_constraint_refuses_a_second_row_for_a_step(fw, frozen):
         )
     # A racing consumer that lost the insert takes no step and sends nothing more.
     repair.escalation_step = 0
-    assert services._take_repair_step(repair, 1, repair.rectify_by + datetime.timedelta(hours=2)) is False
+    assert (
+        maintenance_overdue._take_repair_step(repair, 1, repair.rectify_by + datetime.timedelta(hours=2))
+        is False
+    )
     assert _notes(fw.technician, repair, 1).count() == 1
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 from guanjia.facilities import selectors, services, spreadsheet
 from guanjia.facilities.choices import TaskStatus
 from guanjia.facilities.models import Equipment, MaintenanceTask, PatrolRound
+from guanjia.facilities.services import common
 from guanjia.tickets.models import Ticket, TicketMaterial
 
 pytestmark = pytest.mark.django_db
@@ -291,7 +292,7 @@ def test_checkpoint_qr_records_the_scan_in_the_current_round(fw):
             "checkpoints": [{"name": "东门"}, {"name": "花园"}],
         },
     )
-    now = services._now()
+    now = common._now()
     patrol = PatrolRound.objects.create(
         company=fw.company,
         project=fw.project,

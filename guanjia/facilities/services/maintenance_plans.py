@@ -1,0 +1,360 @@
+"""Preventive-maintenance plans (维保计划), fire-safety defaults (seed 000), their periods, and the
+generation of each plan's tasks exactly once per item and period."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from guanjia.core.roles import Perm, require
+from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
+from guanjia.estates.models import Project
+from guanjia.facilities.choices import (
+    DAYS_PER_PERIOD,
+    FIRE_PLANS,
+    MONTHS_PER_PERIOD,
+    RETIRED_STATUSES,
+    Frequency,
+    LineKind,
+    TaskStatus,
+)
+from guanjia.facilities.models import Equipment, EquipmentType, MaintenancePlan, MaintenanceTask
+from guanjia.facilities.services import common
+from guanjia.facilities.services.common import _decimal, _drop_future_tasks, _local_date, local_midnight
+from guanjia.facilities.services.ledger import type_with_descendants, types_ensure
+from guanjia.staff.choices import Department
+from guanjia.staff.models import StaffMember
+
+# Tasks appear this long before their period starts, so the team can plan the week.
+GENERATE_AHEAD = datetime.timedelta(days=7)
+
+
+# Maintenance plans --------------------------------------------------------------------------------
+
+PLAN_FIELDS = {
+    "name",
+    "checklist",
+    "frequency",
+    "interval_days",
+    "window_days",
+    "starts_on",
+    "team",
+    "rectify_days",
+    "is_active",
+}
+# Changing any of these changes what future tasks are, so untouched future tasks are made again.
+PLAN_SHAPING = PLAN_FIELDS - {"name", "is_active", "rectify_days"} | {
+    "equipment_id",
+    "equipment_type_id",
+    "assignee_id",
+}
+
+
+def clean_checklist(lines) -> list[dict]:
+    """Check a plan's checklist; each error names the line (``checklist.2.min``)."""
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError({"checklist": _("至少需要一个检查项")})
+    if len(lines) > 60:
+        raise ValidationError({"checklist": _("检查项不能超过 60 个")})
+    cleaned = []
+    for index, line in enumerate(lines):
+        at = f"checklist.{index}"
+        if not isinstance(line, dict):
+            raise ValidationError({at: _("格式无效")})
+        text = str(line.get("text") or "").strip()
+        if not text:
+            raise ValidationError({f"{at}.text": _("此项为必填项")})
+        if len(text) > 200:
+            raise ValidationError({f"{at}.text": _("不能超过 %(n)s 个字") % {"n": 200}})
+        kind = line.get("kind") or LineKind.CHECK
+        if kind not in LineKind.values:
+            raise ValidationError({f"{at}.kind": _("“%(value)s” 不是有效的选项") % {"value": kind}})
+        item = {"text": text, "expected": str(line.get("expected") or "").strip()[:200], "kind": kind}
+        if kind == LineKind.READING:
+            low = _decimal(line.get("min"), f"{at}.min", places="0.001")
+            high = _decimal(line.get("max"), f"{at}.max", places="0.001")
+            if low is None and high is None:
+                raise ValidationError({f"{at}.min": _("读数项请填写允许范围（下限或上限）")})
+            if low is not None and high is not None and low > high:
+                raise ValidationError({f"{at}.max": _("上限不能小于下限")})
+            item.update(
+                unit=str(line.get("unit") or "").strip()[:10],
+                min=None if low is None else str(low),
+                max=None if high is None else str(high),
+            )
+        cleaned.append(item)
+    return cleaned
+
+
+def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
+    if "equipment_id" in data:
+        pk = data.pop("equipment_id")
+        plan.equipment = None if pk is None else visible_reference(Equipment, pk, actor, field="equipment_id")
+        if plan.equipment is not None and plan.equipment.project_id != plan.project_id:
+            raise ValidationError({"equipment_id": _("设备不属于该项目")})
+    if "equipment_type_id" in data:
+        pk = data.pop("equipment_type_id")
+        plan.equipment_type = (
+            None if pk is None else visible_reference(EquipmentType, pk, actor, field="equipment_type_id")
+        )
+    if "assignee_id" in data:
+        pk = data.pop("assignee_id")
+        plan.assignee = None if pk is None else visible_reference(StaffMember, pk, actor, field="assignee_id")
+        if plan.assignee is not None and not plan.assignee.projects.filter(pk=plan.project_id).exists():
+            raise ValidationError({"assignee_id": _("该员工不在此项目")})
+
+
+def _validate_plan(plan: MaintenancePlan) -> None:
+    if (plan.equipment_id is None) == (plan.equipment_type_id is None):
+        raise ValidationError({"equipment_id": _("请选择一台设备或一个设备类型（二选一）")})
+    plan.checklist = clean_checklist(plan.checklist)
+    if plan.frequency == Frequency.EVERY_N_DAYS:
+        if not plan.interval_days:
+            raise ValidationError({"interval_days": _("“每N天”须填写间隔天数")})
+    else:
+        plan.interval_days = None
+    if plan.starts_on is None:
+        raise ValidationError({"starts_on": _("此项为必填项")})
+    if (
+        plan.window_days
+        and plan.frequency in DAYS_PER_PERIOD
+        and plan.window_days > DAYS_PER_PERIOD[plan.frequency]
+    ):
+        raise ValidationError({"window_days": _("完成时限不能长于周期")})
+    if (
+        plan.window_days
+        and plan.frequency == Frequency.EVERY_N_DAYS
+        and plan.window_days > (plan.interval_days or 0)
+    ):
+        raise ValidationError({"window_days": _("完成时限不能长于周期")})
+
+
+@service
+def plan_create(*, actor, data: dict) -> MaintenancePlan:
+    """A new preventive-maintenance plan; its tasks are generated at once, then by the job."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    data = dict(data)
+    project = visible_reference(Project, data.pop("project_id", None), actor, field="project_id")
+    plan = MaintenancePlan(company_id=project.company_id, project=project)
+    _plan_refs(plan, actor=actor, data=data)
+    apply_changes(plan, {k: v for k, v in data.items() if v is not None}, allowed=PLAN_FIELDS)
+    plan.name = (plan.name or "").strip()
+    _validate_plan(plan)
+    # Periods that ended before the plan existed are not work owed: start with the current one.
+    today = _local_date(common._now())
+    plan.generate_from = max(plan.starts_on, period_start(plan, max(period_index(plan, today), 0)))
+    save_validated(plan)
+    generate_for_plan(plan, now=common._now())
+    return plan
+
+
+@service
+def plan_update(*, actor, plan: MaintenancePlan, data: dict) -> MaintenancePlan:
+    """Change a plan. Tasks of periods already begun (or touched) keep what they were; untouched
+    future tasks are removed and made again from the changed plan."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    plan = lock(plan)
+    data = dict(data)
+    shaping = bool(set(data) & PLAN_SHAPING)
+    _plan_refs(plan, actor=actor, data=data)
+    apply_changes(plan, data, allowed=PLAN_FIELDS)
+    _validate_plan(plan)
+    if shaping:
+        _drop_future_tasks(plan.tasks.all())
+        tomorrow = _local_date(common._now()) + datetime.timedelta(days=1)
+        plan.generate_from = max(plan.starts_on, tomorrow)
+        plan.generated_until = None
+    save_validated(plan)
+    if plan.is_active:
+        generate_for_plan(plan, now=common._now())
+    return plan
+
+
+@service
+def plan_delete(*, actor, plan: MaintenancePlan) -> None:
+    """Removes the plan's untouched tasks; a plan with done or started tasks is then deactivated
+    (its history stays), otherwise removed."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    plan = lock(plan)
+    for task in plan.tasks.filter(status=TaskStatus.PENDING, scanned_at__isnull=True):
+        task.delete()
+    if plan.tasks.exists():
+        plan.is_active = False
+        plan.save()
+        return
+    plan.delete()
+
+
+@service
+def fire_plans_apply(
+    *, actor, project: Project, starts_on: datetime.date | None = None
+) -> list[MaintenancePlan]:
+    """Apply seed 000's fire-safety schedule to a project: one plan per frequency for every item of
+    type 消防. Applying twice adds nothing (one plan per project and template)."""
+    require(actor, Perm.CHANGE_FACILITIES)
+    roots = types_ensure(company=project.company)
+    starts_on = starts_on or _local_date(common._now())
+    plans = []
+    for key, (name, frequency, window, lines) in FIRE_PLANS.items():
+        existing = MaintenancePlan.objects.filter(project=project, template=key).first()
+        if existing is not None:
+            plans.append(existing)
+            continue
+        checklist = []
+        for line in lines:
+            if len(line) == 2:
+                checklist.append({"text": line[0], "expected": line[1], "kind": LineKind.CHECK})
+            else:
+                text, expected, unit, low, high = line
+                checklist.append(
+                    {
+                        "text": text,
+                        "expected": expected,
+                        "kind": LineKind.READING,
+                        "unit": unit,
+                        "min": low,
+                        "max": high,
+                    }
+                )
+        plan = MaintenancePlan(
+            company_id=project.company_id,
+            project=project,
+            name=str(name),
+            equipment_type=roots["消防"],
+            checklist=clean_checklist(checklist),
+            frequency=frequency,
+            window_days=window,
+            starts_on=starts_on,
+            generate_from=starts_on,
+            team=Department.ENGINEERING,
+            rectify_days=1 if frequency == Frequency.WEEKLY else 3,
+            template=key,
+        )
+        save_validated(plan)
+        generate_for_plan(plan, now=common._now())
+        plans.append(plan)
+    return plans
+
+
+# Periods and task generation ----------------------------------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_start(plan: MaintenancePlan, index: int) -> datetime.date:
+    """The first day of the plan's ``index``-th period, counted from ``starts_on``."""
+    if plan.frequency in MONTHS_PER_PERIOD:
+        return add_months(plan.starts_on, index * MONTHS_PER_PERIOD[plan.frequency])
+    days = DAYS_PER_PERIOD.get(plan.frequency) or plan.interval_days or 1
+    return plan.starts_on + datetime.timedelta(days=index * days)
+
+
+def period_index(plan: MaintenancePlan, day: datetime.date) -> int:
+    """The index of the period containing ``day`` (negative before the plan starts)."""
+    if plan.frequency in MONTHS_PER_PERIOD:
+        step = MONTHS_PER_PERIOD[plan.frequency]
+        months = (day.year - plan.starts_on.year) * 12 + day.month - plan.starts_on.month
+        index = months // step
+        while period_start(plan, index) > day:
+            index -= 1
+        while period_start(plan, index + 1) <= day:
+            index += 1
+        return index
+    days = DAYS_PER_PERIOD.get(plan.frequency) or plan.interval_days or 1
+    return (day - plan.starts_on).days // days
+
+
+def plan_equipment(plan: MaintenancePlan) -> list[Equipment]:
+    """The items a plan covers now: its item, or every item of its type (and subtypes) in the project,
+    leaving out deleted, out-of-service and scrapped ones."""
+    items = Equipment.objects.filter(project_id=plan.project_id, deleted_at__isnull=True).exclude(
+        status__in=RETIRED_STATUSES
+    )
+    if plan.equipment_id is not None:
+        items = items.filter(pk=plan.equipment_id)
+    else:
+        items = items.filter(type_id__in=type_with_descendants(plan.equipment_type))
+    return list(items.order_by("id"))
+
+
+def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
+    """Create the plan's missing tasks for every period that starts before now + GENERATE_AHEAD.
+
+    Catches up: periods since the last run (or since the plan began) are all covered. Exactly once:
+    the unique constraint (plan, item, period) makes a concurrent or repeated run insert nothing.
+    """
+    if not plan.is_active:
+        return 0
+    today = _local_date(now)
+    horizon = today + GENERATE_AHEAD
+    lower = plan.generate_from
+    if plan.generated_until is not None:
+        current = period_start(plan, max(period_index(plan, today), 0))
+        lower = max(plan.generate_from, min(plan.generated_until, current))
+    index = max(period_index(plan, lower), 0)
+    if period_start(plan, index) < lower:
+        index += 1
+    periods = []
+    while (start := period_start(plan, index)) < horizon:
+        periods.append((start, period_start(plan, index + 1)))
+        index += 1
+    created = 0
+    if periods:
+        items = plan_equipment(plan)
+        existing = set(
+            MaintenanceTask.objects.filter(plan=plan, period_start__gte=periods[0][0]).values_list(
+                "equipment_id", "period_start"
+            )
+        )
+        for start, end in periods:
+            window_end = end
+            if plan.window_days:
+                window_end = min(end, start + datetime.timedelta(days=plan.window_days))
+            for item in items:
+                if (item.pk, start) in existing:
+                    continue
+                task = MaintenanceTask(
+                    company_id=plan.company_id,
+                    project_id=plan.project_id,
+                    plan=plan,
+                    equipment=item,
+                    period_start=start,
+                    period_end=end,
+                    due_at=local_midnight(window_end),
+                    checklist=plan.checklist,
+                    team=plan.team,
+                    assignee_id=plan.assignee_id,
+                )
+                try:
+                    with transaction.atomic():
+                        task.save()
+                except IntegrityError:
+                    continue  # another run made it first
+                created += 1
+    MaintenancePlan.objects.filter(pk=plan.pk).filter(
+        Q(generated_until__isnull=True) | Q(generated_until__lt=horizon)
+    ).update(generated_until=horizon)
+    plan.generated_until = horizon
+    return created
+
+
+def generate_tasks(*, now: datetime.datetime | None = None) -> int:
+    """The periodic job: generate every active plan's due tasks. Returns how many were created."""
+    now = now or common._now()
+    created = 0
+    for plan in (
+        MaintenancePlan.objects.filter(is_active=True).select_related("equipment_type").order_by("id")
+    ):
+        with transaction.atomic():
+            created += generate_for_plan(plan, now=now)
+    return created
