@@ -17,12 +17,13 @@ from guanjia.core.roles import HQ_ROLES, Perm, Role, user_can
 from guanjia.core.scoping import scope_for
 from guanjia.emergencies.choices import IncidentStatus, Position
 from guanjia.emergencies.models import CommandPostMember, Incident, IncidentLog
-from guanjia.notifications import services as notifications  # a module: demo seeding patches notify
+from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
 from guanjia.staff.models import StaffMember
 
 
 def _now() -> datetime.datetime:
-    """The present. One seam, so tests can open an incident at 02:00."""
+    """The present. One seam, so tests can open an incident at 02:00. The other modules call it as
+    ``common._now()``, so patching ``services.common._now`` reaches them all."""
     return timezone.now()
 
 

@@ -38,7 +38,7 @@ from guanjia.emergencies.services.common import (
 from guanjia.emergencies.services.links import _equipment_list, _link_equipment
 from guanjia.emergencies.services.posts import responders_for
 from guanjia.estates.models import Building, Project
-from guanjia.notifications import services as notifications  # a module: demo seeding patches notify
+from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
 
 
 def _summon(incident: Incident, positions: list[str], *, now, level_name: str) -> list[Summons]:

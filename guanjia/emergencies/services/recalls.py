@@ -11,7 +11,7 @@ from guanjia.emergencies.choices import IncidentStatus, LogKind
 from guanjia.emergencies.models import Recall, Summons
 from guanjia.emergencies.services import common
 from guanjia.emergencies.services.common import _log, incident_url, max_recalls, recall_minutes
-from guanjia.notifications import services as notifications  # a module: demo seeding patches notify
+from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
 
 
 def recall_due(*, now: datetime.datetime | None = None) -> int:
