@@ -18,11 +18,14 @@ from unittest import mock
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import CallResult, Position
 from guanjia.emergencies.models import CommandPostMember, EmergencyPlan, FollowUpCall, Incident
+from guanjia.emergencies.services import common
 from guanjia.estates.models import Building, Project
+from guanjia.facilities.models import Equipment
 from guanjia.staff.models import StaffMember
 
 # project code → [(username, position, leader, stand-in)]
@@ -54,8 +57,6 @@ POSTS = {
 
 
 def _png() -> SimpleUploadedFile:
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (800, 600), (90, 90, 96))
     draw = ImageDraw.Draw(image)
     draw.rectangle((120, 140, 680, 460), outline=(240, 200, 40), width=8)
@@ -123,7 +124,7 @@ def _past_drill(company, project, staff, rng) -> int:
     day = timezone.localdate() - datetime.timedelta(days=60)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(15, 0)))
     clock = _Clock(start)
-    with mock.patch.object(services, "_now", clock):
+    with mock.patch.object(common, "_now", clock):
         drill = services.drill_plan(
             actor=manager, data={"project_id": project.pk, "plan_id": fire.pk, "planned_for": day, "level": 1}
         )
@@ -186,8 +187,6 @@ def _past_drill(company, project, staff, rng) -> int:
 
 def _power_equipment(project) -> list[int]:
     """An item of the ledger (供配电) for the demo power cut, if facilities seeded one."""
-    from guanjia.facilities.models import Equipment
-
     item = (
         Equipment.objects.filter(project=project)
         .filter(Q(type__name="供配电") | Q(type__parent__name="供配电"))
@@ -205,7 +204,7 @@ def _past_power_cut(company, project, staff, rng) -> int:
     top = max(building.floors_above, 1)
     day = timezone.localdate() - datetime.timedelta(days=21)
     clock = _Clock(timezone.make_aware(datetime.datetime.combine(day, datetime.time(22, 40))))
-    with mock.patch.object(services, "_now", clock):
+    with mock.patch.object(common, "_now", clock):
         incident = services.incident_open(
             actor=security,
             data={

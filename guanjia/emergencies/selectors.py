@@ -23,6 +23,10 @@ from guanjia.emergencies.models import (
     Statement,
     Summons,
 )
+from guanjia.emergencies.services import common
+from guanjia.estates.models import Project
+from guanjia.facilities.choices import TaskStatus
+from guanjia.facilities.models import Equipment, MaintenanceTask
 
 LOG_LIMIT = 200
 
@@ -37,7 +41,7 @@ def _seconds(delta: datetime.timedelta | None) -> int | None:
 
 def incident_panel(incident: Incident, user) -> dict:
     """Everything the live incident page shows, in a constant number of queries."""
-    now = services._now()
+    now = common._now()
     interval = datetime.timedelta(minutes=services.recall_minutes())
     staff_id = scope_for(user).staff_id
     summonses = list(Summons.objects.filter(incident=incident).select_related("staff"))
@@ -99,7 +103,7 @@ def incident_panel(incident: Incident, user) -> dict:
         ),
         "missing": services.missing_for_close(incident) if incident.status != IncidentStatus.CLOSED else [],
         "can_command": can_command,
-        "is_gm": services._is_gm(user, incident),
+        "is_gm": common._is_gm(user, incident),
         "level": incident.plan_version.level(incident.level) or {},
         "drill": Drill.objects.filter(incident=incident)
         .select_related("fire_test", "fire_test__equipment")
@@ -138,8 +142,6 @@ def group_timings(incident: Incident) -> list[dict]:
 
 def equipment_choices(incident: Incident, user) -> list:
     """The picker on the incident page: the project's ledger items not linked yet."""
-    from guanjia.facilities.models import Equipment
-
     return list(
         Equipment.objects.visible_to(user)
         .filter(project_id=incident.project_id)
@@ -167,10 +169,6 @@ def drill_figures(user, year: int) -> list[dict]:
     """Per project the user sees: drills done in the year, the last fire drill, whether the yearly
     fire drill is due (none done in the last 365 days), and for the year whether a fire drill was
     done and whether the yearly fire-system test (facilities' yearly fire plan) was done."""
-    from guanjia.estates.models import Project
-    from guanjia.facilities.choices import TaskStatus
-    from guanjia.facilities.models import MaintenanceTask
-
     today = timezone.localdate()
     projects = list(Project.objects.visible_to(user).order_by("name"))
     drills = Drill.objects.visible_to(user).filter(status=DrillStatus.DONE)

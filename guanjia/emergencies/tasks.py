@@ -2,12 +2,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.emergencies.services import recall_due
 
 
 def run_recalls() -> int:
     """One pass of the re-calls as a background job (journaled as such)."""
-    from guanjia.emergencies.services import recall_due
-
     with change_context(source=Source.JOB):
         return recall_due()
 

@@ -7,6 +7,7 @@ from guanjia.core.roles import Role
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import Position
 from guanjia.emergencies.models import EmergencyPlan
+from guanjia.emergencies.services import common
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
 
@@ -16,7 +17,7 @@ NIGHT = datetime.datetime(2026, 3, 10, 2, 0, tzinfo=SHANGHAI)
 
 
 def at(monkeypatch, moment):
-    monkeypatch.setattr(services, "_now", lambda: moment)
+    monkeypatch.setattr(common, "_now", lambda: moment)
 
 
 @pytest.fixture

@@ -1,94 +1,32 @@
-"""REST resources of emergencies: plans (versioned), incidents, their actions and log, statements."""
+"""Incidents: list, open, read (who was called, checklists, aftermath state), the log, and
+every action on an incident."""
 
 import datetime
 import json
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router
+from ninja import Field, File, Form, Query
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, etag, register_crud
+from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, etag
 from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import selectors, services
+from guanjia.emergencies.api.base import router
 from guanjia.emergencies.choices import (
     CallResult,
     CommandHolder,
-    DrillStatus,
     EventKind,
     IncidentStatus,
     LogKind,
     Position,
 )
-from guanjia.emergencies.models import Drill, EmergencyPlan, FollowUpCall, Incident, IncidentLog, Statement
-from guanjia.staff.choices import Department
-
-router = Router(tags=["emergencies"])
-
-
-# --- plans -------------------------------------------------------------------------------------
-
-
-class EmergencyPlanOut(Schema):
-    id: int
-    kind: EventKind
-    name: str
-    is_template: bool
-    is_active: bool
-    responsible_department: Department
-    version: int
-    content: dict[str, Any]
-
-
-class EmergencyPlanIn(Schema):
-    kind: EventKind
-    name: str = Field(..., min_length=1, max_length=100)
-    is_template: bool = False
-    responsible_department: Department = Department.SECURITY
-    content: dict[str, Any]
-
-
-class EmergencyPlanPatch(Schema):
-    name: str = Field(None, min_length=1, max_length=100)
-    is_active: bool = None
-    is_template: bool = None
-    responsible_department: Department = None
-    content: dict[str, Any] = None
-
-
-class EmergencyPlanFilter(FilterSchema):
-    kind: EventKind | None = None
-    is_active: bool | None = None
-
-
-register_crud(
-    router,
-    name="emergency_plan",
-    plural="emergency-plans",
-    model=EmergencyPlan,
-    out=EmergencyPlanOut,
-    create_in=EmergencyPlanIn,
-    update_in=EmergencyPlanPatch,
-    filters=EmergencyPlanFilter,
-    orderings=["kind", "name", "version"],
-    view_perm=Perm.VIEW_EMERGENCIES,
-    create=services.plan_create,
-    update=lambda *, actor, emergency_plan, data: services.plan_update(
-        actor=actor, plan=emergency_plan, data=data
-    ),
-    delete=lambda *, actor, emergency_plan: services.plan_delete(actor=actor, plan=emergency_plan),
-)
-
-
-# --- incidents ---------------------------------------------------------------------------------
+from guanjia.emergencies.models import Drill, FollowUpCall, Incident, IncidentLog
 
 
 class IncidentOut(Schema):
@@ -406,172 +344,3 @@ def incident_act(request, pk: int, action: IncidentAction, payload: IncidentActi
         case "close":
             services.incident_close(actor=user, incident=incident)
     return _detail(_incidents(request).get(pk=pk), user)
-
-
-# --- drills ------------------------------------------------------------------------------------
-
-
-class DrillOut(Schema):
-    id: int
-    project_id: int
-    plan_id: int
-    plan_name: str = Field(..., alias="plan.name")
-    kind: EventKind = Field(..., alias="plan.kind")
-    planned_for: datetime.date
-    level: int
-    status: DrillStatus
-    incident_id: int | None = Field(
-        description="the run: an incident marked as a drill (its actions and log)"
-    )
-    evaluation: str
-    score: int | None
-    note: str
-    fire_test_id: int | None = Field(
-        description="the yearly whole-system fire test (a maintenance task) it goes with"
-    )
-
-
-class DrillIn(Schema):
-    project_id: RefId
-    plan_id: RefId
-    planned_for: datetime.date
-    level: int = Field(2, ge=1, le=3)
-    note: str = Field("", max_length=200)
-    fire_test_id: RefId | None = Field(
-        None, description="fire drills: the project's yearly fire-system task (default: the year's first)"
-    )
-
-
-class DrillFilter(FilterSchema):
-    project_id: RefId | None = None
-    status: DrillStatus | None = None
-    year: int | None = Field(None, ge=2000, le=2100, description="planned for in this year")
-
-    def filter_year(self, value):
-        return Q(planned_for__year=value) if value else Q()
-
-
-class DrillStartIn(Schema):
-    description: str = Field("", max_length=2000, description="default: 演练：<plan>")
-    building_id: RefId | None = None
-    floor_from: int | None = Field(None, ge=-20, le=300)
-    floor_to: int | None = Field(None, ge=-20, le=300)
-    location: str = Field("", max_length=100)
-
-
-class FireTestIn(Schema):
-    fire_test_id: RefId | None = Field(
-        None, description="the project's yearly fire-system task; null: unlink"
-    )
-
-
-class DrillFiguresOut(Schema):
-    project_id: int
-    project_name: str
-    done: int = Field(description="drills done in the year")
-    planned: int = Field(description="drills planned from today on")
-    last_fire: datetime.date | None = Field(description="day of the last fire drill done")
-    fire_due: bool = Field(description="no fire drill done in the last 365 days")
-    fire_drill_done: bool = Field(description="a fire drill done in the year")
-    fire_test_total: int
-    fire_test_done: int
-    fire_test_complete: bool = Field(description="the year's whole-system fire tests all done")
-
-    @staticmethod
-    def resolve_project_id(row) -> int:
-        return row["project"].id
-
-    @staticmethod
-    def resolve_project_name(row) -> str:
-        return row["project"].name
-
-
-# Drills are planned here and then change only through their actions (start, fire-test) and the
-# drill incident's own actions (evaluate): no PATCH, no DELETE.
-register_crud(
-    router,
-    name="drill",
-    model=Drill,
-    out=DrillOut,
-    create_in=DrillIn,
-    update_in=None,
-    filters=DrillFilter,
-    orderings=["planned_for", "created_at"],
-    view_perm=Perm.VIEW_EMERGENCIES,
-    create=services.drill_plan,
-    update=None,
-    delete=None,
-    select_related=("plan",),
-)
-
-
-def _drills(request):
-    require(request.user, Perm.VIEW_EMERGENCIES)
-    return Drill.objects.visible_to(request.user).select_related("plan")
-
-
-@router.post(
-    "/drills/{int:pk}/start",
-    response={200: DrillOut, **ERROR_RESPONSES},
-    operation_id="drill_start",
-    summary="Run a planned drill",
-)
-def drill_start(request, pk: int, payload: DrillStartIn):
-    """Run the drill as an incident marked as a drill (``incident_id``): the chain is called, the
-    checklists and timings start. 409 if it was started already. Evaluate it with the incident's
-    ``evaluate`` action."""
-    drill = visible_or_404(_drills(request), pk, request.user)
-    services.drill_start(actor=request.user, drill=drill, data=payload.model_dump())
-    return _drills(request).get(pk=pk)
-
-
-@router.post(
-    "/drills/{int:pk}/fire-test",
-    response={200: DrillOut, **ERROR_RESPONSES},
-    operation_id="drill_link_fire_test",
-    summary="Link the yearly fire-system test",
-)
-def drill_fire_test(request, pk: int, payload: FireTestIn):
-    """Link a fire drill with its project's yearly whole-system fire test of that year (or unlink)."""
-    drill = visible_or_404(_drills(request), pk, request.user)
-    services.drill_link_fire_test(actor=request.user, drill=drill, task_id=payload.fire_test_id)
-    return _drills(request).get(pk=pk)
-
-
-@router.get(
-    "/drill-figures",
-    response={200: list[DrillFiguresOut], **ERROR_RESPONSES},
-    operation_id="drill_figures",
-    summary="Drills per project and year",
-)
-def drill_figures(request, year: int = Query(None, ge=2000, le=2100)):
-    """Per project the caller sees, for a year (default this year): drills done and planned, the
-    last fire drill and whether one is due, and the yearly fire-system tests done."""
-    require(request.user, Perm.VIEW_EMERGENCIES)
-    return selectors.drill_figures(request.user, year or timezone.localdate().year)
-
-
-# --- statements (what residents see) -----------------------------------------------------------
-
-
-class EmergencyStatementOut(Schema):
-    id: int
-    project_id: int
-    incident_id: int
-    kind: EventKind = Field(..., alias="incident.kind")
-    body: str
-    issued_at: datetime.datetime
-
-
-@router.get(
-    "/emergency-statements",
-    response={200: list[EmergencyStatementOut], **ERROR_RESPONSES},
-    operation_id="emergency_statement_list",
-    summary="Official statements",
-)
-@paginate(Pagination)
-def statement_list(request):
-    """The official statements of incidents: residents see those of the projects they live in."""
-    if not scope_for(request.user).is_resident:
-        require(request.user, Perm.VIEW_EMERGENCIES)
-    return Statement.objects.visible_to(request.user).select_related("incident").order_by("-issued_at", "-id")
