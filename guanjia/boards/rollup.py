@@ -16,8 +16,13 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+# The definitions are the boards' own (selectors), which in turn read finished days from here: two
+# halves of one figure, each module referring to the other by name.
+from guanjia.boards import selectors
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
 from guanjia.core.models import Company
+from guanjia.sla.models import TicketDeadline
+from guanjia.tickets.models import Ticket
 
 ROLLUP_DAYS = 35
 INT_KEYS = {"project", "category", "person"}
@@ -79,10 +84,6 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
 
     Runs under a row lock on the company, so two consumers running it at once take turns and
     the unique constraints never see the same day twice."""
-    from guanjia.boards.selectors import _day_start, _period_key, aggregate
-    from guanjia.sla.models import TicketDeadline
-    from guanjia.tickets.models import Ticket
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     days = sorted(d for d in set(days) if d < today)
@@ -95,17 +96,17 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     rows = []
     for first, last in day_runs(days[0], days[-1], skip=set(_gaps(days))):
         for dimension in DIMENSIONS:
-            sums = aggregate(
+            sums = selectors.aggregate(
                 Ticket.objects.filter(company=company),
                 TicketDeadline.objects.filter(company=company),
                 group_by=dimension,
                 trunc=TruncDay,
-                start=_day_start(first),
-                end=_day_start(last + datetime.timedelta(days=1)),
+                start=selectors._day_start(first),
+                end=selectors._day_start(last + datetime.timedelta(days=1)),
                 by_project=True,
             )
             for (period, key, project_id), measures in sums.items():
-                day = _period_key(period)
+                day = selectors._period_key(period)
                 if day not in wanted:
                     continue
                 rows.append(

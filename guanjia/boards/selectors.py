@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from guanjia.boards import rollup
 from guanjia.boards.models import MEASURES
 from guanjia.core.dates import date_range
 from guanjia.core.roles import Perm, require
@@ -346,8 +347,6 @@ def figures(user, params: FigureParams) -> dict:
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
-    from guanjia.boards import rollup
-
     rows: dict[tuple, dict] = {}
 
     def add(period, key, measures: dict) -> None:

@@ -1,6 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from guanjia.boards.rollup import rollup_recent
 from guanjia.core.context import Source, change_context
 
 
@@ -8,7 +9,5 @@ from guanjia.core.context import Source, change_context
 def rollup_figures_task() -> dict:
     """Every 10 minutes: re-sum the figures of the last finished days (``boards.rollup``). Safe to
     run late, twice, or on two consumers at once: each run replaces the same days' sums."""
-    from guanjia.boards.rollup import rollup_recent
-
     with change_context(source=Source.JOB):
         return rollup_recent()

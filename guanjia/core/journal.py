@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
 
 from guanjia.core import context
+from guanjia.core.models import Company, JournaledModel, ObjectChange
 
 
 def jsonable(value):
@@ -34,16 +35,12 @@ def jsonable(value):
 
 
 def _company_id(instance):
-    from guanjia.core.models import Company
-
     if isinstance(instance, Company):
         return instance.pk
     return getattr(instance, "company_id", None)
 
 
 def _make_entry(instance, action: str, changes: dict, ctx=None):
-    from guanjia.core.models import ObjectChange
-
     ctx = ctx or context.current()
     actor = ctx.get_actor()
     return ObjectChange(
@@ -83,8 +80,6 @@ def journal_batched() -> Iterator[None]:
 
 
 def _write(entries: list) -> None:
-    from guanjia.core.models import ObjectChange
-
     waiting = _batch.get()
     if waiting is not None:
         waiting.extend(entries)
@@ -100,8 +95,6 @@ def record(instance, action: str, changes: dict | None = None) -> None:
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs):
-    from guanjia.core.models import ObjectChange
-
     if raw:  # fixtures loading
         return
     after = {k: jsonable(v) for k, v in instance.journal_values().items()}
@@ -126,16 +119,12 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
 
 
 def _on_delete(sender, instance, **kwargs):
-    from guanjia.core.models import ObjectChange
-
     before = {k: jsonable(v) for k, v in instance.journal_values().items()}
     _write([_make_entry(instance, ObjectChange.Action.DELETE, {k: [v, None] for k, v in before.items()})])
 
 
 def journal_bulk_create(instances: Iterable) -> None:
     """Journal rows that were inserted with ``bulk_create`` (which sends no signals)."""
-    from guanjia.core.models import ObjectChange
-
     ctx = context.current()
     entries = []
     for instance in instances:
@@ -153,8 +142,6 @@ def journal_bulk_create(instances: Iterable) -> None:
 
 def journal_bulk_update(items: Iterable[tuple]) -> None:
     """Journal rows changed with ``bulk_update``: ``items`` are ``(instance, {field: [before, after]})``."""
-    from guanjia.core.models import ObjectChange
-
     ctx = context.current()
     entries = [_make_entry(instance, ObjectChange.Action.UPDATE, changes, ctx) for instance, changes in items]
     _write(entries)
@@ -162,8 +149,6 @@ def journal_bulk_update(items: Iterable[tuple]) -> None:
 
 def connect_signals() -> None:
     from django.apps import apps
-
-    from guanjia.core.models import JournaledModel
 
     for model in apps.get_models():
         if issubclass(model, JournaledModel):
@@ -173,8 +158,6 @@ def connect_signals() -> None:
 
 def history_for(instance):
     """The journal of one record, newest first."""
-    from guanjia.core.models import ObjectChange
-
     return ObjectChange.objects.filter(
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
         object_id=str(instance.pk),

@@ -19,7 +19,10 @@ from guanjia.core.context import Source, change_context
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Perm, require
 from guanjia.core.services import visible_reference
-from guanjia.dataio import importing
+from guanjia.dataio import (
+    importing,
+    tasks,  # the job that runs a large import (it calls back into run_import_job)
+)
 from guanjia.dataio.models import ImportJob, ImportStatus
 from guanjia.estates.models import Project
 
@@ -61,9 +64,7 @@ def import_submit(*, actor, project_id, upload) -> ImportJob:
         created_by=actor,
     )
     if total > settings.IMPORT_BACKGROUND_ROWS:
-        from guanjia.dataio.tasks import run_import_job_task
-
-        transaction.on_commit(lambda: run_import_job_task(job.pk))
+        transaction.on_commit(lambda: tasks.run_import_job_task(job.pk))
         return job
     return run_import_job(job_id=job.pk)
 

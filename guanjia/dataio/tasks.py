@@ -2,10 +2,10 @@
 
 from huey.contrib.djhuey import db_task
 
+from guanjia.dataio import services
+
 
 @db_task(retries=0)
 def run_import_job_task(job_id: int) -> None:
     """A large import, run on the worker. Idempotent: a job that already succeeded is skipped."""
-    from guanjia.dataio.services import run_import_job
-
-    run_import_job(job_id=job_id)
+    services.run_import_job(job_id=job_id)

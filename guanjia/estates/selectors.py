@@ -10,7 +10,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
+from guanjia.core.cache import shared_cached
 from guanjia.core.phones import normalise_phone
+from guanjia.core.scoping import scope_for
 from guanjia.estates.models import Occupancy
 
 
@@ -75,9 +77,6 @@ def unit_search(text: str) -> Q:
 def households_by_project(user) -> dict[int, int]:
     """Units with a current occupancy, per project the user may see."""
     from django.db.models import Count
-
-    from guanjia.core.cache import shared_cached
-    from guanjia.core.scoping import scope_for
 
     scope = scope_for(user)
     if scope.company_id is None:

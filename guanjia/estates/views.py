@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors, services
 from guanjia.estates.forms import (
@@ -64,7 +65,6 @@ def project_list(request):
 
 
 def _perms(request):
-    from guanjia.core.scoping import scope_for
 
     return scope_for(request.user).permissions
 

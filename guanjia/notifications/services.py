@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import NotFound
+from guanjia.core.models import Company
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
 from guanjia.notifications import channels as backends
+from guanjia.notifications import tasks  # delivery jobs (they call back into deliver)
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
 
@@ -57,8 +59,6 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 def _company_of(related: models.Model | None) -> int | None:
     if related is None:
         return None
-    from guanjia.core.models import Company
-
     if isinstance(related, Company):
         return related.pk
     return getattr(related, "company_id", None)
@@ -155,9 +155,7 @@ def notify(
 
 
 def _schedule_delivery(notification_id: int) -> None:
-    from guanjia.notifications.tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification(notification_id))
+    transaction.on_commit(lambda: tasks.deliver_notification(notification_id))
 
 
 def _claimable(now: datetime.datetime):

@@ -4,6 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.notifications import services
 
 
 @db_task(retries=0)
@@ -13,8 +14,6 @@ def deliver_notification(notification_id: int) -> bool:
     No Huey retries: a failure is recorded on the row and retried by ``deliver_due_notifications``
     with backoff, up to the row's ``max_attempts``.
     """
-    from guanjia.notifications import services
-
     with change_context(source=Source.JOB):
         return services.deliver(notification_id)
 
@@ -26,7 +25,5 @@ deliver_email = deliver_notification
 @db_periodic_task(crontab(minute="*"))
 def deliver_due_notifications() -> int:
     """Every minute: retries whose backoff has passed and messages deferred past quiet hours."""
-    from guanjia.notifications import services
-
     with change_context(source=Source.JOB):
         return services.deliver_due()

@@ -20,6 +20,7 @@ from guanjia.core.api import (
     RowSchema,
     Schema,
 )
+from guanjia.core.phones import mask_phone
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.tickets import clocks, selectors, services, workflow
@@ -254,8 +255,6 @@ def _photo_row(photo: dict) -> dict:
 def _detail(request, pk: int) -> dict:
     """A request as ``TicketDetailOut``: its row, its lines and photos, and what the user may do."""
     from types import SimpleNamespace
-
-    from guanjia.core.phones import mask_phone
 
     row = visible_or_404(
         selectors.ticket_rows(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed, NotFound
 from guanjia.core.journal import history_for
-from guanjia.core.roles import require, user_can
+from guanjia.core.roles import Perm, require, user_can
 
 PER_PAGE = 20
 HISTORY_LIMIT = 100
@@ -160,8 +160,6 @@ def list_page(request, *, queryset, fragment: str, context: dict, template: str 
 
 def history_rows(obj, user) -> list[dict] | None:
     """The journal of a record for its 历史 tab; None when the user may not read history."""
-    from guanjia.core.roles import Perm
-
     if not user_can(user, Perm.VIEW_HISTORY):
         return None
     labels, choices = {}, {}
