@@ -37,8 +37,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 lint:
-	$(BIN)/ruff check guanjia conftest.py
-	$(BIN)/ruff format --check guanjia conftest.py
+	$(BIN)/ruff check guanjia benchmarks conftest.py
+	$(BIN)/ruff format --check guanjia benchmarks conftest.py
 
 check:
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
@@ -52,8 +52,8 @@ pytest:
 ## Benchmarks (not part of make test): in-process list timings on SQLite, then the HTTP load test on
 ## PostgreSQL with gunicorn and wrk (200 projects, 200,000 units, 200,000 → 2,000,000 requests).
 bench: setup
-	$(TEST_ENV) $(PY) -m guanjia.bench
-	$(PY) -m guanjia.loadbench $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m benchmarks.bench
+	$(PY) -m benchmarks.loadbench $(BENCH_ARGS)
 
 ## Refresh the English catalogue from the source, then compile it (translate new entries, run again).
 messages:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "guanjia.dataio",
     "guanjia.notifications",
     "guanjia.web",
+    "guanjia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -247,8 +248,6 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Phone numbers show in full only to roles that need them and only on purpose (recorded).
-# The HTTP benchmark's ceiling views (guanjia/core/benchviews.py); never on in production.
-BENCH_VIEWS = env_bool("GUANJIA_BENCH", False)
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
 API_MAX_PAGE_SIZE = 200
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "2000"))

@@ -43,12 +43,3 @@ if settings.DEBUG or settings.TESTING:
         return serve(request, path, document_root=settings.MEDIA_ROOT)
 
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]
-
-if settings.BENCH_VIEWS:
-    from guanjia.core import benchviews
-
-    urlpatterns += [
-        path("bench/ping", benchviews.ping),
-        path("bench/one-query", benchviews.one_query),
-        path("bench/list-rows", benchviews.list_rows),
-    ]

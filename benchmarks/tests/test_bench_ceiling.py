@@ -1,4 +1,4 @@
-"""The HTTP benchmark's third ceiling (``core.benchviews.list_rows``) runs the request list's own
+"""The HTTP benchmark's third ceiling (``benchmarks.views.list_rows``) runs the request list's own
 statement from a bare cursor. It is only a fair ceiling while it serves exactly the API list's rows:
 if the list's statement or row shaping changes, the ceiling follows, or this fails."""
 
@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from guanjia.core import benchviews
+from benchmarks import views
 from guanjia.sla.models import TicketDeadline
 from guanjia.testing.api import Api
 from guanjia.tickets.choices import Status
@@ -46,7 +46,7 @@ def test_the_list_ceiling_serves_the_api_lists_rows(tw):
     request = RequestFactory().get(
         "/bench/list-rows", {"company_id": tw.company.pk, "project_id": tw.project.pk}
     )
-    served = json.loads(benchviews.list_rows(request).content)["items"]
+    served = json.loads(views.list_rows(request).content)["items"]
 
     assert [row["id"] for row in expected] == [created[2], created[1]]
     assert [row["overdue"] for row in expected] == [False, True]

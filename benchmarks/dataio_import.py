@@ -1,6 +1,6 @@
 """Time a 20,000-row import on a fresh SQLite database.
 
-    GUANJIA_TESTING=1 .venv/bin/python -m guanjia.dataio.bench [rows]
+    GUANJIA_TESTING=1 .venv/bin/python -m benchmarks.dataio_import [rows]
 
 Writes a spreadsheet with openpyxl (write-only), migrates a temporary file database, imports the
 file once (everything new) and once more (nothing changes), and prints the times.
@@ -45,8 +45,9 @@ def make_sheet(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
-def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    rows = int(argv[0]) if argv else 20_000
     tmp = Path(tempfile.mkdtemp(prefix="guanjia-bench-"))
     try:
         _run(rows, tmp)

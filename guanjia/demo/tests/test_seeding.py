@@ -16,8 +16,8 @@ from guanjia.core.journal import history_for
 from guanjia.core.models import Company, ObjectChange
 from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Role
 from guanjia.core.scoping import scope_for
+from guanjia.demo.management.commands.seed_demo import DEMO_PASSWORD, demo_logins
 from guanjia.estates.choices import ProjectKind, Relation
-from guanjia.estates.management.commands.seed_demo import DEMO_PASSWORD, demo_logins
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
 from guanjia.tickets.choices import Channel, Kind, Status
@@ -153,7 +153,7 @@ STAGES = [
 def requests_only(monkeypatch):
     """Only the request seeder: the module seeders (facilities, quality …) raise requests of their own
     (failed checks, patrol findings) and are tested in their apps."""
-    monkeypatch.setattr("guanjia.estates.management.commands.seed_demo.seed_demo_modules", lambda company: {})
+    monkeypatch.setattr("guanjia.demo.management.commands.seed_demo.seed_demo_modules", lambda company: {})
 
 
 @pytest.mark.django_db

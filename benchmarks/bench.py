@@ -1,7 +1,7 @@
 """``make bench``: seed a scale database and time the lists staff use most, with query counts.
 
-    GUANJIA_TESTING=1 DJANGO_SETTINGS_MODULE=guanjia.settings_test python -m guanjia.bench \
-        [--projects 50] [--units-per-project 1000] [--repeat 5] [--keep]
+    GUANJIA_TESTING=1 DJANGO_SETTINGS_MODULE=guanjia.settings_test python -m benchmarks.bench \
+        [--projects 50] [--units-per-project 1000] [--repeat 5] [--import-rows 20000] [--keep]
 
 It works in a throw-away SQLite file in a temporary directory (never the real database). Set
 BENCH_DATABASE_URL to measure on an empty PostgreSQL database instead. Timings are printed, never
@@ -11,14 +11,14 @@ asserted: they belong here, not in tests.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+
+from benchmarks import dataio_import
 
 
 def _prepare_environment(tmp: str) -> None:
@@ -51,7 +51,7 @@ def run(*, projects: int, units_per_project: int, repeat: int) -> None:
     from django.core.management import call_command
 
     from guanjia.core.context import Source, change_context
-    from guanjia.estates.management.commands.seed_scale import seed_scale
+    from guanjia.demo.management.commands.seed_scale import seed_scale
     from guanjia.estates.models import Occupancy
     from guanjia.testing.api import Api
 
@@ -106,10 +106,11 @@ def run(*, projects: int, units_per_project: int, repeat: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m guanjia.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--units-per-project", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--import-rows", type=int, default=20_000, help="rows of the import benchmark")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database afterwards")
     args = parser.parse_args(argv)
 
@@ -120,13 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     try:
         run(projects=args.projects, units_per_project=args.units_per_project, repeat=args.repeat)
-        # Other apps' benchmarks join in by providing a ``bench`` module with ``main()``.
-        for module_name in ["guanjia.dataio.bench"]:
-            if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) and importlib.util.find_spec(
-                module_name
-            ):
-                print(f"\n== {module_name} ==")
-                importlib.import_module(module_name).main()
+        print("\n== benchmarks.dataio_import ==")
+        dataio_import.main([str(args.import_rows)])
     finally:
         from django.db import connections
 

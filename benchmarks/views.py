@@ -1,4 +1,5 @@
-"""Ceilings for the HTTP benchmark (``make bench``), mounted only when GUANJIA_BENCH=1: what a
+"""Ceilings for the HTTP benchmark (``make bench``), mounted only by ``benchmarks.urls``
+(the benchmark's own settings, never the site's): what a
 Django JSON view costs with no database, with one indexed query for a page of 25 requests, and
 with the request list's own statement run straight from a cursor. Every real endpoint is reported
 as a ratio to the one-query ceiling; the third ceiling tells how much of the gap is the list's

@@ -21,8 +21,10 @@ from guanjia.core.roles import Role
 from guanjia.estates.choices import ProjectKind
 from guanjia.estates.models import Project, Resident
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
+from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember, StaffRole
+from guanjia.tickets.services import company_defaults_ensure
 
 CITIES = ["上海", "北京", "杭州", "南京", "苏州", "成都", "武汉", "深圳", "广州", "西安", "长沙", "重庆"]
 ESTATE_WORDS = [
@@ -109,9 +111,6 @@ def seed_scale(
             company = _new_company(code, company_name)
         # Like a real company: request categories and deadline policies, so requests made against
         # this data carry their deadlines (the load benchmark measures creating them).
-        from guanjia.sla.services import sla_defaults_ensure
-        from guanjia.tickets.services import company_defaults_ensure
-
         company_defaults_ensure(company=company)
         sla_defaults_ensure(company=company)
     names = NameMaker(rng)
