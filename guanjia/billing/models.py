@@ -28,6 +28,7 @@ from guanjia.billing.choices import (
 )
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
+from guanjia.estates.models import Occupancy
 
 CENT = Decimal("0.01")
 period_validator = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("账期格式应为 YYYY-MM"))
@@ -42,8 +43,6 @@ def rate(**kwargs) -> models.DecimalField:
 
 
 def _resident_units(scope):
-    from guanjia.estates.models import Occupancy
-
     return Occupancy.objects.current().filter(resident_id=scope.resident_id).values("unit_id")
 
 

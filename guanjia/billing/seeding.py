@@ -73,7 +73,7 @@ def seed_demo_billing(company, *, rng: random.Random) -> dict[str, int]:
     now = timezone.now()
     periods = _months_back(timezone.localdate(now), MONTHS)
     clock = {"now": now}
-    with mock.patch.object(services, "_now", lambda: clock["now"]):
+    with mock.patch.object(services.common, "_now", lambda: clock["now"]):
         for project in Project.objects.filter(company=company).order_by("id"):
             office = project.kind != ProjectKind.RESIDENTIAL
             for name, item in items.items():

@@ -5,21 +5,18 @@ second reminder (the notification's dedup key per bill and month)."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from guanjia.billing import services
 from guanjia.core.context import Source, change_context
 
 
 def run_generation() -> int:
     """This month's bills for every project that bills something (catches up if the 1st was missed)."""
-    from guanjia.billing import services
-
     with change_context(source=Source.JOB):
         return services.generate_due_bills()
 
 
 def run_reminders() -> int:
     """Remind residents of bills past due: once per bill and month; quiet hours are kept by notify."""
-    from guanjia.billing import services
-
     with change_context(source=Source.JOB):
         return services.remind_arrears()
 

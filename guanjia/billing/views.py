@@ -4,10 +4,13 @@ the resident's own bills (/portal/bills/). Thin: every write is a service call."
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,10 +30,11 @@ from guanjia.billing.forms import (
 )
 from guanjia.billing.models import Bill, CollectionVisit, Correction, LedgerEntry, Payment
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm, Role, user_can
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
+from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import console_view, list_page, save_via_service, style_form
 
 
@@ -84,16 +88,11 @@ def bill_generate(request):
 
 
 def _url(name, *args):
-    from django.urls import reverse
-
     return reverse(name, args=args)
 
 
 def _collectors(unit) -> list[tuple[int, str]]:
     """Staff of the unit's project who may take payments door to door."""
-    from guanjia.core.roles import Role
-    from guanjia.staff.models import StaffMember
-
     members = (
         StaffMember.objects.filter(
             projects=unit.project_id,
@@ -378,8 +377,6 @@ def receipt(request, pk: int):
 
 
 def _resident_only(view):
-    from functools import wraps
-
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not scope_for(request.user).is_resident:

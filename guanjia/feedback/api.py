@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
@@ -297,8 +298,6 @@ class CardFilter(FilterSchema):
     overdue: bool | None = Field(None, description="only open yellow cards past their rectification deadline")
 
     def filter_month(self, value):
-        from django.db.models import Q
-
         if not value:
             return Q()
         month = services.parse_month(value)
@@ -307,16 +306,12 @@ class CardFilter(FilterSchema):
         return Q(month=month)
 
     def filter_open_yellow(self, value):
-        from django.db.models import Q
-
         if value is None:
             return Q()
         condition = Q(target=CardTarget.COMPANY, colour=CardColour.YELLOW, closed_at__isnull=True)
         return condition if value else ~condition
 
     def filter_overdue(self, value):
-        from django.db.models import Q
-
         if value is None:
             return Q()
         condition = Q(

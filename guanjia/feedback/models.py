@@ -11,18 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
+from guanjia.estates.models import Occupancy
 from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, SurveyStatus
 
 
 def _resident_projects(scope):
-    from guanjia.estates.models import Occupancy
-
     return Occupancy.objects.filter(resident_id=scope.resident_id).current().values("project_id")
 
 
 def _resident_units(scope):
-    from guanjia.estates.models import Occupancy
-
     return Occupancy.objects.filter(resident_id=scope.resident_id).current().values("unit_id")
 
 

@@ -10,7 +10,7 @@ import random
 from django.utils import timezone
 
 from guanjia.core.journal import journal_bulk_create
-from guanjia.estates.models import Occupancy
+from guanjia.estates.models import Occupancy, Project
 from guanjia.feedback import services
 from guanjia.feedback.choices import CardColour, CardTarget
 from guanjia.feedback.models import CardVote, Survey, SurveyAnswer, SurveyResponse
@@ -117,7 +117,7 @@ def seed_demo_feedback(company, *, rng: random.Random) -> dict[str, int]:
     cast_last = datetime.datetime.combine(
         last_month + datetime.timedelta(days=9), datetime.time(10), tzinfo=now.tzinfo
     )
-    owners = {pid: services._card_owner(pid) for pid in project_ids}
+    owners = {pid: services.cards._card_owner(pid) for pid in project_ids}
     cards = []
     for month, share, when in (
         (last_month, 0.25, cast_last),
@@ -153,6 +153,4 @@ def seed_demo_feedback(company, *, rng: random.Random) -> dict[str, int]:
 
 
 def company_project_ids(company):
-    from guanjia.estates.models import Project
-
     return Project.objects.filter(company=company).order_by("id").values_list("pk", flat=True)

@@ -23,6 +23,7 @@ from guanjia.feedback.models import (
 )
 
 SATISFIED = 4  # a score of 4 or 5 counts as satisfied
+HUNDRED = Decimal("100")
 # The year's rating from the published tallies: share of blue cards and share of red cards among
 # all cards cast for a target (seed 000: "通过一定的比例和指数测算").
 EXCELLENT_BLUE, EXCELLENT_RED = Decimal("0.80"), Decimal("0.05")
@@ -136,10 +137,15 @@ def survey_results(survey: Survey, user) -> dict:
     }
 
 
-def fee_percent(steps, satisfied_share):
-    from guanjia.feedback.services import fee_percent as on_scale
-
-    return on_scale(steps or [], satisfied_share)
+def fee_percent(steps: list[dict] | None, satisfied_share: Decimal | None) -> Decimal | None:
+    """The fee percentage a share satisfied (0–1) earns on a scale; None without answers or scale."""
+    if satisfied_share is None or not steps:
+        return None
+    satisfied = satisfied_share * HUNDRED
+    for step in steps:
+        if satisfied >= Decimal(step["min_satisfied"]):
+            return Decimal(step["fee_percent"])
+    return Decimal(steps[-1]["fee_percent"])
 
 
 def follow_ups(survey: Survey, user):

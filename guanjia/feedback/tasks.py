@@ -5,26 +5,21 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.feedback import services
 
 
 def run_publish_tallies() -> int:
     """Publish the ended months' card tally of every project (once)."""
-    from guanjia.feedback import services
-
     with change_context(source=Source.JOB):
         return services.publish_tallies()
 
 
 def run_close_surveys() -> int:
-    from guanjia.feedback import services
-
     with change_context(source=Source.JOB):
         return services.close_due_surveys()
 
 
 def run_escalate_cards() -> int:
-    from guanjia.feedback import services
-
     with change_context(source=Source.JOB):
         return services.escalate_overdue_cards()
 
@@ -51,7 +46,5 @@ def feedback_close_surveys() -> int:
 def notify_survey_opened(survey_id: int) -> None:
     """Tell every resident of the surveyed estates, in the background: an estate has thousands of
     households. Idempotent: one dedup key per survey, so a retry never notifies twice."""
-    from guanjia.feedback import services
-
     with change_context(source=Source.JOB):
         services.notify_survey_opened(survey_id)

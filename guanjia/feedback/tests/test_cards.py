@@ -30,7 +30,7 @@ def at(monkeypatch):
 
     def set_time(*parts):
         moment = datetime.datetime(*parts, tzinfo=SHANGHAI).astimezone(datetime.UTC)
-        monkeypatch.setattr(services, "_now", lambda: moment)
+        monkeypatch.setattr(services.common, "_now", lambda: moment)
         return moment
 
     return set_time
@@ -164,7 +164,9 @@ def test_the_tally_is_published_once_per_project_and_month(world, at):
 
 
 def test_the_job_runs_the_publication(world, monkeypatch):
-    monkeypatch.setattr(services, "_now", lambda: datetime.datetime(2026, 12, 1, 1, 0, tzinfo=datetime.UTC))
+    monkeypatch.setattr(
+        services.common, "_now", lambda: datetime.datetime(2026, 12, 1, 1, 0, tzinfo=datetime.UTC)
+    )
     first = tasks.run_publish_tallies()
     assert first > 0 and tasks.run_publish_tallies() == 0
 

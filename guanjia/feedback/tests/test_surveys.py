@@ -77,7 +77,7 @@ def test_opening_counts_households_and_notifies_residents_once(fw, django_captur
     with pytest.raises(Conflict):
         services.survey_open(actor=fw.admin, survey=survey)
     survey.refresh_from_db()
-    services._notify_opened(survey)  # a repeated delivery of the same event
+    services.surveys._notify_opened(survey)  # a repeated delivery of the same event
     assert notified.count() == count
 
 
