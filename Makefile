@@ -21,7 +21,7 @@ demo: setup
 	  trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
-## The whole suite: lint, Django checks, migrations, OpenAPI snapshot, pytest, schemathesis, browser.
+## The whole suite: lint (ruff, the import contracts of pyproject.toml), Django checks, migrations, OpenAPI snapshot, pytest, schemathesis, browser.
 test: setup lint check pytest
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -39,6 +39,7 @@ node_modules/.installed: package.json package-lock.json
 lint:
 	$(BIN)/ruff check guanjia benchmarks conftest.py
 	$(BIN)/ruff format --check guanjia benchmarks conftest.py
+	$(BIN)/lint-imports --no-cache
 
 check:
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING

@@ -5,6 +5,7 @@ from __future__ import annotations
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import scope_for
 from guanjia.staff.models import StaffMember
+from guanjia.staff.selectors import hq_quality_users
 from guanjia.tickets.services import RECEIVING_ROLES
 
 
@@ -12,15 +13,6 @@ def project_managers(project_id: int) -> list:
     members = (
         StaffMember.objects.filter(projects=project_id, deleted_at__isnull=True)
         .with_role(Role.PROJECT_MANAGER)
-        .select_related("user")
-    )
-    return [m.user for m in members]
-
-
-def hq_quality_users(company_id: int) -> list:
-    members = (
-        StaffMember.objects.filter(company_id=company_id, deleted_at__isnull=True)
-        .with_role(Role.HQ_QUALITY)
         .select_related("user")
     )
     return [m.user for m in members]
@@ -37,3 +29,6 @@ def may_manage_project(actor, project_id: int) -> bool:
 def user_can_receive(actor) -> bool:
     scope = scope_for(actor)
     return scope.is_staff and bool(scope.roles & RECEIVING_ROLES)
+
+
+__all__ = ["hq_quality_users", "may_manage_project", "project_managers", "user_can_receive"]
