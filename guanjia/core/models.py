@@ -90,6 +90,25 @@ class ProjectOwned(CompanyOwned):
         abstract = True
 
 
+class Photo(ProjectOwned):
+    """A photo attached to a record: the cleaned image and its thumbnail, each a name in Django's
+    storage (written by ``core.images``: type checked by content, EXIF and GPS stripped), and who
+    uploaded it. Requests, audits and maintenance tasks each keep theirs on a model built on this."""
+
+    image = models.CharField(_("图片"), max_length=200)
+    thumbnail = models.CharField(_("缩略图"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class SoftDeletable(models.Model):
     """Rows whose history matters are never removed; they are marked deleted and hidden."""
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.models import CompanyOwned, ProjectOwned
+from guanjia.core.models import CompanyOwned, Photo, ProjectOwned
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import ScopedQuerySet, scope_for
 from guanjia.quality.choices import (
@@ -373,7 +373,7 @@ class CorrectiveAction(ProjectOwned):
         return self.done_at is not None and self.done_at <= self.deadline
 
 
-class QualityPhoto(ProjectOwned):
+class QualityPhoto(Photo):
     """A photo: evidence of a result (as found) or of a corrective action (as fixed). EXIF stripped."""
 
     result = models.ForeignKey(
@@ -381,11 +381,6 @@ class QualityPhoto(ProjectOwned):
     )
     action = models.ForeignKey(
         CorrectiveAction, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
-    )
-    image = models.CharField(_("图片"), max_length=200)
-    thumbnail = models.CharField(_("缩略图"), max_length=200)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     # Always fetched through a result or action the user may see.

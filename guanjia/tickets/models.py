@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.models import CompanyOwned, ProjectOwned
+from guanjia.core.models import CompanyOwned, Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 
@@ -348,23 +348,14 @@ class PhotoQuerySet(ScopedQuerySet):
         return self.filter(ticket__reporter_resident_id=scope.resident_id)
 
 
-class TicketPhoto(ProjectOwned):
+class TicketPhoto(Photo):
     """A photo of a request: as reported, before or after the repair. EXIF is stripped on upload."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
     stage = models.CharField(_("阶段"), max_length=8, choices=PhotoStage.choices, default=PhotoStage.REPORT)
-    image = models.CharField(_("图片"), max_length=200)  # a name in Django's default storage
-    thumbnail = models.CharField(_("缩略图"), max_length=200)
     content_type = models.CharField(max_length=20)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("上传人"),
-    )
 
     objects = PhotoQuerySet.as_manager()
 

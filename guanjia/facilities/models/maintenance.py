@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.models import ProjectOwned
+from guanjia.core.models import Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.facilities.choices import (
     Frequency,
@@ -210,15 +210,10 @@ class TaskLineResult(ProjectOwned):
         return f"{self.task_id}#{self.position} {self.result}"
 
 
-class TaskPhoto(ProjectOwned):
+class TaskPhoto(Photo):
     """A photo taken while doing a task (stored cleaned, through ``core.images``)."""
 
     task = models.ForeignKey(MaintenanceTask, on_delete=models.CASCADE, related_name="photos")
-    image = models.CharField(max_length=200)
-    thumbnail = models.CharField(max_length=200)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = ScopedQuerySet.as_manager()
 
