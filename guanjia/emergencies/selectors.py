@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from guanjia.core.roles import Perm, user_can
 from guanjia.core.scoping import scope_for
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import CallResult, DrillStatus, EventKind, IncidentStatus, Position
@@ -153,8 +154,6 @@ def equipment_choices(incident: Incident, user) -> list:
 
 def incidents_for_equipment(equipment, user, limit: int = 20) -> list[IncidentEquipment]:
     """The incidents an item of the ledger was involved in, newest first (its phone page)."""
-    from guanjia.core.roles import Perm, user_can
-
     if not user_can(user, Perm.VIEW_EMERGENCIES):
         return []
     return list(
