@@ -10,6 +10,7 @@ from guanjia.dataio.api import router as dataio_router
 from guanjia.dispatch.api import router as dispatch_router
 from guanjia.emergencies.api import router as emergencies_router
 from guanjia.estates.api import router as estates_router
+from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.notifications.api import router as notifications_router
@@ -44,3 +45,4 @@ api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", feedback_router)
+api.add_router("", evaluation_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guanjia.dispatch",
     "guanjia.sla",
     "guanjia.boards",
+    "guanjia.evaluation",
     "guanjia.quality",
     "guanjia.facilities",
     "guanjia.emergencies",

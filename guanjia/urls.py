@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
-    path("", include("guanjia.staff.urls")),
+    path("", include("guanjia.evaluation.urls")),
     path("", include("guanjia.estates.urls")),
     path("", include(staff_people_urls)),
     path("", include("guanjia.web.urls")),

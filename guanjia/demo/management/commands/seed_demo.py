@@ -25,13 +25,13 @@ from guanjia.emergencies.seeding import seed_demo_emergencies
 from guanjia.estates.choices import ProjectKind, Relation
 from guanjia.estates.models import Building, Occupancy, Project
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
+from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.quality.seeding import seed_demo_quality
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
-from guanjia.staff.seeding import seed_demo_staff_evaluation
 from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"

@@ -3,8 +3,9 @@ publish), service stars, a person's training history — scoped like the API."""
 
 import pytest
 
-from guanjia.staff.choices import SheetStatus
-from guanjia.staff.models import RankingRow, RankingSheet, StaffAward, StaffMember, TrainingRecord
+from guanjia.evaluation.choices import SheetStatus
+from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.staff.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,10 @@ def test_the_desk_form_names_the_person_a_complaint_is_against(tw, client):
     assert Ticket.objects.get(kind="complaint").subject_staff_id == tech.pk
     refused = c.post("/tickets/new/", body | {"kind": "home_repair", "description": "漏水"})
     assert refused.status_code == 422 and 'data-field="subject_staff_id"' in refused.content.decode()
+
+
+def test_a_persons_page_links_to_their_training_history(world, client):
+    """``staff``'s page reaches the evaluation app's page by URL name only (staff imports nothing of it)."""
+    tech = StaffMember.objects.get(user=world.technician)
+    page = login(client, world.manager).get(f"/staff/{tech.pk}/").content.decode()
+    assert f'href="/staff/{tech.pk}/training/" data-testid="training-link"' in page

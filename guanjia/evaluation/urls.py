@@ -1,8 +1,8 @@
 from django.urls import path
 
-from guanjia.staff import views
+from guanjia.evaluation import views
 
-app_name = "staff"
+app_name = "evaluation"
 urlpatterns = [
     path("staff/figures/", views.figures_page, name="figures"),
     path("staff/rankings/", views.ranking_list, name="ranking_list"),

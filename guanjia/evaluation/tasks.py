@@ -7,11 +7,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.context import Source, change_context
+from guanjia.evaluation import services
 
 
 def run_drafting() -> int:
-    from guanjia.staff import services
-
     with change_context(source=Source.JOB):
         return services.draft_last_quarter()
 

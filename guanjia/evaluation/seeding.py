@@ -16,18 +16,20 @@ from unittest import mock
 from django.utils import timezone
 
 from guanjia.estates.models import Project
-from guanjia.staff import services
-from guanjia.staff.choices import AwardKind, TrainingResult
-from guanjia.staff.models import (
+from guanjia.evaluation import services
+from guanjia.evaluation.choices import AwardKind, TrainingResult
+from guanjia.evaluation.models import (
     RankingRow,
     RankingSheet,
     StaffAward,
-    StaffMember,
     TrainingRecord,
     quarter_bounds,
     quarter_of,
 )
+from guanjia.staff.models import StaffMember
+from guanjia.tickets import services as tickets
 from guanjia.tickets.choices import Channel, Kind
+from guanjia.tickets.models import Ticket
 
 # username of the person complained about, description
 COMPLAINTS = [
@@ -59,9 +61,6 @@ def seed_demo_staff_evaluation(company, *, rng: random.Random) -> dict[str, int]
     desk, quality, manager = staff.get("desk"), staff.get("quality"), staff.get("manager")
     if desk is None or quality is None or manager is None or "JY" not in projects:
         return counts
-
-    from guanjia.tickets import services as tickets
-    from guanjia.tickets.models import Ticket
 
     if not Ticket.objects.filter(company=company, subject_staff__isnull=False).exists():
         start, _end = quarter_bounds(last)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from guanjia.staff.choices import AwardKind, SheetStatus
-from guanjia.staff.models import RankingSheet, StaffAward, StaffMember
+from guanjia.evaluation.choices import AwardKind, SheetStatus
+from guanjia.evaluation.models import RankingSheet, StaffAward
+from guanjia.staff.models import StaffMember
 from guanjia.testing.browser import Screen
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

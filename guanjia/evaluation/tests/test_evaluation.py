@@ -9,9 +9,10 @@ import pytest
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.models import ObjectChange
 from guanjia.core.roles import Role
-from guanjia.staff import services
-from guanjia.staff.choices import AwardKind, SheetStatus, TrainingResult
-from guanjia.staff.models import RankingRow, RankingSheet, StaffAward, StaffMember, StaffRole, TrainingRecord
+from guanjia.evaluation import services
+from guanjia.evaluation.choices import AwardKind, SheetStatus, TrainingResult
+from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.staff.models import StaffMember, StaffRole
 from guanjia.testing.api import Api, ScopedResourceBattery, ids
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +229,7 @@ def test_impossible_quarters_are_422_naming_the_field(world, quarter):
 def test_the_current_quarter_cannot_be_ranked_before_it_ends(world):
     from django.utils import timezone
 
-    from guanjia.staff.models import quarter_of
+    from guanjia.evaluation.models import quarter_of
 
     current = quarter_of(timezone.localdate())
     response = Api(world.manager).post("ranking-sheets", {"project_id": world.project.pk, "quarter": current})

@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 
 from guanjia.core.models import Company
-from guanjia.staff.choices import SheetStatus
-from guanjia.staff.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
-from guanjia.staff.seeding import seed_demo_staff_evaluation
+from guanjia.evaluation.choices import SheetStatus
+from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from guanjia.core.errors import NotAllowed
+from guanjia.evaluation import figures
 from guanjia.sla.tests.helpers import receive
-from guanjia.staff import figures
 from guanjia.testing.api import Api
 from guanjia.tickets.choices import Kind
 
