@@ -30,8 +30,8 @@ from guanjia.billing.forms import (
 )
 from guanjia.billing.models import Bill, CollectionVisit, Correction, LedgerEntry, Payment
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, Role, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
 from guanjia.staff.models import StaffMember

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from guanjia.boards import rollup
 from guanjia.boards.models import MEASURES
 from guanjia.core.dates import date_range
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.estates.selectors import households_by_project

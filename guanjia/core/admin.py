@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from guanjia.core.models import ObjectChange
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import ScopedQuerySet, scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import ScopedQuerySet, scope_for, user_can
 
 
 class ScopedAdmin(admin.ModelAdmin):

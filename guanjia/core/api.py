@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from guanjia.core.errors import Conflict, DomainError
 from guanjia.core.journal import history_for
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 
 

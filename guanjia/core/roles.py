@@ -1,7 +1,7 @@
 """The roles of SPEC's table and what each may do.
 
 Roles are data on a staff member (``staff.StaffRole``); permissions are the verbs later features
-check with ``user_can(user, Perm.X)`` or ``require(user, Perm.X)``. One table, so the web, the API
+check with ``core.scoping.user_can(user, Perm.X)`` or ``require(user, Perm.X)``. One table, so the web, the API
 and the admin can never disagree about who may do what.
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from guanjia.core.errors import NotAllowed
 
 
 class Role(models.TextChoices):
@@ -125,15 +123,3 @@ def permissions_for(roles) -> frozenset[str]:
     for role in roles:
         perms |= ROLE_PERMISSIONS.get(role, frozenset())
     return frozenset(perms)
-
-
-def user_can(user, perm: str) -> bool:
-    from guanjia.core.scoping import scope_for
-
-    return perm in scope_for(user).permissions
-
-
-def require(user, perm: str) -> None:
-    """Raise ``NotAllowed`` (403) unless the user's roles grant ``perm``."""
-    if not user_can(user, perm):
-        raise NotAllowed(_("您没有权限执行此操作：%(perm)s") % {"perm": Perm(perm).label})

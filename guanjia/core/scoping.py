@@ -19,8 +19,10 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, models
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.roles import Role, permissions_for
+from guanjia.core.errors import NotAllowed
+from guanjia.core.roles import Perm, Role, permissions_for
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,16 @@ def scope_for(user) -> Scope:
             cache.set(_scope_key(user.pk), scope, SCOPE_CACHE_SECONDS)
     user._guanjia_scope = scope
     return scope
+
+
+def user_can(user, perm: str) -> bool:
+    return perm in scope_for(user).permissions
+
+
+def require(user, perm: str) -> None:
+    """Raise ``NotAllowed`` (403) unless the user's roles grant ``perm``."""
+    if not user_can(user, perm):
+        raise NotAllowed(_("您没有权限执行此操作：%(perm)s") % {"perm": Perm(perm).label})
 
 
 def _cached_scope(user) -> Scope | None:

@@ -14,7 +14,8 @@ from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from guanjia.core.api import ERROR_RESPONSES, ErrorOut, Schema, error_body
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 from guanjia.dataio import exporting, services
 from guanjia.dataio.models import ImportJob, ImportStatus

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.context import Source, change_context
 from guanjia.core.errors import DomainError
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_reference
 from guanjia.dataio import (
     importing,

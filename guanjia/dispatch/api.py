@@ -4,7 +4,8 @@ from ninja import Field, Query, Router
 from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.dispatch import selectors, services
 from guanjia.dispatch.models import DispatchRule
 from guanjia.staff.choices import Department

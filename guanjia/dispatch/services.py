@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.cache import shared_cached
-from guanjia.core.roles import Perm, Role, require
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.models import Building, Project, Unit

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.dispatch import selectors, services
 from guanjia.dispatch.forms import SERVICE_FIELD_MAP, RuleForm

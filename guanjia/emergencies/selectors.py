@@ -8,8 +8,8 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import CallResult, DrillStatus, EventKind, IncidentStatus, Position
 from guanjia.emergencies.models import (

@@ -12,8 +12,8 @@ from guanjia.core import journal
 from guanjia.core.errors import Conflict
 from guanjia.core.models import ObjectChange
 from guanjia.core.phones import normalise_phone
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 

@@ -18,7 +18,8 @@ from guanjia.core.api import (
     Schema,
     register_crud,
 )
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.evaluation import figures, services

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.boards.selectors import _day_start
 from guanjia.core.dates import date_range
-from guanjia.core.roles import ROLE_PERMISSIONS, Perm, require
+from guanjia.core.roles import ROLE_PERMISSIONS, Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_reference
 from guanjia.estates.models import Project
 from guanjia.sla.choices import Stage

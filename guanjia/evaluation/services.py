@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.evaluation import figures

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.evaluation import figures, services

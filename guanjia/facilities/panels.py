@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from guanjia.core.roles import user_can
+from guanjia.core.scoping import user_can
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from ninja import Field, Query, Router
 from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.feedback import selectors, services
 from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, SurveyStatus, YearRating

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Occupancy
 from guanjia.feedback import forms, selectors, services

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, Role, require
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import require
 from guanjia.core.services import save_validated, service
 from guanjia.core.subqueries import has_row
 from guanjia.notifications.services import notify

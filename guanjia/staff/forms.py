@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm, user_can
+from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm
+from guanjia.core.scoping import user_can
 from guanjia.estates.models import Project
 from guanjia.staff.choices import Department
 

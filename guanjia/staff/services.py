@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from guanjia.core import journal
 from guanjia.core.errors import NotAllowed
 from guanjia.core.models import ObjectChange
-from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm, Role, require
-from guanjia.core.scoping import forget_scope, scope_for
+from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm, Role
+from guanjia.core.scoping import forget_scope, require, scope_for
 from guanjia.core.services import (
     apply_changes,
     lock,

@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.forms import ListFilterForm
 from guanjia.estates.models import Project

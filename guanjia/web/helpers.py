@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed, NotFound
 from guanjia.core.journal import history_for
-from guanjia.core.roles import Perm, require, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, user_can
 
 PER_PAGE = 20
 HISTORY_LIMIT = 100

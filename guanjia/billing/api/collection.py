@@ -13,7 +13,8 @@ from guanjia.billing.api.common import Period, Text, router
 from guanjia.billing.choices import VisitStatus
 from guanjia.billing.models import CollectionVisit
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 
 

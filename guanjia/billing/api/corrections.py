@@ -13,7 +13,8 @@ from guanjia.billing.api.common import Money, Text, router
 from guanjia.billing.choices import CorrectionKind, CorrectionStatus
 from guanjia.billing.models import Correction
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 
 

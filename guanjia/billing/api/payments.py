@@ -14,8 +14,8 @@ from guanjia.billing.api.common import Text, router
 from guanjia.billing.choices import PaymentMethod
 from guanjia.billing.models import LedgerEntry, Payment
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
 

@@ -29,7 +29,8 @@ from guanjia.billing.services.common import _entry, _money, check_period, curren
 from guanjia.billing.services.payments import _apply_credit
 from guanjia.core.errors import Conflict
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project, Unit
 

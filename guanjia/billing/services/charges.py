@@ -14,8 +14,8 @@ from guanjia.billing.choices import BillKind, ChargeKind
 from guanjia.billing.models import Bill, BillLine, ChargeItem, MeterReading, ProjectCharge, UnitCharge
 from guanjia.billing.services.common import check_period
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project, Unit
 

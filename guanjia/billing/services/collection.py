@@ -18,8 +18,8 @@ from guanjia.billing.models import Bill, CollectionVisit, Payment
 from guanjia.billing.selectors import HALF_CENT, q2
 from guanjia.billing.services import common
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Occupancy, Unit
 from guanjia.notifications.services import notify

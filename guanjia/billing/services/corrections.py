@@ -18,7 +18,8 @@ from guanjia.billing.services import common
 from guanjia.billing.services.common import _entry, _money
 from guanjia.billing.services.payments import _apply_credit, refundable
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Unit
 

@@ -21,7 +21,8 @@ from guanjia.billing.selectors import HALF_CENT, ZERO, q2
 from guanjia.billing.services import common
 from guanjia.billing.services.common import _entry, _money
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project, Unit
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from ninja import Field, Query
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import selectors, services
 from guanjia.emergencies.api.base import router

@@ -14,7 +14,8 @@ from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, etag
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import selectors, services
 from guanjia.emergencies.api.base import router

@@ -6,8 +6,8 @@ from ninja import Field
 from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, Pagination, Schema
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.emergencies.api.base import router
 from guanjia.emergencies.choices import EventKind
 from guanjia.emergencies.models import Statement

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service
 from guanjia.emergencies.choices import CallResult, DrillStatus, IncidentStatus, LogKind
 from guanjia.emergencies.models import Drill, FollowUpCall, Incident, IncidentLog, IncidentReport, Statement

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed, NotFound
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import HQ_ROLES, Perm, Role, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import HQ_ROLES, Perm, Role
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.emergencies.choices import IncidentStatus, Position
 from guanjia.emergencies.models import CommandPostMember, Incident, IncidentLog
 from guanjia.notifications import services as notifications  # via the module: seeding patches its notify

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.emergencies.choices import DrillStatus, EventKind, LogKind
 from guanjia.emergencies.models import Drill, EmergencyPlan, Incident

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.images import clean_photo, save_photo
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.emergencies.choices import TIER, CommandHolder, EventKind, LogKind
 from guanjia.emergencies.models import (

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import save_validated, service, visible_reference
 from guanjia.emergencies.choices import LogKind
 from guanjia.emergencies.models import Incident, IncidentEquipment, IncidentTicket

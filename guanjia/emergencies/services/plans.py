@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.emergencies.choices import DocumentKind, EventKind, Position
 from guanjia.emergencies.models import Drill, EmergencyPlan, Incident, PlanVersion, SupportingDocument

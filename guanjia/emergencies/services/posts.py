@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, Role, require
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.emergencies.choices import Position
 from guanjia.emergencies.models import CommandPost, CommandPostMember

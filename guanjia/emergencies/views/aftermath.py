@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.emergencies.choices import CallResult
 from guanjia.emergencies.forms import CALL_RESULTS
 from guanjia.emergencies.models import FollowUpCall, Statement

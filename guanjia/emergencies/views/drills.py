@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import selectors, services
 from guanjia.emergencies.choices import DrillStatus, EventKind

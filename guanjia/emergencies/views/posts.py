@@ -10,7 +10,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import Position

@@ -7,7 +7,8 @@ from typing import Literal
 from ninja import Field, Query
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.facilities import selectors, services
 from guanjia.facilities.api.common import router
 from guanjia.facilities.choices import CostKind

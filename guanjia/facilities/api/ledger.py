@@ -7,7 +7,8 @@ from django.urls import reverse
 from ninja import Field, FilterLookup
 
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.facilities import services
 from guanjia.facilities.api.common import router
 from guanjia.facilities.choices import EquipmentStatus

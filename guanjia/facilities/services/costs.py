@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import save_validated, service, visible_reference
 from guanjia.facilities.choices import CostKind
 from guanjia.facilities.models import Equipment, EquipmentCost

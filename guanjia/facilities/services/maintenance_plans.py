@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.facilities.choices import (

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core import images, journal
 from guanjia.core.errors import Conflict, NotAllowed
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, service, visible_reference
 from guanjia.facilities.choices import OPEN_TASK_STATUSES, EquipmentStatus, LineKind, LineResult, TaskStatus
 from guanjia.facilities.models import (

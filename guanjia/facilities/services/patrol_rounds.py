@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core import journal
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, permissions_for, require
+from guanjia.core.roles import Perm, permissions_for
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service
 from guanjia.facilities.choices import RoundStatus
 from guanjia.facilities.models import (

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Building, Project
 from guanjia.facilities.choices import RouteKind

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.dataio.importing import read_table
 from guanjia.facilities import labels, selectors, services, spreadsheet

@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.feedback.models import FeeScale

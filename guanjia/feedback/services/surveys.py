@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict, DomainError, NotAllowed
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, require
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Occupancy, Project, Resident, Unit
 

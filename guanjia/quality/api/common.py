@@ -4,7 +4,8 @@ from django.core.files.storage import default_storage
 from ninja import Router
 
 from guanjia.core.api import Schema
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 
 router = Router(tags=["quality"])
 

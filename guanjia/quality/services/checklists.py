@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, require
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service
 from guanjia.quality.choices import Frequency, Method
 from guanjia.quality.data import default_checklist

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.journal import journal_bulk_create
-from guanjia.core.roles import Perm, Role, require
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.quality.choices import AuditKind, AuditStatus, Frequency

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
-from guanjia.core.roles import Perm, user_can
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.quality import exporting, services
 from guanjia.quality.choices import Frequency, Method

@@ -9,8 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from guanjia.core.roles import Perm, user_can
-from guanjia.core.scoping import scope_for
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.estates.models import Project
 from guanjia.quality import exporting, selectors
 from guanjia.quality.choices import CaStatus, NcStatus

@@ -3,7 +3,7 @@
 from django import template
 
 from guanjia.core.phones import mask_phone as _mask_phone
-from guanjia.core.roles import user_can
+from guanjia.core.scoping import user_can
 
 register = template.Library()
 
