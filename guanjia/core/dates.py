@@ -37,7 +37,10 @@ def date_range(
     if errors:
         raise ValidationError(errors)
     end = dates["to"] or today
-    start = dates["from"] or end - datetime.timedelta(days=default_days - 1)
+    try:
+        start = dates["from"] or end - datetime.timedelta(days=default_days - 1)
+    except OverflowError:  # a "to" in the first days of year 1 leaves no room for the default span
+        raise ValidationError({"to": _("日期超出可统计的范围")}) from None
     if start > end:
         raise ValidationError({"from": _("开始日期不能晚于结束日期")})
     if (end - start).days >= max_days:
