@@ -133,3 +133,30 @@ def shape_arrears(rows) -> list[dict]:
             item[name] = q2(row[name])
         out.append(item)
     return out
+
+
+def receipt_lines(payment) -> dict:
+    """What a receipt says the money paid for, in positive amounts that add up to the payment.
+
+    The ledger stores a payment as negative entries (it lowers what is owed), and credit later moved
+    onto a bill as a pair of entries; a receipt shows neither sign nor pair: per bill, the amount
+    this payment settled; the rest still held as credit (预存); and refunds of it, apart.
+    """
+    entries = LedgerEntry.objects.filter(payment=payment).select_related("bill").order_by("time", "id")
+    bills: dict[int, dict] = {}
+    credit, refunds = ZERO, []
+    for entry in entries:
+        if entry.kind == EntryKind.REFUND:
+            refunds.append({"when": entry.time, "amount": q2(entry.amount), "reason": entry.reason})
+        elif entry.bill_id is None:
+            credit -= entry.amount
+        else:
+            line = bills.setdefault(entry.bill_id, {"bill": entry.bill, "amount": ZERO})
+            line["amount"] -= entry.amount
+    lines = [{"bill": b["bill"], "amount": q2(b["amount"])} for b in bills.values() if q2(b["amount"]) > 0]
+    return {
+        "lines": lines,
+        "credit": q2(credit) if q2(credit) > 0 else ZERO,
+        "refunds": refunds,
+        "refunded": q2(sum((r["amount"] for r in refunds), ZERO)),
+    }

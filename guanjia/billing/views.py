@@ -364,8 +364,11 @@ def _receipt(request, pk: int, template: str):
     payment = visible_or_404(
         Payment.objects.select_related("unit__building", "project", "received_by"), pk, request.user
     )
-    allocations = list(payment.entries.select_related("bill").order_by("id"))
-    return render(request, template, {"payment": payment, "allocations": allocations, "title": _("收据")})
+    return render(
+        request,
+        template,
+        {"payment": payment, **selectors.receipt_lines(payment), "title": _("收据")},
+    )
 
 
 @console_view(Perm.VIEW_BILLING)

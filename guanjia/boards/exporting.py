@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 
+from guanjia.dataio.spreadsheets import XLSX_TYPE, sheets_to_xlsx
 from guanjia.sla.choices import Stage
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_TYPE", "figure_headers", "figure_rows", "figures_xlsx"]
 
 
 def _pct(value):
@@ -53,13 +52,8 @@ def figure_rows(data: dict):
 
 
 def figures_xlsx(data: dict, *, group_label: str) -> bytes:
-    from openpyxl import Workbook
+    def rows():
+        yield figure_headers(group_label)
+        yield from figure_rows(data)
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("服务指标"))
-    sheet.append(figure_headers(group_label))
-    for line in figure_rows(data):
-        sheet.append(line)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets_to_xlsx([(_("服务指标"), rows())])

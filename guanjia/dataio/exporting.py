@@ -20,7 +20,7 @@ from guanjia.core.api import FilterSchema
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
-from guanjia.dataio.services import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
+from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
 from guanjia.estates.api import (
     BuildingFilter,
     OccupancyFilter,

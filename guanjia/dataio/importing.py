@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from guanjia.core import journal
 from guanjia.core.phones import normalise_phone
 from guanjia.core.scoping import scope_for
+from guanjia.dataio.spreadsheets import unescape_csv_cell
 from guanjia.estates.choices import Relation, UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
@@ -131,7 +132,8 @@ def read_table(fileobj, filename: str) -> list[list]:
                 continue
         else:  # pragma: no cover - gb18030 decodes any byte string
             raise ValidationError({"file": _("无法识别 CSV 文件的编码，请另存为 UTF-8")})
-        return list(csv.reader(io.StringIO(text)))
+        # Our own exports put an apostrophe before text that looks like a formula: take it off.
+        return [[unescape_csv_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
     raise ValidationError({"file": _("只支持 .xlsx 或 .csv 文件")})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import uuid
 from pathlib import Path
@@ -25,13 +23,12 @@ from guanjia.dataio import (
     tasks,  # the job that runs a large import (it calls back into run_import_job)
 )
 from guanjia.dataio.models import ImportJob, ImportStatus
+from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
 from guanjia.estates.models import Project
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
 
 
 def import_submit(*, actor, project_id, upload) -> ImportJob:
@@ -153,24 +150,3 @@ def import_template(fmt: str) -> tuple[bytes, str, str]:
             "guanjia-import-template.xlsx",
         )
     raise ValidationError({"format": _("只支持 xlsx 或 csv")})
-
-
-def rows_to_csv(rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    # A BOM so that Excel opens the Chinese headers as UTF-8.
-    return out.getvalue().encode("utf-8-sig")
-
-
-def rows_to_xlsx(rows, *, title: str) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

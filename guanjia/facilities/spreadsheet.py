@@ -6,8 +6,6 @@ A row matches an existing item of the project by 设备编号, so re-importing a
 
 from __future__ import annotations
 
-import io
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,7 +19,7 @@ from guanjia.dataio.importing import (
     cap_errors,
     row_error,
 )
-from guanjia.dataio.services import rows_to_xlsx
+from guanjia.dataio.spreadsheets import rows_to_xlsx, sheets_to_xlsx
 from guanjia.estates.models import Building, Project
 from guanjia.facilities import selectors, services
 from guanjia.facilities.choices import EquipmentStatus
@@ -192,9 +190,6 @@ COST_SHEETS = (
 def costs_xlsx(user, *, year: int | None = None, project_id: int | None = None) -> bytes:
     """Cost totals per item, type, project and year, one sheet each. Amounts are numbers (two
     decimals); residents' charges are a separate column, not part of the cost total."""
-    from openpyxl import Workbook  # heavy: loaded only when a sheet is written, as in dataio
-
-    workbook = Workbook(write_only=True)
     header = [
         _("汇总项"),
         _("手工录入（发票）"),
@@ -202,14 +197,13 @@ def costs_xlsx(user, *, year: int | None = None, project_id: int | None = None) 
         _("成本合计"),
         _("向业主收费（不计入成本）"),
     ]
-    for by, title in COST_SHEETS:
-        sheet = workbook.create_sheet(title=str(title))
-        sheet.append([str(h) for h in header])
+
+    def sheet(by: str):
+        yield [str(h) for h in header]
         rows = selectors.cost_totals(user, by=by, year=year, project_id=project_id)
         for r in rows:
-            sheet.append([r["label"], r["manual"], r["repairs"], r["total"], r["billed"]])
+            yield [r["label"], r["manual"], r["repairs"], r["total"], r["billed"]]
         total = selectors.cost_sum(rows)
-        sheet.append([str(_("总计")), total["manual"], total["repairs"], total["total"], total["billed"]])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        yield [str(_("总计")), total["manual"], total["repairs"], total["total"], total["billed"]]
+
+    return sheets_to_xlsx((title, sheet(by)) for by, title in COST_SHEETS)

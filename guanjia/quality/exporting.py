@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from guanjia.dataio.spreadsheets import sheets_to_xlsx
 from guanjia.quality.choices import Frequency
 from guanjia.quality.services import template_rows
 
@@ -56,14 +55,10 @@ HEADER_KEYS = [
 
 
 def template_xlsx(template) -> bytes:
-    from openpyxl import Workbook  # heavy; loaded only when a workbook is made
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("核查表"))
-    sheet.append(SEED_HEADERS)
-    for row in template_rows(template):
-        sheet.append(
-            [
+    def rows():
+        yield SEED_HEADERS
+        for row in template_rows(template):
+            yield [
                 row["section"],
                 row["standard"],
                 "、".join(row["methods"]),
@@ -74,10 +69,8 @@ def template_xlsx(template) -> bytes:
                 float(row["weight"]),
                 "是" if row["physical"] else "",
             ]
-        )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+
+    return sheets_to_xlsx([(_("核查表"), rows())])
 
 
 def read_template_xlsx(upload) -> list[dict]:
@@ -104,28 +97,24 @@ def read_template_xlsx(upload) -> list[dict]:
     return out
 
 
-def figures_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook  # heavy; loaded only when a workbook is made
+def _num(value):
+    return float(value) if value is not None else None
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("项目排名"))
+
+def figures_xlsx(data: dict) -> bytes:
+    ranking = []
     if data.get("start"):
-        sheet.append([_("统计区间"), f"{data['start']:%Y-%m-%d} ~ {data['end']:%Y-%m-%d}"])
-    sheet.append([_("排名"), _("项目"), _("核查次数"), _("平均得分")])
-    for n, row in enumerate(data["ranking"], start=1):
-        sheet.append(
-            [n, row["project__name"], row["n"], float(row["avg"]) if row["avg"] is not None else None]
-        )
-    sheet = workbook.create_sheet(title=_("分类得分"))
-    sheet.append([_("检查项目"), _("得分")])
-    for row in data["sections"]:
-        sheet.append([row["item__section__title"], float(row["score"]) if row["score"] is not None else None])
-    sheet = workbook.create_sheet(title=_("高频不合格"))
-    sheet.append([_("条目编号"), _("检查内容"), _("不合格次数")])
-    for row in data["failed_most"]:
-        sheet.append([row["item__key"], row["item__standard"], row["n"]])
-    sheet = workbook.create_sheet(title=_("整改与重复"))
-    sheet.append(
+        ranking.append([_("统计区间"), f"{data['start']:%Y-%m-%d} ~ {data['end']:%Y-%m-%d}"])
+    ranking.append([_("排名"), _("项目"), _("核查次数"), _("平均得分")])
+    ranking += [
+        [n, row["project__name"], row["n"], _num(row["avg"])]
+        for n, row in enumerate(data["ranking"], start=1)
+    ]
+    sections = [[_("检查项目"), _("得分")]]
+    sections += [[row["item__section__title"], _num(row["score"])] for row in data["sections"]]
+    failed = [[_("条目编号"), _("检查内容"), _("不合格次数")]]
+    failed += [[row["item__key"], row["item__standard"], row["n"]] for row in data["failed_most"]]
+    actions = [
         [
             _("已关闭整改"),
             _("按期完成"),
@@ -134,19 +123,22 @@ def figures_xlsx(data: dict) -> bytes:
             _("不合格项"),
             _("重复发生"),
             _("重复率(%)"),
-        ]
-    )
-    sheet.append(
+        ],
         [
             data["ca_closed"],
             data["ca_on_time"],
-            float(data["ca_on_time_pct"]) if data["ca_on_time_pct"] is not None else None,
+            _num(data["ca_on_time_pct"]),
             data["ca_open_overdue"],
             data["nc_total"],
             data["nc_recurring"],
-            float(data["recurrence_pct"]) if data["recurrence_pct"] is not None else None,
+            _num(data["recurrence_pct"]),
+        ],
+    ]
+    return sheets_to_xlsx(
+        [
+            (_("项目排名"), ranking),
+            (_("分类得分"), sections),
+            (_("高频不合格"), failed),
+            (_("整改与重复"), actions),
         ]
     )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

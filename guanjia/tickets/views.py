@@ -17,6 +17,7 @@ from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -293,6 +294,26 @@ def _page_context(request, ticket, *, bound=None) -> dict:
 def ticket_detail(request, pk):
     ticket = _ticket_for_page(request, pk)
     return render(request, "tickets/ticket_detail.html", _page_context(request, ticket))
+
+
+@staff_page
+def ticket_print(request, pk):
+    """The work order (派工单) as the technician takes it on paper: the request, where and whom to
+    ring, the deadlines, materials used (blank lines to fill in on site) and the signatures."""
+    ticket = _ticket_for_page(request, pk)
+    materials = list(ticket.materials.visible_to(request.user))
+    return render(
+        request,
+        "tickets/ticket_print.html",
+        {
+            "ticket": ticket,
+            "materials": materials,
+            "blank_rows": range(max(0, 5 - len(materials))),
+            "deadlines": clocks.deadlines_for(ticket),
+            "printed_at": timezone.now(),
+            "title": _("派工单"),
+        },
+    )
 
 
 def _act(request, pk, action: str, *, template: str, detail: str):

@@ -134,3 +134,29 @@ def test_door_to_door_visit_booked_on_the_statement_and_closed_on_the_round(bw):
     desk.post(f"/billing/visits/{visit.pk}/", {"status": "missed"})
     visit.refresh_from_db()
     assert visit.status == "missed"
+
+
+def test_receipt_shows_positive_amounts_in_figures_and_capitals_with_a_print_button(bw):
+    generate(bw)
+    payment, _ = pay(bw, bw.unit, "300.00", "receipt-1", payer="张先生")
+    page = login(bw.desk).get(f"/billing/receipts/{payment.pk}/").content.decode()
+    assert "人民币叁佰元整" in page
+    assert "2026-09" in page and "223.75" in page and "76.25" in page  # the bill, and the rest as credit
+    assert "-223.75" not in page and "-76.25" not in page  # the ledger's signs stay in the ledger
+    assert "data-print" in page and "交款人签字" in page
+    resident = login(bw.resident_user).get(f"/portal/bills/receipts/{payment.pk}/").content.decode()
+    assert "人民币叁佰元整" in resident
+
+
+def test_receipt_after_a_refund_still_adds_up_and_names_the_refund(bw):
+    generate(bw)
+    payment, _ = pay(bw, bw.unit, "1234.56", "receipt-2")
+    correction = services.correction_request(
+        actor=bw.desk,
+        data={"kind": "refund", "payment_id": payment.pk, "amount": Decimal("10.81"), "reason": "多收"},
+    )
+    services.correction_decide(actor=bw.manager, correction=correction, approve=True)
+    page = login(bw.manager).get(f"/billing/receipts/{payment.pk}/").content.decode()
+    assert "人民币壹仟贰佰叁拾肆元伍角陆分" in page
+    assert "1010.81" in page  # credit held: 1234.56 − 223.75
+    assert "已退款" in page and "10.81" in page and "-10.81" not in page

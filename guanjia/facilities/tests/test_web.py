@@ -318,3 +318,19 @@ def test_checkpoint_qr_records_the_scan_in_the_current_round(fw):
     assert finding.status_code == 302
     assert Ticket.objects.get().location == "花园"
     assert PatrolRoute.objects.count() == 1
+
+
+def test_ledger_export_writes_a_formula_like_name_as_text(fw):
+    from openpyxl import load_workbook
+
+    from guanjia.facilities.models import Equipment
+
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    Equipment.objects.filter(pk=fw.pump.pk).update(name=evil, notes="@SUM(1,1)")
+    xlsx = client_for(fw.manager).get(reverse("facilities:equipment_export"))
+    cells = {
+        c.value: c.data_type
+        for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows()
+        for c in row
+    }
+    assert cells[evil] == "s" and cells["@SUM(1,1)"] == "s"

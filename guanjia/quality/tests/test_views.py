@@ -119,3 +119,21 @@ def test_xlsx_round_trip_and_figures(qw, audit):
         "/quality/audits/new/",
     ):
         assert client.get(path).status_code == 200, path
+
+
+def test_checklist_export_writes_formula_like_text_as_text_and_imports_it_back(qw):
+    from openpyxl import load_workbook
+
+    from guanjia.quality.models import ChecklistItem
+
+    evil = "=1+2"
+    item = ChecklistItem.objects.filter(section__template=qw.template).order_by("id").first()
+    ChecklistItem.objects.filter(pk=item.pk).update(standard=evil)
+    exported = client_for(qw.quality).get(f"/quality/templates/{qw.template.pk}/export.xlsx")
+    cells = {
+        c.value: c.data_type
+        for row in load_workbook(io.BytesIO(exported.content)).active.iter_rows()
+        for c in row
+    }
+    assert cells[evil] == "s"
+    assert exporting.read_template_xlsx(io.BytesIO(exported.content))[0]["standard"] == evil

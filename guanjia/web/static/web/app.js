@@ -14,6 +14,12 @@
     showError(status === 403 ? "没有权限 / Permission denied" : "请求失败（" + status + "），请稍后重试");
   });
 
+  // Print buttons ([data-print]): the page's own print styles leave only the sheet on paper.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (button) { event.preventDefault(); window.print(); }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     showError("网络错误，请检查连接 / Network error");
   });
