@@ -134,3 +134,11 @@ def test_door_to_door_visit_booked_on_the_statement_and_closed_on_the_round(bw):
     desk.post(f"/billing/visits/{visit.pk}/", {"status": "missed"})
     visit.refresh_from_db()
     assert visit.status == "missed"
+
+
+def test_the_bills_room_filter_reads_rooms_as_people_write_them(bw):
+    generate(bw)
+    manager = login(bw.manager)
+    for text in ("1栋-1202", "1-1202", "1栋1202", "1202"):
+        fragment = manager.get("/billing/", {"q": text}, headers={"HX-Request": "true"}).content.decode()
+        assert "1202" in fragment and "1201" not in fragment, text
