@@ -34,6 +34,7 @@ from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
+from guanjia.estates.selectors import units_matching
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import console_view, list_page, save_via_service, style_form
 
@@ -55,7 +56,7 @@ def bill_list(request):
         if data["status"]:
             qs = qs.filter(status=data["status"])
         if data["q"]:
-            qs = qs.filter(unit__number__icontains=data["q"])
+            qs = qs.filter(unit__in=units_matching(data["q"]))
     generate_form = None
     if user_can(request.user, Perm.CHANGE_BILLING):
         generate_form = style_form(GenerateForm(user=request.user))

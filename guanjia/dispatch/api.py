@@ -1,5 +1,7 @@
 """REST resources for auto-dispatch: the rules, and the desk's dispatch queue."""
 
+import datetime
+
 from ninja import Field, Query, Router
 from ninja.pagination import paginate
 
@@ -11,7 +13,7 @@ from guanjia.dispatch.models import DispatchRule
 from guanjia.staff.choices import Department
 from guanjia.tickets.api import TicketOut
 from guanjia.tickets.choices import Kind, Priority
-from guanjia.tickets.selectors import shape_rows, ticket_rows
+from guanjia.tickets.selectors import ROW_COLUMNS, shape_rows, ticket_rows
 
 router = Router(tags=["dispatch"])
 
@@ -76,6 +78,10 @@ register_crud(
 class QueuedTicketOut(TicketOut):
     """A request in the dispatch queue (its own schema: the queue pages by number, not cursor)."""
 
+    due_at: datetime.datetime | None = Field(
+        None, description="When its earliest running deadline falls due (past: late); null when none runs."
+    )
+
 
 class QueueFilter(FilterSchema):
     project_id: RefId | None = None
@@ -92,6 +98,9 @@ class QueueFilter(FilterSchema):
 @paginate(Pagination, shape=shape_rows)
 def dispatch_queue(request, filters: QueueFilter = Query(...)):
     """Received requests nobody has been sent to yet (no dispatch rule matched, or the desk
-    dispatches them itself), oldest first."""
+    dispatches them itself), most pressing first: urgent before ordinary, then by the earliest
+    running deadline (late ones first), then oldest first; ``due_at`` and ``overdue`` on each."""
     require(request.user, Perm.VIEW_ESTATES)
-    return ticket_rows(filters.filter(selectors.dispatch_queue(request.user)))
+    return ticket_rows(
+        filters.filter(selectors.dispatch_queue(request.user)), columns=(*ROW_COLUMNS, "due_at")
+    )

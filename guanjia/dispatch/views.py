@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -52,13 +53,17 @@ def _people_by_project(user, project_ids) -> dict[int, list[StaffMember]]:
 
 @staff_page
 def queue(request):
-    """Received requests nobody has been sent to, oldest first, each with a one-click dispatch."""
+    """Received requests nobody has been sent to, urgent and late first, each with its clock (time
+    left or how late) and a one-click dispatch."""
     filters = ListFilterForm(request.GET, user=request.user, fields=("project",))
     qs = selectors.dispatch_queue(request.user)
     if project := filters.values().get("project"):
         qs = qs.filter(project=project)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     people = _people_by_project(request.user, {t.project_id for t in page.object_list})
+    now = timezone.now()
+    for ticket in page.object_list:
+        ticket.due_state, ticket.due_text = selectors.due_label(ticket.due_at, now)
     params = request.GET.copy()
     params.pop("page", None)
     context = {

@@ -7,13 +7,16 @@ through occupancies use ``Exists`` rather than joins, so lists need no ``DISTINC
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.phones import normalise_phone
 from guanjia.core.scoping import scope_for
-from guanjia.estates.models import Occupancy
+from guanjia.estates.models import Occupancy, Resident, Unit
 
 
 def phone_or_none(text: str) -> str | None:
@@ -24,9 +27,9 @@ def phone_or_none(text: str) -> str | None:
         return None
 
 
-def _lives(**lookups) -> Exists:
+def _lives(*conditions, **lookups) -> Exists:
     """A resident (the outer row) who currently lives in a unit matching ``lookups``."""
-    return Exists(Occupancy.objects.current().filter(resident_id=OuterRef("pk"), **lookups))
+    return Exists(Occupancy.objects.current().filter(*conditions, resident_id=OuterRef("pk"), **lookups))
 
 
 def _lived_in_by(**lookups) -> Exists:
@@ -47,26 +50,121 @@ def resident_in_unit(unit_id) -> Q:
     return Q(_lives(unit_id=unit_id))
 
 
-def resident_search(text: str) -> Q:
-    """A full phone number matches exactly; otherwise part of the name, or a unit number they live in."""
+# How callers identify themselves ------------------------------------------------------------------
+#
+# A caller gives a full phone number, its last four digits ("尾号 5678"), their room as the desk
+# writes it ("1栋-103", "1-103", "1栋103", "1栋 103", "1号楼103室") or just a room number ("103"),
+# or a name. ``caller_lookup`` reads the text once; ``resident_search``, ``unit_search`` and
+# ``units_matching`` (requests, bills) turn it into equalities on indexed columns: a number given
+# is matched exactly (the unit number index), never as a substring of every unit's number, and the
+# last four digits through ``Resident.phone_tail`` (an index with the company), so both stay index
+# look-ups at 200,000 units.
+
+# What may follow a building's number in its name: 1栋, 1号楼, 1幢, 1座, 1#.
+BUILDING_SUFFIXES = ("栋", "号楼", "幢", "座", "#", "号")
+_ROOM = r"[A-Za-z]?\d{1,5}[A-Za-z]?"
+# A building and a room: a suffix, a separator, or both between them ("1栋-103", "1-103", "1栋103").
+_BUILDING_ROOM = re.compile(
+    rf"^(?P<building>[0-9A-Za-z]{{1,6}})\s*(?:(?:{'|'.join(map(re.escape, BUILDING_SUFFIXES))})\s*[-－—_/\s]?|[-－—_/\s])\s*"
+    rf"(?P<room>{_ROOM})\s*(?:室|号)?$"
+)
+_ROOM_ONLY = re.compile(rf"^(?P<room>{_ROOM})\s*(?:室|号)?$")
+_PHONE_TAIL = re.compile(r"^(?:尾号)?\s*(?P<tail>\d{4})$")
+
+
+@dataclass(frozen=True)
+class CallerLookup:
+    """What a search text says about the caller; every part is optional."""
+
+    text: str
+    phone: str | None = None  # a full number, normalised
+    phone_tail: str | None = None  # the last four digits
+    building: str | None = None  # "1" of "1栋-103"
+    room: str | None = None  # "103"
+
+    @property
+    def building_names(self) -> list[str]:
+        """The names the building may have: "1" → 1, 1栋, 1号楼 …"""
+        if not self.building:
+            return []
+        return [self.building, *(self.building + suffix for suffix in BUILDING_SUFFIXES)]
+
+
+def caller_lookup(text: str) -> CallerLookup:
+    """Read a search text: "13800001111", "5678", "1栋-103", "1-103", "103", "张"."""
     text = (text or "").strip()
     if not text:
-        return Q()
+        return CallerLookup(text)
     if phone := phone_or_none(text):
-        return Q(phone=phone)
-    return Q(name__icontains=text) | Q(_lives(unit__number=text))
+        return CallerLookup(text, phone=phone)
+    if match := _PHONE_TAIL.match(text):
+        # Four digits are a phone's tail or a room (1103): both are looked for.
+        tail = match["tail"]
+        return CallerLookup(text, phone_tail=tail, room=tail if text == tail else None)
+    if match := _BUILDING_ROOM.match(text):
+        return CallerLookup(text, building=match["building"].upper(), room=match["room"].upper())
+    if match := _ROOM_ONLY.match(text):
+        return CallerLookup(text, room=match["room"].upper())
+    return CallerLookup(text)
+
+
+def _unit_q(lookup: CallerLookup, prefix: str = "") -> Q:
+    """Units (through ``prefix``) with the room number given, in the building given if any."""
+    if not lookup.room:
+        return Q(pk__in=[])
+    # Equality on the number (its index): digits as given ("0808" is not "808"), letters in
+    # either case ("a103" finds A103).
+    q = Q(**{f"{prefix}number__in": sorted({lookup.room, lookup.room.lower()})})
+    if lookup.building:
+        q &= Q(**{f"{prefix}building__name__in": lookup.building_names})
+    return q
+
+
+def resident_search(text: str) -> Q:
+    """A full phone number or its last four digits; a room ("1栋-103", "103") they live in now;
+    otherwise part of the name."""
+    lookup = caller_lookup(text)
+    if not lookup.text:
+        return Q()
+    if lookup.phone:
+        return Q(phone=lookup.phone)
+    # Each part is "id IN (a few ids found through an index)", so the database starts from them
+    # rather than walking every resident of the company.
+    q = Q(pk__in=[])
+    if lookup.phone_tail:
+        q |= Q(pk__in=Resident.objects.filter(phone_tail=lookup.phone_tail).values("pk"))
+    if lookup.room:
+        q |= Q(pk__in=Occupancy.objects.current().filter(_unit_q(lookup, "unit__")).values("resident_id"))
+    if not (lookup.phone_tail or lookup.room):
+        q = Q(name__icontains=lookup.text)
+    return q
 
 
 def unit_search(text: str) -> Q:
-    """Part of the unit number, or the name / full phone number of someone living there now."""
-    text = (text or "").strip()
-    if not text:
+    """A room as callers say it ("1栋-103", "1-103", "1栋103", "103": that exact number), or the
+    full phone, last four digits or part of the name of someone living there now."""
+    lookup = caller_lookup(text)
+    if not lookup.text:
         return Q()
-    if phone := phone_or_none(text):
-        return Q(_lived_in_by(resident__phone=phone, resident__deleted_at__isnull=True))
-    return Q(number__icontains=text) | Q(
-        _lived_in_by(resident__name__icontains=text, resident__deleted_at__isnull=True)
-    )
+    living = {"resident__deleted_at__isnull": True}
+    if lookup.phone:
+        return Q(_lived_in_by(resident__phone=lookup.phone, **living))
+    q = Q(pk__in=[])
+    if lookup.room:
+        q |= _unit_q(lookup)
+    if lookup.phone_tail:
+        # The units of the few residents with that tail (their index), not a probe per unit.
+        tails = Resident.objects.filter(phone_tail=lookup.phone_tail, deleted_at__isnull=True).values("pk")
+        q |= Q(pk__in=Occupancy.objects.current().filter(resident__in=tails).values("unit_id"))
+    if not (lookup.phone_tail or lookup.room):
+        q = Q(_lived_in_by(resident__name__icontains=lookup.text, **living))
+    return q
+
+
+def units_matching(text: str):
+    """The units ``unit_search`` finds, as a subquery for rows that hang off a unit (requests,
+    bills): ``qs.filter(unit__in=units_matching(text))``. The caller's queryset is already scoped."""
+    return Unit.objects.filter(unit_search(text)).values("pk")
 
 
 # Households (occupied units) per project: every figure of complaints per 1,000 households needs

@@ -23,5 +23,6 @@ class SlaConfig(AppConfig):
                 overdue_exists=services.overdue_exists,
                 due_within_q=services.due_within_q,
                 deadlines_for=services.deadlines_for,
+                next_due=services.next_due,
             )
         )

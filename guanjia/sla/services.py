@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -366,6 +367,20 @@ def overdue_exists(now=None):
         f"{table}.{q('done_at')} IS NULL AND {table}.{q('due_at')} < %s",
         (now or timezone.now(),),
     )
+
+
+def next_due():
+    """Per request: the earliest due moment of its unfinished deadlines (NULL when none runs).
+    One probe of the partial index of unfinished deadlines ``(ticket, due_at)`` per row: the
+    dispatch queue orders by it and shows the time left or how late."""
+    q = connection.ops.quote_name
+    table = q(TicketDeadline._meta.db_table)
+    sql = (
+        f"SELECT MIN({table}.{q('due_at')}) FROM {table} "  # noqa: S608 - names from the model only
+        f"WHERE {table}.{q('ticket_id')} = {q(Ticket._meta.db_table)}.{q('id')} "
+        f"AND {table}.{q('done_at')} IS NULL"
+    )
+    return RawSQL(sql, (), output_field=DateTimeField())  # noqa: S611
 
 
 def due_within_q(now=None, minutes: int = 60) -> Q:

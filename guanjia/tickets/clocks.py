@@ -23,6 +23,7 @@ class ClockQueries:
     overdue_exists: Callable[..., Any]  # (now) -> an Exists-like expression per Ticket row
     due_within_q: Callable[..., Q]  # (now, minutes) -> Q over Ticket: a deadline due soon
     deadlines_for: Callable[..., list]  # (ticket, now=None) -> the request's deadlines for display
+    next_due: Callable[..., Any]  # () -> per Ticket row: the earliest unfinished deadline's moment
 
 
 _provided: ClockQueries | None = None
@@ -53,3 +54,8 @@ def due_within_q(now=None, minutes: int = 60) -> Q:
 
 def deadlines_for(ticket, now=None) -> list:
     return _queries().deadlines_for(ticket, now)
+
+
+def next_due():
+    """Per request: when its earliest unfinished deadline falls due (past = late), or NULL."""
+    return _queries().next_due()

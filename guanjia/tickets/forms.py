@@ -113,7 +113,11 @@ class TicketFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "placeholder": _("单号、来电号码或描述")}
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("单号、电话或尾号、房号（1-103）或描述"),
+            }
         ),
     )
     status = forms.ChoiceField(label=_("状态"), required=False)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from guanjia.core.scoping import scope_for
 from guanjia.core.subqueries import has_row, related_value
-from guanjia.estates.models import Building, Unit
-from guanjia.estates.selectors import phone_or_none
+from guanjia.estates.models import Building, Resident, Unit
+from guanjia.estates.selectors import caller_lookup, units_matching
 from guanjia.staff.models import StaffMember
 from guanjia.tickets import clocks
 from guanjia.tickets.models import Ticket, TicketCategory, TicketCharge, TicketMaterial, TicketPhoto
@@ -157,13 +157,26 @@ def category_q(category_id: int) -> Q:
 
 
 def search_q(text: str) -> Q:
-    """A request number, the caller's full phone, or words of the description or location."""
-    text = (text or "").strip()
-    if not text:
+    """A request number; the caller as they identify themselves (``estates.selectors.caller_lookup``:
+    full phone or its last four digits, a room such as "1栋-103" or "103"); otherwise words of the
+    description or location."""
+    lookup = caller_lookup(text)
+    if not lookup.text:
         return Q()
-    if phone := phone_or_none(text):
-        return Q(contact_phone=phone) | Q(reporter_resident__phone=phone)
-    return Q(number__iexact=text) | Q(description__icontains=text) | Q(location__icontains=text)
+    if lookup.phone:
+        return Q(contact_phone=lookup.phone) | Q(reporter_resident__phone=lookup.phone)
+    q = Q(number__iexact=lookup.text)
+    if lookup.phone_tail:
+        tail = lookup.phone_tail
+        # Registered callers through the residents' tail index; a caller who left another number
+        # by the number written on the request.
+        callers = Resident.objects.filter(phone_tail=tail).values("pk")
+        q |= Q(reporter_resident__in=callers) | Q(contact_phone__endswith=tail)
+    if lookup.room:
+        q |= Q(unit__in=units_matching(lookup.text))
+    if not (lookup.phone_tail or lookup.room):
+        q |= Q(description__icontains=lookup.text) | Q(location__icontains=lookup.text)
+    return q
 
 
 def created_range_q(start: datetime.date | None, end: datetime.date | None) -> Q:

@@ -160,3 +160,11 @@ def test_receipt_after_a_refund_still_adds_up_and_names_the_refund(bw):
     assert "人民币壹仟贰佰叁拾肆元伍角陆分" in page
     assert "1010.81" in page  # credit held: 1234.56 − 223.75
     assert "已退款" in page and "10.81" in page and "-10.81" not in page
+
+
+def test_the_bills_room_filter_reads_rooms_as_people_write_them(bw):
+    generate(bw)
+    manager = login(bw.manager)
+    for text in ("1栋-1202", "1-1202", "1栋1202", "1202"):
+        fragment = manager.get("/billing/", {"q": text}, headers={"HX-Request": "true"}).content.decode()
+        assert "1202" in fragment and "1201" not in fragment, text
