@@ -10,8 +10,9 @@ from guanjia.facilities.choices import CostKind, EquipmentStatus, FileKind, Freq
 from guanjia.facilities.models import Equipment, EquipmentType
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
+from guanjia.web.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def _types(user):
