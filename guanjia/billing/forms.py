@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.billing.choices import BillStatus, PaymentMethod
 from guanjia.estates.models import Project
+from guanjia.web.widgets import DateInput, DateTimeInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 PERIOD = forms.TextInput(attrs={"type": "month"})
 
 
@@ -102,6 +103,6 @@ class VisitForm(forms.Form):
     collector = forms.TypedChoiceField(label=_("收费员"), coerce=int)
     visit_at = forms.DateTimeField(
         label=_("上门时间"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)

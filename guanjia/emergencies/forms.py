@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.emergencies.choices import CallResult, DocumentKind, EventKind, Position
+from guanjia.web.widgets import DateInput
 
 LEVELS = (1, 2, 3)
 LEVEL_NAMES = {1: _("一级"), 2: _("二级"), 3: _("三级")}
@@ -165,7 +166,7 @@ class DocumentForm(forms.Form):
 class DrillForm(forms.Form):
     project_id = forms.TypedChoiceField(label=_("项目"), coerce=int)
     plan_id = forms.TypedChoiceField(label=_("预案"), coerce=int)
-    planned_for = forms.DateField(label=_("计划日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_for = forms.DateField(label=_("计划日期"), widget=DateInput())
     level = forms.TypedChoiceField(
         label=_("演练级别"), choices=[(1, _("一级")), (2, _("二级")), (3, _("三级"))], coerce=int, initial=2
     )

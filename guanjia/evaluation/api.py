@@ -48,6 +48,16 @@ class StaffFigureRow(RowSchema):
     satisfied_rate: float | None
     complaints: int = Field(..., description="Complaints received in the range naming the person")
     rework: int = Field(..., description="Requests handled that were sent back at least once")
+    first_contact_owned: int = Field(
+        ..., description="Requests received in the range the person is first-contact owner of (首问负责人)"
+    )
+    handed_over: int = Field(
+        ..., description="First-contact accountability the person handed over in the range"
+    )
+    owner_followed_up: int = Field(
+        ...,
+        description="Requests the person owns as first contact whose follow-up call they made in the range",
+    )
     most_complained: bool
 
 
@@ -75,7 +85,8 @@ class StaffFiguresQuery(Schema):
 def staff_figures(request, q: StaffFiguresQuery = Query(...)):
     """Per-person figures over [``from``, ``to``] (default: the last 90 days), for one project or
     every project the caller sees: requests handled, on-time share, residents' ratings, share
-    satisfied at the follow-up call, complaints against them, rework."""
+    satisfied at the follow-up call, complaints against them, rework, and first-contact accountability
+    (requests owned, handed over, followed up by their owner)."""
     require(request.user, Perm.REVIEW_STAFF)
     query = figures.figure_query(request.user, project_id=q.project, start=q.from_, end=q.to)
     rows = figures.sort_rows(figures.staff_figures(request.user, query), q.sort, q.descending)
@@ -103,6 +114,9 @@ class RankingRowOut(Schema):
     satisfied_rate: float | None
     complaints: int
     rework: int
+    first_contact_owned: int
+    handed_over: int
+    owner_followed_up: int
     most_complained: bool
     remark: str
 

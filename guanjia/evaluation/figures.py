@@ -10,10 +10,15 @@ The definitions are the boards' (``boards.selectors.aggregate``), grouped by per
 - **satisfaction**: of the requests handled, the residents' ratings (``rating``, 1–5: count and
   mean) and the follow-up call's answer (``follow_up_satisfied``: share satisfied of those asked);
 - **rework**: of the requests handled, those sent back at least once (``rework_count > 0``);
-- **complaints**: complaints received in the range that name the person (``subject_staff``).
+- **complaints**: complaints received in the range that name the person (``subject_staff``);
+- **first contact** (首问负责): requests received in the range that the person is accountable for
+  (``first_contact``: the receiver, or whoever it was handed to); hand-overs the person made in the
+  range (``handover`` events, who gave it away); and requests the person owns whose follow-up call
+  (回访) they made themselves in the range (``follow_up_by`` is the owner).
 
-Three grouped queries plus one for the people, whatever their number. The requests counted are
-the user's visible ones: a project manager counts only the work done in their projects.
+docs/figures.md says what each count means. Five grouped queries plus one for the people, whatever
+their number. The requests counted are the user's visible ones: a project manager counts only the
+work done in their projects.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +43,8 @@ from guanjia.estates.models import Project
 from guanjia.sla.choices import Stage
 from guanjia.sla.models import TicketDeadline
 from guanjia.staff.models import StaffMember, StaffRole
-from guanjia.tickets.choices import Kind
-from guanjia.tickets.models import Ticket
+from guanjia.tickets.choices import Action, Kind
+from guanjia.tickets.models import Ticket, TicketEvent
 
 ASSIGNEE_STAGES = (Stage.RESPONSE, Stage.ON_SITE, Stage.COMPLETE)
 DEFAULT_DAYS = 90
@@ -51,6 +58,9 @@ SORT_KEYS = (
     "satisfied_rate",
     "complaints",
     "rework",
+    "first_contact_owned",
+    "handed_over",
+    "owner_followed_up",
 )
 
 
@@ -101,14 +111,20 @@ def staff_figures(user, query: FigureQuery, *, staff_ids=None) -> list[dict]:
     members = people(user, query.project)
     tickets = Ticket.objects.visible_to(user)
     deadlines = TicketDeadline.objects.visible_to(user)
+    events = TicketEvent.objects.visible_to(user)
     if query.project is not None:
         tickets = tickets.filter(project_id=query.project.id)
         deadlines = deadlines.filter(project_id=query.project.id)
+        events = events.filter(project_id=query.project.id)
     if staff_ids is not None:  # a few people: only their rows (otherwise everyone's, grouped)
         members = members.filter(id__in=staff_ids)
-        tickets = tickets.filter(Q(assignee_id__in=staff_ids) | Q(subject_staff_id__in=staff_ids))
+        tickets = tickets.filter(
+            Q(assignee_id__in=staff_ids)
+            | Q(subject_staff_id__in=staff_ids)
+            | Q(first_contact_id__in=staff_ids)
+        )
         deadlines = deadlines.filter(ticket__assignee_id__in=staff_ids)
-    return compute(members, tickets, deadlines, query.start, query.end)
+    return compute(members, tickets, deadlines, query.start, query.end, events=events)
 
 
 def ranked_people(project: Project):
@@ -129,12 +145,13 @@ def project_figures(project: Project, start: datetime.date, end: datetime.date) 
         TicketDeadline.objects.filter(company_id=project.company_id, project_id=project.id),
         start,
         end,
+        events=TicketEvent.objects.filter(company_id=project.company_id, project_id=project.id),
     )
 
 
-def compute(members, tickets, deadlines, first: datetime.date, last: datetime.date) -> list[dict]:
-    """The figures of ``members`` from already scoped ``tickets`` and ``deadlines``, days
-    ``first``…``last`` in Shanghai time. Four queries."""
+def compute(members, tickets, deadlines, first: datetime.date, last: datetime.date, *, events) -> list[dict]:
+    """The figures of ``members`` from already scoped ``tickets``, ``deadlines`` and ``events``,
+    days ``first``…``last`` in Shanghai time. Six queries."""
     members = list(members.order_by("name", "id").values("id", "name", "department", "employee_no"))
     start = _day_start(first)
     end = _day_start(last + datetime.timedelta(days=1))
@@ -172,10 +189,29 @@ def compute(members, tickets, deadlines, first: datetime.date, last: datetime.da
         .values_list("subject_staff_id")
         .annotate(n=Count("id"))
     )
+    received = Q(received_at__gte=start, received_at__lt=end)
+    owner_called = Q(followed_up_at__gte=start, followed_up_at__lt=end, follow_up_by_id=F("first_contact_id"))
+    owned = {
+        r["first_contact_id"]: r
+        for r in tickets.filter(received | owner_called)
+        .order_by()
+        .values("first_contact_id")
+        .annotate(owned=Count("id", filter=received), followed_up=Count("id", filter=owner_called))
+    }
+    # The hand-over's event names who gave the request away (tickets.services: ``handed_from_id``).
+    handed = dict(
+        events.filter(action=Action.HANDOVER, time__gte=start, time__lt=end)
+        .annotate(giver=Cast(KeyTextTransform("handed_from_id", "data"), IntegerField()))
+        .filter(giver__isnull=False)
+        .order_by()
+        .values_list("giver")
+        .annotate(n=Count("id"))
+    )
     rows = []
     for m in members:
         w = work.get(m["id"], {})
         t = timely.get(m["id"], {})
+        fc = owned.get(m["id"], {})
         ratings, answered = w.get("ratings", 0), w.get("answered", 0)
         done, on_time = t.get("done", 0), t.get("on_time", 0)
         rows.append(
@@ -195,6 +231,9 @@ def compute(members, tickets, deadlines, first: datetime.date, last: datetime.da
                 "satisfied_rate": _rate(w.get("satisfied", 0), answered),
                 "complaints": complaints.get(m["id"], 0),
                 "rework": w.get("rework", 0),
+                "first_contact_owned": fc.get("owned", 0),
+                "handed_over": handed.get(m["id"], 0),
+                "owner_followed_up": fc.get("followed_up", 0),
             }
         )
     most = max((r["complaints"] for r in rows), default=0)

@@ -13,6 +13,7 @@ from guanjia.estates.models import Project
 from guanjia.evaluation.choices import AwardKind, TrainingResult
 from guanjia.evaluation.models import quarter_bounds, quarter_of
 from guanjia.staff.models import StaffMember
+from guanjia.web.widgets import DateInput
 
 
 def _quarter_choices(count: int = 8) -> list[tuple[str, str]]:
@@ -60,7 +61,7 @@ class AwardForm(forms.Form):
 
 class TrainingForm(forms.Form):
     course = forms.CharField(label=_("课程"), max_length=100)
-    trained_on = forms.DateField(label=_("培训日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    trained_on = forms.DateField(label=_("培训日期"), widget=DateInput())
     hours = forms.DecimalField(label=_("学时"), max_digits=5, decimal_places=2, min_value=Decimal("0.01"))
     result = forms.ChoiceField(label=_("结果"), choices=TrainingResult.choices)
     trainer = forms.CharField(label=_("培训师/机构"), max_length=60, required=False)

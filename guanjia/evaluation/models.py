@@ -94,6 +94,9 @@ class RankingRow(ProjectOwned):
     satisfied = models.PositiveIntegerField(_("回访满意数"), default=0)
     complaints = models.PositiveIntegerField(_("被投诉"), default=0)
     rework = models.PositiveIntegerField(_("返工"), default=0)
+    first_contact_owned = models.PositiveIntegerField(_("首问受理"), default=0)
+    handed_over = models.PositiveIntegerField(_("首问移交"), default=0)
+    owner_followed_up = models.PositiveIntegerField(_("首问回访"), default=0)
     most_complained = models.BooleanField(_("被投诉最多"), default=False)
     remark = models.TextField(_("评语"), blank=True, max_length=1000)
 

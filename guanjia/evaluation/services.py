@@ -99,6 +99,9 @@ def ranking_draft(*, actor, project: Project, quarter: str) -> RankingSheet:
                     satisfied=r["satisfied"],
                     complaints=r["complaints"],
                     rework=r["rework"],
+                    first_contact_owned=r["first_contact_owned"],
+                    handed_over=r["handed_over"],
+                    owner_followed_up=r["owner_followed_up"],
                     most_complained=r["most_complained"],
                 )
                 for rank, r in enumerate(rows, start=1)

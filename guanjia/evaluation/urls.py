@@ -5,6 +5,7 @@ from guanjia.evaluation import views
 app_name = "evaluation"
 urlpatterns = [
     path("staff/figures/", views.figures_page, name="figures"),
+    path("staff/figures/export.xlsx", views.figures_export, name="figures_export"),
     path("staff/rankings/", views.ranking_list, name="ranking_list"),
     path("staff/rankings/<int:pk>/", views.ranking_detail, name="ranking_detail"),
     path("staff/rankings/<int:pk>/publish/", views.ranking_publish, name="ranking_publish"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -19,11 +20,13 @@ from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
+from guanjia.dataio.services import XLSX_TYPE, rows_to_xlsx
 from guanjia.estates.models import Project
 from guanjia.evaluation import figures, services
 from guanjia.evaluation.choices import SheetStatus
 from guanjia.evaluation.forms import AwardForm, RankingDraftForm, TrainingForm
 from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import add_service_errors, console_view, save_via_service, style_form
 
@@ -59,6 +62,7 @@ def figures_page(request):
     context.update(
         rows=rows,
         query=query,
+        export_query=urlencode(base | {"sort": sort, "desc": int(descending)}),
         columns=[
             {
                 "key": key,
@@ -81,7 +85,63 @@ FIGURE_COLUMNS = [
     ("satisfied_rate", _lazy("回访满意率")),
     ("complaints", _lazy("被投诉")),
     ("rework", _lazy("返工")),
+    ("first_contact_owned", _lazy("首问受理")),
+    ("handed_over", _lazy("首问移交")),
+    ("owner_followed_up", _lazy("首问回访")),
 ]
+
+# The export's columns: every count behind the page's figures (docs/figures.md says what each means).
+EXPORT_COLUMNS = [
+    ("name", _lazy("姓名")),
+    ("employee_no", _lazy("工号")),
+    ("department", _lazy("部门")),
+    ("handled", _lazy("完成工单")),
+    ("deadlines_done", _lazy("时限完成数")),
+    ("deadlines_on_time", _lazy("按时完成数")),
+    ("on_time_rate", _lazy("按时率")),
+    ("ratings", _lazy("评价数")),
+    ("rating_mean", _lazy("平均评分")),
+    ("answered", _lazy("回访数")),
+    ("satisfied", _lazy("回访满意数")),
+    ("satisfied_rate", _lazy("回访满意率")),
+    ("complaints", _lazy("被投诉")),
+    ("rework", _lazy("返工")),
+    ("first_contact_owned", _lazy("首问受理")),
+    ("handed_over", _lazy("首问移交")),
+    ("owner_followed_up", _lazy("首问回访")),
+]
+
+
+def _export_value(row: dict, key: str):
+    value = row[key]
+    if key == "department":
+        return str(Department(value).label) if value in Department.values else value
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@console_view(Perm.REVIEW_STAFF)
+def figures_export(request):
+    """The figures page as a spreadsheet: the same project, range and order as on the page."""
+    values = request.GET
+    try:
+        query = figures.figure_query(
+            request.user, project_id=values.get("project"), start=values.get("from"), end=values.get("to")
+        )
+    except ValidationError as exc:
+        field, message = next(iter(_errors(exc).items()))
+        return HttpResponse(f"{field}: {message}", status=422, content_type="text/plain; charset=utf-8")
+    sort = values.get("sort") if values.get("sort") in figures.SORT_KEYS else "handled"
+    descending = values.get("desc") == "1" if values.get("sort") in figures.SORT_KEYS else True
+    rows = figures.sort_rows(figures.staff_figures(request.user, query), sort, descending)
+    table = [[str(label) for _key, label in EXPORT_COLUMNS]]
+    table += [[_export_value(r, key) for key, _label in EXPORT_COLUMNS] for r in rows]
+    response = HttpResponse(rows_to_xlsx(table, title=_("员工业绩")), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="staff-figures-{query.start:%Y%m%d}-{query.end:%Y%m%d}.xlsx"'
+    )
+    return response
 
 
 @console_view(Perm.REVIEW_STAFF)

@@ -116,19 +116,24 @@ DEFAULT_TYPES: dict[str, list[str]] = {
 }
 
 # The fire-safety schedule of seed 000 (消防设施设备的安全管理): key → (name, frequency, window days
-# or None for the whole period, checklist). A checklist line is (text, expected) or, for a reading,
-# (text, expected, unit, min, max).
+# or None for the whole period, checklist). A checklist line is (types, text, expected) or, for a
+# reading, (types, text, expected, unit, min, max); ``types`` names the 消防 sub-types the line is
+# about, so an extinguisher's weekly task asks about extinguishers only (an item filed under 消防
+# itself, kind unknown, still gets every line).
+HYDRANT, EXTINGUISHER, FIRE_DOOR, EXIT_LIGHTING = "消火栓及水带", "灭火器", "防火门", "疏散指示与应急照明"
+FIRE_PUMP, SMOKE_FANS, FIRE_ALARM, SPRINKLER = "消防水泵", "正压送风与排烟风机", "火灾自动报警", "自动喷淋"
+FIRE_TANK, GAS_SUPPRESSION, FIRE_PA, FIRE_POWER = "消防水箱水池", "气体灭火", "消防广播", "消防电源"
 FIRE_PLANS: dict[str, tuple] = {
     "fire_weekly": (
         "消防设施每周检查",
         Frequency.WEEKLY,
         None,
         [
-            ("检查各处消防栓、消防水管", "配件齐全、无渗漏、水带完好"),
-            ("检查各类手提灭火器", "压力在绿区、铅封完好、在有效期内"),
-            ("检查防火门", "闭门器正常、门扇关闭严密"),
-            ("检查安全出口指示灯", "指示灯常亮、方向正确"),
-            ("检查安全通道应急照明", "断电后应急照明自动点亮"),
+            ((HYDRANT,), "检查各处消防栓、消防水管", "配件齐全、无渗漏、水带完好"),
+            ((EXTINGUISHER,), "检查各类手提灭火器", "压力在绿区、铅封完好、在有效期内"),
+            ((FIRE_DOOR,), "检查防火门", "闭门器正常、门扇关闭严密"),
+            ((EXIT_LIGHTING,), "检查安全出口指示灯", "指示灯常亮、方向正确"),
+            ((EXIT_LIGHTING,), "检查安全通道应急照明", "断电后应急照明自动点亮"),
         ],
     ),
     "fire_monthly": (
@@ -136,12 +141,12 @@ FIRE_PLANS: dict[str, tuple] = {
         Frequency.MONTHLY,
         None,
         [
-            ("消防加压水泵试启动一次", "启动正常、无异响"),
-            ("正压送风、排烟风机试启动一次", "启动正常、风量正常"),
-            ("各类信号指示灯", "显示正常"),
-            ("消防水压压力表读数", "压力在正常范围", "MPa", "0.10", "1.00"),
-            ("消防水泵泵体", "不漏水、不生锈"),
-            ("消防电源及切换", "供电正常、能及时切换"),
+            ((FIRE_PUMP,), "消防加压水泵试启动一次", "启动正常、无异响"),
+            ((SMOKE_FANS,), "正压送风、排烟风机试启动一次", "启动正常、风量正常"),
+            ((FIRE_ALARM,), "各类信号指示灯", "显示正常"),
+            ((FIRE_PUMP,), "消防水压压力表读数", "压力在正常范围", "MPa", "0.10", "1.00"),
+            ((FIRE_PUMP,), "消防水泵泵体", "不漏水、不生锈"),
+            ((FIRE_POWER,), "消防电源及切换", "供电正常、能及时切换"),
         ],
     ),
     "fire_half_yearly": (
@@ -149,24 +154,25 @@ FIRE_PLANS: dict[str, tuple] = {
         Frequency.HALF_YEARLY,
         30,
         [
-            ("手提式灭火器有效性", "均在有效期内、压力正常"),
-            ("烟感、温感探测器", "报警正常"),
-            ("消防水栓放水检查", "出水正常、水压足"),
-            ("消防警报按钮、警铃及指示灯", "动作正常"),
-            ("消防广播系统", "播放清晰、分区正确"),
-            ("消防控制联动系统试验", "联动正常"),
-            ("自动喷洒系统", "末端试水正常"),
-            ("消防水箱、水池排水检查", "水位正常、排水通畅"),
-            ("气体灭火装置测压", "压力正常", "MPa", "2.00", "5.00"),
+            ((EXTINGUISHER,), "手提式灭火器有效性", "均在有效期内、压力正常"),
+            ((FIRE_ALARM,), "烟感、温感探测器", "报警正常"),
+            ((HYDRANT,), "消防水栓放水检查", "出水正常、水压足"),
+            ((FIRE_ALARM,), "消防警报按钮、警铃及指示灯", "动作正常"),
+            ((FIRE_PA,), "消防广播系统", "播放清晰、分区正确"),
+            ((FIRE_ALARM,), "消防控制联动系统试验", "联动正常"),
+            ((SPRINKLER,), "自动喷洒系统", "末端试水正常"),
+            ((FIRE_TANK,), "消防水箱、水池排水检查", "水位正常、排水通畅"),
+            ((GAS_SUPPRESSION,), "气体灭火装置测压", "压力正常", "MPa", "2.00", "5.00"),
         ],
     ),
+    # The whole-system run is driven from the fire control room: the alarm and linkage system.
     "fire_yearly": (
         "消防系统年度运行检查（结合消防演习）",
         Frequency.YEARLY,
         30,
         [
-            ("结合消防演习对整个消防系统进行运行检查", "系统运行正常"),
-            ("各消防设备联动协调运行测试", "联动协调正常"),
+            ((FIRE_ALARM,), "结合消防演习对整个消防系统进行运行检查", "系统运行正常"),
+            ((FIRE_ALARM,), "各消防设备联动协调运行测试", "联动协调正常"),
         ],
     ),
 }

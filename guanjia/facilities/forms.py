@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,9 @@ from guanjia.facilities.choices import CostKind, EquipmentStatus, FileKind, Freq
 from guanjia.facilities.models import Equipment, EquipmentType
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
+from guanjia.web.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def _types(user):
@@ -127,7 +130,10 @@ class PlanForm(forms.Form):
     checklist = forms.CharField(
         label=_("检查项"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("每行一项：检查内容 | 标准；读数项：检查内容 | 标准 | 单位 | 下限 | 上限"),
+        help_text=_(
+            "每行一项：检查内容 | 标准；读数项：检查内容 | 标准 | 单位 | 下限 | 上限；"
+            "只查某类设备的项前加 [设备类型]，如 [灭火器] 检查压力 | 在绿区"
+        ),
     )
 
     def __init__(self, *args, user, editing: bool = False, **kwargs):
@@ -150,36 +156,46 @@ class PlanForm(forms.Form):
         return data
 
 
+# "[灭火器、防火门] 检查内容 | 标准": the equipment types a line is about, before its text.
+TYPES_PREFIX = re.compile(r"^\s*[\[【]([^\]】]*)[\]】]\s*")
+
+
 def checklist_from_text(text: str) -> list[dict]:
     lines = []
     for raw in (text or "").splitlines():
+        types = []
+        prefix = TYPES_PREFIX.match(raw)
+        if prefix:
+            types = [t for t in re.split(r"[、,，/\s]+", prefix.group(1)) if t]
+            raw = raw[prefix.end() :]
         parts = [p.strip() for p in raw.replace("｜", "|").split("|")]
         if not parts[0]:
             continue
         if len(parts) >= 5:
-            lines.append(
-                {
-                    "text": parts[0],
-                    "expected": parts[1],
-                    "kind": LineKind.READING,
-                    "unit": parts[2],
-                    "min": parts[3] or None,
-                    "max": parts[4] or None,
-                }
-            )
+            line = {
+                "text": parts[0],
+                "expected": parts[1],
+                "kind": LineKind.READING,
+                "unit": parts[2],
+                "min": parts[3] or None,
+                "max": parts[4] or None,
+            }
         else:
-            lines.append(
-                {"text": parts[0], "expected": parts[1] if len(parts) > 1 else "", "kind": LineKind.CHECK}
-            )
+            line = {"text": parts[0], "expected": parts[1] if len(parts) > 1 else "", "kind": LineKind.CHECK}
+        if types:
+            line["types"] = types
+        lines.append(line)
     return lines
 
 
 def checklist_to_text(lines: list[dict]) -> str:
     out = []
     for line in lines:
+        prefix = f"[{'、'.join(line['types'])}] " if line.get("types") else ""
         if line.get("kind") == LineKind.READING:
             out.append(
-                " | ".join(
+                prefix
+                + " | ".join(
                     [
                         line["text"],
                         line.get("expected", ""),
@@ -190,7 +206,7 @@ def checklist_to_text(lines: list[dict]) -> str:
                 )
             )
         else:
-            out.append(f"{line['text']} | {line.get('expected', '')}")
+            out.append(f"{prefix}{line['text']} | {line.get('expected', '')}")
     return "\n".join(out)
 
 

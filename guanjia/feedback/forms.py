@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.scoping import scope_for
 from guanjia.estates.models import Project
 from guanjia.feedback.choices import ServiceLine
+from guanjia.web.widgets import DateInput
 
 
 class SurveyForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=100)
     period = forms.CharField(label=_("周期"), max_length=20, help_text=_("如 2026Q4、2026-11、2026H2"))
-    opens_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    closes_on = forms.DateField(label=_("截止日期"), widget=DateInput())
     projects = forms.ModelMultipleChoiceField(
         label=_("调查项目"), queryset=Project.objects.none(), widget=forms.CheckboxSelectMultiple
     )

@@ -9,6 +9,7 @@ from guanjia.estates.models import Project
 from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
 from guanjia.tickets.choices import Kind, Priority
 from guanjia.tickets.models import TicketCategory
+from guanjia.web.widgets import DateInput
 
 
 class PolicyForm(forms.ModelForm):
@@ -68,5 +69,5 @@ class CalendarDayForm(forms.ModelForm):
     class Meta:
         model = CalendarDay
         fields = ["date", "is_working", "note"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
         labels = {"is_working": _("调休上班（不勾选为放假）")}

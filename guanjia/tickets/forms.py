@@ -17,6 +17,7 @@ from guanjia.staff.models import StaffMember, StaffRole
 from guanjia.tickets import workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import TicketCategory
+from guanjia.web.widgets import DateInput
 
 MATERIAL_ROWS = 2
 CHARGE_ROWS = 2
@@ -128,12 +129,8 @@ class TicketFilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("紧急程度"), required=False)
     assignee = forms.ChoiceField(label=_("处理人"), required=False, choices=ME_CHOICES)
     first_contact = forms.ChoiceField(label=_("首问负责人"), required=False, choices=ME_CHOICES)
-    created_from = forms.DateField(
-        label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("受理日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = forms.DateField(label=_("受理日期从"), required=False, widget=DateInput())
+    created_to = forms.DateField(label=_("受理日期至"), required=False, widget=DateInput())
     # Deadlines (sla): overdue now, or due within the next N minutes.
     overdue = forms.TypedChoiceField(
         label=_("时限"),

@@ -389,6 +389,8 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         if new.pk == ticket.first_contact_id:
             raise ValidationError({"first_contact_id": _("新负责人与当前负责人相同")})
         facts["first_contact"] = [ticket.first_contact.name, new.name]
+        # Who gave the accountability away: the staff figures count hand-overs by person.
+        facts["handed_from_id"], facts["handed_to_id"] = ticket.first_contact_id, new.pk
         ticket.first_contact = new
     elif action == Action.CONFIRM_CHARGES:
         if ticket.charges_confirmed_at is not None:

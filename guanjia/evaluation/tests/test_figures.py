@@ -47,7 +47,7 @@ def test_figures_are_a_fixed_number_of_queries(work, django_assert_max_num_queri
 
     scope_for(work.manager)
     query = figures.figure_query(work.manager, start="2026-03-01", end="2026-03-31")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         rows = figures.staff_figures(work.manager, query)
     assert len(rows) >= 5
 

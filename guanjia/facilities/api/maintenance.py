@@ -40,6 +40,11 @@ class ChecklistLine(Schema):
     unit: str = Field("", max_length=10)
     min: Decimal | None = Field(None, max_digits=12, decimal_places=3)
     max: Decimal | None = Field(None, max_digits=12, decimal_places=3)
+    types: list[str] = Field(
+        [],
+        max_length=20,
+        description="equipment type names the line is about (e.g. 灭火器); empty: every item of the plan",
+    )
 
 
 class ChecklistLineOut(Schema):
@@ -49,6 +54,7 @@ class ChecklistLineOut(Schema):
     unit: str = ""
     min: str | None = None
     max: str | None = None
+    types: list[str] = []
 
 
 class PlanOut(Schema):

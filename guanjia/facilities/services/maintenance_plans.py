@@ -76,6 +76,9 @@ def clean_checklist(lines) -> list[dict]:
         if kind not in LineKind.values:
             raise ValidationError({f"{at}.kind": _("“%(value)s” 不是有效的选项") % {"value": kind}})
         item = {"text": text, "expected": str(line.get("expected") or "").strip()[:200], "kind": kind}
+        types = _line_types(line.get("types"), f"{at}.types")
+        if types:
+            item["types"] = types
         if kind == LineKind.READING:
             low = _decimal(line.get("min"), f"{at}.min", places="0.001")
             high = _decimal(line.get("max"), f"{at}.max", places="0.001")
@@ -90,6 +93,58 @@ def clean_checklist(lines) -> list[dict]:
             )
         cleaned.append(item)
     return cleaned
+
+
+def _line_types(value, field: str) -> list[str]:
+    """The equipment types (names) a checklist line is about; none: every item the plan covers."""
+    if value in (None, "", []):
+        return []
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValidationError({field: _("格式无效")})
+    names = []
+    for name in (name.strip() for name in value):
+        if not name or len(name) > 30:
+            raise ValidationError({field: _("格式无效")})
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _type_tree(company_id) -> dict[int, tuple[int | None, str]]:
+    """The company's equipment types: id → (parent id, name). The tree is small: one query."""
+    return {
+        pk: (parent, name)
+        for pk, parent, name in EquipmentType.objects.filter(company_id=company_id).values_list(
+            "id", "parent_id", "name"
+        )
+    }
+
+
+def type_names_around(type_id: int, tree: dict[int, tuple[int | None, str]]) -> set[str]:
+    """The names of a type, the types above it and the types below it: a checklist line about any
+    of them fits an item of this type. A line about 灭火器 fits an extinguisher (灭火器) and an item
+    filed only as 消防 (it may be one), never a fire door (防火门, a sibling)."""
+    names, node, visited = set(), type_id, set()
+    while node in tree and node not in visited:  # up: the type and its ancestors
+        visited.add(node)
+        node, name = tree[node]
+        names.add(name)
+    children: dict[int | None, list[int]] = {}
+    for pk, (parent, _name) in tree.items():
+        children.setdefault(parent, []).append(pk)
+    todo, seen = list(children.get(type_id, [])), set()
+    while todo:  # down: every type below it
+        pk = todo.pop()
+        if pk not in seen:
+            seen.add(pk)
+            names.add(tree[pk][1])
+            todo.extend(children.get(pk, []))
+    return names
+
+
+def checklist_for_type(checklist: list[dict], names: set[str]) -> list[dict]:
+    """The lines of a plan's checklist that fit an item whose type is around ``names``."""
+    return [line for line in checklist if not line.get("types") or names & set(line["types"])]
 
 
 def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
@@ -114,6 +169,7 @@ def _validate_plan(plan: MaintenancePlan) -> None:
     if (plan.equipment_id is None) == (plan.equipment_type_id is None):
         raise ValidationError({"equipment_id": _("请选择一台设备或一个设备类型（二选一）")})
     plan.checklist = clean_checklist(plan.checklist)
+    _check_line_types(plan)
     if plan.frequency == Frequency.EVERY_N_DAYS:
         if not plan.interval_days:
             raise ValidationError({"interval_days": _("“每N天”须填写间隔天数")})
@@ -133,6 +189,30 @@ def _validate_plan(plan: MaintenancePlan) -> None:
         and plan.window_days > (plan.interval_days or 0)
     ):
         raise ValidationError({"window_days": _("完成时限不能长于周期")})
+
+
+def _check_line_types(plan: MaintenancePlan) -> None:
+    """A line about an equipment type must name one of the company's types that the plan's items can
+    be; otherwise it would silently never be asked."""
+    if not any(line.get("types") for line in plan.checklist):
+        return
+    tree = _type_tree(plan.company_id)
+    known = {name for _parent, name in tree.values()}
+    target = plan.equipment.type_id if plan.equipment_id else plan.equipment_type_id
+    fitting = type_names_around(target, tree)
+    for index, line in enumerate(plan.checklist):
+        for name in line.get("types", []):
+            if name not in known:
+                raise ValidationError(
+                    {f"checklist.{index}.types": _("没有设备类型“%(name)s”") % {"name": name}}
+                )
+            if name not in fitting:
+                raise ValidationError(
+                    {
+                        f"checklist.{index}.types": _("设备类型“%(name)s”不在本计划的设备范围内")
+                        % {"name": name}
+                    }
+                )
 
 
 @service
@@ -208,10 +288,13 @@ def fire_plans_apply(
             continue
         checklist = []
         for line in lines:
-            if len(line) == 2:
-                checklist.append({"text": line[0], "expected": line[1], "kind": LineKind.CHECK})
+            if len(line) == 3:
+                types, text, expected = line
+                checklist.append(
+                    {"text": text, "expected": expected, "kind": LineKind.CHECK, "types": list(types)}
+                )
             else:
-                text, expected, unit, low, high = line
+                types, text, expected, unit, low, high = line
                 checklist.append(
                     {
                         "text": text,
@@ -220,6 +303,7 @@ def fire_plans_apply(
                         "unit": unit,
                         "min": low,
                         "max": high,
+                        "types": list(types),
                     }
                 )
         plan = MaintenancePlan(
@@ -311,7 +395,13 @@ def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
         index += 1
     created = 0
     if periods:
-        items = plan_equipment(plan)
+        tree = _type_tree(plan.company_id)
+        # Each item is asked only the lines that fit its type; an item no line fits gets no task.
+        items = []
+        for item in plan_equipment(plan):
+            checklist = checklist_for_type(plan.checklist, type_names_around(item.type_id, tree))
+            if checklist:
+                items.append((item, checklist))
         existing = set(
             MaintenanceTask.objects.filter(plan=plan, period_start__gte=periods[0][0]).values_list(
                 "equipment_id", "period_start"
@@ -321,7 +411,7 @@ def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
             window_end = end
             if plan.window_days:
                 window_end = min(end, start + datetime.timedelta(days=plan.window_days))
-            for item in items:
+            for item, checklist in items:
                 if (item.pk, start) in existing:
                     continue
                 task = MaintenanceTask(
@@ -332,7 +422,7 @@ def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
                     period_start=start,
                     period_end=end,
                     due_at=local_midnight(window_end),
-                    checklist=plan.checklist,
+                    checklist=checklist,
                     team=plan.team,
                     assignee_id=plan.assignee_id,
                 )

@@ -1,5 +1,6 @@
 """Doing a maintenance task: the scan at the item, the result of each checklist line, photos, and
-the defects found — each failed line raises (or joins) a repair request with a rectification
+the defects found — each failed line raises its own repair request (or joins the one still open
+for the same fault of the same item) with a rectification
 deadline (限期整改); the item is faulty while such work is open."""
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _line_results(task: MaintenanceTask, results) -> list[dict]:
 @service
 def task_complete(*, actor, task: MaintenanceTask, results, note: str = "", photos=()) -> MaintenanceTask:
     """Record a task's results. Only whoever scanned the item may complete it. Every failed line
-    becomes a repair request (or joins the item's open one) with a rectification deadline."""
+    becomes a repair request with a rectification deadline, or joins the open one for the same fault."""
     require(actor, Perm.DO_FACILITIES_WORK)
     task = lock(task)
     _task_open(task)
@@ -200,12 +201,20 @@ def _repair_category(actor, equipment: Equipment):
 def _repair_for(
     *, actor, equipment: Equipment, plan: MaintenancePlan, text: str, note: str, now
 ) -> EquipmentRepair:
-    """The item's open repair request, or a new one (公区报修 via the maintenance channel)."""
+    """The open repair request for this fault of this item, or a new one (公区报修 via the
+    maintenance channel). A fault is a checklist line: another fault of the same item is other work
+    for perhaps another person, with its own deadline, so it gets its own request."""
     deadline = now + datetime.timedelta(days=plan.rectify_days)
     detail = f"{text}：{note}" if note else text
     repair = (
         EquipmentRepair.objects.select_for_update()
-        .filter(equipment=equipment, closed_at__isnull=True, ticket__status__in=OPEN_STATUSES)
+        .filter(
+            equipment=equipment,
+            closed_at__isnull=True,
+            ticket__status__in=OPEN_STATUSES,
+            # The fault's earlier failures point at it (a subquery: FOR UPDATE locks this row only).
+            pk__in=TaskLineResult.objects.filter(text=text, repair__equipment=equipment).values("repair_id"),
+        )
         .order_by("id")
         .first()
     )

@@ -44,6 +44,10 @@ def test_every_demo_project_has_facilities_and_seeding_is_idempotent():
         assert PatrolRoute.objects.filter(project=project).exists()
         assert PatrolRound.objects.filter(project=project, closed_at__isnull=False).count() >= 10
     assert EquipmentRepair.objects.exists()  # some checks failed and became repair requests
+    # The weekly fire check asks the extinguishers about extinguishers only (not hydrants, doors, lights).
+    weekly = MaintenanceTask.objects.filter(plan__template="fire_weekly", equipment__type__name="灭火器")
+    assert weekly.exists()
+    assert {tuple(line["text"] for line in task.checklist) for task in weekly} == {("检查各类手提灭火器",)}
     assert MissedCheckpoint.objects.exists()
     assert not Notification.objects.filter(
         dedup_key__startswith="facilities-"

@@ -23,6 +23,7 @@ from guanjia.quality.choices import CaStatus, NcStatus
 from guanjia.quality.models import CorrectiveAction, NonConformance, QualityPhoto
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import add_service_errors, console_view, style_form
+from guanjia.web.widgets import DateInput
 
 
 @console_view(Perm.VIEW_QUALITY)
@@ -46,7 +47,7 @@ def nc_list(request):
 
 class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(label=gettext_lazy("责任人"), queryset=StaffMember.objects.none())
-    deadline = forms.DateField(label=gettext_lazy("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=gettext_lazy("整改期限"), widget=DateInput())
     instruction = forms.CharField(
         label=gettext_lazy("整改要求"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
