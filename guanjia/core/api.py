@@ -23,8 +23,9 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from guanjia.core.dates import in_range, out_of_range_message
 from guanjia.core.errors import Conflict, DomainError
 from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm
@@ -42,9 +43,15 @@ def _reject_nul(value):
     return value
 
 
-def _in_utc(value):
+def _in_utc(value, info: ValidationInfo):
     """Aware times given in input are kept in UTC: any offset pydantic accepts (up to ±23:59) is then
-    one the database accepts too (PostgreSQL refuses offsets beyond ±15:59 in a literal)."""
+    one the database accepts too (PostgreSQL refuses offsets beyond ±15:59 in a literal). Dates and
+    times in input lie within ``core.dates``' years, so no range query can overflow (a 422 naming
+    the field); what the API answers (``response_status`` in the context) is not input."""
+    if info.context and "response_status" in info.context:
+        return value
+    if not in_range(value):
+        raise ValueError(out_of_range_message())
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         try:
             return value.astimezone(datetime.UTC)
@@ -63,8 +70,8 @@ class Schema(ninja.Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _utc(cls, value):
-        return _in_utc(value)
+    def _utc(cls, value, info: ValidationInfo):
+        return _in_utc(value, info)
 
 
 class RowSchema(BaseModel):
@@ -87,8 +94,8 @@ class FilterSchema(ninja.FilterSchema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _utc(cls, value):
-        return _in_utc(value)
+    def _utc(cls, value, info: ValidationInfo):
+        return _in_utc(value, info)
 
 
 MAX_ID = 2**63 - 1
