@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import ninja
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from guanjia.core.dates import in_range, out_of_range_message
 from guanjia.core.errors import Conflict, DomainError
+from guanjia.core.http import too_big_message
 from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -154,6 +155,12 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         return api.create_response(request, error_body(exc.message), status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc: RequestDataTooBig):
+        # A form part (not a file) of a multipart body over the limit (``core.http``).
+        message = too_big_message()
+        return api.create_response(request, error_body(f"body: {message}", {"body": [message]}), status=413)
 
     @api.exception_handler(ValidationError)
     def django_validation_error(request, exc: ValidationError):
