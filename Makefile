@@ -7,11 +7,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_ENV := GUANJIA_TESTING=1 DJANGO_SETTINGS_MODULE=guanjia.settings_test
+# The browser the browser tests drive (guanjia/testing/browser.py); Debian's package.
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test setup lint check pytest bench messages clean
+.PHONY: demo test preflight preflight-demo setup lint check pytest bench messages clean
 
 ## Fresh machine → a running site on http://127.0.0.1:8000 with demo data and the worker.
-demo: setup
+demo: preflight-demo setup
 	@DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	@DEBUG=1 $(PY) manage.py createcachetable
 	@DEBUG=1 $(PY) manage.py compilemessages -v 0 --ignore '.venv/*' --ignore 'node_modules/*' 2>/dev/null || true
@@ -22,7 +24,28 @@ demo: setup
 	  DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 ## The whole suite: lint (ruff, the import contracts of pyproject.toml), Django checks, migrations, OpenAPI snapshot, pytest, schemathesis, browser.
-test: setup lint check pytest
+test: preflight setup lint check pytest
+
+## What the two commands need from the machine, checked first: anything missing is named with the one
+## apt line that installs it (README, first screen), instead of failing later in the middle of a run.
+preflight-demo:
+	@missing=""; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || missing="$$missing python3"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing on this machine:$$missing (Python must be 3.11 or newer)"; \
+	  echo "Install with:  sudo apt-get install$$missing"; exit 1; fi
+
+preflight: preflight-demo
+	@missing=""; \
+	test -x "$(CHROMIUM)" || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "wqy\|cjk" || missing="$$missing fonts-wqy-microhei"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test also needs:$$missing (browser tests drive $(CHROMIUM); PDFs are checked as images, in Chinese)"; \
+	  echo "Install with:  sudo apt-get install$$missing"; exit 1; fi
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -47,7 +70,7 @@ check:
 	$(TEST_ENV) $(PY) manage.py check_translations
 
 pytest:
-	$(TEST_ENV) $(BIN)/pytest -n 2 -q -p no:warnings --junitxml=var/junit.xml
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n 2 -q -p no:warnings --junitxml=var/junit.xml
 	@$(PY) -c "import xml.etree.ElementTree as E; t=E.parse('var/junit.xml').getroot(); s=t if t.tag=='testsuite' else t[0]; n=int(s.get('tests')); print(f'{n} tests'); raise SystemExit(0 if n>0 else 'pytest collected no tests')"
 
 ## Benchmarks (not part of make test): in-process list timings on SQLite, then the HTTP load test on

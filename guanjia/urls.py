@@ -6,6 +6,7 @@ from django.views.static import serve
 from guanjia.api import api
 from guanjia.core.health import healthz
 from guanjia.staff import views as staff_views
+from guanjia.web.errors import api_not_found
 
 # The staff list and records (not namespaced, as the console has always named them).
 staff_people_urls = [
@@ -15,10 +16,18 @@ staff_people_urls = [
     path("staff/<int:pk>/edit/", staff_views.staff_edit, name="staff_edit"),
 ]
 
+# Refusals and failures: JSON under /api/, a page in the console layout elsewhere (web.errors).
+handler400 = "guanjia.web.errors.bad_request"
+handler403 = "guanjia.web.errors.permission_denied"
+handler404 = "guanjia.web.errors.page_not_found"
+handler500 = "guanjia.web.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Whatever under /api/ no operation answers is the API's JSON 404, with DEBUG on too.
+    re_path(r"^api/", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("data/", include("guanjia.dataio.urls")),
     path("notifications/", include("guanjia.notifications.urls")),

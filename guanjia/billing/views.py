@@ -36,7 +36,7 @@ from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
 from guanjia.estates.selectors import units_matching
 from guanjia.staff.models import StaffMember
-from guanjia.web.helpers import console_view, list_page, save_via_service, style_form
+from guanjia.web.helpers import console_view, filter_status, list_page, save_via_service, style_form
 
 
 def _bills(user):
@@ -341,6 +341,7 @@ def arrears(request):
         request,
         "billing/arrears.html",
         {"title": _("欠费与账龄"), "filter_form": form, "rows": rows, "sums": sums, "on": on},
+        status=filter_status(request, form),
     )
 
 

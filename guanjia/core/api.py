@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import ninja
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -23,9 +23,11 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from guanjia.core.dates import in_range, out_of_range_message
 from guanjia.core.errors import Conflict, DomainError
+from guanjia.core.http import too_big_message
 from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -42,9 +44,15 @@ def _reject_nul(value):
     return value
 
 
-def _in_utc(value):
+def _in_utc(value, info: ValidationInfo):
     """Aware times given in input are kept in UTC: any offset pydantic accepts (up to ±23:59) is then
-    one the database accepts too (PostgreSQL refuses offsets beyond ±15:59 in a literal)."""
+    one the database accepts too (PostgreSQL refuses offsets beyond ±15:59 in a literal). Dates and
+    times in input lie within ``core.dates``' years, so no range query can overflow (a 422 naming
+    the field); what the API answers (``response_status`` in the context) is not input."""
+    if info.context and "response_status" in info.context:
+        return value
+    if not in_range(value):
+        raise ValueError(out_of_range_message())
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         try:
             return value.astimezone(datetime.UTC)
@@ -63,8 +71,8 @@ class Schema(ninja.Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _utc(cls, value):
-        return _in_utc(value)
+    def _utc(cls, value, info: ValidationInfo):
+        return _in_utc(value, info)
 
 
 class RowSchema(BaseModel):
@@ -87,8 +95,8 @@ class FilterSchema(ninja.FilterSchema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _utc(cls, value):
-        return _in_utc(value)
+    def _utc(cls, value, info: ValidationInfo):
+        return _in_utc(value, info)
 
 
 MAX_ID = 2**63 - 1
@@ -147,6 +155,12 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         return api.create_response(request, error_body(exc.message), status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc: RequestDataTooBig):
+        # A form part (not a file) of a multipart body over the limit (``core.http``).
+        message = too_big_message()
+        return api.create_response(request, error_body(f"body: {message}", {"body": [message]}), status=413)
 
     @api.exception_handler(ValidationError)
     def django_validation_error(request, exc: ValidationError):

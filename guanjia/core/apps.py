@@ -8,7 +8,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from guanjia.core import journal, scoping
+        from django import forms
+
+        from guanjia.core import dates, journal, scoping
 
         journal.connect_signals()
         scoping.connect_scope_signals()
+        # One rule for every form, console and admin alike (and every subclass, such as a split date
+        # and time): a date outside the accepted years is a form error, never an overflow later on.
+        for field in (forms.DateField, forms.DateTimeField):
+            if dates.validate_day not in field.default_validators:
+                field.default_validators = [*field.default_validators, dates.validate_day]

@@ -13,6 +13,7 @@ from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.sla.choices import CalendarKind, LadderStep, Stage
+from guanjia.tickets.choices import Kind, Priority
 
 
 class Calendar(CompanyOwned):
@@ -119,6 +120,18 @@ class SlaPolicy(CompanyOwned):
 
     def minutes_for(self, stage: str) -> int | None:
         return getattr(self, f"{stage}_minutes")
+
+    @property
+    def scope_label(self) -> str:
+        """What the policy applies to, in words ("金苑小区 · 紧急 · 投诉"), or the company default.
+        ``priority`` and ``kind`` hold the requests' codes; a reader sees their labels."""
+        parts = [
+            self.project.name if self.project_id else "",
+            self.category.name if self.category_id else "",
+            str(Priority(self.priority).label) if self.priority in Priority.values else self.priority,
+            str(Kind(self.kind).label) if self.kind in Kind.values else self.kind,
+        ]
+        return " · ".join(p for p in parts if p) or str(_("公司默认"))
 
 
 class DeadlineQuerySet(ScopedQuerySet):

@@ -5,11 +5,13 @@ The ``browser`` fixture is registered in the root ``conftest.py``; tests take it
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium; `make test CHROMIUM=…` points elsewhere.
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -19,7 +21,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     # No skip: a missing Chromium is a broken test machine, and the suite must say so.
-    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt install chromium)"
+    assert Path(CHROMIUM).exists(), (
+        f"Chromium not found at {CHROMIUM}: sudo apt-get install chromium (README, first screen)"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

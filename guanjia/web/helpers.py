@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -141,8 +141,39 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
 
+def refused_filters(form: forms.Form | None) -> list[str]:
+    """A list's filters that are bad input, each as "label: message": a date outside the accepted
+    years (``core.dates``). Other invalid filters, such as a stale project id in a bookmark, are
+    ignored and the list shows everything, as before."""
+    if form is None or not form.is_bound or form.is_valid():
+        return []
+    refused = []
+    for name, errors in form.errors.as_data().items():
+        for error in errors:
+            if error.code == "date_out_of_range" and name in form.fields:
+                refused.append(f"{form.fields[name].label}: {' '.join(error.messages)}")
+    return refused
+
+
+def filter_status(request, form: forms.Form | None) -> int:
+    """The status of a page filtered by ``form``: 422 with each refused filter named above the page
+    (``refused_filters``), else 200."""
+    refused = refused_filters(form)
+    for text in refused:
+        messages.error(request, text)
+    return 422 if refused else 200
+
+
 def list_page(request, *, queryset, fragment: str, context: dict, template: str = "web/list.html"):
-    """One page of a filtered list; an htmx request (live filtering, paging) gets only the table."""
+    """One page of a filtered list; an htmx request (live filtering, paging) gets only the table.
+
+    A filter refused as bad input answers 422 naming it: above the list on a full page, as plain
+    text for htmx (shown in the console's error box, the table left as it was)."""
+    refused = refused_filters(context.get("filter_form"))
+    htmx = getattr(request, "htmx", False) and not request.htmx.boosted
+    if refused and htmx:
+        return HttpResponse("\n".join(refused), status=422, content_type="text/plain; charset=utf-8")
+    status = filter_status(request, context.get("filter_form"))
     page = CappedPaginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     for key in [k for k, v in params.items() if k == "page" or v == ""]:
@@ -154,9 +185,9 @@ def list_page(request, *, queryset, fragment: str, context: dict, template: str 
         "fragment": fragment,
         **context,
     }
-    if getattr(request, "htmx", False) and not request.htmx.boosted:
+    if htmx:
         return render(request, fragment, ctx)
-    return render(request, template, ctx)
+    return render(request, template, ctx, status=status)
 
 
 def history_rows(obj, user) -> list[dict] | None:

@@ -9,7 +9,7 @@ from guanjia.testing.api import Api
 
 pytestmark = pytest.mark.django_db
 
-ODD = "0227-04-15T08:55:40+17:53"  # an offset pydantic accepts and PostgreSQL would refuse
+ODD = "2027-04-15T08:55:40+17:53"  # an offset pydantic accepts and PostgreSQL would refuse
 
 
 class When(Schema):
@@ -22,7 +22,7 @@ class WhenFilter(FilterSchema):
 
 def test_aware_times_in_input_are_kept_in_utc():
     assert When(at=ODD).at.utcoffset() == datetime.timedelta(0)
-    assert WhenFilter(at__gte=ODD).at__gte == datetime.datetime(227, 4, 14, 15, 2, 40, tzinfo=datetime.UTC)
+    assert WhenFilter(at__gte=ODD).at__gte == datetime.datetime(2027, 4, 14, 15, 2, 40, tzinfo=datetime.UTC)
 
 
 def test_a_time_with_an_offset_the_database_refuses_is_still_a_filter_not_a_500(world):

@@ -78,3 +78,18 @@ def test_an_admin_edits_a_calendar_and_its_days(tw, client):
     assert not CalendarDay.objects.filter(pk=added.pk).exists()
     client.force_login(tw.desk)
     assert client.post(f"{url}days/", day).status_code == 403
+
+
+def test_the_policy_list_shows_what_a_policy_applies_to_in_words_not_codes(tw, client):
+    SlaPolicy.objects.create(
+        company=tw.company, name="投诉加急", priority="urgent", kind="complaint", response_minutes=10
+    )
+    SlaPolicy.objects.create(company=tw.company, name="咨询", kind="inquiry", feedback_minutes=60)
+    client.force_login(tw.admin)
+    table = client.get("/sla/").content.decode().split('data-testid="policy-table"')[1].split("</table>")[0]
+    assert "紧急 · 投诉" in table and "咨询" in table
+    for code in ("urgent", "complaint", "inquiry", "normal", "home_repair", "common_repair"):
+        assert f">{code}" not in table and f" {code} " not in table and f" {code}<" not in table
+    client.cookies["django_language"] = "en"
+    table = client.get("/sla/").content.decode()
+    assert "Urgent · Complaint" in table

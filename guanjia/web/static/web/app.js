@@ -10,7 +10,15 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    // The server answers htmx refusals (403, 404, 422 …) with a short reason in plain text, in the
+    // reader's language; show it as it is.
+    var type = xhr ? (xhr.getResponseHeader("Content-Type") || "") : "";
+    if (type.indexOf("text/plain") === 0 && xhr.responseText) {
+      showError(xhr.responseText);
+      return;
+    }
     showError(status === 403 ? "没有权限 / Permission denied" : "请求失败（" + status + "），请稍后重试");
   });
 
