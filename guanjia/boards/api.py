@@ -11,7 +11,7 @@ from guanjia.core.api import ERROR_RESPONSES, RowSchema, Schema
 router = Router(tags=["boards"])
 
 
-class ProjectRef(RowSchema):
+class BoardProjectRef(RowSchema):
     id: int
     name: str
     code: str
@@ -36,7 +36,7 @@ class Satisfaction(RowSchema):
 
 
 class ProjectBoardOut(RowSchema):
-    project: ProjectRef
+    project: BoardProjectRef
     now: datetime.datetime
     open_total: int
     open_by_status: list[StatusCount]
@@ -52,7 +52,7 @@ class ProjectBoardOut(RowSchema):
 
 
 class HqRow(RowSchema):
-    project: ProjectRef
+    project: BoardProjectRef
     open: int
     urgent_open: int
     overdue_total: int

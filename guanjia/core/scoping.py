@@ -151,12 +151,19 @@ class ScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         scope = scope_for(user)
+        if scope.is_external_auditor and not getattr(self.model, "external_auditor_visible", False):
+            # A third-party auditor sees the audits of the projects it is given and nothing else.
+            return self.none()
+        return self.within_scope(user)
+
+    def within_scope(self, user):
+        """The rows the user's scope reaches (company, projects, units), without ``visible_to``'s
+        one exception for third-party auditors: says *which* projects a scope covers (``/me``),
+        never fetches rows to show."""
+        scope = scope_for(user)
         if scope.company_id is None:
             return self.none()
         model = self.model
-        if scope.is_external_auditor and not getattr(model, "external_auditor_visible", False):
-            # A third-party auditor sees the audits of the projects it is given and nothing else.
-            return self.none()
         qs = self.filter(**{model.scope_company_field: scope.company_id})
         if any(f.name == "deleted_at" for f in model._meta.concrete_fields):
             qs = qs.filter(deleted_at__isnull=True)

@@ -50,4 +50,5 @@ class OccupancyAdmin(DeriveProjectFrom):
     list_display = ("resident", "unit", "relation", "start_on", "end_on")
     list_filter = ("relation", "project")
     list_select_related = ("resident", "unit__building")
-    raw_id_fields = ()
+    # Searched, not listed: a company has hundreds of thousands of units.
+    autocomplete_fields = ("resident", "unit")

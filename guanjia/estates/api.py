@@ -359,7 +359,7 @@ class MeOut(Schema):
     operation_id="me",
 )
 def me(request):
-    """The logged-in user: roles, permissions, company and the projects they can see."""
+    """The logged-in user: roles, permissions, company and the projects whose records they can read."""
     user = request.user
     scope = scope_for(user)
     return {
@@ -371,6 +371,8 @@ def me(request):
         "roles": sorted(scope.roles),
         "permissions": sorted(scope.permissions),
         "is_hq": scope.is_hq,
-        "projects": list(Project.objects.visible_to(user).order_by("name")),
+        # The projects the user's data follows: a third-party auditor reads the audits of the projects
+        # it is given without seeing the project rows themselves.
+        "projects": list(Project.objects.within_scope(user).order_by("name")),
         "resident_id": scope.resident_id,
     }

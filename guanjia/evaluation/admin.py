@@ -2,22 +2,11 @@
 
 from django.contrib import admin
 
-from guanjia.core.admin import ScopedAdmin
+from guanjia.core.admin import ReadOnlyAdmin
 from guanjia.evaluation.models import RankingSheet, StaffAward, TrainingRecord
 
-
-class ReadOnlyAdmin(ScopedAdmin):
-    """Evaluation records change only through the console and the API (``evaluation.services``: who may
-    publish, remark or award is checked there); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Evaluation records change only through the console and the API (``evaluation.services``: who may
+# publish, remark or award is checked there); the admin shows them.
 
 
 @admin.register(RankingSheet)

@@ -9,10 +9,15 @@ class Method(models.TextChoices):
     ROLE_PLAY = "模拟", _("模拟")
 
 
-class Frequency(models.TextChoices):
+class AuditFrequency(models.TextChoices):
     MONTHLY = "monthly", _("月度")
     QUARTERLY = "quarterly", _("季度")
     YEARLY = "yearly", _("年度")
+
+
+# Within quality a frequency is always an audit frequency; the class's own name is the one the
+# OpenAPI publishes, distinct from facilities' maintenance ``Frequency``.
+Frequency = AuditFrequency
 
 
 class AuditKind(models.TextChoices):

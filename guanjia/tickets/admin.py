@@ -6,7 +6,7 @@ through ``services.ticket_act`` (the console, the API), so the admin shows them 
 
 from django.contrib import admin
 
-from guanjia.core.admin import ScopedAdmin
+from guanjia.core.admin import ScopedAdmin, ScopedInline
 from guanjia.tickets.models import PaidService, Ticket, TicketCategory, TicketEvent
 
 
@@ -26,7 +26,7 @@ class PaidServiceAdmin(ScopedAdmin):
     search_fields = ("name",)
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ScopedInline):
     model = TicketEvent
     fields = ("time", "actor_name", "action", "from_status", "to_status", "note", "internal")
     readonly_fields = fields
@@ -37,6 +37,9 @@ class TicketEventInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

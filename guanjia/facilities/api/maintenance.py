@@ -57,7 +57,7 @@ class ChecklistLineOut(Schema):
     types: list[str] = []
 
 
-class PlanOut(Schema):
+class MaintenancePlanOut(Schema):
     id: int
     project_id: int
     name: str
@@ -75,7 +75,7 @@ class PlanOut(Schema):
     template: str
 
 
-class PlanIn(Schema):
+class MaintenancePlanIn(Schema):
     project_id: RefId
     name: str = Field(..., min_length=1, max_length=100)
     equipment_id: RefId | None = None
@@ -91,7 +91,7 @@ class PlanIn(Schema):
     is_active: bool = True
 
 
-class PlanPatch(Schema):
+class MaintenancePlanPatch(Schema):
     name: str = Field(None, min_length=1, max_length=100)
     equipment_id: RefId | None = None
     equipment_type_id: RefId | None = None
@@ -132,9 +132,9 @@ register_crud(
     name="maintenance_plan",
     plural="maintenance-plans",
     model=MaintenancePlan,
-    out=PlanOut,
-    create_in=PlanIn,
-    update_in=PlanPatch,
+    out=MaintenancePlanOut,
+    create_in=MaintenancePlanIn,
+    update_in=MaintenancePlanPatch,
     filters=PlanFilter,
     orderings=["name", "starts_on", "created_at"],
     view_perm=Perm.VIEW_FACILITIES,
@@ -153,7 +153,7 @@ class FireDefaultsIn(Schema):
 
 @router.post(
     "/maintenance-plans/fire-defaults",
-    response={201: list[PlanOut], **ERROR_RESPONSES},
+    response={201: list[MaintenancePlanOut], **ERROR_RESPONSES},
     operation_id="maintenance_plan_fire_defaults",
     summary="Apply the default fire-safety plans to a project",
 )

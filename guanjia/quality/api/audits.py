@@ -13,7 +13,7 @@ from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, S
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.quality import services
-from guanjia.quality.api.common import PhotoOut, require_view, router
+from guanjia.quality.api.common import QualityPhotoOut, require_view, router
 from guanjia.quality.choices import AuditKind, AuditStatus, Outcome
 from guanjia.quality.models import Audit, AuditResult
 
@@ -134,7 +134,7 @@ class ResultOut(Schema):
     sample_taken: str
     note: str
     recorded_at: datetime.datetime | None
-    photos: list[PhotoOut]
+    photos: list[QualityPhotoOut]
 
     @staticmethod
     def resolve_key(obj) -> str:
@@ -205,7 +205,7 @@ def audit_result_update(request, pk: int, result_pk: int, payload: ResultIn):
 
 @router.post(
     "/audits/{int:pk}/results/{int:result_pk}/photos",
-    response={201: PhotoOut, **ERROR_RESPONSES},
+    response={201: QualityPhotoOut, **ERROR_RESPONSES},
     operation_id="audit_result_add_photo",
 )
 def audit_result_photo(request, pk: int, result_pk: int, file: UploadedFile = File(...)):

@@ -14,7 +14,7 @@ def require_view(request):
     require(request.user, Perm.VIEW_QUALITY)
 
 
-class PhotoOut(Schema):
+class QualityPhotoOut(Schema):
     id: int
     url: str
     thumbnail_url: str

@@ -14,7 +14,7 @@ from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, S
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.quality import services
-from guanjia.quality.api.common import PhotoOut, require_view, router
+from guanjia.quality.api.common import QualityPhotoOut, require_view, router
 from guanjia.quality.choices import CaAction, CaStatus, NcStatus
 from guanjia.quality.models import CorrectiveAction, NonConformance
 
@@ -116,7 +116,7 @@ class PreventIn(Schema):
     preventive_action: str = Field(..., max_length=2000)
 
 
-class TicketIn(Schema):
+class NonconformanceTicketIn(Schema):
     location: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
 
@@ -150,7 +150,7 @@ def nc_prevent(request, pk: int, payload: PreventIn):
     response={201: NcOut, **ERROR_RESPONSES},
     operation_id="nonconformance_raise_ticket",
 )
-def nc_ticket(request, pk: int, payload: TicketIn):
+def nc_ticket(request, pk: int, payload: NonconformanceTicketIn):
     """Raise a public-area repair request (channel: audit) for a physical defect, linked both ways."""
     nc = visible_or_404(_ncs(request), pk, request.user)
     services.nc_raise_ticket(actor=request.user, nc=nc, data=payload.model_dump())
@@ -200,7 +200,7 @@ def ca_get(request, pk: int, response: HttpResponse):
 
 @router.post(
     "/corrective-actions/{int:pk}/photos",
-    response={201: PhotoOut, **ERROR_RESPONSES},
+    response={201: QualityPhotoOut, **ERROR_RESPONSES},
     operation_id="corrective_action_add_photo",
 )
 def ca_photo(request, pk: int, file: UploadedFile = File(...)):

@@ -10,7 +10,7 @@ from guanjia.quality.choices import AuditKind, Frequency
 from guanjia.quality.models import AuditPlan
 
 
-class PlanOut(Schema):
+class AuditPlanOut(Schema):
     id: int
     project_id: int
     template_id: int
@@ -23,7 +23,7 @@ class PlanOut(Schema):
     is_active: bool
 
 
-class PlanIn(Schema):
+class AuditPlanIn(Schema):
     project_id: RefId
     template_id: RefId
     kind: AuditKind = AuditKind.OPEN
@@ -33,7 +33,7 @@ class PlanIn(Schema):
     )
 
 
-class PlanPatch(Schema):
+class AuditPlanPatch(Schema):
     template_id: RefId = None
     kind: AuditKind = None
     auditor_id: RefId = None
@@ -55,9 +55,9 @@ register_crud(
     name="audit_plan",
     plural="audit-plans",
     model=AuditPlan,
-    out=PlanOut,
-    create_in=PlanIn,
-    update_in=PlanPatch,
+    out=AuditPlanOut,
+    create_in=AuditPlanIn,
+    update_in=AuditPlanPatch,
     filters=PlanFilter,
     orderings=["id", "created_at"],
     view_perm=Perm.VIEW_QUALITY,
