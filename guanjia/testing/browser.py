@@ -42,6 +42,10 @@ def browser():
             browser.close()
 
 
+# How long a browser test waits for a page or an element before it fails.
+BROWSER_TIMEOUT_MS = 30_000
+
+
 class Screen:
     """One person's browser (a context of their own, in Chinese), logged in, at a viewport.
 
@@ -56,7 +60,8 @@ class Screen:
         self.shots = shots
         self.context = browser.new_context(viewport=viewport, locale="zh-CN")
         self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
+        # Generous: a 2-core CI machine running the suite on two workers answers a page in seconds at worst.
+        self.page.set_default_timeout(BROWSER_TIMEOUT_MS)
         self.page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         self.page.on("pageerror", lambda exc: errors.append(str(exc)))
         self.page.goto(f"{self.url}/login/")

@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from guanjia.testing import factories as f
-from guanjia.testing.browser import Screen
+from guanjia.testing.browser import BROWSER_TIMEOUT_MS, Screen
 from guanjia.testing.world import build_world
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
@@ -34,7 +34,7 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
 
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", desk_name)
