@@ -47,6 +47,11 @@ def test_first_day_at_the_desk_and_on_the_phone(transactional_db, live_server, b
     resident.shot("1-reported-promise-390")
     assert Ticket.objects.count() == 1
     ticket = Ticket.objects.get()
+    # The desk sees the same promise on the request.
+    butler = screen(browser, live_server, world.butler, errors, DESKTOP)
+    butler.goto(f"/tickets/{ticket.pk}/")
+    expect(butler.page.get_by_test_id("promise")).to_contain_text("承诺 15 分钟内上门")
+    butler.shot("1-desk-promise-1280")
 
     # The work is done, with a charge; the call-back is due now.
     act(world.butler, ticket, Action.DISPATCH, assignee_id=world.technician_staff.pk)
@@ -70,10 +75,10 @@ def test_first_day_at_the_desk_and_on_the_phone(transactional_db, live_server, b
     resident.shot("2-rate-at-once-390")
     form.locator("[data-submit=rate]").click()
     expect(resident.page.get_by_test_id("rating")).to_contain_text("4/5")
+    expect(resident.page.get_by_test_id("timeline")).to_contain_text("您已评价，我们还会回访")
     assert Ticket.objects.get(pk=ticket.pk).status == Status.COMPLETED  # the call-back still comes
 
     # The butler at the desk: 满意 on the follow-up list keeps the choice …
-    butler = screen(browser, live_server, world.butler, errors, DESKTOP)
     butler.goto("/tickets/followups/")
     butler.shot("3-followups-1280")
     butler.page.locator(f"[data-ticket='{ticket.number}'] [data-action=satisfied]").click()

@@ -53,6 +53,7 @@ def test_the_completed_notification_opens_a_page_to_rate_at_once(
     assert FollowUpTask.objects.get(ticket=ticket).is_open
     page = client.get(note.url).content.decode()
     assert 'data-testid="rating"' in page and 'data-action-form="rate"' not in page  # rated once
+    assert "您已评价，我们还会回访" in page and "工单关闭" not in page
 
 
 def test_the_call_back_after_the_residents_rating_closes_and_both_are_kept(tw, client):
