@@ -316,10 +316,13 @@ class BookServiceForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("希望上门的时间等")}),
     )
 
+    form_token = OneTimeTokenField()  # the page's token, plus the service booked (one form each)
+
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
         units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
         self.fields["unit"].queryset = units
+        self.fields["form_token"].initial = uuid.uuid4().hex
 
 
 # Actions -------------------------------------------------------------------------------------------

@@ -522,9 +522,10 @@ def portal_services(request):
         if form.is_valid():
             note = form.cleaned_data.get("note") or ""
             try:
-                ticket = services.ticket_create(
-                    actor=request.user,
-                    data={
+                ticket, created = _receive_once(
+                    request,
+                    form,
+                    {
                         "kind": Kind.HOME_REPAIR,
                         "unit_id": form.cleaned_data["unit"].pk,
                         "paid_service_id": chosen.pk,
@@ -535,10 +536,12 @@ def portal_services(request):
             except (ValidationError, Conflict) as exc:
                 messages.error(request, " ".join(getattr(exc, "messages", [getattr(exc, "message", "")])))
             else:
-                messages.success(
-                    request,
-                    _("已预约 %(name)s，单号 %(number)s") % {"name": chosen.name, "number": ticket.number},
-                )
+                if created:
+                    messages.success(
+                        request,
+                        _("已预约 %(name)s，单号 %(number)s")
+                        % {"name": chosen.name, "number": ticket.number},
+                    )
                 return redirect("portal_ticket_detail", pk=ticket.pk)
         booked = chosen
     form = style_form(tf.BookServiceForm(user=request.user))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from guanjia.core.errors import Conflict
 from guanjia.testing.api import Api
 from guanjia.tickets import services
-from guanjia.tickets.models import Ticket, TicketEvent, TicketSubmission
+from guanjia.tickets.models import PaidService, Ticket, TicketEvent, TicketSubmission
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,22 @@ def test_conflict_from_the_service_is_a_conflict(tw):
     services.ticket_create_once(actor=tw.resident_user, key="k", data=body(tw))
     with pytest.raises(Conflict):
         services.ticket_create_once(actor=tw.resident_user, key="k", data=body(tw, description="别的"))
+
+
+def test_booking_a_paid_service_twice_from_one_page_books_it_once(tw, client):
+    client.force_login(tw.resident_user)
+    page = client.get(reverse("portal_services")).content.decode()
+    service = PaidService.objects.filter(company=tw.company, is_active=True).order_by("name")[:2]
+    first, second = list(service)
+    token = page.split('name="form_token" value="', 1)[1].split("-", 1)[0]
+    book = {"unit": tw.unit.pk, "note": "周六上午"}
+    for _ in range(2):  # a double tap
+        response = client.post(
+            reverse("portal_services"), book | {"service": first.pk, "form_token": f"{token}-{first.pk}"}
+        )
+        assert response.status_code == 302
+    # Another service booked from the same page is a booking of its own.
+    client.post(
+        reverse("portal_services"), book | {"service": second.pk, "form_token": f"{token}-{second.pk}"}
+    )
+    assert sorted(Ticket.objects.values_list("paid_service", flat=True)) == sorted([first.pk, second.pk])
