@@ -33,6 +33,7 @@ from guanjia.tickets.models import (
     TicketEvent,
     TicketMaterial,
     TicketPhoto,
+    version_of,
 )
 
 router = Router(tags=["tickets"])
@@ -116,6 +117,7 @@ class TicketDetailOut(TicketOut):
     charges_confirmed_at: datetime.datetime | None
     subject_staff_id: int | None  # a complaint: the staff member it is against
     allowed_actions: list[str]
+    version: str = Field(description="此刻的版本；执行动作时作为 expected_version 传回")
     photos: list[PhotoOut]
     charges: list[ChargeOut]
     materials: list[MaterialOut]
@@ -136,6 +138,12 @@ class TicketIn(Schema):
     contact_name: str = Field("", max_length=60)
     contact_phone: str = Field("", max_length=20)
     subject_staff_id: RefId | None = None  # a complaint: the staff member it is against
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="幂等键：同一人以同一键重复提交同样内容，返回首次受理的工单（200）；内容不同则 409",
+    )
 
 
 class MaterialIn(Schema):
@@ -164,6 +172,11 @@ class ActionIn(Schema):
     root_cause: str = Field("", max_length=2000)
     materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=50)
+    expected_version: str = Field(
+        "",
+        max_length=24,
+        description="客户端看到的工单版本（详情的 version）；工单已变化而动作被拒时返回 409 而非 403",
+    )
 
 
 class EventOut(Schema):
@@ -259,13 +272,14 @@ def _detail(request, pk: int) -> dict:
     row = visible_or_404(
         selectors.ticket_rows(
             Ticket.objects.annotate(**selectors.has_lines_annotations()),
-            columns=(*selectors.DETAIL_COLUMNS, "has_photos", "has_charges", "has_materials"),
+            columns=(*selectors.DETAIL_COLUMNS, "updated_at", "has_photos", "has_charges", "has_materials"),
         ),
         pk,
         request.user,
     )
     row = selectors.shape_rows([row])[0]
     row["contact_phone_masked"] = mask_phone(row.pop("contact_phone"))
+    row["version"] = version_of(row.pop("updated_at"))
     row["allowed_actions"] = workflow.allowed_actions(SimpleNamespace(**row), scope_for(request.user))
     photos = (
         TicketPhoto.objects.filter(ticket_id=pk)
@@ -319,12 +333,21 @@ def filtered_tickets(user, filters: TicketFilter, *, base=None):
     return qs
 
 
-@router.post("/tickets", response={201: TicketDetailOut, **ERROR_RESPONSES}, operation_id="ticket_create")
+@router.post(
+    "/tickets",
+    response={200: TicketDetailOut, 201: TicketDetailOut, **ERROR_RESPONSES},
+    operation_id="ticket_create",
+)
 def create_ticket(request, payload: TicketIn):
-    """Receive a request. Staff become its first-contact owner; a resident's report goes to the
-    building butler of the unit."""
-    ticket = services.ticket_create(actor=request.user, data=payload.model_dump())
-    return 201, _detail(request, ticket.pk)
+    """Receive a request (201). Staff become its first-contact owner; a resident's report goes to the
+    building butler of the unit. With an ``idempotency_key`` it is received exactly once: the same key
+    again with the same content → 200 with the request first received; with other content → 409."""
+    data = payload.model_dump()
+    key = data.pop("idempotency_key")
+    if key is None:
+        return 201, _detail(request, services.ticket_create(actor=request.user, data=data).pk)
+    ticket, created = services.ticket_create_once(actor=request.user, key=key, data=data)
+    return (201 if created else 200), _detail(request, ticket.pk)
 
 
 @router.get(
@@ -365,12 +388,17 @@ def ticket_events(request, pk: int):
 )
 def act(request, pk: int, action: ActionName, payload: ActionIn):
     """Perform one action (see ``allowed_actions``). 409 when the request's state does not allow it
-    (the message names what is allowed now), 403 when it is not yours to do, 422 when a field is missing."""
+    (the message names what is allowed now), 403 when it is not yours to do, 422 when a field is missing.
+    Send the ``version`` you were shown as ``expected_version``: if the request changed since
+    (reassigned a moment earlier …), a refused action is 409 naming the new state, not 403."""
     ticket = visible_or_404(Ticket.objects, pk, request.user)
     data = payload.model_dump()
+    expected_version = data.pop("expected_version") or None
     data["materials"] = [m.model_dump() for m in payload.materials]
     data["charges"] = [c.model_dump() for c in payload.charges]
-    services.ticket_act(actor=request.user, ticket=ticket, action=action, data=data)
+    services.ticket_act(
+        actor=request.user, ticket=ticket, action=action, data=data, expected_version=expected_version
+    )
     return _detail(request, pk)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,56 @@ def deadlines_for(ticket, now=None) -> list:
 def next_due():
     """Per request: when its earliest unfinished deadline falls due (past = late), or NULL."""
     return _queries().next_due()
+
+
+# The promise made to the resident ----------------------------------------------------------------
+
+# The stages a resident is promised, in the words they are promised in; the follow-up call is the
+# company's own check and is never shown as a promise.
+PROMISED_STAGES = {
+    "on_site": pgettext_lazy("promise", "上门"),
+    "response": pgettext_lazy("promise", "响应"),
+    "complete": pgettext_lazy("promise", "完工"),
+    "feedback": pgettext_lazy("promise", "答复"),
+}
+
+
+@dataclass(frozen=True)
+class Promise:
+    stage: str
+    label: str
+    due_at: Any  # aware datetime
+    allowed_minutes: int
+    overdue: bool
+
+
+def promise_from(deadlines: list) -> Promise | None:
+    """What the request promises next: of its latest round, the running deadline the resident
+    waits on first (on site before response before completion), from the stored deadlines
+    (``deadlines_for``). None when nothing is promised any more."""
+    if not deadlines:
+        return None
+    latest = max(d.round for d in deadlines)
+    running = [
+        d
+        for d in deadlines
+        if d.round == latest
+        and d.done_at is None
+        and getattr(d, "paused_at", None) is None  # on hold: no promise runs
+        and d.stage in PROMISED_STAGES
+    ]
+    if not running:
+        return None
+    order = list(PROMISED_STAGES)
+    first = min(running, key=lambda d: order.index(d.stage))
+    return Promise(
+        stage=first.stage,
+        label=str(PROMISED_STAGES[first.stage]),
+        due_at=first.due_at,
+        allowed_minutes=first.allowed_minutes,
+        overdue=bool(getattr(first, "overdue", False)),
+    )
+
+
+def promise_for(ticket, now=None) -> Promise | None:
+    return promise_from(deadlines_for(ticket, now))

@@ -6,6 +6,8 @@ as the service names them (``assignee_id``, ``reason`` …), so a service error 
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -180,12 +182,27 @@ class TicketFilterForm(forms.Form):
 # Receiving a request at the desk -------------------------------------------------------------------
 
 
+class OneTimeTokenField(forms.CharField):
+    """A hidden one-time token: the form's idempotency key (``services.ticket_create_once``), new
+    on every page shown, so the same page sent twice (a double click, a reload) is received once."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=64, widget=forms.HiddenInput, **kwargs)
+
+
+def fresh_token(form: forms.Form) -> None:
+    """Give a sent form shown again a new token: what is sent next is a new submission."""
+    form.data = form.data.copy()
+    form.data[form.add_prefix("form_token")] = uuid.uuid4().hex
+
+
 class DeskTicketForm(forms.Form):
     """What the desk records while the caller is on the line. The caller (unit and resident) is
     picked with the autocomplete, which fills the two hidden fields."""
 
     unit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     resident_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    form_token = OneTimeTokenField()
     kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices, initial=Kind.HOME_REPAIR)
     category_id = CategoryField(label=_("类别"), required=False)
     priority = forms.ChoiceField(
@@ -228,6 +245,7 @@ class DeskTicketForm(forms.Form):
     def __init__(self, data=None, *, user):
         super().__init__(data)
         self.user = user
+        self.fields["form_token"].initial = uuid.uuid4().hex
         self.fields["category_id"].choices = category_choices(user)
         buildings = Building.objects.visible_to(user).select_related("project")
         self.fields["building_id"].queryset = buildings
@@ -246,6 +264,7 @@ class DeskTicketForm(forms.Form):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
+        del data["form_token"]  # the idempotency key, not the request's content
         # The desk sends someone itself: the rules (auto-dispatch) stay out of it.
         data["auto_dispatch"] = data.pop("dispatch_to", None) is None
         for key in ("building_id", "project_id", "subject_staff_id"):
@@ -279,9 +298,11 @@ class PortalReportForm(forms.Form):
     )
     photos = MultipleImageField(label=_("照片"), help_text=_("可选多张，JPEG/PNG/WebP，每张不超过 10 MB"))
     urgent = forms.BooleanField(label=_("紧急（如漏水、停电、困梯）"), required=False)
+    form_token = OneTimeTokenField()
 
     def __init__(self, data=None, files=None, *, user):
         super().__init__(data, files)
+        self.fields["form_token"].initial = uuid.uuid4().hex
         units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
         self.fields["unit"].queryset = units
         self.fields["category_id"].choices = category_choices(user)
@@ -296,10 +317,13 @@ class BookServiceForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("希望上门的时间等")}),
     )
 
+    form_token = OneTimeTokenField()  # the page's token, plus the service booked (one form each)
+
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
         units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
         self.fields["unit"].queryset = units
+        self.fields["form_token"].initial = uuid.uuid4().hex
 
 
 # Actions -------------------------------------------------------------------------------------------
@@ -321,8 +345,10 @@ class ActionForm(forms.Form):
     action = ""
     photo_fields: tuple[str, ...] = ()
 
-    def __init__(self, data=None, files=None, *, ticket, user, prefix=None):
-        super().__init__(data, files, prefix=prefix)
+    def __init__(self, data=None, files=None, *, ticket, user, prefix=None, initial=None):
+        # Answers chosen by a link (``?action=follow_up&satisfied=1``): only this form's own fields.
+        initial = {k: initial.get(k) for k in self.base_fields if initial and k in initial}
+        super().__init__(data, files, prefix=prefix, initial=initial)
         self.ticket = ticket
         self.user = user
         required = {f for t in workflow.transitions_for(ticket, self.action) for f in t.required}
@@ -514,9 +540,9 @@ ACTION_FORMS = {
 }
 
 
-def action_form(action: str, *, ticket, user, data=None, files=None) -> ActionForm:
+def action_form(action: str, *, ticket, user, data=None, files=None, initial=None) -> ActionForm:
     form_class = ACTION_FORMS.get(action, ActionForm)
-    kwargs = {"ticket": ticket, "user": user, "prefix": action}
+    kwargs = {"ticket": ticket, "user": user, "prefix": action, "initial": initial}
     if form_class in (ReasonForm, ActionForm):
         kwargs["action"] = action
     if form_class is ActionForm:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -293,6 +294,48 @@ class Ticket(ProjectOwned):
     @property
     def is_open(self) -> bool:
         return self.status not in (Status.CLOSED, Status.CANCELLED)
+
+    @property
+    def version(self) -> str:
+        """The request as a client last saw it (``expected_version`` of an action): see ``version_of``."""
+        return version_of(self.updated_at)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def version_of(updated_at) -> str:
+    """A request's version: its last save to the microsecond. Every action saves the request, so a
+    client that sends back the version it was shown tells ``ticket_act`` whether the request changed
+    since — a refusal is then "it changed under you" (409), not "you never could" (403)."""
+    if updated_at is None:
+        return ""
+    return str((updated_at - _EPOCH) // datetime.timedelta(microseconds=1))
+
+
+class TicketSubmission(models.Model):
+    """One idempotency key used to receive a request (an API client's ``idempotency_key``, a web
+    form's one-time token): the same person sending the same key again — a double click, a retried
+    call — gets the request first received, never a second one. Unique per company, person and key,
+    so of two submissions racing each other exactly one creates the request."""
+
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("幂等键"), max_length=64)
+    # SHA-256 of the request's content: the same key with different content is a conflict.
+    fingerprint = models.CharField(max_length=64)
+    ticket = models.ForeignKey("Ticket", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报事提交记录")
+        verbose_name_plural = _("报事提交记录")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "actor", "key"], name="ticket_submission_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class TicketCounter(models.Model):

@@ -80,9 +80,26 @@ def notify_event(event_id: int) -> None:
         notify(
             recipients=residents,
             subject=f"{ticket.number} {PLAIN_WORDS.get(event.action, _('有新进展'))}",
-            body=body if event.action != Action.FOLLOW_UP else _("请对本次服务进行评价"),
-            url=reverse("portal_ticket_detail", args=[ticket.pk]),
+            body=_resident_body(event, body),
+            url=_resident_url(event),
             related=ticket,
             dedup_key=f"ticket-event:{event.pk}",
             channels=("in_app",),
         )
+
+
+def _resident_body(event: TicketEvent, body: str) -> str:
+    """What the resident reads: done work invites the rating at once (the call-back comes as well)."""
+    if event.action == Action.COMPLETE:
+        return _("%(body)s。请您为本次服务评价，不满意可要求返工。") % {"body": body.rstrip("。")}
+    if event.action == Action.FOLLOW_UP:
+        if (event.data or {}).get("rating") is not None:
+            return _("回访已完成，感谢您的评价")
+        return _("请对本次服务进行评价")
+    return body
+
+
+def _resident_url(event: TicketEvent) -> str:
+    """The request's page in the portal; for done work, with the rating open."""
+    url = reverse("portal_ticket_detail", args=[event.ticket_id])
+    return f"{url}?action={Action.RATE}#actions" if event.action == Action.COMPLETE else url

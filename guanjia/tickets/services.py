@@ -6,10 +6,12 @@ under a row lock, writes exactly one timeline event, and notifies the people con
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +39,7 @@ from guanjia.tickets.models import (
     TicketCharge,
     TicketEvent,
     TicketMaterial,
+    TicketSubmission,
 )
 from guanjia.tickets.tasks import notify_ticket_event
 
@@ -106,6 +109,61 @@ def ticket_create(*, actor, data: dict) -> Ticket:
     """
     with journal_batched():
         return _receive(actor=actor, data=data)
+
+
+IDEMPOTENCY_KEY_MAX = 64
+
+
+@service
+def ticket_create_once(*, actor, key: str, data: dict) -> tuple[Ticket, bool]:
+    """Receive a request exactly once per idempotency key, as payments are posted once.
+
+    Returns ``(ticket, created)``. The same person sending the same ``key`` again with the same
+    content — a double click, a retried API call — gets the request first received (``created``
+    False); with different content → ``Conflict`` (409) naming that request. The key is kept per
+    company and person (``TicketSubmission``); its unique constraint decides a race: the loser's
+    request, number and all, is rolled back and it answers with the winner's.
+    """
+    key = (key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationError({"idempotency_key": _("幂等键须为 1–64 个字符")})
+    company_id = scope_for(actor).company_id
+    fingerprint = _fingerprint(data)
+    first = _submitted_before(company_id, actor, key)
+    if first is None:
+        try:
+            with transaction.atomic():  # a savepoint: losing the race undoes this request entirely
+                ticket = ticket_create(actor=actor, data=data)
+                TicketSubmission.objects.create(
+                    company_id=ticket.company_id, actor=actor, key=key, fingerprint=fingerprint, ticket=ticket
+                )
+            return ticket, True
+        except IntegrityError:
+            first = _submitted_before(company_id, actor, key)
+            if first is None:
+                raise
+    if first.fingerprint != fingerprint:
+        raise Conflict(
+            _("该幂等键已用于另一条报事（%(number)s），内容不同，未重复受理")
+            % {"number": first.ticket.number},
+            ticket_id=first.ticket_id,
+        )
+    return first.ticket, False
+
+
+def _submitted_before(company_id, actor, key: str) -> TicketSubmission | None:
+    return (
+        TicketSubmission.objects.select_related("ticket")
+        .filter(company_id=company_id, actor=actor, key=key)
+        .first()
+    )
+
+
+def _fingerprint(data: dict) -> str:
+    """The request's content, independent of key order: what "the same request" means."""
+    body = {k: v for k, v in data.items() if k != "idempotency_key"}
+    text = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _receive(*, actor, data: dict) -> Ticket:
@@ -280,6 +338,9 @@ def _reset_work_stages(ticket: Ticket) -> None:
     """A new round of work (rework): the stage moments of the last round live on in the timeline."""
     ticket.accepted_at = ticket.arrived_at = ticket.completed_at = ticket.followed_up_at = None
     ticket.assignee = None
+    # The resident rates the new round's work; the last round's rating stays in the timeline.
+    ticket.rating = None
+    ticket.rating_comment = ""
 
 
 def _auto_dispatched(ticket: Ticket) -> bool:
@@ -347,7 +408,12 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         ticket.follow_up_score = _score(data)
         ticket.followed_up_at = now
         facts.update({"satisfied": satisfied, "score": ticket.follow_up_score})
-        if satisfied:
+        if satisfied and ticket.rating is not None:
+            # The resident rated the work already: both voices are in, the request is done.
+            ticket.status = Status.CLOSED
+            ticket.closed_at = now
+            facts["rating"] = ticket.rating
+        elif satisfied:
             ticket.status = Status.FOLLOWED_UP
         else:
             root_cause = (data.get("root_cause") or "").strip()
@@ -362,7 +428,8 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
     elif action == Action.RATE:
         ticket.rating = _score(data)
         ticket.rating_comment = (data.get("comment") or "").strip()[:500]
-        ticket.closed_at = now
+        if ticket.status == Status.CLOSED:  # rated after the call-back
+            ticket.closed_at = now
         facts["score"] = ticket.rating
         note = ticket.rating_comment
     elif action == Action.REOPEN:
@@ -449,7 +516,13 @@ def _record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
 
 @service
 def ticket_act(
-    *, actor, ticket: Ticket, action: str, data: dict | None = None, system: dict | None = None
+    *,
+    actor,
+    ticket: Ticket,
+    action: str,
+    data: dict | None = None,
+    system: dict | None = None,
+    expected_version: str | None = None,
 ) -> Ticket:
     """Perform one action of the workflow on a request.
 
@@ -460,6 +533,11 @@ def ticket_act(
     person's to do → ``NotAllowed`` (403); missing what the action needs → ``ValidationError``
     naming the field (422). Two people acting at once: the row lock serialises them, and the
     second finds the state changed and gets the 409.
+
+    ``expected_version``: the ``Ticket.version`` the actor's page or app was showing. When the
+    action is refused and the request has changed since (reassigned, completed, cancelled a moment
+    earlier), the refusal is ``Conflict`` (409) naming the new state — refresh and look again —
+    instead of "not yours" (403), which stays for what this person could never do.
     """
     data = dict(data or {})
     if action not in workflow.ACTIONS:
@@ -471,6 +549,9 @@ def ticket_act(
         .get(pk=ticket.pk)
     )
     candidates = workflow.transitions_for(ticket, action)
+    changed = bool(expected_version) and str(expected_version) != ticket.version
+    if changed and not (candidates and workflow.permitted(candidates, ticket, scope, system=system)):
+        raise _changed_under(ticket, scope, action)
     if not candidates:
         allowed = workflow.allowed_actions(ticket, scope)
         raise Conflict(
@@ -482,8 +563,7 @@ def ticket_act(
             },
             allowed=allowed,
         )
-    mine = frozenset({workflow.SYSTEM}) if system is not None else workflow.relations(ticket, scope)
-    permitted = [t for t in candidates if t.roles & mine]
+    permitted = workflow.permitted(candidates, ticket, scope, system=system)
     if not permitted:
         raise NotAllowed(_("您不能对此工单执行「%(action)s」") % {"action": Action(action).label})
     transition = permitted[0]
@@ -507,6 +587,25 @@ def ticket_act(
     )
     _after_commit(event)
     return ticket
+
+
+def _changed_under(ticket: Ticket, scope, action: str) -> Conflict:
+    """The refusal of a stale action: what the request is now, so the person refreshes."""
+    allowed = workflow.allowed_actions(ticket, scope)
+    words = {"status": ticket.get_status_display(), "action": Action(action).label}
+    if ticket.assignee_id is not None:
+        message = _(
+            "工单在您打开后已有变化：现为「%(status)s」，处理人 %(name)s，不能再%(action)s。请刷新后再操作。"
+        )
+        words["name"] = ticket.assignee.name
+    else:
+        message = _("工单在您打开后已有变化：现为「%(status)s」，不能再%(action)s。请刷新后再操作。")
+    return Conflict(
+        message % words,
+        status=ticket.status,
+        allowed=allowed,
+        version=ticket.version,
+    )
 
 
 def ticket_record_escalation(*, ticket: Ticket, stage: str, step: int, threshold: int, when) -> TicketEvent:

@@ -30,6 +30,8 @@ PLAIN_WORDS = {
     Action.PHOTO: gettext_lazy("上传了照片"),
     Action.CONFIRM_CHARGES: gettext_lazy("费用已确认"),
 }
+# A rating given before the call-back leaves the request open for it.
+RATED_BEFORE_CALL_BACK = gettext_lazy("您已评价，我们还会回访")
 # Events residents do not see in their timeline (internal analysis and bookkeeping).
 INTERNAL_ACTIONS = frozenset({Action.HANDOVER, Action.ESCALATE})
 

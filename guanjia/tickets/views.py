@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
@@ -39,6 +40,12 @@ from guanjia.web.helpers import add_service_errors, console_view, list_page, sty
 PORTAL_ACTIONS = (Action.RATE, Action.REOPEN, Action.CANCEL, Action.COMMENT)
 # Actions shown as one button (no input needed).
 BUTTON_ACTIONS = frozenset(set(workflow.ACTIONS) - set(tf.ACTION_FORMS))
+# Actions that cannot be taken back: the page asks before sending them.
+CONFIRM_FIRST = {
+    Action.CONFIRM_CHARGES: gettext_lazy("确认后收费明细锁定，不能再修改或添加。确认收费？"),
+    Action.CLOSE: gettext_lazy("关闭后工单结束，不能再处理。确认关闭？"),
+    Action.CANCEL: gettext_lazy("取消后工单结束，不能恢复。确认取消此工单？"),
+}
 AUTOCOMPLETE_LIMIT = 8
 
 
@@ -123,8 +130,8 @@ def ticket_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                ticket = services.ticket_create(actor=request.user, data=form.service_data())
-                if technician := form.cleaned_data.get("dispatch_to"):
+                ticket, created = _receive_once(request, form, form.service_data())
+                if created and (technician := form.cleaned_data.get("dispatch_to")):
                     services.ticket_act(
                         actor=request.user,
                         ticket=ticket,
@@ -135,8 +142,10 @@ def ticket_create(request):
             add_service_errors(form, exc, {"assignee_id": "dispatch_to"})
         except Conflict as exc:
             form.add_error(None, exc.message)
+            tf.fresh_token(form)
         else:
-            messages.success(request, _("已受理 %(number)s") % {"number": ticket.number})
+            if created:
+                messages.success(request, _received_words(ticket))
             return redirect("ticket_detail", pk=ticket.pk)
     style_form(form)
     caller = (
@@ -151,6 +160,30 @@ def ticket_create(request):
         {"form": form, "caller": caller, "title": _("受理报事")},
         status=status,
     )
+
+
+def _receive_once(request, form, data: dict):
+    """Receive the request of an intake form once per page shown (its one-time token): sent twice,
+    the second answers with the first request and says so. ``(ticket, created)``."""
+    token = form.cleaned_data.get("form_token")
+    if not token:  # a form from before tokens, or a client that dropped it
+        return services.ticket_create(actor=request.user, data=data), True
+    ticket, created = services.ticket_create_once(actor=request.user, key=token, data=data)
+    if not created:
+        messages.info(request, _("此表单已提交过，%(number)s 已受理，未重复创建") % {"number": ticket.number})
+    return ticket, created
+
+
+def _received_words(ticket) -> str:
+    """What the desk reads back to the caller: the number, and the time the company promises."""
+    promise = clocks.promise_for(ticket)
+    if promise is None:
+        return _("已受理 %(number)s") % {"number": ticket.number}
+    return _("已受理 %(number)s，承诺 %(time)s 前%(what)s") % {
+        "number": ticket.number,
+        "time": timezone.localtime(promise.due_at).strftime("%m-%d %H:%M"),
+        "what": promise.label,
+    }
 
 
 def _caller(user, unit_id, resident_id) -> dict | None:
@@ -248,12 +281,18 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         if scope.is_resident and action not in PORTAL_ACTIONS:
             continue
         if action in BUTTON_ACTIONS:
-            buttons.append({"action": action, "label": Action(action).label})
+            buttons.append(
+                {"action": action, "label": Action(action).label, "confirm": CONFIRM_FIRST.get(action, "")}
+            )
             continue
         if bound is not None and bound.action == action:
             form = bound
         else:
-            form = tf.action_form(action, ticket=ticket, user=request.user)
+            # A link that opens this action's form may choose its answers (the follow-up list's
+            # 满意 / 不满意): they are kept, never sent until the person confirms.
+            linked = request.GET if request.GET.get("action") == action else None
+            form = tf.action_form(action, ticket=ticket, user=request.user, initial=linked)
+        form.confirm = CONFIRM_FIRST.get(action, "")
         forms.append(style_form(form))
     stages = [
         (_("受理"), ticket.received_at),
@@ -267,6 +306,7 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         (_("取消"), ticket.cancelled_at),
     ]
     relations = workflow.relations(ticket, scope)
+    deadlines = clocks.deadlines_for(ticket)
     can_upload = ticket.is_open and bool(relations & (workflow.WORKERS | {workflow.REPORTER}))
     photo_form = style_form(
         tf.PhotoForm(initial={"stage": PhotoStage.REPORT if scope.is_resident else PhotoStage.OTHER})
@@ -285,8 +325,9 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         "photo_form": photo_form,
         "plain_words": services.PLAIN_WORDS,
         "is_portal": scope.is_resident,
-        # Each stage's stored deadline (sla), for staff.
-        "deadlines": [] if scope.is_resident else clocks.deadlines_for(ticket),
+        # Each stage's stored deadline (sla), for staff; the next one promised, for everyone.
+        "deadlines": [] if scope.is_resident else deadlines,
+        "promise": clocks.promise_from(deadlines) if ticket.is_open else None,
     }
 
 
@@ -328,7 +369,12 @@ def _act(request, pk, action: str, *, template: str, detail: str):
         try:
             with transaction.atomic():
                 services.ticket_act(
-                    actor=request.user, ticket=ticket, action=action, data=form.service_data()
+                    actor=request.user,
+                    ticket=ticket,
+                    action=action,
+                    data=form.service_data(),
+                    # The version the page showed: a refusal after a change is a 409 "refresh".
+                    expected_version=request.POST.get("expected_version") or None,
                 )
                 for stage, upload in form.photos():
                     services.ticket_add_photo(actor=request.user, ticket=ticket, upload=upload, stage=stage)
@@ -432,9 +478,10 @@ def portal_report(request):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                ticket = services.ticket_create(
-                    actor=request.user,
-                    data={
+                ticket, created = _receive_once(
+                    request,
+                    form,
+                    {
                         "kind": Kind.HOME_REPAIR,
                         "unit_id": data["unit"].pk,
                         "category_id": data.get("category_id"),
@@ -442,7 +489,7 @@ def portal_report(request):
                         "priority": Priority.URGENT if data.get("urgent") else Priority.NORMAL,
                     },
                 )
-                for upload in data.get("photos") or []:
+                for upload in (data.get("photos") or []) if created else []:
                     services.ticket_add_photo(
                         actor=request.user, ticket=ticket, upload=upload, stage=PhotoStage.REPORT
                     )
@@ -450,10 +497,12 @@ def portal_report(request):
             add_service_errors(form, exc, {"unit_id": "unit", "file": "photos"})
         except Conflict as exc:
             form.add_error(None, exc.message)
+            tf.fresh_token(form)
         else:
-            messages.success(
-                request, _("已提交，单号 %(number)s。我们会尽快安排。") % {"number": ticket.number}
-            )
+            if created:
+                messages.success(
+                    request, _("已提交，单号 %(number)s。我们会尽快安排。") % {"number": ticket.number}
+                )
             return redirect("portal_ticket_detail", pk=ticket.pk)
     style_form(form)
     status = 422 if form.is_bound and form.errors else 200
@@ -493,9 +542,10 @@ def portal_services(request):
         if form.is_valid():
             note = form.cleaned_data.get("note") or ""
             try:
-                ticket = services.ticket_create(
-                    actor=request.user,
-                    data={
+                ticket, created = _receive_once(
+                    request,
+                    form,
+                    {
                         "kind": Kind.HOME_REPAIR,
                         "unit_id": form.cleaned_data["unit"].pk,
                         "paid_service_id": chosen.pk,
@@ -506,10 +556,12 @@ def portal_services(request):
             except (ValidationError, Conflict) as exc:
                 messages.error(request, " ".join(getattr(exc, "messages", [getattr(exc, "message", "")])))
             else:
-                messages.success(
-                    request,
-                    _("已预约 %(name)s，单号 %(number)s") % {"name": chosen.name, "number": ticket.number},
-                )
+                if created:
+                    messages.success(
+                        request,
+                        _("已预约 %(name)s，单号 %(number)s")
+                        % {"name": chosen.name, "number": ticket.number},
+                    )
                 return redirect("portal_ticket_detail", pk=ticket.pk)
         booked = chosen
     form = style_form(tf.BookServiceForm(user=request.user))

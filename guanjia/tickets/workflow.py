@@ -8,6 +8,7 @@ receiver, 首问负责人) and ``REPORTER`` (the resident who reported it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from guanjia.core.roles import Role
@@ -42,13 +43,23 @@ class Transition:
     roles: frozenset[str]
     required: tuple[str, ...] = ()
     kinds: frozenset[str] | None = None  # None: every kind of request
+    when: Callable[[object], bool] | None = None  # a condition on the request besides its state
 
     def applies_to(self, ticket) -> bool:
-        return ticket.status in self.sources and (self.kinds is None or ticket.kind in self.kinds)
+        return (
+            ticket.status in self.sources
+            and (self.kinds is None or ticket.kind in self.kinds)
+            and (self.when is None or self.when(ticket))
+        )
 
 
-def _t(action, sources, target, roles, required=(), kinds=None) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), tuple(required), kinds)
+def _t(action, sources, target, roles, required=(), kinds=None, when=None) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), tuple(required), kinds, when)
+
+
+def not_yet_rated(ticket) -> bool:
+    """The resident has not rated this round of work (a new round, rework, clears the rating)."""
+    return ticket.rating is None
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -76,9 +87,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         ["feedback"],
         kinds=FEEDBACK_KINDS,
     ),
-    # The call-back: satisfied → followed up; not satisfied → rework with a root cause.
+    # The call-back: satisfied → followed up (closed at once if the resident has already rated);
+    # not satisfied → rework with a root cause.
     _t(Action.FOLLOW_UP, {S.COMPLETED}, None, RESIDENT_FACING, ["satisfied", "score"]),
-    _t(Action.RATE, {S.FOLLOWED_UP}, S.CLOSED, {REPORTER}, ["score"]),
+    # The resident rates as soon as the work is done, once per round; the call-back still happens.
+    # Rated after the call-back, the rating closes the request.
+    _t(Action.RATE, {S.COMPLETED}, None, {REPORTER}, ["score"], when=not_yet_rated),
+    _t(Action.RATE, {S.FOLLOWED_UP}, S.CLOSED, {REPORTER}, ["score"], when=not_yet_rated),
     _t(Action.REOPEN, {S.COMPLETED, S.FOLLOWED_UP}, S.REWORK, {REPORTER}, ["reason"]),
     _t(Action.CLOSE, {S.FOLLOWED_UP}, S.CLOSED, RESIDENT_FACING),
     _t(Action.HOLD, WORK_IN_PROGRESS, S.ON_HOLD, WORKERS, ["reason"]),
@@ -129,6 +144,12 @@ def relations(ticket, scope) -> frozenset[str]:
 
 def transitions_for(ticket, action: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.action == action and t.applies_to(ticket)]
+
+
+def permitted(candidates: list[Transition], ticket, scope, *, system=None) -> list[Transition]:
+    """Of the transitions that apply to the request now, those this person (or the system) may make."""
+    mine = frozenset({SYSTEM}) if system is not None else relations(ticket, scope)
+    return [t for t in candidates if t.roles & mine]
 
 
 def allowed_actions(ticket, scope) -> list[str]:

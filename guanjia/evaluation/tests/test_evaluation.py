@@ -33,8 +33,8 @@ def test_a_sheet_freezes_the_quarters_figures_and_highlights_the_most_complained
     tech = rows["维修工"]
     assert (tech.handled, tech.deadlines_on_time, tech.deadlines_done, tech.rework, tech.complaints) == (
         2,
-        4,
-        6,
+        5,  # on site within 15 minutes (seed 000) counts too: see test_figures
+        9,
         1,
         1,
     )

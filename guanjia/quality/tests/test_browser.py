@@ -98,6 +98,14 @@ def test_audit_on_a_phone_to_verified_fix(browser, live_server, tmp_path):
     assert QualityPhoto.objects.filter(result=result).count() == 1
     phone.page.get_by_test_id("result-3.1").scroll_into_view_if_needed()
     phone.shot("audit-item-failed")
+    # Irreversible: the page asks first; "cancel" sends nothing.
+    questions = []
+    phone.page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    phone.page.get_by_test_id("submit-audit").click()
+    assert questions and "确认提交" in questions[0]
+    audit.refresh_from_db()
+    assert audit.status != AuditStatus.SUBMITTED
+    phone.page.once("dialog", lambda dialog: dialog.accept())
     phone.page.get_by_test_id("submit-audit").click()
     expect(phone.page.get_by_test_id("audit-status")).to_have_text("已提交")
     expect(phone.page.get_by_test_id("score")).to_have_text("96.0")

@@ -137,3 +137,11 @@ def test_checklist_export_writes_formula_like_text_as_text_and_imports_it_back(q
     }
     assert cells[evil] == "s"
     assert exporting.read_template_xlsx(io.BytesIO(exported.content))[0]["standard"] == evil
+
+
+def test_submitting_an_audit_asks_first_and_sends_once(qw, audit):
+    """Submitting locks the results for good: the page asks before sending it, and sends it once."""
+    page = client_for(qw.auditor).get(f"/quality/audits/{audit.pk}/").content.decode()
+    form = page[page.rindex("<form", 0, page.index('data-testid="submit-audit"')) :].split(">", 1)[0]
+    assert 'data-confirm="提交后核查结果锁定，不能再修改。确认提交？"' in form
+    assert "data-submit-once" in form

@@ -14,13 +14,23 @@ from guanjia.core.models import ObjectChange
 from guanjia.notifications.models import Notification
 from guanjia.sla import services
 from guanjia.sla.choices import Stage
-from guanjia.sla.models import Escalation, TicketDeadline
+from guanjia.sla.models import Escalation, SlaPolicy, TicketDeadline
 from guanjia.sla.tasks import escalate_due_task
 from guanjia.sla.tests.helpers import M, act, dispatch, receive
 from guanjia.tickets.choices import Action
 from guanjia.tickets.models import Ticket, TicketEvent
 
 DAY = 24 * 60 * M
+
+
+@pytest.fixture
+def tw(tw):
+    """The ladder's arithmetic below is written for a repair policy with a 30-minute response and
+    no on-site clock (the shipped default promises 15 minutes for both: ``test_deadlines``)."""
+    SlaPolicy.objects.filter(company=tw.company, name="公司默认（一般报修）").update(
+        response_minutes=30, on_site_minutes=None
+    )
+    return tw
 
 
 def ladder_notifications(ticket):

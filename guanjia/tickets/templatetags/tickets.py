@@ -3,8 +3,8 @@
 from django import template
 from django.core.files.storage import default_storage
 
-from guanjia.tickets.choices import Action
-from guanjia.tickets.timeline import PLAIN_WORDS
+from guanjia.tickets.choices import Action, Status
+from guanjia.tickets.timeline import PLAIN_WORDS, RATED_BEFORE_CALL_BACK
 
 register = template.Library()
 
@@ -16,8 +16,11 @@ def storage_url(name: str) -> str:
 
 
 @register.filter
-def plain_words(action: str) -> str:
-    """What an action means to a resident, in their words (the portal's timeline)."""
+def plain_words(action: str, to_status: str = "") -> str:
+    """What an action means to a resident, in their words (the portal's timeline); ``to_status``,
+    the state it led to, where the words depend on it (a rating that did not close the request)."""
+    if action == Action.RATE and to_status and to_status != Status.CLOSED:
+        return str(RATED_BEFORE_CALL_BACK)
     return str(PLAIN_WORDS.get(action, Action(action).label if action in Action.values else action))
 
 

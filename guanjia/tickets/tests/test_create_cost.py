@@ -67,7 +67,7 @@ def test_receiving_a_request_costs_a_fixed_number_of_statements(routed):
     assert body["status"] == Status.DISPATCHED
     assert body["assignee"]["id"] == routed.staff["technician"].pk
     ticket = Ticket.objects.get(pk=body["id"])
-    assert TicketDeadline.objects.filter(ticket=ticket).count() == 2
+    assert TicketDeadline.objects.filter(ticket=ticket).count() == 3  # response, on site, complete
     events = TicketEvent.objects.filter(ticket=ticket)
     assert sorted(events.values_list("action", flat=True)) == ["create", "dispatch"]
     assert events.get(action="dispatch").data["auto"] is True

@@ -39,3 +39,43 @@
     }
   });
 })();
+
+// Forms that must not be sent twice, and irreversible actions that ask first (the server refuses a
+// second submission anyway: this spares the person the surprise).
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    if (!form.hasAttribute("data-submit-once")) { return; }
+    if (form.getAttribute("data-submitted") === "1") {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-submitted", "1");
+    // Disabled after the browser has taken the form's values, so the click still sends them.
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+      });
+    }, 0);
+  });
+
+  // Back to a page kept in the browser's cache: the form may be sent again on purpose.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+      form.removeAttribute("data-submitted");
+      form.querySelectorAll("[aria-busy]").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      });
+    });
+  });
+})();
