@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
-from guanjia.sla import services
+from guanjia.sla import administration
 from guanjia.sla.forms import CalendarDayForm, CalendarForm, PolicyForm
 from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
 from guanjia.web.helpers import console_view, render_form, save_via_service, style_form
@@ -33,7 +33,7 @@ def policy_edit(request, pk=None):
     form = PolicyForm(request.POST or None, instance=policy, user=request.user)
     if request.method == "POST":
         saved = save_via_service(
-            request, form, lambda data: services.policy_save(actor=request.user, policy=form.instance)
+            request, form, lambda data: administration.policy_save(actor=request.user, policy=form.instance)
         )
         if saved is not None:
             messages.success(request, _("已保存时限策略 %(name)s") % {"name": saved.name})
@@ -48,7 +48,9 @@ def calendar_edit(request, pk=None):
     form = CalendarForm(request.POST or None, instance=calendar)
     if request.method == "POST":
         saved = save_via_service(
-            request, form, lambda data: services.calendar_save(actor=request.user, calendar=form.instance)
+            request,
+            form,
+            lambda data: administration.calendar_save(actor=request.user, calendar=form.instance),
         )
         if saved is not None:
             messages.success(request, _("已保存日历 %(name)s") % {"name": saved.name})
@@ -84,7 +86,7 @@ def calendar_day_add(request, pk):
     saved = save_via_service(
         request,
         day_form,
-        lambda data: services.calendar_day_add(
+        lambda data: administration.calendar_day_add(
             actor=request.user,
             calendar=calendar,
             date=data["date"],
@@ -103,6 +105,6 @@ def calendar_day_add(request, pk):
 def calendar_day_delete(request, pk, day_pk):
     calendar = visible_or_404(Calendar.objects, pk, request.user)
     day = visible_or_404(CalendarDay.objects.filter(calendar=calendar), day_pk, request.user)
-    services.calendar_day_delete(actor=request.user, day=day)
+    administration.calendar_day_delete(actor=request.user, day=day)
     messages.success(request, _("已删除 %(date)s") % {"date": day.date})
     return redirect("sla_calendar_edit", pk=calendar.pk)

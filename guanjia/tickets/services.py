@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,7 +24,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
-from guanjia.tickets import events, followups, numbering, timeline, workflow
+from guanjia.tickets import events, followups, materials, numbering, timeline, workflow
 from guanjia.tickets.choices import (
     Action,
     Channel,
@@ -38,7 +38,6 @@ from guanjia.tickets.models import (
     TicketCategory,
     TicketCharge,
     TicketEvent,
-    TicketMaterial,
     TicketSubmission,
 )
 from guanjia.tickets.tasks import notify_ticket_event
@@ -314,16 +313,6 @@ def _staff_for(ticket: Ticket, actor, pk, field: str) -> StaffMember:
     return member
 
 
-def _decimal(value, field: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise ValidationError({field: _("“%(value)s” 不是数字") % {"value": value}}) from exc
-    if not number.is_finite() or number < 0 or number > Decimal("99999999"):
-        raise ValidationError({field: _("数值超出范围")})
-    return number.quantize(Decimal("0.01"))
-
-
 def _score(data: dict, field: str = "score") -> int:
     try:
         score = int(data.get(field))
@@ -392,7 +381,7 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         ticket.resolution = str(data["resolution"]).strip()
         ticket.completed_at = now
         note = note or ticket.resolution
-        facts.update(_record_materials_and_charges(ticket, data))
+        facts.update(materials.record_materials_and_charges(ticket, data))
     elif action == Action.FIRST_FEEDBACK:
         ticket.first_feedback = str(data["feedback"]).strip()
         if ticket.first_feedback_at is None:
@@ -469,49 +458,6 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         ticket.charges_confirmed_at = now
         facts["total"] = str(sum((c.amount for c in lines), Decimal("0.00")))
     return note, facts
-
-
-def _record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
-    facts: dict = {}
-    materials = data.get("materials") or []
-    for index, item in enumerate(materials):
-        name = str(item.get("name") or "").strip()
-        if not name:
-            raise ValidationError({f"materials.{index}.name": _("此项为必填项")})
-        TicketMaterial.objects.create(
-            company_id=ticket.company_id,
-            project_id=ticket.project_id,
-            ticket=ticket,
-            name=name[:60],
-            quantity=_decimal(item.get("quantity", 1), f"materials.{index}.quantity"),
-            unit=str(item.get("unit") or "")[:10],
-            cost=_decimal(item.get("cost", 0), f"materials.{index}.cost"),
-        )
-    charges = data.get("charges") or []
-    if charges and ticket.charges_confirmed_at is not None:
-        raise Conflict(_("费用已确认，不能再添加收费"))
-    for index, item in enumerate(charges):
-        description = str(item.get("description") or "").strip()
-        if not description:
-            raise ValidationError({f"charges.{index}.description": _("此项为必填项")})
-        quantity = _decimal(item.get("quantity", 1), f"charges.{index}.quantity")
-        if quantity <= 0:
-            raise ValidationError({f"charges.{index}.quantity": _("数量须大于0")})
-        unit_price = _decimal(item.get("unit_price"), f"charges.{index}.unit_price")
-        TicketCharge.objects.create(
-            company_id=ticket.company_id,
-            project_id=ticket.project_id,
-            ticket=ticket,
-            description=description[:100],
-            quantity=quantity,
-            unit_price=unit_price,
-            amount=(quantity * unit_price).quantize(Decimal("0.01")),
-        )
-    if materials:
-        facts["materials"] = len(materials)
-    if charges:
-        facts["charges"] = len(charges)
-    return facts
 
 
 @service

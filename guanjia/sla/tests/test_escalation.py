@@ -12,7 +12,7 @@ from django.utils import timezone
 from guanjia.core.context import Source
 from guanjia.core.models import ObjectChange
 from guanjia.notifications.models import Notification
-from guanjia.sla import services
+from guanjia.sla import administration, services
 from guanjia.sla.choices import Stage
 from guanjia.sla.models import Escalation, SlaPolicy, TicketDeadline
 from guanjia.sla.tasks import escalate_due_task
@@ -185,7 +185,7 @@ def test_the_job_looks_again_only_at_deadlines_with_a_step_due(tw, monkeypatch):
     from guanjia.sla.models import Calendar
 
     business = Calendar.objects.get(company=ticket.company, name=services.BUSINESS_CALENDAR)
-    services.calendar_day_add(
+    administration.calendar_day_add(
         actor=tw.admin, calendar=business, date=datetime.date(t0.year + 2, 3, 3), is_working=True
     )
     assert not TicketDeadline.objects.filter(ticket=ticket, next_step_at__isnull=False).exists()
