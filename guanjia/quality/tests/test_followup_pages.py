@@ -228,6 +228,7 @@ def test_figures_date_range_page_api_and_export(qw):
     _submitted(qw, project=qw.project, when=now - datetime.timedelta(days=400), fail_keys={"1.1", "1.2"})
     _submitted(qw, project=qw.project, when=now, fail_keys={"1.1", "1.2", "2.1"})
     _submitted(qw, project=qw.sibling_project, when=now, fail_keys={"1.1"})
+    today = timezone.localdate(now)
     hq = client_for(qw.quality)
     # Default range (last 365 days): the old audit is out, the sibling ranks first.
     page = hq.get("/quality/figures/")
@@ -236,7 +237,8 @@ def test_figures_date_range_page_api_and_export(qw):
     assert [r["project_id"] for r in ranking] == [qw.sibling_project.pk, qw.project.pk]
     assert [r["rank"] for r in ranking] == [1, 2] and ranking[1]["n"] == 1
     # A range covering only the old audit.
-    old = (now - datetime.timedelta(days=400)).date()
+    # The range is in local (Shanghai) days: near midnight UTC and local dates differ.
+    old = timezone.localdate(now - datetime.timedelta(days=400))
     page = hq.get("/quality/figures/", {"from": str(old - datetime.timedelta(days=1)), "to": str(old)})
     assert [r["project_id"] for r in page.context["ranking"]] == [qw.project.pk]
     assert page.context["nc_total"] == 2
@@ -247,11 +249,11 @@ def test_figures_date_range_page_api_and_export(qw):
     reversed_range = hq.get("/quality/figures/", {"from": "2026-05-02", "to": "2026-05-01"})
     assert reversed_range.status_code == 422 and "开始日期不能晚于结束日期" in reversed_range.content.decode()
     assert hq.get("/quality/figures/export.xlsx", {"to": "x"}).status_code == 422
-    export = hq.get("/quality/figures/export.xlsx", {"from": str(now.date()), "to": str(now.date())})
+    export = hq.get("/quality/figures/export.xlsx", {"from": str(today), "to": str(today)})
     assert export.status_code == 200
     sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
     rows = list(sheet.values)
-    assert rows[0][1] == f"{now.date():%Y-%m-%d} ~ {now.date():%Y-%m-%d}"
+    assert rows[0][1] == f"{today:%Y-%m-%d} ~ {today:%Y-%m-%d}"
     assert [r[1] for r in rows[2:]] == [qw.sibling_project.name, qw.project.name]
     # The API: same range, same ranking; bad dates 422 naming the field.
     api = Api(qw.quality)
