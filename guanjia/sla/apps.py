@@ -26,3 +26,7 @@ class SlaConfig(AppConfig):
                 next_due=services.next_due,
             )
         )
+
+        from guanjia.core.bootstrap import register_company_starter
+
+        register_company_starter("sla.calendar_and_policies", services.sla_defaults_ensure, order=20)
