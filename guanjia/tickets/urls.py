@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/photos/", views.ticket_photos, name="ticket_photos"),
     path("tickets/<int:pk>/print/", views.ticket_print, name="ticket_print"),
+    path("tickets/<int:pk>/reveal-phone/", views.ticket_reveal_phone, name="ticket_reveal_phone"),
     path("tickets/<int:pk>/<str:action>/", views.ticket_act, name="ticket_act"),
     path("portal/", views.portal_home, name="portal_home"),
     path("portal/report/", views.portal_report, name="portal_report"),
