@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("tickets/callers/", views.caller_search, name="ticket_caller_search"),
     path("tickets/callers/pick/", views.caller_pick, name="ticket_caller_pick"),
+    path("tickets/assignee-options/", views.assignee_options, name="ticket_assignee_options"),
     path("tickets/building-options/", views.building_options, name="ticket_building_options"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/photos/", views.ticket_photos, name="ticket_photos"),

@@ -253,8 +253,15 @@ def caller_pick(request):
     caller = _caller(request.user, request.GET.get("unit"), request.GET.get("resident"))
     if caller is None:
         raise Http404
-    technicians = tf.technicians_for(request.user, caller["unit"].project_id if caller["unit"] else None)
-    return render(request, "tickets/_caller_picked.html", {"caller": caller, "technicians": technicians})
+    return render(request, "tickets/_caller_picked.html", {"caller": caller, "refresh_assignees": True})
+
+
+@staff_page
+def assignee_options(request):
+    """htmx: the intake form's "dispatch to" list for the request as filled in so far — its
+    department's people first, on duty and least loaded first, each with those facts."""
+    form = tf.DeskTicketForm(request.GET, user=request.user)
+    return render(request, "tickets/_field.html", {"field": style_form(form)["dispatch_to"]})
 
 
 def _ticket_for_page(request, pk):

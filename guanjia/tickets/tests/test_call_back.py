@@ -32,12 +32,17 @@ def reported(tw):
 def dispatched(tw):
     ticket = reported(tw)
     return services.ticket_act(
-        actor=tw.butler, ticket=ticket, action=Action.DISPATCH, data={"assignee_id": tw.staff["technician"].pk}
+        actor=tw.butler,
+        ticket=ticket,
+        action=Action.DISPATCH,
+        data={"assignee_id": tw.staff["technician"].pk},
     )
 
 
 def reveals(ticket):
-    return ObjectChange.objects.filter(object_id=str(ticket.pk), action="reveal", changes__has_key="contact_phone")
+    return ObjectChange.objects.filter(
+        object_id=str(ticket.pk), action="reveal", changes__has_key="contact_phone"
+    )
 
 
 def test_the_technician_sent_taps_to_see_and_call_the_number_and_the_look_is_journaled(as_user, tw):
@@ -98,7 +103,9 @@ def test_the_follow_up_list_masks_the_number_and_offers_the_call(as_user, tw):
     ticket = dispatched(tw)
     services.ticket_act(actor=tw.technician, ticket=ticket, action=Action.ACCEPT)
     services.ticket_act(actor=tw.technician, ticket=ticket, action=Action.ARRIVE)
-    services.ticket_act(actor=tw.technician, ticket=ticket, action=Action.COMPLETE, data={"resolution": "换了阀门"})
+    services.ticket_act(
+        actor=tw.technician, ticket=ticket, action=Action.COMPLETE, data={"resolution": "换了阀门"}
+    )
     client = as_user(tw.butler)  # the first contact, who calls back
     FollowUpTask.objects.update(scheduled_for=ticket.received_at)
     page = client.get(reverse("ticket_followups")).content.decode()
