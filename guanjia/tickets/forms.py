@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.roles import Role
 from guanjia.estates.models import Building, Project, Unit
 from guanjia.staff.models import StaffMember, StaffRole
-from guanjia.tickets import workflow
+from guanjia.tickets import assignees, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import TicketCategory
 from guanjia.web.widgets import DateInput
@@ -252,8 +252,13 @@ class DeskTicketForm(forms.Form):
         self.fields["building_id"].label_from_instance = lambda b: f"{b.project.name} · {b.name}"
         projects = Project.objects.visible_to(user)
         self.fields["project_id"].queryset = projects
-        self.fields["dispatch_to"].queryset = technicians_for(user)
-        self.fields["dispatch_to"].label_from_instance = lambda s: s.name
+        # The request's department first, on duty and least loaded first (``tickets.assignees``).
+        assignees.offer(
+            self.fields["dispatch_to"],
+            assignees.intake_need(user, data or {}),
+            among=StaffMember.objects.visible_to(user).filter(deleted_at__isnull=True),
+            blank=_("暂不派工"),
+        )
         self.fields["subject_staff_id"].queryset = StaffMember.objects.visible_to(user).order_by("name", "id")
 
     def clean(self):
@@ -270,14 +275,6 @@ class DeskTicketForm(forms.Form):
         for key in ("building_id", "project_id", "subject_staff_id"):
             data[key] = data[key].pk if data.get(key) else None
         return data
-
-
-def technicians_for(user, project_id=None):
-    """Technicians the desk may send: those serving the desk's projects (or one project)."""
-    qs = StaffMember.objects.visible_to(user).with_role(Role.TECHNICIAN).order_by("name", "id")
-    if project_id:
-        qs = qs.filter(projects=project_id)
-    return qs
 
 
 # Residents: reporting and booking ------------------------------------------------------------------
@@ -385,7 +382,12 @@ class _AssignForm(ActionForm):
     assignee_id = StaffChoiceField(label=_("处理人"), queryset=StaffMember.objects.none())
 
     def setup(self):
-        self.fields["assignee_id"].queryset = staff_serving(self.user, self.ticket.project_id)
+        assignees.offer(
+            self.fields["assignee_id"],
+            assignees.Need.of(self.ticket),
+            among=staff_serving(self.user, self.ticket.project_id),
+            blank="---------",
+        )
 
 
 class DispatchForm(_AssignForm):

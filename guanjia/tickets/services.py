@@ -582,10 +582,17 @@ def _after_commit(event: TicketEvent) -> None:
     transaction.on_commit(lambda: notify_ticket_event(event_id))
 
 
-# The defaults, the photo service and the timeline's words live in their own modules; their names
-# stay here too.
+# The defaults, the photo and phone services and the timeline's words live in their own modules;
+# their names stay here too.
+from guanjia.tickets.contact import ticket_reveal_phone  # noqa: E402
 from guanjia.tickets.defaults import company_defaults_ensure  # noqa: E402
 from guanjia.tickets.photos import ticket_add_photo  # noqa: E402
 from guanjia.tickets.timeline import INTERNAL_ACTIONS, PLAIN_WORDS  # noqa: E402
 
-__all__ = ["INTERNAL_ACTIONS", "PLAIN_WORDS", "company_defaults_ensure", "ticket_add_photo"]
+__all__ = [
+    "INTERNAL_ACTIONS",
+    "PLAIN_WORDS",
+    "company_defaults_ensure",
+    "ticket_add_photo",
+    "ticket_reveal_phone",
+]

@@ -29,7 +29,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
 from guanjia.estates.models import Occupancy, Resident, Unit
-from guanjia.tickets import clocks, selectors, services, workflow
+from guanjia.tickets import clocks, contact, selectors, services, workflow
 from guanjia.tickets import forms as tf
 from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
@@ -253,8 +253,15 @@ def caller_pick(request):
     caller = _caller(request.user, request.GET.get("unit"), request.GET.get("resident"))
     if caller is None:
         raise Http404
-    technicians = tf.technicians_for(request.user, caller["unit"].project_id if caller["unit"] else None)
-    return render(request, "tickets/_caller_picked.html", {"caller": caller, "technicians": technicians})
+    return render(request, "tickets/_caller_picked.html", {"caller": caller, "refresh_assignees": True})
+
+
+@staff_page
+def assignee_options(request):
+    """htmx: the intake form's "dispatch to" list for the request as filled in so far — its
+    department's people first, on duty and least loaded first, each with those facts."""
+    form = tf.DeskTicketForm(request.GET, user=request.user)
+    return render(request, "tickets/_field.html", {"field": style_form(form)["dispatch_to"]})
 
 
 def _ticket_for_page(request, pk):
@@ -307,6 +314,7 @@ def _page_context(request, ticket, *, bound=None) -> dict:
     ]
     relations = workflow.relations(ticket, scope)
     deadlines = clocks.deadlines_for(ticket)
+    can_reveal_phone = contact.may_reveal_phone(ticket, scope)
     can_upload = ticket.is_open and bool(relations & (workflow.WORKERS | {workflow.REPORTER}))
     photo_form = style_form(
         tf.PhotoForm(initial={"stage": PhotoStage.REPORT if scope.is_resident else PhotoStage.OTHER})
@@ -325,6 +333,7 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         "photo_form": photo_form,
         "plain_words": services.PLAIN_WORDS,
         "is_portal": scope.is_resident,
+        "can_reveal_phone": can_reveal_phone,
         # Each stage's stored deadline (sla), for staff; the next one promised, for everyone.
         "deadlines": [] if scope.is_resident else deadlines,
         "promise": clocks.promise_from(deadlines) if ticket.is_open else None,
@@ -335,6 +344,16 @@ def _page_context(request, ticket, *, bound=None) -> dict:
 def ticket_detail(request, pk):
     ticket = _ticket_for_page(request, pk)
     return render(request, "tickets/ticket_detail.html", _page_context(request, ticket))
+
+
+@require_POST
+@staff_page
+def ticket_reveal_phone(request, pk):
+    """htmx: the caller's full number as a tap-to-call link, in place of the masked one; the
+    look is journaled by the service."""
+    ticket = _ticket_for_page(request, pk)
+    phone = services.ticket_reveal_phone(actor=request.user, ticket=ticket)
+    return render(request, "tickets/_contact_phone_revealed.html", {"ticket": ticket, "phone": phone})
 
 
 @staff_page

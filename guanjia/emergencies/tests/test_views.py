@@ -187,3 +187,16 @@ def test_drills_page_plans_and_starts_a_drill(ew):
     assert drill.incident.is_drill and response.url == f"/emergencies/incidents/{drill.incident_id}/"
     page = c.get(f"/emergencies/drills/?year={DAY.year}").content.decode()
     assert "需年度消防演练" in page
+
+
+def test_the_call_chain_shows_each_persons_number_to_tap(ew):
+    ew.fire_lead.phone = "13911112222"
+    ew.fire_lead.save()
+    ew.gm.phone = "13933334444"
+    ew.gm.save()
+    c = client_for(ew.control.user)
+    post_page = c.get(f"/emergencies/posts/{ew.project.pk}/").content.decode()
+    assert 'href="tel:13911112222"' in post_page and 'href="tel:13933334444"' in post_page
+    incident = open_fire(ew)
+    live = c.get(f"/emergencies/incidents/{incident.pk}/").content.decode()
+    assert 'href="tel:13911112222"' in live
