@@ -19,6 +19,7 @@ from guanjia.staff.models import StaffMember, StaffRole
 from guanjia.tickets import workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import TicketCategory
+from guanjia.tickets.timeline import RESIDENT_ACTIONS, ResidentWords
 from guanjia.web.widgets import DateInput
 
 MATERIAL_ROWS = 2
@@ -344,6 +345,7 @@ class ActionForm(forms.Form):
 
     action = ""
     photo_fields: tuple[str, ...] = ()
+    words: ResidentWords | None = None  # set by ``for_resident``
 
     def __init__(self, data=None, files=None, *, ticket, user, prefix=None, initial=None):
         # Answers chosen by a link (``?action=follow_up&satisfied=1``): only this form's own fields.
@@ -360,9 +362,25 @@ class ActionForm(forms.Form):
     def setup(self) -> None:
         pass
 
+    def for_resident(self) -> ActionForm:
+        """Word this form for the resident who fills it in the portal (its title, fields, button)."""
+        self.words = RESIDENT_ACTIONS.get(self.action)
+        if self.words is not None:
+            for name, label in self.words.fields.items():
+                if name in self.fields:
+                    self.fields[name].label = label
+        return self
+
     @property
     def label(self) -> str:
-        return str(Action(self.action).label)
+        return str(self.words.label if self.words else Action(self.action).label)
+
+    @property
+    def submit_label(self) -> str:
+        """The send button: the resident's words, or "确认" and the action's name for staff."""
+        if self.words:
+            return str(self.words.submit)
+        return str(_("确认%(action)s") % {"action": self.label})
 
     def service_data(self) -> dict:
         data = {}
