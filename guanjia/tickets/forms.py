@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Role
-from guanjia.estates.models import Building, Project, Unit
+from guanjia.estates.models import Building, Project, Unit, unit_order
 from guanjia.staff.models import StaffMember, StaffRole
 from guanjia.tickets import workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
@@ -98,7 +98,7 @@ def building_choices(user, project_id, building_id=None):
     Across an HQ user's hundreds of projects there would be thousands, on every list page and in
     one unusable list; they come once a project is chosen. A building given without its project
     (a bookmark) stays choosable."""
-    buildings = Building.objects.visible_to(user).order_by("name", "id")
+    buildings = Building.objects.visible_to(user).order_by("sort_key", "id")
     if project_id and str(project_id).isdigit():
         return buildings.filter(project_id=project_id)
     projects = Project.objects.visible_to(user).values_list("pk", flat=True)[:2]
@@ -304,7 +304,7 @@ class PortalReportForm(forms.Form):
     def __init__(self, data=None, files=None, *, user):
         super().__init__(data, files)
         self.fields["form_token"].initial = uuid.uuid4().hex
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
+        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["category_id"].choices = category_choices(user)
 
@@ -322,7 +322,7 @@ class BookServiceForm(forms.Form):
 
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
+        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["form_token"].initial = uuid.uuid4().hex
 

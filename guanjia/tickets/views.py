@@ -28,7 +28,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
-from guanjia.estates.models import Occupancy, Resident, Unit
+from guanjia.estates.models import Occupancy, Resident, Unit, unit_order
 from guanjia.tickets import clocks, selectors, services, workflow
 from guanjia.tickets import forms as tf
 from guanjia.tickets.api import TicketFilter, filtered_tickets
@@ -228,7 +228,7 @@ def caller_search(request):
             .prefetch_related(
                 Prefetch("occupancies", queryset=current.select_related("resident"), to_attr="current")
             )
-            .order_by("building__name", "number", "id")[:AUTOCOMPLETE_LIMIT]
+            .order_by(*unit_order())[:AUTOCOMPLETE_LIMIT]
         )
         for unit in units:
             for occ in unit.current or [None]:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def urgent(world, **kwargs):
-    """"紧急工单 JY-42 已派给您", with a translatable parameter in its body (an action's label)."""
+    """ "紧急工单 JY-42 已派给您", with a translatable parameter in its body (an action's label)."""
     kwargs.setdefault("channels", [Channel.IN_APP])
     return services.notify(
         recipients=[world.technician],
@@ -87,4 +87,3 @@ def test_pushed_messages_go_out_in_the_recipients_language(world, django_capture
     row = Notification.objects.get(channel=Channel.EMAIL)
     world.technician.language = "en"
     assert row.text_for(world.technician) == ("Urgent request JY-42 has been sent to you", "JY-42 Dispatch")
-
