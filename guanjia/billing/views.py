@@ -33,7 +33,7 @@ from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
-from guanjia.estates.models import Unit
+from guanjia.estates.models import Unit, unit_order
 from guanjia.estates.selectors import units_matching
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import console_view, filter_status, list_page, save_via_service, style_form
@@ -62,7 +62,7 @@ def bill_list(request):
         generate_form = style_form(GenerateForm(user=request.user))
     return list_page(
         request,
-        queryset=qs.order_by("-period", "unit__building__name", "unit__number", "id"),
+        queryset=qs.order_by("-period", *unit_order("unit__")),
         fragment="billing/_bill_rows.html",
         template="billing/bill_list.html",
         context={"filter_form": form, "title": _("账单"), "generate_form": generate_form},
@@ -393,7 +393,9 @@ def _resident_only(view):
 
 @_resident_only
 def portal_bills(request):
-    units = list(Unit.objects.visible_to(request.user).select_related("building", "project").order_by("id"))
+    units = list(
+        Unit.objects.visible_to(request.user).select_related("building", "project").order_by(*unit_order())
+    )
     bills = list(_bills(request.user).order_by("-period", "-id")[:60])
     payments = list(
         Payment.objects.visible_to(request.user)

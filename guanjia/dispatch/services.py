@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.roles import Perm, Role
@@ -23,6 +24,7 @@ from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.models import Building, Project, Unit
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.choices import Department
 from guanjia.staff.models import Skill, StaffMember, StaffRole
@@ -240,7 +242,7 @@ def auto_dispatch(*, ticket: Ticket, now: datetime.datetime | None = None) -> Ti
     if ticket.priority == Priority.URGENT:
         notify(
             recipients=[decision.member.user],
-            subject=_("紧急工单 %(number)s 已派给您") % {"number": ticket.number},
+            subject=Message(gettext_lazy("紧急工单 %(number)s 已派给您"), number=ticket.number),
             body=f"{ticket.description[:200]}\n{decision.reason}",
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,

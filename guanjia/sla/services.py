@@ -14,12 +14,14 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.roles import Role
 from guanjia.core.services import service
 from guanjia.core.subqueries import has_row
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.sla.calendar import add_working_time, calendar_days
 from guanjia.sla.choices import DEFAULT_THRESHOLDS, CalendarKind, LadderStep, Stage
@@ -466,19 +468,19 @@ def _take_step(deadline: TicketDeadline, step: int, percent: int, now) -> bool:
         stage_label = Stage(deadline.stage).label
         notify(
             recipients=recipients,
-            subject=_("【%(level)s】%(number)s %(stage)s已用时 %(percent)s%%")
-            % {
-                "level": LadderStep(step).label,
-                "number": ticket.number,
-                "stage": stage_label,
-                "percent": percent,
-            },
-            body=_("工单 %(number)s 的%(stage)s时限为 %(due)s，请尽快处理。")
-            % {
-                "number": ticket.number,
-                "stage": stage_label,
-                "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
-            },
+            subject=Message(
+                gettext_lazy("【%(level)s】%(number)s %(stage)s已用时 %(percent)s%%"),
+                level=LadderStep(step).label,
+                number=ticket.number,
+                stage=stage_label,
+                percent=percent,
+            ),
+            body=Message(
+                gettext_lazy("工单 %(number)s 的%(stage)s时限为 %(due)s，请尽快处理。"),
+                number=ticket.number,
+                stage=stage_label,
+                due=timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            ),
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,
             dedup_key=f"escalation:{deadline.pk}:{step}",

@@ -28,12 +28,13 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
-from guanjia.estates.models import Occupancy, Resident, Unit
+from guanjia.estates.models import Occupancy, Resident, Unit, unit_order
 from guanjia.tickets import clocks, contact, selectors, services, workflow
 from guanjia.tickets import forms as tf
 from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
 from guanjia.tickets.models import PaidService, TicketEvent
+from guanjia.tickets.timeline import RESIDENT_ACTIONS
 from guanjia.web.helpers import add_service_errors, console_view, list_page, style_form
 
 # Actions a resident takes in the portal; staff take every other one in the console.
@@ -227,7 +228,7 @@ def caller_search(request):
             .prefetch_related(
                 Prefetch("occupancies", queryset=current.select_related("resident"), to_attr="current")
             )
-            .order_by("building__name", "number", "id")[:AUTOCOMPLETE_LIMIT]
+            .order_by(*unit_order())[:AUTOCOMPLETE_LIMIT]
         )
         for unit in units:
             for occ in unit.current or [None]:
@@ -287,9 +288,14 @@ def _page_context(request, ticket, *, bound=None) -> dict:
     for action in allowed:
         if scope.is_resident and action not in PORTAL_ACTIONS:
             continue
+        words = RESIDENT_ACTIONS.get(action) if scope.is_resident else None
         if action in BUTTON_ACTIONS:
             buttons.append(
-                {"action": action, "label": Action(action).label, "confirm": CONFIRM_FIRST.get(action, "")}
+                {
+                    "action": action,
+                    "label": words.label if words else Action(action).label,
+                    "confirm": (words and words.confirm) or CONFIRM_FIRST.get(action, ""),
+                }
             )
             continue
         if bound is not None and bound.action == action:
@@ -299,7 +305,9 @@ def _page_context(request, ticket, *, bound=None) -> dict:
             # 满意 / 不满意): they are kept, never sent until the person confirms.
             linked = request.GET if request.GET.get("action") == action else None
             form = tf.action_form(action, ticket=ticket, user=request.user, initial=linked)
-        form.confirm = CONFIRM_FIRST.get(action, "")
+            if scope.is_resident:
+                form.for_resident()
+        form.confirm = (words and words.confirm) or CONFIRM_FIRST.get(action, "")
         forms.append(style_form(form))
     stages = [
         (_("受理"), ticket.received_at),
@@ -383,6 +391,9 @@ def _act(request, pk, action: str, *, template: str, detail: str):
     if action not in workflow.ACTIONS:
         raise Http404
     form = tf.action_form(action, ticket=ticket, user=request.user, data=request.POST, files=request.FILES)
+    words = RESIDENT_ACTIONS.get(action) if scope_for(request.user).is_resident else None
+    if words:
+        form.for_resident()
     status = 422
     if form.is_valid():
         try:
@@ -405,7 +416,8 @@ def _act(request, pk, action: str, *, template: str, detail: str):
             messages.error(request, exc.message)
             status = 409
         else:
-            messages.success(request, _("已%(action)s") % {"action": Action(action).label})
+            done = words.done if words else _("已%(action)s") % {"action": Action(action).label}
+            messages.success(request, str(done))
             return redirect(_next_url(request, reverse(detail, args=[ticket.pk])))
     ticket = _ticket_for_page(request, pk)
     context = _page_context(request, ticket, bound=form if status == 422 else None)

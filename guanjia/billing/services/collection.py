@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.billing import selectors
 from guanjia.billing.choices import VisitStatus
@@ -22,6 +23,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Occupancy, Unit
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 
 
@@ -111,9 +113,17 @@ def remind_arrears(*, today: datetime.date | None = None) -> int:
         made += len(
             notify(
                 recipients=users[bill.unit_id],
-                subject=_("缴费提醒：%(unit)s %(period)s 账单") % {"unit": bill.unit, "period": bill.period},
-                body=_("您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。")
-                % {"period": bill.period, "amount": q2(bill.outstanding), "due": bill.due_on},
+                subject=Message(
+                    gettext_lazy("缴费提醒：%(unit)s %(period)s 账单"), unit=bill.unit, period=bill.period
+                ),
+                body=Message(
+                    gettext_lazy(
+                        "您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"
+                    ),
+                    period=bill.period,
+                    amount=q2(bill.outstanding),
+                    due=bill.due_on,
+                ),
                 url="/portal/bills/",
                 related=bill,
                 dedup_key=f"billing:reminder:{bill.pk}:{month}",

@@ -143,8 +143,8 @@ def test_the_whole_loop_on_a_phone(transactional_db, live_server, browser, tmp_p
     form.locator("input[name='rate-comment']").fill("师傅很专业")
     resident.shot("8-rate")
     form.locator("[data-submit=rate]").click()
-    expect(resident.status()).to_contain_text("已关闭")
-    expect(resident.page.get_by_test_id("timeline")).to_contain_text("您已评价，工单关闭")
+    expect(resident.status()).to_contain_text("已完结")
+    expect(resident.page.get_by_test_id("timeline")).to_contain_text("您已评价，报事已完结")
     resident.shot("9-closed")
 
     ticket.refresh_from_db()
