@@ -1,9 +1,9 @@
 """Boards and figures: read-only aggregates over requests and their stored deadlines.
 
-"Overdue" is only ever a query on stored deadlines (``TicketDeadline``: not done and past due), so
-a request late in the database is late on every board and figure before any job has run. Every
-board and figure is a fixed number of grouped queries, whatever the number of projects, people
-or periods: no query inside a loop.
+"Overdue" is only ever a query on stored deadlines (``TicketDeadline.objects.overdue``: not done,
+not paused, past due), so a request late in the database is late on every board and figure before
+any job has run. Every board and figure is a fixed number of grouped queries, whatever the number
+of projects, people or periods: no query inside a loop.
 """
 
 from __future__ import annotations
