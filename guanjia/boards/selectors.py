@@ -1,9 +1,9 @@
 """Boards and figures: read-only aggregates over requests and their stored deadlines.
 
-"Overdue" is only ever a query on stored deadlines (``TicketDeadline``: not done and past due), so
-a request late in the database is late on every board and figure before any job has run. Every
-board and figure is a fixed number of grouped queries, whatever the number of projects, people
-or periods: no query inside a loop.
+"Overdue" is only ever a query on stored deadlines (``TicketDeadline.objects.overdue``: not done,
+not paused, past due), so a request late in the database is late on every board and figure before
+any job has run. Every board and figure is a fixed number of grouped queries, whatever the number
+of projects, people or periods: no query inside a loop.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from guanjia.boards import rollup
-from guanjia.boards.models import MEASURES
+from guanjia.boards import clocks, rollup
+from guanjia.boards.models import MEASURES, TIMED_STAGES
 from guanjia.core.dates import date_range
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -97,8 +97,9 @@ def _stages_in(language: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def project_board(user, project_id, *, now: datetime.datetime | None = None) -> dict:
-    """One project's board: open requests by status, overdue and due-soon deadlines by stage,
-    today's completions and the last 30 days' satisfaction. Four queries after the project."""
+    """One project's board: open requests by status; requests running late and due within the hour
+    (as the request list's filters count them) and their deadlines by stage; today's completions
+    and the last 30 days' satisfaction. Five queries after the project."""
     require(user, Perm.VIEW_ESTATES)
     project = visible_or_404(Project.objects, project_id, user)
     now = now or timezone.now()
@@ -112,9 +113,12 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         .values_list("status")
         .annotate(n=Count("id"))
     )
+    clocks = TicketDeadline.objects.visible_to(user).filter(project_id=project.id)
+    late, due_soon = clocks.overdue(now), clocks.due_soon(now, now + DUE_SOON)
+    # Late and due-soon deadlines by stage (labelled so on the page); the totals count requests,
+    # as the request list's "overdue" and "due soon" filters do (a request can have two late clocks).
     deadlines = (
-        TicketDeadline.objects.visible_to(user)
-        .filter(project_id=project.id, done_at__isnull=True, due_at__lt=now + DUE_SOON)
+        (late | due_soon)
         .order_by()
         .values("stage")
         .annotate(
@@ -124,6 +128,10 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
     )
     overdue = {d["stage"]: d["overdue"] for d in deadlines}
     soon = {d["stage"]: d["soon"] for d in deadlines}
+    requests = (late | due_soon).aggregate(
+        overdue=Count("ticket_id", distinct=True, filter=Q(due_at__lt=now)),
+        soon=Count("ticket_id", distinct=True, filter=Q(due_at__gte=now)),
+    )
     since = Q(completed_at__gte=now - datetime.timedelta(days=SATISFACTION_DAYS))
     start, end = _day_start(today), _day_start(today + datetime.timedelta(days=1))
     sums = (
@@ -147,9 +155,10 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         "open_by_status": [
             {"status": s.value, "label": str(s.label), "count": by_status.get(s.value, 0)} for s in statuses
         ],
-        "overdue_total": sum(overdue.values()),
+        "overdue_total": requests["overdue"],
+        "overdue_deadlines": sum(overdue.values()),
         "overdue_by_stage": _stage_counts(overdue),
-        "due_soon_total": sum(soon.values()),
+        "due_soon_total": requests["soon"],
         "due_soon_by_stage": _stage_counts(soon),
         "urgent_open": sums["urgent_open"],
         "completed_today": sums["completed_today"],
@@ -166,8 +175,9 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
 def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
     """One row per project the user may see (HQ roles: the whole company), worst first.
 
-    Three grouped queries whatever the number of projects. Every visible project has a row, so
-    no project's overdue deadline can be left off the board.
+    Four grouped queries whatever the number of projects. Every visible project has a row, so
+    no project's overdue deadline can be left off the board. 已超时 counts requests running late
+    (the request list's overdue filter); the columns by stage count late deadlines.
     """
     require(user, Perm.VIEW_ESTATES)
     now = now or timezone.now()
@@ -181,15 +191,14 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
         # COUNT(*), not COUNT(id): answered from the open-backlog index alone (index-only scan).
         .annotate(open=Count("*"), urgent=Count("priority", filter=Q(priority=Priority.URGENT)))
     }
+    late = TicketDeadline.objects.visible_to(user).overdue(now)
+    # Requests running late per project, as the request list's overdue filter counts them.
+    late_requests = dict(
+        late.order_by().values_list("project_id").annotate(n=Count("ticket_id", distinct=True))
+    )
     overdue: dict[int, dict[str, int]] = {}
     oldest: dict[int, datetime.datetime] = {}
-    for r in (
-        TicketDeadline.objects.visible_to(user)
-        .filter(done_at__isnull=True, due_at__lt=now)
-        .order_by()
-        .values("project_id", "stage")
-        .annotate(n=Count("*"), oldest=Min("due_at"))
-    ):
+    for r in late.order_by().values("project_id", "stage").annotate(n=Count("*"), oldest=Min("due_at")):
         overdue.setdefault(r["project_id"], {})[r["stage"]] = r["n"]
         if r["project_id"] not in oldest or r["oldest"] < oldest[r["project_id"]]:
             oldest[r["project_id"]] = r["oldest"]
@@ -202,7 +211,8 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
                 "project": p,
                 "open": t.get("open", 0),
                 "urgent_open": t.get("urgent", 0),
-                "overdue_total": sum(counts.values()),
+                "overdue_total": late_requests.get(p["id"], 0),
+                "overdue_deadlines": sum(counts.values()),
                 "overdue_by_stage": _stage_counts(counts),
                 "oldest_overdue": oldest.get(p["id"]),
             }
@@ -214,6 +224,7 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
         "open": sum(r["open"] for r in rows),
         "urgent_open": sum(r["urgent_open"] for r in rows),
         "overdue_total": sum(r["overdue_total"] for r in rows),
+        "overdue_deadlines": sum(r["overdue_deadlines"] for r in rows),
         "overdue_by_stage": _stage_counts(
             {s.value: sum(overdue.get(p["id"], {}).get(s.value, 0) for p in projects) for s in Stage}
         ),
@@ -299,14 +310,6 @@ def _period_key(value) -> datetime.date:
     return value
 
 
-def _seconds(value) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    return float(value) / 1_000_000  # a backend that hands back microseconds
-
-
 def _labels(user, group_by: str, keys: set) -> dict:
     """Names for the group keys: one query (none for departments)."""
     ids = [k for k in keys if k is not None]
@@ -334,12 +337,15 @@ _NONE_LABEL = {
 def figures(user, params: FigureParams) -> dict:
     """The figures table: one row per period and group.
 
-    - on-time rate per stage: deadlines done in the period, done by their due moment / done;
+    - on-time rate per stage: clocks met in the period / clocks judged (met in the period, or ran
+      out of time in it — done late, still running late); clocks stopped with time left by a
+      cancellation are counted apart (``boards.clocks``, docs/figures.md "Request clocks");
     - follow-up, rework: of requests completed in the period;
     - satisfaction: follow-up score and resident rating of requests completed in the period;
     - complaints per 1,000 households: complaints received in the period / units with a current
       occupancy × 1000 (the group's project for ``project``, else every visible project);
-    - mean minutes to arrive and to complete: of requests completed in the period.
+    - minutes to respond, arrive and complete (mean, median, 90th percentile): the first round,
+      from receipt, hold excluded, of the stages done in the period.
 
     Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
     (today, always) are aggregated live from requests and deadlines, three grouped queries per run
@@ -370,6 +376,17 @@ def figures(user, params: FigureParams) -> dict:
         )
         for (period, key), measures in live.items():
             add(period, key, measures)
+    spread = {
+        (_period_key(period), key): stages
+        for (period, key), stages in clocks.time_percentiles(
+            TicketDeadline.objects.visible_to(user),
+            trunc=trunc,
+            tz=local_tz(),
+            group_field=_deadline_group_field(params.group_by),
+            start=_day_start(params.start),
+            end=_day_start(params.end + datetime.timedelta(days=1)),
+        ).items()
+    }
 
     households = households_by_project(user)
     all_households = sum(households.values())
@@ -391,10 +408,13 @@ def figures(user, params: FigureParams) -> dict:
                         "label": label,
                         "done": r[f"{stage}_done"],
                         "on_time": r[f"{stage}_on_time"],
+                        "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
+                        "stopped": r[f"{stage}_stopped"],
                         "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
                     }
                     for stage, label in stages
                 ],
+                "times": _times(r, spread.get((period, key), {}), stages),
                 "follow_up_rate": _rate(r["followed_up"], r["completed"]),
                 "follow_up_score": _satisfaction(r, "follow_up_score"),
                 "rating": _satisfaction(r, "rating"),
@@ -402,8 +422,9 @@ def figures(user, params: FigureParams) -> dict:
                 "complaints": r["complaints"],
                 "households": homes,
                 "complaints_per_1000": round(r["complaints"] * 1000 / homes, 2) if homes else None,
-                "arrive_minutes": _mean(r["arrive_seconds"] / 60, r["arrive_n"], 1),
-                "complete_minutes": _mean(r["complete_seconds"] / 60, r["completed"], 1),
+                "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
+                "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
+                "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
             }
         )
     return {
@@ -415,22 +436,58 @@ def figures(user, params: FigureParams) -> dict:
     }
 
 
-def aggregate(tickets, deadlines, *, group_by: str, trunc, start, end, by_project: bool = False) -> dict:
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def _times(r: dict, spread: dict, stages) -> list[dict]:
+    """The first round's times per timed stage: count, mean, median, 90th percentile (minutes)."""
+    out = []
+    for stage, label in stages:
+        if stage not in TIMED_STAGES:
+            continue
+        n = r[f"{stage}_time_n"]
+        median, p90 = spread.get(stage, (None, None))
+        out.append(
+            {
+                "stage": stage,
+                "label": label,
+                "count": n,
+                "mean": _mean(r[f"{stage}_time_seconds"] / 60, n, 1),
+                "median": _minutes(median),
+                "p90": _minutes(p90),
+            }
+        )
+    return out
+
+
+def _deadline_group_field(group_by: str) -> str:
+    """The group's column read from a deadline (its own project, else through its request)."""
+    field = _GROUP_FIELD[group_by]
+    return field if field == "project_id" else f"ticket__{field}"
+
+
+def aggregate(
+    tickets, deadlines, *, group_by: str, trunc, start, end, by_project: bool = False, now=None
+) -> dict:
     """The additive measures (``boards.models.MEASURES``) of requests and deadlines in [start, end),
     by period (``trunc`` in Shanghai time) and group key — and by project too with ``by_project``,
-    as the roll-up stores them. Three grouped queries."""
+    as the roll-up stores them. Five grouped queries (the clocks' three: ``boards.clocks``)."""
     tz = local_tz()
+    now = now or timezone.now()
     field = _GROUP_FIELD[group_by]
     # A deadline carries its project: grouping by project must not join the request history.
-    deadline_field = field if field == "project_id" else f"ticket__{field}"
+    deadline_field = _deadline_group_field(group_by)
     keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
     out: dict[tuple, dict] = {}
 
     def measures(r) -> dict:
         return out.setdefault(tuple(r[k] for k in keys), {})
 
-    arrive = ExpressionWrapper(F("arrived_at") - F("received_at"), output_field=DurationField())
-    complete = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
+    def add(r, name: str, value) -> None:
+        m = measures(r)
+        m[name] = m.get(name, 0) + (value or 0)
+
     everything = Q()
     for r in (
         tickets.filter(completed_at__gte=start, completed_at__lt=end)
@@ -441,18 +498,13 @@ def aggregate(tickets, deadlines, *, group_by: str, trunc, start, end, by_projec
             completed=Count("id"),
             followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
             reworked=Count("id", filter=Q(rework_count__gt=0)),
-            arrive_sum=Sum(arrive, filter=Q(arrived_at__isnull=False)),
-            arrive_n=Count("id", filter=Q(arrived_at__isnull=False)),
-            complete_sum=Sum(complete),
             **_score_counts("follow_up_score", everything),
             **_score_counts("rating", everything),
         )
     ):
         m = measures(r)
-        for name in ("completed", "followed_up", "reworked", "arrive_n"):
+        for name in ("completed", "followed_up", "reworked"):
             m[name] = r[name]
-        m["arrive_seconds"] = _seconds(r["arrive_sum"])
-        m["complete_seconds"] = _seconds(r["complete_sum"])
         for score_field in ("follow_up_score", "rating"):
             for part in ("n", "sum", *SCORES):
                 m[f"{score_field}_{part}"] = r[f"{score_field}_{part}"] or 0
@@ -466,14 +518,15 @@ def aggregate(tickets, deadlines, *, group_by: str, trunc, start, end, by_projec
     ):
         measures(r)["complaints"] = r["n"]
 
-    for r in (
-        deadlines.filter(done_at__gte=start, done_at__lt=end)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=F(deadline_field))
-        .order_by()
-        .values(*keys, "stage")
-        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
-    ):
-        m = measures(r)
-        m[f"{r['stage']}_done"] = r["done"]
-        m[f"{r['stage']}_on_time"] = r["on_time"]
+    clocks.clock_measures(
+        deadlines,
+        trunc=trunc,
+        tz=tz,
+        keys=keys,
+        group_field=deadline_field,
+        start=start,
+        end=end,
+        now=now,
+        add=add,
+    )
     return out

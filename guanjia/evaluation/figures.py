@@ -4,9 +4,11 @@ complaints against them, rework — for a date range, for the people the user ma
 The definitions are the boards' (``boards.selectors.aggregate``), grouped by person:
 
 - **handled**: requests completed in the range (``completed_at``) whose assignee is the person;
-- **on time**: deadlines (``sla.TicketDeadline``) of the person's requests done in the range, done by
-  their stored due moment — only the stages the assignee's own work stops (response, on site,
-  complete; the desk answers and calls back);
+- **on time**: deadlines (``sla.TicketDeadline``) of the person's requests judged in the range — met
+  (done by their due moment) in it, or ran out of time in it (done late, or still running late);
+  stopped with time left by a cancellation: not counted — only the stages the assignee's own work
+  stops (response, on site, complete; the desk answers and calls back). docs/figures.md, "Request
+  clocks";
 - **satisfaction**: of the requests handled, the residents' ratings (``rating``, 1–5: count and
   mean) and the follow-up call's answer (``follow_up_satisfied``: share satisfied of those asked);
 - **rework**: of the requests handled, those sent back at least once (``rework_count > 0``);
@@ -162,17 +164,18 @@ def compute(members, tickets, deadlines, first: datetime.date, last: datetime.da
             rework=Count("id", filter=Q(rework_count__gt=0)),
         )
     }
+    # The boards' on-time definition (``sla.models.DeadlineQuerySet``): clocks met in the range or
+    # that ran out of time in it (done late, still running late); stopped ones are left out.
+    judged = deadlines.met(start, end) | deadlines.missed(start, end, timezone.now())
     timely = {
         r["ticket__assignee_id"]: r
-        for r in deadlines.filter(
-            done_at__gte=start,
-            done_at__lt=end,
-            stage__in=ASSIGNEE_STAGES,
-            ticket__assignee_id__isnull=False,
-        )
+        for r in judged.filter(stage__in=ASSIGNEE_STAGES, ticket__assignee_id__isnull=False)
         .order_by()
         .values("ticket__assignee_id")
-        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
+        .annotate(
+            done=Count("id"),
+            on_time=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at"), stopped=False)),
+        )
     }
     complaints = dict(
         tickets.filter(
