@@ -9,6 +9,7 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from guanjia.core.cache import connect_shared_cache_signals
+        from guanjia.dispatch import exports
         from guanjia.dispatch.models import DispatchRule
         from guanjia.dispatch.services import dispatch_on_received
         from guanjia.tickets import events
@@ -16,3 +17,4 @@ class DispatchConfig(AppConfig):
         connect_shared_cache_signals(DispatchRule)
         # A new repair goes to whoever the project's rules name, as the system (after the deadlines).
         events.on_received("dispatch.auto", dispatch_on_received, order=10)
+        exports.register()  # the dispatch queue's export (dataio)
