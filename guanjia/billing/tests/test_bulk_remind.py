@@ -45,7 +45,9 @@ def bills(bw):
 
 
 def reminders_to(user) -> int:
-    return Notification.objects.filter(recipient=user, subject__startswith="缴费提醒", channel="in_app").count()
+    return Notification.objects.filter(
+        recipient=user, subject__startswith="缴费提醒", channel="in_app"
+    ).count()
 
 
 def test_bulk_remind_notifies_the_payers_once_a_day_and_names_every_refusal(bw, bills, monkeypatch):

@@ -48,7 +48,12 @@ def in_sibling_estate(tw) -> Ticket:
     """A request of the company's other estate (P2), which P1's desk does not serve."""
     return services.ticket_create(
         actor=tw.sibling_desk,
-        data={"project_id": tw.sibling_project.pk, "kind": "common_repair", "location": "大堂", "description": "大堂灯坏"},
+        data={
+            "project_id": tw.sibling_project.pk,
+            "kind": "common_repair",
+            "location": "大堂",
+            "description": "大堂灯坏",
+        },
     )
 
 
@@ -124,7 +129,9 @@ def test_too_many_at_once_is_refused_as_a_whole(tw):
     ticket = reported(tw)
     ids = [ticket.pk, *range(10**6, 10**6 + BULK_MAX)]
     with pytest.raises(ValidationError) as refused:
-        bulk.tickets_bulk_act(actor=tw.desk, action="dispatch", ids=ids, assignee_id=tw.staff["technician"].pk)
+        bulk.tickets_bulk_act(
+            actor=tw.desk, action="dispatch", ids=ids, assignee_id=tw.staff["technician"].pk
+        )
     assert "一次最多操作 200 条" in refused.value.message_dict["ids"][0]
     ticket.refresh_from_db()
     assert ticket.status == Status.RECEIVED
@@ -237,7 +244,10 @@ def test_the_api_answers_a_result_per_request(tw):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["done"], body["refused"], body["skipped"]) == (1, 1, 0)
-    assert [(i["id"], i["outcome"]) for i in body["items"]] == [(ticket.pk, "done"), (elsewhere.pk, "refused")]
+    assert [(i["id"], i["outcome"]) for i in body["items"]] == [
+        (ticket.pk, "done"),
+        (elsewhere.pk, "refused"),
+    ]
 
     too_many = Api(tw.desk).post("tickets/bulk", {"action": "remind", "ids": list(range(1, BULK_MAX + 2))})
     assert too_many.status_code == 422
@@ -268,7 +278,9 @@ def test_the_export_holds_exactly_what_the_filter_shows_across_every_page(client
     assert len(rows) - 1 == 24 == Ticket.objects.filter(project=tw.project, status=Status.RECEIVED).count()
 
     cell = next(
-        c for c in load_workbook(io.BytesIO(response.content)).active["I"] if c.value and "HYPERLINK" in c.value
+        c
+        for c in load_workbook(io.BytesIO(response.content)).active["I"]
+        if c.value and "HYPERLINK" in c.value
     )
     assert (cell.value, cell.data_type) == (formula.description, "s")
 
