@@ -26,14 +26,20 @@ def test_select_all_on_the_page_then_dispatch_them_all(transactional_db, live_se
     received = [
         services.ticket_create(
             actor=world.desk,
-            data={"unit_id": world.unit.pk, "category_id": world.leak.pk, "description": f"漏水{n}"},
+            data={
+                "kind": "home_repair",
+                "unit_id": world.unit.pk,
+                "category_id": world.leak.pk,
+                "description": f"漏水{n}",
+            },
         )
         for n in range(3)
     ]
     closed = services.ticket_act(
         actor=world.desk,
         ticket=services.ticket_create(
-            actor=world.desk, data={"unit_id": world.unit.pk, "description": "已撤回的报事"}
+            actor=world.desk,
+            data={"kind": "inquiry", "unit_id": world.unit.pk, "description": "已撤回的报事"},
         ),
         action=Action.CANCEL,
         data={"reason": "业主撤回"},
