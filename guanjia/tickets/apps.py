@@ -13,3 +13,7 @@ class TicketsConfig(AppConfig):
 
         # What every company starts with (manage.py create_company runs every app's starter).
         register_company_starter("tickets.categories", company_defaults_ensure, order=10)
+
+        from guanjia.tickets import exports
+
+        exports.register()  # the request list's export (dataio)

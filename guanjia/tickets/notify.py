@@ -45,6 +45,8 @@ def recipients_for(event: TicketEvent) -> tuple[list, list]:
             roles__role__in=[Role.DEPARTMENT_HEAD, Role.PROJECT_MANAGER]
         )
         staff = _staff_users(ticket.first_contact, *heads)
+    elif action == Action.REMIND:
+        staff = _staff_users(ticket.assignee)
     elif action == Action.HANDOVER or action == Action.RATE:
         staff = _staff_users(ticket.first_contact)
     people = {u.pk: u for u in [*staff, *residents] if u is not None and u.pk != event.actor_id}

@@ -24,7 +24,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
-from guanjia.tickets import events, followups, materials, numbering, timeline, workflow
+from guanjia.tickets import events, followups, materials, numbering, reminders, timeline, workflow
 from guanjia.tickets.choices import (
     Action,
     Channel,
@@ -448,6 +448,9 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         # Who gave the accountability away: the staff figures count hand-overs by person.
         facts["handed_from_id"], facts["handed_to_id"] = ticket.first_contact_id, new.pk
         ticket.first_contact = new
+    elif action == Action.REMIND:
+        facts.update(reminders.remind_facts(ticket, actor=actor, now=now))
+        note = note or str(reminders.DEFAULT_NOTE)
     elif action == Action.CONFIRM_CHARGES:
         if ticket.charges_confirmed_at is not None:
             raise Conflict(_("费用已确认过，不能重复确认"))

@@ -31,6 +31,7 @@ PLAIN_WORDS = {
     Action.COMMENT: gettext_lazy("备注"),
     Action.PHOTO: gettext_lazy("上传了照片"),
     Action.CONFIRM_CHARGES: gettext_lazy("费用已确认"),
+    Action.REMIND: gettext_lazy("已催促处理"),
 }
 # A rating given before the call-back leaves the request open for it.
 RATED_BEFORE_CALL_BACK = gettext_lazy("您已评价，我们还会回访")
@@ -92,7 +93,7 @@ PLAIN_STATUS = {
     Status.CANCELLED: gettext_lazy("已撤销"),
 }
 # Events residents do not see in their timeline (internal analysis and bookkeeping).
-INTERNAL_ACTIONS = frozenset({Action.HANDOVER, Action.ESCALATE})
+INTERNAL_ACTIONS = frozenset({Action.HANDOVER, Action.ESCALATE, Action.REMIND})
 
 
 def record_event(

@@ -5,6 +5,7 @@ from guanjia.tickets import followups, views
 urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_create, name="ticket_create"),
+    path("tickets/bulk/", views.ticket_bulk, name="ticket_bulk"),
     path("tickets/mine/", views.my_work, name="my_work"),
     path("tickets/followups/", followups.my_followups, name="ticket_followups"),
     path(

@@ -29,9 +29,8 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
 from guanjia.estates.models import Occupancy, Resident, Unit, unit_order
-from guanjia.tickets import clocks, contact, selectors, services, workflow
+from guanjia.tickets import bulk, clocks, contact, exports, selectors, services, workflow
 from guanjia.tickets import forms as tf
-from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
 from guanjia.tickets.models import PaidService, TicketEvent
 from guanjia.tickets.timeline import RESIDENT_ACTIONS
@@ -92,35 +91,37 @@ def _next_url(request, default: str) -> str:
 
 @staff_page
 def ticket_list(request):
-    filters = tf.TicketFilterForm(request.GET, user=request.user)
-    values = filters.values()
-    status = values.get("status")
-    category = values.get("category")
-    qs = filtered_tickets(
-        request.user,
-        TicketFilter(
-            project_id=values["project"].pk if values.get("project") else None,
-            building_id=values["building"].pk if values.get("building") else None,
-            status=[status] if status and status != "open" else None,
-            open=True if status == "open" else None,
-            kind=[values["kind"]] if values.get("kind") else None,
-            category_id=getattr(category, "pk", category) or None,
-            priority=values.get("priority") or None,
-            assignee=values.get("assignee") or None,
-            first_contact=values.get("first_contact") or None,
-            created_from=values.get("created_from"),
-            created_to=values.get("created_to"),
-            search=values.get("search") or None,
-            overdue=values.get("overdue"),
-            due_within_minutes=values.get("due_within_minutes"),
-        ),
-    )
+    filters, qs = exports.console_list(request.user, request.GET)
     return list_page(
         request,
-        queryset=qs.order_by("-received_at", "-id"),
+        queryset=qs,
         fragment="tickets/_ticket_table.html",
         template="tickets/ticket_list.html",
-        context={"filter_form": filters, "title": _("报事工单")},
+        context={"filter_form": filters, "title": _("报事工单"), "resource": "tickets"},
+        page_context=bulk.page_context(request.user),
+    )
+
+
+@require_POST
+@staff_page
+def ticket_bulk(request):
+    """The bulk bar of the request list and the dispatch queue: one action on every request ticked,
+    answered with a line per request (done, skipped, refused and why). Back to the list it came from."""
+    back = _next_url(request, reverse("ticket_list"))
+    try:
+        result = bulk.tickets_bulk_act(
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            ids=request.POST.getlist("ids"),
+            assignee_id=request.POST.get("assignee_id") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(back)
+    return render(
+        request, "web/bulk_result.html", {"result": result, "back_url": back, "title": _("批量操作结果")}
     )
 
 
