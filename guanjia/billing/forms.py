@@ -84,6 +84,9 @@ class FigureFilterForm(forms.Form):
     period_to = forms.RegexField(
         label=_("截止账期"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False, widget=PERIOD
     )
+    as_of = forms.DateField(
+        label=_("截至日期"), required=False, widget=DATE, help_text=_("留空为今天；此后的收款、退款不计")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +95,9 @@ class FigureFilterForm(forms.Form):
 
 class ArrearsFilterForm(forms.Form):
     project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none(), required=False)
-    on = forms.DateField(label=_("统计日"), required=False, widget=DATE)
+    as_of = forms.DateField(
+        label=_("截至日期"), required=False, widget=DATE, help_text=_("留空为今天；此后的收款、退款不计")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,8 +4,10 @@ The company gets the usual charge items (management fee per m², parking, water,
 deposit); every project bills them (an office tower at its own, higher rate). Three months are
 billed through the real services, water read monthly for a sample of units, and most units pay
 (some at the desk, some by transfer, some prepay, some never): so the arrears, their ageing and the
-collection rate have something to show. The past is laid out by moving the services' clock; nothing
-is notified. Idempotent: a company that already has charge items is left alone.
+collection rate have something to show. The past is laid out by moving the services' clock, never
+past the present: nothing is billed, read or paid at a moment still to come (a payment the dice place
+later this month has simply not been made yet). Nothing is notified. Idempotent: a company that
+already has charge items is left alone.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def _at(period: str, day: int, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time(hour)))
 
 
+def _not_after(moment: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    return min(moment, now)
+
+
 def seed_demo_billing(company, *, rng: random.Random) -> dict[str, int]:
     counts = {"bills": 0, "payments": 0}
     if ChargeItem.objects.filter(company=company).exists():
@@ -96,7 +102,7 @@ def seed_demo_billing(company, *, rng: random.Random) -> dict[str, int]:
                 )
             meter = {unit.pk: Decimal(rng.randint(100, 900)) for unit in sample}
             for period in [services.previous_period(periods[0]), *periods]:
-                clock["now"] = _at(period, 25, 9)
+                clock["now"] = _not_after(_at(period, 25, 9), now)
                 for unit in sample:
                     meter[unit.pk] += Decimal(rng.randint(3, 25))
                     services.reading_record(
@@ -106,11 +112,11 @@ def seed_demo_billing(company, *, rng: random.Random) -> dict[str, int]:
                             "item_id": items["水费"].pk,
                             "period": period,
                             "reading": meter[unit.pk],
-                            "read_on": clock["now"].date(),
+                            "read_on": timezone.localdate(clock["now"]),
                         },
                     )
             for index, period in enumerate(periods):
-                clock["now"] = _at(period, 1, 8)
+                clock["now"] = _not_after(_at(period, 1, 8), now)
                 counts["bills"] += services.bills_generate(
                     actor=admin, project=project, period=period, due_on=_at(period, 20).date()
                 )["created"]
@@ -124,8 +130,11 @@ def seed_demo_billing(company, *, rng: random.Random) -> dict[str, int]:
                     )
                     if owed <= 0:
                         continue
-                    clock["now"] = _at(period, rng.randint(2, 27), rng.randint(9, 17))
+                    moment = _at(period, rng.randint(2, 27), rng.randint(9, 17))
                     method = rng.choice([PaymentMethod.CASH, PaymentMethod.TRANSFER, PaymentMethod.ONLINE])
+                    if moment > now:
+                        continue  # not paid yet: the demo writes no money dated after the present
+                    clock["now"] = moment
                     amount = owed + (Decimal("200.00") if n % 17 == 0 else Decimal("0"))  # a few prepay
                     services.payment_post(
                         actor=admin,

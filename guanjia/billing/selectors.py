@@ -1,7 +1,9 @@
 """Reads of fees: a bill's amounts from the ledger, arrears with their ageing, the collection rate.
 
 Every figure is one aggregate query over the ledger (no loop over bills or units), so its cost does
-not grow with the number of projects on a page.
+not grow with the number of projects on a page. The figures are taken as of a day (``as_of``, a
+Shanghai day, today by default): entries written after that day are left out, so a figure for a
+past day reads the same tomorrow. Their definitions are in ``docs/figures.md``.
 """
 
 from __future__ import annotations
@@ -9,10 +11,23 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 
-from guanjia.billing.choices import BillStatus, EntryKind
+from guanjia.billing.choices import BillKind, BillStatus, EntryKind
 from guanjia.billing.models import Bill, LedgerEntry
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -25,8 +40,26 @@ AGEING_BUCKETS = (("d30", 0, 30), ("d90", 31, 90), ("d180", 91, 180), ("older", 
 
 
 def q2(value) -> Decimal:
-    """Money to the cent, half up."""
-    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """Money to the cent, half up; never "-0.00" (SQLite sums decimals as floating point, so a sum
+    that nets to nothing can come back as a tiny negative)."""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return amount if amount else ZERO
+
+
+def as_of_end(as_of: datetime.date) -> datetime.datetime:
+    """The first moment after the Shanghai day ``as_of``: entries from then on are not counted."""
+    return timezone.make_aware(
+        datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` of ``whole`` in per cent to 0.1, half up; ``None`` only when there is no ``whole``
+    (a rate of nothing collected is 0.0, not "—")."""
+    if whole <= 0:
+        return None
+    rate = (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return rate if rate else Decimal("0.0")
 
 
 def _entry_sum(kinds=None):
@@ -70,10 +103,19 @@ def unit_balance(unit_id: int) -> dict:
     return {"owed": owed, "credit": credit, "balance": owed - credit}
 
 
-def arrears(user, *, today: datetime.date, project_id: int | None = None, unit_id: int | None = None):
-    """Per unit: what is owed on bills past their due date, split by days past due (0–30, 31–90,
-    91–180, >180). One grouped query over the ledger."""
-    entries = LedgerEntry.objects.visible_to(user).filter(bill__isnull=False, bill__due_on__lt=today)
+def arrears(
+    user,
+    *,
+    today: datetime.date,
+    project_id: int | None = None,
+    unit_id: int | None = None,
+):
+    """Per unit, as of the Shanghai day ``today``: what is owed on bills past their due date (due
+    before that day), split by days past due (1–30, 31–90, 91–180, >180). Entries written after
+    that day (a later payment, a later refund) are not counted. One grouped query over the ledger."""
+    entries = LedgerEntry.objects.visible_to(user).filter(
+        bill__isnull=False, bill__due_on__lt=today, time__lt=as_of_end(today)
+    )
     if project_id:
         entries = entries.filter(project_id=project_id)
     if unit_id:
@@ -86,21 +128,35 @@ def arrears(user, *, today: datetime.date, project_id: int | None = None, unit_i
         buckets[name] = Sum("amount", filter=cond, default=ZERO)
     return (
         entries.values("unit_id", "unit__number", "unit__building__name", "project_id", "project__name")
-        .annotate(total=Sum("amount"), **buckets)
+        .annotate(total=Sum("amount"), as_of=Value(today, output_field=DateField()), **buckets)
         .filter(total__gte=HALF_CENT)
         .order_by("-total", "unit_id")
     )
 
 
-def collection(user, *, period_from: str, period_to: str, project_id: int | None = None) -> list[dict]:
-    """收缴率 per project and period: what was collected (payments less refunds) of what was billed
-    (charges and adjustments) on the period's bills. One grouped query over the ledger."""
-    entries = LedgerEntry.objects.visible_to(user).filter(period__gte=period_from, period__lte=period_to)
+def collection(
+    user,
+    *,
+    period_from: str,
+    period_to: str,
+    project_id: int | None = None,
+    as_of: datetime.date | None = None,
+) -> list[dict]:
+    """收缴率 per project and period, as of the Shanghai day ``as_of`` (default today): what was
+    collected (payments less refunds) of what was billed (charges and adjustments) on the period's
+    monthly bills. Entries written after ``as_of`` are not counted; one-off bills (the refundable
+    renovation deposit) are neither billed nor collected here. One grouped query over the ledger."""
+    as_of = as_of or timezone.localdate()
+    entries = LedgerEntry.objects.visible_to(user).filter(
+        period__gte=period_from,
+        period__lte=period_to,
+        time__lt=as_of_end(as_of),
+        bill__kind=BillKind.PERIODIC,
+    )
     if project_id:
         entries = entries.filter(project_id=project_id)
     rows = list(
-        entries.exclude(period="")
-        .values("project_id", "project__name", "period")
+        entries.values("project_id", "project__name", "period")
         .annotate(
             billed=Sum("amount", filter=Q(kind__in=BILLED_KINDS), default=ZERO),
             collected=Sum("amount", filter=Q(kind__in=PAID_KINDS), default=ZERO),
@@ -110,12 +166,9 @@ def collection(user, *, period_from: str, period_to: str, project_id: int | None
     for row in rows:
         row["billed"] = q2(row["billed"])
         row["collected"] = q2(-row["collected"])
-        row["outstanding"] = row["billed"] - row["collected"]
-        row["rate"] = (
-            (row["collected"] * 100 / row["billed"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            if row["billed"] > 0
-            else None
-        )
+        row["outstanding"] = q2(row["billed"] - row["collected"])
+        row["rate"] = percent(row["collected"], row["billed"])
+        row["as_of"] = as_of
     return rows
 
 
@@ -123,6 +176,7 @@ def shape_arrears(rows) -> list[dict]:
     out = []
     for row in rows:
         item = {
+            "as_of": row["as_of"],
             "unit_id": row["unit_id"],
             "unit": f"{row['unit__building__name']}-{row['unit__number']}",
             "project_id": row["project_id"],

@@ -26,7 +26,6 @@ from guanjia.billing.forms import (
     PaymentForm,
     RefundForm,
     VisitForm,
-    this_month,
 )
 from guanjia.billing.models import Bill, CollectionVisit, Correction, LedgerEntry, Payment
 from guanjia.core.errors import Conflict, NotAllowed
@@ -343,37 +342,59 @@ def correction_decide(request, pk: int):
 
 @console_view(Perm.VIEW_BILLING)
 def arrears(request):
-    form = style_form(ArrearsFilterForm(request.GET or None, user=request.user))
-    project_id, on = None, timezone.localdate()
+    form = style_form(ArrearsFilterForm(_as_of_query(request), user=request.user))
+    project_id, as_of = None, timezone.localdate()
     if form.is_valid():
         project_id = form.cleaned_data["project"].pk if form.cleaned_data["project"] else None
-        on = form.cleaned_data["on"] or on
-    rows = selectors.shape_arrears(selectors.arrears(request.user, today=on, project_id=project_id)[:500])
+        as_of = form.cleaned_data["as_of"] or as_of
+    rows = selectors.shape_arrears(selectors.arrears(request.user, today=as_of, project_id=project_id)[:500])
     sums = {
         key: sum((r[key] for r in rows), selectors.ZERO) for key in ("total", "d30", "d90", "d180", "older")
     }
     return render(
         request,
         "billing/arrears.html",
-        {"title": _("欠费与账龄"), "filter_form": form, "rows": rows, "sums": sums, "on": on},
+        {"title": _("欠费与账龄"), "filter_form": form, "rows": rows, "sums": sums, "as_of": as_of},
         status=filter_status(request, form),
     )
+
+
+def _as_of_query(request):
+    """The filter's query; ``on``, the arrears page's older name for ``as_of``, still works."""
+    if not request.GET:
+        return None
+    query = request.GET.copy()
+    if "on" in query and "as_of" not in query:
+        query["as_of"] = query["on"]
+    return query
 
 
 @console_view(Perm.VIEW_BILLING)
 def collection(request):
     form = style_form(FigureFilterForm(request.GET or None, user=request.user))
-    month = this_month()
-    start, end, project_id = f"{month[:4]}-01", month, None
+    as_of, start, end, project_id = timezone.localdate(), None, None, None
     if form.is_valid():
-        start = form.cleaned_data["period_from"] or start
-        end = form.cleaned_data["period_to"] or end
+        as_of = form.cleaned_data["as_of"] or as_of
+        start = form.cleaned_data["period_from"]
+        end = form.cleaned_data["period_to"]
         project_id = form.cleaned_data["project"].pk if form.cleaned_data["project"] else None
-    rows = selectors.collection(request.user, period_from=start, period_to=end, project_id=project_id)
+    end = end or as_of.strftime("%Y-%m")
+    start = start or f"{as_of:%Y}-01"
+    rows = selectors.collection(
+        request.user, period_from=start, period_to=end, project_id=project_id, as_of=as_of
+    )
     return render(
         request,
         "billing/collection.html",
-        {"title": _("收缴率"), "filter_form": form, "rows": rows, "start": start, "end": end},
+        {
+            "title": _("收缴率"),
+            "filter_form": form,
+            "rows": rows,
+            "start": start,
+            "end": end,
+            "as_of": as_of,
+        },
+        status=filter_status(request, form),
     )
 
 

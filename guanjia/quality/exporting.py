@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.dataio.spreadsheets import sheets_to_xlsx
 from guanjia.quality.choices import Frequency
+from guanjia.quality.selectors import score_hint
 from guanjia.quality.services import template_rows
 
 # The seed table's columns as the file format (the same in every language, like the rows' words).
@@ -105,9 +106,9 @@ def figures_xlsx(data: dict) -> bytes:
     ranking = []
     if data.get("start"):
         ranking.append([_("统计区间"), f"{data['start']:%Y-%m-%d} ~ {data['end']:%Y-%m-%d}"])
-    ranking.append([_("排名"), _("项目"), _("核查次数"), _("平均得分")])
+    ranking.append([_("排名"), _("项目"), _("核查次数"), _("检查条目数"), _("核查得分")])
     ranking += [
-        [n, row["project__name"], row["n"], _num(row["avg"])]
+        [n, row["project__name"], row["n"], row["checked"], _num(row["score"])]
         for n, row in enumerate(data["ranking"], start=1)
     ]
     sections = [[_("检查项目"), _("得分")]]
@@ -140,5 +141,6 @@ def figures_xlsx(data: dict) -> bytes:
             (_("分类得分"), sections),
             (_("高频不合格"), failed),
             (_("整改与重复"), actions),
+            (_("口径"), [[_("核查得分"), score_hint()]]),
         ]
     )

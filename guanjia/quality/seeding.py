@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ def seed_demo_quality(company, *, rng: random.Random) -> dict[str, int]:
     quality, auditor = _staff(company, "quality"), _staff(company, "auditor")
     if quality is None:
         return {}
+    _weigh(template, quality.user)
     projects = {p.code: p for p in company_projects(company)}
     plans = []
     for code, member, kind in (
@@ -70,6 +72,24 @@ def seed_demo_quality(company, *, rng: random.Random) -> dict[str, int]:
     actions = _corrective_actions(company, rng)
     services.plan_audits(today=today)
     return {"quality_audits": submitted, "quality_corrective_actions": actions}
+
+
+# The checklist's weights in the demo: a role-played reception check counts three times an ordinary
+# question, a defect of the place twice, so a project's score is visibly weighted (docs/figures.md).
+WEIGHT_ROLE_PLAY = Decimal("3")
+WEIGHT_PHYSICAL = Decimal("2")
+
+
+def _weigh(template, actor) -> None:
+    """Give the demo checklist's items different weights before any audit uses it."""
+    if Audit.objects.filter(template=template).exists():
+        return  # a version in use is frozen
+    for item in template.items.order_by("section__position", "position"):
+        weight = (
+            WEIGHT_ROLE_PLAY if "模拟" in item.methods else WEIGHT_PHYSICAL if item.physical else Decimal("1")
+        )
+        if item.weight != weight:
+            services.template_item_update(actor=actor, item=item, data={"weight": weight})
 
 
 def company_projects(company):

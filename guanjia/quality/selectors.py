@@ -7,9 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanjia.core.dates import date_range
 from guanjia.quality.choices import AuditStatus, CaStatus, Outcome
@@ -63,6 +64,36 @@ def figure_range(start=None, end=None, *, today: datetime.date | None = None) ->
     return FigureRange(start, end)
 
 
+CHECKED = Q(outcome__in=[Outcome.PASS, Outcome.FAIL])
+
+
+def pooled_scores(results, *keys: str) -> list[dict]:
+    """The audit score of each group of ``results`` (grouped by ``keys``), pooled over every item
+    checked in them: 100 × Σ weight of the items passed ÷ Σ weight of the items checked (passed or
+    failed; N/A and unrecorded items left out), to 0.1. An audit of 21 items weighs 21 items, one of
+    2 weighs 2 — not a mean of the audits' scores. ``None`` when nothing with a weight was checked."""
+    rows = list(
+        results.values(*keys)
+        .annotate(
+            passed=Sum("item__weight", filter=Q(outcome=Outcome.PASS), default=Decimal(0)),
+            applicable=Sum("item__weight", filter=CHECKED, default=Decimal(0)),
+            checked=Count("id", filter=CHECKED),
+        )
+        .order_by(*keys)
+    )
+    for row in rows:
+        row["score"] = _pct(row["passed"], row["applicable"])
+    return rows
+
+
+def score_hint() -> str:
+    """The project's audit score in one sentence, beside the number on the page and in the export."""
+    return _(
+        "核查得分 = 区间内该项目所有已提交核查中，合格条目的权重之和 ÷ 已检查条目（合格或不合格）的权重之和 × 100；"
+        "不适用的条目不计。按条目汇总，不是各次核查得分的平均。"
+    )
+
+
 def figures(user, period: FigureRange | None = None) -> dict:
     """The figures over audits submitted (non-conformances raised, actions closed) in ``period``."""
     period = period or figure_range()
@@ -70,24 +101,22 @@ def figures(user, period: FigureRange | None = None) -> dict:
     audits = Audit.objects.visible_to(user).filter(
         status=AuditStatus.SUBMITTED, submitted_at__gte=window["gte"], submitted_at__lt=window["lt"]
     )
-    ranking = list(
-        audits.values("project_id", "project__name")
-        .annotate(avg=Avg("score"), n=Count("id"))
-        .order_by(F("avg").desc(nulls_last=True), "project__name")
-    )
-    by_month: dict[str, dict] = defaultdict(dict)
-    for row in (
-        audits.annotate(m=TruncMonth("submitted_at"))
-        .values("m", "project__name")
-        .annotate(avg=Avg("score"))
-        .order_by("m")
-    ):
-        by_month[_month(row["m"])][row["project__name"]] = row["avg"]
-    results = AuditResult.objects.visible_to(user).filter(
+    submitted = AuditResult.objects.visible_to(user).filter(
         audit__status=AuditStatus.SUBMITTED,
         audit__submitted_at__gte=window["gte"],
         audit__submitted_at__lt=window["lt"],
     )
+    pooled = {row["project_id"]: row for row in pooled_scores(submitted, "project_id")}
+    ranking = list(audits.values("project_id", "project__name").annotate(n=Count("id")))
+    for row in ranking:
+        score = pooled.get(row["project_id"], {})
+        row["score"] = score.get("score")
+        row["checked"] = score.get("checked", 0)
+    ranking.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["project__name"], r["project_id"]))
+    by_month: dict[str, dict] = defaultdict(dict)
+    for row in pooled_scores(submitted.annotate(m=TruncMonth("audit__submitted_at")), "m", "project__name"):
+        by_month[_month(row["m"])][row["project__name"]] = row["score"]
+    results = submitted
     sections = list(
         results.values("item__section__title")
         .annotate(

@@ -94,11 +94,16 @@ class ArrearsOut(Schema):
     d90: Decimal = Field(..., description="31–90 days past due")
     d180: Decimal = Field(..., description="91–180 days past due")
     older: Decimal = Field(..., description="more than 180 days past due")
+    as_of: datetime.date = Field(..., description="the day (Asia/Shanghai) the arrears are taken on")
+
+
+AS_OF = "The day (Asia/Shanghai) the figures are taken on, default today: entries after it are not counted"
 
 
 class ArrearsQuery(Schema):
     project_id: RefId | None = None
-    on: datetime.date | None = None
+    as_of: datetime.date | None = Field(None, description=AS_OF)
+    on: datetime.date | None = Field(None, description="The same as ``as_of`` (its older name)")
 
 
 @router.get(
@@ -109,10 +114,11 @@ class ArrearsQuery(Schema):
 )
 @paginate(Pagination, shape=selectors.shape_arrears)
 def arrears(request, query: ArrearsQuery = Query(...)):
-    """Units owing on bills past their due date (as of ``on``, default today), largest first."""
+    """Units owing on bills past their due date as of ``as_of`` (default today; payments and
+    refunds after that day are not counted), largest first."""
     require(request.user, Perm.VIEW_BILLING)
     return selectors.arrears(
-        request.user, today=query.on or timezone.localdate(), project_id=query.project_id
+        request.user, today=query.as_of or query.on or timezone.localdate(), project_id=query.project_id
     )
 
 
@@ -123,13 +129,17 @@ class CollectionOut(Schema):
     billed: Decimal
     collected: Decimal
     outstanding: Decimal
-    rate: Decimal | None = Field(..., description="collected ÷ billed, in per cent")
+    rate: Decimal | None = Field(
+        ..., description="collected ÷ billed, in per cent; null only when nothing was billed"
+    )
+    as_of: datetime.date = Field(..., description="the day (Asia/Shanghai) the figures are taken on")
 
 
 class CollectionQuery(Schema):
-    period_from: Period | None = Field(None, description="Default: January of this year")
-    period_to: Period | None = Field(None, description="Default: this month")
+    period_from: Period | None = Field(None, description="Default: January of the year of ``as_of``")
+    period_to: Period | None = Field(None, description="Default: the month of ``as_of``")
     project_id: RefId | None = None
+    as_of: datetime.date | None = Field(None, description=AS_OF)
 
 
 @router.get(
@@ -139,13 +149,17 @@ class CollectionQuery(Schema):
     summary="Collection rate (收缴率) per project and period",
 )
 def collection_rate(request, query: CollectionQuery = Query(...)):
+    """Per project and period: billed and collected on the monthly bills as of ``as_of`` (one-off
+    bills such as the refundable renovation deposit are not counted). See docs/figures.md."""
     require(request.user, Perm.VIEW_BILLING)
-    month = services.current_period()
+    as_of = query.as_of or timezone.localdate()
+    month = as_of.strftime("%Y-%m")
     rows = selectors.collection(
         request.user,
         period_from=query.period_from or f"{month[:4]}-01",
         period_to=query.period_to or month,
         project_id=query.project_id,
+        as_of=as_of,
     )
     return [{**row, "project_name": row["project__name"]} for row in rows]
 

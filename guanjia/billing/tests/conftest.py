@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from guanjia.billing import services
 from guanjia.billing.choices import ChargeKind, Meter
@@ -54,3 +55,20 @@ def pay(w, unit, amount, key, actor=None, **extra):
             **extra,
         },
     )
+
+
+def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    """A moment of a Shanghai day."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The fee services' present, set by the test: ``clock(datetime.date(2026, 1, 5))``."""
+    from guanjia.billing.services import common
+
+    def set_to(day: datetime.date, hour: int = 10) -> None:
+        moment = at(day, hour)
+        monkeypatch.setattr(common, "_now", lambda: moment)
+
+    return set_to

@@ -171,7 +171,8 @@ def test_deposit_refund_releases_the_deposit(bw):
     assert annotated.outstanding == 0 and annotated.status == BillStatus.PAID
 
 
-def test_arrears_ageing_and_collection_rate(bw):
+def test_arrears_ageing_and_collection_rate(bw, clock):
+    clock(datetime.date(2026, 10, 1))
     generate(bw, "2026-01", datetime.date(2026, 1, 31))
     generate(bw, "2026-09", datetime.date(2026, 9, 30))
     pay(bw, bw.other_unit, "447.50", "k")  # 1202 pays both months
@@ -179,6 +180,7 @@ def test_arrears_ageing_and_collection_rate(bw):
     rows = selectors.shape_arrears(selectors.arrears(bw.admin, today=datetime.date(2026, 10, 15)))
     assert rows == [
         {
+            "as_of": datetime.date(2026, 10, 15),
             "unit_id": bw.unit.pk,
             "unit": "1栋-1201",
             "project_id": bw.project.pk,

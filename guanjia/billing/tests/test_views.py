@@ -76,8 +76,10 @@ def test_refund_asked_at_the_desk_is_approved_by_the_manager(bw):
     assert correction.status == "approved" and correction.decided_by == bw.manager
 
 
-def test_arrears_and_collection_pages(bw):
+def test_arrears_and_collection_pages(bw, clock):
+    clock(datetime.date(2026, 1, 1))
     generate(bw, "2026-01", datetime.date(2026, 1, 31))
+    clock(datetime.date(2026, 1, 20))
     pay(bw, bw.other_unit, "223.75", "k")
     manager = login(bw.manager)
     arrears = manager.get("/billing/arrears/", {"on": "2026-03-01"}).content.decode()

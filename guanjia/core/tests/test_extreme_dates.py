@@ -77,7 +77,9 @@ CONSOLE_PAGES = [
     ("/quality/figures/", "to", None),
     ("/quality/figures/export.xlsx", "to", None),
     ("/staff/figures/", "to", None),
-    ("/billing/arrears/", "on", "统计日"),
+    ("/billing/arrears/", "as_of", "截至日期"),
+    ("/billing/arrears/", "on", "截至日期"),
+    ("/billing/collection/", "as_of", "截至日期"),
 ]
 
 

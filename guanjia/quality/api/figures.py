@@ -35,7 +35,12 @@ class RankingRow(Schema):
     project_id: int
     project_name: str
     audits: int
-    average_score: Decimal | None
+    checked_items: int = Field(..., description="items checked (passed or failed) in those audits")
+    average_score: Decimal | None = Field(
+        ...,
+        description="the project's audit score: 100 × Σ weight of items passed ÷ Σ weight of items "
+        "checked, pooled over all its audits in the range (N/A excluded; not a mean of audit scores)",
+    )
 
 
 class FailedItemRow(Schema):
@@ -78,7 +83,7 @@ class QualityFiguresQuery(Schema):
 )
 def quality_figures(request, q: QualityFiguresQuery = Query(...)):
     """Quality figures over [``from``, ``to``] (default: the last 365 days): projects ranked by
-    average audit score, section scores, the items failed most, corrective actions on time,
+    audit score (pooled over the items checked, weighted; see docs/figures.md), section scores, the items failed most, corrective actions on time,
     recurrence. A bad or reversed range is 422 naming ``from``/``to``."""
     require_view(request)
     data = selectors.figures(request.user, selectors.figure_range(q.from_, q.to))
@@ -91,7 +96,8 @@ def quality_figures(request, q: QualityFiguresQuery = Query(...)):
                 "project_id": r["project_id"],
                 "project_name": r["project__name"],
                 "audits": r["n"],
-                "average_score": Decimal(r["avg"]).quantize(Decimal("0.1")) if r["avg"] is not None else None,
+                "checked_items": r["checked"],
+                "average_score": r["score"],
             }
             for r in data["ranking"]
         ],

@@ -1,4 +1,5 @@
 import random
+from decimal import Decimal
 
 from guanjia.quality.choices import AuditStatus, CaStatus
 from guanjia.quality.models import Audit, AuditPlan, CorrectiveAction, NonConformance
@@ -22,3 +23,14 @@ def test_demo_data_is_idempotent_and_covers_every_state(qw):
     assert {CaStatus.CLOSED, CaStatus.SUBMITTED, CaStatus.ASSIGNED} <= states
     assert NonConformance.objects.filter(action__isnull=True).exists()
     assert CorrectiveAction.objects.filter(escalation_step__gte=1).exists()
+
+
+def test_demo_checklist_weights_differ_so_scores_are_weighted(qw):
+    qw.quality.username = "quality"
+    qw.quality.save()
+    seed_demo_quality(qw.company, rng=random.Random(2026))
+    weights = set(qw.template.items.values_list("weight", flat=True))
+    assert len(weights) >= 3 and weights != {Decimal("1")}
+    # The audits used the weighted version: a failed role-play check costs three times a question.
+    audit = Audit.objects.filter(status=AuditStatus.SUBMITTED, template=qw.template).first()
+    assert audit is not None and audit.template.items.filter(weight=3).exists()

@@ -42,6 +42,7 @@ def figures(request):
     data["values"] = period.as_query()
     data["errors"] = {}
     data["export_query"] = urlencode(period.as_query())
+    data["score_hint"] = selectors.score_hint()
     return render(request, "quality/figures.html", data)
 
 
