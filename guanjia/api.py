@@ -18,6 +18,7 @@ from guanjia.quality.api import router as quality_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router
+from guanjia.tickets.bulk import router as tickets_bulk_router
 from guanjia.tickets.followups import router as followups_router
 
 api = NinjaAPI(
@@ -34,6 +35,7 @@ api.add_router("", estates_router)
 api.add_router("", staff_router)
 # Before tickets: its /tickets/{id}/{action} would otherwise take /tickets/{id}/deadlines.
 api.add_router("", sla_router)
+api.add_router("", tickets_bulk_router)
 api.add_router("", tickets_router)
 api.add_router("", followups_router)
 api.add_router("", dispatch_router)

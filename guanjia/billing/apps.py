@@ -6,3 +6,8 @@ class BillingConfig(AppConfig):
     name = "guanjia.billing"
     label = "billing"
     verbose_name = _("收费")
+
+    def ready(self) -> None:
+        from guanjia.billing import exports
+
+        exports.register()  # the bill list's export (dataio)

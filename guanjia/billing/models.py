@@ -185,6 +185,8 @@ class Bill(ProjectOwned):
     due_on = models.DateField(_("缴费截止日"))
     issued_at = models.DateTimeField(_("出账时间"))
     key = models.CharField(_("幂等键"), max_length=64, blank=True)
+    # The last reminder (催缴) sent by hand (``bill_remind``: at most once a Shanghai day).
+    reminded_at = models.DateTimeField(_("最近催缴时间"), null=True, blank=True)
 
     objects = UnitHeldQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ app_name = "billing"
 urlpatterns = [
     path("billing/", views.bill_list, name="bills"),
     path("billing/generate/", views.bill_generate, name="generate"),
+    path("billing/remind/", views.bill_bulk_remind, name="bulk_remind"),
     path("billing/units/<int:pk>/", views.unit_statement, name="unit"),
     path("billing/units/<int:pk>/pay/", views.payment_post, name="pay"),
     path("billing/units/<int:pk>/visit/", views.visit_book, name="visit_book"),

@@ -12,15 +12,15 @@ from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.billing import selectors, services
+from guanjia.billing import exports, selectors, services
 from guanjia.billing.choices import CorrectionKind, CorrectionStatus
 from guanjia.billing.forms import (
     AdjustmentForm,
     ArrearsFilterForm,
-    BillFilterForm,
     FigureFilterForm,
     GenerateForm,
     PaymentForm,
@@ -33,39 +33,54 @@ from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
-from guanjia.estates.models import Unit
-from guanjia.estates.selectors import units_matching
+from guanjia.estates.models import Unit, unit_order
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import console_view, filter_status, list_page, save_via_service, style_form
 
-
-def _bills(user):
-    return selectors.with_amounts(Bill.objects.visible_to(user)).select_related("unit__building", "project")
+_bills = exports.bills
 
 
 @console_view(Perm.VIEW_BILLING)
 def bill_list(request):
-    form = style_form(BillFilterForm(request.GET or None, user=request.user))
-    qs = _bills(request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["project"]:
-            qs = qs.filter(project=data["project"])
-        if data["period"]:
-            qs = qs.filter(period=data["period"])
-        if data["status"]:
-            qs = qs.filter(status=data["status"])
-        if data["q"]:
-            qs = qs.filter(unit__in=units_matching(data["q"]))
+    form, qs = exports.bills_list(request.user, request.GET)
+    style_form(form)
     generate_form = None
     if user_can(request.user, Perm.CHANGE_BILLING):
         generate_form = style_form(GenerateForm(user=request.user))
+    can_remind = user_can(request.user, Perm.POST_PAYMENT)
     return list_page(
         request,
-        queryset=qs.order_by("-period", "unit__building__name", "unit__number", "id"),
+        queryset=qs,
         fragment="billing/_bill_rows.html",
         template="billing/bill_list.html",
-        context={"filter_form": form, "title": _("账单"), "generate_form": generate_form},
+        context={
+            "filter_form": form,
+            "title": _("账单"),
+            "generate_form": generate_form,
+            "resource": "bills",
+            # The bulk bar: 催缴 every bill ticked (cashiers and butlers).
+            "bulk_url": reverse("billing:bulk_remind") if can_remind else "",
+            "bulk_actions": [("remind", _("催缴"))] if can_remind else [],
+            "bulk_people": None,
+        },
+    )
+
+
+@require_POST
+@console_view(Perm.POST_PAYMENT)
+def bill_bulk_remind(request):
+    """Remind the payers of every bill ticked; a line per bill (sent, already today, refused)."""
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("billing:bills")
+    try:
+        result = services.bills_bulk_remind(actor=request.user, ids=request.POST.getlist("ids"))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(back)
+    return render(
+        request, "web/bulk_result.html", {"result": result, "back_url": back, "title": _("批量催缴结果")}
     )
 
 
@@ -393,7 +408,9 @@ def _resident_only(view):
 
 @_resident_only
 def portal_bills(request):
-    units = list(Unit.objects.visible_to(request.user).select_related("building", "project").order_by("id"))
+    units = list(
+        Unit.objects.visible_to(request.user).select_related("building", "project").order_by(*unit_order())
+    )
     bills = list(_bills(request.user).order_by("-period", "-id")[:60])
     payments = list(
         Payment.objects.visible_to(request.user)

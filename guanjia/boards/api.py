@@ -40,9 +40,12 @@ class ProjectBoardOut(RowSchema):
     now: datetime.datetime
     open_total: int
     open_by_status: list[StatusCount]
-    overdue_total: int
+    overdue_total: int = Field(
+        ..., description="Requests with a clock running late (the list's overdue filter)"
+    )
+    overdue_deadlines: int = Field(..., description="Late deadlines (a request can have several)")
     overdue_by_stage: list[StageCount]
-    due_soon_total: int
+    due_soon_total: int = Field(..., description="Requests with a running clock due within the hour")
     due_soon_by_stage: list[StageCount]
     urgent_open: int
     completed_today: int
@@ -55,7 +58,10 @@ class HqRow(RowSchema):
     project: BoardProjectRef
     open: int
     urgent_open: int
-    overdue_total: int
+    overdue_total: int = Field(
+        ..., description="Requests with a clock running late (the list's overdue filter)"
+    )
+    overdue_deadlines: int = Field(..., description="Late deadlines (a request can have several)")
     overdue_by_stage: list[StageCount]
     oldest_overdue: datetime.datetime | None
 
@@ -64,6 +70,7 @@ class HqTotals(RowSchema):
     open: int
     urgent_open: int
     overdue_total: int
+    overdue_deadlines: int
     overdue_by_stage: list[StageCount]
 
 
@@ -76,9 +83,24 @@ class HqBoardOut(RowSchema):
 class StageRate(RowSchema):
     stage: str
     label: str
-    done: int
-    on_time: int
-    rate: float | None
+    done: int = Field(..., description="Clocks judged: met in the period, or ran out of time in it")
+    on_time: int = Field(..., description="Clocks done by their due moment in the period")
+    missed: int = Field(
+        ..., description="Clocks that ran out of time in the period (done late or still running)"
+    )
+    stopped: int = Field(
+        ..., description="Clocks stopped with time left (request cancelled or reopened): not in the rate"
+    )
+    rate: float | None = Field(..., description="on_time / done")
+
+
+class StageTime(RowSchema):
+    stage: str
+    label: str
+    count: int = Field(..., description="First-round clocks of the stage done in the period")
+    mean: float | None = Field(..., description="Minutes from receipt, hold excluded")
+    median: float | None
+    p90: float | None = Field(..., description="90th percentile (continuous), minutes")
 
 
 class FigureRow(RowSchema):
@@ -102,8 +124,10 @@ class FigureRow(RowSchema):
     households: int = Field(description="Units occupied on the row's last day (docs/figures.md)")
     complaints_per_1000: float | None
     complaints_named_per_1000: float | None
-    arrive_minutes: float | None
-    complete_minutes: float | None
+    times: list[StageTime]
+    response_minutes: float | None = Field(..., description="Mean of times[response]")
+    arrive_minutes: float | None = Field(..., description="Mean of times[on_site]")
+    complete_minutes: float | None = Field(..., description="Mean of times[complete]")
 
 
 class FiguresOut(RowSchema):
@@ -143,7 +167,8 @@ def hq_board(request):
 def figures(request, q: FiguresQuery = Query(...)):
     """Service figures by ``group_by`` and ``period`` over [``from``, ``to``] (default: the last
     90 days): on-time rate per stage, follow-up calls and rates, rework, satisfaction, complaints
-    (by handler and naming a person) per 1,000 households, mean minutes to arrive and to complete.
-    docs/figures.md gives each figure's formula."""
+    (by handler and naming a person) per 1,000 households, minutes to respond, arrive and complete
+    (first round, hold excluded: mean, median, 90th percentile). docs/figures.md gives each figure's
+    formula."""
     params = selectors.figure_params(group_by=q.group_by, period=q.period, start=q.from_, end=q.to)
     return selectors.figures(request.user, params)

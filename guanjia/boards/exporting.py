@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from guanjia.boards import words
+from guanjia.boards.models import TIMED_STAGES
 from guanjia.dataio.spreadsheets import XLSX_TYPE, sheets_to_xlsx
 from guanjia.sla.choices import Stage
+
+TIMED = [Stage(s) for s in TIMED_STAGES]
 
 __all__ = ["XLSX_TYPE", "figure_headers", "figure_rows", "figures_xlsx"]
 
@@ -36,6 +39,20 @@ def figure_headers(group_label: str, group_by: str = "project") -> list[str]:
         _("平均完工时长(分钟)"),
     ]
     headers += [_("回访%(score)s分") % {"score": s} for s in range(1, 6)]
+    # The clocks in full (docs/figures.md, "Request clocks"): judged, missed, stopped per stage;
+    # the first round's times per timed stage.
+    for s in Stage:
+        headers += [
+            _("%(stage)s时限判定数") % {"stage": s.label},
+            _("%(stage)s超时数") % {"stage": s.label},
+            _("%(stage)s取消停止数") % {"stage": s.label},
+        ]
+    for s in TIMED:
+        headers += [
+            _("%(stage)s时长均值(分钟)") % {"stage": s.label},
+            _("%(stage)s时长中位数(分钟)") % {"stage": s.label},
+            _("%(stage)s时长P90(分钟)") % {"stage": s.label},
+        ]
     return headers
 
 
@@ -60,6 +77,10 @@ def figure_rows(data: dict):
             r["complete_minutes"],
         ]
         line += r["follow_up_score"]["distribution"]
+        for s in r["on_time"]:
+            line += [s["done"], s["missed"], s["stopped"]]
+        for t in r["times"]:
+            line += [t["mean"], t["median"], t["p90"]]
         yield line
 
 

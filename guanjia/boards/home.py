@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.estates.choices import UnitStatus
-from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit, unit_order
 from guanjia.tickets.choices import Status
 from guanjia.tickets.models import Ticket
 from guanjia.tickets.selectors import tickets_for
@@ -41,7 +41,7 @@ def home(request):
             Occupancy.objects.visible_to(user)
             .current()
             .select_related("unit__building", "project")
-            .order_by("project__name", "unit__number")
+            .order_by("project__name", *unit_order("unit__"))
         )
         context["resident"] = Resident.objects.visible_to(user).first()
         context["tickets"] = tickets_for(user).order_by("-received_at", "-id")[:5]

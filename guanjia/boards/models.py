@@ -16,14 +16,16 @@ SCORES = (1, 2, 3, 4, 5)
 STAGES = ("response", "on_site", "complete", "feedback", "follow_up")  # sla.choices.Stage values
 DIMENSIONS = ("project", "department", "category", "person")
 
-# The additive measures: everything the figures table is computed from.
+# The stages whose times (first round, from receipt, hold excluded) the figures show.
+TIMED_STAGES = ("response", "on_site", "complete")
+
+# The additive measures: everything the figures table is computed from. Per stage: ``done`` the
+# clocks judged (met + missed), ``on_time`` those met, ``stopped`` those stopped with time left
+# (left out of the rate); ``time_n`` / ``time_seconds`` the first round's times.
 MEASURES = (
     "completed",
     "followed_up",
     "reworked",
-    "arrive_n",
-    "arrive_seconds",
-    "complete_seconds",
     "complaints",
     # Complaints naming a person (``subject_staff``), by the named person's group.
     "complaints_named",
@@ -33,9 +35,10 @@ MEASURES = (
     # Rounds of work sent back in the day (unsatisfied call or the resident's reopen).
     "rework",
     *(f"{field}_{part}" for field in ("follow_up_score", "rating") for part in ("n", "sum", *SCORES)),
-    *(f"{stage}_{part}" for stage in STAGES for part in ("done", "on_time")),
+    *(f"{stage}_{part}" for stage in STAGES for part in ("done", "on_time", "stopped")),
+    *(f"{stage}_time_{part}" for stage in TIMED_STAGES for part in ("n", "seconds")),
 )
-FLOAT_MEASURES = {"arrive_seconds", "complete_seconds"}
+FLOAT_MEASURES = {f"{stage}_time_seconds" for stage in TIMED_STAGES}
 
 
 class FigureDay(models.Model):

@@ -106,6 +106,7 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
                 start=selectors._day_start(first),
                 end=selectors._day_start(last + datetime.timedelta(days=1)),
                 by_project=True,
+                now=now,
             )
             for (period, key, project_id), measures in sums.items():
                 day = selectors._period_key(period)

@@ -1,9 +1,9 @@
 """Boards and figures: read-only aggregates over requests and their stored deadlines.
 
-"Overdue" is only ever a query on stored deadlines (``TicketDeadline``: not done and past due), so
-a request late in the database is late on every board and figure before any job has run. Every
-board and figure is a fixed number of grouped queries, whatever the number of projects, people
-or periods: no query inside a loop.
+"Overdue" is only ever a query on stored deadlines (``TicketDeadline.objects.overdue``: not done,
+not paused, past due), so a request late in the database is late on every board and figure before
+any job has run. Every board and figure is a fixed number of grouped queries, whatever the number
+of projects, people or periods: no query inside a loop.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from guanjia.boards import households, rollup
-from guanjia.boards.models import MEASURES
+from guanjia.boards import clocks, households, rollup
+from guanjia.boards.models import MEASURES, TIMED_STAGES
 from guanjia.core.dates import date_range
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -96,9 +96,10 @@ def _stages_in(language: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def project_board(user, project_id, *, now: datetime.datetime | None = None) -> dict:
-    """One project's board: open requests by status, overdue and due-soon deadlines by stage,
-    today's completions and the last 30 days' satisfaction (ratings of work completed then, every
-    follow-up call made then). Five queries after the project."""
+    """One project's board: open requests by status; requests running late and due within the hour
+    (as the request list's filters count them) and their deadlines by stage; today's completions
+    and the last 30 days' satisfaction (ratings of work completed then, every follow-up call made
+    then). Six queries, the project's included."""
     require(user, Perm.VIEW_ESTATES)
     project = visible_or_404(Project.objects, project_id, user)
     now = now or timezone.now()
@@ -112,9 +113,12 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         .values_list("status")
         .annotate(n=Count("id"))
     )
+    clocks = TicketDeadline.objects.visible_to(user).filter(project_id=project.id)
+    late, due_soon = clocks.overdue(now), clocks.due_soon(now, now + DUE_SOON)
+    # Late and due-soon deadlines by stage (labelled so on the page); the totals count requests,
+    # as the request list's "overdue" and "due soon" filters do (a request can have two late clocks).
     deadlines = (
-        TicketDeadline.objects.visible_to(user)
-        .filter(project_id=project.id, done_at__isnull=True, due_at__lt=now + DUE_SOON)
+        (late | due_soon)
         .order_by()
         .values("stage")
         .annotate(
@@ -124,6 +128,10 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
     )
     overdue = {d["stage"]: d["overdue"] for d in deadlines}
     soon = {d["stage"]: d["soon"] for d in deadlines}
+    requests = (late | due_soon).aggregate(
+        overdue=Count("ticket_id", distinct=True, filter=Q(due_at__lt=now)),
+        soon=Count("ticket_id", distinct=True, filter=Q(due_at__gte=now)),
+    )
     since = now - datetime.timedelta(days=SATISFACTION_DAYS)
     start, end = _day_start(today), _day_start(today + datetime.timedelta(days=1))
     sums = (
@@ -152,9 +160,10 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         "open_by_status": [
             {"status": s.value, "label": str(s.label), "count": by_status.get(s.value, 0)} for s in statuses
         ],
-        "overdue_total": sum(overdue.values()),
+        "overdue_total": requests["overdue"],
+        "overdue_deadlines": sum(overdue.values()),
         "overdue_by_stage": _stage_counts(overdue),
-        "due_soon_total": sum(soon.values()),
+        "due_soon_total": requests["soon"],
         "due_soon_by_stage": _stage_counts(soon),
         "urgent_open": sums["urgent_open"],
         "completed_today": sums["completed_today"],
@@ -171,8 +180,9 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
 def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
     """One row per project the user may see (HQ roles: the whole company), worst first.
 
-    Three grouped queries whatever the number of projects. Every visible project has a row, so
-    no project's overdue deadline can be left off the board.
+    Four grouped queries whatever the number of projects. Every visible project has a row, so
+    no project's overdue deadline can be left off the board. 已超时 counts requests running late
+    (the request list's overdue filter); the columns by stage count late deadlines.
     """
     require(user, Perm.VIEW_ESTATES)
     now = now or timezone.now()
@@ -186,15 +196,14 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
         # COUNT(*), not COUNT(id): answered from the open-backlog index alone (index-only scan).
         .annotate(open=Count("*"), urgent=Count("priority", filter=Q(priority=Priority.URGENT)))
     }
+    late = TicketDeadline.objects.visible_to(user).overdue(now)
+    # Requests running late per project, as the request list's overdue filter counts them.
+    late_requests = dict(
+        late.order_by().values_list("project_id").annotate(n=Count("ticket_id", distinct=True))
+    )
     overdue: dict[int, dict[str, int]] = {}
     oldest: dict[int, datetime.datetime] = {}
-    for r in (
-        TicketDeadline.objects.visible_to(user)
-        .filter(done_at__isnull=True, due_at__lt=now)
-        .order_by()
-        .values("project_id", "stage")
-        .annotate(n=Count("*"), oldest=Min("due_at"))
-    ):
+    for r in late.order_by().values("project_id", "stage").annotate(n=Count("*"), oldest=Min("due_at")):
         overdue.setdefault(r["project_id"], {})[r["stage"]] = r["n"]
         if r["project_id"] not in oldest or r["oldest"] < oldest[r["project_id"]]:
             oldest[r["project_id"]] = r["oldest"]
@@ -207,7 +216,8 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
                 "project": p,
                 "open": t.get("open", 0),
                 "urgent_open": t.get("urgent", 0),
-                "overdue_total": sum(counts.values()),
+                "overdue_total": late_requests.get(p["id"], 0),
+                "overdue_deadlines": sum(counts.values()),
                 "overdue_by_stage": _stage_counts(counts),
                 "oldest_overdue": oldest.get(p["id"]),
             }
@@ -219,6 +229,7 @@ def hq_board(user, *, now: datetime.datetime | None = None) -> dict:
         "open": sum(r["open"] for r in rows),
         "urgent_open": sum(r["urgent_open"] for r in rows),
         "overdue_total": sum(r["overdue_total"] for r in rows),
+        "overdue_deadlines": sum(r["overdue_deadlines"] for r in rows),
         "overdue_by_stage": _stage_counts(
             {s.value: sum(overdue.get(p["id"], {}).get(s.value, 0) for p in projects) for s in Stage}
         ),
@@ -304,14 +315,6 @@ def _period_key(value) -> datetime.date:
     return value
 
 
-def _seconds(value) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    return float(value) / 1_000_000  # a backend that hands back microseconds
-
-
 def _labels(user, group_by: str, keys: set) -> dict:
     """Names for the group keys: one query (none for departments)."""
     ids = [k for k in keys if k is not None]
@@ -339,21 +342,25 @@ _NONE_LABEL = {
 def figures(user, params: FigureParams) -> dict:
     """The figures table: one row per period and group.
 
-    - on-time rate per stage: deadlines done in the period, done by their due moment / done;
+    - on-time rate per stage: clocks met in the period / clocks judged (met in the period, or ran
+      out of time in it — done late, still running late); clocks stopped with time left by a
+      cancellation are counted apart (``boards.clocks``, docs/figures.md "Request clocks");
     - follow-up rate, rework rate: of requests completed in the period;
     - follow-up calls: every call made in the period (satisfied or not) and its score, credited to
       the handler of the round it judged; rework: rounds sent back in the period, likewise;
     - rating: resident rating of requests completed in the period;
     - complaints received in the period: by their handler (负责投诉) and by the person named
       (被投诉(指名)); per 1,000 households occupied on the row's last day (``households``);
-    - mean minutes to arrive and to complete: of requests completed in the period.
+    - minutes to respond, arrive and complete (mean, median, 90th percentile): the first round,
+      from receipt, hold excluded, of the stages done in the period.
 
     A request's person and department are its handler's: the assignee, else whoever completed it.
     docs/figures.md says what each counts and what not.
 
     Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
-    (today, always) are aggregated live from requests and deadlines, three grouped queries per run
-    of consecutive days. Both give the same sums (``boards/tests/test_rollup.py``).
+    (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
+    days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
+    percentile are not additive: one more query reads them live over the whole range.
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -382,6 +389,17 @@ def figures(user, params: FigureParams) -> dict:
         )
         for (period, key), measures in live.items():
             add(period, key, measures)
+    spread = {
+        (_period_key(period), key): stages
+        for (period, key), stages in clocks.time_percentiles(
+            TicketDeadline.objects.visible_to(user),
+            trunc=trunc,
+            tz=local_tz(),
+            group=_deadline_group(params.group_by),
+            start=_day_start(params.start),
+            end=_day_start(params.end + datetime.timedelta(days=1)),
+        ).items()
+    }
 
     labels = _labels(user, params.group_by, {k for _p, k in rows})
     homes_of = households.for_rows(user, params.group_by, params.period, params.end, rows)
@@ -402,10 +420,13 @@ def figures(user, params: FigureParams) -> dict:
                         "label": label,
                         "done": r[f"{stage}_done"],
                         "on_time": r[f"{stage}_on_time"],
+                        "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
+                        "stopped": r[f"{stage}_stopped"],
                         "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
                     }
                     for stage, label in stages
                 ],
+                "times": _times(r, spread.get((period, key), {}), stages),
                 "follow_up_rate": _rate(r["followed_up"], r["completed"]),
                 "follow_up_calls": r["follow_up_calls"],
                 "follow_up_satisfied": r["follow_up_satisfied"],
@@ -419,8 +440,9 @@ def figures(user, params: FigureParams) -> dict:
                 "households": homes,
                 "complaints_per_1000": households.per_1000(r["complaints"], homes),
                 "complaints_named_per_1000": households.per_1000(r["complaints_named"], homes),
-                "arrive_minutes": _mean(r["arrive_seconds"] / 60, r["arrive_n"], 1),
-                "complete_minutes": _mean(r["complete_seconds"] / 60, r["completed"], 1),
+                "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
+                "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
+                "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
             }
         )
     return {
@@ -432,6 +454,31 @@ def figures(user, params: FigureParams) -> dict:
     }
 
 
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def _times(r: dict, spread: dict, stages) -> list[dict]:
+    """The first round's times per timed stage: count, mean, median, 90th percentile (minutes)."""
+    out = []
+    for stage, label in stages:
+        if stage not in TIMED_STAGES:
+            continue
+        n = r[f"{stage}_time_n"]
+        median, p90 = spread.get(stage, (None, None))
+        out.append(
+            {
+                "stage": stage,
+                "label": label,
+                "count": n,
+                "mean": _mean(r[f"{stage}_time_seconds"] / 60, n, 1),
+                "median": _minutes(median),
+                "p90": _minutes(p90),
+            }
+        )
+    return out
+
+
 def _group(group_by: str, path: str = "") -> F | Coalesce:
     """The group key of a request reached by ``path`` (``""``, ``"ticket__"``): its project, its
     category, or its handler (the assignee, else whoever completed it — the desk resolving a
@@ -441,6 +488,12 @@ def _group(group_by: str, path: str = "") -> F | Coalesce:
     if group_by == "person":
         return Coalesce(F(f"{path}assignee_id"), F(f"{path}completed_by_id"))
     return F(f"{path}{_GROUP_FIELD[group_by]}")
+
+
+def _deadline_group(group_by: str) -> F | Coalesce:
+    """The group key read from a deadline: its own project (grouping by project must not join the
+    request history), else its request's (``_group``)."""
+    return F("project_id") if group_by == "project" else _group(group_by, "ticket__")
 
 
 # A follow-up call or a rework row names the handler of the round it judged.
@@ -455,23 +508,35 @@ _NAMED_FIELD = {**_GROUP_FIELD, "department": "subject_staff__department", "pers
 
 
 def aggregate(
-    tickets, deadlines, calls, reworks, *, group_by: str, trunc, start, end, by_project: bool = False
+    tickets,
+    deadlines,
+    calls,
+    reworks,
+    *,
+    group_by: str,
+    trunc,
+    start,
+    end,
+    by_project: bool = False,
+    now=None,
 ) -> dict:
     """The additive measures (``boards.models.MEASURES``) of requests, deadlines, follow-up calls
     and rework in [start, end), by period (``trunc`` in Shanghai time) and group key — and by project
-    too with ``by_project``, as the roll-up stores them. Six grouped queries; ``calls`` and
-    ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows, scoped like ``tickets``."""
+    too with ``by_project``, as the roll-up stores them. Eight grouped queries (the clocks' three:
+    ``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
+    scoped like ``tickets``."""
     tz = local_tz()
-    # A deadline carries its project: grouping by project must not join the request history.
-    deadline_group = F("project_id") if group_by == "project" else _group(group_by, "ticket__")
+    now = now or timezone.now()
     keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
     out: dict[tuple, dict] = {}
 
     def measures(r) -> dict:
         return out.setdefault(tuple(r[k] for k in keys), {})
 
-    arrive = ExpressionWrapper(F("arrived_at") - F("received_at"), output_field=DurationField())
-    complete = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
+    def add(r, name: str, value) -> None:
+        m = measures(r)
+        m[name] = m.get(name, 0) + (value or 0)
+
     for r in (
         tickets.filter(completed_at__gte=start, completed_at__lt=end)
         .annotate(p=trunc("completed_at", tzinfo=tz), g=_group(group_by))
@@ -481,17 +546,12 @@ def aggregate(
             completed=Count("id"),
             followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
             reworked=Count("id", filter=Q(rework_count__gt=0)),
-            arrive_sum=Sum(arrive, filter=Q(arrived_at__isnull=False)),
-            arrive_n=Count("id", filter=Q(arrived_at__isnull=False)),
-            complete_sum=Sum(complete),
             **_score_counts("rating", Q()),
         )
     ):
         m = measures(r)
-        for name in ("completed", "followed_up", "reworked", "arrive_n"):
+        for name in ("completed", "followed_up", "reworked"):
             m[name] = r[name]
-        m["arrive_seconds"] = _seconds(r["arrive_sum"])
-        m["complete_seconds"] = _seconds(r["complete_sum"])
         for part in ("n", "sum", *SCORES):
             m[f"rating_{part}"] = r[f"rating_{part}"] or 0
 
@@ -538,14 +598,15 @@ def aggregate(
     ):
         measures(r)["rework"] = r["n"]
 
-    for r in (
-        deadlines.filter(done_at__gte=start, done_at__lt=end)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=deadline_group)
-        .order_by()
-        .values(*keys, "stage")
-        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
-    ):
-        m = measures(r)
-        m[f"{r['stage']}_done"] = r["done"]
-        m[f"{r['stage']}_on_time"] = r["on_time"]
+    clocks.clock_measures(
+        deadlines,
+        trunc=trunc,
+        tz=tz,
+        keys=keys,
+        group=_deadline_group(group_by),
+        start=start,
+        end=end,
+        now=now,
+        add=add,
+    )
     return out

@@ -2,6 +2,11 @@
 
 Residents' and staff members' phone numbers are always masked (138****8000) in exports: a file
 leaves the system and cannot be un-shared, so a full list of numbers is never produced.
+
+The master data's exports are defined here. An app above dataio (requests, bills …) offers its
+list with ``register_export`` from its ``AppConfig.ready``: dataio imports no such app. A list
+whose page reads its filters from a form gives ``page_queryset``, the very function its page
+calls, so the file holds exactly the rows the page shows — every page of them, up to ``max_rows``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from guanjia.staff.api import StaffFilter
 from guanjia.staff.models import StaffMember
 
 FORMATS = ("xlsx", "csv")
+# More rows than this are refused with a message: narrow the filter (the list pages count up to
+# 10,000 too). A spec may set its own.
+EXPORT_MAX_ROWS = 10_000
 
 
 def _date(value) -> str:
@@ -51,6 +59,11 @@ class ExportSpec:
     columns: list[tuple[str, Callable]]
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
+    # ``(actor, filters) -> queryset``: the API list's rows (default: ``filters`` over ``visible_to``).
+    queryset: Callable | None = None
+    # ``(actor, query string) -> queryset``: the web list page's own rows, from its query string.
+    page_queryset: Callable | None = None
+    max_rows: int = EXPORT_MAX_ROWS
 
 
 EXPORTS: dict[str, ExportSpec] = {
@@ -165,6 +178,12 @@ EXPORTS: dict[str, ExportSpec] = {
 }
 
 
+def register_export(spec: ExportSpec) -> None:
+    """Offer one more list for export (``/data/export/<name>.xlsx``, ``GET /api/v1/exports/<name>``).
+    Called from the owning app's ``AppConfig.ready``, before the URLs are read."""
+    EXPORTS[spec.name] = spec
+
+
 def parse_filters(spec: ExportSpec, params) -> FilterSchema:
     """The list's filters from a query string; empty values mean "no filter", as on the list page."""
     data = {key: value for key, value in params.items() if value not in ("", None)}
@@ -177,15 +196,45 @@ def parse_filters(spec: ExportSpec, params) -> FilterSchema:
         raise ValidationError(errors) from exc
 
 
-def export_rows(*, actor, resource: str, filters: FilterSchema):
-    """The header and the rows of one export, scoped to what ``actor`` may see."""
-    spec = EXPORTS[resource]
-    require(actor, spec.perm)
-    queryset = filters.filter(spec.model.objects.visible_to(actor))
+def _queryset(spec: ExportSpec, actor, *, filters: FilterSchema | None, params):
+    if filters is None and spec.page_queryset is not None:
+        queryset = spec.page_queryset(actor, params if params is not None else {})
+    else:
+        if filters is None:
+            filters = parse_filters(spec, params or {})
+        if spec.queryset is not None:
+            queryset = spec.queryset(actor, filters)
+        else:
+            queryset = filters.filter(spec.model.objects.visible_to(actor))
     if spec.select_related:
         queryset = queryset.select_related(*spec.select_related)
     if spec.prefetch_related:
         queryset = queryset.prefetch_related(*spec.prefetch_related)
+    return queryset
+
+
+def _check_size(spec: ExportSpec, queryset) -> None:
+    """Refuse a file longer than ``spec.max_rows`` before writing any of it (counts at most one
+    row past the cap, like the list's pager)."""
+    if queryset[: spec.max_rows + 1].count() > spec.max_rows:
+        raise ValidationError(
+            {
+                "__all__": _("符合条件的记录超过 %(max)s 条，超出导出上限，请缩小筛选范围后再导出")
+                % {"max": spec.max_rows}
+            }
+        )
+
+
+def export_rows(*, actor, resource: str, filters: FilterSchema | None = None, params=None):
+    """The header and the rows of one export, scoped to what ``actor`` may see."""
+    spec = EXPORTS[resource]
+    require(actor, spec.perm)
+    queryset = _queryset(spec, actor, filters=filters, params=params)
+    _check_size(spec, queryset)
+    return _rows(spec, queryset)
+
+
+def _rows(spec: ExportSpec, queryset):
     yield [str(header) for header, _getter in spec.columns]
     for obj in queryset.iterator(chunk_size=2000):
         yield [getter(obj) for _header, getter in spec.columns]
@@ -204,10 +253,7 @@ def export_file(
     if fmt not in FORMATS:
         raise ValidationError({"format": _("只支持 xlsx 或 csv")})
     spec = EXPORTS[resource]
-    require(actor, spec.perm)
-    if filters is None:
-        filters = parse_filters(spec, params or {})
-    rows = export_rows(actor=actor, resource=resource, filters=filters)
+    rows = export_rows(actor=actor, resource=resource, filters=filters, params=params)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{resource}-{stamp}.{fmt}"
     if fmt == "csv":

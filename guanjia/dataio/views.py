@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from guanjia.core.errors import NotAllowed, NotFound
@@ -83,9 +84,12 @@ def export(request, resource: str, fmt: str):
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     except ValidationError as exc:
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = ""
         return render(
             request,
             "dataio/export_error.html",
-            {"errors": [m for ms in exc.message_dict.values() for m in ms]},
+            {"errors": [m for ms in exc.message_dict.values() for m in ms], "back_url": back},
             status=400,
         )

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.roles import Perm, Role
@@ -23,6 +24,7 @@ from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.models import Building, Project, Unit
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.choices import Department
 from guanjia.staff.models import Skill, StaffMember, StaffRole
@@ -47,7 +49,7 @@ class Decision:
 # Choosing --------------------------------------------------------------------------------------
 
 
-def _category_chain(category_id: int, loaded: TicketCategory | None = None) -> list[TicketCategory]:
+def category_chain(category_id: int, loaded: TicketCategory | None = None) -> list[TicketCategory]:
     """The category and its ancestors, nearest first (one query for the usual two-level tree; none
     when the category was ``loaded`` with its parents, as ``ticket_create`` does)."""
     chain: list[TicketCategory] = []
@@ -90,22 +92,26 @@ def project_rules(project_id: int) -> tuple[DispatchRule, ...]:
 def matching_rule(ticket: Ticket, chain: list[TicketCategory]) -> DispatchRule | None:
     """The most specific active rule: a building's rule before a project-wide one, a rule on the
     request's own category before one on a parent category; then the lower priority number."""
+    return rule_for(ticket.project_id, _building_id(ticket), chain)
+
+
+def rule_for(project_id: int, building_id: int | None, chain: list[TicketCategory]) -> DispatchRule | None:
+    """``matching_rule`` for a request not yet received (the intake form asks who may take it)."""
     if not chain:
         return None
     depth = {c.pk: i for i, c in enumerate(chain)}
-    building_id = _building_id(ticket)
     rules = [
         rule
-        for rule in project_rules(ticket.project_id)
+        for rule in project_rules(project_id)
         if rule.category_id in depth and rule.building_id in (None, building_id)
     ]
     ranked = sorted(rules, key=lambda r: (r.building_id is None, depth[r.category_id], r.priority, r.pk))
     return ranked[0] if ranked else None
 
 
-def _team(ticket: Ticket, rule: DispatchRule, skill_name: str | None):
-    """The project's active staff of the rule's department, with their open workload, whether they
-    hold the skill and whether they head the department — one query, whatever the team's size."""
+def serving(people, *, company_id: int, project_id: int):
+    """The active people of ``people`` who serve the project, each with their open workload
+    (``load``) and whether they head their department (``is_head``)."""
     open_work = (
         Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=list(OPEN))
         .order_by()
@@ -113,33 +119,36 @@ def _team(ticket: Ticket, rule: DispatchRule, skill_name: str | None):
         .annotate(n=Count("id"))
         .values("n")
     )
-    if rule.skill_id is not None:
-        has_skill = Q(skill_id=rule.skill_id)
+    serves = StaffMember.projects.through.objects.filter(staffmember_id=OuterRef("pk"), project_id=project_id)
+    return people.filter(
+        Exists(serves), company_id=company_id, deleted_at__isnull=True, user__is_active=True
+    ).annotate(
+        load=Coalesce(Subquery(open_work, output_field=IntegerField()), 0),
+        is_head=Exists(StaffRole.objects.filter(staff_id=OuterRef("pk"), role=Role.DEPARTMENT_HEAD)),
+    )
+
+
+def holds_skill(skill_id: int | None, skill_name: str | None):
+    """Per staff row: holds the rule's skill, or the one named like the category's top level."""
+    if skill_id is not None:
+        has_skill = Q(skill_id=skill_id)
     elif skill_name:
         has_skill = Q(skill__name=skill_name)
     else:
-        has_skill = None
-    skilled = (
-        Exists(StaffMember.skills.through.objects.filter(has_skill, staffmember_id=OuterRef("pk")))
-        if has_skill is not None
-        else Value(False)
-    )
-    serves = StaffMember.projects.through.objects.filter(
-        staffmember_id=OuterRef("pk"), project_id=ticket.project_id
-    )
+        return Value(False)
+    return Exists(StaffMember.skills.through.objects.filter(has_skill, staffmember_id=OuterRef("pk")))
+
+
+def _team(ticket: Ticket, rule: DispatchRule, skill_name: str | None):
+    """The project's active staff of the rule's department, with their open workload, whether they
+    hold the skill and whether they head the department — one query, whatever the team's size."""
     return list(
-        StaffMember.objects.filter(
-            Exists(serves),
+        serving(
+            StaffMember.objects.filter(department=rule.department),
             company_id=ticket.company_id,
-            department=rule.department,
-            deleted_at__isnull=True,
-            user__is_active=True,
+            project_id=ticket.project_id,
         )
-        .annotate(
-            load=Coalesce(Subquery(open_work, output_field=IntegerField()), 0),
-            skilled=skilled,
-            is_head=Exists(StaffRole.objects.filter(staff_id=OuterRef("pk"), role=Role.DEPARTMENT_HEAD)),
-        )
+        .annotate(skilled=holds_skill(rule.skill_id, skill_name))
         .select_related("user")
         .order_by("id")
     )
@@ -149,7 +158,7 @@ def decide(ticket: Ticket, *, now: datetime.datetime) -> Decision:
     """The whole rule, in one place. See ``choose_assignee``."""
     if ticket.category_id is None:
         return Decision(None, _("工单没有类别，在派工队列等待人工派工"))
-    chain = _category_chain(
+    chain = category_chain(
         ticket.category_id, ticket.category if "category" in ticket._state.fields_cache else None
     )
     rule = matching_rule(ticket, chain)
@@ -233,7 +242,7 @@ def auto_dispatch(*, ticket: Ticket, now: datetime.datetime | None = None) -> Ti
     if ticket.priority == Priority.URGENT:
         notify(
             recipients=[decision.member.user],
-            subject=_("紧急工单 %(number)s 已派给您") % {"number": ticket.number},
+            subject=Message(gettext_lazy("紧急工单 %(number)s 已派给您"), number=ticket.number),
             body=f"{ticket.description[:200]}\n{decision.reason}",
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,

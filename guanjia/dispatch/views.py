@@ -6,8 +6,6 @@ dispatch, ``dispatch.services.dispatch_rule_*`` for rules).
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,46 +19,28 @@ from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
-from guanjia.dispatch import selectors, services
+from guanjia.dispatch import exports, selectors, services
 from guanjia.dispatch.forms import SERVICE_FIELD_MAP, RuleForm
 from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.forms import ListFilterForm
-from guanjia.staff.models import StaffMember
+from guanjia.tickets import bulk
 from guanjia.tickets import services as ticket_services
 from guanjia.tickets.choices import Action
 from guanjia.tickets.models import Ticket
+from guanjia.tickets.selectors import people_by_project
 from guanjia.tickets.views import staff_page
 from guanjia.web.helpers import PER_PAGE, console_view, list_page, render_form, save_via_service
 
 # The dispatch queue --------------------------------------------------------------------------------
 
 
-def _people_by_project(user, project_ids) -> dict[int, list[StaffMember]]:
-    """Who the desk may send, per project of the page's requests — one query for the whole page."""
-    links = (
-        StaffMember.projects.through.objects.filter(
-            project_id__in=project_ids,
-            staffmember__in=StaffMember.objects.visible_to(user),
-        )
-        .select_related("staffmember")
-        .order_by("staffmember__department", "staffmember__name", "staffmember_id")
-    )
-    people: dict[int, list[StaffMember]] = defaultdict(list)
-    for link in links:
-        people[link.project_id].append(link.staffmember)
-    return people
-
-
 @staff_page
 def queue(request):
     """Received requests nobody has been sent to, urgent and late first, each with its clock (time
     left or how late) and a one-click dispatch."""
-    filters = ListFilterForm(request.GET, user=request.user, fields=("project",))
-    qs = selectors.dispatch_queue(request.user)
-    if project := filters.values().get("project"):
-        qs = qs.filter(project=project)
+    filters, qs = exports.queue_list(request.user, request.GET)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    people = _people_by_project(request.user, {t.project_id for t in page.object_list})
+    people = people_by_project(request.user, {t.project_id for t in page.object_list})
     now = timezone.now()
     for ticket in page.object_list:
         ticket.due_state, ticket.due_text = selectors.due_label(ticket.due_at, now)
@@ -73,6 +53,9 @@ def queue(request):
         "fragment": "dispatch/_queue_table.html",
         "filter_form": filters,
         "title": _("派工队列"),
+        "resource": "dispatch_queue",
+        # The bulk bar: send or cancel every request ticked; the page's people are its choices.
+        **bulk.bar_context(("dispatch", "cancel"), people),
     }
     if getattr(request, "htmx", False) and not request.htmx.boosted:
         return render(request, context["fragment"], context)

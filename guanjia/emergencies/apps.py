@@ -23,3 +23,8 @@ class EmergenciesConfig(AppConfig):
                 perm=Perm.VIEW_EMERGENCIES,
             )
         )
+
+        from guanjia.core.bootstrap import register_company_starter
+        from guanjia.emergencies.services.plans import plans_ensure_defaults
+
+        register_company_starter("emergencies.plans", plans_ensure_defaults, order=40)

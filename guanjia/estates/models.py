@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import CompanyOwned, ProjectOwned, SoftDeletable
+from guanjia.core.naturalsort import MAX_LENGTH, natural_key
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, UnitStatus
 
@@ -64,14 +65,56 @@ class Project(CompanyOwned):
         return self.name
 
 
-class BuildingQuerySet(ScopedQuerySet):
+class NaturallySorted(models.Model):
+    """A record listed in the natural order of its name (1栋, 2栋, 10栋): ``sort_key`` is
+    ``natural_key`` of the field named by ``sort_key_of``, kept by every write — ``save`` and the
+    querysets' ``bulk_create`` / ``bulk_update`` — so no list ever sorts "10栋" before "2栋"."""
+
+    sort_key = models.CharField(_("排序键"), max_length=MAX_LENGTH, blank=True, editable=False)
+
+    sort_key_of = "name"
+    journal_exclude = ("updated_at", "sort_key")  # derived from the name: journaling would only repeat it
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.fill_sort_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and self.sort_key_of in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(*args, **kwargs)
+
+    def fill_sort_key(self) -> None:
+        self.sort_key = natural_key(getattr(self, self.sort_key_of) or "")
+
+
+class NaturallySortedQuerySet(ScopedQuerySet):
+    """Bulk writes keep the natural sort key too (imports and the demo create in bulk)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_sort_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if self.model.sort_key_of in fields:
+            for obj in objs:
+                obj.fill_sort_key()
+            fields = [*fields, "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class BuildingQuerySet(NaturallySortedQuerySet):
     def for_resident(self, scope):
         units = Unit.objects.filter(id__in=_active_occupancies(scope.resident_id).values("unit_id"))
         return self.filter(id__in=units.values("building_id"))
 
 
-class Building(ProjectOwned):
-    """A building (楼栋) of a project."""
+class Building(NaturallySorted, ProjectOwned):
+    """A building (楼栋) of a project, listed in natural order of its name (1栋, 2栋, 10栋)."""
 
     name = models.CharField(_("楼栋名称"), max_length=40)
     floors_above = models.SmallIntegerField(_("地上层数"), default=1, validators=[MinValueValidator(0)])
@@ -83,22 +126,32 @@ class Building(ProjectOwned):
     class Meta:
         verbose_name = _("楼栋")
         verbose_name_plural = _("楼栋")
-        ordering = ["project_id", "name"]
+        ordering = ["project_id", "sort_key", "id"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="building_name_unique_per_project"),
         ]
+        indexes = [models.Index(fields=["project", "sort_key"], name="building_natural_order_idx")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class UnitQuerySet(ScopedQuerySet):
+class UnitQuerySet(NaturallySortedQuerySet):
     def for_resident(self, scope):
         return self.filter(id__in=_active_occupancies(scope.resident_id).values("unit_id"))
 
 
-class Unit(ProjectOwned, SoftDeletable):
-    """A unit (房屋): a flat, an office or a shop, in one building."""
+# How units are listed everywhere: by project, building (natural order of its name), floor, then number in
+# natural order (101, 201, 1001). ``unit_order("unit__")`` orders the rows of a unit's records.
+UNIT_ORDER = ("project_id", "building__sort_key", "building_id", "floor", "sort_key", "id")
+
+
+def unit_order(prefix: str = "") -> tuple[str, ...]:
+    return tuple(prefix + field for field in UNIT_ORDER)
+
+
+class Unit(NaturallySorted, ProjectOwned, SoftDeletable):
+    """A unit (房屋): a flat, an office or a shop, in one building; listed by ``UNIT_ORDER``."""
 
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("楼栋")
@@ -111,11 +164,12 @@ class Unit(ProjectOwned, SoftDeletable):
     status = models.CharField(_("状态"), max_length=12, choices=UnitStatus.choices, default=UnitStatus.VACANT)
 
     objects = UnitQuerySet.as_manager()
+    sort_key_of = "number"
 
     class Meta:
         verbose_name = _("房屋")
         verbose_name_plural = _("房屋")
-        ordering = ["building_id", "floor", "number"]
+        ordering = list(UNIT_ORDER)
         constraints = [
             models.UniqueConstraint(
                 fields=["building", "number"],
@@ -128,6 +182,7 @@ class Unit(ProjectOwned, SoftDeletable):
             models.Index(fields=["company", "number"], name="unit_company_number_idx"),
             # "103" / "1栋-103" asked from a request or an occupancy: the number alone leads.
             models.Index(fields=["number"], name="unit_number_idx"),
+            models.Index(fields=["building", "floor", "sort_key"], name="unit_natural_order_idx"),
         ]
 
     def __str__(self) -> str:

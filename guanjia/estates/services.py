@@ -160,7 +160,6 @@ def resident_delete(*, actor, resident: Resident) -> None:
 
 
 @service
-@service
 def resident_reveal_phone(*, actor, resident: Resident) -> str:
     """The full number, shown on purpose; every look is journaled."""
     require(actor, Perm.REVEAL_PHONE)

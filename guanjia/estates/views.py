@@ -23,7 +23,7 @@ from guanjia.estates.forms import (
     ResidentForm,
     UnitForm,
 )
-from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit, unit_order
 from guanjia.web.helpers import (
     console_view,
     detail_context,
@@ -37,7 +37,7 @@ def _current_occupancies(user):
         Occupancy.objects.visible_to(user)
         .current()
         .select_related("unit__building", "resident")
-        .order_by("unit__building__name", "unit__number", "id")
+        .order_by(*unit_order("unit__"))
     )
 
 
@@ -139,7 +139,7 @@ def building_list(request):
         Building.objects.visible_to(request.user)
         .select_related("project")
         .annotate(n_units=Count("units", filter=Q(units__deleted_at__isnull=True)))
-        .order_by("project__name", "name")
+        .order_by("project__name", "sort_key", "id")
     )
     if project := values.get("project"):
         qs = qs.filter(project=project)
@@ -161,7 +161,9 @@ def building_list(request):
 @console_view(Perm.VIEW_ESTATES)
 def building_detail(request, pk):
     building = visible_or_404(Building.objects.select_related("project"), pk, request.user)
-    units = Unit.objects.visible_to(request.user).filter(building=building).order_by("floor", "number")
+    units = (
+        Unit.objects.visible_to(request.user).filter(building=building).order_by("floor", "sort_key", "id")
+    )
     return render(
         request, "estates/building_detail.html", detail_context(building, request.user, units=units)
     )

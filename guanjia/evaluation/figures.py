@@ -6,9 +6,11 @@ The definitions are the boards' (``boards.selectors.aggregate``), grouped by per
 A request's **handler** is its assignee, else whoever completed it (the desk resolving it itself).
 
 - **handled**: requests completed in the range (``completed_at``) whose handler is the person;
-- **on time**: deadlines (``sla.TicketDeadline``) of the person's requests done in the range, done by
-  their stored due moment — only the stages the assignee's own work stops (response, on site,
-  complete; the desk answers and calls back);
+- **on time**: deadlines (``sla.TicketDeadline``) of the person's requests judged in the range — met
+  (done by their due moment) in it, or ran out of time in it (done late, or still running late);
+  stopped with time left by a cancellation: not counted — only the stages the assignee's own work
+  stops (response, on site, complete; the desk answers and calls back). docs/figures.md, "Request
+  clocks";
 - **ratings**: of the requests handled, the residents' ratings (``rating``, 1–5: count and mean);
 - **follow-up calls**: every call (``FollowUpCall``) made in the range about a round of the person's
   work, satisfied or not — a failed call is kept even though the request went back to work;
@@ -183,14 +185,20 @@ def compute(
             rating_sum=Sum("rating"),
         )
     }
+    # The boards' on-time definition (``sla.models.DeadlineQuerySet``): clocks met in the range or
+    # that ran out of time in it (done late, still running late); stopped ones are left out.
+    judged = deadlines.met(start, end) | deadlines.missed(start, end, timezone.now())
     timely = {
         r["h"]: r
-        for r in deadlines.filter(done_at__gte=start, done_at__lt=end, stage__in=ASSIGNEE_STAGES)
+        for r in judged.filter(stage__in=ASSIGNEE_STAGES)
         .annotate(h=Coalesce(F("ticket__assignee_id"), F("ticket__completed_by_id")))
         .filter(h__isnull=False)
         .order_by()
         .values("h")
-        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_at__lte=F("due_at"))))
+        .annotate(
+            done=Count("id"),
+            on_time=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at"), stopped=False)),
+        )
     }
     complaints_in_range = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
     complaints = dict(

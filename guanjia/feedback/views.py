@@ -15,7 +15,7 @@ from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
-from guanjia.estates.models import Occupancy
+from guanjia.estates.models import Occupancy, unit_order
 from guanjia.feedback import forms, selectors, services
 from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, SurveyStatus
 from guanjia.feedback.models import CardTally, CardVote, Survey, SurveyResponse
@@ -171,7 +171,7 @@ def _my_units(user):
         Occupancy.objects.filter(resident_id=scope.resident_id)
         .current()
         .select_related("unit__building", "project")
-        .order_by("project__name", "unit__number")
+        .order_by("project__name", *unit_order("unit__"))
     )
 
 

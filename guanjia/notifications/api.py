@@ -29,6 +29,14 @@ class NotificationOut(Schema):
     is_read: bool
 
     @staticmethod
+    def resolve_subject(obj) -> str:
+        return obj.subject_text  # in the reader's language
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return obj.body_text
+
+    @staticmethod
     def resolve_related_type(obj) -> str | None:
         if obj.content_type_id is None:
             return None

@@ -43,10 +43,11 @@ class ChannelBackend:
 
     @staticmethod
     def text_of(notification) -> str:
-        """Subject, body and the full link, as one plain text."""
-        parts = [notification.subject]
-        if notification.body:
-            parts.append(notification.body)
+        """Subject, body and the full link, as one plain text, in the recipient's language."""
+        subject, body = notification.text_for()
+        parts = [subject]
+        if body:
+            parts.append(body)
         if notification.url:
             site = getattr(settings, "SITE_URL", "").rstrip("/")
             parts.append(f"{site}{notification.url}")
@@ -115,12 +116,12 @@ class EmailBackend(ChannelBackend):
         recipient = notification.recipient
         if not recipient.is_active or not recipient.email:
             raise DeliveryError("recipient has no active e-mail address")
-        body = notification.body
+        subject, body = notification.text_for()
         if notification.url:
             site = getattr(settings, "SITE_URL", "").rstrip("/")
             body = f"{body}\n\n{site}{notification.url}"
         try:
-            send_mail(notification.subject, body, None, [recipient.email], fail_silently=False)
+            send_mail(subject, body, None, [recipient.email], fail_silently=False)
         except Exception as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 

@@ -14,11 +14,12 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.models import CompanyOwned
 from guanjia.core.scoping import ScopedQuerySet, scope_for
+from guanjia.notifications.messages import language_for, render
 
 
 class Channel(models.TextChoices):
@@ -71,6 +72,10 @@ class Notification(CompanyOwned):
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    # The subject and body as translatable phrases with their parameters ({"subject": {"t": …,
+    # "p": {…}}, "body": …}; see messages.py): read in the reader's language. ``subject`` and
+    # ``body`` keep the text in the site's language, shown where there is no phrase (older rows).
+    message = models.JSONField(_("可翻译的消息"), default=dict, blank=True)
     url = models.CharField(_("链接"), max_length=500, blank=True, help_text=_("站内路径，如 /tickets/42/"))
     content_type = models.ForeignKey(
         ContentType,
@@ -101,6 +106,7 @@ class Notification(CompanyOwned):
         "updated_at",
         "read_at",
         "body",
+        "message",
         "claimed_at",
         "attempts",
         "last_error",
@@ -135,6 +141,21 @@ class Notification(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient_id} ({self.channel})"
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the active language (the reader's), or as stored."""
+        return render(self.message.get("subject") if self.message else None, self.subject)
+
+    @property
+    def body_text(self) -> str:
+        """The body in the active language (the reader's), or as stored."""
+        return render(self.message.get("body") if self.message else None, self.body)
+
+    def text_for(self, user=None) -> tuple[str, str]:
+        """(subject, body) in the language ``user`` (the recipient by default) reads pushed messages in."""
+        with translation.override(language_for(user or self.recipient)):
+            return self.subject_text, self.body_text
 
     @property
     def is_read(self) -> bool:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import NotFound
@@ -28,6 +29,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
 from guanjia.notifications import channels as backends
 from guanjia.notifications import tasks  # delivery jobs (they call back into deliver)
+from guanjia.notifications.messages import Message, as_text
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
 
@@ -73,8 +75,8 @@ def _check_url(url: str) -> None:
 def notify(
     *,
     recipients: Iterable,
-    subject: str,
-    body: str,
+    subject: Message | Promise | str,
+    body: Message | Promise | str,
     url: str = "",
     related: models.Model | None = None,
     dedup_key: str = "",
@@ -93,6 +95,9 @@ def notify(
       allowed time. ``urgent=True`` ignores quiet hours. Staff are never deferred.
     - With a ``dedup_key``, a recipient already notified with that key on a channel is skipped,
       so an event handled twice notifies once.
+    - ``subject`` and ``body`` are best given as ``Message`` (a ``gettext_lazy`` phrase and its
+      parameters): each reader then reads them in their own language. The rows also keep the text
+      in the site's language (zh-hans); plain text is kept as it is.
     """
     unknown = set(channels) - set(Channel.values)
     if unknown:
@@ -102,6 +107,9 @@ def notify(
     if related is not None and company_id is None:
         raise ValidationError({"related": _("关联对象不属于任何公司")})
     content_type = ContentType.objects.get_for_model(related) if related is not None else None
+    subject, subject_message = as_text(subject)
+    body, body_message = as_text(body)
+    message = {k: v for k, v in (("subject", subject_message), ("body", body_message)) if v}
     now = _now()
     windows = None
     created: list[Notification] = []
@@ -121,6 +129,7 @@ def notify(
                     "company_id": user.company_id,
                     "subject": subject[:200],
                     "body": body,
+                    "message": message,
                     "url": url,
                     "content_type": content_type,
                     "object_id": related.pk if related is not None else None,

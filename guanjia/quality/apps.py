@@ -6,3 +6,9 @@ class QualityConfig(AppConfig):
     name = "guanjia.quality"
     label = "quality"
     verbose_name = _("品质核查")
+
+    def ready(self) -> None:
+        from guanjia.core.bootstrap import register_company_starter
+        from guanjia.quality.services import template_install_default
+
+        register_company_starter("quality.checklist", template_install_default, order=30)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import save_validated, service
+from guanjia.sla.calendar_year import forget_calendar_notice
 from guanjia.sla.choices import DEFAULT_THRESHOLDS, CalendarKind, LadderStep, Stage
 from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
 from guanjia.sla.services import forget_next_steps
@@ -80,6 +81,7 @@ def calendar_day_add(*, actor, calendar: Calendar, date: datetime.date, is_worki
     )
     day = save_validated(day)
     forget_next_steps(company_id=calendar.company_id)
+    forget_calendar_notice(calendar.company_id)
     return day
 
 
@@ -88,3 +90,4 @@ def calendar_day_delete(*, actor, day: CalendarDay) -> None:
     require(actor, Perm.ADMIN)
     day.delete()
     forget_next_steps(company_id=day.company_id)
+    forget_calendar_notice(day.company_id)

@@ -26,3 +26,12 @@ class SlaConfig(AppConfig):
                 next_due=services.next_due,
             )
         )
+
+        from guanjia.core.bootstrap import register_company_starter
+
+        register_company_starter("sla.calendar_and_policies", services.sla_defaults_ensure, order=20)
+
+        from guanjia.core.notices import register_console_notice
+        from guanjia.sla import calendar_year
+
+        register_console_notice("sla.next_year_calendar", calendar_year.next_year_calendar_notice)

@@ -71,3 +71,19 @@ class CalendarDayForm(forms.ModelForm):
         fields = ["date", "is_working", "note"]
         widgets = {"date": DateInput()}
         labels = {"is_working": _("调休上班（不勾选为放假）")}
+
+
+class CalendarYearForm(forms.Form):
+    """A whole year's holidays and make-up days, pasted as published (see sla.calendar_year)."""
+
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
+    days = forms.CharField(
+        label=_("放假和调休安排"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": "2027-01-01 休 元旦\n2027-02-15~2027-02-21 休 春节\n2027-02-07 班 春节调休上班",
+            }
+        ),
+        help_text=_("每行一天或一段：日期[~日期] 休|班 [说明]。保存后替换该年已有的节假日和调休。"),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.cache import SharedCacheQuerySet
@@ -134,14 +134,52 @@ class SlaPolicy(CompanyOwned):
         return " · ".join(p for p in parts if p) or str(_("公司默认"))
 
 
+# A clock is late when its due moment has passed while it runs: not done, not paused. A paused clock
+# has time left by construction (hold pauses only clocks with time left, ``services``), so it is
+# never late; resuming moves its due moment by the time it was held. One predicate, written twice:
+# here for querysets, and as SQL for the per-row probe of the request lists (``services.overdue_exists``).
+
+
 class DeadlineQuerySet(ScopedQuerySet):
     def running(self):
         return self.filter(done_at__isnull=True)
 
     def overdue(self, now):
-        """Past due and not done. Paused clocks keep their due moment until resumed, so a request
-        put on hold while already late stays late."""
-        return self.filter(done_at__isnull=True, due_at__lt=now)
+        """Running late: past due, not done, not paused (``LATE``)."""
+        return self.filter(done_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
+
+    def due_soon(self, now, until):
+        """Running with its due moment in [now, until): not done, not paused."""
+        return self.filter(done_at__isnull=True, paused_at__isnull=True, due_at__gte=now, due_at__lt=until)
+
+    # The on-time figures (docs/figures.md, "Request clocks"). Each clock is judged once, at the
+    # moment its outcome is known, and counted in the period of that moment:
+    # - met: done by its due moment — counted when done (``done_at``);
+    # - missed: its due moment passed while it ran — counted when it ran out (``due_at``), whether
+    #   it was done late later, is still running, or its request was cancelled after that;
+    # - stopped: the request was cancelled (or reopened before the call-back) while the clock still
+    #   had time left — left out of the rates, counted apart, when stopped (``done_at``).
+    # A past period's figure is final: nothing that happens later moves a clock into or out of it.
+
+    def met(self, start, end):
+        """Clocks done by their due moment in [start, end)."""
+        return self.filter(done_at__gte=start, done_at__lt=end, done_at__lte=F("due_at"), stopped=False)
+
+    def stopped_in_time(self, start, end):
+        """Clocks stopped with time left (request cancelled or reopened) in [start, end)."""
+        return self.filter(done_at__gte=start, done_at__lt=end, done_at__lte=F("due_at"), stopped=True)
+
+    def first_round_done(self, start, end, stages):
+        """The first round's clocks of ``stages`` done (not stopped) in [start, end): the times
+        the figures show, each from receipt (the first round starts when the request is received)
+        to the stage's end, minus the time held (``paused_seconds``)."""
+        return self.filter(round=0, stage__in=stages, done_at__gte=start, done_at__lt=end, stopped=False)
+
+    def missed(self, start, end, now):
+        """Clocks that ran out of time in [start, min(end, now)): done late, or still running late."""
+        return self.filter(due_at__gte=start, due_at__lt=min(end, now)).filter(
+            Q(done_at__gt=F("due_at")) | Q(done_at__isnull=True, paused_at__isnull=True)
+        )
 
 
 class TicketDeadline(ProjectOwned):
@@ -157,6 +195,9 @@ class TicketDeadline(ProjectOwned):
     done_at = models.DateTimeField(_("完成"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("累计暂停(秒)"), default=0)
+    # Stopped, not done: the request was cancelled (or the resident reopened it before the call-back)
+    # while this clock ran. It leaves the on-time rates if it still had time left (counted apart).
+    stopped = models.BooleanField(_("未完成即停止"), default=False)
     # Escalation thresholds copied from the policy when the stage started (stored, like the due time).
     thresholds = models.JSONField(default=list)
     escalation_step = models.SmallIntegerField(_("已升级至"), default=0)
@@ -198,6 +239,8 @@ class TicketDeadline(ProjectOwned):
             ),
             # Figures: on-time rate of the stages finished in a period.
             models.Index(fields=["company", "done_at"], name="sla_deadline_done_idx"),
+            # Figures: the clocks that ran out of time in a period (missed), done or not.
+            models.Index(fields=["company", "due_at"], name="sla_deadline_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,12 +14,14 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.cache import shared_cached
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.roles import Role
 from guanjia.core.services import service
 from guanjia.core.subqueries import has_row
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.sla.calendar import add_working_time, calendar_days
 from guanjia.sla.choices import DEFAULT_THRESHOLDS, CalendarKind, LadderStep, Stage
@@ -264,12 +266,31 @@ def _start(
     return list(wanted)
 
 
-def _finish(running, stages, now) -> list[str]:
+def _unpause(deadline: TicketDeadline, now) -> datetime.timedelta:
+    """End a pause: the due moment moves by the time held (no time was used while it was held)."""
+    held = max(now - deadline.paused_at, datetime.timedelta(0))
+    deadline.due_at += held
+    deadline.paused_seconds += int(held.total_seconds())
+    deadline.paused_at = None
+    deadline.next_step_at = None  # its thresholds moved with it
+    return held
+
+
+def _finish(running, stages, now, *, stopped: bool = False) -> list[str]:
+    """Finish the clocks of ``stages`` (None: all). ``stopped``: the work was not done (the request
+    was cancelled, or reopened before the call-back) — the figures leave such a clock out if it
+    still had time left. A clock finished on hold first ends its pause, so its due moment says
+    whether it had time left."""
     done = []
     for deadline in running:
         if stages is None or deadline.stage in stages:
+            fields = ["done_at", "stopped", "updated_at"]
+            if deadline.paused_at is not None:
+                _unpause(deadline, now)
+                fields += ["due_at", "paused_seconds", "paused_at", "next_step_at"]
             deadline.done_at = now
-            deadline.save(update_fields=["done_at", "updated_at"])
+            deadline.stopped = stopped
+            deadline.save(update_fields=fields)
             done.append(deadline.stage)
     return done
 
@@ -293,12 +314,14 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
         )
 
     if ticket.status in ENDED and from_status not in ENDED:
-        facts["done"] = _finish(running(), None, now)
+        facts["done"] = _finish(running(), None, now, stopped=ticket.status == Status.CANCELLED)
     elif action == Action.HOLD:
         paused = []
         for deadline in running():
             pause = deadline.policy.pause_on_hold if deadline.policy else True
-            if pause and deadline.paused_at is None:
+            # A clock already late keeps running: a hold stops the clock, it does not take back
+            # the time already over (it stays late and keeps escalating).
+            if pause and deadline.paused_at is None and deadline.due_at >= now:
                 deadline.paused_at = now
                 deadline.save(update_fields=["paused_at", "updated_at"])
                 paused.append(deadline.stage)
@@ -308,11 +331,7 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
         for deadline in running():
             if deadline.paused_at is None:
                 continue
-            held = max(now - deadline.paused_at, datetime.timedelta(0))
-            deadline.due_at += held
-            deadline.paused_seconds += int(held.total_seconds())
-            deadline.paused_at = None
-            deadline.next_step_at = None  # its thresholds moved with it
+            held = _unpause(deadline, now)
             deadline.save(
                 update_fields=["due_at", "paused_seconds", "paused_at", "next_step_at", "updated_at"]
             )
@@ -323,7 +342,8 @@ def deadlines_on_event(*, ticket, action: str, from_status: str, now) -> dict:
         facts["resumed"] = resumed
     else:
         if action in DONE_BY:
-            facts["done"] = _finish(running(), DONE_BY[action], now)
+            # Reopened before the call-back: the call is no longer due — stopped, not done.
+            facts["done"] = _finish(running(), DONE_BY[action], now, stopped=action == Action.REOPEN)
         policy = None
         if action == Action.COMPLETE:
             policy = policy_for(ticket)
@@ -349,7 +369,8 @@ def deadlines_on_transition(transition: Transition) -> dict:
 
 
 def overdue_q(now=None) -> Q:
-    """Requests with an unfinished deadline already past (for ``Ticket`` querysets).
+    """Requests with a clock running late (for ``Ticket`` querysets): the lists' overdue filter and
+    the boards' 已超时 count the same requests (``TicketDeadline.objects.overdue``).
 
     Only open requests can be late (closing or cancelling finishes every deadline), so the list walks
     the open requests newest first through their partial index and probes each for a late deadline,
@@ -360,21 +381,24 @@ def overdue_q(now=None) -> Q:
 
 
 def overdue_exists(now=None):
-    """Per request (an annotation or a filter): does it have an unfinished deadline already past?
-    One probe of the partial index of unfinished deadlines per row (``core.subqueries``)."""
+    """Per request (an annotation or a filter): does it have a clock running late — past due, not
+    done, not paused (``DeadlineQuerySet.overdue`` in SQL)? One probe of the partial index of
+    unfinished deadlines per row (``core.subqueries``)."""
     q = connection.ops.quote_name
     table = q(TicketDeadline._meta.db_table)
     return has_row(
         Ticket,
         TicketDeadline,
         "ticket_id",
-        f"{table}.{q('done_at')} IS NULL AND {table}.{q('due_at')} < %s",
-        (now or timezone.now(),),
+        f"{table}.{q('done_at')} IS NULL AND {table}.{q('due_at')} < %s AND {table}.{q('paused_at')} IS NULL",
+        # In UTC, as stored: SQLite compares the text, and a Shanghai-time moment would be 8 h off.
+        ((now or timezone.now()).astimezone(datetime.UTC),),
     )
 
 
 def next_due():
-    """Per request: the earliest due moment of its unfinished deadlines (NULL when none runs).
+    """Per request: the earliest due moment of its running deadlines (NULL when none runs; a paused
+    clock does not run).
     One probe of the partial index of unfinished deadlines ``(ticket, due_at)`` per row: the
     dispatch queue orders by it and shows the time left or how late."""
     q = connection.ops.quote_name
@@ -382,20 +406,16 @@ def next_due():
     sql = (
         f"SELECT MIN({table}.{q('due_at')}) FROM {table} "  # noqa: S608 - names from the model only
         f"WHERE {table}.{q('ticket_id')} = {q(Ticket._meta.db_table)}.{q('id')} "
-        f"AND {table}.{q('done_at')} IS NULL"
+        f"AND {table}.{q('done_at')} IS NULL AND {table}.{q('paused_at')} IS NULL"
     )
     return RawSQL(sql, (), output_field=DateTimeField())  # noqa: S611
 
 
 def due_within_q(now=None, minutes: int = 60) -> Q:
-    """Requests with an unfinished deadline due in the next ``minutes`` (not yet past)."""
+    """Requests with a running deadline due in the next ``minutes`` (not yet past, not paused)."""
     now = now or timezone.now()
-    soon = TicketDeadline.objects.filter(
-        done_at__isnull=True,
-        due_at__gte=now,
-        due_at__lt=now + datetime.timedelta(minutes=minutes),
-    ).values("ticket_id")
-    return Q(id__in=soon)
+    soon = TicketDeadline.objects.due_soon(now, now + datetime.timedelta(minutes=minutes))
+    return Q(id__in=soon.values("ticket_id"))
 
 
 def deadlines_for(ticket, now=None) -> list[TicketDeadline]:
@@ -405,7 +425,7 @@ def deadlines_for(ticket, now=None) -> list[TicketDeadline]:
     order = list(Stage.values)
     rows.sort(key=lambda d: (d.round, order.index(d.stage)))
     for row in rows:
-        row.overdue = row.done_at is None and row.due_at < now
+        row.overdue = row.done_at is None and row.paused_at is None and row.due_at < now
         row.late = row.done_at is not None and row.done_at > row.due_at
     return rows
 
@@ -466,19 +486,19 @@ def _take_step(deadline: TicketDeadline, step: int, percent: int, now) -> bool:
         stage_label = Stage(deadline.stage).label
         notify(
             recipients=recipients,
-            subject=_("【%(level)s】%(number)s %(stage)s已用时 %(percent)s%%")
-            % {
-                "level": LadderStep(step).label,
-                "number": ticket.number,
-                "stage": stage_label,
-                "percent": percent,
-            },
-            body=_("工单 %(number)s 的%(stage)s时限为 %(due)s，请尽快处理。")
-            % {
-                "number": ticket.number,
-                "stage": stage_label,
-                "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
-            },
+            subject=Message(
+                gettext_lazy("【%(level)s】%(number)s %(stage)s已用时 %(percent)s%%"),
+                level=LadderStep(step).label,
+                number=ticket.number,
+                stage=stage_label,
+                percent=percent,
+            ),
+            body=Message(
+                gettext_lazy("工单 %(number)s 的%(stage)s时限为 %(due)s，请尽快处理。"),
+                number=ticket.number,
+                stage=stage_label,
+                due=timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            ),
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,
             dedup_key=f"escalation:{deadline.pk}:{step}",

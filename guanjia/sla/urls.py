@@ -9,6 +9,7 @@ urlpatterns = [
     path("sla/calendars/new/", views.calendar_edit, name="sla_calendar_create"),
     path("sla/calendars/<int:pk>/", views.calendar_edit, name="sla_calendar_edit"),
     path("sla/calendars/<int:pk>/days/", views.calendar_day_add, name="sla_calendar_day_add"),
+    path("sla/calendars/<int:pk>/year/", views.calendar_year_enter, name="sla_calendar_year"),
     path(
         "sla/calendars/<int:pk>/days/<int:day_pk>/delete/",
         views.calendar_day_delete,

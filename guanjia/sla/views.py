@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
-from guanjia.sla import administration
-from guanjia.sla.forms import CalendarDayForm, CalendarForm, PolicyForm
+from guanjia.sla import administration, calendar_year
+from guanjia.sla.forms import CalendarDayForm, CalendarForm, CalendarYearForm, PolicyForm
 from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy
 from guanjia.web.helpers import console_view, render_form, save_via_service, style_form
 
@@ -58,11 +59,14 @@ def calendar_edit(request, pk=None):
     return _calendar_page(request, calendar, form, CalendarDayForm())
 
 
-def _calendar_page(request, calendar, form, day_form, status=None):
+def _calendar_page(request, calendar, form, day_form, status=None, year_form=None):
+    year_form = year_form or CalendarYearForm(initial={"year": timezone.localdate().year + 1})
     style_form(form)
     style_form(day_form)
+    style_form(year_form)
     if status is None:
-        status = 422 if (form.is_bound and form.errors) or (day_form.is_bound and day_form.errors) else 200
+        bound = [f for f in (form, day_form, year_form) if f.is_bound]
+        status = 422 if any(f.errors for f in bound) else 200
     days = CalendarDay.objects.visible_to(request.user).filter(calendar=calendar) if calendar.pk else []
     return render(
         request,
@@ -71,6 +75,7 @@ def _calendar_page(request, calendar, form, day_form, status=None):
             "calendar": calendar,
             "form": form,
             "day_form": day_form,
+            "year_form": year_form,
             "days": days,
             "title": calendar.name or _("新建日历"),
         },
@@ -108,3 +113,31 @@ def calendar_day_delete(request, pk, day_pk):
     administration.calendar_day_delete(actor=request.user, day=day)
     messages.success(request, _("已删除 %(date)s") % {"date": day.date})
     return redirect("sla_calendar_edit", pk=calendar.pk)
+
+
+@require_POST
+@console_view(Perm.ADMIN)
+def calendar_year_enter(request, pk):
+    calendar = visible_or_404(Calendar.objects, pk, request.user)
+    year_form = CalendarYearForm(request.POST)
+    entered = save_via_service(
+        request,
+        year_form,
+        lambda data: calendar_year.calendar_year_enter(
+            actor=request.user, calendar=calendar, year=data["year"], text=data["days"]
+        ),
+    )
+    if entered is not None:
+        messages.success(
+            request,
+            _("已录入 %(year)d 年：放假 %(off)d 天，调休上班 %(work)d 天")
+            % {
+                "year": entered.year,
+                "off": entered.days_off,
+                "work": entered.days_working,
+            },
+        )
+        return redirect("sla_calendar_edit", pk=calendar.pk)
+    return _calendar_page(
+        request, calendar, CalendarForm(instance=calendar), CalendarDayForm(), year_form=year_form
+    )

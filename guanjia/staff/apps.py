@@ -13,3 +13,8 @@ class StaffConfig(AppConfig):
 
         register_scope_source("staff", scoping.staff_scope, order=10)
         scoping.connect_scope_signals()
+
+        from guanjia.core.bootstrap import register_company_starter
+        from guanjia.staff.onboarding import skills_ensure
+
+        register_company_starter("staff.skills", skills_ensure, order=5)

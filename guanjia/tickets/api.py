@@ -381,6 +381,24 @@ def ticket_events(request, pk: int):
     return list(TicketEvent.objects.visible_to(request.user).filter(ticket=ticket).order_by("time", "id"))
 
 
+class TicketPhoneOut(Schema):
+    phone: str
+
+
+# Before the actions' route, which would otherwise take "reveal-phone" for an action's name.
+@router.post(
+    "/tickets/{int:pk}/reveal-phone",
+    response={200: TicketPhoneOut, **ERROR_RESPONSES},
+    operation_id="ticket_reveal_phone",
+    summary="Show a request's full contact number to call it back (recorded)",
+)
+def reveal_phone(request, pk: int):
+    """The contact number in full, for staff who may call the resident (the permission to see
+    residents' numbers, or the request's assignee or first contact). Every call is journaled."""
+    ticket = visible_or_404(Ticket.objects, pk, request.user)
+    return {"phone": services.ticket_reveal_phone(actor=request.user, ticket=ticket)}
+
+
 @router.post(
     "/tickets/{int:pk}/{action}",
     response={200: TicketDetailOut, **ERROR_RESPONSES},

@@ -6,3 +6,14 @@ class TicketsConfig(AppConfig):
     name = "guanjia.tickets"
     label = "tickets"
     verbose_name = _("报事报修")
+
+    def ready(self) -> None:
+        from guanjia.core.bootstrap import register_company_starter
+        from guanjia.tickets.defaults import company_defaults_ensure
+
+        # What every company starts with (manage.py create_company runs every app's starter).
+        register_company_starter("tickets.categories", company_defaults_ensure, order=10)
+
+        from guanjia.tickets import exports
+
+        exports.register()  # the request list's export (dataio)

@@ -73,6 +73,7 @@ class Action(models.TextChoices):
     COMMENT = "comment", _("备注")
     PHOTO = "photo", _("上传照片")
     CONFIRM_CHARGES = "confirm_charges", _("确认收费")
+    REMIND = "remind", _("催办")
 
 
 class PhotoStage(models.TextChoices):

@@ -31,7 +31,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import service, visible_or_404
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
-from guanjia.tickets import timeline, workflow
+from guanjia.tickets import contact, timeline, workflow
 from guanjia.tickets.choices import Action, Kind
 from guanjia.tickets.models import (
     FOLLOW_UP_DONE,
@@ -267,6 +267,9 @@ def my_followups(request, pk: int | None = None):
         return redirect("portal_home")
     now = timezone.now()
     tasks = list(my_due_tasks(request.user, now=now).select_related("ticket__project")[:200])
+    scope = scope_for(request.user)
+    for task in tasks:  # the number is shown masked; who may call sees it in full on a tap (journaled)
+        task.can_reveal = contact.may_reveal_phone(task.ticket, scope)
     later = (
         tasks_for(request.user)
         .open()

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Role
-from guanjia.estates.models import Building, Project, Unit
+from guanjia.estates.models import Building, Project, Unit, unit_order
 from guanjia.staff.models import StaffMember, StaffRole
-from guanjia.tickets import workflow
+from guanjia.tickets import assignees, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import TicketCategory
+from guanjia.tickets.timeline import RESIDENT_ACTIONS, ResidentWords
 from guanjia.web.widgets import DateInput
 
 MATERIAL_ROWS = 2
@@ -97,7 +98,7 @@ def building_choices(user, project_id, building_id=None):
     Across an HQ user's hundreds of projects there would be thousands, on every list page and in
     one unusable list; they come once a project is chosen. A building given without its project
     (a bookmark) stays choosable."""
-    buildings = Building.objects.visible_to(user).order_by("name", "id")
+    buildings = Building.objects.visible_to(user).order_by("sort_key", "id")
     if project_id and str(project_id).isdigit():
         return buildings.filter(project_id=project_id)
     projects = Project.objects.visible_to(user).values_list("pk", flat=True)[:2]
@@ -252,8 +253,13 @@ class DeskTicketForm(forms.Form):
         self.fields["building_id"].label_from_instance = lambda b: f"{b.project.name} · {b.name}"
         projects = Project.objects.visible_to(user)
         self.fields["project_id"].queryset = projects
-        self.fields["dispatch_to"].queryset = technicians_for(user)
-        self.fields["dispatch_to"].label_from_instance = lambda s: s.name
+        # The request's department first, on duty and least loaded first (``tickets.assignees``).
+        assignees.offer(
+            self.fields["dispatch_to"],
+            assignees.intake_need(user, data or {}),
+            among=StaffMember.objects.visible_to(user).filter(deleted_at__isnull=True),
+            blank=_("暂不派工"),
+        )
         self.fields["subject_staff_id"].queryset = StaffMember.objects.visible_to(user).order_by("name", "id")
 
     def clean(self):
@@ -270,14 +276,6 @@ class DeskTicketForm(forms.Form):
         for key in ("building_id", "project_id", "subject_staff_id"):
             data[key] = data[key].pk if data.get(key) else None
         return data
-
-
-def technicians_for(user, project_id=None):
-    """Technicians the desk may send: those serving the desk's projects (or one project)."""
-    qs = StaffMember.objects.visible_to(user).with_role(Role.TECHNICIAN).order_by("name", "id")
-    if project_id:
-        qs = qs.filter(projects=project_id)
-    return qs
 
 
 # Residents: reporting and booking ------------------------------------------------------------------
@@ -303,7 +301,7 @@ class PortalReportForm(forms.Form):
     def __init__(self, data=None, files=None, *, user):
         super().__init__(data, files)
         self.fields["form_token"].initial = uuid.uuid4().hex
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
+        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["category_id"].choices = category_choices(user)
 
@@ -321,7 +319,7 @@ class BookServiceForm(forms.Form):
 
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by("id")
+        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["form_token"].initial = uuid.uuid4().hex
 
@@ -344,6 +342,7 @@ class ActionForm(forms.Form):
 
     action = ""
     photo_fields: tuple[str, ...] = ()
+    words: ResidentWords | None = None  # set by ``for_resident``
 
     def __init__(self, data=None, files=None, *, ticket, user, prefix=None, initial=None):
         # Answers chosen by a link (``?action=follow_up&satisfied=1``): only this form's own fields.
@@ -360,9 +359,25 @@ class ActionForm(forms.Form):
     def setup(self) -> None:
         pass
 
+    def for_resident(self) -> ActionForm:
+        """Word this form for the resident who fills it in the portal (its title, fields, button)."""
+        self.words = RESIDENT_ACTIONS.get(self.action)
+        if self.words is not None:
+            for name, label in self.words.fields.items():
+                if name in self.fields:
+                    self.fields[name].label = label
+        return self
+
     @property
     def label(self) -> str:
-        return str(Action(self.action).label)
+        return str(self.words.label if self.words else Action(self.action).label)
+
+    @property
+    def submit_label(self) -> str:
+        """The send button: the resident's words, or "确认" and the action's name for staff."""
+        if self.words:
+            return str(self.words.submit)
+        return str(_("确认%(action)s") % {"action": self.label})
 
     def service_data(self) -> dict:
         data = {}
@@ -385,7 +400,12 @@ class _AssignForm(ActionForm):
     assignee_id = StaffChoiceField(label=_("处理人"), queryset=StaffMember.objects.none())
 
     def setup(self):
-        self.fields["assignee_id"].queryset = staff_serving(self.user, self.ticket.project_id)
+        assignees.offer(
+            self.fields["assignee_id"],
+            assignees.Need.of(self.ticket),
+            among=staff_serving(self.user, self.ticket.project_id),
+            blank="---------",
+        )
 
 
 class DispatchForm(_AssignForm):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.roles import Role
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import Action
@@ -44,6 +45,8 @@ def recipients_for(event: TicketEvent) -> tuple[list, list]:
             roles__role__in=[Role.DEPARTMENT_HEAD, Role.PROJECT_MANAGER]
         )
         staff = _staff_users(ticket.first_contact, *heads)
+    elif action == Action.REMIND:
+        staff = _staff_users(ticket.assignee)
     elif action == Action.HANDOVER or action == Action.RATE:
         staff = _staff_users(ticket.first_contact)
     people = {u.pk: u for u in [*staff, *residents] if u is not None and u.pk != event.actor_id}
@@ -65,7 +68,8 @@ def notify_event(event_id: int) -> None:
         return
     ticket = event.ticket
     staff, residents = recipients_for(event)
-    subject = f"{ticket.number} {Action(event.action).label}"
+    # "%(number)s %(what)s" is a layout, not a phrase: nothing to translate but its parts.
+    subject = Message("%(number)s %(what)s", number=ticket.number, what=Action(event.action).label)
     body = event.note or ticket.description[:200]
     if staff:
         notify(
@@ -79,7 +83,11 @@ def notify_event(event_id: int) -> None:
     if residents:
         notify(
             recipients=residents,
-            subject=f"{ticket.number} {PLAIN_WORDS.get(event.action, _('有新进展'))}",
+            subject=Message(
+                "%(number)s %(what)s",
+                number=ticket.number,
+                what=PLAIN_WORDS.get(event.action, gettext_lazy("有新进展")),
+            ),
             body=_resident_body(event, body),
             url=_resident_url(event),
             related=ticket,
@@ -88,14 +96,16 @@ def notify_event(event_id: int) -> None:
         )
 
 
-def _resident_body(event: TicketEvent, body: str) -> str:
+def _resident_body(event: TicketEvent, body: str) -> Message | str:
     """What the resident reads: done work invites the rating at once (the call-back comes as well)."""
     if event.action == Action.COMPLETE:
-        return _("%(body)s。请您为本次服务评价，不满意可要求返工。") % {"body": body.rstrip("。")}
+        return Message(
+            gettext_lazy("%(body)s。请您为本次服务评价，不满意可请我们重新处理。"), body=body.rstrip("。")
+        )
     if event.action == Action.FOLLOW_UP:
         if (event.data or {}).get("rating") is not None:
-            return _("回访已完成，感谢您的评价")
-        return _("请对本次服务进行评价")
+            return Message(gettext_lazy("回访已完成，感谢您的评价"))
+        return Message(gettext_lazy("请对本次服务进行评价"))
     return body
 
 

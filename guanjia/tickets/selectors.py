@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import Q
 from django.utils import timezone
@@ -190,3 +191,19 @@ def created_range_q(start: datetime.date | None, end: datetime.date | None) -> Q
             + datetime.timedelta(days=1)
         )
     return q
+
+
+def people_by_project(user, project_ids) -> dict[int, list[StaffMember]]:
+    """Who the user may send, per project (the dispatch queue's rows, the bulk bar): one query."""
+    links = (
+        StaffMember.projects.through.objects.filter(
+            project_id__in=project_ids,
+            staffmember__in=StaffMember.objects.visible_to(user),
+        )
+        .select_related("staffmember")
+        .order_by("staffmember__department", "staffmember__name", "staffmember_id")
+    )
+    people: dict[int, list[StaffMember]] = defaultdict(list)
+    for link in links:
+        people[link.project_id].append(link.staffmember)
+    return people

@@ -24,7 +24,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
 from guanjia.staff.models import StaffMember
-from guanjia.tickets import events, followups, materials, numbering, timeline, workflow
+from guanjia.tickets import events, followups, materials, numbering, reminders, timeline, workflow
 from guanjia.tickets.choices import (
     Action,
     Channel,
@@ -449,6 +449,9 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
         # Who gave the accountability away: the staff figures count hand-overs by person.
         facts["handed_from_id"], facts["handed_to_id"] = ticket.first_contact_id, new.pk
         ticket.first_contact = new
+    elif action == Action.REMIND:
+        facts.update(reminders.remind_facts(ticket, actor=actor, now=now))
+        note = note or str(reminders.DEFAULT_NOTE)
     elif action == Action.CONFIRM_CHARGES:
         if ticket.charges_confirmed_at is not None:
             raise Conflict(_("费用已确认过，不能重复确认"))
@@ -586,10 +589,17 @@ def _after_commit(event: TicketEvent) -> None:
     transaction.on_commit(lambda: notify_ticket_event(event_id))
 
 
-# The defaults, the photo service and the timeline's words live in their own modules; their names
-# stay here too.
+# The defaults, the photo and phone services and the timeline's words live in their own modules;
+# their names stay here too.
+from guanjia.tickets.contact import ticket_reveal_phone  # noqa: E402
 from guanjia.tickets.defaults import company_defaults_ensure  # noqa: E402
 from guanjia.tickets.photos import ticket_add_photo  # noqa: E402
 from guanjia.tickets.timeline import INTERNAL_ACTIONS, PLAIN_WORDS  # noqa: E402
 
-__all__ = ["INTERNAL_ACTIONS", "PLAIN_WORDS", "company_defaults_ensure", "ticket_add_photo"]
+__all__ = [
+    "INTERNAL_ACTIONS",
+    "PLAIN_WORDS",
+    "company_defaults_ensure",
+    "ticket_add_photo",
+    "ticket_reveal_phone",
+]

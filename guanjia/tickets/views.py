@@ -28,12 +28,12 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates import selectors as estate_selectors
-from guanjia.estates.models import Occupancy, Resident, Unit
-from guanjia.tickets import clocks, selectors, services, workflow
+from guanjia.estates.models import Occupancy, Resident, Unit, unit_order
+from guanjia.tickets import bulk, clocks, contact, exports, selectors, services, workflow
 from guanjia.tickets import forms as tf
-from guanjia.tickets.api import TicketFilter, filtered_tickets
 from guanjia.tickets.choices import Action, Kind, PhotoStage, Priority
 from guanjia.tickets.models import PaidService, TicketEvent
+from guanjia.tickets.timeline import RESIDENT_ACTIONS
 from guanjia.web.helpers import add_service_errors, console_view, list_page, style_form
 
 # Actions a resident takes in the portal; staff take every other one in the console.
@@ -91,35 +91,37 @@ def _next_url(request, default: str) -> str:
 
 @staff_page
 def ticket_list(request):
-    filters = tf.TicketFilterForm(request.GET, user=request.user)
-    values = filters.values()
-    status = values.get("status")
-    category = values.get("category")
-    qs = filtered_tickets(
-        request.user,
-        TicketFilter(
-            project_id=values["project"].pk if values.get("project") else None,
-            building_id=values["building"].pk if values.get("building") else None,
-            status=[status] if status and status != "open" else None,
-            open=True if status == "open" else None,
-            kind=[values["kind"]] if values.get("kind") else None,
-            category_id=getattr(category, "pk", category) or None,
-            priority=values.get("priority") or None,
-            assignee=values.get("assignee") or None,
-            first_contact=values.get("first_contact") or None,
-            created_from=values.get("created_from"),
-            created_to=values.get("created_to"),
-            search=values.get("search") or None,
-            overdue=values.get("overdue"),
-            due_within_minutes=values.get("due_within_minutes"),
-        ),
-    )
+    filters, qs = exports.console_list(request.user, request.GET)
     return list_page(
         request,
-        queryset=qs.order_by("-received_at", "-id"),
+        queryset=qs,
         fragment="tickets/_ticket_table.html",
         template="tickets/ticket_list.html",
-        context={"filter_form": filters, "title": _("报事工单")},
+        context={"filter_form": filters, "title": _("报事工单"), "resource": "tickets"},
+        page_context=bulk.page_context(request.user),
+    )
+
+
+@require_POST
+@staff_page
+def ticket_bulk(request):
+    """The bulk bar of the request list and the dispatch queue: one action on every request ticked,
+    answered with a line per request (done, skipped, refused and why). Back to the list it came from."""
+    back = _next_url(request, reverse("ticket_list"))
+    try:
+        result = bulk.tickets_bulk_act(
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            ids=request.POST.getlist("ids"),
+            assignee_id=request.POST.get("assignee_id") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(back)
+    return render(
+        request, "web/bulk_result.html", {"result": result, "back_url": back, "title": _("批量操作结果")}
     )
 
 
@@ -227,7 +229,7 @@ def caller_search(request):
             .prefetch_related(
                 Prefetch("occupancies", queryset=current.select_related("resident"), to_attr="current")
             )
-            .order_by("building__name", "number", "id")[:AUTOCOMPLETE_LIMIT]
+            .order_by(*unit_order())[:AUTOCOMPLETE_LIMIT]
         )
         for unit in units:
             for occ in unit.current or [None]:
@@ -253,8 +255,15 @@ def caller_pick(request):
     caller = _caller(request.user, request.GET.get("unit"), request.GET.get("resident"))
     if caller is None:
         raise Http404
-    technicians = tf.technicians_for(request.user, caller["unit"].project_id if caller["unit"] else None)
-    return render(request, "tickets/_caller_picked.html", {"caller": caller, "technicians": technicians})
+    return render(request, "tickets/_caller_picked.html", {"caller": caller, "refresh_assignees": True})
+
+
+@staff_page
+def assignee_options(request):
+    """htmx: the intake form's "dispatch to" list for the request as filled in so far — its
+    department's people first, on duty and least loaded first, each with those facts."""
+    form = tf.DeskTicketForm(request.GET, user=request.user)
+    return render(request, "tickets/_field.html", {"field": style_form(form)["dispatch_to"]})
 
 
 def _ticket_for_page(request, pk):
@@ -280,9 +289,14 @@ def _page_context(request, ticket, *, bound=None) -> dict:
     for action in allowed:
         if scope.is_resident and action not in PORTAL_ACTIONS:
             continue
+        words = RESIDENT_ACTIONS.get(action) if scope.is_resident else None
         if action in BUTTON_ACTIONS:
             buttons.append(
-                {"action": action, "label": Action(action).label, "confirm": CONFIRM_FIRST.get(action, "")}
+                {
+                    "action": action,
+                    "label": words.label if words else Action(action).label,
+                    "confirm": (words and words.confirm) or CONFIRM_FIRST.get(action, ""),
+                }
             )
             continue
         if bound is not None and bound.action == action:
@@ -292,7 +306,9 @@ def _page_context(request, ticket, *, bound=None) -> dict:
             # 满意 / 不满意): they are kept, never sent until the person confirms.
             linked = request.GET if request.GET.get("action") == action else None
             form = tf.action_form(action, ticket=ticket, user=request.user, initial=linked)
-        form.confirm = CONFIRM_FIRST.get(action, "")
+            if scope.is_resident:
+                form.for_resident()
+        form.confirm = (words and words.confirm) or CONFIRM_FIRST.get(action, "")
         forms.append(style_form(form))
     stages = [
         (_("受理"), ticket.received_at),
@@ -307,6 +323,7 @@ def _page_context(request, ticket, *, bound=None) -> dict:
     ]
     relations = workflow.relations(ticket, scope)
     deadlines = clocks.deadlines_for(ticket)
+    can_reveal_phone = contact.may_reveal_phone(ticket, scope)
     can_upload = ticket.is_open and bool(relations & (workflow.WORKERS | {workflow.REPORTER}))
     photo_form = style_form(
         tf.PhotoForm(initial={"stage": PhotoStage.REPORT if scope.is_resident else PhotoStage.OTHER})
@@ -325,6 +342,7 @@ def _page_context(request, ticket, *, bound=None) -> dict:
         "photo_form": photo_form,
         "plain_words": services.PLAIN_WORDS,
         "is_portal": scope.is_resident,
+        "can_reveal_phone": can_reveal_phone,
         # Each stage's stored deadline (sla), for staff; the next one promised, for everyone.
         "deadlines": [] if scope.is_resident else deadlines,
         "promise": clocks.promise_from(deadlines) if ticket.is_open else None,
@@ -335,6 +353,16 @@ def _page_context(request, ticket, *, bound=None) -> dict:
 def ticket_detail(request, pk):
     ticket = _ticket_for_page(request, pk)
     return render(request, "tickets/ticket_detail.html", _page_context(request, ticket))
+
+
+@require_POST
+@staff_page
+def ticket_reveal_phone(request, pk):
+    """htmx: the caller's full number as a tap-to-call link, in place of the masked one; the
+    look is journaled by the service."""
+    ticket = _ticket_for_page(request, pk)
+    phone = services.ticket_reveal_phone(actor=request.user, ticket=ticket)
+    return render(request, "tickets/_contact_phone_revealed.html", {"ticket": ticket, "phone": phone})
 
 
 @staff_page
@@ -364,6 +392,9 @@ def _act(request, pk, action: str, *, template: str, detail: str):
     if action not in workflow.ACTIONS:
         raise Http404
     form = tf.action_form(action, ticket=ticket, user=request.user, data=request.POST, files=request.FILES)
+    words = RESIDENT_ACTIONS.get(action) if scope_for(request.user).is_resident else None
+    if words:
+        form.for_resident()
     status = 422
     if form.is_valid():
         try:
@@ -386,7 +417,8 @@ def _act(request, pk, action: str, *, template: str, detail: str):
             messages.error(request, exc.message)
             status = 409
         else:
-            messages.success(request, _("已%(action)s") % {"action": Action(action).label})
+            done = words.done if words else _("已%(action)s") % {"action": Action(action).label}
+            messages.success(request, str(done))
             return redirect(_next_url(request, reverse(detail, args=[ticket.pk])))
     ticket = _ticket_for_page(request, pk)
     context = _page_context(request, ticket, bound=form if status == 422 else None)

@@ -123,6 +123,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         ["first_contact_id", "reason"],
     ),
     _t(Action.COMMENT, set(Status), None, WORKERS | {Role.TECHNICIAN, Role.HQ_QUALITY, REPORTER}, ["note"]),
+    # 催办: the desk nudges the person sent, once per person and window (``reminders``).
+    _t(Action.REMIND, {S.DISPATCHED, S.ACCEPTED, S.ON_SITE}, None, DISPATCHERS),
     _t(Action.CONFIRM_CHARGES, {S.COMPLETED, S.FOLLOWED_UP, S.CLOSED}, None, RESIDENT_FACING | {ASSIGNEE}),
 )
 

@@ -164,8 +164,19 @@ def filter_status(request, form: forms.Form | None) -> int:
     return 422 if refused else 200
 
 
-def list_page(request, *, queryset, fragment: str, context: dict, template: str = "web/list.html"):
+def list_page(
+    request,
+    *,
+    queryset,
+    fragment: str,
+    context: dict,
+    template: str = "web/list.html",
+    page_context=None,
+):
     """One page of a filtered list; an htmx request (live filtering, paging) gets only the table.
+
+    ``page_context(page) -> dict``: what the page needs from its own rows (the people the bulk bar
+    may send to the projects on this page …), read once per page.
 
     A filter refused as bad input answers 422 naming it: above the list on a full page, as plain
     text for htmx (shown in the console's error box, the table left as it was)."""
@@ -185,6 +196,8 @@ def list_page(request, *, queryset, fragment: str, context: dict, template: str 
         "fragment": fragment,
         **context,
     }
+    if page_context is not None:
+        ctx.update(page_context(page))
     if htmx:
         return render(request, fragment, ctx)
     return render(request, template, ctx, status=status)

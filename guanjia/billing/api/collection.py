@@ -13,6 +13,7 @@ from guanjia.billing.api.common import Period, Text, router
 from guanjia.billing.choices import VisitStatus
 from guanjia.billing.models import CollectionVisit
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema, register_crud
+from guanjia.core.bulk import BulkResultOut, bulk_out
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
@@ -147,3 +148,20 @@ def collection_rate(request, query: CollectionQuery = Query(...)):
         project_id=query.project_id,
     )
     return [{**row, "project_name": row["project__name"]} for row in rows]
+
+
+class BillRemindIn(Schema):
+    ids: list[int] = Field(..., description="账单 id，一次最多 200 条")
+
+
+@router.post(
+    "/bills/remind",
+    response={200: BulkResultOut, **ERROR_RESPONSES},
+    operation_id="bill_remind",
+    summary="Remind the payers of many bills at once (催缴); a result per bill",
+)
+def bill_remind(request, payload: BillRemindIn):
+    """Each bill's residents are notified, once per bill and day: again the same day is ``skipped``
+    (not sent again); a paid bill, a unit with no resident account, a bill not visible: ``refused``
+    with the reason. More than 200 ids: 422 and nothing sent."""
+    return bulk_out(services.bills_bulk_remind(actor=request.user, ids=payload.ids))

@@ -12,7 +12,7 @@ One module per part of the business; every name is re-exported here, so
   credit. Receipts from a per-project counter.
 - ``corrections``: refunds and adjustments are asked for (``correction_request``) and decided by
   someone else (``correction_decide``); only an approved one writes ledger entries.
-- ``collection``: door-to-door visits and reminders of arrears.
+- ``collection``: door-to-door visits, reminders of arrears (the daily job) and by hand (``bill_remind``).
 - ``common``: the present, periods, money, and the one way a ledger entry is written. The ledger is
   append-only: nothing here updates or deletes a ``LedgerEntry``.
 """
@@ -37,7 +37,13 @@ from guanjia.billing.services.charges import (
     unit_charge_create,
     unit_charge_delete,
 )
-from guanjia.billing.services.collection import remind_arrears, visit_book, visit_close
+from guanjia.billing.services.collection import (
+    bill_remind,
+    bills_bulk_remind,
+    remind_arrears,
+    visit_book,
+    visit_close,
+)
 from guanjia.billing.services.common import (
     PERIOD_RE,
     check_period,
@@ -54,6 +60,8 @@ __all__ = [
     "PERIOD_RE",
     "RATE_FIELDS",
     "bill_one_off",
+    "bill_remind",
+    "bills_bulk_remind",
     "bills_generate",
     "bills_generate_scheduled",
     "charge_item_create",

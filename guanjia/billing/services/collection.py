@@ -1,6 +1,7 @@
 """Collecting what is owed: door-to-door visits (上门收费) booked with a named collector and closed
-with how they went, and reminders of bills past due (once per bill and month). Arrears and the
-collection rate are reads: ``billing.selectors``.
+with how they went, reminders of bills past due (once per bill and month, the daily job), and
+reminders sent by hand (催缴, ``bill_remind``: once per bill and day). Arrears and the collection
+rate are reads: ``billing.selectors``.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.billing import selectors
 from guanjia.billing.choices import VisitStatus
 from guanjia.billing.models import Bill, CollectionVisit, Payment
 from guanjia.billing.selectors import HALF_CENT, q2
 from guanjia.billing.services import common
+from guanjia.core.bulk import BulkResult, Unchanged, parse_ids, run_each
 from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Occupancy, Unit
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 
 
@@ -80,6 +84,84 @@ def visit_close(
 # Reminders -----------------------------------------------------------------------------------------
 
 
+def _payers(unit_ids) -> dict[int, list]:
+    """The users to tell about a unit's bills: its current residents who have an account."""
+    users: dict[int, list] = {}
+    for occupancy in (
+        Occupancy.objects.current()
+        .filter(unit_id__in=unit_ids, resident__user__isnull=False, resident__deleted_at__isnull=True)
+        .select_related("resident__user")
+    ):
+        users.setdefault(occupancy.unit_id, []).append(occupancy.resident.user)
+    return users
+
+
+def _reminder_words(bill: Bill) -> dict:
+    """The reminder's subject and body, read in each reader's language (notifications.messages)."""
+    return {
+        "subject": Message(
+            gettext_lazy("缴费提醒：%(unit)s %(period)s 账单"), unit=bill.unit, period=bill.period
+        ),
+        "body": Message(
+            gettext_lazy(
+                "您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"
+            ),
+            period=bill.period,
+            amount=q2(bill.outstanding),
+            due=bill.due_on,
+        ),
+    }
+
+
+@service
+def bill_remind(*, actor, bill: Bill) -> Bill:
+    """Remind the payer of one bill now (催缴): its unit's residents, through their notifications.
+
+    Once per bill and Shanghai day: again the same day sends nothing (``Unchanged``, saying when it
+    went). A bill paid in full (409) or a unit with no resident account to tell (409) is refused.
+    The time is kept on the bill (``reminded_at``, journaled with who sent it)."""
+    require(actor, Perm.POST_PAYMENT)
+    bill = lock(bill)
+    now = common._now()
+    today = timezone.localdate(now)
+    if bill.reminded_at is not None and timezone.localdate(bill.reminded_at) == today:
+        raise Unchanged(
+            _("今天 %(time)s 已催缴过，未重复发送")
+            % {"time": timezone.localtime(bill.reminded_at).strftime("%H:%M")}
+        )
+    shown = selectors.with_amounts(Bill.objects.filter(pk=bill.pk)).select_related("unit__building").get()
+    if shown.outstanding < HALF_CENT:
+        raise Conflict(_("账单已结清，无需催缴"))
+    payers = _payers([bill.unit_id]).get(bill.unit_id)
+    if not payers:
+        raise Conflict(_("该房屋没有开通账号的住户，无法发送提醒，请电话或上门催缴"))
+    notify(
+        recipients=payers,
+        **_reminder_words(shown),
+        url="/portal/bills/",
+        related=bill,
+        dedup_key=f"billing:remind:{bill.pk}:{today.isoformat()}",
+    )
+    bill.reminded_at = now
+    bill.save(update_fields=["reminded_at", "updated_at"])
+    return bill
+
+
+def bills_bulk_remind(*, actor, ids) -> BulkResult:
+    """催缴 many bills at once (the bill list's bulk bar, ``POST /bills/remind``): ``bill_remind``
+    for each, on its own; the report names every bill refused or skipped and why."""
+    require(actor, Perm.POST_PAYMENT)
+    ids = parse_ids(ids)
+    bills = Bill.objects.visible_to(actor).filter(pk__in=ids).select_related("unit__building")
+    return run_each(
+        action_label=_("已催缴"),
+        ids=ids,
+        records={bill.pk: bill for bill in bills},
+        label=lambda bill: f"{bill.unit.building.name}-{bill.unit.number} {bill.period}",
+        call=lambda bill: bill_remind(actor=actor, bill=bill),
+    )
+
+
 def remind_arrears(*, today: datetime.date | None = None) -> int:
     """Remind the residents of every unit with a bill past due, once per bill and month (the
     notification's dedup key); quiet hours are honoured by ``notify``. Returns notifications made."""
@@ -93,17 +175,7 @@ def remind_arrears(*, today: datetime.date | None = None) -> int:
     )
     if not overdue:
         return 0
-    users: dict[int, list] = {}
-    for occupancy in (
-        Occupancy.objects.current()
-        .filter(
-            unit_id__in={b.unit_id for b in overdue},
-            resident__user__isnull=False,
-            resident__deleted_at__isnull=True,
-        )
-        .select_related("resident__user")
-    ):
-        users.setdefault(occupancy.unit_id, []).append(occupancy.resident.user)
+    users = _payers({b.unit_id for b in overdue})
     made = 0
     for bill in overdue:
         if bill.unit_id not in users:
@@ -111,9 +183,7 @@ def remind_arrears(*, today: datetime.date | None = None) -> int:
         made += len(
             notify(
                 recipients=users[bill.unit_id],
-                subject=_("缴费提醒：%(unit)s %(period)s 账单") % {"unit": bill.unit, "period": bill.period},
-                body=_("您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。")
-                % {"period": bill.period, "amount": q2(bill.outstanding), "due": bill.due_on},
+                **_reminder_words(bill),
                 url="/portal/bills/",
                 related=bill,
                 dedup_key=f"billing:reminder:{bill.pk}:{month}",

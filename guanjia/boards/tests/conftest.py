@@ -8,6 +8,7 @@ from guanjia.sla.models import TicketDeadline
 from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import Channel, Kind, Priority, Status
 from guanjia.tickets.models import FollowUpCall, Ticket
+from guanjia.tickets.tests.conftest import tw  # noqa: F401  (the service-request world)
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 # "Now" of every board test: Wednesday 2026-03-18 10:00 in Shanghai.

@@ -160,19 +160,19 @@ def _company_with_projects(n):
 
 
 @pytest.mark.parametrize("projects", [2, 20])
-def test_hq_board_runs_three_queries_whatever_the_number_of_projects(db, projects, django_assert_num_queries):
+def test_hq_board_runs_four_queries_whatever_the_number_of_projects(db, projects, django_assert_num_queries):
     user = _company_with_projects(projects)
     scope_for(user)  # the scope is computed once per request, before the board
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         board = selectors.hq_board(user, now=NOW)
     assert len(board["rows"]) == projects
     assert board["totals"]["overdue_total"] == 2 * projects
     assert board["rows"][0]["oldest_overdue"] == NOW - projects * HOUR
 
 
-def test_project_board_runs_five_queries(board_data, django_assert_num_queries):
+def test_project_board_runs_six_queries(board_data, django_assert_num_queries):
     scope_for(board_data.manager)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         selectors.project_board(board_data.manager, board_data.project.id, now=NOW)
 
 

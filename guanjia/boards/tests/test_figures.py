@@ -73,7 +73,7 @@ def fig(bw):
     make_deadline(a, Stage.RESPONSE, due_at=at(2, 9, 15), done_at=at(2, 9, 10))
     make_deadline(a, Stage.COMPLETE, due_at=at(2, 12), done_at=at(2, 11))
     make_deadline(b, Stage.RESPONSE, due_at=at(10, 8, 30), done_at=at(10, 8, 50))
-    make_deadline(b, Stage.COMPLETE, due_at=at(10, 10))  # open and overdue: not in on-time figures
+    make_deadline(b, Stage.COMPLETE, due_at=at(10, 10))  # still running late: missed on 10 March
     make_ticket(
         bw.sibling_project,
         first_contact=bw.sibling_member,
@@ -98,15 +98,16 @@ def test_monthly_figures_by_project(fig):
     assert p1["period"] == datetime.date(2026, 3, 1)
     assert p1["completed"] == 4
     assert stage_rates(p1)["response"] == (1, 2, 0.5)
-    assert stage_rates(p1)["complete"] == (1, 1, 1.0)
+    assert stage_rates(p1)["complete"] == (1, 2, 0.5)
     assert stage_rates(p1)["on_site"] == (0, 0, None)
     assert p1["follow_up_rate"] == 0.5
     assert p1["rework_rate"] == 0.25
     assert p1["follow_up_score"] == {"count": 2, "mean": 4.0, "distribution": [0, 0, 1, 0, 1]}
     assert p1["rating"] == {"count": 1, "mean": 4.0, "distribution": [0, 0, 0, 1, 0]}
     assert (p1["complaints"], p1["households"], p1["complaints_per_1000"]) == (2, 2, 1000.0)
-    assert p1["arrive_minutes"] == 45.0  # (30 + 60) / 2
-    assert p1["complete_minutes"] == 112.5  # (120 + 240 + 60 + 30) / 4
+    # The first round's clocks (each started two hours before it was due): response 115 and
+    # 140 minutes, completion 60; no on-site clock.
+    assert (p1["response_minutes"], p1["arrive_minutes"], p1["complete_minutes"]) == (127.5, None, 60.0)
     p2 = rows[fig.sibling_project.name]
     assert (p2["completed"], p2["complaints"], p2["households"], p2["complaints_per_1000"]) == (
         1,
@@ -114,7 +115,7 @@ def test_monthly_figures_by_project(fig):
         1,
         1000.0,
     )
-    assert p2["follow_up_rate"] == 0.0 and p2["arrive_minutes"] is None and p2["complete_minutes"] == 60.0
+    assert p2["follow_up_rate"] == 0.0 and p2["arrive_minutes"] is None and p2["complete_minutes"] is None
 
 
 def test_figures_by_person_and_department(fig):
@@ -128,7 +129,7 @@ def test_figures_by_person_and_department(fig):
     rows = {r["label"]: r for r in selectors.figures(fig.admin, params("department"))["rows"]}
     assert set(rows) == {"工程", "未指派"}
     assert rows["工程"]["rework_rate"] == 0.5
-    assert rows["工程"]["arrive_minutes"] == 45.0
+    assert rows["工程"]["response_minutes"] == 127.5
     rows = {r["label"]: r for r in selectors.figures(fig.admin, params("category"))["rows"]}
     assert (rows["漏水"]["completed"], rows["未分类"]["completed"]) == (1, 4)
 
@@ -160,9 +161,10 @@ def test_figures_are_scoped(fig):
 @pytest.mark.parametrize("group_by", ["project", "department", "category", "person"])
 def test_figures_run_a_constant_number_of_queries(fig, group_by, django_assert_num_queries):
     scope_for(fig.admin)
-    # rolled-up days, six live aggregates, households, names (departments need no name lookup),
+    # rolled-up days, eight live aggregates (requests, complaints, named complaints, calls, rework,
+    # clocks 3), the times' median and p90, households, names (departments need no name lookup),
     # and by person the projects each serves (their households)
-    expected = {"department": 8, "person": 10}.get(group_by, 9)
+    expected = {"department": 11, "person": 13}.get(group_by, 12)
     with django_assert_num_queries(expected):
         selectors.figures(fig.admin, params(group_by, "day"))
 

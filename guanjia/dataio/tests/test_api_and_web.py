@@ -213,7 +213,7 @@ def test_web_export_uses_the_list_query_string(world):
     rows = sheet(response)
     assert {r[3] for r in rows[1:]} == {"1201", "1202"}
     assert client.get("/data/export/units.csv?status=bogus").status_code == 400
-    assert client.get("/data/export/tickets.csv").status_code == 404
+    assert client.get("/data/export/nonsense.csv").status_code == 404
 
 
 def test_residents_and_people_without_the_permission_cannot_export(world):

@@ -145,3 +145,47 @@ def test_the_desk_create_page_dispatching_itself_skips_the_rules(dw, as_user):
     assert ticket.assignee == dw.tech2
     event = TicketEvent.objects.get(ticket=ticket, action=Action.DISPATCH)
     assert event.actor == dw.desk and "auto" not in event.data
+
+
+def test_the_queue_sends_many_at_once_and_exports_what_it_shows(dw, as_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    urgent = receive(dw, priority="urgent", description="卫生间漏水")
+    ordinary = receive(dw)
+    elsewhere = receive(
+        dw,
+        actor=dw.sibling_desk,
+        unit_id=None,
+        project_id=dw.sibling_project.pk,
+        kind="common_repair",
+        location="大堂",
+    )
+    client = as_user(dw.desk)
+    html = client.get(reverse("dispatch_queue")).content.decode()
+    assert f'name="ids" value="{urgent.pk}" form="bulk-form"' in html
+    assert "/data/export/dispatch_queue.xlsx" in html
+
+    # The file is the queue in its order: urgent first, never another estate's.
+    exported = client.get("/data/export/dispatch_queue.xlsx")
+    rows = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [urgent.number, ordinary.number]
+
+    response = client.post(
+        reverse("ticket_bulk"),
+        {
+            "action": "dispatch",
+            "ids": [urgent.pk, ordinary.pk, elsewhere.pk],
+            "assignee_id": dw.tech2.pk,
+            "next": reverse("dispatch_queue"),
+        },
+    )
+    body = response.content.decode()
+    assert "已派工 2 条，未执行 1 条" in body and f"#{elsewhere.pk}" in body
+    assert f'href="{reverse("dispatch_queue")}"' in body
+    for ticket in (urgent, ordinary):
+        ticket.refresh_from_db()
+        assert (ticket.status, ticket.assignee) == (Status.DISPATCHED, dw.tech2)
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Status.RECEIVED

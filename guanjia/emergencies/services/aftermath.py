@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
@@ -26,6 +27,7 @@ from guanjia.emergencies.services.common import (
     _visible,
 )
 from guanjia.estates.models import Occupancy, Unit
+from guanjia.notifications.messages import Message, label_of
 from guanjia.staff.choices import Department
 
 
@@ -151,8 +153,11 @@ def report_approve(*, actor, incident: Incident) -> IncidentReport:
     _log(incident, actor=actor, kind=LogKind.REPORT, text=_("项目经理审批事件报告，已报总公司"), at=now)
     _notify_hq(
         incident,
-        subject=_("事件报告：%(project)s %(kind)s")
-        % {"project": incident.project.name, "kind": incident.get_kind_display()},
+        subject=Message(
+            gettext_lazy("事件报告：%(project)s %(kind)s"),
+            project=incident.project.name,
+            kind=label_of(incident, "kind"),
+        ),
         body=report.body[:500],
         key=f"emergency-{incident.pk}-report",
     )

@@ -18,6 +18,7 @@ from guanjia.core.scoping import scope_for, user_can
 from guanjia.emergencies.choices import IncidentStatus, Position
 from guanjia.emergencies.models import CommandPostMember, Incident, IncidentLog
 from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
+from guanjia.notifications.messages import Message
 from guanjia.staff.models import StaffMember
 
 
@@ -86,7 +87,7 @@ def incident_url(incident: Incident) -> str:
     return reverse("emergencies:incident_detail", args=[incident.pk])
 
 
-def _notify_hq(incident: Incident, *, subject: str, body: str, key: str) -> None:
+def _notify_hq(incident: Incident, *, subject: Message | str, body: Message | str, key: str) -> None:
     hq = (
         StaffMember.objects.filter(company_id=incident.company_id, deleted_at__isnull=True)
         .filter(roles__role__in=list(HQ_ROLES))

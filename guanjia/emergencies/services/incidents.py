@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.images import clean_photo, save_photo
@@ -39,6 +40,7 @@ from guanjia.emergencies.services.links import _equipment_list, _link_equipment
 from guanjia.emergencies.services.posts import responders_for
 from guanjia.estates.models import Building, Project
 from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
+from guanjia.notifications.messages import Message, label_of
 
 
 def _summon(incident: Incident, positions: list[str], *, now, level_name: str) -> list[Summons]:
@@ -93,12 +95,19 @@ def _summon(incident: Incident, positions: list[str], *, now, level_name: str) -
         if s.staff_id not in already_called:
             already_called.add(s.staff_id)
             users.append(s.staff.user)
-    label = _("演练") if incident.is_drill else _("突发事件")
+    label = gettext_lazy("演练") if incident.is_drill else gettext_lazy("突发事件")
     notifications.notify(
         recipients=users,
-        subject=_("【%(label)s】%(kind)s %(level)s：%(place)s")
-        % {"label": label, "kind": incident.get_kind_display(), "level": level_name, "place": incident.place},
-        body=_("%(what)s\n请立即响应并打开您的职责清单。") % {"what": incident.description[:300]},
+        subject=Message(
+            gettext_lazy("【%(label)s】%(kind)s %(level)s：%(place)s"),
+            label=label,
+            kind=label_of(incident, "kind"),
+            level=level_name,
+            place=incident.place,
+        ),
+        body=Message(
+            gettext_lazy("%(what)s\n请立即响应并打开您的职责清单。"), what=incident.description[:300]
+        ),
         url=incident_url(incident),
         related=incident,
         dedup_key=f"emergency-{incident.pk}",
@@ -200,8 +209,12 @@ def incident_open(*, actor, data: dict, drill: Drill | None = None) -> Incident:
     if lv.get("notify_hq"):
         _notify_hq(
             incident,
-            subject=_("【%(kind)s】%(project)s 启动%(level)s")
-            % {"kind": incident.get_kind_display(), "project": project.name, "level": lv.get("name", level)},
+            subject=Message(
+                gettext_lazy("【%(kind)s】%(project)s 启动%(level)s"),
+                kind=label_of(incident, "kind"),
+                project=project.name,
+                level=lv.get("name", level),
+            ),
             body=description[:300],
             key=f"emergency-{incident.pk}-hq-{level}",
         )
@@ -293,8 +306,11 @@ def incident_set_level(*, actor, incident: Incident, level, note: str = "") -> I
         if lv.get("notify_hq"):
             _notify_hq(
                 incident,
-                subject=_("【%(kind)s】升级为%(level)s")
-                % {"kind": incident.get_kind_display(), "level": lv.get("name", level)},
+                subject=Message(
+                    gettext_lazy("【%(kind)s】升级为%(level)s"),
+                    kind=label_of(incident, "kind"),
+                    level=lv.get("name", level),
+                ),
                 body=incident.description[:300],
                 key=f"emergency-{incident.pk}-hq-{level}",
             )

@@ -6,12 +6,14 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.emergencies.choices import IncidentStatus, LogKind
 from guanjia.emergencies.models import Recall, Summons
 from guanjia.emergencies.services import common
 from guanjia.emergencies.services.common import _log, incident_url, max_recalls, recall_minutes
 from guanjia.notifications import services as notifications  # via the module: seeding patches its notify
+from guanjia.notifications.messages import Message, label_of
 
 
 def recall_due(*, now: datetime.datetime | None = None) -> int:
@@ -63,9 +65,12 @@ def recall_due(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             notifications.notify(
                 recipients=[s.staff.user],
-                subject=_("【再次呼叫 %(n)s】%(kind)s：请立即响应")
-                % {"n": step, "kind": incident.get_kind_display()},
-                body=_("您尚未响应突发事件：%(what)s") % {"what": incident.description[:200]},
+                subject=Message(
+                    gettext_lazy("【再次呼叫 %(n)s】%(kind)s：请立即响应"),
+                    n=step,
+                    kind=label_of(incident, "kind"),
+                ),
+                body=Message(gettext_lazy("您尚未响应突发事件：%(what)s"), what=incident.description[:200]),
                 url=incident_url(incident),
                 related=incident,
                 dedup_key=f"emergency-{incident_id}-recall-{step}",

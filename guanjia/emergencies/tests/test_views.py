@@ -4,6 +4,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from guanjia.core.models import ObjectChange
 from guanjia.emergencies import services
 from guanjia.emergencies.choices import IncidentStatus, Position
 from guanjia.emergencies.models import Drill, Incident, SupportingDocument
@@ -94,6 +95,15 @@ def test_aftermath_pages_and_closing(ew):
     assert "待回访 2 户" in page and "2 户住户尚未回访" in page
     calls = gm.get(f"/emergencies/incidents/{incident.pk}/calls/").content.decode()
     assert calls.count('name="call_id"') == 2
+    # The residents' numbers are masked, in the text and in the page's source, until someone taps
+    # to call; that look is journaled on the resident.
+    call = incident.calls.select_related("resident").first()
+    assert call.resident.phone not in calls and 'data-testid="reveal-phone"' in calls
+    revealed = gm.post(f"/residents/{call.resident.pk}/reveal-phone/").content.decode()
+    assert f'href="tel:{call.resident.phone}"' in revealed
+    assert ObjectChange.objects.filter(
+        content_type__model="resident", object_id=str(call.resident.pk), action="reveal"
+    ).exists()
     response = gm.post(f"/emergencies/incidents/{incident.pk}/close/")
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.AFTERMATH and response.status_code == 302
@@ -187,3 +197,16 @@ def test_drills_page_plans_and_starts_a_drill(ew):
     assert drill.incident.is_drill and response.url == f"/emergencies/incidents/{drill.incident_id}/"
     page = c.get(f"/emergencies/drills/?year={DAY.year}").content.decode()
     assert "需年度消防演练" in page
+
+
+def test_the_call_chain_shows_each_persons_number_to_tap(ew):
+    ew.fire_lead.phone = "13911112222"
+    ew.fire_lead.save()
+    ew.gm.phone = "13933334444"
+    ew.gm.save()
+    c = client_for(ew.control.user)
+    post_page = c.get(f"/emergencies/posts/{ew.project.pk}/").content.decode()
+    assert 'href="tel:13911112222"' in post_page and 'href="tel:13933334444"' in post_page
+    incident = open_fire(ew)
+    live = c.get(f"/emergencies/incidents/{incident.pk}/").content.decode()
+    assert 'href="tel:13911112222"' in live

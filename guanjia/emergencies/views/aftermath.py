@@ -17,6 +17,7 @@ from guanjia.emergencies.choices import CallResult
 from guanjia.emergencies.forms import CALL_RESULTS
 from guanjia.emergencies.models import FollowUpCall, Statement
 from guanjia.emergencies.views.incidents import _incident
+from guanjia.estates.models import unit_order
 from guanjia.web.helpers import console_view
 
 
@@ -28,7 +29,7 @@ def incident_calls(request, pk):
         FollowUpCall.objects.visible_to(request.user)
         .filter(incident=incident)
         .select_related("unit__building", "resident", "called_by")
-        .order_by("result", "unit__building__name", "unit__floor", "unit__number", "id")
+        .order_by("result", *unit_order("unit__"))
     )
     if request.GET.get("result") in CallResult.values:
         qs = qs.filter(result=request.GET["result"])

@@ -39,7 +39,9 @@ def board(request):
 def incident_open(request):
     projects = list(Project.objects.visible_to(request.user).order_by("name"))
     buildings = list(
-        Building.objects.visible_to(request.user).select_related("project").order_by("project__name", "name")
+        Building.objects.visible_to(request.user)
+        .select_related("project")
+        .order_by("project__name", "sort_key", "id")
     )
     equipment = list(
         Equipment.objects.visible_to(request.user)

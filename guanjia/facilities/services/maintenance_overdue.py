@@ -8,13 +8,14 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.facilities.choices import OPEN_TASK_STATUSES, RepairEscalationStep, TaskEscalationStep
 from guanjia.facilities.models import EquipmentRepair, MaintenanceTask, RepairEscalation, TaskEscalation
 from guanjia.facilities.services import common
 from guanjia.facilities.services.common import _heads, _managers
 from guanjia.notifications import services as notifications
+from guanjia.notifications.messages import Message, label_of
 from guanjia.staff.choices import Department
 from guanjia.tickets.choices import FINAL_STATUSES
 
@@ -75,15 +76,18 @@ def _take_task_step(task: MaintenanceTask, step: int, now) -> bool:
         task.escalation_step = step
         notifications.notify(
             recipients=recipients,
-            subject=_("维保任务逾期：%(plan)s — %(item)s")
-            % {"plan": task.plan.name, "item": task.equipment.name},
-            body=_("%(item)s 的“%(plan)s”应于 %(due)s 前完成，至今未完成。(%(step)s)")
-            % {
-                "item": task.equipment,
-                "plan": task.plan.name,
-                "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
-                "step": escalation.get_step_display(),
-            },
+            subject=Message(
+                gettext_lazy("维保任务逾期：%(plan)s — %(item)s"),
+                plan=task.plan.name,
+                item=task.equipment.name,
+            ),
+            body=Message(
+                gettext_lazy("%(item)s 的“%(plan)s”应于 %(due)s 前完成，至今未完成。(%(step)s)"),
+                item=task.equipment,
+                plan=task.plan.name,
+                due=timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+                step=label_of(escalation, "step"),
+            ),
             url=reverse("facilities:task", args=[task.pk]),
             related=task,
             dedup_key=f"facilities-task-{task.pk}-step-{step}",
@@ -158,15 +162,18 @@ def _take_repair_step(repair: EquipmentRepair, step: int, now) -> bool:
         repair.escalation_step = step
         notifications.notify(
             recipients=recipients,
-            subject=_("整改逾期：%(item)s（%(no)s）")
-            % {"item": repair.equipment.name, "no": repair.ticket.number},
-            body=_("%(item)s 的维修单 %(no)s 应于 %(due)s 前整改完毕，至今未完成。(%(step)s)")
-            % {
-                "item": repair.equipment,
-                "no": repair.ticket.number,
-                "due": timezone.localtime(repair.rectify_by).strftime("%Y-%m-%d %H:%M"),
-                "step": escalation.get_step_display(),
-            },
+            subject=Message(
+                gettext_lazy("整改逾期：%(item)s（%(no)s）"),
+                item=repair.equipment.name,
+                no=repair.ticket.number,
+            ),
+            body=Message(
+                gettext_lazy("%(item)s 的维修单 %(no)s 应于 %(due)s 前整改完毕，至今未完成。(%(step)s)"),
+                item=repair.equipment,
+                no=repair.ticket.number,
+                due=timezone.localtime(repair.rectify_by).strftime("%Y-%m-%d %H:%M"),
+                step=label_of(escalation, "step"),
+            ),
             url=reverse("facilities:equipment", args=[repair.equipment_id]),
             related=repair.ticket,
             dedup_key=f"facilities-repair-{repair.pk}-step-{step}",

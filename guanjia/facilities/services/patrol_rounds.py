@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core import journal
 from guanjia.core.errors import Conflict
@@ -28,6 +29,7 @@ from guanjia.facilities.models import (
 from guanjia.facilities.services import common
 from guanjia.facilities.services.common import _heads, _local_date, _staff_of, _zone, local_midnight
 from guanjia.notifications import services as notifications
+from guanjia.notifications.messages import Message
 from guanjia.staff.models import StaffMember
 from guanjia.staff.services import on_duty
 from guanjia.tickets import services as tickets
@@ -238,18 +240,18 @@ def close_rounds(*, now: datetime.datetime | None = None) -> int:
                     if route.supervisor and route.supervisor.user_id
                     else _heads(patrol.project_id, route.department)
                 )
-                who = patrol.assignee.name if patrol.assignee else _("未指定")
+                who = patrol.assignee.name if patrol.assignee else gettext_lazy("未指定")
                 notifications.notify(
                     recipients=recipients,
-                    subject=_("巡查漏检：%(route)s") % {"route": route.name},
-                    body=_("%(route)s %(time)s 一轮（巡查人：%(who)s）漏检 %(n)s 个点：%(points)s")
-                    % {
-                        "route": route.name,
-                        "time": timezone.localtime(patrol.window_start).strftime("%m-%d %H:%M"),
-                        "who": who,
-                        "n": len(missing),
-                        "points": "、".join(c.name for c in missing),
-                    },
+                    subject=Message(gettext_lazy("巡查漏检：%(route)s"), route=route.name),
+                    body=Message(
+                        gettext_lazy("%(route)s %(time)s 一轮（巡查人：%(who)s）漏检 %(n)s 个点：%(points)s"),
+                        route=route.name,
+                        time=timezone.localtime(patrol.window_start).strftime("%m-%d %H:%M"),
+                        who=who,
+                        n=len(missing),
+                        points="、".join(c.name for c in missing),
+                    ),
                     url=reverse("facilities:round", args=[patrol.pk]),
                     related=patrol,
                     dedup_key=f"facilities-round-{patrol.pk}-missed",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm, Role
@@ -21,6 +22,7 @@ from guanjia.feedback.choices import CardColour, CardTarget
 from guanjia.feedback.models import CardVote
 from guanjia.feedback.services import common
 from guanjia.feedback.services.common import month_of, parse_month
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
 from guanjia.staff.selectors import hq_quality_users
@@ -44,12 +46,13 @@ def _notify_card(card: CardVote) -> None:
     if not recipients:
         return
     if card.colour == CardColour.YELLOW:
-        subject = _("黄牌：%(unit)s 要求限期整改，期限 %(deadline)s") % {
-            "unit": str(card.unit),
-            "deadline": timezone.localtime(card.deadline).strftime("%Y-%m-%d %H:%M"),
-        }
+        subject = Message(
+            gettext_lazy("黄牌：%(unit)s 要求限期整改，期限 %(deadline)s"),
+            unit=str(card.unit),
+            deadline=timezone.localtime(card.deadline).strftime("%Y-%m-%d %H:%M"),
+        )
     else:
-        subject = _("红牌：%(unit)s 对物业服务不满意") % {"unit": str(card.unit)}
+        subject = Message(gettext_lazy("红牌：%(unit)s 对物业服务不满意"), unit=str(card.unit))
     notify(
         recipients=recipients,
         subject=subject,
@@ -151,11 +154,11 @@ def escalate_overdue_cards(*, now: datetime.datetime | None = None) -> int:
                 recipients[card.owner.user_id] = card.owner.user
             notify(
                 recipients=list(recipients.values()),
-                subject=_("黄牌逾期未整改：%(unit)s，期限 %(deadline)s")
-                % {
-                    "unit": str(card.unit),
-                    "deadline": timezone.localtime(card.deadline).strftime("%Y-%m-%d %H:%M"),
-                },
+                subject=Message(
+                    gettext_lazy("黄牌逾期未整改：%(unit)s，期限 %(deadline)s"),
+                    unit=str(card.unit),
+                    deadline=timezone.localtime(card.deadline).strftime("%Y-%m-%d %H:%M"),
+                ),
                 body=card.reason[:500],
                 url=reverse("feedback:cards"),
                 related=card,

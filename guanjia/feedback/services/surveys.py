@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, DomainError, NotAllowed
 from guanjia.core.journal import journal_bulk_create
@@ -29,6 +30,7 @@ from guanjia.feedback.defaults import DEFAULT_QUESTIONS
 from guanjia.feedback.models import Survey, SurveyAnswer, SurveyProject, SurveyQuestion, SurveyResponse
 from guanjia.feedback.services import common
 from guanjia.feedback.services.common import households
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.tickets.choices import Kind
 from guanjia.tickets.services import ticket_create
@@ -156,9 +158,11 @@ def _notify_opened(survey: Survey) -> None:
     project_ids = list(survey.covered.values_list("project_id", flat=True))
     notify(
         recipients=_resident_users(project_ids),
-        subject=_("满意度调查：%(title)s") % {"title": survey.title},
-        body=_("请在 %(date)s 前完成本期满意度调查，您的意见是我们改进服务的依据。")
-        % {"date": survey.closes_on.isoformat()},
+        subject=Message(gettext_lazy("满意度调查：%(title)s"), title=survey.title),
+        body=Message(
+            gettext_lazy("请在 %(date)s 前完成本期满意度调查，您的意见是我们改进服务的依据。"),
+            date=survey.closes_on.isoformat(),
+        ),
         url=reverse("feedback:portal_survey", args=[survey.pk]),
         related=survey,
         dedup_key=f"feedback-survey-{survey.pk}-opened",

@@ -8,12 +8,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core import images
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import lock, save_validated, service
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.quality.choices import CaAction, CaStatus, NcStatus
 from guanjia.quality.models import CorrectiveAction, QualityPhoto
@@ -110,16 +112,17 @@ def _notify_act(action: CorrectiveAction, name: str) -> None:
     nc = action.nonconformance
     if name == CaAction.SUBMIT:
         recipients = [nc.audit.auditor.user]
-        subject = _("整改 %(number)s 已提交，请验证") % {"number": nc.number}
+        subject = Message(gettext_lazy("整改 %(number)s 已提交，请验证"), number=nc.number)
     elif name == CaAction.REJECT:
         recipients = [action.owner.user]
-        subject = _("整改 %(number)s 验证未通过：%(reason)s") % {
-            "number": nc.number,
-            "reason": action.reject_reason,
-        }
+        subject = Message(
+            gettext_lazy("整改 %(number)s 验证未通过：%(reason)s"),
+            number=nc.number,
+            reason=action.reject_reason,
+        )
     else:
         recipients = [action.owner.user]
-        subject = _("整改 %(number)s 验证通过，已关闭") % {"number": nc.number}
+        subject = Message(gettext_lazy("整改 %(number)s 验证通过，已关闭"), number=nc.number)
     notify(
         recipients=recipients,
         subject=subject,

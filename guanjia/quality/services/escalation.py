@@ -8,8 +8,9 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.quality.choices import CaStatus, EscalationStep
 from guanjia.quality.models import CorrectiveAction, CorrectiveEscalation
@@ -69,10 +70,15 @@ def _take_step(action: CorrectiveAction, step: int, now: datetime.datetime) -> b
             nc = action.nonconformance
             notify(
                 recipients=recipients,
-                subject=_("整改超期（%(step)s）：%(number)s")
-                % {"step": EscalationStep(step).label, "number": nc.number},
-                body=_("整改期限 %(deadline)s 已过，尚未提交整改结果。")
-                % {"deadline": timezone.localtime(action.deadline).strftime("%Y-%m-%d %H:%M")},
+                subject=Message(
+                    gettext_lazy("整改超期（%(step)s）：%(number)s"),
+                    step=EscalationStep(step).label,
+                    number=nc.number,
+                ),
+                body=Message(
+                    gettext_lazy("整改期限 %(deadline)s 已过，尚未提交整改结果。"),
+                    deadline=timezone.localtime(action.deadline).strftime("%Y-%m-%d %H:%M"),
+                ),
                 url=reverse("quality:nc_detail", args=[nc.pk]),
                 related=action,
                 dedup_key=f"quality-ca-{action.pk}-escalation-{step}",

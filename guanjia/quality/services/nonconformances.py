@@ -10,11 +10,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
+from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.quality.choices import NcStatus, Outcome
 from guanjia.quality.models import Audit, CorrectiveAction, NonConformance, QualitySettings
@@ -95,8 +97,11 @@ def raise_nonconformances(audit: Audit, results: list, now: datetime.datetime) -
 def _notify_raised(audit: Audit, raised: list, managers: list) -> None:
     notify(
         recipients=managers,
-        subject=_("品质核查 %(number)s：%(n)s 项不合格，请安排整改")
-        % {"number": audit.number, "n": len(raised)},
+        subject=Message(
+            gettext_lazy("品质核查 %(number)s：%(n)s 项不合格，请安排整改"),
+            number=audit.number,
+            n=len(raised),
+        ),
         body="\n".join(f"{nc.item_key} {nc.item.standard[:40]}" for nc in raised),
         url=reverse("quality:audit_detail", args=[audit.pk]),
         related=audit,
@@ -150,8 +155,11 @@ def _notify_owner(action: CorrectiveAction) -> None:
     nc = action.nonconformance
     notify(
         recipients=[action.owner.user],
-        subject=_("整改任务 %(number)s，期限 %(deadline)s")
-        % {"number": nc.number, "deadline": timezone.localtime(action.deadline).strftime("%Y-%m-%d %H:%M")},
+        subject=Message(
+            gettext_lazy("整改任务 %(number)s，期限 %(deadline)s"),
+            number=nc.number,
+            deadline=timezone.localtime(action.deadline).strftime("%Y-%m-%d %H:%M"),
+        ),
         body=nc.item.standard[:200],
         url=reverse("quality:nc_detail", args=[nc.pk]),
         related=action,

@@ -4,7 +4,7 @@ from django import template
 from django.core.files.storage import default_storage
 
 from guanjia.tickets.choices import Action, Status
-from guanjia.tickets.timeline import PLAIN_WORDS, RATED_BEFORE_CALL_BACK
+from guanjia.tickets.timeline import PLAIN_STATUS, PLAIN_WORDS, RATED_BEFORE_CALL_BACK
 
 register = template.Library()
 
@@ -22,6 +22,12 @@ def plain_words(action: str, to_status: str = "") -> str:
     if action == Action.RATE and to_status and to_status != Status.CLOSED:
         return str(RATED_BEFORE_CALL_BACK)
     return str(PLAIN_WORDS.get(action, Action(action).label if action in Action.values else action))
+
+
+@register.filter
+def plain_status(status: str) -> str:
+    """Where the request stands, in the resident's words (the portal's status badge)."""
+    return str(PLAIN_STATUS.get(status, Status(status).label if status in Status.values else status))
 
 
 @register.filter

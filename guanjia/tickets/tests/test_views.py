@@ -155,7 +155,7 @@ def test_the_list_does_not_query_per_row(as_user, tw):
     few = queries()
     for i in range(25):
         reported(tw, description=f"漏水 {i}")
-    assert queries() == few <= 16
+    assert queries() == few <= 17  # 17th: the people the bulk bar may send, one query for the page
     assert client.get(reverse("ticket_list")).content.decode().count("/tickets/") >= 20
 
 

@@ -69,7 +69,7 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     page.wait_for_url(f"{live_server.url}/residents/{world.resident.pk}/")
     page.get_by_test_id("reveal-phone").click()
     page.get_by_test_id("phone-full").wait_for()
-    assert page.get_by_test_id("phone-full").inner_text() == phone
+    assert page.get_by_test_id("phone-full").inner_text().strip() == phone
     page.screenshot(path=str(ARTIFACTS / f"{label}-5-resident.png"), full_page=True)
 
     page.get_by_test_id("occupancy-unit").first.click()

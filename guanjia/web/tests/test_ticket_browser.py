@@ -143,8 +143,8 @@ def test_the_whole_loop_on_a_phone(transactional_db, live_server, browser, tmp_p
     form.locator("input[name='rate-comment']").fill("师傅很专业")
     resident.shot("8-rate")
     form.locator("[data-submit=rate]").click()
-    expect(resident.status()).to_contain_text("已关闭")
-    expect(resident.page.get_by_test_id("timeline")).to_contain_text("您已评价，工单关闭")
+    expect(resident.status()).to_contain_text("已完结")
+    expect(resident.page.get_by_test_id("timeline")).to_contain_text("您已评价，报事已完结")
     resident.shot("9-closed")
 
     ticket.refresh_from_db()
@@ -179,7 +179,10 @@ def test_the_desk_receives_a_call_by_keyboard(transactional_db, live_server, bro
     expect(page.locator("#id_category_id")).to_be_focused()
     page.select_option("#id_category_id", str(world.leak.pk))
     page.fill("#id_description", "来电：卫生间漏水到楼下")
-    page.select_option("#id_dispatch_to", label="维修工")
+    # The category asks again who may take it: engineering's people, each with their facts.
+    expect(page.get_by_test_id("dispatch-to")).to_contain_text("「水电」通常由工程处理")
+    expect(page.locator("#id_dispatch_to")).to_contain_text("维修工 · 工程 · 不在班 · 未完成 0 单")
+    page.select_option("#id_dispatch_to", str(world.technician_staff.pk))
     desk.shot("11-desk-form")
     page.get_by_test_id("desk-submit").click()
     page.wait_for_url("**/tickets/*/")

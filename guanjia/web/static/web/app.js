@@ -79,3 +79,29 @@
     });
   });
 })();
+
+// Bulk bars: the header box ticks or clears every row of its form on this page; the bar counts them.
+(function () {
+  "use strict";
+
+  function count(formId) {
+    var label = document.querySelector('[data-selected-count="' + formId + '"]');
+    if (!label) { return; }
+    var n = document.querySelectorAll('input[name="ids"][form="' + formId + '"]:checked').length;
+    label.textContent = n ? "（" + n + "）" : "";
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches) { return; }
+    if (box.matches("[data-select-all]")) {
+      var formId = box.getAttribute("data-select-all");
+      document.querySelectorAll('input[name="ids"][form="' + formId + '"]').forEach(function (row) {
+        row.checked = box.checked;
+      });
+      count(formId);
+    } else if (box.matches('input[name="ids"][form]')) {
+      count(box.getAttribute("form"));
+    }
+  });
+})();

@@ -87,7 +87,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0009_follow_up_calls_and_rework"),
+        ("tickets", "0010_follow_up_calls_and_rework"),
         ("staff", "0001_initial"),
     ]
 

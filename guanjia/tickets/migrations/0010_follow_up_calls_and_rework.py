@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('core', '0001_initial'),
         ('estates', '0002_caller_search_indexes'),
         ('staff', '0004_evaluation_moves_out'),
-        ('tickets', '0008_ticket_submission_once'),
+        ('tickets', '0009_ticket_event_remind'),
     ]
 
     operations = [

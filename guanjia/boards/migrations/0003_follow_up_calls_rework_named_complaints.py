@@ -13,8 +13,8 @@ def forget_old_sums(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0010_record_past_follow_up_calls"),
-        ("boards", "0001_figure_rollup"),
+        ("tickets", "0011_record_past_follow_up_calls"),
+        ("boards", "0002_clock_figures"),
     ]
 
     operations = [

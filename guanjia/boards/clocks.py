@@ -1,0 +1,119 @@
+"""The request clocks' figures: on-time rates per stage and the first round's times.
+
+The definitions are the deadlines' own (``sla.models.DeadlineQuerySet``: ``met``, ``missed``,
+``stopped_in_time``, ``first_round_done``); docs/figures.md ("Request clocks") says them in words.
+Here they are summed by period and group for the figures table, the export, the API and the
+roll-up (additive sums), and the times' median and 90th percentile are read live (not additive).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatField, Func, Q, Sum
+from django.db.models.aggregates import Aggregate
+
+from guanjia.boards.models import TIMED_STAGES
+
+PERCENTILES = (0.5, 0.9)
+
+
+def _seconds(value) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return float(value) / 1_000_000  # a backend that hands back microseconds
+
+
+_ELAPSED = ExpressionWrapper(F("done_at") - F("started_at"), output_field=DurationField())
+
+
+def clock_measures(deadlines, *, trunc, tz, keys, group, start, end, now, add) -> None:
+    """Sum the clocks of ``deadlines`` in [start, end) into ``add(row, name, value)`` by ``keys``
+    (the period ``p``, the group ``g`` — ``group``, an expression on the deadline — maybe
+    ``project_id``) and stage. Three grouped queries."""
+    ended_in_time = deadlines.met(start, end) | deadlines.stopped_in_time(start, end)
+    for r in (
+        ended_in_time.annotate(p=trunc("done_at", tzinfo=tz), g=group)
+        .order_by()
+        .values(*keys, "stage")
+        .annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
+    ):
+        add(r, f"{r['stage']}_done", r["met"])
+        add(r, f"{r['stage']}_on_time", r["met"])
+        add(r, f"{r['stage']}_stopped", r["stopped"])
+    for r in (
+        deadlines.missed(start, end, now)
+        .annotate(p=trunc("due_at", tzinfo=tz), g=group)
+        .order_by()
+        .values(*keys, "stage")
+        .annotate(n=Count("id"))
+    ):
+        add(r, f"{r['stage']}_done", r["n"])
+    for r in (
+        deadlines.first_round_done(start, end, TIMED_STAGES)
+        .annotate(p=trunc("done_at", tzinfo=tz), g=group)
+        .order_by()
+        .values(*keys, "stage")
+        .annotate(n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds"))
+    ):
+        add(r, f"{r['stage']}_time_n", r["n"])
+        add(r, f"{r['stage']}_time_seconds", _seconds(r["elapsed"]) - (r["held"] or 0))
+
+
+# Median and 90th percentile --------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The continuous percentile (linear between the two nearest ranks), as PostgreSQL's
+    ``PERCENTILE_CONT`` computes it: one meaning on every database."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+class _HeldSeconds(Func):
+    """PostgreSQL: the clock's time in seconds, hold excluded."""
+
+    template = '(EXTRACT(EPOCH FROM (%(expressions)s)) - %(table)s."paused_seconds")'
+    output_field = FloatField()
+
+
+class _PercentileCont(Aggregate):
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def time_percentiles(deadlines, *, trunc, tz, group, start, end) -> dict[tuple, dict[str, tuple]]:
+    """Per (period, group) and timed stage: (median, p90) seconds of the first round's times done in
+    [start, end). PostgreSQL computes them (``PERCENTILE_CONT``); elsewhere one query reads the
+    times and Python computes the same numbers (``percentile``)."""
+    rows = (
+        deadlines.first_round_done(start, end, TIMED_STAGES)
+        .annotate(p=trunc("done_at", tzinfo=tz), g=group)
+        .order_by()
+    )
+    out: dict[tuple, dict[str, tuple]] = {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(deadlines.model._meta.db_table)
+        seconds = _HeldSeconds(_ELAPSED, table=table)
+        for r in rows.values("p", "g", "stage").annotate(
+            median=_PercentileCont(seconds, fraction=PERCENTILES[0]),
+            p90=_PercentileCont(seconds, fraction=PERCENTILES[1]),
+        ):
+            out.setdefault((r["p"], r["g"]), {})[r["stage"]] = (r["median"], r["p90"])
+        return out
+    times: dict[tuple, list[float]] = {}
+    for period, key, stage, elapsed, held in rows.values_list("p", "g", "stage", _ELAPSED, "paused_seconds"):
+        times.setdefault((period, key, stage), []).append(_seconds(elapsed) - held)
+    for (period, key, stage), values in times.items():
+        out.setdefault((period, key), {})[stage] = tuple(percentile(values, f) for f in PERCENTILES)
+    return out
