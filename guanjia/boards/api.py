@@ -109,13 +109,21 @@ class FigureRow(RowSchema):
     label: str
     completed: int
     on_time: list[StageRate]
-    follow_up_rate: float | None
-    follow_up_score: Satisfaction
+    follow_up_rate: float | None = Field(description="Of requests completed in the period, share called back")
+    follow_up_calls: int = Field(description="Follow-up calls made in the period, satisfied or not")
+    follow_up_satisfied: int = Field(description="Of those calls, satisfied")
+    follow_up_satisfied_rate: float | None
+    follow_up_score: Satisfaction = Field(description="Scores of the calls made in the period")
     rating: Satisfaction
-    rework_rate: float | None
-    complaints: int
-    households: int
+    rework: int = Field(description="Rounds of work sent back in the period (unsatisfied call, reopen)")
+    rework_rate: float | None = Field(description="Of requests completed in the period, share reworked")
+    complaints: int = Field(description="Complaints received in the period, by their handler (负责投诉)")
+    complaints_named: int = Field(
+        description="Complaints received in the period naming a person (被投诉(指名))"
+    )
+    households: int = Field(description="Units occupied on the row's last day (docs/figures.md)")
     complaints_per_1000: float | None
+    complaints_named_per_1000: float | None
     times: list[StageTime]
     response_minutes: float | None = Field(..., description="Mean of times[response]")
     arrive_minutes: float | None = Field(..., description="Mean of times[on_site]")
@@ -158,8 +166,9 @@ def hq_board(request):
 @router.get("/figures", response={200: FiguresOut, **ERROR_RESPONSES}, operation_id="figures", by_alias=True)
 def figures(request, q: FiguresQuery = Query(...)):
     """Service figures by ``group_by`` and ``period`` over [``from``, ``to``] (default: the last
-    90 days): on-time rate per stage, follow-up and rework rates, satisfaction, complaints per
-    1,000 households, minutes to respond, arrive and complete (first round, hold excluded: mean,
-    median, 90th percentile). docs/figures.md says what each counts."""
+    90 days): on-time rate per stage, follow-up calls and rates, rework, satisfaction, complaints
+    (by handler and naming a person) per 1,000 households, minutes to respond, arrive and complete
+    (first round, hold excluded: mean, median, 90th percentile). docs/figures.md gives each figure's
+    formula."""
     params = selectors.figure_params(group_by=q.group_by, period=q.period, start=q.from_, end=q.to)
     return selectors.figures(request.user, params)

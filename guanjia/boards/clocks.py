@@ -31,12 +31,13 @@ def _seconds(value) -> float:
 _ELAPSED = ExpressionWrapper(F("done_at") - F("started_at"), output_field=DurationField())
 
 
-def clock_measures(deadlines, *, trunc, tz, keys, group_field, start, end, now, add) -> None:
+def clock_measures(deadlines, *, trunc, tz, keys, group, start, end, now, add) -> None:
     """Sum the clocks of ``deadlines`` in [start, end) into ``add(row, name, value)`` by ``keys``
-    (the period ``p``, the group ``g``, maybe ``project_id``) and stage. Three grouped queries."""
+    (the period ``p``, the group ``g`` — ``group``, an expression on the deadline — maybe
+    ``project_id``) and stage. Three grouped queries."""
     ended_in_time = deadlines.met(start, end) | deadlines.stopped_in_time(start, end)
     for r in (
-        ended_in_time.annotate(p=trunc("done_at", tzinfo=tz), g=F(group_field))
+        ended_in_time.annotate(p=trunc("done_at", tzinfo=tz), g=group)
         .order_by()
         .values(*keys, "stage")
         .annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
@@ -46,7 +47,7 @@ def clock_measures(deadlines, *, trunc, tz, keys, group_field, start, end, now, 
         add(r, f"{r['stage']}_stopped", r["stopped"])
     for r in (
         deadlines.missed(start, end, now)
-        .annotate(p=trunc("due_at", tzinfo=tz), g=F(group_field))
+        .annotate(p=trunc("due_at", tzinfo=tz), g=group)
         .order_by()
         .values(*keys, "stage")
         .annotate(n=Count("id"))
@@ -54,7 +55,7 @@ def clock_measures(deadlines, *, trunc, tz, keys, group_field, start, end, now, 
         add(r, f"{r['stage']}_done", r["n"])
     for r in (
         deadlines.first_round_done(start, end, TIMED_STAGES)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=F(group_field))
+        .annotate(p=trunc("done_at", tzinfo=tz), g=group)
         .order_by()
         .values(*keys, "stage")
         .annotate(n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds"))
@@ -91,13 +92,13 @@ class _PercentileCont(Aggregate):
     output_field = FloatField()
 
 
-def time_percentiles(deadlines, *, trunc, tz, group_field, start, end) -> dict[tuple, dict[str, tuple]]:
+def time_percentiles(deadlines, *, trunc, tz, group, start, end) -> dict[tuple, dict[str, tuple]]:
     """Per (period, group) and timed stage: (median, p90) seconds of the first round's times done in
     [start, end). PostgreSQL computes them (``PERCENTILE_CONT``); elsewhere one query reads the
     times and Python computes the same numbers (``percentile``)."""
     rows = (
         deadlines.first_round_done(start, end, TIMED_STAGES)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=F(group_field))
+        .annotate(p=trunc("done_at", tzinfo=tz), g=group)
         .order_by()
     )
     out: dict[tuple, dict[str, tuple]] = {}

@@ -27,6 +27,13 @@ MEASURES = (
     "followed_up",
     "reworked",
     "complaints",
+    # Complaints naming a person (``subject_staff``), by the named person's group.
+    "complaints_named",
+    # Follow-up calls made in the day (satisfied or not; ``follow_up_score_*`` are their scores).
+    "follow_up_calls",
+    "follow_up_satisfied",
+    # Rounds of work sent back in the day (unsatisfied call or the resident's reopen).
+    "rework",
     *(f"{field}_{part}" for field in ("follow_up_score", "rating") for part in ("n", "sum", *SCORES)),
     *(f"{stage}_{part}" for stage in STAGES for part in ("done", "on_time", "stopped")),
     *(f"{stage}_time_{part}" for stage in TIMED_STAGES for part in ("n", "seconds")),

@@ -22,7 +22,7 @@ from guanjia.boards import selectors
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
 from guanjia.core.models import Company
 from guanjia.sla.models import TicketDeadline
-from guanjia.tickets.models import Ticket
+from guanjia.tickets.models import FollowUpCall, Ticket, TicketRework
 
 ROLLUP_DAYS = 35
 INT_KEYS = {"project", "category", "person"}
@@ -99,6 +99,8 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
             sums = selectors.aggregate(
                 Ticket.objects.filter(company=company),
                 TicketDeadline.objects.filter(company=company),
+                FollowUpCall.objects.filter(company=company),
+                TicketRework.objects.filter(company=company),
                 group_by=dimension,
                 trunc=TruncDay,
                 start=selectors._day_start(first),

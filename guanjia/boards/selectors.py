@@ -15,25 +15,24 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from guanjia.boards import clocks, rollup
+from guanjia.boards import clocks, households, rollup
 from guanjia.boards.models import MEASURES, TIMED_STAGES
 from guanjia.core.dates import date_range
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
-from guanjia.estates.selectors import households_by_project
 from guanjia.sla.choices import Stage
 from guanjia.sla.models import TicketDeadline
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import Kind, Priority, Status
-from guanjia.tickets.models import Ticket, TicketCategory
+from guanjia.tickets.models import FollowUpCall, Ticket, TicketCategory, TicketRework
 
 SCORES = (1, 2, 3, 4, 5)
 SATISFACTION_DAYS = 30
@@ -99,7 +98,8 @@ def _stages_in(language: str | None) -> tuple[tuple[str, str], ...]:
 def project_board(user, project_id, *, now: datetime.datetime | None = None) -> dict:
     """One project's board: open requests by status; requests running late and due within the hour
     (as the request list's filters count them) and their deadlines by stage; today's completions
-    and the last 30 days' satisfaction. Five queries after the project."""
+    and the last 30 days' satisfaction (ratings of work completed then, every follow-up call made
+    then). Six queries, the project's included."""
     require(user, Perm.VIEW_ESTATES)
     project = visible_or_404(Project.objects, project_id, user)
     now = now or timezone.now()
@@ -132,7 +132,7 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         overdue=Count("ticket_id", distinct=True, filter=Q(due_at__lt=now)),
         soon=Count("ticket_id", distinct=True, filter=Q(due_at__gte=now)),
     )
-    since = Q(completed_at__gte=now - datetime.timedelta(days=SATISFACTION_DAYS))
+    since = now - datetime.timedelta(days=SATISFACTION_DAYS)
     start, end = _day_start(today), _day_start(today + datetime.timedelta(days=1))
     sums = (
         Ticket.objects.visible_to(user)
@@ -143,9 +143,14 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
                 "id",
                 filter=Q(priority=Priority.URGENT) & ~Q(status__in=[Status.CLOSED, Status.CANCELLED]),
             ),
-            **_score_counts("follow_up_score", since),
-            **_score_counts("rating", since),
+            **_score_counts("rating", Q(completed_at__gte=since)),
         )
+    )
+    # Every follow-up call of the last 30 days, satisfied or not (the request may be in rework).
+    calls = (
+        FollowUpCall.objects.visible_to(user)
+        .filter(project_id=project.id, made_at__gte=since)
+        .aggregate(**_score_counts("score", Q()))
     )
     statuses = [s for s in Status if s not in (Status.CLOSED, Status.CANCELLED)]
     return {
@@ -163,7 +168,7 @@ def project_board(user, project_id, *, now: datetime.datetime | None = None) -> 
         "urgent_open": sums["urgent_open"],
         "completed_today": sums["completed_today"],
         "satisfaction_days": SATISFACTION_DAYS,
-        "follow_up_score": _satisfaction(sums, "follow_up_score"),
+        "follow_up_score": _satisfaction(calls, "score"),
         "rating": _satisfaction(sums, "rating"),
     }
 
@@ -340,16 +345,22 @@ def figures(user, params: FigureParams) -> dict:
     - on-time rate per stage: clocks met in the period / clocks judged (met in the period, or ran
       out of time in it — done late, still running late); clocks stopped with time left by a
       cancellation are counted apart (``boards.clocks``, docs/figures.md "Request clocks");
-    - follow-up, rework: of requests completed in the period;
-    - satisfaction: follow-up score and resident rating of requests completed in the period;
-    - complaints per 1,000 households: complaints received in the period / units with a current
-      occupancy × 1000 (the group's project for ``project``, else every visible project);
+    - follow-up rate, rework rate: of requests completed in the period;
+    - follow-up calls: every call made in the period (satisfied or not) and its score, credited to
+      the handler of the round it judged; rework: rounds sent back in the period, likewise;
+    - rating: resident rating of requests completed in the period;
+    - complaints received in the period: by their handler (负责投诉) and by the person named
+      (被投诉(指名)); per 1,000 households occupied on the row's last day (``households``);
     - minutes to respond, arrive and complete (mean, median, 90th percentile): the first round,
       from receipt, hold excluded, of the stages done in the period.
 
+    A request's person and department are its handler's: the assignee, else whoever completed it.
+    docs/figures.md says what each counts and what not.
+
     Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
-    (today, always) are aggregated live from requests and deadlines, three grouped queries per run
-    of consecutive days. Both give the same sums (``boards/tests/test_rollup.py``).
+    (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
+    days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
+    percentile are not additive: one more query reads them live over the whole range.
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -369,6 +380,8 @@ def figures(user, params: FigureParams) -> dict:
         live = aggregate(
             Ticket.objects.visible_to(user),
             TicketDeadline.objects.visible_to(user),
+            FollowUpCall.objects.visible_to(user),
+            TicketRework.objects.visible_to(user),
             group_by=params.group_by,
             trunc=trunc,
             start=_day_start(first),
@@ -382,20 +395,19 @@ def figures(user, params: FigureParams) -> dict:
             TicketDeadline.objects.visible_to(user),
             trunc=trunc,
             tz=local_tz(),
-            group_field=_deadline_group_field(params.group_by),
+            group=_deadline_group(params.group_by),
             start=_day_start(params.start),
             end=_day_start(params.end + datetime.timedelta(days=1)),
         ).items()
     }
 
-    households = households_by_project(user)
-    all_households = sum(households.values())
     labels = _labels(user, params.group_by, {k for _p, k in rows})
+    homes_of = households.for_rows(user, params.group_by, params.period, params.end, rows)
 
     stages = _stages()
     out_rows = []
     for (period, key), r in sorted(rows.items(), key=lambda kv: (kv[0][0], str(labels.get(kv[0][1], "")))):
-        homes = households.get(key, 0) if params.group_by == "project" else all_households
+        homes = homes_of(period, key)
         out_rows.append(
             {
                 "period": period,
@@ -416,12 +428,18 @@ def figures(user, params: FigureParams) -> dict:
                 ],
                 "times": _times(r, spread.get((period, key), {}), stages),
                 "follow_up_rate": _rate(r["followed_up"], r["completed"]),
+                "follow_up_calls": r["follow_up_calls"],
+                "follow_up_satisfied": r["follow_up_satisfied"],
+                "follow_up_satisfied_rate": _rate(r["follow_up_satisfied"], r["follow_up_calls"]),
                 "follow_up_score": _satisfaction(r, "follow_up_score"),
                 "rating": _satisfaction(r, "rating"),
+                "rework": r["rework"],
                 "rework_rate": _rate(r["reworked"], r["completed"]),
                 "complaints": r["complaints"],
+                "complaints_named": r["complaints_named"],
                 "households": homes,
-                "complaints_per_1000": round(r["complaints"] * 1000 / homes, 2) if homes else None,
+                "complaints_per_1000": households.per_1000(r["complaints"], homes),
+                "complaints_named_per_1000": households.per_1000(r["complaints_named"], homes),
                 "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
                 "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
                 "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
@@ -461,23 +479,54 @@ def _times(r: dict, spread: dict, stages) -> list[dict]:
     return out
 
 
-def _deadline_group_field(group_by: str) -> str:
-    """The group's column read from a deadline (its own project, else through its request)."""
-    field = _GROUP_FIELD[group_by]
-    return field if field == "project_id" else f"ticket__{field}"
+def _group(group_by: str, path: str = "") -> F | Coalesce:
+    """The group key of a request reached by ``path`` (``""``, ``"ticket__"``): its project, its
+    category, or its handler (the assignee, else whoever completed it — the desk resolving a
+    request itself) and the handler's department."""
+    if group_by == "department":
+        return Coalesce(F(f"{path}assignee__department"), F(f"{path}completed_by__department"))
+    if group_by == "person":
+        return Coalesce(F(f"{path}assignee_id"), F(f"{path}completed_by_id"))
+    return F(f"{path}{_GROUP_FIELD[group_by]}")
+
+
+def _deadline_group(group_by: str) -> F | Coalesce:
+    """The group key read from a deadline: its own project (grouping by project must not join the
+    request history), else its request's (``_group``)."""
+    return F("project_id") if group_by == "project" else _group(group_by, "ticket__")
+
+
+# A follow-up call or a rework row names the handler of the round it judged.
+_ROUND_FIELD = {
+    "project": "project_id",
+    "department": "handler__department",
+    "category": "ticket__category_id",
+    "person": "handler_id",
+}
+# A complaint naming a person counts for the person named (and their department).
+_NAMED_FIELD = {**_GROUP_FIELD, "department": "subject_staff__department", "person": "subject_staff_id"}
 
 
 def aggregate(
-    tickets, deadlines, *, group_by: str, trunc, start, end, by_project: bool = False, now=None
+    tickets,
+    deadlines,
+    calls,
+    reworks,
+    *,
+    group_by: str,
+    trunc,
+    start,
+    end,
+    by_project: bool = False,
+    now=None,
 ) -> dict:
-    """The additive measures (``boards.models.MEASURES``) of requests and deadlines in [start, end),
-    by period (``trunc`` in Shanghai time) and group key — and by project too with ``by_project``,
-    as the roll-up stores them. Five grouped queries (the clocks' three: ``boards.clocks``)."""
+    """The additive measures (``boards.models.MEASURES``) of requests, deadlines, follow-up calls
+    and rework in [start, end), by period (``trunc`` in Shanghai time) and group key — and by project
+    too with ``by_project``, as the roll-up stores them. Eight grouped queries (the clocks' three:
+    ``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
+    scoped like ``tickets``."""
     tz = local_tz()
     now = now or timezone.now()
-    field = _GROUP_FIELD[group_by]
-    # A deadline carries its project: grouping by project must not join the request history.
-    deadline_field = _deadline_group_field(group_by)
     keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
     out: dict[tuple, dict] = {}
 
@@ -488,42 +537,73 @@ def aggregate(
         m = measures(r)
         m[name] = m.get(name, 0) + (value or 0)
 
-    everything = Q()
     for r in (
         tickets.filter(completed_at__gte=start, completed_at__lt=end)
-        .annotate(p=trunc("completed_at", tzinfo=tz), g=F(field))
+        .annotate(p=trunc("completed_at", tzinfo=tz), g=_group(group_by))
         .order_by()
         .values(*keys)
         .annotate(
             completed=Count("id"),
             followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
             reworked=Count("id", filter=Q(rework_count__gt=0)),
-            **_score_counts("follow_up_score", everything),
-            **_score_counts("rating", everything),
+            **_score_counts("rating", Q()),
         )
     ):
         m = measures(r)
         for name in ("completed", "followed_up", "reworked"):
             m[name] = r[name]
-        for score_field in ("follow_up_score", "rating"):
-            for part in ("n", "sum", *SCORES):
-                m[f"{score_field}_{part}"] = r[f"{score_field}_{part}"] or 0
+        for part in ("n", "sum", *SCORES):
+            m[f"rating_{part}"] = r[f"rating_{part}"] or 0
 
+    complaints = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
     for r in (
-        tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-        .annotate(p=trunc("received_at", tzinfo=tz), g=F(field))
+        complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
         .order_by()
         .values(*keys)
         .annotate(n=Count("id"))
     ):
         measures(r)["complaints"] = r["n"]
+    for r in (
+        complaints.filter(subject_staff__isnull=False)
+        .annotate(p=trunc("received_at", tzinfo=tz), g=F(_NAMED_FIELD[group_by]))
+        .order_by()
+        .values(*keys)
+        .annotate(n=Count("id"))
+    ):
+        measures(r)["complaints_named"] = r["n"]
+
+    for r in (
+        calls.filter(made_at__gte=start, made_at__lt=end)
+        .annotate(p=trunc("made_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
+        .order_by()
+        .values(*keys)
+        .annotate(
+            calls=Count("id"),
+            satisfied=Count("id", filter=Q(satisfied=True)),
+            **_score_counts("score", Q()),
+        )
+    ):
+        m = measures(r)
+        m["follow_up_calls"] = r["calls"]
+        m["follow_up_satisfied"] = r["satisfied"]
+        for part in ("n", "sum", *SCORES):
+            m[f"follow_up_score_{part}"] = r[f"score_{part}"] or 0
+
+    for r in (
+        reworks.filter(started_at__gte=start, started_at__lt=end)
+        .annotate(p=trunc("started_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
+        .order_by()
+        .values(*keys)
+        .annotate(n=Count("id"))
+    ):
+        measures(r)["rework"] = r["n"]
 
     clocks.clock_measures(
         deadlines,
         trunc=trunc,
         tz=tz,
         keys=keys,
-        group_field=deadline_field,
+        group=_deadline_group(group_by),
         start=start,
         end=end,
         now=now,

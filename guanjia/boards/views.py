@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.boards import exporting, selectors
+from guanjia.boards import exporting, selectors, words
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.web.helpers import console_view
@@ -120,6 +120,10 @@ def figures(request):
         values=params.as_query(),
         group_label=selectors.GROUPS[params.group_by],
         chart_data=_chart_data(data),
+        hints=words.HINTS,
+        people_group=params.group_by in words.PEOPLE_GROUPS,
+        complaint_label=words.complaint_label(params.group_by),
+        named_label=words.named_label(),
         export_url=f"{reverse('figures_export')}?{query}",
     )
     return render(request, "boards/figures.html", ctx)

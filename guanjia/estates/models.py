@@ -280,7 +280,7 @@ class Occupancy(ProjectOwned):
     end_on = models.DateField(_("结束日期"), null=True, blank=True)
 
     objects = OccupancyQuerySet.as_manager()
-    shared_cache = ("households", "company_id")  # selectors.households_by_project
+    shared_cache = ("occupied_spans", "company_id")  # selectors.occupied_spans
 
     class Meta:
         verbose_name = _("入住关系")

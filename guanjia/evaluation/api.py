@@ -37,17 +37,26 @@ class StaffFigureRow(RowSchema):
     name: str
     department: str
     employee_no: str
-    handled: int = Field(..., description="Requests completed in the range as assignee")
+    handled: int = Field(
+        ..., description="Requests completed in the range as handler (assignee, else who completed it)"
+    )
     deadlines_done: int = Field(..., description="Deadlines (response, on site, complete) done in the range")
     deadlines_on_time: int
     on_time_rate: float | None
     ratings: int
     rating_mean: Decimal | None = Field(..., description="Mean resident rating (1–5) of the requests handled")
-    answered: int = Field(..., description="Requests handled whose follow-up call got an answer")
-    satisfied: int
+    answered: int = Field(
+        ..., description="Follow-up calls made in the range about the person's work, satisfied or not"
+    )
+    satisfied: int = Field(..., description="Of those calls, satisfied")
     satisfied_rate: float | None
-    complaints: int = Field(..., description="Complaints received in the range naming the person")
-    rework: int = Field(..., description="Requests handled that were sent back at least once")
+    complaints: int = Field(
+        ..., description="Complaints received in the range naming the person (被投诉(指名))"
+    )
+    complaints_assigned: int = Field(
+        ..., description="Complaints received in the range the person handles (负责投诉)"
+    )
+    rework: int = Field(..., description="Rounds of the person's work sent back in the range (返工次数)")
     first_contact_owned: int = Field(
         ..., description="Requests received in the range the person is first-contact owner of (首问负责人)"
     )
@@ -113,6 +122,7 @@ class RankingRowOut(Schema):
     satisfied: int
     satisfied_rate: float | None
     complaints: int
+    complaints_assigned: int
     rework: int
     first_contact_owned: int
     handed_over: int

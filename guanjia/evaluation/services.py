@@ -98,6 +98,7 @@ def ranking_draft(*, actor, project: Project, quarter: str) -> RankingSheet:
                     answered=r["answered"],
                     satisfied=r["satisfied"],
                     complaints=r["complaints"],
+                    complaints_assigned=r["complaints_assigned"],
                     rework=r["rework"],
                     first_contact_owned=r["first_contact_owned"],
                     handed_over=r["handed_over"],

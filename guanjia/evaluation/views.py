@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
@@ -67,6 +68,7 @@ def figures_page(request):
             {
                 "key": key,
                 "label": label,
+                "hint": FIGURE_HINTS.get(key, ""),
                 "query": urlencode(base | {"sort": key, "desc": int(key == sort and not descending)}),
             }
             for key, label in FIGURE_COLUMNS
@@ -83,12 +85,25 @@ FIGURE_COLUMNS = [
     ("on_time_rate", _lazy("按时率")),
     ("rating_mean", _lazy("业主评分")),
     ("satisfied_rate", _lazy("回访满意率")),
-    ("complaints", _lazy("被投诉")),
-    ("rework", _lazy("返工")),
+    ("complaints", _lazy("被投诉(指名)")),
+    ("complaints_assigned", _lazy("负责投诉")),
+    ("rework", _lazy("返工次数")),
     ("first_contact_owned", _lazy("首问受理")),
     ("handed_over", _lazy("首问移交")),
     ("owner_followed_up", _lazy("首问回访")),
 ]
+
+# The sentence beside each changed number (the column's hint; docs/figures.md says the same).
+FIGURE_HINTS = {
+    "handled": gettext_lazy("本期完工、处理人是此人的工单；无处理人而由其自行办结的也算。"),
+    "satisfied_rate": gettext_lazy(
+        "本期内就此人那一轮工作打出的每一次回访中满意的比例，不满意转返工的回访也算在内。"
+    ),
+    "complaints": gettext_lazy("本期受理、指名投诉此人的投诉。"),
+    "complaints_assigned": gettext_lazy("本期受理、由此人处理（派给此人，或无人派工时由其办结）的投诉。"),
+    "rework": gettext_lazy("本期内此人的工作被退回重做的次数：回访不满意或业主要求返工。"),
+    "owner_followed_up": gettext_lazy("此人作为首问负责人、本期内亲自回访的工单数（满意或不满意都算）。"),
+}
 
 # The export's columns: every count behind the page's figures (docs/figures.md says what each means).
 EXPORT_COLUMNS = [
@@ -104,8 +119,9 @@ EXPORT_COLUMNS = [
     ("answered", _lazy("回访数")),
     ("satisfied", _lazy("回访满意数")),
     ("satisfied_rate", _lazy("回访满意率")),
-    ("complaints", _lazy("被投诉")),
-    ("rework", _lazy("返工")),
+    ("complaints", _lazy("被投诉(指名)")),
+    ("complaints_assigned", _lazy("负责投诉")),
+    ("rework", _lazy("返工次数")),
     ("first_contact_owned", _lazy("首问受理")),
     ("handed_over", _lazy("首问移交")),
     ("owner_followed_up", _lazy("首问回访")),

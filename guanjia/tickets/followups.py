@@ -36,11 +36,14 @@ from guanjia.tickets.choices import Action, Kind
 from guanjia.tickets.models import (
     FOLLOW_UP_DONE,
     FOLLOW_UP_OPEN,
+    FollowUpCall,
     FollowUpOutcome,
     FollowUpTask,
     Ticket,
     TicketEvent,
+    TicketRework,
 )
+from guanjia.tickets.rounds import ReworkReason
 from guanjia.web.helpers import console_view
 
 
@@ -56,22 +59,63 @@ def retry_interval() -> datetime.timedelta:
 # The hook -------------------------------------------------------------------------------------------
 
 
-def on_ticket_event(ticket: Ticket, action: str, now: datetime.datetime) -> FollowUpTask | None:
+@dataclass(frozen=True)
+class Judged:
+    """The round of work an action judges (the rework count before it) and whose work it was:
+    the assignee, else whoever completed it."""
+
+    round: int
+    handler_id: int | None
+
+
+def on_ticket_event(
+    ticket: Ticket, action: str, now: datetime.datetime, *, judged: Judged | None = None
+) -> FollowUpTask | None:
     """Called by ``ticket_act`` inside its transaction, right after the action took effect.
 
     - ``complete`` (any kind), ``first_feedback`` of a complaint: make this round's task
       (idempotent: an open task of the round is kept as it is).
-    - ``follow_up``: close the open task(s) as satisfied / unsatisfied.
-    - ``reopen`` (the resident asks for rework before the call), ``cancel``: withdraw open tasks.
+    - ``follow_up``: close the open task(s) as satisfied / unsatisfied; keep the call
+      (``FollowUpCall``) and, if unsatisfied, the rework it starts (``TicketRework``).
+    - ``reopen`` (the resident asks for rework before the call): keep the rework; with
+      ``cancel``, withdraw open tasks.
     """
     if action == Action.COMPLETE or (action == Action.FIRST_FEEDBACK and ticket.kind == Kind.COMPLAINT):
         return _ensure_task(ticket, now)
+    judged = judged or Judged(ticket.rework_count, ticket.assignee_id or ticket.completed_by_id)
     if action == Action.FOLLOW_UP:
         outcome = FollowUpOutcome.SATISFIED if ticket.follow_up_satisfied else FollowUpOutcome.UNSATISFIED
         _close_open(ticket, outcome, now, count_attempt=True)
+        FollowUpCall.objects.create(
+            company_id=ticket.company_id,
+            project_id=ticket.project_id,
+            ticket=ticket,
+            round=judged.round,
+            made_at=now,
+            made_by_id=ticket.follow_up_by_id,
+            handler_id=judged.handler_id,
+            satisfied=bool(ticket.follow_up_satisfied),
+            score=ticket.follow_up_score,
+        )
+        if not ticket.follow_up_satisfied:
+            _record_rework(ticket, ReworkReason.FOLLOW_UP, now, judged)
     elif action in (Action.REOPEN, Action.CANCEL):
         _close_open(ticket, FollowUpOutcome.CANCELLED, now)
+        if action == Action.REOPEN:
+            _record_rework(ticket, ReworkReason.REOPEN, now, judged)
     return None
+
+
+def _record_rework(ticket: Ticket, reason: str, now: datetime.datetime, judged: Judged) -> TicketRework:
+    return TicketRework.objects.create(
+        company_id=ticket.company_id,
+        project_id=ticket.project_id,
+        ticket=ticket,
+        round=ticket.rework_count,
+        started_at=now,
+        reason=reason,
+        handler_id=judged.handler_id,
+    )
 
 
 def _ensure_task(ticket: Ticket, now: datetime.datetime) -> FollowUpTask:

@@ -197,6 +197,16 @@ class Ticket(ProjectOwned):
     accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("到场时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完工时间"), null=True, blank=True)
+    # Who completed this round: the assignee, or the desk (or a head) resolving it without one. The
+    # figures credit a request to its assignee, else to whoever completed it (docs/figures.md).
+    completed_by = models.ForeignKey(
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("完工人"),
+    )
     first_feedback_at = models.DateTimeField(_("首次答复时间"), null=True, blank=True)
     followed_up_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
@@ -542,3 +552,7 @@ class FollowUpTask(ProjectOwned):
     @property
     def is_open(self) -> bool:
         return self.outcome in FOLLOW_UP_OPEN
+
+
+# Each follow-up call and each round of rework as its own row (figures count them when they happen).
+from guanjia.tickets.rounds import FollowUpCall, TicketRework  # noqa: E402, F401

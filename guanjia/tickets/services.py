@@ -326,7 +326,7 @@ def _score(data: dict, field: str = "score") -> int:
 def _reset_work_stages(ticket: Ticket) -> None:
     """A new round of work (rework): the stage moments of the last round live on in the timeline."""
     ticket.accepted_at = ticket.arrived_at = ticket.completed_at = ticket.followed_up_at = None
-    ticket.assignee = None
+    ticket.assignee = ticket.completed_by = None
     # The resident rates the new round's work; the last round's rating stays in the timeline.
     ticket.rating = None
     ticket.rating_comment = ""
@@ -380,6 +380,7 @@ def _apply(ticket: Ticket, transition, *, actor, data: dict, now) -> tuple[str, 
     elif action == Action.COMPLETE:
         ticket.resolution = str(data["resolution"]).strip()
         ticket.completed_at = now
+        ticket.completed_by_id = scope_for(actor).staff_id
         note = note or ticket.resolution
         facts.update(materials.record_materials_and_charges(ticket, data))
     elif action == Action.FIRST_FEEDBACK:
@@ -523,8 +524,11 @@ def ticket_act(
         raise ValidationError({f: _("此项为必填项") for f in missing})
     from_status = ticket.status
     now = _now()
+    # The round a call or a reopen judges, and whose work it was, before the action resets them.
+    judged = followups.Judged(ticket.rework_count, ticket.assignee_id or ticket.completed_by_id)
     note, facts = _apply(ticket, transition, actor=actor, data=data, now=now)
-    followups.on_ticket_event(ticket, action, now)  # follow-up calls (回访): make or close the task
+    # Follow-up calls (回访): make or close the task; keep each call and each rework as a row.
+    followups.on_ticket_event(ticket, action, now, judged=judged)
     if system is not None:
         facts.update({"auto": True, **system})
     full_clean(ticket, exclude=["number"])

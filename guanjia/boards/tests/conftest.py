@@ -7,7 +7,7 @@ import pytest
 from guanjia.sla.models import TicketDeadline
 from guanjia.staff.models import StaffMember
 from guanjia.tickets.choices import Channel, Kind, Priority, Status
-from guanjia.tickets.models import Ticket
+from guanjia.tickets.models import FollowUpCall, Ticket
 from guanjia.tickets.tests.conftest import tw  # noqa: F401  (the service-request world)
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -21,11 +21,13 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime.datetim
 
 
 def make_ticket(project, *, first_contact, received_at, **fields) -> Ticket:
-    """A request row as the services leave it, with the stage moments given directly."""
+    """A request row as the services leave it, with the stage moments given directly. A follow-up
+    score is one satisfied call (``FollowUpCall``) made when the request was followed up (else
+    completed), as ``ticket_act`` records it."""
     fields.setdefault("kind", Kind.HOME_REPAIR)
     fields.setdefault("status", Status.RECEIVED)
     fields.setdefault("priority", Priority.NORMAL)
-    return Ticket.objects.create(
+    ticket = Ticket.objects.create(
         company_id=project.company_id,
         project=project,
         number=f"T{next(_numbers):06d}",
@@ -36,6 +38,17 @@ def make_ticket(project, *, first_contact, received_at, **fields) -> Ticket:
         received_at=received_at,
         **fields,
     )
+    if ticket.follow_up_score is not None:
+        FollowUpCall.objects.create(
+            company_id=ticket.company_id,
+            project_id=ticket.project_id,
+            ticket=ticket,
+            made_at=ticket.followed_up_at or ticket.completed_at,
+            handler_id=ticket.assignee_id or ticket.completed_by_id,
+            satisfied=True,
+            score=ticket.follow_up_score,
+        )
+    return ticket
 
 
 def make_deadline(ticket, stage, *, due_at, done_at=None, round=0) -> TicketDeadline:

@@ -170,9 +170,9 @@ def test_hq_board_runs_four_queries_whatever_the_number_of_projects(db, projects
     assert board["rows"][0]["oldest_overdue"] == NOW - projects * HOUR
 
 
-def test_project_board_runs_five_queries(board_data, django_assert_num_queries):
+def test_project_board_runs_six_queries(board_data, django_assert_num_queries):
     scope_for(board_data.manager)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         selectors.project_board(board_data.manager, board_data.project.id, now=NOW)
 
 

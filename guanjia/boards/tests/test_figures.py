@@ -124,7 +124,8 @@ def test_figures_by_person_and_department(fig):
     assert stage_rates(rows["维修工"])["response"] == (1, 2, 0.5)
     assert rows["未指派"]["completed"] == 3  # P1's complaint and night repair, P2's complaint
     assert rows["未指派"]["complaints"] == 3
-    assert rows["未指派"]["households"] == 3  # every visible household, for groups other than projects
+    assert rows["未指派"]["households"] == 0  # nobody: no projects served, no households
+    assert rows["维修工"]["households"] == 2  # the technician serves P1 (2 households)
     rows = {r["label"]: r for r in selectors.figures(fig.admin, params("department"))["rows"]}
     assert set(rows) == {"工程", "未指派"}
     assert rows["工程"]["rework_rate"] == 0.5
@@ -160,9 +161,10 @@ def test_figures_are_scoped(fig):
 @pytest.mark.parametrize("group_by", ["project", "department", "category", "person"])
 def test_figures_run_a_constant_number_of_queries(fig, group_by, django_assert_num_queries):
     scope_for(fig.admin)
-    # rolled-up days, five live aggregates (requests 2, clocks 3), the times' median and p90,
-    # households, names (departments need no name lookup)
-    expected = 8 if group_by == "department" else 9
+    # rolled-up days, eight live aggregates (requests, complaints, named complaints, calls, rework,
+    # clocks 3), the times' median and p90, households, names (departments need no name lookup),
+    # and by person the projects each serves (their households)
+    expected = {"department": 11, "person": 13}.get(group_by, 12)
     with django_assert_num_queries(expected):
         selectors.figures(fig.admin, params(group_by, "day"))
 
@@ -212,7 +214,7 @@ def test_figures_page_embeds_chart_data_and_exports_xlsx(fig, client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)
     assert rows[0][:3] == ("周期", "项目", "完工数")
-    assert "回访率(%)" in rows[0] and "千户投诉率" in rows[0]
+    assert "回访率(%)" in rows[0] and "千户投诉率(投诉)" in rows[0] and "回访次数" in rows[0]
     p1 = next(r for r in rows[1:] if r[1] == fig.project.name)
     assert p1[0] == "2026-03-01" and p1[2] == 4
     assert p1[rows[0].index("回访率(%)")] == 50.0
