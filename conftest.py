@@ -1,6 +1,12 @@
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from guanjia.testing.browser import browser  # noqa: F401  (Chromium, for the browser tests)
+
+# A loaded 2-core CI machine makes hypothesis' per-example time limit (200 ms) fail at random;
+# performance is measured in `make bench`, never by a test's clock.
+hypothesis_settings.register_profile("guanjia", deadline=None)
+hypothesis_settings.load_profile("guanjia")
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from guanjia.notifications.models import ChannelAddress
+
 logger = logging.getLogger("guanjia.notifications.channels")
 
 
@@ -90,7 +92,19 @@ def address_for(user, channel: str) -> str:
         return phone_of(user)
     if channel == "wecom":
         return user.username if _has(user, "staff_member") else ""
+    if channel == "wechat":
+        return channel_address(user, channel)
     return ""
+
+
+def channel_address(user, channel: str) -> str:
+    """The person's own identity on a channel (``ChannelAddress``), "" when none is bound."""
+    return (
+        ChannelAddress.objects.filter(user_id=user.pk, channel=channel)
+        .values_list("address", flat=True)
+        .first()
+        or ""
+    )
 
 
 class LogBackend(ChannelBackend):
@@ -130,6 +144,7 @@ DEFAULT_BACKENDS = {
     "email": ("GUANJIA_EMAIL_CHANNEL_BACKEND", "guanjia.notifications.channels.EmailBackend"),
     "sms": ("GUANJIA_SMS_BACKEND", "guanjia.notifications.channels.LogBackend"),
     "wecom": ("GUANJIA_WECOM_BACKEND", "guanjia.notifications.channels.LogBackend"),
+    "wechat": ("GUANJIA_WECHAT_BACKEND", "guanjia.notifications.channels.LogBackend"),
 }
 
 

@@ -27,10 +27,11 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     SMS = "sms", _("短信")
     WECOM = "wecom", _("企业微信")
+    WECHAT = "wechat", _("微信公众号")
 
 
 # Channels delivered by a backend (the in-app row is its own delivery).
-PUSH_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.WECOM})
+PUSH_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.WECOM, Channel.WECHAT})
 
 
 class State(models.TextChoices):
@@ -70,6 +71,8 @@ class Notification(CompanyOwned):
         verbose_name=_("接收人"),
     )
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    # What it is about (kinds.py): the key a channel's registered template is chosen by.
+    kind = models.CharField(_("通知类型"), max_length=60, default="general")
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     # The subject and body as translatable phrases with their parameters ({"subject": {"t": …,
@@ -160,3 +163,30 @@ class Notification(CompanyOwned):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ChannelAddress(CompanyOwned):
+    """Where one person is reached on a channel that has its own identities: a staff member's WeCom
+    ``userid`` (set by the administrator; not the login name), a resident's WeChat ``openid`` (bound
+    when they sign in through the official account). One address per person and channel."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="channel_addresses",
+        verbose_name=_("账号"),
+    )
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=128)
+
+    class Meta:
+        verbose_name = _("通知渠道地址")
+        verbose_name_plural = _("通知渠道地址")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="channel_address_one_per_channel"),
+            # One WeChat openid / WeCom userid belongs to one person of a company.
+            models.UniqueConstraint(fields=["company", "channel", "address"], name="channel_address_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}: {self.address}"

@@ -29,6 +29,7 @@ from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
 from guanjia.notifications import channels as backends
 from guanjia.notifications import tasks  # delivery jobs (they call back into deliver)
+from guanjia.notifications.kinds import GENERAL, kind_of
 from guanjia.notifications.messages import Message, as_text
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
@@ -36,7 +37,7 @@ from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
 logger = logging.getLogger(__name__)
 
 ALL_CHANNELS: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL)
-EVERY_CHANNEL: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL, Channel.SMS, Channel.WECOM)
+EVERY_CHANNEL: tuple[str, ...] = (Channel.IN_APP, Channel.EMAIL, Channel.SMS, Channel.WECOM, Channel.WECHAT)
 
 # A worker that claimed a row and died mid-send leaves a stale claim; after this long the row is
 # retried (the only case where a message may go out twice: the provider may have accepted it).
@@ -82,6 +83,7 @@ def notify(
     dedup_key: str = "",
     channels: Sequence[str] = ALL_CHANNELS,
     urgent: bool = False,
+    kind: str = GENERAL,
 ) -> list[Notification]:
     """Notify each recipient on each channel; return the notifications this call created.
 
@@ -98,7 +100,13 @@ def notify(
     - ``subject`` and ``body`` are best given as ``Message`` (a ``gettext_lazy`` phrase and its
       parameters): each reader then reads them in their own language. The rows also keep the text
       in the site's language (zh-hans); plain text is kept as it is.
+    - ``kind`` names what the message is about (``kinds.register_kind``): channels that need a
+      registered template per kind (SMS, WeChat) choose it by this. An unregistered kind is refused.
     """
+    try:
+        kind_of(kind)
+    except LookupError as exc:
+        raise ValidationError({"kind": str(exc)}) from None
     unknown = set(channels) - set(Channel.values)
     if unknown:
         raise ValidationError({"channels": _("未知的通知渠道：%(c)s") % {"c": ", ".join(sorted(unknown))}})
@@ -127,6 +135,7 @@ def notify(
                     continue
                 values = {
                     "company_id": user.company_id,
+                    "kind": kind,
                     "subject": subject[:200],
                     "body": body,
                     "message": message,
