@@ -97,7 +97,7 @@ def _seed_project(project: Project, admin, rng: random.Random) -> dict[str, int]
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(common, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch.object(tickets, "_now", lambda: clock["now"]))
-        stack.enter_context(mock.patch.object(tickets, "_after_commit", lambda event: None))
+        stack.enter_context(mock.patch.object(tickets, "_announce", lambda event: None))
         stack.enter_context(mock.patch("guanjia.notifications.services.notify", lambda **kw: []))
         items = _ledger(project, admin, rng)
         services.fire_plans_apply(actor=admin, project=project, starts_on=start)

@@ -17,13 +17,14 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import NotFound
+from guanjia.core.journal import journal_bulk_create
 from guanjia.core.models import Company
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
@@ -120,16 +121,17 @@ def notify(
     message = {k: v for k, v in (("subject", subject_message), ("body", body_message)) if v}
     now = _now()
     windows = None
-    created: list[Notification] = []
+    rows: list[Notification] = []
     seen: set[int] = set()
-    with transaction.atomic():
+    # Usually called inside the caller's transaction (its rows are its outbox): no savepoint of its own.
+    with transaction.atomic(savepoint=False):
         for user in recipients:
             if user is None or user.pk in seen or not user.is_active or user.company_id is None:
                 continue
             if company_id is not None and user.company_id != company_id:
                 continue
             seen.add(user.pk)
-            quiet = not urgent and scope_for(user).is_resident
+            quiet = None  # asked only when a push row is written (the bell's row never waits)
             for channel in channels:
                 if channel != Channel.IN_APP and not backends.address_for(user, channel):
                     continue
@@ -150,26 +152,49 @@ def notify(
                 if channel == Channel.IN_APP:
                     # In the console the row itself is the delivery.
                     values.update(state=State.SENT, sent_at=now)
-                elif quiet:
-                    if windows is None:
-                        windows = quiet_windows()
-                    values["quiet_hours"] = True
-                    values["deliver_after"] = next_allowed_time(now, windows)
-                    if values["deliver_after"] > now:
-                        values["state"] = State.DEFERRED
-                if dedup_key:
-                    notification, is_new = Notification.objects.get_or_create(
-                        recipient=user, channel=channel, dedup_key=dedup_key, defaults=values
-                    )
-                    if not is_new:
-                        continue
                 else:
-                    notification = Notification.objects.create(recipient=user, channel=channel, **values)
-                created.append(notification)
+                    if quiet is None:
+                        quiet = not urgent and scope_for(user).is_resident
+                    if quiet:
+                        if windows is None:
+                            windows = quiet_windows()
+                        values["quiet_hours"] = True
+                        values["deliver_after"] = next_allowed_time(now, windows)
+                        if values["deliver_after"] > now:
+                            values["state"] = State.DEFERRED
+                rows.append(Notification(recipient=user, channel=channel, dedup_key=dedup_key, **values))
+        created = _insert(rows)
         for notification in created:
             if notification.state == State.PENDING and notification.channel in PUSH_CHANNELS:
                 _schedule_delivery(notification.pk)
     return created
+
+
+def _insert(rows: list[Notification]) -> list[Notification]:
+    """Write the rows in one statement; those whose dedup key was already used are left out.
+
+    The common case (a new event) is one INSERT in a savepoint. Only when a key was taken (the same
+    event handled twice, or two workers at once) are the rows written one by one, skipping the taken.
+    """
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        created = []
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+            try:
+                with transaction.atomic():
+                    Notification.objects.bulk_create([row])
+            except IntegrityError:
+                continue
+            created.append(row)
+        rows = created
+    journal_bulk_create(rows)
+    return rows
 
 
 def _schedule_delivery(notification_id: int) -> None:

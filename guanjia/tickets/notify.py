@@ -1,4 +1,5 @@
-"""Who hears about what happened to a request. Runs after the transaction commits."""
+"""Who hears about what happened to a request: decided in the transaction of the change (the
+notification rows are written with it; see ``services._announce``)."""
 
 from __future__ import annotations
 

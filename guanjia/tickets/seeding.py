@@ -191,7 +191,7 @@ def seed_demo_tickets(company, *, count: int = 300, rng: random.Random) -> int:
     made = 0
     with (
         mock.patch.object(services, "_now", lambda: clock["now"]),
-        mock.patch.object(services, "_after_commit", lambda event: None),
+        mock.patch.object(services, "_announce", lambda event: None),
     ):
         for index, (received, status, kind, project) in enumerate(plans):
             maker = _Maker(

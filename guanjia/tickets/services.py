@@ -40,7 +40,7 @@ from guanjia.tickets.models import (
     TicketEvent,
     TicketSubmission,
 )
-from guanjia.tickets.tasks import notify_ticket_event
+from guanjia.tickets.notify import notify_event
 
 # Roles that may receive a request from a resident or find one on patrol (首问: whoever receives it).
 # Third-party auditors only see audits; they do not receive requests (quality raises them for the estate).
@@ -285,7 +285,7 @@ def _receive(*, actor, data: dict) -> Ticket:
         data=facts,
         when=now,
     )
-    _after_commit(event)
+    _announce(event)
     # Announced: auto-dispatch sends a new repair to whoever the project's rules name.
     received = events.Received(ticket, now, auto_dispatch=bool(data.get("auto_dispatch", True)))
     return events.announce_received(received)
@@ -538,7 +538,7 @@ def ticket_act(
     event = _event(
         ticket, actor=actor, action=action, from_status=from_status, note=note, data=facts, when=now
     )
-    _after_commit(event)
+    _announce(event)
     return ticket
 
 
@@ -582,11 +582,17 @@ def ticket_record_escalation(*, ticket: Ticket, stage: str, step: int, threshold
 # Notifications ------------------------------------------------------------------------------------
 
 
-def _after_commit(event: TicketEvent) -> None:
-    """Tell the people concerned once the change is committed, as a background job (retried),
-    so a slow mail server never slows or breaks the action itself."""
-    event_id = event.pk
-    transaction.on_commit(lambda: notify_ticket_event(event_id))
+def _announce(event: TicketEvent) -> None:
+    """Tell the people concerned, in the transaction of the change itself.
+
+    The notification rows are the outbox: they commit with the change or not at all, so a worker
+    killed after the commit loses nothing (push rows are sent after the commit, and the per-minute
+    sweeper sends whatever is still due), and the recipients are whoever holds the request at this
+    commit, not whoever holds it when a job runs later (dispatched to A, reassigned to B a moment
+    later: A hears of the dispatch, B of the reassignment). Nothing here talks to a provider, so a
+    slow mail server still never slows the action.
+    """
+    notify_event(event.pk)
 
 
 # The defaults, the photo and phone services and the timeline's words live in their own modules;

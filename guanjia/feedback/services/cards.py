@@ -123,7 +123,7 @@ def card_cast(*, actor, data: dict) -> CardVote:
             raise Conflict(_("本月已投过这张牌")) from exc
         raise
     if card.owner_id:
-        transaction.on_commit(lambda: _notify_card(card))
+        _notify_card(card)  # written with the change: the outbox
     return card
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +103,7 @@ def ca_act(*, actor, action: CorrectiveAction, name: str, data: dict) -> Correct
         nc.save()
     action.status = to_state
     save_validated(action)
-    transaction.on_commit(lambda: _notify_act(action, name))
+    _notify_act(action, name)  # written with the change: the outbox
     return action
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +89,7 @@ def raise_nonconformances(audit: Audit, results: list, now: datetime.datetime) -
         raised.append(nc)
     if raised:
         managers = project_managers(audit.project_id)
-        transaction.on_commit(lambda: _notify_raised(audit, raised, managers))
+        _notify_raised(audit, raised, managers)  # written with the change: the outbox
     return raised
 
 
@@ -147,7 +146,7 @@ def nc_assign(*, actor, nc: NonConformance, data: dict) -> CorrectiveAction:
     )
     nc.status = NcStatus.IN_ACTION
     nc.save()
-    transaction.on_commit(lambda: _notify_owner(action))
+    _notify_owner(action)  # written with the change: the outbox
     return action
 
 

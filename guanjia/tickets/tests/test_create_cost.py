@@ -24,11 +24,13 @@ pytestmark = pytest.mark.django_db
 #   the deadline policies and the calendar's days; its deadlines (one INSERT); its event;
 #   auto-dispatch: the project's rules, the team with workloads and skills, who is on duty; the
 #   dispatch through ``ticket_act`` (savepoint, the row lock, the assignee, the UPDATE, its event,
-#   release); every journal entry (one INSERT); release; the response (one query).
-# Notifications are queued after commit. In production it is 17: the scope, the policies and the
+#   release); each event's notifications, written with it (the event with its people, one query
+#   each; the technician's rows in one INSERT in a savepoint: the outbox commits with the change);
+#   every journal entry (one INSERT); release; the response (one query).
+# In production it is 22: the scope, the policies and the
 # rules come from the shared cache (a test runs inside a transaction, and nothing read inside one is
 # cached), and the outer savepoint is the request's transaction itself.
-CREATE_STATEMENTS = 25
+CREATE_STATEMENTS = 30
 
 
 @pytest.fixture
