@@ -9,90 +9,27 @@ of projects, people or periods: no query inside a loop.
 from __future__ import annotations
 
 import datetime
-import functools
-import zoneinfo
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
+from django.db.models import Count, Min, Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 
-from guanjia.boards import clocks, households, rollup
-from guanjia.boards.models import MEASURES, TIMED_STAGES
-from guanjia.core.dates import date_range
+from guanjia.boards.measures import (
+    DUE_SOON,
+    SATISFACTION_DAYS,
+    _day_start,
+    _satisfaction,
+    _score_counts,
+    _stage_counts,
+    local_tz,
+)
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.sla.choices import Stage
 from guanjia.sla.models import TicketDeadline
-from guanjia.staff.choices import Department
-from guanjia.staff.models import StaffMember
-from guanjia.tickets.choices import Kind, Priority, Status
-from guanjia.tickets.models import FollowUpCall, Ticket, TicketCategory, TicketRework
-
-SCORES = (1, 2, 3, 4, 5)
-SATISFACTION_DAYS = 30
-DUE_SOON = datetime.timedelta(hours=1)
-
-
-def local_tz() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_tz())
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _mean(total: float | int | None, count: int, digits: int = 2) -> float | None:
-    return round(total / count, digits) if count and total is not None else None
-
-
-def _score_counts(field: str, since_q: Q) -> dict:
-    """Conditional counts of one score column, 1–5, plus its sum and count — one aggregate."""
-    scored = since_q & Q(**{f"{field}__isnull": False})
-    out = {
-        f"{field}_n": Count("id", filter=scored),
-        f"{field}_sum": Sum(field, filter=scored),
-    }
-    for s in SCORES:
-        out[f"{field}_{s}"] = Count("id", filter=since_q & Q(**{field: s}))
-    return out
-
-
-def _satisfaction(row: dict, field: str) -> dict:
-    n = row[f"{field}_n"] or 0
-    return {
-        "count": n,
-        "mean": _mean(row[f"{field}_sum"], n),
-        "distribution": [row[f"{field}_{s}"] or 0 for s in SCORES],
-    }
-
-
-def _stage_counts(counts: dict[str, int]) -> list[dict]:
-    return [{"stage": stage, "label": label, "count": counts.get(stage, 0)} for stage, label in _stages()]
-
-
-def _stages() -> tuple[tuple[str, str], ...]:
-    """The stages with their labels in the request's language (translated once per language: the
-    boards and figures show them on every row, and each translation lookup costs ~10 µs)."""
-    return _stages_in(get_language())
-
-
-@functools.lru_cache(maxsize=16)
-def _stages_in(language: str | None) -> tuple[tuple[str, str], ...]:
-    return tuple((s.value, str(s.label)) for s in Stage)
-
-
-# ---------------------------------------------------------------------------------------------
-# Project board
+from guanjia.tickets.choices import Priority, Status
+from guanjia.tickets.models import FollowUpCall, Ticket
 
 
 def project_board(user, project_id, *, now: datetime.datetime | None = None) -> dict:
@@ -250,363 +187,30 @@ def first_project_id(user) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # Figures
 
-GROUPS = {
-    "project": gettext_lazy("项目"),
-    "department": gettext_lazy("部门"),
-    "category": gettext_lazy("类别"),
-    "person": gettext_lazy("处理人"),
-}
-PERIODS = {
-    "day": (TruncDay, gettext_lazy("日")),
-    "week": (TruncWeek, gettext_lazy("周")),
-    "month": (TruncMonth, gettext_lazy("月")),
-    "quarter": (TruncQuarter, gettext_lazy("季度")),
-}
-# The request column each grouping reads, from a request and from a deadline.
-_GROUP_FIELD = {
-    "project": "project_id",
-    "department": "assignee__department",
-    "category": "category_id",
-    "person": "assignee_id",
-}
-DEFAULT_DAYS = 90
-MAX_DAYS = 3 * 366
 
+# The figures live in their own module; their names stay importable from here.
+from guanjia.boards.figure_table import (  # noqa: E402
+    DEFAULT_DAYS,
+    GROUPS,
+    MAX_DAYS,
+    PERIODS,
+    FigureParams,
+    _period_key,
+    aggregate,
+    figure_params,
+    figures,
+)
 
-@dataclass(frozen=True)
-class FigureParams:
-    group_by: str
-    period: str
-    start: datetime.date
-    end: datetime.date
-
-    def as_query(self) -> dict:
-        return {
-            "group_by": self.group_by,
-            "period": self.period,
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
-        }
-
-
-def figure_params(
-    *, group_by=None, period=None, start=None, end=None, today: datetime.date | None = None
-) -> FigureParams:
-    """Check the figures' parameters; bad input is a ValidationError naming the field."""
-    today = today or timezone.localdate()
-    errors = {}
-    group_by = group_by or "project"
-    period = period or "month"
-    if group_by not in GROUPS:
-        errors["group_by"] = _("分组方式须为 %(choices)s 之一") % {"choices": ", ".join(GROUPS)}
-    if period not in PERIODS:
-        errors["period"] = _("统计周期须为 %(choices)s 之一") % {"choices": ", ".join(PERIODS)}
-    start, end = date_range(
-        start, end, today=today, default_days=DEFAULT_DAYS, max_days=MAX_DAYS, errors=errors
-    )
-    return FigureParams(group_by, period, start, end)
-
-
-def _period_key(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = value.astimezone(local_tz())
-        return value.date()
-    return value
-
-
-def _labels(user, group_by: str, keys: set) -> dict:
-    """Names for the group keys: one query (none for departments)."""
-    ids = [k for k in keys if k is not None]
-    if group_by == "department":
-        return {k: str(Department(k).label) if k in Department.values else k for k in ids}
-    if not ids:
-        return {}
-    if group_by == "project":
-        qs = Project.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
-    elif group_by == "category":
-        qs = TicketCategory.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
-    else:
-        qs = StaffMember.objects.visible_to(user).filter(id__in=ids).values_list("id", "name")
-    return dict(qs)
-
-
-_NONE_LABEL = {
-    "project": gettext_lazy("（无）"),
-    "department": gettext_lazy("未指派"),
-    "category": gettext_lazy("未分类"),
-    "person": gettext_lazy("未指派"),
-}
-
-
-def figures(user, params: FigureParams) -> dict:
-    """The figures table: one row per period and group.
-
-    - on-time rate per stage: clocks met in the period / clocks judged (met in the period, or ran
-      out of time in it — done late, still running late); clocks stopped with time left by a
-      cancellation are counted apart (``boards.clocks``, docs/figures.md "Request clocks");
-    - follow-up rate, rework rate: of requests completed in the period;
-    - follow-up calls: every call made in the period (satisfied or not) and its score, credited to
-      the handler of the round it judged; rework: rounds sent back in the period, likewise;
-    - rating: resident rating of requests completed in the period;
-    - complaints received in the period: by their handler (负责投诉) and by the person named
-      (被投诉(指名)); per 1,000 households occupied on the row's last day (``households``);
-    - minutes to respond, arrive and complete (mean, median, 90th percentile): the first round,
-      from receipt, hold excluded, of the stages done in the period.
-
-    A request's person and department are its handler's: the assignee, else whoever completed it.
-    docs/figures.md says what each counts and what not.
-
-    Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
-    (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
-    days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
-    percentile are not additive: one more query reads them live over the whole range.
-    """
-    require(user, Perm.VIEW_ESTATES)
-    trunc, _label = PERIODS[params.period]
-    rows: dict[tuple, dict] = {}
-
-    def add(period, key, measures: dict) -> None:
-        k = (_period_key(period), key)
-        target = rows.setdefault(k, dict.fromkeys(MEASURES, 0))
-        for name, value in measures.items():
-            target[name] += value or 0
-
-    rolled = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
-    if rolled:
-        for (period, key), measures in rollup.read(user, params.group_by, trunc, rolled).items():
-            add(period, key, measures)
-    for first, last in rollup.day_runs(params.start, params.end, skip=rolled):
-        live = aggregate(
-            Ticket.objects.visible_to(user),
-            TicketDeadline.objects.visible_to(user),
-            FollowUpCall.objects.visible_to(user),
-            TicketRework.objects.visible_to(user),
-            group_by=params.group_by,
-            trunc=trunc,
-            start=_day_start(first),
-            end=_day_start(last + datetime.timedelta(days=1)),
-        )
-        for (period, key), measures in live.items():
-            add(period, key, measures)
-    spread = {
-        (_period_key(period), key): stages
-        for (period, key), stages in clocks.time_percentiles(
-            TicketDeadline.objects.visible_to(user),
-            trunc=trunc,
-            tz=local_tz(),
-            group=_deadline_group(params.group_by),
-            start=_day_start(params.start),
-            end=_day_start(params.end + datetime.timedelta(days=1)),
-        ).items()
-    }
-
-    labels = _labels(user, params.group_by, {k for _p, k in rows})
-    homes_of = households.for_rows(user, params.group_by, params.period, params.end, rows)
-
-    stages = _stages()
-    out_rows = []
-    for (period, key), r in sorted(rows.items(), key=lambda kv: (kv[0][0], str(labels.get(kv[0][1], "")))):
-        homes = homes_of(period, key)
-        out_rows.append(
-            {
-                "period": period,
-                "key": None if key is None else str(key),
-                "label": str(labels.get(key, key)) if key is not None else str(_NONE_LABEL[params.group_by]),
-                "completed": r["completed"],
-                "on_time": [
-                    {
-                        "stage": stage,
-                        "label": label,
-                        "done": r[f"{stage}_done"],
-                        "on_time": r[f"{stage}_on_time"],
-                        "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
-                        "stopped": r[f"{stage}_stopped"],
-                        "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
-                    }
-                    for stage, label in stages
-                ],
-                "times": _times(r, spread.get((period, key), {}), stages),
-                "follow_up_rate": _rate(r["followed_up"], r["completed"]),
-                "follow_up_calls": r["follow_up_calls"],
-                "follow_up_satisfied": r["follow_up_satisfied"],
-                "follow_up_satisfied_rate": _rate(r["follow_up_satisfied"], r["follow_up_calls"]),
-                "follow_up_score": _satisfaction(r, "follow_up_score"),
-                "rating": _satisfaction(r, "rating"),
-                "rework": r["rework"],
-                "rework_rate": _rate(r["reworked"], r["completed"]),
-                "complaints": r["complaints"],
-                "complaints_named": r["complaints_named"],
-                "households": homes,
-                "complaints_per_1000": households.per_1000(r["complaints"], homes),
-                "complaints_named_per_1000": households.per_1000(r["complaints_named"], homes),
-                "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
-                "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
-                "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
-            }
-        )
-    return {
-        "group_by": params.group_by,
-        "period": params.period,
-        "from": params.start,
-        "to": params.end,
-        "rows": out_rows,
-    }
-
-
-def _minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 60, 1)
-
-
-def _times(r: dict, spread: dict, stages) -> list[dict]:
-    """The first round's times per timed stage: count, mean, median, 90th percentile (minutes)."""
-    out = []
-    for stage, label in stages:
-        if stage not in TIMED_STAGES:
-            continue
-        n = r[f"{stage}_time_n"]
-        median, p90 = spread.get(stage, (None, None))
-        out.append(
-            {
-                "stage": stage,
-                "label": label,
-                "count": n,
-                "mean": _mean(r[f"{stage}_time_seconds"] / 60, n, 1),
-                "median": _minutes(median),
-                "p90": _minutes(p90),
-            }
-        )
-    return out
-
-
-def _group(group_by: str, path: str = "") -> F | Coalesce:
-    """The group key of a request reached by ``path`` (``""``, ``"ticket__"``): its project, its
-    category, or its handler (the assignee, else whoever completed it — the desk resolving a
-    request itself) and the handler's department."""
-    if group_by == "department":
-        return Coalesce(F(f"{path}assignee__department"), F(f"{path}completed_by__department"))
-    if group_by == "person":
-        return Coalesce(F(f"{path}assignee_id"), F(f"{path}completed_by_id"))
-    return F(f"{path}{_GROUP_FIELD[group_by]}")
-
-
-def _deadline_group(group_by: str) -> F | Coalesce:
-    """The group key read from a deadline: its own project (grouping by project must not join the
-    request history), else its request's (``_group``)."""
-    return F("project_id") if group_by == "project" else _group(group_by, "ticket__")
-
-
-# A follow-up call or a rework row names the handler of the round it judged.
-_ROUND_FIELD = {
-    "project": "project_id",
-    "department": "handler__department",
-    "category": "ticket__category_id",
-    "person": "handler_id",
-}
-# A complaint naming a person counts for the person named (and their department).
-_NAMED_FIELD = {**_GROUP_FIELD, "department": "subject_staff__department", "person": "subject_staff_id"}
-
-
-def aggregate(
-    tickets,
-    deadlines,
-    calls,
-    reworks,
-    *,
-    group_by: str,
-    trunc,
-    start,
-    end,
-    by_project: bool = False,
-    now=None,
-) -> dict:
-    """The additive measures (``boards.models.MEASURES``) of requests, deadlines, follow-up calls
-    and rework in [start, end), by period (``trunc`` in Shanghai time) and group key — and by project
-    too with ``by_project``, as the roll-up stores them. Eight grouped queries (the clocks' three:
-    ``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
-    scoped like ``tickets``."""
-    tz = local_tz()
-    now = now or timezone.now()
-    keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
-    out: dict[tuple, dict] = {}
-
-    def measures(r) -> dict:
-        return out.setdefault(tuple(r[k] for k in keys), {})
-
-    def add(r, name: str, value) -> None:
-        m = measures(r)
-        m[name] = m.get(name, 0) + (value or 0)
-
-    for r in (
-        tickets.filter(completed_at__gte=start, completed_at__lt=end)
-        .annotate(p=trunc("completed_at", tzinfo=tz), g=_group(group_by))
-        .order_by()
-        .values(*keys)
-        .annotate(
-            completed=Count("id"),
-            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
-            reworked=Count("id", filter=Q(rework_count__gt=0)),
-            **_score_counts("rating", Q()),
-        )
-    ):
-        m = measures(r)
-        for name in ("completed", "followed_up", "reworked"):
-            m[name] = r[name]
-        for part in ("n", "sum", *SCORES):
-            m[f"rating_{part}"] = r[f"rating_{part}"] or 0
-
-    complaints = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-    for r in (
-        complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["complaints"] = r["n"]
-    for r in (
-        complaints.filter(subject_staff__isnull=False)
-        .annotate(p=trunc("received_at", tzinfo=tz), g=F(_NAMED_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["complaints_named"] = r["n"]
-
-    for r in (
-        calls.filter(made_at__gte=start, made_at__lt=end)
-        .annotate(p=trunc("made_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(
-            calls=Count("id"),
-            satisfied=Count("id", filter=Q(satisfied=True)),
-            **_score_counts("score", Q()),
-        )
-    ):
-        m = measures(r)
-        m["follow_up_calls"] = r["calls"]
-        m["follow_up_satisfied"] = r["satisfied"]
-        for part in ("n", "sum", *SCORES):
-            m[f"follow_up_score_{part}"] = r[f"score_{part}"] or 0
-
-    for r in (
-        reworks.filter(started_at__gte=start, started_at__lt=end)
-        .annotate(p=trunc("started_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["rework"] = r["n"]
-
-    clocks.clock_measures(
-        deadlines,
-        trunc=trunc,
-        tz=tz,
-        keys=keys,
-        group=_deadline_group(group_by),
-        start=start,
-        end=end,
-        now=now,
-        add=add,
-    )
-    return out
+__all__ = [
+    "DEFAULT_DAYS",
+    "GROUPS",
+    "MAX_DAYS",
+    "PERIODS",
+    "FigureParams",
+    "_day_start",
+    "_period_key",
+    "aggregate",
+    "figure_params",
+    "figures",
+    "local_tz",
+]
