@@ -290,6 +290,19 @@ def mark_read(*, actor, notification: Notification) -> Notification:
 
 
 @service
+def mark_item_read(*, actor, notification: Notification) -> int:
+    """Opening a line of the grouped bell: every unread in-app notification of the actor about the
+    same record is read (a notification about nothing: itself); how many were unread."""
+    mark_read(actor=actor, notification=notification)
+    if notification.object_id is None:
+        return 1
+    now = timezone.now()
+    return 1 + Notification.objects.visible_to(actor).unread().filter(
+        content_type_id=notification.content_type_id, object_id=notification.object_id
+    ).update(read_at=now, updated_at=now)
+
+
+@service
 def mark_all_read(*, actor) -> int:
     """Mark all of the actor's unread notifications read; how many were."""
     now = timezone.now()
