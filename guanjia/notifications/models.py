@@ -231,6 +231,8 @@ class WechatTemplate(CompanyOwned):
     template_id = models.CharField(_("模板 ID"), max_length=64)
     variables = models.JSONField(_("模板变量"), default=dict, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("微信模板消息")
         verbose_name_plural = _("微信模板消息")

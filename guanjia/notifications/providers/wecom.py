@@ -57,8 +57,9 @@ class WecomBackend(ChannelBackend):
     def payload(self, notification, userid: str, agent_id: str) -> dict:
         subject, body = notification.text_for()
         message = {"touser": userid, "agentid": int(agent_id) if agent_id.isdigit() else agent_id}
-        if notification.url:
-            site = getattr(settings, "SITE_URL", "").rstrip("/")
+        site = getattr(settings, "SITE_URL", "").rstrip("/")
+        # A text card shows 512 bytes of description; a longer text (a digest) goes as plain text.
+        if notification.url and len((body or subject).encode("utf-8")) <= 512:
             with translation.override(language_for(notification.recipient)):
                 button = _("详情")
             message["msgtype"] = "textcard"
@@ -69,8 +70,11 @@ class WecomBackend(ChannelBackend):
                 "btntxt": button,
             }
         else:
+            link = f"{site}{notification.url}" if notification.url else ""
+            text = "\n".join(p for p in (subject, body) if p)
+            content = truncate_bytes(text, 2040 - len(link.encode("utf-8"))) + (f"\n{link}" if link else "")
             message["msgtype"] = "text"
-            message["text"] = {"content": truncate_bytes("\n".join(p for p in (subject, body) if p), 2048)}
+            message["text"] = {"content": content}
         # Without this WeCom may merge two identical messages sent within a short interval.
         message["enable_duplicate_check"] = 0
         return message
