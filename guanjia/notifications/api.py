@@ -150,7 +150,9 @@ def notification_preferences(request):
 )
 def notification_preferences_set(request, payload: ChannelChoicesIn):
     """Urgent messages still come on every channel I have; in-app cannot be turned off (422)."""
-    return preferences.channel_preferences_set(actor=request.user, user=request.user, choices=payload.channels)
+    return preferences.channel_preferences_set(
+        actor=request.user, user=request.user, choices=payload.channels
+    )
 
 
 # WeChat template messages per kind (company administrators) ------------------------------------

@@ -237,7 +237,9 @@ class WechatTemplate(CompanyOwned):
         verbose_name = _("微信模板消息")
         verbose_name_plural = _("微信模板消息")
         ordering = ["kind"]
-        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="wechat_template_one_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="wechat_template_one_per_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.template_id}"

@@ -35,7 +35,9 @@ class ChannelChoice:
 def choices_for(user) -> list[ChannelChoice]:
     """The person's channels as the settings page shows them: in-app first, then each push channel
     they can be reached on, with their choice. Channels they have no address on are left out."""
-    off = set(ChannelPreference.objects.filter(user_id=user.pk, enabled=False).values_list("channel", flat=True))
+    off = set(
+        ChannelPreference.objects.filter(user_id=user.pk, enabled=False).values_list("channel", flat=True)
+    )
     rows = [ChannelChoice(Channel.IN_APP, str(Channel.IN_APP.label), True, True, locked=True)]
     for channel in CHOOSABLE:
         if address_for(user, channel):

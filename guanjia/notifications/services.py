@@ -30,14 +30,14 @@ from guanjia.core.services import service
 from guanjia.notifications import channels as backends
 from guanjia.notifications import digest as digests
 from guanjia.notifications import tasks  # delivery jobs (they call back into deliver)
+
+# Re-exported: binding a WeCom userid / WeChat openid (addresses.py) is a notifications service too.
+from guanjia.notifications.addresses import channel_address_clear, channel_address_set  # noqa: F401
 from guanjia.notifications.kinds import GENERAL, kind_of
 from guanjia.notifications.messages import Message, as_text
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
 from guanjia.notifications.preferences import disabled_channels
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
-
-# Binding WeCom userids and WeChat openids (addresses.py), reachable from here too.
-from guanjia.notifications.addresses import channel_address_clear, channel_address_set  # noqa: E402, F401
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,9 @@ def _grouped(qs):
         )
         .values("item_type", "item_id")
         .annotate(latest=Max("id"), count=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
-        .annotate(has_unread=Case(When(unread__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .annotate(
+            has_unread=Case(When(unread__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
         .order_by("-has_unread", "-latest")
     )
 
@@ -96,7 +98,9 @@ def channel_settings(request):
     """通知设置: which channels my messages come on (staff in the console, residents in the portal)."""
     if request.method == "POST":
         wanted = set(request.POST.getlist("channels"))
-        choices = {c.channel: c.channel in wanted for c in preferences.choices_for(request.user) if not c.locked}
+        choices = {
+            c.channel: c.channel in wanted for c in preferences.choices_for(request.user) if not c.locked
+        }
         try:
             preferences.channel_preferences_set(actor=request.user, user=request.user, choices=choices)
         except ValidationError as exc:
@@ -105,9 +109,7 @@ def channel_settings(request):
         else:
             messages.success(request, _("通知设置已保存"))
             return redirect("notifications:settings")
-    return render(
-        request, "notifications/settings.html", {"choices": preferences.choices_for(request.user)}
-    )
+    return render(request, "notifications/settings.html", {"choices": preferences.choices_for(request.user)})
 
 
 @console_view(Perm.ADMIN)

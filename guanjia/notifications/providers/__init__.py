@@ -28,6 +28,8 @@ TIMEOUT_SECONDS = 10
 def call_json(method: str, base_url: str, path: str, *, query: dict | None = None, body=None) -> dict:
     """One HTTP call to a provider; its JSON reply. Network trouble is a (temporary) DeliveryError."""
     url = base_url.rstrip("/") + path
+    if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
+        raise DeliveryError(f"provider address must be http(s): {base_url!r}")
     if query:
         url += "?" + urllib.parse.urlencode(query)
     data = None
@@ -36,9 +38,9 @@ def call_json(method: str, base_url: str, path: str, *, query: dict | None = Non
         # WeChat reads the body as UTF-8 JSON; escaped \\u sequences would count against length limits.
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers["Content-Type"] = "application/json; charset=utf-8"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 (checked above)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code} from {path}") from exc

@@ -43,7 +43,9 @@ def access_token() -> AccessToken:
     corp_id, agent_id, secret, base_url = _config()
 
     def fetch(force: bool) -> tuple[str, int]:
-        reply = call_json("GET", base_url, "/cgi-bin/gettoken", query={"corpid": corp_id, "corpsecret": secret})
+        reply = call_json(
+            "GET", base_url, "/cgi-bin/gettoken", query={"corpid": corp_id, "corpsecret": secret}
+        )
         if reply.get("errcode", 0) != 0 or not reply.get("access_token"):
             raise DeliveryError(f"WeCom gettoken: {describe(reply)}")
         return reply["access_token"], int(reply.get("expires_in") or 7200)

@@ -33,7 +33,9 @@ def wechat(settings):
     followed by the resident (``OPENID_RESIDENT``)."""
     from guanjia.notifications.tests.fakes import WechatFake
 
-    fake = WechatFake(templates={"TPL-ticket-01": ["thing1", "character_string2"]}, followers={OPENID_RESIDENT})
+    fake = WechatFake(
+        templates={"TPL-ticket-01": ["thing1", "character_string2"]}, followers={OPENID_RESIDENT}
+    )
     settings.GUANJIA_WECHAT_BACKEND = "guanjia.notifications.providers.wechat.WechatBackend"
     settings.GUANJIA_WECHAT_APP_ID = fake.app_id
     settings.GUANJIA_WECHAT_APP_SECRET = fake.secret

@@ -22,12 +22,18 @@ def test_a_resident_binds_their_own_openid_once_per_company(world):
     )
     assert address_for(world.resident_user, "wechat") == OPENID_RESIDENT
     # Binding again is a no-op; the same openid for another resident is refused, naming the field.
-    assert channel_address_set(
-        actor=world.resident_user, user=world.resident_user, channel="wechat", address=OPENID_RESIDENT
-    ) == bound
+    assert (
+        channel_address_set(
+            actor=world.resident_user, user=world.resident_user, channel="wechat", address=OPENID_RESIDENT
+        )
+        == bound
+    )
     with pytest.raises(ValidationError) as refused:
         channel_address_set(
-            actor=world.other_resident_user, user=world.other_resident_user, channel="wechat", address=OPENID_RESIDENT
+            actor=world.other_resident_user,
+            user=world.other_resident_user,
+            channel="wechat",
+            address=OPENID_RESIDENT,
         )
     assert list(refused.value.message_dict) == ["address"]
     change = ObjectChange.objects.filter(
@@ -38,11 +44,15 @@ def test_a_resident_binds_their_own_openid_once_per_company(world):
 
 def test_only_administrators_bind_others_and_wecom(world):
     with pytest.raises(NotAllowed):
-        channel_address_set(actor=world.resident_user, user=world.resident_user, channel="wecom", address="abc")
+        channel_address_set(
+            actor=world.resident_user, user=world.resident_user, channel="wecom", address="abc"
+        )
     with pytest.raises(NotAllowed):
         channel_address_set(actor=world.manager, user=world.technician, channel="wecom", address="wx-tech")
     with pytest.raises(NotFound):
-        channel_address_set(actor=world.foreign_admin, user=world.technician, channel="wecom", address="wx-tech")
+        channel_address_set(
+            actor=world.foreign_admin, user=world.technician, channel="wecom", address="wx-tech"
+        )
     with pytest.raises(ValidationError) as refused:
         channel_address_set(actor=world.admin, user=world.technician, channel="sms", address="13900000000")
     assert "channel" in refused.value.message_dict
@@ -82,8 +92,13 @@ def test_the_staff_api_and_page_carry_the_wecom_userid_for_administrators(world,
     taken = channel_address_set(actor=world.admin, user=world.desk, channel="wecom", address="wx-desk")
     page = client.post(
         f"/staff/{member.pk}/edit/",
-        {"name": member.name, "department": member.department, "roles": ["technician"],
-         "projects": [world.project.pk], "wecom_userid": taken.address},
+        {
+            "name": member.name,
+            "department": member.department,
+            "roles": ["technician"],
+            "projects": [world.project.pk],
+            "wecom_userid": taken.address,
+        },
     )
     assert page.status_code == 422 and "已绑定给" in page.content.decode()
     assert address_for(world.technician, "wecom") == "wx-tech"

@@ -90,13 +90,17 @@ def test_an_escalation_burst_to_one_manager(
     burst(manager, clock, django_capture_on_commit_callbacks, count=110, minutes=minutes)
     clock["now"] = start
     run_jobs(clock, until=datetime.timedelta(minutes=minutes + window + 1))
-    print(f"\n110 escalations over {minutes} min, digest window {window} min: {len(Recording.sent)} WeCom messages")
+    print(
+        f"\n110 escalations over {minutes} min, digest window {window} min: {len(Recording.sent)} WeCom messages"
+    )
     assert len(Recording.sent) == expected
     wecom = Notification.objects.filter(channel=Channel.WECOM)
     assert wecom.count() == 110 and set(wecom.values_list("state", flat=True)) == {State.SENT}
 
 
-def test_a_digest_lists_each_record_once_with_its_link_and_count(manager, clock, settings, django_capture_on_commit_callbacks):
+def test_a_digest_lists_each_record_once_with_its_link_and_count(
+    manager, clock, settings, django_capture_on_commit_callbacks
+):
     settings.GUANJIA_WECOM_BACKEND = RECORDING
     settings.SITE_URL = "https://guanjia.example.com"
     units = burst(manager, clock, django_capture_on_commit_callbacks, count=6, minutes=10)
@@ -112,7 +116,9 @@ def test_a_digest_lists_each_record_once_with_its_link_and_count(manager, clock,
     assert lines[1] == f"  https://guanjia.example.com/units/{newest.pk}/"
 
 
-def test_a_single_message_in_its_window_goes_as_it_is(manager, clock, settings, django_capture_on_commit_callbacks):
+def test_a_single_message_in_its_window_goes_as_it_is(
+    manager, clock, settings, django_capture_on_commit_callbacks
+):
     settings.GUANJIA_WECOM_BACKEND = RECORDING
     escalate(manager, manager.unit, 1, django_capture_on_commit_callbacks)
     assert services.deliver_due(now=clock["now"] + datetime.timedelta(minutes=14)) == 0
@@ -124,14 +130,20 @@ def test_urgent_messages_do_not_wait(manager, clock, settings, django_capture_on
     settings.GUANJIA_WECOM_BACKEND = RECORDING
     with django_capture_on_commit_callbacks(execute=True):
         [_in_app, wecom] = services.notify(
-            recipients=[manager.manager], subject="火警", body="", related=manager.unit,
-            channels=(Channel.IN_APP, Channel.WECOM), urgent=True,
+            recipients=[manager.manager],
+            subject="火警",
+            body="",
+            related=manager.unit,
+            channels=(Channel.IN_APP, Channel.WECOM),
+            urgent=True,
         )
     wecom.refresh_from_db()
     assert wecom.state == State.SENT and not wecom.digest and Recording.sent == [("火警", "")]
 
 
-def test_a_digest_goes_once_however_many_workers_run_the_job(manager, clock, settings, django_capture_on_commit_callbacks):
+def test_a_digest_goes_once_however_many_workers_run_the_job(
+    manager, clock, settings, django_capture_on_commit_callbacks
+):
     settings.GUANJIA_WECOM_BACKEND = RECORDING
     burst(manager, clock, django_capture_on_commit_callbacks, count=4, minutes=2)
     later = clock["now"] + datetime.timedelta(minutes=20)
@@ -144,7 +156,9 @@ def test_a_digest_goes_once_however_many_workers_run_the_job(manager, clock, set
     assert len(Recording.sent) == 1
 
 
-def test_a_failed_digest_is_retried_as_one(manager, clock, settings, django_capture_on_commit_callbacks, wecom):
+def test_a_failed_digest_is_retried_as_one(
+    manager, clock, settings, django_capture_on_commit_callbacks, wecom
+):
     settings.GUANJIA_NOTIFICATION_DIGEST_MINUTES = 15
     wecom.fail_next = [{"errcode": -1, "errmsg": "system busy"}]
     burst(manager, clock, django_capture_on_commit_callbacks, count=4, minutes=2)
@@ -164,10 +178,16 @@ def test_the_bell_groups_by_record_newest_first(manager, clock, django_capture_o
     client.force_login(manager.manager)
     html = client.get("/notifications/").content.decode()
     assert html.count("data-notification=") == 3 and html.count('data-testid="group-count"') == 3
-    assert html.index(f"【2级】{units[2]}") < html.index(f"【2级】{units[1]}") < html.index(f"【2级】{units[0]}")
+    assert (
+        html.index(f"【2级】{units[2]}") < html.index(f"【2级】{units[1]}") < html.index(f"【2级】{units[0]}")
+    )
     assert f"【1级】{units[0]}" not in html
     # Opening a line reads every message about that record.
-    newest = Notification.objects.filter(channel=Channel.IN_APP, object_id=units[2].pk).order_by("-id").first()
+    newest = (
+        Notification.objects.filter(channel=Channel.IN_APP, object_id=units[2].pk).order_by("-id").first()
+    )
     client.post(f"/notifications/{newest.pk}/open/")
-    assert not Notification.objects.filter(object_id=units[2].pk, channel=Channel.IN_APP, read_at__isnull=True).exists()
+    assert not Notification.objects.filter(
+        object_id=units[2].pk, channel=Channel.IN_APP, read_at__isnull=True
+    ).exists()
     assert Notification.objects.filter(channel=Channel.IN_APP, read_at__isnull=True).count() == 4

@@ -28,7 +28,9 @@ def smtp(settings):
     fake.close()
 
 
-def test_the_outbox_delivers_through_smtp_in_the_recipients_language(emails, smtp, django_capture_on_commit_callbacks):
+def test_the_outbox_delivers_through_smtp_in_the_recipients_language(
+    emails, smtp, django_capture_on_commit_callbacks
+):
     world = emails
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         services.notify(
@@ -53,7 +55,11 @@ def test_an_unreachable_smtp_server_is_retried(emails, smtp, settings, django_ca
     smtp.close()
     with django_capture_on_commit_callbacks(execute=True):
         [row] = services.notify(
-            recipients=[world.technician], subject="测试", body="", related=world.unit, channels=(Channel.EMAIL,)
+            recipients=[world.technician],
+            subject="测试",
+            body="",
+            related=world.unit,
+            channels=(Channel.EMAIL,),
         )
     row.refresh_from_db()
     assert row.state == State.PENDING and row.attempts == 1 and "ConnectionRefusedError" in row.last_error

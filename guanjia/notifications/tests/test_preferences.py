@@ -35,10 +35,14 @@ def channels_of(rows):
 
 def test_a_channel_turned_off_is_skipped_but_urgent_messages_use_every_channel(reachable):
     world = reachable
-    channel_preferences_set(actor=world.technician, user=world.technician, choices={"sms": False, "email": False})
+    channel_preferences_set(
+        actor=world.technician, user=world.technician, choices={"sms": False, "email": False}
+    )
     normal = services.notify(recipients=[world.technician], subject="日常", body="", channels=EVERY)
     assert channels_of(normal) == ["in_app", "wecom"]
-    urgent = services.notify(recipients=[world.technician], subject="停水", body="", channels=EVERY, urgent=True)
+    urgent = services.notify(
+        recipients=[world.technician], subject="停水", body="", channels=EVERY, urgent=True
+    )
     assert channels_of(urgent) == ["email", "in_app", "sms", "wecom"]
     chain = services.notify(
         recipients=[world.technician], subject="火警", body="", channels=EVERY, kind="tests.emergency"
@@ -46,8 +50,9 @@ def test_a_channel_turned_off_is_skipped_but_urgent_messages_use_every_channel(r
     assert channels_of(chain) == ["email", "in_app", "sms", "wecom"]
     # Turned back on: no row is needed for "yes".
     channel_preferences_set(actor=world.technician, user=world.technician, choices={"sms": True})
-    assert channels_of(services.notify(recipients=[world.technician], subject="再次", body="", channels=EVERY)) == [
-        "in_app", "sms", "wecom"]
+    assert channels_of(
+        services.notify(recipients=[world.technician], subject="再次", body="", channels=EVERY)
+    ) == ["in_app", "sms", "wecom"]
     assert ObjectChange.objects.filter(content_type__model="channelpreference").count() >= 3
 
 

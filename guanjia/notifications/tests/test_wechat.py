@@ -100,13 +100,24 @@ def test_a_resident_who_unfollowed_fails_at_once(bound, wechat, django_capture_o
     assert wechat.messages == []
 
 
-def test_an_openid_the_account_does_not_know_fails_at_once(world, wechat, daytime, django_capture_on_commit_callbacks):
+def test_an_openid_the_account_does_not_know_fails_at_once(
+    world, wechat, daytime, django_capture_on_commit_callbacks
+):
     channel_address_set(
-        actor=world.other_resident_user, user=world.other_resident_user, channel="wechat", address=OPENID_OTHER
+        actor=world.other_resident_user,
+        user=world.other_resident_user,
+        channel="wechat",
+        address=OPENID_OTHER,
     )
-    wechat_template_set(actor=world.admin, kind="general", template_id="TPL-ticket-01", variables={
-        "thing1": "subject", "character_string2": "url"})
-    [row] = send(world, django_capture_on_commit_callbacks, recipients=[world.other_resident_user], kind="general")
+    wechat_template_set(
+        actor=world.admin,
+        kind="general",
+        template_id="TPL-ticket-01",
+        variables={"thing1": "subject", "character_string2": "url"},
+    )
+    [row] = send(
+        world, django_capture_on_commit_callbacks, recipients=[world.other_resident_user], kind="general"
+    )
     row.refresh_from_db()
     assert row.state == State.FAILED and "40003 invalid openid" in row.last_error
 
@@ -114,18 +125,25 @@ def test_an_openid_the_account_does_not_know_fails_at_once(world, wechat, daytim
 def test_a_kind_without_a_template_falls_back_to_general_or_fails_saying_so(
     world, wechat, daytime, django_capture_on_commit_callbacks
 ):
-    channel_address_set(actor=world.resident_user, user=world.resident_user, channel="wechat", address=OPENID_RESIDENT)
+    channel_address_set(
+        actor=world.resident_user, user=world.resident_user, channel="wechat", address=OPENID_RESIDENT
+    )
     [row] = send(world, django_capture_on_commit_callbacks)
     row.refresh_from_db()
     assert row.state == State.FAILED and "no WeChat template for kind 'tests.ticket_done'" in row.last_error
     wechat_template_set(
-        actor=world.admin, kind="general", template_id="TPL-ticket-01",
+        actor=world.admin,
+        kind="general",
+        template_id="TPL-ticket-01",
         variables={"thing1": "subject", "character_string2": "url"},
     )
     [row] = send(world, django_capture_on_commit_callbacks)
     row.refresh_from_db()
     assert row.state == State.SENT
-    assert wechat.messages[0]["data"]["character_string2"]["value"] == "https://guanjia.example.com/portal/tickets/42/"
+    assert (
+        wechat.messages[0]["data"]["character_string2"]["value"]
+        == "https://guanjia.example.com/portal/tickets/42/"
+    )
 
 
 def test_a_busy_provider_is_retried_and_nothing_goes_twice(bound, wechat, django_capture_on_commit_callbacks):
@@ -148,7 +166,9 @@ def test_template_configuration_is_checked_when_it_is_set(world):
     assert "variables" in refused.value.message_dict
     assert "amount" in refused.value.message_dict["variables"][0]
     with pytest.raises(ValidationError) as refused:
-        wechat_template_set(actor=world.admin, kind="no.such.kind", template_id="TPL-1", variables={"a": "url"})
+        wechat_template_set(
+            actor=world.admin, kind="no.such.kind", template_id="TPL-1", variables={"a": "url"}
+        )
     assert "kind" in refused.value.message_dict
     with pytest.raises(NotAllowed):
         wechat_template_set(actor=world.manager, kind="general", template_id="TPL-1", variables={"a": "url"})
@@ -157,28 +177,40 @@ def test_template_configuration_is_checked_when_it_is_set(world):
 
 def test_the_template_api_for_administrators(world):
     api = Api(world.admin)
-    bad = api._call("put", "notifications/wechat-templates/tests.ticket_done", {
-        "template_id": "TPL-1", "variables": {"thing1": "nope"}})
+    bad = api._call(
+        "put",
+        "notifications/wechat-templates/tests.ticket_done",
+        {"template_id": "TPL-1", "variables": {"thing1": "nope"}},
+    )
     assert bad.status_code == 422 and "variables" in bad.json()["errors"]
-    ok = api._call("put", "notifications/wechat-templates/tests.ticket_done", {
-        "template_id": "TPL-1", "variables": {"thing1": "number"}})
+    ok = api._call(
+        "put",
+        "notifications/wechat-templates/tests.ticket_done",
+        {"template_id": "TPL-1", "variables": {"thing1": "number"}},
+    )
     assert ok.status_code == 200 and ok.json()["variables"] == {"thing1": "number"}
     assert [t["kind"] for t in api.get("notifications/wechat-templates").json()] == ["tests.ticket_done"]
     # Other people: not administrators, or of another company.
     assert Api(world.manager).get("notifications/wechat-templates").status_code == 403
     assert Api(world.foreign_admin).get("notifications/wechat-templates").json() == []
-    assert Api(world.foreign_admin).delete("notifications/wechat-templates/tests.ticket_done").status_code == 404
+    assert (
+        Api(world.foreign_admin).delete("notifications/wechat-templates/tests.ticket_done").status_code == 404
+    )
     assert api.delete("notifications/wechat-templates/tests.ticket_done").status_code == 204
     assert WechatTemplate.objects.count() == 0
 
 
 def test_the_template_page(world, client):
     client.force_login(world.admin)
-    page = client.post("/notifications/wechat-templates/", {
-        "kind": "tests.ticket_done", "template_id": "TPL-1", "variables": "thing1=amount"})
+    page = client.post(
+        "/notifications/wechat-templates/",
+        {"kind": "tests.ticket_done", "template_id": "TPL-1", "variables": "thing1=amount"},
+    )
     assert page.status_code == 422 and "amount" in page.content.decode()
-    page = client.post("/notifications/wechat-templates/", {
-        "kind": "tests.ticket_done", "template_id": "TPL-1", "variables": "thing1=number\ntime2=url"})
+    page = client.post(
+        "/notifications/wechat-templates/",
+        {"kind": "tests.ticket_done", "template_id": "TPL-1", "variables": "thing1=number\ntime2=url"},
+    )
     assert page.status_code == 302
     assert WechatTemplate.objects.get().variables == {"thing1": "number", "time2": "url"}
     client.force_login(world.manager)

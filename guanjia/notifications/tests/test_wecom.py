@@ -62,7 +62,10 @@ def test_one_token_serves_every_message_and_every_server(
 ):
     # A cache every app server and worker shares (Redis in production; files here, not one process's memory).
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
     }
     send(bound, [bound.technician], django_capture_on_commit_callbacks)
     send(bound, [bound.manager, bound.technician], django_capture_on_commit_callbacks, subject="第二条")
