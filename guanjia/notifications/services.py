@@ -107,6 +107,9 @@ def notify(
       in the site's language (zh-hans); plain text is kept as it is.
     - ``kind`` names what the message is about (``kinds.register_kind``): channels that need a
       registered template per kind (SMS, WeChat) choose it by this. An unregistered kind is refused.
+    - A push channel the recipient turned off (``preferences``) is skipped, and a non-urgent push
+      row waits for the recipient's digest (``digest``). Urgent messages (``urgent=True`` or a kind
+      registered urgent) ignore both and quiet hours.
     """
     try:
         urgent = urgent or kind_of(kind).urgent
