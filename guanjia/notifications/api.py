@@ -119,7 +119,7 @@ def notification_read(request, pk: int):
 
 
 class ChannelChoiceOut(Schema):
-    channel: Channel
+    channel: str  # in_app, email, sms, wecom, wechat
     label: str
     enabled: bool
     locked: bool
