@@ -315,6 +315,28 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # The public address of the site, for links in e-mails (https://guanjia.example.com).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# WeCom (企业微信) application messages to staff and WeChat official-account (公众号) template
+# messages to residents (docs/notifications.md). Setting the corp id / app id switches the channel
+# from the log backend to the provider.
+GUANJIA_WECOM_CORP_ID = env_str("GUANJIA_WECOM_CORP_ID", "")
+GUANJIA_WECOM_AGENT_ID = env_str("GUANJIA_WECOM_AGENT_ID", "")
+GUANJIA_WECOM_SECRET = env_str("GUANJIA_WECOM_SECRET", "")
+GUANJIA_WECOM_BASE_URL = env_str("GUANJIA_WECOM_BASE_URL", "https://qyapi.weixin.qq.com")
+GUANJIA_WECOM_BACKEND = env_str(
+    "GUANJIA_WECOM_BACKEND",
+    "guanjia.notifications.providers.wecom.WecomBackend" if GUANJIA_WECOM_CORP_ID else "",
+)
+GUANJIA_WECHAT_APP_ID = env_str("GUANJIA_WECHAT_APP_ID", "")
+GUANJIA_WECHAT_APP_SECRET = env_str("GUANJIA_WECHAT_APP_SECRET", "")
+GUANJIA_WECHAT_BASE_URL = env_str("GUANJIA_WECHAT_BASE_URL", "https://api.weixin.qq.com")
+GUANJIA_WECHAT_BACKEND = env_str(
+    "GUANJIA_WECHAT_BACKEND",
+    "guanjia.notifications.providers.wechat.WechatBackend" if GUANJIA_WECHAT_APP_ID else "",
+)
+# No flood: non-urgent push messages to one person wait up to this many minutes and go as one
+# digest per channel (0: each message on its own).
+GUANJIA_NOTIFICATION_DIGEST_MINUTES = env_int("GUANJIA_NOTIFICATION_DIGEST_MINUTES", 15)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,3 +10,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
 LANGUAGE_CODE = "zh-hans"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Push messages go one by one in tests (their outcome is what most tests check); the digest's own
+# tests turn it on.
+GUANJIA_NOTIFICATION_DIGEST_MINUTES = 0

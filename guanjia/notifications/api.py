@@ -2,17 +2,24 @@
 
 - ``GET /notifications`` — mine, in-app, newest first; ``?unread=true`` for unread only.
 - ``GET /notifications/unread-count``; ``POST /notifications/{id}/read``; ``POST /notifications/read-all``.
+- ``GET|PUT /notifications/preferences`` — the channels my messages come on.
+- ``GET /notifications/wechat-templates``, ``PUT|DELETE /notifications/wechat-templates/{kind}`` —
+  company administrators: the WeChat template of each kind of notification.
 """
 
 import datetime
 
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Field, Router
 from ninja.pagination import paginate
 
 from guanjia.core.api import ERROR_RESPONSES, Pagination, Schema
+from guanjia.core.errors import NotFound
+from guanjia.core.roles import Perm
+from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
-from guanjia.notifications import services
-from guanjia.notifications.models import Channel, Notification
+from guanjia.notifications import preferences, services, wechat_templates
+from guanjia.notifications.models import Channel, Notification, WechatTemplate
 
 router = Router(tags=["notifications"])
 
@@ -106,3 +113,101 @@ def notification_read(request, pk: int):
     notification = visible_or_404(_mine(request), pk, request.user)
     services.mark_read(actor=request.user, notification=notification)
     return _mine(request).get(pk=pk)
+
+
+# My channel preferences (通知设置) -------------------------------------------------------------
+
+
+class ChannelChoiceOut(Schema):
+    channel: str  # in_app, email, sms, wecom, wechat
+    label: str
+    enabled: bool
+    locked: bool
+
+
+class ChannelChoicesIn(Schema):
+    """``{"channels": {"sms": false, "wechat": true}}``: the channels named are set, others kept."""
+
+    channels: dict[str, bool] = Field(..., max_length=10)
+
+
+@router.get(
+    "/notifications/preferences",
+    response={200: list[ChannelChoiceOut], **ERROR_RESPONSES},
+    operation_id="notification_preferences",
+    summary="The channels my messages come on",
+)
+def notification_preferences(request):
+    """In-app first (always on), then each push channel I can be reached on, with my choice."""
+    return preferences.choices_for(request.user)
+
+
+@router.put(
+    "/notifications/preferences",
+    response={200: list[ChannelChoiceOut], **ERROR_RESPONSES},
+    operation_id="notification_preferences_set",
+    summary="Choose the channels my messages come on",
+)
+def notification_preferences_set(request, payload: ChannelChoicesIn):
+    """Urgent messages still come on every channel I have; in-app cannot be turned off (422)."""
+    return preferences.channel_preferences_set(
+        actor=request.user, user=request.user, choices=payload.channels
+    )
+
+
+# WeChat template messages per kind (company administrators) ------------------------------------
+
+
+class WechatTemplateOut(Schema):
+    kind: str
+    template_id: str
+    variables: dict[str, str]
+
+
+class WechatTemplateIn(Schema):
+    template_id: str = Field(..., max_length=64)
+    # template variable → a parameter the kind offers, e.g. {"thing1": "number", "time2": "due"}
+    variables: dict[str, str] = Field(..., max_length=20)
+
+
+def _templates(request):
+    require(request.user, Perm.ADMIN)
+    return WechatTemplate.objects.visible_to(request.user)
+
+
+@router.get(
+    "/notifications/wechat-templates",
+    response={200: list[WechatTemplateOut], **ERROR_RESPONSES},
+    operation_id="wechat_template_list",
+    summary="WeChat template of each notification kind",
+)
+def wechat_template_list(request):
+    return _templates(request).order_by("kind")
+
+
+@router.put(
+    "/notifications/wechat-templates/{kind}",
+    response={200: WechatTemplateOut, **ERROR_RESPONSES},
+    operation_id="wechat_template_set",
+    summary="Set the WeChat template of a notification kind",
+)
+def wechat_template_put(request, kind: str, payload: WechatTemplateIn):
+    """A variable filled from a parameter the kind does not offer is refused (422, ``variables``)."""
+    require(request.user, Perm.ADMIN)
+    return wechat_templates.wechat_template_set(
+        actor=request.user, kind=kind, template_id=payload.template_id, variables=payload.variables
+    )
+
+
+@router.delete(
+    "/notifications/wechat-templates/{kind}",
+    response={204: None, **ERROR_RESPONSES},
+    operation_id="wechat_template_delete",
+    summary="Remove the WeChat template of a notification kind",
+)
+def wechat_template_remove(request, kind: str):
+    template = _templates(request).filter(kind=kind).first()
+    if template is None:
+        raise NotFound(_("模板不存在"))
+    wechat_templates.wechat_template_delete(actor=request.user, template=template)
+    return 204, None

@@ -8,7 +8,10 @@ not write to the notification — the outbox records the outcome. See docs/notif
 Settings (dotted paths to a ``ChannelBackend`` subclass):
 
 - ``GUANJIA_SMS_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``)
-- ``GUANJIA_WECOM_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``)
+- ``GUANJIA_WECOM_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``; the real one
+  is ``guanjia.notifications.providers.wecom.WecomBackend``)
+- ``GUANJIA_WECHAT_BACKEND`` (default ``LogBackend``; the real one is
+  ``guanjia.notifications.providers.wechat.WechatBackend``)
 - ``GUANJIA_EMAIL_CHANNEL_BACKEND`` (default ``guanjia.notifications.channels.EmailBackend``,
   which uses Django's ``EMAIL_BACKEND``)
 """
@@ -27,7 +30,15 @@ logger = logging.getLogger("guanjia.notifications.channels")
 
 
 class DeliveryError(Exception):
-    """The provider refused or could not be reached; the outbox retries later."""
+    """The provider refused or could not be reached; the outbox retries later.
+
+    ``permanent=True``: trying again cannot help (an unknown WeCom userid, a resident who
+    unsubscribed from the official account); the row ends ``failed`` at once.
+    """
+
+    def __init__(self, message: str = "", *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class ChannelBackend:
@@ -83,16 +94,15 @@ def _has(user, relation: str) -> bool:
 def address_for(user, channel: str) -> str:
     """The recipient's address on a channel, "" when they cannot be reached there.
 
-    WeCom: the WeCom ``userid`` of a staff member is not modelled yet; the login name is used
-    (companies usually set WeCom user ids to the employee's login). Residents have none.
+    WeCom: the staff member's WeCom ``userid`` (``ChannelAddress``, set by an administrator on the
+    staff page), never the login name; residents have none. WeChat: the openid a resident bound by
+    signing in through the official account.
     """
     if channel == "email":
         return user.email or ""
     if channel == "sms":
         return phone_of(user)
-    if channel == "wecom":
-        return user.username if _has(user, "staff_member") else ""
-    if channel == "wechat":
+    if channel in ("wecom", "wechat"):
         return channel_address(user, channel)
     return ""
 

@@ -102,6 +102,9 @@ class Notification(CompanyOwned):
     max_attempts = models.PositiveSmallIntegerField(_("最多发送次数"), default=5)
     # A non-urgent message to a resident: never delivered inside quiet hours (retries included).
     quiet_hours = models.BooleanField(_("遵守免打扰时段"), default=False)
+    # A non-urgent push message: sent with the recipient's other messages of the same window as one
+    # digest (digest.py), never on its own by ``deliver``.
+    digest = models.BooleanField(_("合并发送"), default=False)
 
     # Reading a notification is not a change anyone audits; the body can be long.
     # Delivery bookkeeping is not either.
@@ -116,6 +119,7 @@ class Notification(CompanyOwned):
         "state",
         "sent_at",
         "deliver_after",
+        "digest",
     )
 
     objects = NotificationQuerySet.as_manager()
@@ -190,3 +194,52 @@ class ChannelAddress(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.channel}: {self.address}"
+
+
+class ChannelPreference(CompanyOwned):
+    """A person's choice to receive (or not) their messages on one push channel: "no SMS, WeChat
+    yes". No row means yes. In-app messages cannot be turned off, and urgent messages (the emergency
+    chain) go on every channel the person has whatever they chose."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="channel_preferences",
+        verbose_name=_("账号"),
+    )
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    enabled = models.BooleanField(_("接收"), default=True)
+
+    class Meta:
+        verbose_name = _("通知渠道设置")
+        verbose_name_plural = _("通知渠道设置")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="channel_preference_one_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}: {'on' if self.enabled else 'off'}"
+
+
+class WechatTemplate(CompanyOwned):
+    """Which WeChat official-account template message carries one kind of notification, and how its
+    variables are filled: ``{"thing1": "number", "time2": "due"}`` — template variable → a parameter
+    the kind offers (``kinds.Kind.offered``). Set per company by an administrator; the template ids
+    come from the company's own official account (mp.weixin.qq.com → 模板消息)."""
+
+    kind = models.CharField(_("通知类型"), max_length=60)
+    template_id = models.CharField(_("模板 ID"), max_length=64)
+    variables = models.JSONField(_("模板变量"), default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("微信模板消息")
+        verbose_name_plural = _("微信模板消息")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="wechat_template_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.template_id}"

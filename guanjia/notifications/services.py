@@ -29,10 +29,15 @@ from guanjia.core.models import Company
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import service
 from guanjia.notifications import channels as backends
+from guanjia.notifications import digest as digests
 from guanjia.notifications import tasks  # delivery jobs (they call back into deliver)
+
+# Re-exported: binding a WeCom userid / WeChat openid (addresses.py) is a notifications service too.
+from guanjia.notifications.addresses import channel_address_clear, channel_address_set  # noqa: F401
 from guanjia.notifications.kinds import GENERAL, kind_of
 from guanjia.notifications.messages import Message, as_text
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Channel, Notification, State
+from guanjia.notifications.preferences import disabled_channels
 from guanjia.notifications.quiet_hours import next_allowed_time, quiet_windows
 
 logger = logging.getLogger(__name__)
@@ -103,9 +108,12 @@ def notify(
       in the site's language (zh-hans); plain text is kept as it is.
     - ``kind`` names what the message is about (``kinds.register_kind``): channels that need a
       registered template per kind (SMS, WeChat) choose it by this. An unregistered kind is refused.
+    - A push channel the recipient turned off (``preferences``) is skipped, and a non-urgent push
+      row waits for the recipient's digest (``digest``). Urgent messages (``urgent=True`` or a kind
+      registered urgent) ignore both and quiet hours.
     """
     try:
-        kind_of(kind)
+        urgent = urgent or kind_of(kind).urgent
     except LookupError as exc:
         raise ValidationError({"kind": str(exc)}) from None
     unknown = set(channels) - set(Channel.values)
@@ -123,18 +131,29 @@ def notify(
     windows = None
     rows: list[Notification] = []
     seen: set[int] = set()
+    recipients = [user for user in recipients if user is not None]
+    # Channels people turned off (preferences.py), read once when a push row is first due to be
+    # written; urgent messages go on every channel the person has.
+    turned_off: set | None = set() if urgent else None
+    # No flood (digest.py): a non-urgent push message waits to go with the person's others.
+    window = None if urgent else digests.digest_window()
     # Usually called inside the caller's transaction (its rows are its outbox): no savepoint of its own.
     with transaction.atomic(savepoint=False):
         for user in recipients:
-            if user is None or user.pk in seen or not user.is_active or user.company_id is None:
+            if user.pk in seen or not user.is_active or user.company_id is None:
                 continue
             if company_id is not None and user.company_id != company_id:
                 continue
             seen.add(user.pk)
             quiet = None  # asked only when a push row is written (the bell's row never waits)
             for channel in channels:
-                if channel != Channel.IN_APP and not backends.address_for(user, channel):
-                    continue
+                if channel != Channel.IN_APP:
+                    if not backends.address_for(user, channel):
+                        continue
+                    if turned_off is None:
+                        turned_off = disabled_channels(user.pk for user in recipients)
+                    if (user.pk, channel) in turned_off:
+                        continue
                 values = {
                     "company_id": user.company_id,
                     "kind": kind,
@@ -153,19 +172,25 @@ def notify(
                     # In the console the row itself is the delivery.
                     values.update(state=State.SENT, sent_at=now)
                 else:
+                    if window:
+                        values.update(digest=True, deliver_after=now + window)
                     if quiet is None:
                         quiet = not urgent and scope_for(user).is_resident
                     if quiet:
                         if windows is None:
                             windows = quiet_windows()
                         values["quiet_hours"] = True
-                        values["deliver_after"] = next_allowed_time(now, windows)
-                        if values["deliver_after"] > now:
+                        values["deliver_after"] = next_allowed_time(values["deliver_after"], windows)
+                        if values["deliver_after"] > now + (window or datetime.timedelta(0)):
                             values["state"] = State.DEFERRED
                 rows.append(Notification(recipient=user, channel=channel, dedup_key=dedup_key, **values))
         created = _insert(rows)
         for notification in created:
-            if notification.state == State.PENDING and notification.channel in PUSH_CHANNELS:
+            if (
+                notification.state == State.PENDING
+                and notification.channel in PUSH_CHANNELS
+                and not notification.digest
+            ):
                 _schedule_delivery(notification.pk)
     return created
 
@@ -201,9 +226,10 @@ def _schedule_delivery(notification_id: int) -> None:
     transaction.on_commit(lambda: tasks.deliver_notification(notification_id))
 
 
-def _claimable(now: datetime.datetime):
+def _claimable(now: datetime.datetime, *, digest: bool = False):
+    """Open push rows due at ``now`` that no live worker holds (digest rows only go in a digest)."""
     return Notification.objects.filter(
-        state__in=OPEN_STATES, channel__in=PUSH_CHANNELS, deliver_after__lte=now
+        state__in=OPEN_STATES, channel__in=PUSH_CHANNELS, deliver_after__lte=now, digest=digest
     ).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
 
 
@@ -233,30 +259,38 @@ def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bo
             raise backends.DeliveryError("recipient is inactive")
         backends.backend_for(notification.channel).send(notification)
     except Exception as exc:  # any backend error: recorded on the row, retried later
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        if notification.attempts >= notification.max_attempts:
-            state, retry_at = State.FAILED, notification.deliver_after
-        else:
-            state, retry_at = State.PENDING, now + retry_delay(notification.attempts)
-            if notification.quiet_hours:
-                allowed = next_allowed_time(retry_at, quiet_windows())
-                state = State.DEFERRED if allowed > retry_at else state
-                retry_at = allowed
-        mine.update(
-            state=state, last_error=error, deliver_after=retry_at, claimed_at=None, updated_at=timezone.now()
-        )
-        logger.warning(
-            "notification %s (%s): not sent, attempt %s/%s: %s",
-            notification_id,
-            notification.channel,
-            notification.attempts,
-            notification.max_attempts,
-            error,
-        )
+        record_failure(notification, exc, now=now, claim=claim)
         return False
     sent_at = timezone.now()
     mine.update(state=State.SENT, sent_at=sent_at, last_error="", claimed_at=None, updated_at=sent_at)
     return True
+
+
+def record_failure(notification: Notification, exc: Exception, *, now: datetime.datetime, claim) -> None:
+    """A failed attempt on a row this worker claimed: the error, and either the next try at ``now``
+    + ``retry_delay`` (past quiet hours if they apply) or ``failed`` — after ``max_attempts``, or at
+    once when the provider's refusal is permanent (``DeliveryError(permanent=True)``)."""
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    if getattr(exc, "permanent", False) or notification.attempts >= notification.max_attempts:
+        state, retry_at = State.FAILED, notification.deliver_after
+    else:
+        state, retry_at = State.PENDING, now + retry_delay(notification.attempts)
+        if notification.quiet_hours:
+            allowed = next_allowed_time(retry_at, quiet_windows())
+            state = State.DEFERRED if allowed > retry_at else state
+            retry_at = allowed
+    Notification.objects.filter(pk=notification.pk, claimed_at=claim).update(
+        state=state, last_error=error, deliver_after=retry_at, claimed_at=None, updated_at=timezone.now()
+    )
+    logger.warning(
+        "notification %s (%s): not sent, attempt %s/%s%s: %s",
+        notification.pk,
+        notification.channel,
+        notification.attempts,
+        notification.max_attempts,
+        " (permanent)" if state == State.FAILED and notification.attempts < notification.max_attempts else "",
+        error,
+    )
 
 
 def deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
@@ -266,7 +300,7 @@ def deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> in
     """
     now = now or _now()
     ids = list(_claimable(now).order_by("deliver_after", "id").values_list("pk", flat=True)[:limit])
-    return sum(deliver(pk, now=now) for pk in ids)
+    return sum(deliver(pk, now=now) for pk in ids) + digests.deliver_digests(now=now)
 
 
 def deliver_email(*, notification_id: int) -> bool:
@@ -284,6 +318,19 @@ def mark_read(*, actor, notification: Notification) -> Notification:
         locked.read_at = timezone.now()
         locked.save(update_fields=["read_at", "updated_at"])
     return locked
+
+
+@service
+def mark_item_read(*, actor, notification: Notification) -> int:
+    """Opening a line of the grouped bell: every unread in-app notification of the actor about the
+    same record is read (a notification about nothing: itself); how many were unread."""
+    mark_read(actor=actor, notification=notification)
+    if notification.object_id is None:
+        return 1
+    now = timezone.now()
+    return 1 + Notification.objects.visible_to(actor).unread().filter(
+        content_type_id=notification.content_type_id, object_id=notification.object_id
+    ).update(read_at=now, updated_at=now)
 
 
 @service

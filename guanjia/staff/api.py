@@ -28,6 +28,11 @@ class StaffOut(Schema):
     project_ids: list[int]
     skills: list[str]
     butler_building_ids: list[int]
+    wecom_userid: str
+
+    @staticmethod
+    def resolve_wecom_userid(obj) -> str:
+        return next((a.address for a in obj.user.channel_addresses.all() if a.channel == "wecom"), "")
 
     @staticmethod
     def resolve_phone_masked(obj) -> str:
@@ -62,6 +67,8 @@ class StaffIn(Schema):
     project_ids: list[RefId] = Field(default_factory=list, max_length=500)
     skills: list[str] = Field(default_factory=list, max_length=50)
     butler_building_ids: list[RefId] = Field(default_factory=list, max_length=500)
+    # Company administrators only: where WeCom messages reach this person.
+    wecom_userid: str | None = Field(None, max_length=64)
 
 
 class StaffPatch(Schema):
@@ -74,6 +81,7 @@ class StaffPatch(Schema):
     project_ids: list[RefId] = Field(None, max_length=500)
     skills: list[str] = Field(None, max_length=50)
     butler_building_ids: list[RefId] = Field(None, max_length=500)
+    wecom_userid: str = Field(None, max_length=64)
 
 
 class StaffFilter(FilterSchema):
@@ -113,7 +121,7 @@ register_crud(
     update=services.staff_update,
     delete=services.staff_delete,
     select_related=("user",),
-    prefetch_related=("roles", "projects", "skills", "butler_buildings"),
+    prefetch_related=("roles", "projects", "skills", "butler_buildings", "user__channel_addresses"),
 )
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.roles import HQ_ROLES, STAFF_ROLES, Perm
 from guanjia.core.scoping import user_can
 from guanjia.estates.models import Project
+from guanjia.notifications.channels import channel_address
 from guanjia.staff.choices import Department
 
 
@@ -27,6 +28,12 @@ class StaffForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("角色"), choices=(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    wecom_userid = forms.CharField(
+        label=_("企业微信 userid"),
+        max_length=64,
+        required=False,
+        help_text=_("企业微信管理后台「通讯录」中此人的账号，用于接收企业微信通知；留空则不发"),
+    )
     projects = forms.ModelMultipleChoiceField(
         label=_("服务项目"),
         queryset=Project.objects.none(),
@@ -44,12 +51,15 @@ class StaffForm(forms.Form):
                 "position": member.position,
                 "roles": [r.role for r in member.roles.all()],
                 "projects": list(member.projects.all()),
+                "wecom_userid": channel_address(member.user, "wecom"),
             }
         super().__init__(*args, **kwargs)
         self.member = member
         roles = STAFF_ROLES if user_can(user, Perm.ADMIN) else [r for r in STAFF_ROLES if r not in HQ_ROLES]
         self.fields["roles"].choices = [(r.value, r.label) for r in roles]
         self.fields["projects"].queryset = Project.objects.visible_to(user)
+        if not user_can(user, Perm.ADMIN):
+            del self.fields["wecom_userid"]  # set by company administrators only
         if member is not None:
             del self.fields["username"]
             del self.fields["password"]

@@ -22,6 +22,7 @@ from guanjia.core.services import (
     visible_reference,
 )
 from guanjia.estates.models import Building, Project
+from guanjia.notifications.addresses import channel_address_clear, channel_address_set
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
 
 STAFF_FIELDS = {"name", "phone", "employee_no", "department", "position"}
@@ -47,6 +48,20 @@ def _skills_by_name(company_id: int, names: list[str]) -> list[Skill]:
         skill, _created = Skill.objects.get_or_create(company_id=company_id, name=name[:30])
         skills.append(skill)
     return skills
+
+
+def _set_wecom_userid(member: StaffMember, *, actor, userid: str | None) -> None:
+    """The member's WeCom userid (notifications reach them there): set, or cleared when blank.
+    Company administrators only; errors name ``wecom_userid``."""
+    if userid is None:
+        return
+    try:
+        if userid.strip():
+            channel_address_set(actor=actor, user=member.user, channel="wecom", address=userid)
+        else:
+            channel_address_clear(actor=actor, user=member.user, channel="wecom")
+    except ValidationError as exc:
+        raise ValidationError({"wecom_userid": exc.message_dict.get("address", exc.messages)}) from None
 
 
 def _set_relations(member: StaffMember, *, actor, data: dict) -> None:
@@ -95,6 +110,7 @@ def staff_create(*, actor, data: dict) -> StaffMember:
     company_id = scope_for(actor).company_id
     username = (data.pop("username", "") or "").strip()
     password = data.pop("password", None)
+    wecom_userid = data.pop("wecom_userid", None)
     if not username:
         raise ValidationError({"username": _("此项为必填项")})
     User = get_user_model()
@@ -116,6 +132,7 @@ def staff_create(*, actor, data: dict) -> StaffMember:
     apply_changes(member, data, allowed=STAFF_FIELDS)
     save_validated(member, exclude=["user"])
     _set_relations(member, actor=actor, data=relations)
+    _set_wecom_userid(member, actor=actor, userid=wecom_userid)
     _sync_admin_flag(member)
     return member
 
@@ -125,6 +142,7 @@ def staff_update(*, actor, staff: StaffMember, data: dict) -> StaffMember:
     require(actor, Perm.CHANGE_STAFF)
     member = lock(staff)
     data = dict(data)
+    wecom_userid = data.pop("wecom_userid", None)
     relations = {
         k: data.pop(k) for k in ["roles", "project_ids", "butler_building_ids", "skills"] if k in data
     }
@@ -133,6 +151,7 @@ def staff_update(*, actor, staff: StaffMember, data: dict) -> StaffMember:
     apply_changes(member, data, allowed=STAFF_FIELDS)
     save_validated(member)
     _set_relations(member, actor=actor, data=relations)
+    _set_wecom_userid(member, actor=actor, userid=wecom_userid)
     if "name" in data and member.user.display_name != member.name:
         member.user.display_name = member.name
         member.user.save(update_fields=["display_name"])

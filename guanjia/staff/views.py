@@ -13,6 +13,7 @@ from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.forms import ListFilterForm
 from guanjia.estates.models import Project
+from guanjia.notifications.channels import channel_address
 from guanjia.staff import services
 from guanjia.staff.forms import SERVICE_FIELD_MAP, StaffForm
 from guanjia.staff.models import StaffMember
@@ -55,7 +56,10 @@ def staff_detail(request, pk):
         pk,
         request.user,
     )
-    return render(request, "staff/staff_detail.html", detail_context(member, request.user))
+    context = detail_context(member, request.user)
+    if user_can(request.user, Perm.ADMIN):
+        context["wecom_userid"] = channel_address(member.user, "wecom") or "—"
+    return render(request, "staff/staff_detail.html", context)
 
 
 @console_view(Perm.CHANGE_STAFF)

@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from guanjia.notifications import services
+from guanjia.notifications.addresses import channel_address_set
 from guanjia.notifications.channels import ChannelBackend, DeliveryError, LogBackend, address_for
 from guanjia.notifications.models import Channel, Notification, State
 from guanjia.notifications.quiet_hours import TZ
@@ -49,6 +50,7 @@ def backends(settings):
 def phones(world):
     StaffMember.objects.filter(user=world.technician).update(phone="13900000001")
     world.technician.refresh_from_db()
+    channel_address_set(actor=world.admin, user=world.technician, channel="wecom", address="wx-tech")
     return world
 
 
@@ -83,7 +85,7 @@ def test_each_message_reaches_the_backend_once_however_often_the_job_runs(
         assert services.deliver_due(now=later) == 0
         assert services.deliver(sms.pk) is False
     assert sorted(RecordingBackend.sent) == sorted(
-        [(sms.pk, "sms", "13900000001"), (wecom.pk, "wecom", world.technician.username)]
+        [(sms.pk, "sms", "13900000001"), (wecom.pk, "wecom", "wx-tech")]
     )
     sms.refresh_from_db()
     assert sms.state == State.SENT and sms.sent_at is not None and sms.attempts == 1
@@ -188,6 +190,7 @@ def test_quiet_hours_come_from_settings(world, settings, monkeypatch, django_cap
 
 def test_channels_skip_people_they_cannot_reach(world, django_capture_on_commit_callbacks):
     # The technician has no phone; residents have no WeCom account.
+    channel_address_set(actor=world.admin, user=world.technician, channel="wecom", address="wx-tech")
     created = send(
         world,
         [world.technician, world.resident_user],
