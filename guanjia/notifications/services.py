@@ -118,8 +118,10 @@ def notify(
     subject, subject_message = as_text(subject)
     body, body_message = as_text(body)
     message = {k: v for k, v in (("subject", subject_message), ("body", body_message)) if v}
+    project_id = getattr(related, "project_id", None) if related is not None else None
     now = _now()
     windows = None
+    refusals: dict[tuple[str, int], str] = {}  # (channel, company) → why it can never be sent
     created: list[Notification] = []
     seen: set[int] = set()
     with transaction.atomic():
@@ -136,6 +138,7 @@ def notify(
                 values = {
                     "company_id": user.company_id,
                     "kind": kind,
+                    "project_id": project_id,
                     "subject": subject[:200],
                     "body": body,
                     "message": message,
@@ -150,6 +153,9 @@ def notify(
                 if channel == Channel.IN_APP:
                     # In the console the row itself is the delivery.
                     values.update(state=State.SENT, sent_at=now)
+                elif refusal := _refusal(refusals, channel, user.company_id, kind):
+                    # Sending can never succeed (an SMS kind without a template): failed now, with why.
+                    values.update(state=State.FAILED, last_error=refusal[:500])
                 elif quiet:
                     if windows is None:
                         windows = quiet_windows()
@@ -170,6 +176,13 @@ def notify(
             if notification.state == State.PENDING and notification.channel in PUSH_CHANNELS:
                 _schedule_delivery(notification.pk)
     return created
+
+
+def _refusal(cache: dict, channel: str, company_id: int, kind: str) -> str:
+    key = (channel, company_id)
+    if key not in cache:
+        cache[key] = backends.backend_for(channel).unsendable(company_id=company_id, kind=kind)
+    return cache[key]
 
 
 def _schedule_delivery(notification_id: int) -> None:
@@ -206,10 +219,11 @@ def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bo
     try:
         if not notification.recipient.is_active:
             raise backends.DeliveryError("recipient is inactive")
-        backends.backend_for(notification.channel).send(notification)
+        receipt = backends.backend_for(notification.channel).send(notification)
     except Exception as exc:  # any backend error: recorded on the row, retried later
         error = f"{type(exc).__name__}: {exc}"[:500]
-        if notification.attempts >= notification.max_attempts:
+        permanent = isinstance(exc, backends.DeliveryError) and exc.permanent
+        if permanent or notification.attempts >= notification.max_attempts:
             state, retry_at = State.FAILED, notification.deliver_after
         else:
             state, retry_at = State.PENDING, now + retry_delay(notification.attempts)
@@ -230,7 +244,10 @@ def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bo
         )
         return False
     sent_at = timezone.now()
-    mine.update(state=State.SENT, sent_at=sent_at, last_error="", claimed_at=None, updated_at=sent_at)
+    values = {"state": State.SENT, "sent_at": sent_at, "last_error": "", "claimed_at": None, "updated_at": sent_at}
+    if isinstance(receipt, backends.Receipt):
+        values.update(provider_message_id=receipt.message_id[:80], segments=receipt.segments)
+    mine.update(**values)
     return True
 
 
