@@ -325,6 +325,8 @@ _SMS_BACKENDS = {
 GUANJIA_SMS_BACKEND = _SMS_BACKENDS.get(env_str("GUANJIA_SMS_BACKEND").strip().lower(), env_str("GUANJIA_SMS_BACKEND"))
 GUANJIA_SMS_SIGN_NAME = env_str("GUANJIA_SMS_SIGN_NAME")  # used by a company that set none of its own
 GUANJIA_SMS_TIMEOUT = env_int("GUANJIA_SMS_TIMEOUT", 10)
+# Kinds sent by SMS besides the urgent ones (the emergency chain): each needs a template per company.
+GUANJIA_SMS_KINDS = env_list("GUANJIA_SMS_KINDS")
 # The secret in the delivery-report callback addresses given to the provider (/sms/report/<provider>/<token>/).
 GUANJIA_SMS_REPORT_TOKEN = env_str("GUANJIA_SMS_REPORT_TOKEN")
 GUANJIA_TENCENTCLOUD_SECRET_ID = env_str("GUANJIA_TENCENTCLOUD_SECRET_ID")
