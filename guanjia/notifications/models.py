@@ -234,6 +234,8 @@ class SmsSignature(CompanyOwned):
 
     name = models.CharField(_("短信签名"), max_length=40, help_text=_("在短信服务商处备案通过的签名，不含【】"))
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("短信签名")
         verbose_name_plural = _("短信签名")
@@ -253,6 +255,8 @@ class SmsTemplate(CompanyOwned):
     variables = models.JSONField(_("模板变量"), default=list, blank=True)
     # The template's text as approved, for previews and for counting billed segments.
     content = models.TextField(_("模板内容"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("短信模板")
