@@ -322,7 +322,9 @@ _SMS_BACKENDS = {
     "tencent": "guanjia.notifications.sms.tencent.TencentSmsBackend",
     "aliyun": "guanjia.notifications.sms.aliyun.AliyunSmsBackend",
 }
-GUANJIA_SMS_BACKEND = _SMS_BACKENDS.get(env_str("GUANJIA_SMS_BACKEND").strip().lower(), env_str("GUANJIA_SMS_BACKEND"))
+GUANJIA_SMS_BACKEND = _SMS_BACKENDS.get(
+    env_str("GUANJIA_SMS_BACKEND").strip().lower(), env_str("GUANJIA_SMS_BACKEND")
+)
 GUANJIA_SMS_SIGN_NAME = env_str("GUANJIA_SMS_SIGN_NAME")  # used by a company that set none of its own
 GUANJIA_SMS_TIMEOUT = env_int("GUANJIA_SMS_TIMEOUT", 10)
 # Kinds sent by SMS besides the urgent ones (the emergency chain): each needs a template per company.

@@ -8,14 +8,18 @@ from guanjia.notifications.models import SmsTemplate
 
 
 class SmsSignatureForm(forms.Form):
-    name = forms.CharField(label=_("短信签名"), max_length=40, help_text=_("在短信服务商处审核通过的签名，不含【】"))
+    name = forms.CharField(
+        label=_("短信签名"), max_length=40, help_text=_("在短信服务商处备案通过的签名，不含【】")
+    )
 
 
 class SmsTemplateForm(forms.ModelForm):
     variables = forms.CharField(
         label=_("模板变量"),
         required=False,
-        help_text=_("按模板中变量的顺序填写参数名，以逗号分隔，如 unit, amount, due（腾讯云 {1}{2}{3}；阿里云 ${unit} 等同名变量）"),
+        help_text=_(
+            "按模板中变量的顺序填写参数名，以逗号分隔，如 unit, amount, due（腾讯云 {1}{2}{3}；阿里云 ${unit} 等同名变量）"
+        ),
     )
 
     class Meta:

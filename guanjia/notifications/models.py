@@ -232,7 +232,9 @@ class SmsSignature(CompanyOwned):
     """The company's SMS signature (短信签名, e.g. 【某某物业】) as registered with the SMS provider:
     every SMS the company sends carries it. One per company."""
 
-    name = models.CharField(_("短信签名"), max_length=40, help_text=_("在短信服务商处备案通过的签名，不含【】"))
+    name = models.CharField(
+        _("短信签名"), max_length=40, help_text=_("在短信服务商处备案通过的签名，不含【】")
+    )
 
     objects = ScopedQuerySet.as_manager()
 

@@ -113,7 +113,9 @@ def delivery(request):
 def preview(notification, *, templates: dict, signature: str) -> str:
     """The text as the channel carries it, in the recipient's language: an SMS from its template."""
     if notification.channel == Channel.SMS and notification.kind in templates:
-        return text.sms_text(signature=signature, template=templates[notification.kind], notification=notification)
+        return text.sms_text(
+            signature=signature, template=templates[notification.kind], notification=notification
+        )
     return channels.ChannelBackend.text_of(notification)
 
 

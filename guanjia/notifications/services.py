@@ -244,7 +244,13 @@ def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bo
         )
         return False
     sent_at = timezone.now()
-    values = {"state": State.SENT, "sent_at": sent_at, "last_error": "", "claimed_at": None, "updated_at": sent_at}
+    values = {
+        "state": State.SENT,
+        "sent_at": sent_at,
+        "last_error": "",
+        "claimed_at": None,
+        "updated_at": sent_at,
+    }
     if isinstance(receipt, backends.Receipt):
         values.update(provider_message_id=receipt.message_id[:80], segments=receipt.segments)
     mine.update(**values)

@@ -77,7 +77,9 @@ class DeliveryMonthOut(Schema):
     failed: int
 
 
-@router.get("/sms/kinds", response={200: list[NotificationKindOut], **ERROR_RESPONSES}, operation_id="sms_kind_list")
+@router.get(
+    "/sms/kinds", response={200: list[NotificationKindOut], **ERROR_RESPONSES}, operation_id="sms_kind_list"
+)
 def sms_kinds(request):
     """The kinds of notification and what a template may use; ``sent_by_sms`` without ``has_template``
     cannot go out once a real SMS provider is configured."""
@@ -98,7 +100,9 @@ def sms_kinds(request):
 
 
 @router.get(
-    "/sms/templates", response={200: list[SmsTemplateOut], **ERROR_RESPONSES}, operation_id="sms_template_list"
+    "/sms/templates",
+    response={200: list[SmsTemplateOut], **ERROR_RESPONSES},
+    operation_id="sms_template_list",
 )
 def sms_template_list(request):
     require(request.user, Perm.ADMIN)
@@ -115,7 +119,9 @@ def sms_template_create(request, payload: SmsTemplateIn):
 
 
 @router.put(
-    "/sms/templates/{int:pk}", response={200: SmsTemplateOut, **ERROR_RESPONSES}, operation_id="sms_template_update"
+    "/sms/templates/{int:pk}",
+    response={200: SmsTemplateOut, **ERROR_RESPONSES},
+    operation_id="sms_template_update",
 )
 def sms_template_update(request, pk: int, payload: SmsTemplateIn):
     require(request.user, Perm.ADMIN)
@@ -135,25 +141,35 @@ def sms_template_delete(request, pk: int):
     return 204, None
 
 
-@router.get("/sms/signature", response={200: SmsSignatureOut, **ERROR_RESPONSES}, operation_id="sms_signature_get")
+@router.get(
+    "/sms/signature", response={200: SmsSignatureOut, **ERROR_RESPONSES}, operation_id="sms_signature_get"
+)
 def sms_signature_get(request):
     require(request.user, Perm.ADMIN)
     return {"name": config.signature_for(request.user.company_id)}
 
 
-@router.put("/sms/signature", response={200: SmsSignatureOut, **ERROR_RESPONSES}, operation_id="sms_signature_set")
+@router.put(
+    "/sms/signature", response={200: SmsSignatureOut, **ERROR_RESPONSES}, operation_id="sms_signature_set"
+)
 def sms_signature_set(request, payload: SmsSignatureIn):
     return config.sms_signature_save(actor=request.user, name=payload.name)
 
 
 @router.get(
-    "/notifications/delivery", response={200: DeliveryMonthOut, **ERROR_RESPONSES}, operation_id="notification_delivery"
+    "/notifications/delivery",
+    response={200: DeliveryMonthOut, **ERROR_RESPONSES},
+    operation_id="notification_delivery",
 )
 def notification_delivery(request, month: str | None = None, project: int | None = None):
     """A month (``YYYY-MM``, this month by default) of the user's projects, or of one (404 outside them)."""
     require(request.user, Perm.VIEW_DELIVERY)
     try:
-        first = datetime.datetime.strptime(month, "%Y-%m").date() if month else timezone.localdate().replace(day=1)
+        first = (
+            datetime.datetime.strptime(month, "%Y-%m").date()
+            if month
+            else timezone.localdate().replace(day=1)
+        )
     except ValueError:
         raise ValidationError({"month": "YYYY-MM"}) from None
     if project is not None and not selectors.projects_for(request.user).filter(pk=project).exists():

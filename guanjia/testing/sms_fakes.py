@@ -120,8 +120,8 @@ class TencentSmsFake(_Fake):
     def __init__(
         self,
         *,
-        secret_id: str = "AKIDfakeTencentSecretId0000",
-        secret_key: str = "fakeTencentSecretKey0000000000",
+        secret_id: str = "AKIDfakeTencentSecretId0000",  # noqa: S107 (a fake's own test keys)
+        secret_key: str = "fakeTencentSecretKey0000000000",  # noqa: S107
         app_id: str = "1400000001",
         signs: set[str] | None = None,
         templates: dict[str, int] | None = None,
@@ -166,7 +166,9 @@ class TencentSmsFake(_Fake):
         canonical_headers = "".join(
             f"{name}:{(request.headers.get(name) or '').strip().lower()}\n" for name in names
         )
-        payload = "UNSIGNED-PAYLOAD" if request.headers.get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" else None
+        payload = (
+            "UNSIGNED-PAYLOAD" if request.headers.get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" else None
+        )
         hashed = _sha256(payload.encode() if payload else body)
         canonical = "\n".join(["POST", url.path or "/", url.query, canonical_headers, signed, hashed])
         to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{_sha256(canonical.encode())}"
@@ -189,12 +191,17 @@ class TencentSmsFake(_Fake):
                 "more than 5 minutes apart.",
             }
             return 200, self._error(problem, messages.get(problem, "Invalid authorization."))
-        if request.headers.get("X-TC-Action") != "SendSms" or request.headers.get("X-TC-Version") != "2021-01-11":
+        if (
+            request.headers.get("X-TC-Action") != "SendSms"
+            or request.headers.get("X-TC-Version") != "2021-01-11"
+        ):
             self.refuse("InvalidAction")
             return 200, self._error("InvalidAction", "The action does not exist.")
         if not request.headers.get("X-TC-Region"):
             self.refuse("MissingParameter")
-            return 200, self._error("MissingParameter", "The request is missing a required parameter `Region`.")
+            return 200, self._error(
+                "MissingParameter", "The request is missing a required parameter `Region`."
+            )
         if self.scripted and self.scripted[0] == "HTTP502":
             self.scripted.pop(0)
             self.refuse("HTTP502")
@@ -278,7 +285,7 @@ class AliyunSmsFake(_Fake):
         self,
         *,
         access_key_id: str = "LTAIfakeAliyunKeyId000000",
-        access_key_secret: str = "fakeAliyunKeySecret0000000000",
+        access_key_secret: str = "fakeAliyunKeySecret0000000000",  # noqa: S107
         signs: set[str] | None = None,
         templates: dict[str, tuple[str, ...]] | None = None,
     ):
@@ -290,36 +297,59 @@ class AliyunSmsFake(_Fake):
 
     @staticmethod
     def _error(code: str, message: str, **extra) -> dict:
-        return {"RequestId": str(uuid.uuid4()).upper(), "HostId": "dysmsapi.aliyuncs.com", "Code": code,
-                "Message": message, **extra}
+        return {
+            "RequestId": str(uuid.uuid4()).upper(),
+            "HostId": "dysmsapi.aliyuncs.com",
+            "Code": code,
+            "Message": message,
+            **extra,
+        }
 
     def _check_signature(self, request, body: bytes) -> tuple[int, dict] | None:
         auth = request.headers.get("Authorization", "")
         match = re.match(
-            r"^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$", auth
+            r"^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$",
+            auth,
         )
         if not match:
             self.refuse("MissingAuthorization")
-            return 400, self._error("IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+            return 400, self._error(
+                "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+            )
         key_id, signed, signature = match.groups()
         if key_id != self.access_key_id:
             self.refuse("InvalidAccessKeyId.NotFound")
             return 404, self._error("InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         names = signed.split(";")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        required = {"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"}
+        required = {
+            "host",
+            "x-acs-action",
+            "x-acs-version",
+            "x-acs-date",
+            "x-acs-signature-nonce",
+            "x-acs-content-sha256",
+        }
         acs = {name for name in headers if name.startswith("x-acs-")}
         if not (required | acs) <= set(names) or names != sorted(names):
             self.refuse("IncompleteSignature")
-            return 400, self._error("IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+            return 400, self._error(
+                "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+            )
         try:
-            stamp = datetime.datetime.strptime(headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+            stamp = datetime.datetime.strptime(headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=datetime.UTC
+            )
         except ValueError:
             self.refuse("InvalidTimeStamp.Format")
-            return 400, self._error("InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
+            return 400, self._error(
+                "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."
+            )
         if abs((datetime.datetime.now(datetime.UTC) - stamp).total_seconds()) > 900:
             self.refuse("InvalidTimeStamp.Expired")
-            return 400, self._error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+            return 400, self._error(
+                "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+            )
         if headers["x-acs-content-sha256"] != _sha256(body):
             self.refuse("ContentSHA256NotMatched")
             return 400, self._error("ContentSHA256NotMatched", "The content sha256 does not match.")
@@ -328,7 +358,14 @@ class AliyunSmsFake(_Fake):
         canonical_query = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in query)
         canonical_headers = "".join(f"{name}:{headers.get(name, '').strip()}\n" for name in names)
         canonical = "\n".join(
-            [request.command, url.path or "/", canonical_query, canonical_headers, signed, headers["x-acs-content-sha256"]]
+            [
+                request.command,
+                url.path or "/",
+                canonical_query,
+                canonical_headers,
+                signed,
+                headers["x-acs-content-sha256"],
+            ]
         )
         to_sign = f"ACS3-HMAC-SHA256\n{_sha256(canonical.encode())}"
         expected = hmac.new(self.access_key_secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
@@ -353,11 +390,15 @@ class AliyunSmsFake(_Fake):
         headers = {k.lower(): v for k, v in request.headers.items()}
         if headers.get("x-acs-action") != "SendSms" or headers.get("x-acs-version") != "2017-05-25":
             self.refuse("InvalidAction.NotFound")
-            return 404, self._error("InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+            return 404, self._error(
+                "InvalidAction.NotFound", "Specified api is not found, please check your url and method."
+            )
         if self.scripted and self.scripted[0] == "HTTP503":
             self.scripted.pop(0)
             self.refuse("ServiceUnavailable")
-            return 503, self._error("ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
+            return 503, self._error(
+                "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
+            )
         params = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True))
         ok = {"RequestId": str(uuid.uuid4()).upper()}
 
@@ -383,6 +424,13 @@ class AliyunSmsFake(_Fake):
             return error("isv.TEMPLATE_MISSING_PARAMETERS")
         biz_id = f"{uuid.uuid4().int % 10**18:018d}^0"
         for phone in phones:
-            self.sent.append({"phone": phone, "template": template, "params": values, "biz_id": biz_id,
-                              "out_id": params.get("OutId", "")})
+            self.sent.append(
+                {
+                    "phone": phone,
+                    "template": template,
+                    "params": values,
+                    "biz_id": biz_id,
+                    "out_id": params.get("OutId", ""),
+                }
+            )
         return 200, {**ok, "Code": "OK", "Message": "OK", "BizId": biz_id}

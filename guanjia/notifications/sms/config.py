@@ -84,7 +84,9 @@ def sms_template_save(*, actor, template: SmsTemplate) -> SmsTemplate:
             raise ValidationError({"kind": _("不属于本公司")})
     template.company_id = actor.company_id
     check_template(template)
-    clash = SmsTemplate.objects.filter(company_id=actor.company_id, kind=template.kind).exclude(pk=template.pk)
+    clash = SmsTemplate.objects.filter(company_id=actor.company_id, kind=template.kind).exclude(
+        pk=template.pk
+    )
     if clash.exists():
         raise ValidationError({"kind": _("此通知类型已有短信模板")})
     return save_validated(template)

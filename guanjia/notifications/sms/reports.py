@@ -71,5 +71,7 @@ def record_reports(*, provider: str, items: list) -> int:
             continue
         rows = Notification.objects.filter(channel=Channel.SMS, report="")
         rows = rows.filter(provider_message_id=message_id) if message_id else rows.filter(pk=pk)
-        recorded += rows.update(report=report, reported_at=at, report_error=reason[:200], updated_at=timezone.now())
+        recorded += rows.update(
+            report=report, reported_at=at, report_error=reason[:200], updated_at=timezone.now()
+        )
     return recorded

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 TOKEN = "s3cret-report-token"
 
 
-def sms_row(world, *, project=None, company=None, state=State.SENT, message_id="", segments=1, recipient=None):
+def sms_row(
+    world, *, project=None, company=None, state=State.SENT, message_id="", segments=1, recipient=None
+):
     return Notification.objects.create(
         company=company or world.company,
         recipient=recipient or world.technician,
@@ -130,7 +132,12 @@ def test_a_report_without_the_secret_token_is_not_found_and_changes_nothing(worl
     settings.GUANJIA_SMS_REPORT_TOKEN = TOKEN
     assert post(client, "tencent", body, token="wrong").status_code == 404
     assert post(client, "nobody", body).status_code == 404
-    assert client.post(f"/notifications/sms/report/tencent/{TOKEN}/", "not json", content_type="text/plain").status_code == 400
+    assert (
+        client.post(
+            f"/notifications/sms/report/tencent/{TOKEN}/", "not json", content_type="text/plain"
+        ).status_code
+        == 400
+    )
     row.refresh_from_db()
     assert row.report == ""
 
@@ -168,7 +175,9 @@ def test_a_project_manager_sees_only_their_projects(world, client):
     assert mine.status_code == 200 and mine.context["sms_segments"] == 1
     assert client.get(f"/notifications/delivery/?project={world.sibling_project.pk}").status_code == 404
     assert client.get(f"/notifications/delivery/?project={world.foreign_project.pk}").status_code == 404
-    assert Api(world.manager).get("notifications/delivery", project=world.sibling_project.pk).status_code == 404
+    assert (
+        Api(world.manager).get("notifications/delivery", project=world.sibling_project.pk).status_code == 404
+    )
     client.force_login(world.desk)
     assert client.get("/notifications/delivery/").status_code == 403
     assert Api(world.desk).get("notifications/delivery").status_code == 403
@@ -181,7 +190,9 @@ def test_segments_count_70_characters_then_67_per_part():
 # The outbox --------------------------------------------------------------------------------------
 
 
-def test_outbox_shows_each_pushed_message_as_the_channel_carries_it(world, client, django_capture_on_commit_callbacks):
+def test_outbox_shows_each_pushed_message_as_the_channel_carries_it(
+    world, client, django_capture_on_commit_callbacks
+):
     StaffMember.objects.filter(user=world.technician).update(phone="13900000001")
     world.technician.refresh_from_db()
     SmsSignature.objects.create(company=world.company, name="金苑物业")
@@ -195,9 +206,13 @@ def test_outbox_shows_each_pushed_message_as_the_channel_carries_it(world, clien
     with django_capture_on_commit_callbacks(execute=True):
         services.notify(
             recipients=[world.technician],
-            subject=Message(gettext_lazy("缴费提醒：%(unit)s %(period)s 账单"), unit="1-101", period="2026-11"),
+            subject=Message(
+                gettext_lazy("缴费提醒：%(unit)s %(period)s 账单"), unit="1-101", period="2026-11"
+            ),
             body=Message(
-                gettext_lazy("您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"),
+                gettext_lazy(
+                    "您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"
+                ),
                 period="2026-11",
                 amount="356.20",
                 due="2026-12-15",

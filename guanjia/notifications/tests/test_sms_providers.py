@@ -71,7 +71,9 @@ def remind(world, *, kind="billing.reminder") -> Notification:
         recipients=[world.technician],
         subject=Message(gettext_lazy("缴费提醒：%(unit)s %(period)s 账单"), unit="1-101", period="2026-11"),
         body=Message(
-            gettext_lazy("您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"),
+            gettext_lazy(
+                "您的 %(period)s 账单尚有 %(amount)s 元未缴，缴费截止日为 %(due)s。如已缴费请忽略。"
+            ),
             period="2026-11",
             amount="356.20",
             due="2026-12-15",
@@ -214,7 +216,8 @@ def test_aliyun_flow_control_and_server_errors_are_retried(world, aliyun, code):
 
 
 @pytest.mark.parametrize(
-    ("code", "words"), [("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"), ("isv.AMOUNT_NOT_ENOUGH", "账户余额不足")]
+    ("code", "words"),
+    [("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"), ("isv.AMOUNT_NOT_ENOUGH", "账户余额不足")],
 )
 def test_aliyun_permanent_errors_fail_at_once(world, aliyun, code, words):
     aliyun.fail_next(code)

@@ -50,14 +50,20 @@ def test_urgent_kinds_are_the_emergency_chain_and_offer_their_parameters():
 @pytest.mark.django_db
 def test_a_variable_the_kind_does_not_offer_is_refused_naming_the_field(world):
     client = Api(world.admin)
-    response = client.post("sms/templates", {"kind": "billing.reminder", "template_id": "1234567", "variables": ["unit", "balance"]})
+    response = client.post(
+        "sms/templates",
+        {"kind": "billing.reminder", "template_id": "1234567", "variables": ["unit", "balance"]},
+    )
     assert response.status_code == 422
     assert "variables" in response.json()["errors"]
     assert "balance" in response.json()["errors"]["variables"][0]
     response = client.post("sms/templates", {"kind": "no.such_kind", "template_id": "1", "variables": []})
     assert response.status_code == 422 and "kind" in response.json()["errors"]
     assert not SmsTemplate.objects.exists()
-    response = client.post("sms/templates", {"kind": "billing.reminder", "template_id": "1234567", "variables": ["unit", "amount", "due"]})
+    response = client.post(
+        "sms/templates",
+        {"kind": "billing.reminder", "template_id": "1234567", "variables": ["unit", "amount", "due"]},
+    )
     assert response.status_code == 201
     template = SmsTemplate.objects.get()
     assert (template.company_id, template.variables) == (world.company.pk, ["unit", "amount", "due"])
@@ -79,9 +85,7 @@ def test_only_administrators_configure_and_only_their_company(world):
     assert admin.delete(f"sms/templates/{theirs.pk}").status_code == 404
     theirs.refresh_from_db()
     assert theirs.template_id == "2"
-    assert admin._call("put", "sms/signature", {"name": "【金苑物业】"}).json() == {
-        "name": "金苑物业"
-    }
+    assert admin._call("put", "sms/signature", {"name": "【金苑物业】"}).json() == {"name": "金苑物业"}
     assert admin._call("put", "sms/signature", {"name": "x"}).status_code == 422
     assert SmsSignature.objects.get().company_id == world.company.pk
 
