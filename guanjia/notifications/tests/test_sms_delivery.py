@@ -233,3 +233,30 @@ def test_outbox_shows_each_pushed_message_as_the_channel_carries_it(
     assert client.get("/notifications/outbox/?channel=wecom").context["rows"][0][0].channel == "wecom"
     client.force_login(world.manager)
     assert client.get("/notifications/outbox/").status_code == 403
+
+
+def test_the_demos_templates_show_an_emergency_call_as_the_phone_shows_it(world, client):
+    from guanjia.notifications.seeding import seed_demo_sms
+
+    assert seed_demo_sms(world.company, rng=None) == {"sms_templates": 6}
+    assert seed_demo_sms(world.company, rng=None) == {"sms_templates": 0}
+    StaffMember.objects.filter(user=world.technician).update(phone="13900000001")
+    world.technician.refresh_from_db()
+    services.notify(
+        recipients=[world.technician],
+        subject=Message(
+            gettext_lazy("【%(label)s】%(kind)s %(level)s：%(place)s"),
+            label=gettext_lazy("突发事件"),
+            kind="火警",
+            level="一级",
+            place="3号楼地下车库",
+        ),
+        body="",
+        related=world.unit,
+        channels=(Channel.SMS,),
+        kind="emergencies.summon",
+        urgent=True,
+    )
+    client.force_login(world.admin)
+    [(_row, _language, text)] = client.get("/notifications/outbox/").context["rows"]
+    assert text == f"【{world.company.name[:20]}】【突发事件】火警：3号楼地下车库，请立即响应并打开职责清单。"
