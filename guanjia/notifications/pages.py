@@ -40,13 +40,14 @@ def sms_settings(request):
     style_form(form)
     templates = SmsTemplate.objects.visible_to(request.user).order_by("kind")
     mapped = {t.kind for t in templates}
+    by_sms = set(config.sms_kinds())
     context = {
         "title": _("短信模板"),
         "form": form,
         "templates": templates,
         "missing": config.missing_templates(company_id),
         "real_backend": config.real_backend(),
-        "kinds": [(k, k.key in mapped, k in config.sms_kinds()) for k in all_kinds()],
+        "kinds": [(k, k.key in mapped, k in by_sms) for k in all_kinds()],
     }
     return render(request, "notifications/sms_settings.html", context, status=422 if form.errors else 200)
 

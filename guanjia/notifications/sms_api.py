@@ -10,6 +10,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from guanjia.core.api import ERROR_RESPONSES, Schema
@@ -171,8 +172,8 @@ def notification_delivery(request, month: str | None = None, project: int | None
             else timezone.localdate().replace(day=1)
         )
     except ValueError:
-        raise ValidationError({"month": "YYYY-MM"}) from None
+        raise ValidationError({"month": _("月份格式为 YYYY-MM")}) from None
     if project is not None and not selectors.projects_for(request.user).filter(pk=project).exists():
-        raise NotFound("project")
+        raise NotFound(_("项目不存在"))
     figures = selectors.month_figures(request.user, month=first, project_id=project)
     return {"month": first.strftime("%Y-%m"), "project_id": project, **figures}

@@ -260,3 +260,23 @@ def test_the_demos_templates_show_an_emergency_call_as_the_phone_shows_it(world,
     client.force_login(world.admin)
     [(_row, _language, text)] = client.get("/notifications/outbox/").context["rows"]
     assert text == f"【{world.company.name[:20]}】【突发事件】火警：3号楼地下车库，请立即响应并打开职责清单。"
+
+
+def test_a_month_that_is_no_month_is_refused_naming_the_field(world):
+    response = Api(world.admin).get("notifications/delivery", month="2026-13")
+    assert response.status_code == 422
+    assert "month" in response.json()["errors"]
+
+
+def test_the_outbox_costs_the_same_for_one_row_as_for_a_page(world, client, django_assert_max_num_queries):
+    SmsTemplate.objects.create(company=world.company, kind="billing.reminder", template_id="1", variables=["unit"])
+    sms_row(world)
+    client.force_login(world.admin)
+    client.get("/notifications/outbox/")  # warm the scope cache
+    with django_assert_max_num_queries(12) as one:
+        client.get("/notifications/outbox/")
+    for _ in range(20):
+        sms_row(world, recipient=world.manager)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get("/notifications/outbox/")
+    assert len(page.context["rows"]) == 21 or page.context["page"].paginator.count == 21
