@@ -269,7 +269,9 @@ def test_a_month_that_is_no_month_is_refused_naming_the_field(world):
 
 
 def test_the_outbox_costs_the_same_for_one_row_as_for_a_page(world, client, django_assert_max_num_queries):
-    SmsTemplate.objects.create(company=world.company, kind="billing.reminder", template_id="1", variables=["unit"])
+    SmsTemplate.objects.create(
+        company=world.company, kind="billing.reminder", template_id="1", variables=["unit"]
+    )
     sms_row(world)
     client.force_login(world.admin)
     client.get("/notifications/outbox/")  # warm the scope cache
