@@ -14,6 +14,7 @@ from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.notifications.api import router as notifications_router
+from guanjia.notifications.sms_api import router as sms_router
 from guanjia.quality.api import router as quality_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
@@ -41,6 +42,7 @@ api.add_router("", followups_router)
 api.add_router("", dispatch_router)
 api.add_router("", dataio_router)
 api.add_router("", notifications_router)
+api.add_router("", sms_router)
 api.add_router("", boards_router)
 api.add_router("", quality_router)
 api.add_router("", facilities_router)

@@ -336,6 +336,30 @@ GUANJIA_WECHAT_BACKEND = env_str(
 # No flood: non-urgent push messages to one person wait up to this many minutes and go as one
 # digest per channel (0: each message on its own).
 GUANJIA_NOTIFICATION_DIGEST_MINUTES = env_int("GUANJIA_NOTIFICATION_DIGEST_MINUTES", 15)
+# SMS (docs/notifications.md): "tencent" or "aliyun" (or a backend's dotted path); empty: the log.
+_SMS_BACKENDS = {
+    "": "guanjia.notifications.channels.LogBackend",
+    "log": "guanjia.notifications.channels.LogBackend",
+    "tencent": "guanjia.notifications.sms.tencent.TencentSmsBackend",
+    "aliyun": "guanjia.notifications.sms.aliyun.AliyunSmsBackend",
+}
+GUANJIA_SMS_BACKEND = _SMS_BACKENDS.get(
+    env_str("GUANJIA_SMS_BACKEND").strip().lower(), env_str("GUANJIA_SMS_BACKEND")
+)
+GUANJIA_SMS_SIGN_NAME = env_str("GUANJIA_SMS_SIGN_NAME")  # used by a company that set none of its own
+GUANJIA_SMS_TIMEOUT = env_int("GUANJIA_SMS_TIMEOUT", 10)
+# Kinds sent by SMS besides the urgent ones (the emergency chain): each needs a template per company.
+GUANJIA_SMS_KINDS = env_list("GUANJIA_SMS_KINDS")
+# The secret in the delivery-report callback addresses given to the provider (/sms/report/<provider>/<token>/).
+GUANJIA_SMS_REPORT_TOKEN = env_str("GUANJIA_SMS_REPORT_TOKEN")
+GUANJIA_TENCENTCLOUD_SECRET_ID = env_str("GUANJIA_TENCENTCLOUD_SECRET_ID")
+GUANJIA_TENCENTCLOUD_SECRET_KEY = env_str("GUANJIA_TENCENTCLOUD_SECRET_KEY")
+GUANJIA_TENCENT_SMS_APP_ID = env_str("GUANJIA_TENCENT_SMS_APP_ID")
+GUANJIA_TENCENT_SMS_REGION = env_str("GUANJIA_TENCENT_SMS_REGION", "ap-guangzhou")
+GUANJIA_TENCENT_SMS_ENDPOINT = env_str("GUANJIA_TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+GUANJIA_ALIYUN_ACCESS_KEY_ID = env_str("GUANJIA_ALIYUN_ACCESS_KEY_ID")
+GUANJIA_ALIYUN_ACCESS_KEY_SECRET = env_str("GUANJIA_ALIYUN_ACCESS_KEY_SECRET")
+GUANJIA_ALIYUN_SMS_ENDPOINT = env_str("GUANJIA_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
 
 LOGGING = {
     "version": 1,

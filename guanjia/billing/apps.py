@@ -8,6 +8,10 @@ class BillingConfig(AppConfig):
     verbose_name = _("收费")
 
     def ready(self) -> None:
+        from guanjia.billing import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.billing import exports
 
         exports.register()  # the bill list's export (dataio)

@@ -60,6 +60,7 @@ class Perm(models.TextChoices):
     VIEW_FEEDBACK = "feedback.view", _("查看满意度调查与红黄蓝牌")
     MANAGE_SURVEYS = "feedback.manage", _("发起与管理满意度调查")
     ANSWER_CARDS = "feedback.answer_cards", _("回复并关闭黄牌")
+    VIEW_DELIVERY = "notifications.delivery", _("查看消息发送统计")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -104,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CHANGE_BILLING,
             Perm.APPROVE_BILLING,
             Perm.ANSWER_CARDS,
+            Perm.VIEW_DELIVERY,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),

@@ -8,6 +8,10 @@ class DispatchConfig(AppConfig):
     verbose_name = _("自动派工")
 
     def ready(self) -> None:
+        from guanjia.dispatch import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.core.cache import connect_shared_cache_signals
         from guanjia.dispatch import exports
         from guanjia.dispatch.models import DispatchRule

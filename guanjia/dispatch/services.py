@@ -247,6 +247,7 @@ def auto_dispatch(*, ticket: Ticket, now: datetime.datetime | None = None) -> Ti
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,
             dedup_key=f"urgent-dispatch:{ticket.pk}",
+            kind="dispatch.urgent",
             channels=("in_app", "email"),
         )
     return ticket

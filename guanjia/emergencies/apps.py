@@ -8,6 +8,10 @@ class EmergenciesConfig(AppConfig):
     verbose_name = _("应急管理")
 
     def ready(self) -> None:
+        from guanjia.emergencies import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         # Imported here, not at the top: apps.py is loaded before the models are ready.
         from guanjia.core.roles import Perm
         from guanjia.emergencies.selectors import incidents_for_equipment

@@ -8,6 +8,10 @@ class FacilitiesConfig(AppConfig):
     verbose_name = _("设备与巡查")
 
     def ready(self) -> None:
+        from guanjia.facilities import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.core.bootstrap import register_company_starter
         from guanjia.facilities.services.ledger import types_ensure
 

@@ -6,3 +6,8 @@ class FeedbackConfig(AppConfig):
     name = "guanjia.feedback"
     label = "feedback"
     verbose_name = _("满意度与红黄蓝牌")
+
+    def ready(self) -> None:
+        from guanjia.feedback import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)

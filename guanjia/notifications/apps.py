@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "guanjia.notifications"
     label = "notifications"
     verbose_name = _("通知")
+
+    def ready(self) -> None:
+        from guanjia.notifications import checks  # noqa: F401  (registers the SMS configuration check)

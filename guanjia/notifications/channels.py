@@ -7,7 +7,8 @@ not write to the notification — the outbox records the outcome. See docs/notif
 
 Settings (dotted paths to a ``ChannelBackend`` subclass):
 
-- ``GUANJIA_SMS_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``)
+- ``GUANJIA_SMS_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``; the settings
+  accept ``tencent`` and ``aliyun`` for ``guanjia.notifications.sms``'s backends)
 - ``GUANJIA_WECOM_BACKEND`` (default ``guanjia.notifications.channels.LogBackend``; the real one
   is ``guanjia.notifications.providers.wecom.WecomBackend``)
 - ``GUANJIA_WECHAT_BACKEND`` (default ``LogBackend``; the real one is
@@ -19,6 +20,7 @@ Settings (dotted paths to a ``ChannelBackend`` subclass):
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -30,15 +32,26 @@ logger = logging.getLogger("guanjia.notifications.channels")
 
 
 class DeliveryError(Exception):
-    """The provider refused or could not be reached; the outbox retries later.
+    """The provider refused or could not be reached.
 
-    ``permanent=True``: trying again cannot help (an unknown WeCom userid, a resident who
-    unsubscribed from the official account); the row ends ``failed`` at once.
-    """
+    ``permanent=False`` (a timeout, rate limiting, the provider's 5xx): the outbox retries later with
+    backoff. ``permanent=True`` (an invalid number, no balance, a template or signature the provider
+    refuses, no template for the kind): retrying cannot help, the row is ``failed`` at once with the
+    provider's message. ``code`` is the provider's error code, when it gave one."""
 
-    def __init__(self, message: str = "", *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, code: str = ""):
         super().__init__(message)
         self.permanent = permanent
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a provider said when it accepted a message: its id for the message (delivery reports
+    name it) and how many billed segments it counted (SMS). ``send`` may return one."""
+
+    message_id: str = ""
+    segments: int = 0
 
 
 class ChannelBackend:
@@ -49,8 +62,14 @@ class ChannelBackend:
     def __init__(self, channel: str = ""):
         self.channel = channel or self.channel
 
-    def send(self, notification) -> None:
+    def send(self, notification) -> Receipt | None:
         raise NotImplementedError
+
+    def unsendable(self, *, company_id: int, kind: str) -> str:
+        """Why this backend can never send ``kind`` for that company ("" when it can): checked when
+        the notification is made, so such a row is ``failed`` at once instead of retried (an SMS
+        kind without a template). The default: every kind can be sent."""
+        return ""
 
     # Helpers for backends ---------------------------------------------------------------------
 

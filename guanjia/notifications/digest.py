@@ -30,6 +30,10 @@ from guanjia.notifications.messages import Message, as_text, language_for
 from guanjia.notifications.models import OPEN_STATES, PUSH_CHANNELS, Notification, State
 
 DIGEST_KIND = register_kind("notifications.digest", gettext_lazy("通知汇总"), params=("count", "items"))
+# Channels that carry free text. SMS and WeChat carry only a provider-approved template per kind
+# (sms/, providers/wechat.py), so their messages go one by one; SMS goes only for the kinds a
+# company chose (GUANJIA_SMS_KINDS) and urgent ones, which is its own guard against a flood.
+DIGEST_CHANNELS = frozenset({"email", "wecom"})
 # Lines in one digest; the rest are counted, and the link opens the whole list.
 MAX_LINES = 20
 

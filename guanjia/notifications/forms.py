@@ -1,4 +1,5 @@
-"""Forms of the notification pages. They validate and render; saving calls a service."""
+"""Forms of the notification pages (WeChat templates, the SMS signature and templates). They
+validate and render; saving calls a service."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.notifications.kinds import all_kinds
+from guanjia.notifications.models import SmsTemplate
 
 
 class WechatTemplateForm(forms.Form):
@@ -33,3 +35,36 @@ class WechatTemplateForm(forms.Form):
                 raise ValidationError(_("格式应为 模板变量=参数：%(line)s") % {"line": line.strip()})
             variables[name.strip()] = param.strip()
         return variables
+
+
+class SmsSignatureForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("短信签名"),
+        max_length=40,
+        help_text=gettext_lazy("在短信服务商处备案通过的签名，不含【】"),
+    )
+
+
+class SmsTemplateForm(forms.ModelForm):
+    variables = forms.CharField(
+        label=gettext_lazy("模板变量"),
+        required=False,
+        help_text=gettext_lazy(
+            "按模板中变量的顺序填写参数名，以逗号分隔，如 unit, amount, due（腾讯云 {1}{2}{3}；阿里云 ${unit} 等同名变量）"
+        ),
+    )
+
+    class Meta:
+        model = SmsTemplate
+        fields = ["kind", "template_id", "variables", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"] = forms.ChoiceField(
+            label=gettext_lazy("通知类型"),
+            choices=[(k.key, f"{k.label}（{k.key}）") for k in all_kinds()],
+        )
+        if self.instance.pk and not self.is_bound:
+            self.initial["variables"] = ", ".join(self.instance.variables or [])
+        self.fields["content"].help_text = gettext_lazy("可选：审核通过的模板原文，用于预览与计算计费条数")

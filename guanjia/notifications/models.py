@@ -41,6 +41,13 @@ class State(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
+class Report(models.TextChoices):
+    """What the provider's delivery report (SMS status callback) said about a sent message."""
+
+    DELIVERED = "delivered", _("已送达")
+    UNDELIVERED = "undelivered", _("未送达")
+
+
 # Rows the delivery job still has to look at.
 OPEN_STATES = (State.PENDING, State.DEFERRED)
 
@@ -105,6 +112,22 @@ class Notification(CompanyOwned):
     # A non-urgent push message: sent with the recipient's other messages of the same window as one
     # digest (digest.py), never on its own by ``deliver``.
     digest = models.BooleanField(_("合并发送"), default=False)
+    # The project the related record belongs to (the delivery page per project and month).
+    project = models.ForeignKey(
+        "estates.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("项目"),
+    )
+    # What the provider said when it accepted the message: its id (Tencent SerialNo, Aliyun BizId),
+    # the billed SMS segments, and later its delivery report (送达回执).
+    provider_message_id = models.CharField(_("服务商消息编号"), max_length=80, blank=True)
+    segments = models.PositiveSmallIntegerField(_("计费条数"), default=0)
+    report = models.CharField(_("送达回执"), max_length=12, choices=Report.choices, blank=True)
+    reported_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+    report_error = models.CharField(_("回执说明"), max_length=200, blank=True)
 
     # Reading a notification is not a change anyone audits; the body can be long.
     # Delivery bookkeeping is not either.
@@ -120,6 +143,11 @@ class Notification(CompanyOwned):
         "sent_at",
         "deliver_after",
         "digest",
+        "provider_message_id",
+        "segments",
+        "report",
+        "reported_at",
+        "report_error",
     )
 
     objects = NotificationQuerySet.as_manager()
@@ -144,6 +172,14 @@ class Notification(CompanyOwned):
                 name="notification_outbox_idx",
             ),
             models.Index(fields=["content_type", "object_id"], name="notification_related_idx"),
+            # The delivery page: a company's (or a project's) rows of one month.
+            models.Index(fields=["company", "project", "created_at"], name="notification_delivery_idx"),
+            # Delivery reports find the row by the provider's id.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="notification_provider_id_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,6 +276,48 @@ class WechatTemplate(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["company", "kind"], name="wechat_template_one_per_kind")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.template_id}"
+
+
+class SmsSignature(CompanyOwned):
+    """The company's SMS signature (短信签名, e.g. 【某某物业】) as registered with the SMS provider:
+    every SMS the company sends carries it. One per company."""
+
+    name = models.CharField(
+        _("短信签名"), max_length=40, help_text=_("在短信服务商处备案通过的签名，不含【】")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("短信签名")
+        verbose_name_plural = _("短信签名")
+        constraints = [models.UniqueConstraint(fields=["company"], name="sms_signature_one_per_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SmsTemplate(CompanyOwned):
+    """The provider's approved SMS template (短信模板) a company uses for one kind of notification:
+    its template id and which of the kind's parameters fill its variables, in order (Tencent's
+    {1}, {2} …; Aliyun's ${name} by the same names). Without one, that kind cannot go out by SMS."""
+
+    kind = models.CharField(_("通知类型"), max_length=60)
+    template_id = models.CharField(_("模板编号"), max_length=64)
+    variables = models.JSONField(_("模板变量"), default=list, blank=True)
+    # The template's text as approved, for previews and for counting billed segments.
+    content = models.TextField(_("模板内容"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("短信模板")
+        verbose_name_plural = _("短信模板")
+        ordering = ["kind"]
+        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="sms_template_one_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.template_id}"

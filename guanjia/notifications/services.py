@@ -127,8 +127,10 @@ def notify(
     subject, subject_message = as_text(subject)
     body, body_message = as_text(body)
     message = {k: v for k, v in (("subject", subject_message), ("body", body_message)) if v}
+    project_id = getattr(related, "project_id", None) if related is not None else None
     now = _now()
     windows = None
+    refusals: dict[tuple[str, int], str] = {}  # (channel, company) → why it can never be sent
     rows: list[Notification] = []
     seen: set[int] = set()
     recipients = [user for user in recipients if user is not None]
@@ -157,6 +159,7 @@ def notify(
                 values = {
                     "company_id": user.company_id,
                     "kind": kind,
+                    "project_id": project_id,
                     "subject": subject[:200],
                     "body": body,
                     "message": message,
@@ -171,8 +174,11 @@ def notify(
                 if channel == Channel.IN_APP:
                     # In the console the row itself is the delivery.
                     values.update(state=State.SENT, sent_at=now)
+                elif refusal := _refusal(refusals, channel, user.company_id, kind):
+                    # Sending can never succeed (an SMS kind without a template): failed now, with why.
+                    values.update(state=State.FAILED, last_error=refusal[:500])
                 else:
-                    if window:
+                    if window and channel in digests.DIGEST_CHANNELS:
                         values.update(digest=True, deliver_after=now + window)
                     if quiet is None:
                         quiet = not urgent and scope_for(user).is_resident
@@ -222,6 +228,13 @@ def _insert(rows: list[Notification]) -> list[Notification]:
     return rows
 
 
+def _refusal(cache: dict, channel: str, company_id: int, kind: str) -> str:
+    key = (channel, company_id)
+    if key not in cache:
+        cache[key] = backends.backend_for(channel).unsendable(company_id=company_id, kind=kind)
+    return cache[key]
+
+
 def _schedule_delivery(notification_id: int) -> None:
     transaction.on_commit(lambda: tasks.deliver_notification(notification_id))
 
@@ -257,12 +270,21 @@ def deliver(notification_id: int, *, now: datetime.datetime | None = None) -> bo
     try:
         if not notification.recipient.is_active:
             raise backends.DeliveryError("recipient is inactive")
-        backends.backend_for(notification.channel).send(notification)
+        receipt = backends.backend_for(notification.channel).send(notification)
     except Exception as exc:  # any backend error: recorded on the row, retried later
         record_failure(notification, exc, now=now, claim=claim)
         return False
     sent_at = timezone.now()
-    mine.update(state=State.SENT, sent_at=sent_at, last_error="", claimed_at=None, updated_at=sent_at)
+    values = {
+        "state": State.SENT,
+        "sent_at": sent_at,
+        "last_error": "",
+        "claimed_at": None,
+        "updated_at": sent_at,
+    }
+    if isinstance(receipt, backends.Receipt):
+        values.update(provider_message_id=receipt.message_id[:80], segments=receipt.segments)
+    mine.update(**values)
     return True
 
 

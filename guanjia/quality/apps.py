@@ -8,6 +8,10 @@ class QualityConfig(AppConfig):
     verbose_name = _("品质核查")
 
     def ready(self) -> None:
+        from guanjia.quality import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.core.bootstrap import register_company_starter
         from guanjia.quality.services import template_install_default
 

@@ -8,6 +8,10 @@ class SlaConfig(AppConfig):
     verbose_name = _("时限与升级")
 
     def ready(self) -> None:
+        from guanjia.sla import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.core.cache import connect_shared_cache_signals
         from guanjia.sla import services
         from guanjia.sla.models import Calendar, CalendarDay, SlaPolicy

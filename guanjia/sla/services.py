@@ -502,6 +502,7 @@ def _take_step(deadline: TicketDeadline, step: int, percent: int, now) -> bool:
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,
             dedup_key=f"escalation:{deadline.pk}:{step}",
+            kind="sla.escalation",
         )
         escalation.notified = [u.pk for u in recipients]
         escalation.save(update_fields=["notified", "updated_at"])

@@ -8,6 +8,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("报事报修")
 
     def ready(self) -> None:
+        from guanjia.tickets import kinds
+
+        kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
         from guanjia.core.bootstrap import register_company_starter
         from guanjia.tickets.defaults import company_defaults_ensure
 

@@ -80,6 +80,7 @@ def notify_event(event_id: int) -> None:
             url=reverse("ticket_detail", args=[ticket.pk]),
             related=ticket,
             dedup_key=f"ticket-event:{event.pk}",
+            kind="tickets.event",
         )
     if residents:
         notify(
@@ -93,6 +94,7 @@ def notify_event(event_id: int) -> None:
             url=_resident_url(event),
             related=ticket,
             dedup_key=f"ticket-event:{event.pk}",
+            kind="tickets.progress",
             channels=("in_app",),
         )
 

@@ -141,6 +141,7 @@ def bill_remind(*, actor, bill: Bill) -> Bill:
         url="/portal/bills/",
         related=bill,
         dedup_key=f"billing:remind:{bill.pk}:{today.isoformat()}",
+        kind="billing.reminder",
     )
     bill.reminded_at = now
     bill.save(update_fields=["reminded_at", "updated_at"])
@@ -187,6 +188,7 @@ def remind_arrears(*, today: datetime.date | None = None) -> int:
                 url="/portal/bills/",
                 related=bill,
                 dedup_key=f"billing:reminder:{bill.pk}:{month}",
+                kind="billing.reminder",
             )
         )
     return made

@@ -160,6 +160,7 @@ def report_approve(*, actor, incident: Incident) -> IncidentReport:
         ),
         body=report.body[:500],
         key=f"emergency-{incident.pk}-report",
+        kind="emergencies.report",
     )
     return report
 

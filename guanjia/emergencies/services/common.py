@@ -87,7 +87,14 @@ def incident_url(incident: Incident) -> str:
     return reverse("emergencies:incident_detail", args=[incident.pk])
 
 
-def _notify_hq(incident: Incident, *, subject: Message | str, body: Message | str, key: str) -> None:
+def _notify_hq(
+    incident: Incident,
+    *,
+    subject: Message | str,
+    body: Message | str,
+    key: str,
+    kind: str = "emergencies.hq",
+) -> None:
     hq = (
         StaffMember.objects.filter(company_id=incident.company_id, deleted_at__isnull=True)
         .filter(roles__role__in=list(HQ_ROLES))
@@ -101,6 +108,7 @@ def _notify_hq(incident: Incident, *, subject: Message | str, body: Message | st
         url=incident_url(incident),
         related=incident,
         dedup_key=key,
+        kind=kind,
         channels=notifications.EVERY_CHANNEL,
         urgent=True,
     )

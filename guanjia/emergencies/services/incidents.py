@@ -111,6 +111,7 @@ def _summon(incident: Incident, positions: list[str], *, now, level_name: str) -
         url=incident_url(incident),
         related=incident,
         dedup_key=f"emergency-{incident.pk}",
+        kind="emergencies.summon",
         channels=notifications.EVERY_CHANNEL,
         urgent=True,
     )

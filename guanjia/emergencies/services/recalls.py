@@ -74,6 +74,7 @@ def recall_due(*, now: datetime.datetime | None = None) -> int:
                 url=incident_url(incident),
                 related=incident,
                 dedup_key=f"emergency-{incident_id}-recall-{step}",
+                kind="emergencies.recall",
                 channels=notifications.EVERY_CHANNEL,
                 urgent=True,
             )

@@ -91,6 +91,7 @@ def _take_task_step(task: MaintenanceTask, step: int, now) -> bool:
             url=reverse("facilities:task", args=[task.pk]),
             related=task,
             dedup_key=f"facilities-task-{task.pk}-step-{step}",
+            kind="facilities.maintenance_overdue",
             urgent=step == TaskEscalationStep.MANAGER,
         )
     return True
@@ -177,6 +178,7 @@ def _take_repair_step(repair: EquipmentRepair, step: int, now) -> bool:
             url=reverse("facilities:equipment", args=[repair.equipment_id]),
             related=repair.ticket,
             dedup_key=f"facilities-repair-{repair.pk}-step-{step}",
+            kind="facilities.repair_overdue",
             urgent=step == RepairEscalationStep.HEADS,
         )
     return True

@@ -255,6 +255,7 @@ def close_rounds(*, now: datetime.datetime | None = None) -> int:
                     url=reverse("facilities:round", args=[patrol.pk]),
                     related=patrol,
                     dedup_key=f"facilities-round-{patrol.pk}-missed",
+                    kind="facilities.patrol_missed",
                 )
             closed += 1
     return closed

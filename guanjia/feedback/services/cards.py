@@ -60,6 +60,7 @@ def _notify_card(card: CardVote) -> None:
         url=reverse("feedback:cards"),
         related=card,
         dedup_key=f"feedback-card-{card.pk}-cast",
+        kind="feedback.card",
     )
 
 
@@ -163,6 +164,7 @@ def escalate_overdue_cards(*, now: datetime.datetime | None = None) -> int:
                 url=reverse("feedback:cards"),
                 related=card,
                 dedup_key=f"feedback-card-{card.pk}-overdue",
+                kind="feedback.card_overdue",
                 urgent=True,
             )
             reported += 1

@@ -166,6 +166,7 @@ def _notify_opened(survey: Survey) -> None:
         url=reverse("feedback:portal_survey", args=[survey.pk]),
         related=survey,
         dedup_key=f"feedback-survey-{survey.pk}-opened",
+        kind="feedback.survey",
     )
 
 

@@ -112,6 +112,7 @@ def _notify_act(action: CorrectiveAction, name: str) -> None:
     if name == CaAction.SUBMIT:
         recipients = [nc.audit.auditor.user]
         subject = Message(gettext_lazy("整改 %(number)s 已提交，请验证"), number=nc.number)
+        kind = "quality.ca_submitted"
     elif name == CaAction.REJECT:
         recipients = [action.owner.user]
         subject = Message(
@@ -119,9 +120,11 @@ def _notify_act(action: CorrectiveAction, name: str) -> None:
             number=nc.number,
             reason=action.reject_reason,
         )
+        kind = "quality.ca_rejected"
     else:
         recipients = [action.owner.user]
         subject = Message(gettext_lazy("整改 %(number)s 验证通过，已关闭"), number=nc.number)
+        kind = "quality.ca_closed"
     notify(
         recipients=recipients,
         subject=subject,
@@ -129,6 +132,7 @@ def _notify_act(action: CorrectiveAction, name: str) -> None:
         url=reverse("quality:nc_detail", args=[nc.pk]),
         related=action,
         dedup_key=f"quality-ca-{action.pk}-{name}-{action.round}",
+        kind=kind,
     )
 
 

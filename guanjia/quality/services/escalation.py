@@ -82,6 +82,7 @@ def _take_step(action: CorrectiveAction, step: int, now: datetime.datetime) -> b
                 url=reverse("quality:nc_detail", args=[nc.pk]),
                 related=action,
                 dedup_key=f"quality-ca-{action.pk}-escalation-{step}",
+                kind="quality.ca_overdue",
                 urgent=step > EscalationStep.OWNER,
             )
     except IntegrityError:

@@ -105,6 +105,7 @@ def _notify_raised(audit: Audit, raised: list, managers: list) -> None:
         url=reverse("quality:audit_detail", args=[audit.pk]),
         related=audit,
         dedup_key=f"quality-audit-{audit.pk}-raised",
+        kind="quality.audit_raised",
     )
 
 
@@ -163,6 +164,7 @@ def _notify_owner(action: CorrectiveAction) -> None:
         url=reverse("quality:nc_detail", args=[nc.pk]),
         related=action,
         dedup_key=f"quality-ca-{action.pk}-assigned",
+        kind="quality.ca_assigned",
     )
 
 

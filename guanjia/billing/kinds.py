@@ -1,0 +1,10 @@
+"""The kinds of notification billing sends (notifications.kinds): what an SMS or WeChat template
+is chosen by, with the parameters each offers to the template's variables."""
+
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.notifications.kinds import register_kind
+
+
+def register() -> None:
+    register_kind("billing.reminder", _("缴费提醒"), params=("unit", "period", "amount", "due"))
