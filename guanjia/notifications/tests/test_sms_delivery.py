@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.notifications import services
 from guanjia.notifications.messages import Message
-from guanjia.notifications.models import Channel, Notification, Report, SmsSignature, SmsTemplate, State
+from guanjia.notifications.models import (
+    ChannelAddress,
+    Channel,
+    Notification,
+    Report,
+    SmsSignature,
+    SmsTemplate,
+    State,
+)
 from guanjia.notifications.sms.text import segments_of
 from guanjia.staff.models import StaffMember
 from guanjia.testing.api import Api
@@ -195,6 +203,9 @@ def test_outbox_shows_each_pushed_message_as_the_channel_carries_it(
 ):
     StaffMember.objects.filter(user=world.technician).update(phone="13900000001")
     world.technician.refresh_from_db()
+    ChannelAddress.objects.create(
+        company=world.company, user=world.technician, channel="wecom", address="tech01"
+    )
     SmsSignature.objects.create(company=world.company, name="金苑物业")
     SmsTemplate.objects.create(
         company=world.company,
