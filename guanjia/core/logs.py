@@ -31,6 +31,10 @@ class RequestContext(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         info = requestid.current()
+        request = getattr(record, "request", None)
+        if info is None and getattr(request, "request_id", None):
+            # Django logs a 4xx answer after the middleware has finished; the record carries the request.
+            info = requestid.RequestInfo(request.request_id, path=request.path, request=request)
         if not hasattr(record, "request_id"):
             record.request_id = info.request_id if info else ""
         if not hasattr(record, "user_id"):
