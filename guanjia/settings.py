@@ -384,7 +384,9 @@ for _net in METRICS_ALLOWED_ADDRESSES:
     except ValueError:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured(f"GUANJIA_METRICS_ALLOWED: {_net!r} is not an address or a network.") from None
+        raise ImproperlyConfigured(
+            f"GUANJIA_METRICS_ALLOWED: {_net!r} is not an address or a network."
+        ) from None
 METRICS_TOKEN = env_str("GUANJIA_METRICS_TOKEN", "")
 # Health and metrics are asked for by monitors straight at an app server, over plain http.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -402,7 +404,10 @@ API_RATE_LIMITS = {
 for _name, _rate in API_RATE_LIMITS.items():
     if _name != "enabled":
         _count, _sep, _period = str(_rate).partition("/")
-        if not (_count.strip().isdigit() and (_period.strip().isdigit() or _period.strip() in {"s", "min", "hour"})):
+        if not (
+            _count.strip().isdigit()
+            and (_period.strip().isdigit() or _period.strip() in {"s", "min", "hour"})
+        ):
             from django.core.exceptions import ImproperlyConfigured
 
             raise ImproperlyConfigured(f"API_RATE_{_name.upper()}={_rate!r} is not like 600/60.")

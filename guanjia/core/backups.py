@@ -76,7 +76,9 @@ def row_counts() -> dict[str, int]:
 def _sqlite_counts(db: sqlite3.Connection) -> dict[str, int]:
     names = [
         row[0]
-        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
     ]
     return {
         name: db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]  # noqa: S608 - names from the schema

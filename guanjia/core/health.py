@@ -93,4 +93,6 @@ def readyz(request):
             status = "error"
         checks[name] = {"status": status, "ms": round((time.perf_counter() - start) * 1000, 1)}
     ready = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse({"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
+    )

@@ -108,7 +108,9 @@ class _ScrapeTimeGauges:
 
     def collect(self):
         failed = GaugeMetricFamily(
-            "guanjia_metrics_collect_errors", "1 when a gauge could not be read in this scrape.", labels=["gauge"]
+            "guanjia_metrics_collect_errors",
+            "1 when a gauge could not be read in this scrape.",
+            labels=["gauge"],
         )
         for family in _queue_families(failed):
             yield family

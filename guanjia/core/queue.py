@@ -51,7 +51,9 @@ class GuanjiaHueyMixin:
             if isinstance(task, PeriodicTask) or not isinstance(task, huey.api.Task):
                 raise
             park(self.serialize_task(task), task.priority, task.name)
-            logger.warning("The job queue is unreachable: job %s (%s) waits in the database", task.name, task.id)
+            logger.warning(
+                "The job queue is unreachable: job %s (%s) waits in the database", task.name, task.id
+            )
             return None
 
     def execute(self, task, timestamp=None):

@@ -174,7 +174,8 @@ def test_the_journal_of_the_jobs_a_request_caused_names_its_request_id(tw):  # n
     notified = Notification.objects.filter(object_id=ticket_id)
     assert notified.exists()
     entries = ObjectChange.objects.filter(
-        content_type__model="notification", object_id__in=[str(pk) for pk in notified.values_list("pk", flat=True)]
+        content_type__model="notification",
+        object_id__in=[str(pk) for pk in notified.values_list("pk", flat=True)],
     )
     assert entries.exists()
     assert set(entries.values_list("request_id", flat=True)) == {request_id}
@@ -214,10 +215,18 @@ def test_log_lines_are_written_once_as_json_in_utc_also_in_the_worker(tmp_path):
 def test_an_unknown_log_format_stops_the_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUANJIA_", "DJANGO_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="guanjia.settings", GUANJIA_VAR_DIR=str(tmp_path), DEBUG="1", GUANJIA_LOG_FORMAT="xml"
+        DJANGO_SETTINGS_MODULE="guanjia.settings",
+        GUANJIA_VAR_DIR=str(tmp_path),
+        DEBUG="1",
+        GUANJIA_LOG_FORMAT="xml",
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0 and "GUANJIA_LOG_FORMAT" in result.stderr
 
@@ -227,9 +236,9 @@ def test_an_unknown_log_format_stops_the_settings(tmp_path):
 
 def _value(text: str, name: str, **labels) -> float | None:
     for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            if all(f'{k}="{v}"' in line for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
+        named = line.startswith((name + "{", name + " "))
+        if named and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
     return None
 
 
@@ -241,7 +250,11 @@ def test_metrics_time_requests_by_route_never_by_raw_path(world):
     client.get("/no-such-page/12345/")
     text = Client().get("/metrics").content.decode()
     assert _value(
-        text, "guanjia_http_request_duration_seconds_count", route="resident_detail", method="GET", status="2xx"
+        text,
+        "guanjia_http_request_duration_seconds_count",
+        route="resident_detail",
+        method="GET",
+        status="2xx",
     ), text[:3000]
     assert _value(text, "guanjia_http_request_duration_seconds_count", route="unmatched", status="4xx")
     assert f"/residents/{world.resident.pk}" not in text and "12345" not in text
@@ -305,7 +318,9 @@ def test_metrics_only_for_allowed_addresses_or_the_token():
     assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 200
     assert Client(REMOTE_ADDR="203.0.113.9").get("/metrics").status_code == 403
     # Through the proxy, the client behind it counts, not the proxy.
-    assert Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").get("/metrics").status_code == 403
+    assert (
+        Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").get("/metrics").status_code == 403
+    )
     wrong = Client(REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer guess")
     assert wrong.get("/metrics").status_code == 403
     right = Client(REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-metrics-token")

@@ -61,7 +61,9 @@ def test_anonymous_callers_count_against_their_address(world):
     with limits(address_write="2/60"):
         client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")
         statuses = [
-            client.post("/api/v1/auth/token", {"username": "nobody", "password": "x"}, content_type="application/json").status_code
+            client.post(
+                "/api/v1/auth/token", {"username": "nobody", "password": "x"}, content_type="application/json"
+            ).status_code
             for _ in range(3)
         ]
         assert statuses[:2] != [429, 429] and statuses[2] == 429

@@ -8,7 +8,9 @@ from guanjia.core.backups import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = "Restore a backup made by `manage.py backup` into an empty database; checks checksums and row counts."
+    help = (
+        "Restore a backup made by `manage.py backup` into an empty database; checks checksums and row counts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory")
