@@ -55,7 +55,7 @@ def _call(url, token, body=None):
         method="POST" if body is not None else "GET",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local test server
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), error.read()
@@ -89,7 +89,7 @@ def test_postgresql_restarted_under_load(tw, live_server):  # noqa: F811
     try:
         wait_for(6)  # the load is running (the first requests of a fresh server are slow)
         # The restarted server keeps pg_ctl's output open: no pipes, or this would wait for ever.
-        restarted = subprocess.run(  # noqa: S603
+        restarted = subprocess.run(
             shlex.split(RESTART), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120
         )
         during = len(results)
@@ -120,4 +120,4 @@ def test_postgresql_restarted_under_load(tw, live_server):  # noqa: F811
         assert ObjectChange.objects.filter(content_type__model="ticket", object_id=str(ticket.pk)).exists()
     after = [r[2] for r in results[during + 6 :]]
     assert after and set(after) <= {200, 201}, after  # served again, by the same server
-    print(f"{len(results)} requests, {len(failed)} answered 503 during the restart")  # noqa: T201
+    print(f"{len(results)} requests, {len(failed)} answered 503 during the restart")
