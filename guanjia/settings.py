@@ -105,12 +105,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (core.requestid); the time measured
+    # (core.metrics) includes all the rest.
+    "guanjia.core.requestid.RequestIdMiddleware",
+    "guanjia.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before the CSRF check reads a form's body; after the locale, so the refusal is in the reader's language.
     "guanjia.core.http.RequestSizeMiddleware",
+    # The API's budgets per token and per client address (core.ratelimit); reads the session.
+    "guanjia.core.ratelimit.ApiRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -147,6 +153,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'guanjia.sqlite3'}"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
+        # A kept connection is checked before a request uses it: after the database restarted, the
+        # next request opens a new one instead of failing (no app server restart needed).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -242,20 +251,34 @@ MEDIA_URL = "/media/"
 
 # Background jobs: Huey on SQLite in the embedded set-up, Redis in production.
 REDIS_URL = env_str("REDIS_URL", "")
+# core.queue's classes: jobs carry the request id of the request that enqueued them, and a job
+# enqueued while Redis is unreachable waits in the database (core.ParkedJob) instead of being lost.
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "guanjia", "url": REDIS_URL, "immediate": False}
+    HUEY = {
+        "huey_class": "guanjia.core.queue.PriorityRedisHuey",
+        "name": "guanjia",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "guanjia.core.queue.SqliteHuey",
         "name": "guanjia",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }
 if TESTING:
-    HUEY = {"huey_class": "huey.MemoryHuey", "name": "guanjia-test", "immediate": True}
+    HUEY = {"huey_class": "guanjia.core.queue.MemoryHuey", "name": "guanjia-test", "immediate": True}
 
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {
+        "default": {
+            # Redis down: misses and dropped writes, never an error page (core.failsoft_cache).
+            "BACKEND": "guanjia.core.failsoft_cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "RETRY_SECONDS": 5},
+        }
+    }
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "guanjia_cache"}}
 )
@@ -361,17 +384,76 @@ GUANJIA_ALIYUN_ACCESS_KEY_ID = env_str("GUANJIA_ALIYUN_ACCESS_KEY_ID")
 GUANJIA_ALIYUN_ACCESS_KEY_SECRET = env_str("GUANJIA_ALIYUN_ACCESS_KEY_SECRET")
 GUANJIA_ALIYUN_SMS_ENDPOINT = env_str("GUANJIA_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
 
+# Logs (core.logs): one line per record on stderr, times in UTC, each naming its request id (also in
+# the jobs the request enqueued), user and path. GUANJIA_LOG_FORMAT=json for a log collector.
+LOG_FORMAT = env_str("GUANJIA_LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"GUANJIA_LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"refusals_on_one_line": {"()": "guanjia.core.logs.RefusalsOnOneLine"}},
+    "filters": {
+        "refusals_on_one_line": {"()": "guanjia.core.logs.RefusalsOnOneLine"},
+        "request_context": {"()": "guanjia.core.logs.RequestContext"},
+    },
+    "formatters": {
+        "json": {"()": "guanjia.core.logs.JsonFormatter"},
+        "text": {"()": "guanjia.core.logs.TextFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["refusals_on_one_line"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["refusals_on_one_line", "request_context"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
         # Django's own console handler (DEBUG only) would print each refusal's traceback a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # run_huey adds its own handler (local time, its own format) to a "huey" logger that has
+        # none, and the line then reached the root's handler too: every job line was written twice,
+        # in two time zones. Given a handler here, run_huey adds none.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Metrics (core.metrics): /metrics from these addresses or networks (as seen through the trusted
+# proxies), or with "Authorization: Bearer $GUANJIA_METRICS_TOKEN".
+METRICS_ALLOWED_ADDRESSES = env_list("GUANJIA_METRICS_ALLOWED", "127.0.0.1,::1")
+for _net in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_net, strict=False)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"GUANJIA_METRICS_ALLOWED: {_net!r} is not an address or a network."
+        ) from None
+METRICS_TOKEN = env_str("GUANJIA_METRICS_TOKEN", "")
+# Health and metrics are asked for by monitors straight at an app server, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# API rate limits (core.ratelimit): requests per seconds, per token (or signed-in user) and per
+# client address; writes have their own, smaller budgets. Off in the test suite unless a test turns
+# them on.
+API_RATE_LIMITS = {
+    "enabled": env_bool("API_RATE_LIMITS", not TESTING),
+    "token_read": env_str("API_RATE_TOKEN_READ", "600/60"),
+    "token_write": env_str("API_RATE_TOKEN_WRITE", "120/60"),
+    "address_read": env_str("API_RATE_ADDRESS_READ", "1200/60"),
+    "address_write": env_str("API_RATE_ADDRESS_WRITE", "240/60"),
+}
+for _name, _rate in API_RATE_LIMITS.items():
+    if _name != "enabled":
+        _count, _sep, _period = str(_rate).partition("/")
+        if not (
+            _count.strip().isdigit()
+            and (_period.strip().isdigit() or _period.strip() in {"s", "min", "hour"})
+        ):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(f"API_RATE_{_name.upper()}={_rate!r} is not like 600/60.")

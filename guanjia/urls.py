@@ -4,7 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from guanjia.api import api
-from guanjia.core.health import healthz
+from guanjia.core.health import healthz, readyz
+from guanjia.core.metrics import metrics_view
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
 
@@ -24,6 +25,8 @@ handler500 = "guanjia.web.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Whatever under /api/ no operation answers is the API's JSON 404, with DEBUG on too.

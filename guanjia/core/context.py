@@ -18,6 +18,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core import requestid
+
 
 class Source(models.TextChoices):
     WEB = "web", _("网页")
@@ -33,7 +35,9 @@ class ChangeContext:
     source: str = Source.COMMAND
     actor: Any = None
     request: Any = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The request's (or job's) id from ``core.requestid`` when there is one, so journal entries and
+    # log lines of one request carry the same id.
+    request_id: str = field(default_factory=lambda: requestid.current_id() or uuid.uuid4().hex)
 
     def get_actor(self):
         if self.actor is not None:

@@ -48,7 +48,7 @@ def _make_entry(instance, action: str, changes: dict, ctx=None):
         actor=actor,
         actor_name=(actor.get_full_name() or actor.get_username()) if actor else "",
         source=ctx.source,
-        request_id=ctx.request_id,
+        request_id=ctx.request_id[:32],
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],

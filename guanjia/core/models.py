@@ -158,3 +158,21 @@ class ObjectChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ParkedJob(models.Model):
+    """A background job that could not be put on the queue (Redis unreachable), kept here until
+    the queue answers again (``core.queue``): nothing a request caused is lost while Redis is down."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    name = models.CharField(_("任务"), max_length=200)
+    priority = models.IntegerField(default=0)
+    # The task exactly as Huey serializes it into the queue.
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("待入队任务")
+        verbose_name_plural = _("待入队任务")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})"

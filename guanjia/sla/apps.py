@@ -39,3 +39,18 @@ class SlaConfig(AppConfig):
         from guanjia.sla import calendar_year
 
         register_console_notice("sla.next_year_calendar", calendar_year.next_year_calendar_notice)
+
+        from guanjia.core.metrics import register_gauge
+        from guanjia.sla import metrics
+
+        register_gauge(
+            "guanjia_deadlines_overdue",
+            "Running deadlines (stage clocks) past their due time now, by stage.",
+            metrics.overdue,
+            labels=["stage"],
+        )
+        register_gauge(
+            "guanjia_deadlines_most_overdue_seconds",
+            "Seconds the most overdue running deadline is past its due time (0: none late).",
+            metrics.most_overdue,
+        )

@@ -10,8 +10,10 @@ server's reason when it gave one (``NotAllowed("只有项目经理可以…")``)
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -77,7 +79,25 @@ def page_not_found(request, exception=None):
     return error_response(request, 404, title=_("页面不存在"), reason=_("页面不存在，或您无权查看"))
 
 
+def database_unavailable(request):
+    """The database could not be reached (restarting, failing over, out of connections): 503, the
+    request's transaction rolled back, nothing half-saved; the client may try again shortly. The
+    page is the plain one: the console layout reads the database."""
+    title, reason = _("服务暂时不可用"), _("数据库暂时无法连接，您的操作未保存。请稍后重试")
+    if _is_api(request) or _is_htmx(request):
+        response = error_response(request, 503, title=title, reason=reason)
+    else:
+        body = render_to_string("web/error_plain.html", {"status": 503, "title": title, "reason": reason})
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
 def server_error(request):
+    # Called while the failure is being handled: a lost database connection is a 503, not a fault
+    # of the code (the connection is replaced before the next request: CONN_HEALTH_CHECKS).
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     title, reason = _("服务器出错"), _("服务器出错了，已记录。请稍后重试，或联系管理员")
     if _is_api(request) or _is_htmx(request):
         return error_response(request, 500, title=title, reason=reason)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from guanjia.notifications import services
 from guanjia.notifications.messages import Message
 from guanjia.notifications.models import (
-    ChannelAddress,
     Channel,
+    ChannelAddress,
     Notification,
     Report,
     SmsSignature,
