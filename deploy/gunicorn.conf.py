@@ -34,6 +34,9 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", str(max
 preload_app = True
 # Only the proxies may set X-Forwarded-* (gunicorn's own use: wsgi.url_scheme).
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1") or "127.0.0.1"
+# gunicorn 27's control socket defaults to one path in the home directory, shared by every instance
+# on the host (and the units protect the home directory); systemd manages the servers instead.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # Without it the access log line has no time zone; the app's own logs are in the same format.
