@@ -59,3 +59,15 @@ def test_gunicorn_restarts_are_spread_and_new_workers_warm(monkeypatch):
     monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "2000")
     conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert conf["max_requests_jitter"] == 2 * conf["max_requests"]
+
+
+def test_the_documentation_shows_these_files():
+    docs = (DEPLOY.parent / "docs" / "deploy.md").read_text()
+    for path in DEPLOY.iterdir():
+        assert f"deploy/{path.name}" in docs, path.name
+    assert not re.search(r"^\s*http2 on;", docs, re.M)
+    # The commands of the release that the CI job (.ci/production) runs are the ones shown.
+    job = (DEPLOY.parent / ".ci" / "production").read_text()
+    for command in ("manage.py migrate --noinput", "manage.py collectstatic --noinput", "pg_basebackup"):
+        assert command in docs and command in job, command
+    assert "manage.py create_company --name 金苑物业 --code JY" in job
