@@ -101,7 +101,9 @@ def people():
     f.OccupancyFactory(unit=unit)
 
     def staff(username, roles, department=Department.SERVICE, projects=(project,)):
-        member = f.make_staff(company=company, roles=roles, projects=projects, department=department, name=username)
+        member = f.make_staff(
+            company=company, roles=roles, projects=projects, department=department, name=username
+        )
         user = member.user
         user.username, user.email = username, f"{username}@example.com"
         user.set_password(PASSWORD)
@@ -137,7 +139,9 @@ def png() -> bytes:
 def sessions_are_shared():
     """Logged in through nginx, and on A: the same session works on B (sessions in PostgreSQL)."""
     with nginx_client() as c:
-        cookies = login(c, "admin", os.environ["CI_ADMIN_PASSWORD"], f"https://{HOST}:{NGINX.rsplit(':', 1)[1]}")
+        cookies = login(
+            c, "admin", os.environ["CI_ADMIN_PASSWORD"], f"https://{HOST}:{NGINX.rsplit(':', 1)[1]}"
+        )
         home = c.get("/", headers={"Cookie": f"sessionid={cookies['sessionid']}"})
         assert home.status_code == 200 and "沈立群" in home.text, home.status_code
     with backend(APP_A) as a:
@@ -180,9 +184,9 @@ def photo_through_a_served_through_b(unit, leak, desk_session, admin_session):
     link = answer.headers["location"]
     assert link.startswith(os.environ["GUANJIA_S3_ENDPOINT_URL"]) and "X-Amz-Signature=" in link, link
     body = httpx.get(link).content
-    from PIL import Image
-
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(body)).size == (320, 240)
     # Not readable without the signature, nor for anyone without the record in scope.
@@ -191,7 +195,9 @@ def photo_through_a_served_through_b(unit, leak, desk_session, admin_session):
     with nginx_client() as c:
         anonymous = c.get(url)
         assert anonymous.status_code == 302 and "/login/" in anonymous.headers["location"]
-        other = login(c, "other-admin", os.environ["CI_ADMIN_PASSWORD"], f"https://{HOST}:{NGINX.rsplit(':', 1)[1]}")
+        other = login(
+            c, "other-admin", os.environ["CI_ADMIN_PASSWORD"], f"https://{HOST}:{NGINX.rsplit(':', 1)[1]}"
+        )
         assert c.get(url, headers={"Cookie": f"sessionid={other['sessionid']}"}).status_code == 404
         via_nginx = c.get(url, headers={"Cookie": f"sessionid={admin_session['sessionid']}"})
         assert via_nginx.status_code == 302
@@ -325,10 +331,15 @@ def figures_from_the_replica(token):
         with backend(base) as c:
             figures = c.get("/api/v1/figures?group_by=category&period=month", headers=auth)
             export = c.get("/api/v1/exports/tickets?format=csv", headers=auth)
-        assert figures.status_code == 200 and export.status_code == 200, (figures.status_code, figures.text[:300])
+        assert figures.status_code == 200 and export.status_code == 200, (
+            figures.status_code,
+            figures.text[:300],
+        )
         assert figures.headers["X-Guanjia-Read-From"] == "primary"
         assert (figures.json(), export.content) == answers[APP_A]
-    print(f"   replica stopped: answered from the primary ({(time.monotonic() - started) * 1000:.0f} ms for 8 requests)")
+    print(
+        f"   replica stopped: answered from the primary ({(time.monotonic() - started) * 1000:.0f} ms for 8 requests)"
+    )
     subprocess.run(_as_postgres(os.environ["CI_START_REPLICA"]), shell=True, check=True)  # noqa: S602
     time.sleep(int(os.environ.get("REPLICA_CHECK_SECONDS", "5")) + 1)
     with backend(APP_A) as c:

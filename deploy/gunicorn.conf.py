@@ -88,6 +88,11 @@ def post_worker_init(worker):
             pass
         if hasattr(body, "close"):
             body.close()
-        worker.log.info("worker %s warm in %.0f ms (%s)", worker.pid, (time.monotonic() - started) * 1000, status[0] if status else "?")
+        worker.log.info(
+            "worker %s warm in %.0f ms (%s)",
+            worker.pid,
+            (time.monotonic() - started) * 1000,
+            status[0] if status else "?",
+        )
     except Exception:
         worker.log.exception("worker %s warm-up failed; serving anyway", worker.pid)

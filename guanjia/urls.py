@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from guanjia.api import api
-from guanjia.core.media import serve_file
 from guanjia.core.health import healthz
+from guanjia.core.media import serve_file
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
 

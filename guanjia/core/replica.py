@@ -15,6 +15,7 @@ view is run again there: decorated views only read, so running them twice is saf
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -121,10 +122,9 @@ def forget_health() -> None:
 
 
 def _close_replica() -> None:
-    try:
+    # A broken connection may fail to close; it is dropped either way.
+    with contextlib.suppress(Exception):
         connections[REPLICA].close()
-    except Exception:  # noqa: S110 - a broken connection may fail to close; it is dropped either way
-        pass
 
 
 @contextmanager
@@ -148,9 +148,7 @@ def using_primary():
 
 def reading_replica() -> bool:
     """Whether a read here and now would go to the replica."""
-    return (
-        _wanted.get() and not connections[PRIMARY].in_atomic_block and configured() and replica_usable()
-    )
+    return _wanted.get() and not connections[PRIMARY].in_atomic_block and configured() and replica_usable()
 
 
 def replica_reads(view):

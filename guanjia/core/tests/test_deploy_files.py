@@ -45,7 +45,9 @@ def test_every_process_reads_the_environment_file_and_one_schedules():
     # Workers scale by instance (@1, @2, …); the periodic tasks are enqueued in exactly one place.
     assert schedulers == ["guanjia-scheduler.service"]
     assert "@" not in schedulers[0]
-    assert "--config /opt/guanjia/deploy/gunicorn.conf.py --bind 127.0.0.1:%i" in units["guanjia-web@.service"]
+    assert (
+        "--config /opt/guanjia/deploy/gunicorn.conf.py --bind 127.0.0.1:%i" in units["guanjia-web@.service"]
+    )
 
 
 def test_gunicorn_restarts_are_spread_and_new_workers_warm(monkeypatch):

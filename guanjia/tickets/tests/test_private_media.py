@@ -119,7 +119,11 @@ def test_on_object_storage_a_checked_user_gets_a_link_that_expires(client, tw, p
         response = client.get(media.private_url(photo.image))
         assert response.status_code == 302
         link = urlsplit(response.url)
-        assert (link.scheme, link.netloc, link.path) == ("http", "127.0.0.1:8333", f"/guanjia-media/{photo.image}")
+        assert (link.scheme, link.netloc, link.path) == (
+            "http",
+            "127.0.0.1:8333",
+            f"/guanjia-media/{photo.image}",
+        )
         query = parse_qs(link.query)
         assert query["X-Amz-Expires"] == ["300"] and query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
         assert query["X-Amz-Credential"][0].startswith("test-access/") and query["X-Amz-Signature"]
