@@ -145,3 +145,28 @@ def test_every_stored_photo_is_under_a_registered_record():
         ("imports/", "dataio.ImportJob"),
     } <= registered
     assert TicketPhoto in {e.model for e in media._registry.values()}
+
+
+def test_the_object_store_down_refuses_the_photo_and_saves_nothing(client, tw, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    ticket = services.ticket_create(
+        actor=tw.resident_user,
+        data={"unit_id": tw.unit.pk, "category_id": tw.leak.pk, "description": "厨房水管漏水"},
+    )
+    saved = []
+    real_save = default_storage.save
+
+    def save(name, content, **kwargs):
+        if saved:  # the photo is stored, then the store goes away before the thumbnail
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:8333/guanjia-media")
+        saved.append(real_save(name, content, **kwargs))
+        return saved[-1]
+
+    monkeypatch.setattr(default_storage, "save", save)
+    client.force_login(tw.resident_user)
+    response = client.post(f"/api/v1/tickets/{ticket.pk}/photos", {"file": _png()})
+    assert response.status_code == 422
+    assert "文件存储暂时不可用" in response.json()["errors"]["file"][0]
+    assert not TicketPhoto.objects.filter(ticket=ticket).exists()
+    assert saved and not default_storage.exists(saved[0])  # what was stored is removed again
