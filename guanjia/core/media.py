@@ -29,7 +29,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def link_for(name: str) -> str:
     return default_storage.url(name, expire=settings.MEDIA_LINK_SECONDS)
 
 
-@require_GET
+@require_safe
 def serve_file(request, name: str):
     if not request.user.is_authenticated:
         if request.path.startswith("/api/") or request.headers.get("authorization"):
