@@ -182,6 +182,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     # requests. The hot reads are written to plan in well under a millisecond (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
+# A streaming replica for figures and exports (core.replica): only views that ask read there, and
+# only while it answers and its replay lag is under REPLICA_MAX_LAG_SECONDS (checked every
+# REPLICA_CHECK_SECONDS per process); otherwise they read the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that is down must not hold a request for long: fall back to the primary.
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # The test run reads the replica's rows through the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["guanjia.core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -247,7 +264,36 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files are private (core.media): /media/<name> is a view that checks the user's scope.
 MEDIA_URL = "/media/"
+# On the local disk in production: nginx's internal location that sends the checked file
+# (deploy/nginx-guanjia.conf); empty: the app sends it itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
+# On object storage: how long a presigned link handed to a checked user works.
+MEDIA_LINK_SECONDS = env_int("MEDIA_LINK_SECONDS", 300)
+# Object storage (S3 or compatible: MinIO, SeaweedFS, Aliyun OSS, Tencent COS) through django-storages;
+# without a bucket, files stay on the local disk under MEDIA_ROOT.
+S3_BUCKET = env_str("GUANJIA_S3_BUCKET", "")
+S3_ENDPOINT_URL = env_str("GUANJIA_S3_ENDPOINT_URL", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": env_str("GUANJIA_S3_ACCESS_KEY_ID", ""),
+            "secret_key": env_str("GUANJIA_S3_SECRET_ACCESS_KEY", ""),
+            "region_name": env_str("GUANJIA_S3_REGION", "us-east-1"),
+            "addressing_style": env_str("GUANJIA_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            # Private objects (no ACL: the bucket's own policy, which must not be public) read
+            # only through presigned links.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_LINK_SECONDS,
+            "file_overwrite": False,
+        },
+    }
 
 # Background jobs: Huey on SQLite in the embedded set-up, Redis in production.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -306,7 +352,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         # htmx injects its indicator style; Swagger UI sets inline styles.
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        # The object store answers the presigned photo links (core.media) itself.
+        "img-src": ["'self'", "data:", *([S3_ENDPOINT_URL] if S3_BUCKET and S3_ENDPOINT_URL else [])],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

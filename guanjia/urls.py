@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from guanjia.api import api
 from guanjia.core.health import healthz, readyz
+from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
@@ -27,6 +26,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    # Uploaded files, each to those who may see its record (core.media); never a public directory.
+    path("media/<path:name>", serve_file, name="private_file"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Whatever under /api/ no operation answers is the API's JSON 404, with DEBUG on too.
@@ -48,10 +49,3 @@ urlpatterns = [
     path("", include(staff_people_urls)),
     path("", include("guanjia.web.urls")),
 ]
-if settings.DEBUG or settings.TESTING:
-    # Uploaded photos in development and tests; production serves MEDIA_ROOT from the web server.
-    # (django.conf.urls.static.static() serves only when DEBUG is on; tests run with it off.)
-    def media(request, path):
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media)]

@@ -4,9 +4,11 @@ import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router
+from ninja.decorators import decorate_view
 
 from guanjia.boards import selectors
 from guanjia.core.api import ERROR_RESPONSES, RowSchema, Schema
+from guanjia.core.replica import replica_reads
 
 router = Router(tags=["boards"])
 
@@ -150,6 +152,7 @@ class FiguresQuery(Schema):
     response={200: ProjectBoardOut, **ERROR_RESPONSES},
     operation_id="board_project",
 )
+@decorate_view(replica_reads)
 def project_board(request, pk: int):
     """A project's board: open requests by status, overdue and due-within-the-hour deadlines by
     stage, today's completions, and the last 30 days' satisfaction."""
@@ -157,6 +160,7 @@ def project_board(request, pk: int):
 
 
 @router.get("/boards/hq", response={200: HqBoardOut, **ERROR_RESPONSES}, operation_id="board_hq")
+@decorate_view(replica_reads)
 def hq_board(request):
     """The HQ 24-hour board: one row per visible project (open, overdue by stage, oldest overdue,
     urgent open), the longest-overdue project first."""
@@ -164,6 +168,7 @@ def hq_board(request):
 
 
 @router.get("/figures", response={200: FiguresOut, **ERROR_RESPONSES}, operation_id="figures", by_alias=True)
+@decorate_view(replica_reads)
 def figures(request, q: FiguresQuery = Query(...)):
     """Service figures by ``group_by`` and ``period`` over [``from``, ``to``] (default: the last
     90 days): on-time rate per stage, follow-up calls and rates, rework, satisfaction, complaints

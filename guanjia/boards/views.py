@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.boards import exporting, selectors, words
+from guanjia.core.replica import replica_reads
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.web.helpers import console_view
@@ -34,6 +35,7 @@ def board_home(request):
 
 
 @console_view(Perm.VIEW_ESTATES)
+@replica_reads
 def project_board(request, pk: int):
     board = selectors.project_board(request.user, pk)
     ctx = {"board": board, "title": _("%(project)s 看板") % {"project": board["project"]["name"]}}
@@ -43,6 +45,7 @@ def project_board(request, pk: int):
 
 
 @console_view(Perm.VIEW_ESTATES)
+@replica_reads
 def hq_board(request):
     board = selectors.hq_board(request.user)
     ctx = {"board": board, "title": _("总部24小时看板"), "refresh": REFRESH_SECONDS}
@@ -100,6 +103,7 @@ def _chart_data(data: dict) -> dict:
 
 
 @console_view(Perm.VIEW_ESTATES)
+@replica_reads
 def figures(request):
     ctx = {
         "title": _("服务指标"),
@@ -130,6 +134,7 @@ def figures(request):
 
 
 @console_view(Perm.VIEW_ESTATES)
+@replica_reads
 def figures_export(request):
     try:
         params = _figure_params(request)

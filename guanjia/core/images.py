@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import struct
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # A phone camera makes 12–50 megapixels; a small file claiming far more is a decompression bomb.
@@ -119,12 +122,24 @@ def clean_photo(upload, *, field: str = "photo") -> CleanPhoto:
     )
 
 
-def save_photo(clean: CleanPhoto, *, prefix: str) -> tuple[str, str]:
-    """Store a cleaned photo and its thumbnail; return the two storage names (photo, thumbnail)."""
+def save_photo(clean: CleanPhoto, *, prefix: str, field: str = "file") -> tuple[str, str]:
+    """Store a cleaned photo and its thumbnail; return the two storage names (photo, thumbnail).
+
+    The storage unavailable (the object store down, the disk full): a ``ValidationError`` on
+    ``field`` saying so — a form error on the web, 422 naming the field in the API — and whatever
+    was stored is removed, so the caller's transaction rolls back and nothing is half-saved."""
     stem = f"{prefix.strip('/')}/{uuid.uuid4().hex}"
-    name = default_storage.save(f"{stem}.{clean.extension}", ContentFile(clean.content))
-    thumb = default_storage.save(f"{stem}_thumb.jpg", ContentFile(clean.thumbnail))
-    return name, thumb
+    stored: list[str] = []
+    try:
+        stored.append(default_storage.save(f"{stem}.{clean.extension}", ContentFile(clean.content)))
+        stored.append(default_storage.save(f"{stem}_thumb.jpg", ContentFile(clean.thumbnail)))
+    except Exception as exc:
+        logger.error("storing a photo failed: %s: %s", type(exc).__name__, exc)
+        for name in stored:
+            with contextlib.suppress(Exception):
+                default_storage.delete(name)
+        raise ValidationError({field: [_("文件存储暂时不可用，照片没有保存，请稍后重试")]}) from exc
+    return stored[0], stored[1]
 
 
 # --- internals ---------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from typing import Literal
 
 from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from guanjia.core.api import ERROR_RESPONSES, ErrorOut, Schema, error_body
+from guanjia.core.replica import replica_reads
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
@@ -108,6 +110,7 @@ def _register_export(spec: exporting.ExportSpec) -> None:
         operation_id=f"export_{spec.name}",
         summary=f"Export {spec.name} as .xlsx or .csv, with the list's filters",
     )
+    @decorate_view(replica_reads)
     def export_view(
         request,
         filters: spec.filters = Query(...),  # type: ignore[name-defined]

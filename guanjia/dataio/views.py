@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from guanjia.core.errors import NotAllowed, NotFound
+from guanjia.core.replica import replica_reads
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import visible_or_404
@@ -74,6 +75,7 @@ def import_template(request, fmt: str):
 
 @login_required
 @require_GET
+@replica_reads
 def export(request, resource: str, fmt: str):
     if resource not in exporting.EXPORTS:
         raise Http404

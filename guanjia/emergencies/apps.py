@@ -32,3 +32,10 @@ class EmergenciesConfig(AppConfig):
         from guanjia.emergencies.services.plans import plans_ensure_defaults
 
         register_company_starter("emergencies.plans", plans_ensure_defaults, order=40)
+
+        from guanjia.core.media import register_private_files
+        from guanjia.emergencies.models import IncidentLog, SupportingDocument
+
+        # An incident's photos, and a project's supporting documents (the plan's PDFs).
+        register_private_files("emergencies", IncidentLog, ["image", "thumbnail"])
+        register_private_files("emergencies", SupportingDocument, ["file"])

@@ -16,3 +16,10 @@ class FacilitiesConfig(AppConfig):
         from guanjia.facilities.services.ledger import types_ensure
 
         register_company_starter("facilities.equipment_types", types_ensure, order=30)
+
+        from guanjia.core.media import register_private_files
+        from guanjia.facilities.models import EquipmentFile, TaskPhoto
+
+        # Maintenance photos, and an item's photos and PDF documents (manuals, certificates).
+        register_private_files("facilities", TaskPhoto, ["image", "thumbnail"])
+        register_private_files("facilities", EquipmentFile, ["file", "thumbnail"])

@@ -16,3 +16,8 @@ class QualityConfig(AppConfig):
         from guanjia.quality.services import template_install_default
 
         register_company_starter("quality.checklist", template_install_default, order=30)
+
+        from guanjia.core.media import register_private_files
+        from guanjia.quality.models import QualityPhoto
+
+        register_private_files("quality", QualityPhoto, ["image", "thumbnail"])

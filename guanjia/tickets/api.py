@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router
@@ -20,6 +19,7 @@ from guanjia.core.api import (
     RowSchema,
     Schema,
 )
+from guanjia.core.media import private_url
 from guanjia.core.phones import mask_phone
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
@@ -260,8 +260,8 @@ def _photo_row(photo: dict) -> dict:
     return {
         "id": photo["id"],
         "stage": photo["stage"],
-        "url": default_storage.url(photo["image"]),
-        "thumbnail_url": default_storage.url(photo["thumbnail"]),
+        "url": private_url(photo["image"]),
+        "thumbnail_url": private_url(photo["thumbnail"]),
     }
 
 

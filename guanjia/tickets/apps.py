@@ -21,3 +21,9 @@ class TicketsConfig(AppConfig):
         from guanjia.tickets import exports
 
         exports.register()  # the request list's export (dataio)
+
+        from guanjia.core.media import register_private_files
+        from guanjia.tickets.models import TicketPhoto
+
+        # A request's photos, to whoever sees the request (its reporter in the portal too).
+        register_private_files("tickets", TicketPhoto, ["image", "thumbnail"])

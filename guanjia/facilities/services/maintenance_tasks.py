@@ -265,7 +265,9 @@ def _repair_for(
 def task_add_photo(*, actor, task: MaintenanceTask, upload) -> TaskPhoto:
     require(actor, Perm.DO_FACILITIES_WORK)
     clean = images.clean_photo(upload, field="photos")
-    name, thumb = images.save_photo(clean, prefix=f"facilities/{task.company_id}/tasks/{task.pk}")
+    name, thumb = images.save_photo(
+        clean, prefix=f"facilities/{task.company_id}/tasks/{task.pk}", field="photos"
+    )
     return TaskPhoto.objects.create(
         company_id=task.company_id,
         project_id=task.project_id,

@@ -1,9 +1,9 @@
 """The quality router and what its resources share."""
 
-from django.core.files.storage import default_storage
 from ninja import Router
 
 from guanjia.core.api import Schema
+from guanjia.core.media import private_url
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 
@@ -21,8 +21,8 @@ class QualityPhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return default_storage.url(obj.image)
+        return private_url(obj.image)
 
     @staticmethod
     def resolve_thumbnail_url(obj) -> str:
-        return default_storage.url(obj.thumbnail)
+        return private_url(obj.thumbnail)

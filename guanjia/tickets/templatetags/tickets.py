@@ -1,8 +1,8 @@
 """Template helpers of the service-request pages."""
 
 from django import template
-from django.core.files.storage import default_storage
 
+from guanjia.core.media import private_url
 from guanjia.tickets.choices import Action, Status
 from guanjia.tickets.timeline import PLAIN_STATUS, PLAIN_WORDS, RATED_BEFORE_CALL_BACK
 
@@ -11,8 +11,8 @@ register = template.Library()
 
 @register.filter
 def storage_url(name: str) -> str:
-    """The address of a stored file (a photo or its thumbnail), whatever the storage backend."""
-    return default_storage.url(name) if name else ""
+    """The address of a stored file (a photo or its thumbnail): a link that checks who asks (core.media)."""
+    return private_url(name)
 
 
 @register.filter

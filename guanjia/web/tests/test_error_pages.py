@@ -186,5 +186,7 @@ def test_the_documented_limit_is_the_proxys_and_the_apps():
     from django.conf import settings
 
     deploy = (Path(settings.BASE_DIR).parent / "docs" / "deploy.md").read_text()
-    assert f"client_max_body_size {settings.REQUEST_MAX_BYTES // (1024 * 1024)}m;" in deploy
+    site = (Path(settings.BASE_DIR).parent / "deploy" / "nginx-guanjia.conf").read_text()
+    assert f"client_max_body_size {settings.REQUEST_MAX_BYTES // (1024 * 1024)}m;" in site
+    assert f"client_max_body_size {settings.REQUEST_MAX_BYTES // (1024 * 1024)}m" in deploy
     assert "2.5 MB" in deploy and "413" in deploy
