@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "guanjia.billing",
     "guanjia.feedback",
     "guanjia.dataio",
+    "guanjia.residents",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",
@@ -314,6 +315,23 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # The public address of the site, for links in e-mails (https://guanjia.example.com).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Residents' accounts (docs/residents.md): invitations, sign-in by SMS code, WeChat (公众号) OAuth.
+RESIDENT_INVITATION_HOURS = env_int("RESIDENT_INVITATION_HOURS", 72)
+RESIDENT_INVITATION_RESEND_MINUTES = env_int("RESIDENT_INVITATION_RESEND_MINUTES", 10)
+RESIDENT_INVITATION_DAILY_MAX = env_int("RESIDENT_INVITATION_DAILY_MAX", 3)
+RESIDENT_SMS_CODE_MINUTES = env_int("RESIDENT_SMS_CODE_MINUTES", 5)
+RESIDENT_SMS_CODE_TRIES = env_int("RESIDENT_SMS_CODE_TRIES", 5)
+RESIDENT_SMS_COOLDOWN_MINUTES = env_int("RESIDENT_SMS_COOLDOWN_MINUTES", 15)
+RESIDENT_SMS_CODE_GAP_SECONDS = env_int("RESIDENT_SMS_CODE_GAP_SECONDS", 60)
+RESIDENT_SMS_CODES_PER_HOUR = env_int("RESIDENT_SMS_CODES_PER_HOUR", 5)
+RESIDENT_SMS_CODES_PER_DAY = env_int("RESIDENT_SMS_CODES_PER_DAY", 10)
+RESIDENT_SMS_CODES_PER_ADDRESS_HOUR = env_int("RESIDENT_SMS_CODES_PER_ADDRESS_HOUR", 30)
+RESIDENT_SMS_CHECKS_PER_ADDRESS_HOUR = env_int("RESIDENT_SMS_CHECKS_PER_ADDRESS_HOUR", 60)
+WECHAT_APPID = env_str("WECHAT_APPID", "")
+WECHAT_SECRET = env_str("WECHAT_SECRET", "")
+WECHAT_OAUTH_URL = env_str("WECHAT_OAUTH_URL", "https://open.weixin.qq.com")
+WECHAT_API_URL = env_str("WECHAT_API_URL", "https://api.weixin.qq.com")
 
 LOGGING = {
     "version": 1,
