@@ -16,14 +16,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from guanjia.core.bulk import run_each
 from guanjia.estates.models import Resident
 from guanjia.notifications import channels as backends
 from guanjia.notifications.messages import Message, as_text
 from guanjia.notifications.models import Channel, Notification
 from guanjia.notifications.services import notify
 from guanjia.residents import secrets
+from guanjia.residents.choices import AccountState
 from guanjia.residents.models import Invitation, SignInCode
-from guanjia.residents.services import keep_secret_out_of_text, resident_account_ensure
+from guanjia.residents.selectors import with_account_state
+from guanjia.residents.services import keep_secret_out_of_text, resident_account_ensure, resident_invite
 from guanjia.residents.signin import CODE_BODY, CODE_KIND, CODE_SUBJECT, code_minutes, residents_with_phone
 
 logger = logging.getLogger(__name__)
@@ -105,3 +108,22 @@ def redact_sent(*, now: datetime.datetime | None = None) -> int:
             done += 1
     SignInCode.objects.filter(created_at__lt=now - datetime.timedelta(days=1)).delete()
     return done
+
+
+def invite_residents(*, actor_id: int, resident_ids: list[int]) -> int:
+    """Invite these residents (those not invited yet, or expired) as ``actor``; how many were."""
+    actor = get_user_model().objects.filter(pk=actor_id, is_active=True).first()
+    if actor is None:
+        return 0
+    qs = with_account_state(
+        Resident.objects.visible_to(actor).filter(pk__in=resident_ids, deleted_at__isnull=True)
+    )
+    records = {r.pk: r for r in qs.filter(account_state__in=(AccountState.NOT_INVITED, AccountState.EXPIRED))}
+    result = run_each(
+        action_label="invite",
+        ids=sorted(records),
+        records=records,
+        label=lambda r: r.name,
+        call=lambda r: resident_invite(actor=actor, resident=r),
+    )
+    return len(result.done)

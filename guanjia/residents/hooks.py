@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Perm
 from guanjia.dataio import exporting
+from guanjia.dataio.options import ImportOption, register_import_option
 from guanjia.estates.api import ResidentFilter
 from guanjia.estates.extensions import (
     ResidentColumn,
@@ -59,6 +61,19 @@ def _panel_context(resident, user):
     }
 
 
+def _invite_after_import(*, job, actor, phones) -> None:
+    """The file's residents who are not invited yet get the invitation, after the import commits."""
+    ids = list(
+        Resident.objects.filter(
+            company_id=job.company_id, phone__in=phones, deleted_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if ids and actor is not None:
+        from guanjia.residents import tasks  # the job module imports the services
+
+        transaction.on_commit(lambda: tasks.invite_imported(actor.pk, ids))
+
+
 def register() -> None:
     register_kind(INVITATION_KIND, _("业主服务邀请"), params=("company", "name", "hours", "link"))
     register_kind(CODE_KIND, _("登录验证码"), params=("code", "minutes"), urgent=True)
@@ -78,6 +93,14 @@ def register() -> None:
             template="residents/_invitation_panel.html",
             context=_panel_context,
             perm=Perm.VIEW_RESIDENTS,
+        )
+    )
+    register_import_option(
+        ImportOption(
+            name="invite_residents",
+            label=_("导入后向文件中的住户发送业主端邀请短信"),
+            help_text=_("已激活或已邀请的住户不会重复收到"),
+            after=_invite_after_import,
         )
     )
     spec = exporting.EXPORTS.get("residents")

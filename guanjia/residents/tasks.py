@@ -20,3 +20,11 @@ def redact_sent_secrets() -> int:
     forget sign-in codes after a day."""
     with change_context(source=Source.JOB):
         return delivery.redact_sent()
+
+
+@db_task(retries=0)
+def invite_imported(actor_id: int, resident_ids: list[int]) -> int:
+    """After an import with "invite": each resident not invited yet (or expired) is invited once;
+    running it again invites nobody twice (the service's state and re-send limits)."""
+    with change_context(source=Source.JOB):
+        return delivery.invite_residents(actor_id=actor_id, resident_ids=resident_ids)

@@ -180,3 +180,37 @@ def test_the_export_has_the_account_state(world, sms, committed):
     assert "未邀请" in other
     only = _client(world.desk).get("/data/export/residents.csv", {"account_state": "invited"})
     assert world.other_resident.name not in only.content.decode("utf-8-sig")
+
+
+def test_an_import_may_invite_the_files_residents(world, sms, committed, settings, tmp_path):
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guanjia.dataio.importing import TEMPLATE_HEADERS
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TEMPLATE_HEADERS)
+    writer.writerow(["1栋", "12", "1299", "88.5", "已入住", "柳青", "13812340000", "业主", "2025-01-01"])
+    writer.writerow(["1栋", "12", "1201", "89.5", "已入住", world.resident.name, world.resident.phone, "业主", "2024-01-01"])
+    upload = SimpleUploadedFile("住户.csv", out.getvalue().encode("utf-8-sig"))
+    client = _client(world.admin)
+    assert "导入后向文件中的住户发送业主端邀请短信" in client.get("/data/import/").content.decode()
+    with committed():
+        response = client.post(
+            "/data/import/", {"project": world.project.pk, "file": upload, "option_invite_residents": "on"}
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert sms_to(sms, "13812340000") and sms_to(sms, world.resident.phone)
+    assert Invitation.objects.count() == 2
+    # The API takes the option by name; an unknown one is refused on the field.
+    api = Api(world.admin)
+    refused = api.client.post(
+        "/api/v1/imports",
+        data={"project_id": world.project.pk, "file": SimpleUploadedFile("x.csv", out.getvalue().encode()), "options": "nope"},
+        headers=api.headers,
+    )
+    assert refused.status_code == 422 and "options" in refused.json()["errors"]

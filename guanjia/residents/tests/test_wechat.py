@@ -48,7 +48,9 @@ def test_openid_is_bound_after_the_phone_check_and_signs_in_next_time(world, fak
     phone = world.resident.phone
     with committed():
         client.post("/portal/login/", {"phone": phone, "action": "send"})
-    response = client.post("/portal/login/", {"phone": phone, "code": last_code(sms, phone), "action": "verify"})
+    response = client.post(
+        "/portal/login/", {"phone": phone, "code": last_code(sms, phone), "action": "verify"}
+    )
     assert response.status_code == 302 and response.url == "/portal/"
     bound = ChannelAddress.objects.get(channel="wechat")
     assert bound.user == world.resident_user and bound.address == OPENID and bound.company == world.company
