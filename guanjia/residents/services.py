@@ -76,21 +76,6 @@ def resident_account_ensure(resident: Resident):
         return locked.user
 
 
-def is_active_account(resident: Resident) -> bool:
-    invitation = getattr(resident, "invitation", None) if _has_invitation(resident) else None
-    if invitation is not None and invitation.accepted_at is not None:
-        return True
-    return resident.user_id is not None and resident.user.last_login is not None
-
-
-def _has_invitation(resident) -> bool:
-    try:
-        resident.invitation  # noqa: B018
-    except Invitation.DoesNotExist:
-        return False
-    return True
-
-
 def _visible_resident(actor, resident: Resident) -> Resident:
     found = Resident.objects.visible_to(actor).filter(pk=resident.pk, deleted_at__isnull=True).exists()
     if not found:
@@ -109,7 +94,6 @@ def resident_invite(*, actor, resident: Resident) -> Invitation:
     require(actor, Perm.CHANGE_RESIDENTS)
     resident = _visible_resident(actor, resident)
     invitation = Invitation.objects.select_for_update().filter(resident=resident).first()
-    resident.invitation = invitation
     if invitation is not None and invitation.accepted_at is not None:
         raise Unchanged(_("%(name)s 已激活业主服务账号，无需邀请") % {"name": resident.name})
     user = resident_account_ensure(resident)

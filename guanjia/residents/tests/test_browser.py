@@ -17,6 +17,8 @@ from guanjia.testing.browser import BROWSER_TIMEOUT_MS
 from guanjia.testing.residents import last_code, last_link, sms_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Playwright's sync API runs an event loop in this thread; the test's own queries are still synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PHONE_375 = {"width": 375, "height": 740}
 # WeChat's built-in browser on Android announces itself so; the pages must not depend on it.
