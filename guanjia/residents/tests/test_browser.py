@@ -92,5 +92,6 @@ def test_invitation_to_portal_on_a_phone(world, browser, live_server, caplog, se
     page.goto(live_server.url + link)
     assert page.get_by_test_id("activate-invalid").is_visible()
     _shot(page, shots, "6-used-link")
-    assert errors == []
+    # The used link answers 410 Gone on purpose; the browser logs the status, nothing else may fail.
+    assert [e for e in errors if "status of 410" not in e] == []
     context.close()
