@@ -195,7 +195,19 @@ def test_an_import_may_invite_the_files_residents(world, sms, committed, setting
     writer = csv.writer(out)
     writer.writerow(TEMPLATE_HEADERS)
     writer.writerow(["1栋", "12", "1299", "88.5", "已入住", "柳青", "13812340000", "业主", "2025-01-01"])
-    writer.writerow(["1栋", "12", "1201", "89.5", "已入住", world.resident.name, world.resident.phone, "业主", "2024-01-01"])
+    writer.writerow(
+        [
+            "1栋",
+            "12",
+            "1201",
+            "89.5",
+            "已入住",
+            world.resident.name,
+            world.resident.phone,
+            "业主",
+            "2024-01-01",
+        ]
+    )
     upload = SimpleUploadedFile("住户.csv", out.getvalue().encode("utf-8-sig"))
     client = _client(world.admin)
     assert "导入后向文件中的住户发送业主端邀请短信" in client.get("/data/import/").content.decode()
@@ -210,7 +222,11 @@ def test_an_import_may_invite_the_files_residents(world, sms, committed, setting
     api = Api(world.admin)
     refused = api.client.post(
         "/api/v1/imports",
-        data={"project_id": world.project.pk, "file": SimpleUploadedFile("x.csv", out.getvalue().encode()), "options": "nope"},
+        data={
+            "project_id": world.project.pk,
+            "file": SimpleUploadedFile("x.csv", out.getvalue().encode()),
+            "options": "nope",
+        },
         headers=api.headers,
     )
     assert refused.status_code == 422 and "options" in refused.json()["errors"]
