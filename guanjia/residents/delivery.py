@@ -14,6 +14,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guanjia.core.bulk import run_each
@@ -24,7 +25,7 @@ from guanjia.notifications.models import Channel, Notification
 from guanjia.notifications.services import notify
 from guanjia.residents import secrets
 from guanjia.residents.choices import AccountState
-from guanjia.residents.models import Invitation, SignInCode
+from guanjia.residents.models import Invitation, SignInCode, Throttle
 from guanjia.residents.selectors import with_account_state
 from guanjia.residents.services import keep_secret_out_of_text, resident_account_ensure, resident_invite
 from guanjia.residents.signin import CODE_BODY, CODE_KIND, CODE_SUBJECT, code_minutes, residents_with_phone
@@ -106,7 +107,12 @@ def redact_sent(*, now: datetime.datetime | None = None) -> int:
         if secrets.redact_notification(invitation.notification_id, "link", expired=expired):
             Invitation.objects.filter(pk=invitation.pk).update(notification_id=None)
             done += 1
-    SignInCode.objects.filter(created_at__lt=now - datetime.timedelta(days=1)).delete()
+    day_ago = now - datetime.timedelta(days=1)
+    SignInCode.objects.filter(created_at__lt=day_ago).delete()
+    # Counters whose longest window (a day) and cool-down are over count nothing any more.
+    Throttle.objects.filter(window_start__lt=day_ago).filter(
+        Q(blocked_until__isnull=True) | Q(blocked_until__lt=now)
+    ).delete()
     return done
 
 

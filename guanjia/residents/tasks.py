@@ -17,7 +17,7 @@ def send_sign_in_code(code_id: int, code: str) -> bool:
 @db_periodic_task(crontab(minute="*"))
 def redact_sent_secrets() -> int:
     """Every minute: mask the codes and links of SMS that were sent, failed or outlived them;
-    forget sign-in codes after a day."""
+    forget sign-in codes and their counters after a day."""
     with change_context(source=Source.JOB):
         return delivery.redact_sent()
 

@@ -85,6 +85,10 @@ def test_codes_are_kept_hashed_and_never_readable_after_sending(world, sms, comm
     assert code not in sent.body and code not in sent.subject and code not in str(sent.message)
     assert not ObjectChange.objects.filter(changes__icontains=code).exists()
     assert redact_sent() >= 1 and SignInCode.objects.get().redacted
+    # A day later the code and its counters are gone.
+    assert Throttle.objects.exists()
+    redact_sent(now=timezone.now() + datetime.timedelta(days=1, minutes=1))
+    assert not SignInCode.objects.exists() and not Throttle.objects.exists()
 
 
 def test_no_enumeration_same_answer_same_work(world, sms, committed):
