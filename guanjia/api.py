@@ -16,6 +16,8 @@ from guanjia.feedback.api import router as feedback_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.quality.api import router as quality_router
+from guanjia.residents.api import invitations as residents_invitations_router
+from guanjia.residents.api import router as residents_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router
@@ -32,6 +34,9 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", accounts_router)
+api.add_router("", residents_router)
+# Before estates: /residents/invite-bulk is not a resident's id.
+api.add_router("", residents_invitations_router)
 api.add_router("", estates_router)
 api.add_router("", staff_router)
 # Before tickets: its /tickets/{id}/{action} would otherwise take /tickets/{id}/deadlines.

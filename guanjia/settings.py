@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "guanjia.billing",
     "guanjia.feedback",
     "guanjia.dataio",
+    "guanjia.residents",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",
@@ -438,6 +439,24 @@ if LOG_FORMAT not in {"json", "text"}:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"GUANJIA_LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
+# Residents' accounts (docs/residents.md): invitations, sign-in by SMS code, WeChat (公众号) OAuth.
+RESIDENT_INVITATION_HOURS = env_int("RESIDENT_INVITATION_HOURS", 72)
+RESIDENT_INVITATION_RESEND_MINUTES = env_int("RESIDENT_INVITATION_RESEND_MINUTES", 10)
+RESIDENT_INVITATION_DAILY_MAX = env_int("RESIDENT_INVITATION_DAILY_MAX", 3)
+RESIDENT_SMS_CODE_MINUTES = env_int("RESIDENT_SMS_CODE_MINUTES", 5)
+RESIDENT_SMS_CODE_TRIES = env_int("RESIDENT_SMS_CODE_TRIES", 5)
+RESIDENT_SMS_COOLDOWN_MINUTES = env_int("RESIDENT_SMS_COOLDOWN_MINUTES", 15)
+RESIDENT_SMS_CODE_GAP_SECONDS = env_int("RESIDENT_SMS_CODE_GAP_SECONDS", 60)
+RESIDENT_SMS_CODES_PER_HOUR = env_int("RESIDENT_SMS_CODES_PER_HOUR", 5)
+RESIDENT_SMS_CODES_PER_DAY = env_int("RESIDENT_SMS_CODES_PER_DAY", 10)
+RESIDENT_SMS_CODES_PER_ADDRESS_HOUR = env_int("RESIDENT_SMS_CODES_PER_ADDRESS_HOUR", 30)
+RESIDENT_SMS_CHECKS_PER_ADDRESS_HOUR = env_int("RESIDENT_SMS_CHECKS_PER_ADDRESS_HOUR", 60)
+# The portal's WeChat sign-in uses the same official account as its messages unless told otherwise.
+WECHAT_APPID = env_str("WECHAT_APPID", GUANJIA_WECHAT_APP_ID)
+WECHAT_SECRET = env_str("WECHAT_SECRET", GUANJIA_WECHAT_APP_SECRET)
+WECHAT_OAUTH_URL = env_str("WECHAT_OAUTH_URL", "https://open.weixin.qq.com")
+WECHAT_API_URL = env_str("WECHAT_API_URL", GUANJIA_WECHAT_BASE_URL)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),
     path("", include("guanjia.evaluation.urls")),
+    path("", include("guanjia.residents.urls")),
     path("", include("guanjia.estates.urls")),
     path("", include(staff_people_urls)),
     path("", include("guanjia.web.urls")),

@@ -21,6 +21,11 @@ def token_issue(*, request, username: str, password: str) -> tuple[ApiToken, str
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise NotAllowed(_("用户名或密码错误，或账号已被暂时锁定"))
+    return token_create(user=user)
+
+
+def token_create(*, user) -> tuple[ApiToken, str]:
+    """A new token for a user who has just proved who they are (a password, an SMS code)."""
     raw = ApiToken.new_raw_key()
     token = ApiToken.objects.create(
         user=user,

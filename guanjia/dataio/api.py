@@ -47,6 +47,7 @@ class ImportJobOut(Schema):
     created_at: datetime.datetime
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
+    options: list[str] = Field(default_factory=list, description="导入后执行的选项")
 
     @staticmethod
     def resolve_status_label(obj) -> str:
@@ -70,10 +71,17 @@ def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     operation_id="import_create",
     summary="Import buildings, units and residents from an .xlsx or .csv file",
 )
-def import_create(request, project_id: int = Form(...), file: UploadedFile = File(...)):
+def import_create(
+    request,
+    project_id: int = Form(...),
+    file: UploadedFile = File(...),
+    options: str = Form("", max_length=200, description="逗号分隔的导入选项，如 invite_residents"),
+):
     """All rows import or none do. Files above IMPORT_BACKGROUND_ROWS rows run in the background:
-    the job comes back ``pending``; poll ``GET /imports/{id}``."""
-    job = services.import_submit(actor=request.user, project_id=project_id, upload=file)
+    the job comes back ``pending``; poll ``GET /imports/{id}``. ``options``: what to do once the rows
+    are in (``invite_residents``: send the file's residents the portal invitation)."""
+    chosen = [name.strip() for name in options.split(",") if name.strip()]
+    job = services.import_submit(actor=request.user, project_id=project_id, upload=file, options=chosen)
     if job.status == ImportStatus.FAILED:
         texts = [e["text"] for e in job.errors]
         body = error_body(texts[0] if texts else str(job.get_status_display()), {"file": texts})

@@ -44,6 +44,8 @@ class ImportJob(ProjectOwned):
         related_name="+",
         verbose_name=_("导入人"),
     )
+    # What to do once the rows are in, chosen at upload (``options.register_import_option``).
+    options = models.JSONField(_("导入选项"), default=list, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 

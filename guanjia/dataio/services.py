@@ -22,6 +22,7 @@ from guanjia.dataio import (
     importing,
     tasks,  # the job that runs a large import (it calls back into run_import_job)
 )
+from guanjia.dataio import options as import_options
 from guanjia.dataio.models import ImportJob, ImportStatus
 from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
 from guanjia.estates.models import Project
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def import_submit(*, actor, project_id, upload) -> ImportJob:
+def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
     """Store the file and import it: inline when small, on the worker when large.
 
     Raises ``NotAllowed`` without the import permission and ``ValidationError`` (on
@@ -40,6 +41,10 @@ def import_submit(*, actor, project_id, upload) -> ImportJob:
     """
     require(actor, Perm.IMPORT)
     project = visible_reference(Project, project_id, actor, field="project_id")
+    options = list(dict.fromkeys(options or ()))
+    unknown = [name for name in options if import_options.option_named(name) is None]
+    if unknown:
+        raise ValidationError({"options": _("未知的导入选项：%(names)s") % {"names": ", ".join(unknown)}})
     if upload is None:
         raise ValidationError({"file": _("请选择要导入的文件")})
     suffix = Path(upload.name or "").suffix.lower()
@@ -60,6 +65,7 @@ def import_submit(*, actor, project_id, upload) -> ImportJob:
         original_name=Path(upload.name).name[:200],
         total_rows=total,
         created_by=actor,
+        options=options,
     )
     if total > settings.IMPORT_BACKGROUND_ROWS:
         transaction.on_commit(lambda: tasks.run_import_job_task(job.pk))
@@ -106,6 +112,10 @@ def run_import_job(*, job_id: int) -> ImportJob:
                     locked.errors = []
                     locked.finished_at = timezone.now()
                     locked.save()
+                    phones = frozenset(row.phone for row in rows if getattr(row, "phone", ""))
+                    for name in locked.options or ():
+                        if option := import_options.option_named(name):
+                            option.after(job=locked, actor=actor, phones=phones)
                     return locked
             return _fail(job, outcome.errors)
         except ValidationError as exc:

@@ -35,6 +35,7 @@ def import_start(request):
                 actor=request.user,
                 project_id=form.cleaned_data["project"].pk,
                 upload=form.cleaned_data["file"],
+                options=form.chosen_options(),
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():

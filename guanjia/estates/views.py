@@ -5,6 +5,7 @@ Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``se
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
-from guanjia.estates import selectors, services
+from guanjia.estates import extensions, selectors, services
 from guanjia.estates.forms import (
     SERVICE_FIELD_MAP,
     BuildingForm,
@@ -301,8 +302,20 @@ def resident_list(request):
         fields=("q", "project", "building"),
         search_help=_("姓名、完整手机号或房号"),
     )
+    columns = extensions.resident_columns(request.user)
+    for column in columns:  # columns that apps above estates add (invitation state …), each a filter
+        filters.fields[column.name] = forms.ChoiceField(
+            label=column.label,
+            required=False,
+            choices=[("", _("全部")), *column.choices()],
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
     values = filters.values()
     qs = Resident.objects.visible_to(request.user).select_related("project")
+    for column in columns:
+        qs = column.annotate(qs)
+        if value := values.get(column.name):
+            qs = qs.filter(**{column.name: value})
     if project := values.get("project"):
         qs = qs.filter(selectors.resident_in_project(project.pk))
     if building := values.get("building"):
@@ -321,6 +334,7 @@ def resident_list(request):
             "title": _("住户"),
             "resource": "residents",
             "create_url": reverse("resident_create") if Perm.CHANGE_RESIDENTS in _perms(request) else "",
+            "extra_columns": columns,
         },
     )
 
@@ -334,10 +348,15 @@ def resident_detail(request, pk):
         .select_related("unit__building", "project")
         .order_by("-start_on", "id")
     )
+    panels = []
+    for panel in extensions.resident_panels(request.user):
+        context = panel.context(resident, request.user)
+        if context is not None:
+            panels.append((panel.template, context))
     return render(
         request,
         "estates/resident_detail.html",
-        detail_context(resident, request.user, occupancies=occupancies),
+        detail_context(resident, request.user, occupancies=occupancies, panels=panels),
     )
 
 

@@ -43,7 +43,14 @@ def test_every_notify_call_in_the_apps_names_a_registered_kind():
 
 def test_urgent_kinds_are_the_emergency_chain_and_offer_their_parameters():
     urgent = {k.key for k in all_kinds() if k.urgent and not k.key.startswith("tests.")}
-    assert urgent == {"emergencies.summon", "emergencies.recall", "emergencies.hq", "emergencies.report"}
+    # The emergency chain, and the resident's sign-in code (it is the sign-in).
+    assert urgent == {
+        "emergencies.summon",
+        "emergencies.recall",
+        "emergencies.hq",
+        "emergencies.report",
+        "residents.sms_code",
+    }
     assert kind_of("billing.reminder").offered == ("unit", "period", "amount", "due", "subject", "url")
 
 
@@ -105,6 +112,7 @@ def test_check_deploy_fails_for_a_kind_sent_by_sms_without_a_template(world, set
         "emergencies.recall",
         "emergencies.hq",
         "emergencies.report",
+        "residents.sms_code",
     }
     with pytest.raises(SystemCheckError, match=r"guanjia\.sms\.E001.*billing\.reminder"):
         call_command("check", "--deploy", "--fail-level", "ERROR")

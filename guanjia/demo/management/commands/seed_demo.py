@@ -30,6 +30,7 @@ from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
+from guanjia.residents.seeding import seed_demo_invitations
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
@@ -169,6 +170,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_feedback,
         seed_demo_staff_evaluation,
         seed_demo_sms,
+        seed_demo_invitations,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
