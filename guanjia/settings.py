@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "guanjia.billing",
     "guanjia.feedback",
     "guanjia.dataio",
+    "guanjia.households",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",
