@@ -341,7 +341,9 @@ register_crud(
 
 
 class OccupancyEndIn(Schema):
-    on: datetime.date | None = Field(None, description="最后一天（含），默认今天；今天或更早则立即失去业主端权限")
+    on: datetime.date | None = Field(
+        None, description="最后一天（含），默认今天；今天或更早则立即失去业主端权限"
+    )
 
 
 @router.post(

@@ -335,7 +335,5 @@ class Occupancy(ProjectOwned):
         """Holds today (``OccupancyQuerySet.current`` for one row)."""
         today = timezone.localdate()
         return (
-            self.ended_at is None
-            and self.start_on <= today
-            and (self.end_on is None or self.end_on >= today)
+            self.ended_at is None and self.start_on <= today and (self.end_on is None or self.end_on >= today)
         )

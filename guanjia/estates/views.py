@@ -5,8 +5,8 @@ Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``se
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
 from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -394,7 +394,9 @@ def resident_edit(request, pk):
 def occupancy_end(request, pk):
     """Move-out (迁出) from the resident's or the unit's page: the tie ends today, the resident loses
     the unit in the portal at once; the history stays."""
-    occupancy = visible_or_404(Occupancy.objects.select_related("resident", "unit__building"), pk, request.user)
+    occupancy = visible_or_404(
+        Occupancy.objects.select_related("resident", "unit__building"), pk, request.user
+    )
     try:
         services.occupancy_end(actor=request.user, occupancy=occupancy)
     except Conflict as exc:

@@ -76,9 +76,7 @@ class ClaimRejectIn(Schema):
 def _claims(request):
     require(request.user, Perm.VIEW_RESIDENTS)
     return (
-        UnitClaim.objects.visible_to(request.user)
-        .select_related("unit__building")
-        .prefetch_related("photos")
+        UnitClaim.objects.visible_to(request.user).select_related("unit__building").prefetch_related("photos")
     )
 
 

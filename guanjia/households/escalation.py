@@ -47,9 +47,9 @@ def _recipients(claim: UnitClaim, step: int) -> list:
     if step == ClaimStep.BUTLER:
         members = claim.assignees.filter(deleted_at__isnull=True)
     else:
-        members = StaffMember.objects.filter(
-            projects=claim.project_id, deleted_at__isnull=True
-        ).with_role(Role.PROJECT_MANAGER)
+        members = StaffMember.objects.filter(projects=claim.project_id, deleted_at__isnull=True).with_role(
+            Role.PROJECT_MANAGER
+        )
     return [m.user for m in members.select_related("user").distinct() if m.user_id]
 
 

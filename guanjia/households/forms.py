@@ -90,7 +90,8 @@ class MemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=60)
     phone = forms.CharField(label=_("手机号"), max_length=20)
     relation = forms.ChoiceField(
-        label=_("关系"), choices=[(Relation.FAMILY, Relation.FAMILY.label), (Relation.TENANT, Relation.TENANT.label)]
+        label=_("关系"),
+        choices=[(Relation.FAMILY, Relation.FAMILY.label), (Relation.TENANT, Relation.TENANT.label)],
     )
     end_on = forms.DateField(
         label=_("租期结束日期"),
@@ -104,4 +105,6 @@ class MemberForm(forms.Form):
 
     def __init__(self, data=None, *, units):
         super().__init__(data)
-        self.fields["unit_id"].choices = [(u.pk, f"{u.project.name} {u.building.name}-{u.number}") for u in units]
+        self.fields["unit_id"].choices = [
+            (u.pk, f"{u.project.name} {u.building.name}-{u.number}") for u in units
+        ]

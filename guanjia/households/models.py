@@ -40,16 +40,28 @@ class UnitClaim(ProjectOwned):
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("审核人"),
     )
     reject_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
     resident = models.ForeignKey(
-        "estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "estates.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("住户"),
     )
     occupancy = models.ForeignKey(
-        "estates.Occupancy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "estates.Occupancy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("入住关系"),
     )
     escalation_step = models.PositiveSmallIntegerField(_("已升级至"), default=0)

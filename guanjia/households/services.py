@@ -134,9 +134,11 @@ def claim_submit(*, phone: str, data: dict, photos=()) -> UnitClaim:
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": _("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}})
     cleaned = [images.clean_photo(upload, field="photos") for upload in photos]
-    if Occupancy.objects.current().filter(
-        unit=unit, resident__phone=phone, resident__deleted_at__isnull=True
-    ).exists():
+    if (
+        Occupancy.objects.current()
+        .filter(unit=unit, resident__phone=phone, resident__deleted_at__isnull=True)
+        .exists()
+    ):
         raise Conflict(_("您已是该房屋的住户，请直接登录"))
     pending = UnitClaim.objects.filter(phone=phone, status=ClaimStatus.PENDING)
     if pending.filter(unit=unit).exists():
@@ -199,7 +201,9 @@ def claim_approve(*, actor, claim: UnitClaim) -> UnitClaim:
     )
     if resident is None:
         resident = save_validated(
-            Resident(company_id=claim.company_id, project_id=claim.project_id, name=claim.name, phone=claim.phone)
+            Resident(
+                company_id=claim.company_id, project_id=claim.project_id, name=claim.name, phone=claim.phone
+            )
         )
     occupancy = (
         Occupancy.objects.current().filter(resident=resident, unit=unit, relation=claim.relation).first()

@@ -8,9 +8,7 @@ portal_urls = [
     path("portal/join/", views.portal_join, name="portal_join"),
     path("portal/join/options/", views.portal_join_options, name="portal_join_options"),
     path("portal/household/", views.portal_household, name="portal_household"),
-    path(
-        "portal/household/<int:pk>/revoke/", views.portal_household_revoke, name="portal_household_revoke"
-    ),
+    path("portal/household/<int:pk>/revoke/", views.portal_household_revoke, name="portal_household_revoke"),
 ]
 
 app_name = "households"

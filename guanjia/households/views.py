@@ -48,16 +48,10 @@ def portal_join(request):
         return redirect("portal_home")
     phone = verified_phone(request)
     if phone is None:
-        return render(
-            request, "households/join_expired.html", {"login_url": settings.LOGIN_URL}, status=403
-        )
+        return render(request, "households/join_expired.html", {"login_url": settings.LOGIN_URL}, status=403)
     claims = list(selectors.claims_of_phone(phone))
     approved = next(
-        (
-            c
-            for c in claims
-            if c.status == ClaimStatus.APPROVED and c.resident_id and c.resident.user_id
-        ),
+        (c for c in claims if c.status == ClaimStatus.APPROVED and c.resident_id and c.resident.user_id),
         None,
     )
     if approved is not None and approved.resident.deleted_at is None and approved.resident.user.is_active:

@@ -78,14 +78,22 @@ def test_owner_invites_lists_and_revokes_members(hw):
     end = timezone.localdate() + datetime.timedelta(days=180)
     invited = api.post(
         "households/members",
-        {"unit_id": hw.unit.pk, "name": "租客小李", "phone": "13700003333", "relation": "tenant", "end_on": end},
+        {
+            "unit_id": hw.unit.pk,
+            "name": "租客小李",
+            "phone": "13700003333",
+            "relation": "tenant",
+            "end_on": end,
+        },
     )
     assert invited.status_code == 201, invited.content
     member = invited.json()
     assert member["may_report"] and not member["may_pay"] and member["end_on"] == end.isoformat()
     listed = api.get("households/members").json()
     assert {m["name"] for m in listed} == {hw.resident.name, "租客小李"}
-    bad = api.post("households/members", {"unit_id": hw.unit.pk, "name": "x", "phone": "1", "relation": "family"})
+    bad = api.post(
+        "households/members", {"unit_id": hw.unit.pk, "name": "x", "phone": "1", "relation": "family"}
+    )
     assert bad.status_code == 422 and "phone" in bad.json()["errors"]
     assert Api(hw.other_resident_user).post(f"households/members/{member['id']}/revoke").status_code == 404
     revoked = api.post(f"households/members/{member['id']}/revoke")
@@ -96,7 +104,9 @@ def test_owner_invites_lists_and_revokes_members(hw):
 def test_move_out_through_the_api(hw):
     owner = Occupancy.objects.get(resident=hw.resident, unit=hw.unit)
     assert Api(hw.sibling_desk).post(f"occupancies/{owner.pk}/end", {}).status_code == 404
-    assert Api(hw.resident_user).post(f"occupancies/{owner.pk}/end", {}).status_code == 403  # their own: seen, not theirs to end
+    assert (
+        Api(hw.resident_user).post(f"occupancies/{owner.pk}/end", {}).status_code == 403
+    )  # their own: seen, not theirs to end
     ended = Api(hw.desk).post(f"occupancies/{owner.pk}/end", {})
     assert ended.status_code == 200, ended.content
     assert ended.json()["ended_at"] is not None

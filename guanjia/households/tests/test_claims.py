@@ -29,7 +29,9 @@ def test_claim_waits_for_the_building_butler_with_a_stored_deadline(hw):
     claim = submit(hw)
     assert claim.status == ClaimStatus.PENDING
     assert claim.company_id == hw.company.pk and claim.project_id == hw.project.pk
-    assert before + datetime.timedelta(hours=47) < claim.due_at <= timezone.now() + datetime.timedelta(hours=48)
+    assert (
+        before + datetime.timedelta(hours=47) < claim.due_at <= timezone.now() + datetime.timedelta(hours=48)
+    )
     assert list(claim.assignees.all()) == [hw.butler_member]
     assert claim.photos.count() == 1
     assert Notification.objects.filter(recipient=hw.butler, kind="households.claim").exists()
@@ -196,6 +198,7 @@ def test_the_manager_step_reaches_only_managers_of_the_claims_project(hw):
     claim = submit(hw)
     escalation.escalate_claims(now=claim.due_at + datetime.timedelta(days=2))
     assert not Notification.objects.filter(recipient=other_manager.user).exists()
-    assert StaffMember.objects.get(user=hw.manager).user_id in ClaimEscalation.objects.get(
-        claim=claim, step=ClaimStep.MANAGER
-    ).notified
+    assert (
+        StaffMember.objects.get(user=hw.manager).user_id
+        in ClaimEscalation.objects.get(claim=claim, step=ClaimStep.MANAGER).notified
+    )

@@ -71,7 +71,9 @@ def test_a_member_not_allowed_to_report_is_refused_and_not_offered_the_unit(hw):
     client.force_login(user)
     page = client.get("/portal/report/")
     assert "暂无登记的房屋" in page.content.decode()
-    posted = client.post("/portal/report/", {"unit": hw.unit.pk, "description": "漏水", "form_token": "x" * 32})
+    posted = client.post(
+        "/portal/report/", {"unit": hw.unit.pk, "description": "漏水", "form_token": "x" * 32}
+    )
     assert posted.status_code == 422
     assert not Ticket.objects.filter(reporter_resident_id=occupancy.resident_id).exists()
 

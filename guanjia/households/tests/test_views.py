@@ -55,7 +55,9 @@ def test_rejected_claim_shows_its_reason_to_the_claimant(hw):
 
 def test_join_form_errors_name_the_field(hw):
     client = verified_client(PHONE)
-    response = client.post("/portal/join/", claim_data(hw) | {"unit_id": hw.foreign_unit.pk, "photos": [png()]})
+    response = client.post(
+        "/portal/join/", claim_data(hw) | {"unit_id": hw.foreign_unit.pk, "photos": [png()]}
+    )
     assert response.status_code == 422 and 'data-field="unit_id"' in response.content.decode()
     response = client.post("/portal/join/", claim_data(hw))  # no photo
     assert response.status_code == 422 and 'data-field="photos"' in response.content.decode()
@@ -81,7 +83,13 @@ def test_owner_household_page_invites_and_revokes(hw):
     assert page.status_code == 200 and 'data-testid="member-form"' in page.content.decode()
     response = client.post(
         "/portal/household/",
-        {"unit_id": hw.unit.pk, "name": "王小明", "phone": "13700001111", "relation": "family", "may_report": "on"},
+        {
+            "unit_id": hw.unit.pk,
+            "name": "王小明",
+            "phone": "13700001111",
+            "relation": "family",
+            "may_report": "on",
+        },
     )
     assert response.status_code == 302
     page = client.get("/portal/household/").content.decode()
