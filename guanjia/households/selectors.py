@@ -4,7 +4,7 @@ household."""
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
 from guanjia.core.scoping import scope_for
 from guanjia.estates.choices import Relation
@@ -29,10 +29,11 @@ def claims_to_decide(user, *, status: str | None = ClaimStatus.PENDING):
     qs = UnitClaim.objects.visible_to(user).select_related("project", "unit__building")
     if status:
         qs = qs.filter(status=status)
-    mine = Case(
-        When(assignees=scope.staff_id or 0, then=Value(0)), default=Value(1), output_field=IntegerField()
+    assigned = UnitClaim.assignees.through.objects.filter(
+        unitclaim_id=OuterRef("pk"), staffmember_id=scope.staff_id or 0
     )
-    return qs.annotate(mine=mine).order_by("mine", "due_at", "id").distinct()
+    mine = Case(When(Exists(assigned), then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(mine=mine).order_by("mine", "due_at", "id")
 
 
 def photo_urls(claim: UnitClaim) -> list[dict]:

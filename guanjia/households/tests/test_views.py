@@ -103,3 +103,20 @@ def test_owner_household_page_invites_and_revokes(hw):
     other = Client()
     other.force_login(hw.other_resident_user)
     assert other.post(f"/portal/household/{member.pk}/revoke/").status_code == 404
+
+
+def test_a_claim_with_two_butlers_is_listed_once_and_first_for_each(hw):
+    from guanjia.core.roles import Role
+    from guanjia.testing import factories as f
+
+    second = f.make_staff(company=hw.company, roles=[Role.BUTLER], projects=[hw.project], name="二号管家")
+    second.butler_buildings.set([hw.building])
+    elsewhere = f.UnitFactory(building=f.BuildingFactory(project=hw.project), number="101")
+    other = services.claim_submit(phone="13800000009", data=claim_data(hw, unit=elsewhere), photos=[png()])
+    claim = services.claim_submit(phone=PHONE, data=claim_data(hw), photos=[png()])
+    assert claim.assignees.count() == 2
+    client = Client()
+    client.force_login(second.user)
+    page = client.get("/households/claims/").content.decode()
+    assert page.count(f"/households/claims/{claim.pk}/") == 1
+    assert page.index(f"/households/claims/{claim.pk}/") < page.index(f"/households/claims/{other.pk}/")
