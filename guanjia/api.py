@@ -13,6 +13,7 @@ from guanjia.estates.api import router as estates_router
 from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
+from guanjia.households.api import router as households_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.quality.api import router as quality_router
@@ -54,4 +55,5 @@ api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", feedback_router)
+api.add_router("", households_router)
 api.add_router("", evaluation_router)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "guanjia.feedback",
     "guanjia.dataio",
     "guanjia.residents",
+    "guanjia.households",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

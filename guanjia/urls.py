@@ -5,6 +5,7 @@ from guanjia.api import api
 from guanjia.core.health import healthz, readyz
 from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
+from guanjia.households.urls import portal_urls as household_portal_urls
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
 
@@ -40,6 +41,8 @@ urlpatterns = [
     path("quality/", include("guanjia.quality.urls")),
     path("facilities/", include("guanjia.facilities.urls")),
     path("emergencies/", include("guanjia.emergencies.urls")),
+    path("households/", include("guanjia.households.urls")),
+    path("", include(household_portal_urls)),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),

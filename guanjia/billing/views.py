@@ -33,6 +33,7 @@ from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit, unit_order
+from guanjia.estates.selectors import units_allowing
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import console_view, filter_status, list_page, save_via_service, style_form
 
@@ -440,9 +441,11 @@ def portal_bills(request):
     )
     balances = LedgerEntry.objects.visible_to(request.user).values("unit_id")
     owed = {row["unit_id"]: selectors.q2(row["owed"]) for row in balances.annotate(owed=Sum("amount"))}
+    payable = set(units_allowing(request.user, "pay").values_list("id", flat=True))
     for unit in units:
         unit.balance = owed.get(unit.pk, selectors.ZERO)
         unit.credit = -unit.balance
+        unit.may_pay = unit.pk in payable  # any pay action must ask estates.selectors.occupancy_allows
     return render(
         request,
         "billing/portal_bills.html",

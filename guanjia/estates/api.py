@@ -278,6 +278,11 @@ class OccupancyOut(Schema):
     relation: Relation
     start_on: datetime.date
     end_on: datetime.date | None
+    ended_at: datetime.datetime | None
+    may_report: bool
+    may_pay: bool
+    may_vote: bool
+    invited_by_id: int | None
 
 
 class OccupancyIn(Schema):
@@ -286,12 +291,18 @@ class OccupancyIn(Schema):
     relation: Relation = Relation.OWNER
     start_on: datetime.date | None = None
     end_on: datetime.date | None = None
+    may_report: bool = True
+    may_pay: bool = True
+    may_vote: bool = True
 
 
 class OccupancyPatch(Schema):
     relation: Relation = None
     start_on: datetime.date = None
     end_on: datetime.date | None = None
+    may_report: bool = None
+    may_pay: bool = None
+    may_vote: bool = None
 
 
 class OccupancyFilter(FilterSchema):
@@ -327,6 +338,23 @@ register_crud(
     delete=services.occupancy_delete,
     resident_reads=True,
 )
+
+
+class OccupancyEndIn(Schema):
+    on: datetime.date | None = Field(
+        None, description="最后一天（含），默认今天；今天或更早则立即失去业主端权限"
+    )
+
+
+@router.post(
+    "/occupancies/{int:pk}/end",
+    response={200: OccupancyOut, **ERROR_RESPONSES},
+    operation_id="occupancy_end",
+    summary="Move-out: end an occupancy (portal access to the unit goes at once; history stays)",
+)
+def occupancy_end(request, pk: int, payload: OccupancyEndIn):
+    occupancy = visible_or_404(Occupancy.objects, pk, request.user)
+    return services.occupancy_end(actor=request.user, occupancy=occupancy, on=payload.on)
 
 
 # Who am I: the account and its scope (listed under auth; the projects are estates' records).

@@ -23,10 +23,7 @@ from guanjia.estates.choices import ContactPreference, ProjectKind, Relation, Un
 
 
 def _active_occupancies(resident_id):
-    today = timezone.localdate()
-    return Occupancy.objects.filter(resident_id=resident_id, start_on__lte=today).filter(
-        Q(end_on__isnull=True) | Q(end_on__gte=today)
-    )
+    return Occupancy.objects.filter(resident_id=resident_id).current()
 
 
 class ProjectQuerySet(ScopedQuerySet):
@@ -257,13 +254,28 @@ class Resident(ProjectOwned, SoftDeletable):
         return self.name
 
 
+# What a household member may do in the portal for a unit (``Occupancy.may_<what>``).
+OCCUPANCY_RIGHTS = ("report", "pay", "vote")
+
+
 class OccupancyQuerySet(SharedCacheQuerySet):
     def for_resident(self, scope):
-        return self.filter(resident_id=scope.resident_id)
+        # A resident sees only the ties that hold today: a moved-out or past tenancy leaves the portal.
+        return self.filter(resident_id=scope.resident_id).current()
 
     def current(self):
+        """The ties that hold now: started, not past their last day, not ended early (move-out or
+        revocation today ends one at once, ``ended_at``, though ``end_on`` — its last day — is today)."""
         today = timezone.localdate()
-        return self.filter(start_on__lte=today).filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        return self.filter(start_on__lte=today, ended_at__isnull=True).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=today)
+        )
+
+    def allowing(self, what: str):
+        """Ties whose resident may ``what`` (one of ``OCCUPANCY_RIGHTS``) for the unit."""
+        if what not in OCCUPANCY_RIGHTS:
+            raise ValueError(f"unknown occupancy right {what!r}")
+        return self.filter(**{f"may_{what}": True})
 
 
 class Occupancy(ProjectOwned):
@@ -277,7 +289,23 @@ class Occupancy(ProjectOwned):
     )
     relation = models.CharField(_("关系"), max_length=10, choices=Relation.choices, default=Relation.OWNER)
     start_on = models.DateField(_("起始日期"))
-    end_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_on = models.DateField(_("结束日期"), null=True, blank=True, help_text=_("最后一天（含）"))
+    # Set when the tie is ended before its time (move-out, an owner revoking a member): portal access
+    # to the unit goes at that moment; ``end_on`` keeps the last day for the history and the figures.
+    ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    # What the person may do for this unit in the portal. Owners may everything; family members and
+    # tenants what the owner who invited them chose (``invited_by``).
+    may_report = models.BooleanField(_("可报事报修"), default=True)
+    may_pay = models.BooleanField(_("可缴费"), default=True)
+    may_vote = models.BooleanField(_("可参与业主表决"), default=True)
+    invited_by = models.ForeignKey(
+        Resident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("邀请人"),
+    )
 
     objects = OccupancyQuerySet.as_manager()
     shared_cache = ("occupied_spans", "company_id")  # selectors.occupied_spans
@@ -301,3 +329,11 @@ class Occupancy(ProjectOwned):
 
     def __str__(self) -> str:
         return f"{self.resident_id}@{self.unit_id} ({self.get_relation_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        """Holds today (``OccupancyQuerySet.current`` for one row)."""
+        today = timezone.localdate()
+        return (
+            self.ended_at is None and self.start_on <= today and (self.end_on is None or self.end_on >= today)
+        )

@@ -258,3 +258,29 @@ def households_on(user, day: datetime.date) -> dict[int, int]:
 def households_by_project(user) -> dict[int, int]:
     """Units occupied today, per project the user may see."""
     return households_on(user, timezone.localdate())
+
+
+# What a resident may do for a unit -------------------------------------------------------------
+
+
+def occupancy_allows(resident_id: int | None, unit, what: str) -> bool:
+    """Whether the resident, through a tie that holds today, may ``what`` ("report", "pay", "vote")
+    for the unit. The one rule the portal forms, the request intake and the bills page ask."""
+    if resident_id is None or unit is None:
+        return False
+    unit_id = getattr(unit, "pk", unit)
+    return (
+        Occupancy.objects.current()
+        .allowing(what)
+        .filter(resident_id=resident_id, unit_id=unit_id, resident__deleted_at__isnull=True)
+        .exists()
+    )
+
+
+def units_allowing(user, what: str):
+    """The units the user (a resident) may ``what`` for: the portal forms offer only these."""
+    scope = scope_for(user)
+    if not scope.is_resident:
+        return Unit.objects.none()
+    allowed = Occupancy.objects.current().allowing(what).filter(resident_id=scope.resident_id)
+    return Unit.objects.visible_to(user).filter(id__in=allowed.values("unit_id"))

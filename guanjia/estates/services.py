@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -21,7 +23,7 @@ PROJECT_FIELDS = {"name", "code", "kind", "city", "address", "service_phone"}
 BUILDING_FIELDS = {"name", "floors_above", "floors_below", "note"}
 UNIT_FIELDS = {"floor", "number", "area", "status"}
 RESIDENT_FIELDS = {"name", "phone", "email", "contact_preference", "preferred_call_times", "note"}
-OCCUPANCY_FIELDS = {"relation", "start_on", "end_on"}
+OCCUPANCY_FIELDS = {"relation", "start_on", "end_on", "may_report", "may_pay", "may_vote"}
 
 
 def _clean_phone(data: dict) -> dict:
@@ -204,6 +206,72 @@ def occupancy_delete(*, actor, occupancy: Occupancy) -> None:
     unit = occupancy.unit
     occupancy.delete()
     _sync_unit_status(unit)
+
+
+@service
+def occupancy_end(*, actor, occupancy: Occupancy, on: datetime.date | None = None) -> Occupancy:
+    """Move-out (迁出): the tie's last day is ``on`` (today by default). Ended today or earlier, the
+    resident loses the unit in the portal at once (``ended_at``); a later day is a planned end, the
+    access goes after it. The history stays: the resident's requests and bills remain in the staff's
+    views, the journal records the change. Ending an ended tie again is a 409."""
+    require(actor, Perm.CHANGE_RESIDENTS)
+    occupancy = visible_reference(Occupancy, occupancy.pk, actor, field="occupancy_id")
+    return _end(occupancy, on=on)
+
+
+def _end(occupancy: Occupancy, *, on: datetime.date | None) -> Occupancy:
+    """End a tie (move-out or revocation); the caller checked who may."""
+    occupancy = lock(occupancy)
+    today = timezone.localdate()
+    on = on or today
+    if occupancy.ended_at is not None or (occupancy.end_on is not None and occupancy.end_on < today):
+        raise Conflict(_("该入住关系已结束"))
+    ended = on <= today
+    if on < occupancy.start_on:
+        if occupancy.start_on <= today:
+            raise ValidationError({"on": _("结束日期不能早于起始日期 %(d)s") % {"d": occupancy.start_on}})
+        on, ended = occupancy.start_on, True  # a tie that has not begun: never in force
+    occupancy.end_on = on
+    if ended:
+        occupancy.ended_at = timezone.now()
+    occupancy = save_validated(occupancy)
+    _sync_unit_status(occupancy.unit)
+    return occupancy
+
+
+def occupancy_open_unchecked(
+    *,
+    resident: Resident,
+    unit: Unit,
+    relation: str,
+    start_on: datetime.date | None = None,
+    end_on: datetime.date | None = None,
+    rights: dict[str, bool] | None = None,
+    invited_by: Resident | None = None,
+) -> Occupancy:
+    """Open a tie for a service that checked the actor itself (a butler approving a claim, an owner
+    inviting a household member); call it inside that service's transaction. ``rights``:
+    ``{"may_report": …, "may_pay": …, "may_vote": …}``, all allowed when not given."""
+    occupancy = Occupancy(
+        company_id=unit.company_id,
+        project_id=unit.project_id,
+        resident=resident,
+        unit=unit,
+        relation=relation,
+        start_on=start_on or timezone.localdate(),
+        end_on=end_on,
+        invited_by=invited_by,
+        **(rights or {}),
+    )
+    occupancy = save_validated(occupancy)
+    _sync_unit_status(unit)
+    return occupancy
+
+
+def occupancy_end_unchecked(*, occupancy: Occupancy, on: datetime.date | None = None) -> Occupancy:
+    """End a tie for a service that checked the actor itself (an owner revoking a household member);
+    call it inside that service's transaction."""
+    return _end(occupancy, on=on)
 
 
 def _sync_unit_status(unit: Unit) -> None:

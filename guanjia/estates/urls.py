@@ -19,5 +19,6 @@ urlpatterns = [
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("occupancies/<int:pk>/end/", views.occupancy_end, name="occupancy_end"),
     path("residents/<int:pk>/reveal-phone/", views.resident_reveal_phone, name="resident_reveal_phone"),
 ]

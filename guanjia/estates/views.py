@@ -6,12 +6,15 @@ Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``se
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
@@ -403,3 +406,26 @@ def resident_edit(request, pk):
             resident,
         ),
     )
+
+
+@require_POST
+@console_view(Perm.CHANGE_RESIDENTS)
+def occupancy_end(request, pk):
+    """Move-out (迁出) from the resident's or the unit's page: the tie ends today, the resident loses
+    the unit in the portal at once; the history stays."""
+    occupancy = visible_or_404(
+        Occupancy.objects.select_related("resident", "unit__building"), pk, request.user
+    )
+    try:
+        services.occupancy_end(actor=request.user, occupancy=occupancy)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已为 %(name)s 办理迁出：%(unit)s") % {"name": occupancy.resident.name, "unit": occupancy.unit},
+        )
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("resident_detail", args=[occupancy.resident_id])
+    return redirect(back)

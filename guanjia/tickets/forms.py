@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Role
 from guanjia.estates.models import Building, Project, Unit, unit_order
+from guanjia.estates.selectors import units_allowing
 from guanjia.staff.models import StaffMember, StaffRole
 from guanjia.tickets import assignees, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
@@ -301,7 +302,8 @@ class PortalReportForm(forms.Form):
     def __init__(self, data=None, files=None, *, user):
         super().__init__(data, files)
         self.fields["form_token"].initial = uuid.uuid4().hex
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
+        # Only the units the resident may report for (a household member the owner allowed).
+        units = units_allowing(user, "report").select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["category_id"].choices = category_choices(user)
 
@@ -319,7 +321,7 @@ class BookServiceForm(forms.Form):
 
     def __init__(self, data=None, *, user, prefix=None):
         super().__init__(data, prefix=prefix)
-        units = Unit.objects.visible_to(user).select_related("project", "building").order_by(*unit_order())
+        units = units_allowing(user, "report").select_related("project", "building").order_by(*unit_order())
         self.fields["unit"].queryset = units
         self.fields["form_token"].initial = uuid.uuid4().hex
 

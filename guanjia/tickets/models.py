@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.models import CompanyOwned, Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
+from guanjia.estates.models import Occupancy
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 
 
@@ -85,9 +86,20 @@ class PaidService(CompanyOwned):
         return self.name
 
 
+def reported_by(scope, prefix: str = "") -> Q:
+    """Requests the resident reported about a unit they still live in (or, without a unit, in an
+    estate they still live in): after a move-out the unit's requests leave the portal, and stay in
+    the staff's views."""
+    current = Occupancy.objects.filter(resident_id=scope.resident_id).current()
+    return Q(**{f"{prefix}reporter_resident_id": scope.resident_id}) & (
+        Q(**{f"{prefix}unit_id__in": current.values("unit_id")})
+        | Q(**{f"{prefix}unit__isnull": True, f"{prefix}project_id__in": current.values("project_id")})
+    )
+
+
 class TicketQuerySet(ScopedQuerySet):
     def for_resident(self, scope):
-        return self.filter(reporter_resident_id=scope.resident_id)
+        return self.filter(reported_by(scope))
 
     def open(self):
         return self.exclude(status__in=[Status.CLOSED, Status.CANCELLED])
@@ -364,7 +376,7 @@ class TicketCounter(models.Model):
 
 class EventQuerySet(ScopedQuerySet):
     def for_resident(self, scope):
-        return self.filter(ticket__reporter_resident_id=scope.resident_id, internal=False)
+        return self.filter(reported_by(scope, "ticket__"), internal=False)
 
 
 class TicketEvent(ProjectOwned):
@@ -398,7 +410,7 @@ class TicketEvent(ProjectOwned):
 
 class PhotoQuerySet(ScopedQuerySet):
     def for_resident(self, scope):
-        return self.filter(ticket__reporter_resident_id=scope.resident_id)
+        return self.filter(reported_by(scope, "ticket__"))
 
 
 class TicketPhoto(Photo):
@@ -423,7 +435,7 @@ class TicketPhoto(Photo):
 
 class ChargeQuerySet(ScopedQuerySet):
     def for_resident(self, scope):
-        return self.filter(ticket__reporter_resident_id=scope.resident_id)
+        return self.filter(reported_by(scope, "ticket__"))
 
 
 class TicketCharge(ProjectOwned):

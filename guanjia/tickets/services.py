@@ -23,6 +23,7 @@ from guanjia.core.roles import Role
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import full_clean, service, visible_reference
 from guanjia.estates.models import Building, Project, Resident, Unit
+from guanjia.estates.selectors import occupancy_allows
 from guanjia.staff.models import StaffMember
 from guanjia.tickets import events, followups, materials, numbering, reminders, timeline, workflow
 from guanjia.tickets.choices import (
@@ -172,6 +173,9 @@ def _receive(*, actor, data: dict) -> Ticket:
     unit = building = resident = reporter_staff = None
     if scope.is_resident:
         unit = visible_reference(Unit, data.get("unit_id"), actor, field="unit_id", related=("project",))
+        if not occupancy_allows(scope.resident_id, unit, "report"):
+            # A household member whom the owner did not allow to report for this unit.
+            raise ValidationError({"unit_id": _("您没有为该房屋报事报修的权限，请联系业主")})
         resident = Resident.objects.get(pk=scope.resident_id)
         channel = Channel.PORTAL
         kind = _choice(data, "kind", Kind, Kind.HOME_REPAIR)

@@ -85,10 +85,12 @@ def visit_close(
 
 
 def _payers(unit_ids) -> dict[int, list]:
-    """The users to tell about a unit's bills: its current residents who have an account."""
+    """The users to tell about a unit's bills: its current residents who have an account and may pay
+    for it (a household member the owner did not allow to pay is not asked to)."""
     users: dict[int, list] = {}
     for occupancy in (
         Occupancy.objects.current()
+        .allowing("pay")
         .filter(unit_id__in=unit_ids, resident__user__isnull=False, resident__deleted_at__isnull=True)
         .select_related("resident__user")
     ):

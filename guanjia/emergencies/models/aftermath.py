@@ -81,9 +81,7 @@ class IncidentReport(ProjectOwned):
 
 class StatementQuerySet(ScopedQuerySet):
     def for_resident(self, scope):
-        projects = Occupancy.objects.filter(resident_id=scope.resident_id, end_on__isnull=True).values(
-            "project_id"
-        )
+        projects = Occupancy.objects.filter(resident_id=scope.resident_id).current().values("project_id")
         return self.filter(project_id__in=projects, incident__is_drill=False)
 
 
