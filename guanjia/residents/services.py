@@ -181,15 +181,7 @@ def keep_secret_out_of_text(rows: list[Notification], phrase, params: dict, *, s
 def invitation_revoke(*, actor, resident: Resident) -> Invitation:
     """Withdraw the resident's open invitation: its link stops working at once."""
     require(actor, Perm.CHANGE_RESIDENTS)
-    return invitation_issue(sent_by=actor, resident=_visible_resident(actor, resident))
-
-
-def invitation_issue(*, sent_by, resident: Resident) -> Invitation:
-    """The invitation itself, for a caller that has already decided ``sent_by`` may invite this
-    resident: ``resident_invite`` (staff, in scope) and an owner inviting their household
-    (``households.services.member_invite``). Same limits and refusals as ``resident_invite``."""
-    actor = sent_by
-    resident = lock(resident)
+    resident = _visible_resident(actor, resident)
     invitation = Invitation.objects.select_for_update().filter(resident=resident).first()
     if invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise Conflict(_("没有可撤回的邀请"))
