@@ -113,8 +113,10 @@ def test_a_number_nobody_knows_gets_a_code_and_is_marked_verified(world, sms, co
     _send(client, UNKNOWN, committed)
     code = last_code(sms, UNKNOWN)  # sent straight to the SMS backend: no login to address
     response = _verify(client, UNKNOWN, code)
-    assert response.status_code == 200 and "尚未登记" in response.content.decode()
+    # Straight on to claiming a unit (households' 业主认证 page).
+    assert response.status_code == 302 and response.url == "/portal/join/"
     assert client.session[signin.VERIFIED_KEY]["phone"] == UNKNOWN
+    assert client.get(response.url).status_code == 200
     request = response.wsgi_request
     assert signin.verified_phone(request) == UNKNOWN
     request.session[signin.VERIFIED_KEY]["verified_at"] = (
