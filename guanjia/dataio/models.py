@@ -75,6 +75,35 @@ class ImportJob(ProjectOwned):
         return f"{self.original_name or self.file.name} ({self.get_status_display()})"
 
     @property
+    def error_total(self) -> int:
+        """The exact number of errors (jobs from before the count was kept: the listed ones)."""
+        return self.error_count or len(self.errors)
+
+    @property
+    def percent(self) -> int:
+        """Progress over every step: reading 0–45 %, matching 45–50 %, writing 50–100 %."""
+        if self.is_finished:
+            return 100
+        share = min(1.0, self.processed_rows / self.total_rows) if self.total_rows else 0.0
+        start, width = {
+            ImportStep.READING: (0, 45),
+            ImportStep.MATCHING: (45, 5),
+            ImportStep.WRITING: (50, 50),
+        }.get(self.step, (0, 0))
+        return int(start + width * share)
+
+    @property
+    def seconds_left(self) -> int | None:
+        """A linear estimate from the time so far; None until there is something to go on."""
+        from django.utils import timezone
+
+        percent = self.percent
+        if self.is_finished or not self.started_at or percent < 3:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return int(elapsed * (100 - percent) / percent)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -169,11 +171,55 @@ def _fail(job: ImportJob, errors: list[dict]) -> ImportJob:
     job.status = ImportStatus.FAILED
     job.errors = importing.cap_errors(errors)
     job.error_count = len(errors)
+    if len(errors) > importing.MAX_REPORTED_ERRORS and job.file:
+        # Every error, for the report: the job's row keeps the first 1,000.
+        default_storage.save(
+            _all_errors_name(job), ContentFile(json.dumps(errors, ensure_ascii=False).encode())
+        )
     job.step = ImportStep.DONE
     job.created_count = job.updated_count = job.unchanged_count = 0
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def _all_errors_name(job: ImportJob) -> str:
+    return f"{job.file.name}.errors.json"
+
+
+def import_error_report(*, actor, job: ImportJob) -> tuple[bytes, str, str]:
+    """The failed job's file as the person uploaded it, with one more column: each row's errors.
+
+    Every row is there (fix the marked ones and upload the same file again); the errors of the whole
+    file (a missing column, a refused file) are in a first row of their own. Read streamed and
+    bounded like the import itself."""
+    require(actor, Perm.IMPORT)
+    errors = job.errors
+    if job.error_count > importing.MAX_REPORTED_ERRORS and default_storage.exists(_all_errors_name(job)):
+        with default_storage.open(_all_errors_name(job), "rb") as stored:
+            errors = json.load(stored)
+    by_row: dict[int, list[str]] = {}
+    for error in errors:
+        if error.get("row"):
+            label = f"{error['field']}: " if error.get("field") else ""
+            by_row.setdefault(error["row"], []).append(label + error["message"])
+    general = [e["text"] for e in errors if not e.get("row")]
+
+    def rows():
+        if general:
+            yield ["", *general]
+        try:
+            with job.file.open("rb") as fileobj:
+                width = 0
+                for line, row in enumerate(importing.read_table(fileobj, job.file.name), start=1):
+                    width = max(width, len(row))
+                    row = [*row, *[None] * (width - len(row))]
+                    yield [*row, _("错误") if line == 1 else "；".join(by_row.get(line, []))]
+        except (ValidationError, OSError):
+            return  # the file itself was refused: its message is the first row
+
+    name = Path(job.original_name or "import").stem
+    return rows_to_xlsx(rows(), title=_("错误报告")), XLSX_TYPE, f"{name}-errors.xlsx"
 
 
 def import_template(fmt: str) -> tuple[bytes, str, str]:

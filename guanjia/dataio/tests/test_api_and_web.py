@@ -155,7 +155,7 @@ def test_web_progress_page_polls_until_done(world):
     assert response.status_code == 302
     client = web(world.desk)
     page = client.get(response["Location"]).content.decode()
-    assert 'hx-trigger="every 2s"' in page and "0 / 4" in page
+    assert 'hx-trigger="every 2s"' in page and "排队中" in page and "0%" in page
     partial = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in partial and 'hx-trigger="every 2s"' in partial
 
