@@ -125,10 +125,9 @@ def _run(rows: int, tmp: Path) -> None:
     make_sheet(path, rows)
     print(f"wrote {rows} rows to {path.name} in {time.perf_counter() - started:.1f}s")
 
+    from guanjia.dataio import services
     from guanjia.dataio.services import run_import_job
     from guanjia.dataio.tests.conftest import xlsx_bytes
-
-    from guanjia.dataio import services
 
     settings.IMPORT_INLINE_BYTES = 0  # as in production for a big file: the worker reads it
     services.tasks.run_import_job_task = lambda job_id: None  # run below, timed on its own
