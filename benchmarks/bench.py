@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--units-per-project", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--import-rows", type=int, default=20_000, help="rows of the import benchmark")
+    parser.add_argument("--import-rows", type=int, default=120_000, help="rows of the import benchmark")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database afterwards")
     args = parser.parse_args(argv)
 

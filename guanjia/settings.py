@@ -373,6 +373,9 @@ API_MAX_PAGE_SIZE = 200
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2000)
+# An upload up to this size is counted (and, up to IMPORT_BACKGROUND_ROWS rows, imported) in the
+# request; a larger one is only checked and stored, and read on the worker.
+IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 256 * 1024)
 
 # Mail: the console by default (development); production sets the SMTP backend and its server.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

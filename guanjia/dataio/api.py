@@ -43,7 +43,15 @@ class ImportJobOut(Schema):
     created_count: int
     updated_count: int
     unchanged_count: int
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(
+        ..., description="前 1000 处错误；全部错误见 error_count 与 /imports/{id}/errors.xlsx"
+    )
+    error_count: int = Field(..., description="错误总数（精确）")
+    step: str = Field(..., description="当前步骤：reading、matching、writing、done")
+    step_label: str
+    percent: int = Field(..., description="总体进度（0–100，覆盖所有步骤）")
+    seconds_left: int | None = Field(None, description="预计剩余秒数")
+    notices: list[str] = Field(..., description="不影响导入的提示，如被忽略的列")
     created_at: datetime.datetime
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
@@ -52,6 +60,10 @@ class ImportJobOut(Schema):
     @staticmethod
     def resolve_status_label(obj) -> str:
         return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_step_label(obj) -> str:
+        return str(obj.get_step_display())
 
 
 class ImportErrorOut(ErrorOut):
@@ -109,6 +121,18 @@ def import_template(request, fmt: Literal["xlsx", "csv"]):
 def import_get(request, pk: int):
     require(request.user, Perm.IMPORT)
     return visible_or_404(ImportJob.objects, pk, request.user)
+
+
+@router.get(
+    "/imports/{int:pk}/errors.xlsx",
+    response={200: None, **ERROR_RESPONSES},
+    operation_id="import_errors",
+    summary="A failed import's file with an error column: every error of every row",
+)
+def import_errors(request, pk: int):
+    require(request.user, Perm.IMPORT)
+    job = visible_or_404(ImportJob.objects, pk, request.user)
+    return download(*services.import_error_report(actor=request.user, job=job))
 
 
 def _register_export(spec: exporting.ExportSpec) -> None:

@@ -26,6 +26,7 @@ from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
 from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
+from guanjia.estates import lists
 from guanjia.estates.api import (
     BuildingFilter,
     OccupancyFilter,
@@ -83,6 +84,7 @@ EXPORTS: dict[str, ExportSpec] = {
                 (gettext_lazy("地址"), lambda o: o.address),
                 (gettext_lazy("服务电话"), lambda o: o.service_phone),
             ],
+            page_queryset=lambda actor, params: lists.project_list(actor, params)[1],
         ),
         ExportSpec(
             "buildings",
@@ -98,6 +100,7 @@ EXPORTS: dict[str, ExportSpec] = {
                 (gettext_lazy("备注"), lambda o: o.note),
             ],
             select_related=("project",),
+            page_queryset=lambda actor, params: lists.building_list(actor, params)[1],
         ),
         ExportSpec(
             "units",
@@ -114,6 +117,7 @@ EXPORTS: dict[str, ExportSpec] = {
                 (gettext_lazy("房屋状态"), lambda o: o.get_status_display()),
             ],
             select_related=("project", "building"),
+            page_queryset=lambda actor, params: lists.unit_list(actor, params)[1],
         ),
         ExportSpec(
             "residents",
@@ -131,6 +135,7 @@ EXPORTS: dict[str, ExportSpec] = {
                 (gettext_lazy("备注"), lambda o: o.note),
             ],
             select_related=("project",),
+            page_queryset=lambda actor, params: lists.resident_list(actor, params)[1],
         ),
         ExportSpec(
             "occupancies",

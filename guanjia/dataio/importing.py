@@ -14,16 +14,12 @@ Matching makes a re-import of the same file a no-op: building by (project, name)
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 
-import python_calamine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,11 +27,10 @@ from django.utils.translation import gettext as _
 from guanjia.core import journal
 from guanjia.core.phones import normalise_phone
 from guanjia.core.scoping import scope_for
-from guanjia.dataio.spreadsheets import unescape_csv_cell
 from guanjia.estates.choices import Relation, UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}  # .xls/.ods: refused with a message
 CSV_SUFFIXES = {".csv"}
 BATCH = 1000
 MAX_REPORTED_ERRORS = 1000
@@ -112,33 +107,21 @@ def cap_errors(errors: list[dict]) -> list[dict]:
 # Reading ---------------------------------------------------------------------------------------
 
 
-def read_table(fileobj, filename: str) -> list[list]:
-    """The first sheet of an .xlsx (or .xls/.ods) file, or a .csv file, as a list of rows."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        try:
-            workbook = python_calamine.load_workbook(fileobj)
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises several types for a broken file
-            raise ValidationError({"file": _("无法读取该 Excel 文件，请检查文件是否损坏")}) from exc
-    if suffix in CSV_SUFFIXES:
-        data = fileobj.read()
-        # Excel in China saves CSV as GBK; everything else writes UTF-8 (often with a BOM).
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes any byte string
-            raise ValidationError({"file": _("无法识别 CSV 文件的编码，请另存为 UTF-8")})
-        # Our own exports put an apostrophe before text that looks like a formula: take it off.
-        return [[unescape_csv_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
-    raise ValidationError({"file": _("只支持 .xlsx 或 .csv 文件")})
+def read_table(fileobj, filename: str):
+    """The first sheet of an .xlsx, or a .csv file, as a stream of rows (``reading``: bounded)."""
+    from guanjia.dataio import reading
+
+    try:
+        yield from reading.iter_table(fileobj, filename)
+    except reading.FileRefused as exc:
+        raise exc.as_validation_error() from exc
 
 
-def data_row_count(table: list[list]) -> int:
-    return sum(1 for row in table[1:] if any(_text(v) for v in row))
+def data_row_count(table) -> int:
+    """The rows with any content below the header (``table``: any iterable of rows)."""
+    rows = iter(table)
+    next(rows, None)
+    return sum(1 for row in rows if any(_text(v) for v in row))
 
 
 def _text(value) -> str:
@@ -257,16 +240,23 @@ def _header_key(header) -> str | None:
     return None
 
 
-def parse_rows(table: list[list], *, progress: Callable[[int], None] | None = None):
-    """Check every cell of every row; return (rows, errors). Touches no database."""
+def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored: list | None = None):
+    """Check every cell of every row; return (rows, errors). Touches no database.
+
+    ``table``: any iterable of rows, read once (a stream from ``read_table``). ``ignored``: a list
+    that receives the headers of the columns the import does not use, to tell the user."""
     errors: list[dict] = []
-    if not table:
+    table = iter(table)
+    header_row = next(table, None)
+    if header_row is None:
         return [], [row_error(1, "", _("文件是空的"))]
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
-    for index, header in enumerate(table[0]):
+    for index, header in enumerate(header_row):
         key = _header_key(header)
         if key is None:
+            if ignored is not None and _text(header):
+                ignored.append(_text(header))
             continue
         if key in columns:
             errors.append(row_error(1, _text(header), _("与“%(other)s”列重复") % {"other": labels[key]}))
@@ -296,7 +286,8 @@ def parse_rows(table: list[list], *, progress: Callable[[int], None] | None = No
         "start_on": _clean_date,
     }
     rows: list[Row] = []
-    for offset, raw in enumerate(table[1:]):
+    offset = -1
+    for offset, raw in enumerate(table):
         line = offset + 2
         if progress is not None and offset and offset % BATCH == 0:
             progress(offset)
@@ -330,7 +321,7 @@ def parse_rows(table: list[list], *, progress: Callable[[int], None] | None = No
             continue
         rows.append(row)
     if progress is not None:
-        progress(len(table) - 1)
+        progress(offset + 1)
     return rows, errors
 
 
@@ -358,11 +349,16 @@ class _UnitPlan:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-def apply_rows(*, project: Project, rows: list[Row], actor) -> Outcome:
+def apply_rows(*, project: Project, rows: list[Row], actor, writer=None) -> Outcome:
     """Match the rows against the project's records; if every row is consistent, write them.
 
-    Call inside a transaction with ``change_context(source=Source.IMPORT, actor=...)`` set.
+    Call with ``change_context(source=Source.IMPORT, actor=...)`` set. ``writer``: how to write
+    (``writing.DirectWriter``, the default, in the caller's transaction; ``BatchedWriter`` in
+    short transactions with an undo log). Everything up to the writing only reads.
     """
+    from guanjia.dataio.writing import DirectWriter
+
+    writer = writer or DirectWriter()
     outcome = Outcome()
     errors = outcome.errors
     today = timezone.localdate()
@@ -516,6 +512,16 @@ def apply_rows(*, project: Project, rows: list[Row], actor) -> Outcome:
         return outcome
 
     # 4. Write: buildings, units, residents, then the occupancies that tie them together.
+    writer.begin(
+        len(new_buildings)
+        + len(new_units)
+        + len(changed_units)
+        + len(new_residents)
+        + len(changed_residents)
+        + len(occupancy_rows)
+    )
+    _bulk_create = writer.create
+    _bulk_update = writer.update
     _bulk_create(Building, list(new_buildings.values()))
     for unit in new_units:
         unit.building_id = unit.building.pk  # the building may have just been inserted
@@ -567,20 +573,3 @@ def apply_rows(*, project: Project, rows: list[Row], actor) -> Outcome:
     outcome.unchanged = unchanged
     outcome.detail = {"created": created, "updated": updated}
     return outcome
-
-
-def _bulk_create(model, instances: list) -> None:
-    if not instances:
-        return
-    model.objects.bulk_create(instances, batch_size=BATCH)
-    journal.journal_bulk_create(instances)
-
-
-def _bulk_update(model, items: list[tuple], fields: list[str], now) -> None:
-    """``bulk_update`` sends no signals: write the journal entries the signals would have written."""
-    if not items:
-        return
-    for instance, _changes in items:
-        instance.updated_at = now
-    model.objects.bulk_update([instance for instance, _changes in items], fields, batch_size=BATCH)
-    journal.journal_bulk_update(items)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,10 +22,12 @@ from guanjia.core.scoping import require
 from guanjia.core.services import visible_reference
 from guanjia.dataio import (
     importing,
+    reading,
     tasks,  # the job that runs a large import (it calls back into run_import_job)
+    writing,
 )
 from guanjia.dataio import options as import_options
-from guanjia.dataio.models import ImportJob, ImportStatus
+from guanjia.dataio.models import ImportJob, ImportStatus, ImportStep
 from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
 from guanjia.estates.models import Project
 
@@ -48,14 +52,23 @@ def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
     if upload is None:
         raise ValidationError({"file": _("请选择要导入的文件")})
     suffix = Path(upload.name or "").suffix.lower()
-    if suffix not in importing.SPREADSHEET_SUFFIXES | importing.CSV_SUFFIXES:
-        raise ValidationError({"file": _("只支持 .xlsx 或 .csv 文件")})
+    try:
+        reading.kind_of(upload.name)
+    except reading.FileRefused as exc:
+        raise exc.as_validation_error() from exc
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("文件不能超过 20 MB")})
     upload.seek(0)
-    total = importing.data_row_count(importing.read_table(upload, upload.name))
-    if total == 0:
-        raise ValidationError({"file": _("文件中没有数据行（第1行是表头）")})
+    try:
+        reading.check_upload(upload, upload.name)  # the zip directory only: unpacks nothing
+        # A small file is counted here (bounded: small and checked); a large one on the worker.
+        total = 0
+        if upload.size <= settings.IMPORT_INLINE_BYTES:
+            total = importing.data_row_count(reading.iter_table(upload, upload.name))
+            if total == 0:
+                raise ValidationError({"file": _("文件中没有数据行（第1行是表头）")})
+    except reading.FileRefused as exc:
+        raise exc.as_validation_error() from exc
     upload.seek(0)
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}{suffix}", upload)
     job = ImportJob.objects.create(
@@ -67,57 +80,82 @@ def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
         created_by=actor,
         options=options,
     )
-    if total > settings.IMPORT_BACKGROUND_ROWS:
+    if total == 0 or total > settings.IMPORT_BACKGROUND_ROWS:
         transaction.on_commit(lambda: tasks.run_import_job_task(job.pk))
         return job
     return run_import_job(job_id=job.pk)
 
 
 def run_import_job(*, job_id: int) -> ImportJob:
-    """Run one import job to the end. Running it again after it succeeded does nothing."""
+    """Run one import job to the end. Running it again after it succeeded does nothing; running it
+    again after a worker died mid-way first takes back what that run wrote.
+
+    Steps (``ImportJob.step``, shown with the progress): reading and checking the file, matching
+    it against the project, writing in short transactions (``writing.BatchedWriter``).
+    """
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
     if job.status == ImportStatus.SUCCEEDED:
         return job
     actor = job.created_by
+    if job.status == ImportStatus.RUNNING:
+        writing.undo(job)  # what a run that died left behind
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0, step=ImportStep.READING
     )
     with change_context(source=Source.IMPORT, actor=actor):
         try:
             # The person may have lost the permission or the project since they uploaded.
             require(actor, Perm.IMPORT)
             project = visible_reference(Project, job.project_id, actor, field="project_id")
-            with job.file.open("rb") as fileobj:
-                table = importing.read_table(fileobj, job.file.name)
 
             def progress(done: int) -> None:
-                ImportJob.objects.filter(pk=job.pk).update(processed_rows=min(done, job.total_rows))
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
 
-            rows, errors = importing.parse_rows(table, progress=progress)
+            ignored: list[str] = []
+            with job.file.open("rb") as fileobj:
+                rows, errors = importing.parse_rows(
+                    importing.read_table(fileobj, job.file.name), progress=progress, ignored=ignored
+                )
+            total_rows = len(rows)
+            ImportJob.objects.filter(pk=job.pk).update(
+                total_rows=total_rows, notices=_notices(ignored), step=ImportStep.MATCHING, processed_rows=0
+            )
             if errors:
                 return _fail(job, errors)
+
+            def written(done: int, planned: int) -> None:
+                # Records written, shown as the share of the file's rows.
+                share = min(total_rows, total_rows * done // max(planned, 1))
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=share, step=ImportStep.WRITING)
+
+            writer = writing.BatchedWriter(job, progress=written)
+            try:
+                outcome = importing.apply_rows(project=project, rows=rows, actor=actor, writer=writer)
+            except Exception:
+                writing.undo(job)
+                raise
+            if outcome.errors:
+                return _fail(job, outcome.errors)
+            writing.forget(job)
+            job = ImportJob.objects.get(pk=job.pk)
+            job.status = ImportStatus.SUCCEEDED
+            job.step = ImportStep.DONE
+            job.processed_rows = job.total_rows
+            job.created_count = outcome.created
+            job.updated_count = outcome.updated
+            job.unchanged_count = outcome.unchanged
+            job.errors = []
+            job.error_count = 0
+            job.finished_at = timezone.now()
             with transaction.atomic():
-                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-                if locked.status == ImportStatus.SUCCEEDED:
-                    return locked
-                outcome = importing.apply_rows(project=project, rows=rows, actor=actor)
-                if outcome.errors:
-                    transaction.set_rollback(True)
-                else:
-                    locked.status = ImportStatus.SUCCEEDED
-                    locked.processed_rows = locked.total_rows
-                    locked.created_count = outcome.created
-                    locked.updated_count = outcome.updated
-                    locked.unchanged_count = outcome.unchanged
-                    locked.errors = []
-                    locked.finished_at = timezone.now()
-                    locked.save()
-                    phones = frozenset(row.phone for row in rows if getattr(row, "phone", ""))
-                    for name in locked.options or ():
-                        if option := import_options.option_named(name):
-                            option.after(job=locked, actor=actor, phones=phones)
-                    return locked
-            return _fail(job, outcome.errors)
+                job.save()
+                # What the person chose to happen once the rows are in (dataio.options: the
+                # residents app invites the file's residents); each schedules its work on commit.
+                phones = frozenset(row.phone for row in rows if getattr(row, "phone", ""))
+                for name in job.options or ():
+                    if option := import_options.option_named(name):
+                        option.after(job=job, actor=actor, phones=phones)
+            return job
         except ValidationError as exc:
             messages = [
                 str(m) for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms
@@ -135,14 +173,66 @@ def run_import_job(*, job_id: int) -> ImportJob:
             return _fail(job, [importing.row_error(0, "", message) | {"text": message}])
 
 
+def _notices(ignored: list[str]) -> list[str]:
+    if not ignored:
+        return []
+    return [_("以下列不属于导入模板，已忽略：%(columns)s") % {"columns": "、".join(ignored)}]
+
+
 def _fail(job: ImportJob, errors: list[dict]) -> ImportJob:
     job = ImportJob.objects.get(pk=job.pk)
     job.status = ImportStatus.FAILED
     job.errors = importing.cap_errors(errors)
+    job.error_count = len(errors)
+    if len(errors) > importing.MAX_REPORTED_ERRORS and job.file:
+        # Every error, for the report: the job's row keeps the first 1,000.
+        default_storage.save(
+            _all_errors_name(job), ContentFile(json.dumps(errors, ensure_ascii=False).encode())
+        )
+    job.step = ImportStep.DONE
     job.created_count = job.updated_count = job.unchanged_count = 0
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def _all_errors_name(job: ImportJob) -> str:
+    return f"{job.file.name}.errors.json"
+
+
+def import_error_report(*, actor, job: ImportJob) -> tuple[bytes, str, str]:
+    """The failed job's file as the person uploaded it, with one more column: each row's errors.
+
+    Every row is there (fix the marked ones and upload the same file again); the errors of the whole
+    file (a missing column, a refused file) are in a first row of their own. Read streamed and
+    bounded like the import itself."""
+    require(actor, Perm.IMPORT)
+    errors = job.errors
+    if job.error_count > importing.MAX_REPORTED_ERRORS and default_storage.exists(_all_errors_name(job)):
+        with default_storage.open(_all_errors_name(job), "rb") as stored:
+            errors = json.load(stored)
+    by_row: dict[int, list[str]] = {}
+    for error in errors:
+        if error.get("row"):
+            label = f"{error['field']}: " if error.get("field") else ""
+            by_row.setdefault(error["row"], []).append(label + error["message"])
+    general = [e["text"] for e in errors if not e.get("row")]
+
+    def rows():
+        if general:
+            yield ["", *general]
+        try:
+            with job.file.open("rb") as fileobj:
+                width = 0
+                for line, row in enumerate(importing.read_table(fileobj, job.file.name), start=1):
+                    width = max(width, len(row))
+                    row = [*row, *[None] * (width - len(row))]
+                    yield [*row, _("错误") if line == 1 else "；".join(by_row.get(line, []))]
+        except (ValidationError, OSError):
+            return  # the file itself was refused: its message is the first row
+
+    name = Path(job.original_name or "import").stem
+    return rows_to_xlsx(rows(), title=_("错误报告")), XLSX_TYPE, f"{name}-errors.xlsx"
 
 
 def import_template(fmt: str) -> tuple[bytes, str, str]:

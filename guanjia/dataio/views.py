@@ -67,6 +67,17 @@ def import_job(request, pk: int):
 
 @login_required
 @require_GET
+def import_errors(request, pk: int):
+    _allowed(request.user, Perm.IMPORT)
+    try:
+        job = visible_or_404(ImportJob.objects, pk, request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return download(*services.import_error_report(actor=request.user, job=job))
+
+
+@login_required
+@require_GET
 def import_template(request, fmt: str):
     _allowed(request.user, Perm.IMPORT)
     if fmt not in ("xlsx", "csv"):

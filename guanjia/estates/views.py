@@ -5,7 +5,6 @@ Views are thin: every fetch is ``.visible_to(request.user)``, every write a ``se
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
@@ -18,11 +17,10 @@ from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
-from guanjia.estates import extensions, selectors, services
+from guanjia.estates import extensions, lists, services
 from guanjia.estates.forms import (
     SERVICE_FIELD_MAP,
     BuildingForm,
-    ListFilterForm,
     ProjectForm,
     ResidentForm,
     UnitForm,
@@ -50,11 +48,7 @@ def _current_occupancies(user):
 
 @console_view(Perm.VIEW_ESTATES)
 def project_list(request):
-    filters = ListFilterForm(request.GET, user=request.user, fields=("q",), search_help=_("项目名称或编码"))
-    values = filters.values()
-    qs = Project.objects.visible_to(request.user)
-    if q := values.get("q"):
-        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q))
+    filters, qs = lists.project_list(request.user, request.GET)
     return list_page(
         request,
         queryset=qs,
@@ -135,20 +129,7 @@ def _detail(obj) -> str:
 
 @console_view(Perm.VIEW_ESTATES)
 def building_list(request):
-    filters = ListFilterForm(
-        request.GET, user=request.user, fields=("q", "project"), search_help=_("楼栋名称")
-    )
-    values = filters.values()
-    qs = (
-        Building.objects.visible_to(request.user)
-        .select_related("project")
-        .annotate(n_units=Count("units", filter=Q(units__deleted_at__isnull=True)))
-        .order_by("project__name", "sort_key", "id")
-    )
-    if project := values.get("project"):
-        qs = qs.filter(project=project)
-    if q := values.get("q"):
-        qs = qs.filter(name__icontains=q)
+    filters, qs = lists.building_list(request.user, request.GET)
     return list_page(
         request,
         queryset=qs,
@@ -214,22 +195,7 @@ def building_edit(request, pk):
 
 @console_view(Perm.VIEW_ESTATES)
 def unit_list(request):
-    filters = ListFilterForm(
-        request.GET,
-        user=request.user,
-        fields=("q", "project", "building", "status"),
-        search_help=_("房号、住户姓名或完整手机号"),
-    )
-    values = filters.values()
-    qs = Unit.objects.visible_to(request.user).select_related("building", "project")
-    if project := values.get("project"):
-        qs = qs.filter(project=project)
-    if building := values.get("building"):
-        qs = qs.filter(building=building)
-    if status := values.get("status"):
-        qs = qs.filter(status=status)
-    if q := values.get("q"):
-        qs = qs.filter(selectors.unit_search(q))
+    filters, qs = lists.unit_list(request.user, request.GET)
     qs = qs.prefetch_related(
         Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
     )
@@ -299,32 +265,8 @@ def unit_edit(request, pk):
 
 @console_view(Perm.VIEW_RESIDENTS)
 def resident_list(request):
-    filters = ListFilterForm(
-        request.GET,
-        user=request.user,
-        fields=("q", "project", "building"),
-        search_help=_("姓名、完整手机号或房号"),
-    )
-    columns = extensions.resident_columns(request.user)
-    for column in columns:  # columns that apps above estates add (invitation state …), each a filter
-        filters.fields[column.name] = forms.ChoiceField(
-            label=column.label,
-            required=False,
-            choices=[("", _("全部")), *column.choices()],
-            widget=forms.Select(attrs={"class": "form-select"}),
-        )
-    values = filters.values()
-    qs = Resident.objects.visible_to(request.user).select_related("project")
-    for column in columns:
-        qs = column.annotate(qs)
-        if value := values.get(column.name):
-            qs = qs.filter(**{column.name: value})
-    if project := values.get("project"):
-        qs = qs.filter(selectors.resident_in_project(project.pk))
-    if building := values.get("building"):
-        qs = qs.filter(selectors.resident_in_building(building.pk))
-    if q := values.get("q"):
-        qs = qs.filter(selectors.resident_search(q))
+    filters, qs = lists.resident_list(request.user, request.GET)
+    columns = filters.extra_columns
     qs = qs.prefetch_related(
         Prefetch("occupancies", queryset=_current_occupancies(request.user), to_attr="current")
     )
