@@ -425,6 +425,9 @@ GUANJIA_SMS_SIGN_NAME = env_str("GUANJIA_SMS_SIGN_NAME")  # used by a company th
 GUANJIA_SMS_TIMEOUT = env_int("GUANJIA_SMS_TIMEOUT", 10)
 # Kinds sent by SMS besides the urgent ones (the emergency chain): each needs a template per company.
 GUANJIA_SMS_KINDS = env_list("GUANJIA_SMS_KINDS")
+# Templates of messages that belong to no company yet (a sign-in code for a number nobody has
+# registered): kind=template_id:var1|var2, comma-separated, e.g. residents.sms_code=1234567:code|minutes
+GUANJIA_SMS_DEPLOYMENT_TEMPLATES = env_list("GUANJIA_SMS_DEPLOYMENT_TEMPLATES")
 # The secret in the delivery-report callback addresses given to the provider (/sms/report/<provider>/<token>/).
 GUANJIA_SMS_REPORT_TOKEN = env_str("GUANJIA_SMS_REPORT_TOKEN")
 GUANJIA_TENCENTCLOUD_SECRET_ID = env_str("GUANJIA_TENCENTCLOUD_SECRET_ID")

@@ -73,9 +73,10 @@ def send_code(code_id: int, code: str) -> bool:
 
 def _to_number(phone: str, params: dict) -> Notification:
     """An SMS to a bare number, in the shape every SMS backend reads (``address_of``: the
-    recipient's resident's phone; ``text_for``; ``kind`` and ``message`` for templates). Never saved.
-
-    TODO(lead): the outbox could offer "notify a number" so these are retried and counted too.
+    recipient's resident's phone; ``text_for``; ``kind`` and ``message`` for templates). Never saved:
+    the number belongs to no company yet, so it goes under the deployment's SMS template and
+    signature (``GUANJIA_SMS_DEPLOYMENT_TEMPLATES``); it is not retried (the person asks for another
+    code) and not counted on any company's delivery page.
     """
     user = get_user_model()(username="", display_name="")
     user.resident = Resident(phone=phone)

@@ -37,8 +37,28 @@ def signature_for(company_id: int) -> str:
     return name or getattr(settings, "GUANJIA_SMS_SIGN_NAME", "")
 
 
-def template_for(company_id: int, kind: str) -> SmsTemplate | None:
+def template_for(company_id: int | None, kind: str) -> SmsTemplate | None:
+    """The company's template for the kind. A message that belongs to no company yet — the sign-in
+    code for a number nobody has registered, on its way to 业主认证 — uses the deployment's own
+    (``GUANJIA_SMS_DEPLOYMENT_TEMPLATES``: ``kind=template_id:var1|var2``, comma-separated), sent
+    under ``GUANJIA_SMS_SIGN_NAME``."""
+    if company_id is None:
+        return deployment_templates().get(kind)
     return SmsTemplate.objects.filter(company_id=company_id, kind=kind).first()
+
+
+def deployment_templates() -> dict[str, SmsTemplate]:
+    found = {}
+    for item in getattr(settings, "GUANJIA_SMS_DEPLOYMENT_TEMPLATES", ()) or ():
+        kind, _sep, rest = item.partition("=")
+        template_id, _sep, names = rest.partition(":")
+        if kind.strip() and template_id.strip():
+            found[kind.strip()] = SmsTemplate(
+                kind=kind.strip(),
+                template_id=template_id.strip(),
+                variables=[n.strip() for n in names.split("|") if n.strip()],
+            )
+    return found
 
 
 class SmsBackend(ChannelBackend):

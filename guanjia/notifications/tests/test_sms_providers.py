@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from guanjia.notifications import services
+from guanjia.notifications import channels, services
 from guanjia.notifications.messages import Message
 from guanjia.notifications.models import Channel, Notification, SmsSignature, SmsTemplate, State
 from guanjia.staff.models import StaffMember
@@ -237,3 +237,22 @@ def test_aliyun_refuses_a_wrong_secret_by_its_signature(world, aliyun, settings)
     assert row.state == State.FAILED
     assert "SignatureDoesNotMatch" in row.last_error
     assert aliyun.refusals == ["SignatureDoesNotMatch"]
+
+
+def test_a_code_for_a_number_no_company_knows_goes_under_the_deployments_template(world, tencent, settings):
+    """Self-registration: the number belongs to no company yet, so the company's templates cannot
+    apply; the deployment's template and signature carry the sign-in code."""
+    from guanjia.residents.delivery import _to_number
+
+    settings.GUANJIA_SMS_SIGN_NAME = "管家物业"
+    message = _to_number("13900009999", {"code": "402913", "minutes": 5})
+    backend = channels.backend_for("sms")
+    assert backend.unsendable(company_id=None, kind=message.kind)  # nothing configured: refused, named
+    tencent.templates["7654321"] = 2
+    settings.GUANJIA_SMS_DEPLOYMENT_TEMPLATES = ["residents.sms_code=7654321:code|minutes"]
+    assert backend.unsendable(company_id=None, kind=message.kind) == ""
+    backend.send(message)
+    [sent] = tencent.sent
+    assert sent["phone"] == "+8613900009999"
+    assert sent["template"] == "7654321"
+    assert sent["params"] == ["402913", "5"]
