@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.estates.choices import Relation
 from guanjia.estates.models import Building, Project, Unit, unit_order
 from guanjia.households.services import MAX_PHOTOS
+from guanjia.web.widgets import DateInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -96,7 +97,7 @@ class MemberForm(forms.Form):
     end_on = forms.DateField(
         label=_("租期结束日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("租户必填；到期后自动失去该房屋的权限"),
     )
     may_report = forms.BooleanField(label=_("可报事报修"), required=False, initial=True)

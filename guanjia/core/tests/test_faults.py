@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import OperationalError
 from django.test import Client, override_settings
@@ -19,7 +20,7 @@ from guanjia.notifications.models import Notification
 from guanjia.testing.api import Api
 from guanjia.tickets import services as ticket_services
 from guanjia.tickets.models import Ticket, TicketEvent
-from guanjia.tickets.tasks import notify_ticket_event
+from guanjia.tickets.notify import notify_event
 from guanjia.tickets.tests.conftest import tw  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,13 @@ def queue_at(monkeypatch):
     return point
 
 
+def _everyone_has_email(tw) -> None:  # noqa: F811
+    """So that each notice has a push row (e-mail), whose sending is a queued job."""
+    for user in get_user_model().objects.filter(company=tw.company):
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+
+
 def _run_queued_jobs() -> int:
     """Run what waits in the queue, as a worker would. (Marked immediate while running: a worker
     closes its database connection around each job, which would end the test's transaction.)"""
@@ -80,6 +88,7 @@ def test_with_redis_unreachable_pages_are_served_and_notifications_wait_in_the_d
     queue_at,
     monkeypatch,
 ):
+    _everyone_has_email(tw)
     dead = _free_port()  # nothing listens there: Redis is stopped
     queue_at(dead)
     with override_settings(CACHES=_redis_cache(dead)):
@@ -99,9 +108,11 @@ def test_with_redis_unreachable_pages_are_served_and_notifications_wait_in_the_d
             response = _report(tw)
         assert response.status_code == 201, response.content
         ticket_id = response.json()["id"]
-        # The notice job could not be queued: it waits in the database, nobody has been told yet.
-        assert ParkedJob.objects.filter(name="notify_ticket_event").exists()
-        assert not Notification.objects.filter(object_id=ticket_id).exists()
+        # The notices were written with the request (the outbox); only the job that sends the
+        # e-mail now could not be queued: it waits in the database.
+        assert Notification.objects.filter(object_id=ticket_id, channel="in_app").exists()
+        assert ParkedJob.objects.filter(name__endswith="deliver_notification").exists()
+        assert not Notification.objects.filter(object_id=ticket_id, channel="email", state="sent").exists()
 
     # Redis is back (a fresh queue here): the waiting jobs go in, run, and everyone is told once.
     monkeypatch.setattr(HUEY, "storage", MemoryStorage("guanjia-back"))
@@ -109,14 +120,13 @@ def test_with_redis_unreachable_pages_are_served_and_notifications_wait_in_the_d
     assert queue.requeue_parked(HUEY) == parked
     assert ParkedJob.objects.count() == 0
     assert _run_queued_jobs() >= 1
-    told = set(Notification.objects.filter(object_id=ticket_id).values_list("recipient_id", "channel"))
-    assert told
+    assert Notification.objects.filter(object_id=ticket_id, channel="email", state="sent").exists()
     # Moved twice (a crash between enqueue and delete) or run twice: still told once.
     assert queue.requeue_parked(HUEY) == 0
     assert list(HUEY.storage.enqueued_items()) == []
     count = Notification.objects.filter(object_id=ticket_id).count()
     for event in TicketEvent.objects.filter(ticket_id=ticket_id):
-        notify_ticket_event.call_local(event.pk)
+        notify_event(event.pk)
     assert Notification.objects.filter(object_id=ticket_id).count() == count
 
 
@@ -127,6 +137,7 @@ def test_redis_stopped_and_started_again_loses_no_notification(
     queue_at,
     tmp_path,
 ):
+    _everyone_has_email(tw)
     port = _free_port()
 
     def start():

@@ -102,7 +102,7 @@ def equipment_import(request):
             outcome = spreadsheet.import_table(
                 actor=request.user,
                 project=form.cleaned_data["project"],
-                table=read_table(upload, upload.name),
+                table=list(read_table(upload, upload.name)),  # bounded by the reader
             )
         except ValidationError as exc:
             for message in exc.message_dict.get("file", exc.messages):
