@@ -59,7 +59,9 @@ def resident_account_ensure(resident: Resident):
     with no usable password (SMS codes and the activation link sign in; a password is optional)
     and a random user name (never derived from the phone number)."""
     with transaction.atomic():
-        locked = Resident._base_manager.select_for_update().select_related("user").get(pk=resident.pk)
+        locked = (
+            Resident._base_manager.select_for_update(of=("self",)).select_related("user").get(pk=resident.pk)
+        )
         if locked.deleted_at is not None:
             raise NotFound(_("住户不存在"))
         if locked.user_id is None:
@@ -239,7 +241,7 @@ def invitation_accept(*, token: str, password: str = "") -> tuple[Invitation, ob
     """Use an activation link: the invitation is accepted and its resident's login returned (the
     view signs them in). A used, withdrawn or expired link is a 409 saying which."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("resident", "resident__user")
         .filter(token_hash=secrets.digest(token or ""))
         .first()
