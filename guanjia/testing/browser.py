@@ -94,4 +94,3 @@ SUPERSEDED = ("htmx:sendAbort", "htmx:afterRequest")
 
 def _is_error(msg) -> bool:
     return msg.type == "error" and not msg.text.startswith(SUPERSEDED)
-
