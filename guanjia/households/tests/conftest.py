@@ -60,3 +60,10 @@ def verified_client(phone: str, *, minutes_ago: int = 1) -> Client:
     }
     session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """These tests read the SMS a resident is sent, at whatever hour they run; quiet hours (which
+    defer non-urgent SMS to residents, at noon and at night) have their own tests."""
+    settings.GUANJIA_QUIET_HOURS = []

@@ -14,3 +14,10 @@ def sms(caplog, django_capture_on_commit_callbacks):
 def committed(django_capture_on_commit_callbacks):
     """Run ``on_commit`` work (jobs, SMS delivery) as a real commit would: ``with committed(): …``."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """These tests read the SMS a resident is sent, at whatever hour they run; quiet hours (which
+    defer non-urgent SMS to residents, at noon and at night) have their own tests."""
+    settings.GUANJIA_QUIET_HOURS = []
