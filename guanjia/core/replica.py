@@ -76,6 +76,16 @@ def measure_lag() -> float | None:
     return None if value is None else float(value)
 
 
+def _measure_lag_fresh() -> float | None:
+    """``measure_lag``, once more on a new connection if the kept one fails: a thread's persistent
+    connection from before the replica restarted is dead even when the replica is back."""
+    try:
+        return measure_lag()
+    except DatabaseError:
+        _close_replica()
+        return measure_lag()
+
+
 def replica_usable(*, now: float | None = None) -> bool:
     """Whether reads may go to the replica now (cached per process for ``REPLICA_CHECK_SECONDS``)."""
     if not configured():
@@ -87,7 +97,7 @@ def replica_usable(*, now: float | None = None) -> bool:
         if now - _health.checked_at < settings.REPLICA_CHECK_SECONDS:
             return _health.usable
         try:
-            lag = measure_lag()
+            lag = _measure_lag_fresh()
         except DatabaseError as exc:
             _close_replica()
             _set_health(now, usable=False, lag=None, reason=f"down: {exc.__class__.__name__}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
@@ -69,23 +70,27 @@ def deliver_digest(*, recipient_id: int, channel: str, now: datetime.datetime) -
     ahead, so rows that arrived since the oldest are not held back for another window)."""
     claim = now
     horizon = now + digest_window()
-    candidates = list(
-        _waiting(now, horizon)
-        .filter(recipient_id=recipient_id, channel=channel)
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
-    )
-    won = [
-        pk
-        for pk in candidates
-        if _waiting(now, horizon)
-        .filter(pk=pk)
-        .update(claimed_at=claim, attempts=F("attempts") + 1, updated_at=now)
-    ]
+    # The person's rows are claimed together, in one transaction: two workers racing for the same
+    # person must not each win a share and send two half digests. On PostgreSQL the loser skips the
+    # rows the winner holds (and then finds them claimed); SQLite runs one writer at a time.
+    with transaction.atomic():
+        candidates = list(
+            _waiting(now, horizon)
+            .filter(recipient_id=recipient_id, channel=channel)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        if not candidates:
+            return 0
+        won = (
+            _waiting(now, horizon)
+            .filter(pk__in=candidates)
+            .update(claimed_at=claim, attempts=F("attempts") + 1, updated_at=now)
+        )
     if not won:
         return 0
     rows = list(
-        Notification.objects.filter(pk__in=won, claimed_at=claim)
+        Notification.objects.filter(pk__in=candidates, claimed_at=claim)
         .select_related("recipient")
         .order_by("created_at", "id")
     )

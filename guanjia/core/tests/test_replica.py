@@ -19,6 +19,7 @@ class Replica:
     def __init__(self, monkeypatch, settings):
         self.lag: float | None = 0.0
         self.down = False
+        self.stale = False  # the kept connection died (the replica restarted); a new one works
         self.checks = 0
         self.now = 1000.0
         settings.REPLICA_MAX_LAG_SECONDS = 30
@@ -31,6 +32,9 @@ class Replica:
 
     def _measure(self):
         self.checks += 1
+        if self.stale:
+            self.stale = False
+            raise OperationalError("server closed the connection unexpectedly")
         if self.down:
             raise OperationalError("connection refused")
         return self.lag
@@ -81,9 +85,16 @@ def test_a_replica_that_is_down_sends_reads_to_the_primary_and_is_asked_again_la
         standby.down = True
         assert router.db_for_read(None) == "default"
         assert router.db_for_read(None) == "default"
-        assert standby.checks == 1  # checked once per interval, not on every query
+        assert standby.checks == 2  # once per interval (kept connection, then a new one), not per query
         standby.down = False
         standby.now += 5
+        assert router.db_for_read(None) == "replica"
+        assert standby.checks == 3
+
+
+def test_a_replica_back_after_a_restart_is_used_though_the_kept_connection_died(standby):
+    with replica.using_replica():
+        standby.stale = True
         assert router.db_for_read(None) == "replica"
         assert standby.checks == 2
 
