@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.roles import Role
+from guanjia.estates.models import Occupancy
 from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
@@ -50,11 +51,23 @@ def recipients_for(event: TicketEvent) -> tuple[list, list]:
         staff = _staff_users(ticket.assignee)
     elif action == Action.HANDOVER or action == Action.RATE:
         staff = _staff_users(ticket.first_contact)
+    if resident_user is not None and resident_user in residents and not _still_lives_there(ticket):
+        # Moved out: the request left their portal, so its news no longer goes to them either.
+        residents = []
     people = {u.pk: u for u in [*staff, *residents] if u is not None and u.pk != event.actor_id}
     staff_ids = {u.pk for u in staff if u is not None}
     return [u for pk, u in people.items() if pk in staff_ids], [
         u for pk, u in people.items() if pk not in staff_ids
     ]
+
+
+def _still_lives_there(ticket) -> bool:
+    """Whether the reporter still holds a tie to the request's unit (or, without a unit, its
+    estate): the same rule as the portal's list (``models.reported_by``)."""
+    current = Occupancy.objects.filter(resident_id=ticket.reporter_resident_id).current()
+    if ticket.unit_id:
+        return current.filter(unit_id=ticket.unit_id).exists()
+    return current.filter(project_id=ticket.project_id).exists()
 
 
 def notify_event(event_id: int) -> None:

@@ -84,3 +84,27 @@ def test_a_refused_change_leaves_no_notice(tw):
         )
         raise RuntimeError("the request's transaction fails after the action")
     assert Notification.objects.count() == before
+
+
+def test_a_resident_who_moved_out_hears_no_more_of_the_units_request(tw):
+    from guanjia.estates.services import occupancy_end
+
+    ticket = _received(tw)
+    ticket = services.ticket_act(
+        actor=tw.butler,
+        ticket=ticket,
+        action=Action.DISPATCH,
+        data={"assignee_id": tw.staff["technician"].pk},
+    )
+    heard = _subjects(tw.resident_user)
+    assert heard == [f"{ticket.number} 已安排师傅处理"]
+    occupancy_end(actor=tw.admin, occupancy=tw.resident.occupancies.get())
+    services.ticket_act(
+        actor=tw.butler,
+        ticket=ticket,
+        action=Action.REASSIGN,
+        data={"assignee_id": tw.staff["technician2"].pk, "reason": "原师傅请假"},
+    )
+    # The request left their portal with the move-out; its news stops with it. Staff still hear.
+    assert _subjects(tw.resident_user) == heard
+    assert _subjects(tw.technician2) == [f"{ticket.number} 转派"]
