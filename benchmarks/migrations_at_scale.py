@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,11 +43,13 @@ APPLIED = re.compile(r"Applying (\S+)\.\.\. OK \(([\d.]+)s\)")
 
 def manage(env: dict, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603
         [PY, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return time.perf_counter() - started, result.stdout
 
 
@@ -79,14 +82,24 @@ def main() -> None:
         manage(env, "createcachetable")  # without REDIS_URL the cache is a database table
 
         started = time.perf_counter()
-        manage(env, "seed_scale", "--projects", str(args.projects), "--units-per-project",
-               str(args.units_per_project), "--code", "MG")
+        manage(
+            env,
+            "seed_scale",
+            "--projects",
+            str(args.projects),
+            "--units-per-project",
+            str(args.units_per_project),
+            "--code",
+            "MG",
+        )
         pgdata.grow(env, args.requests)
         from django.db import connections
 
         connections.close_all()  # grow() ran here; nothing may hold a lock on the tables below
-        print(f"seed_scale {args.projects} × {args.units_per_project} and {args.requests:,} requests: "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"seed_scale {args.projects} × {args.units_per_project} and {args.requests:,} requests: "
+            f"{time.perf_counter() - started:.0f} s"
+        )
 
         started = time.perf_counter()
         for back in args.back:
@@ -97,7 +110,7 @@ def main() -> None:
         report("the newest migrations applied at that scale", seconds, output, 30)
     finally:
         pgdata.stop_postgres(tmp, pgbin)
-        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

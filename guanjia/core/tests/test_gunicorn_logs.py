@@ -6,7 +6,6 @@ given one request as gunicorn's worker gives it."""
 import datetime
 import io
 import json
-import logging
 import runpy
 from pathlib import Path
 
