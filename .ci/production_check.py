@@ -15,6 +15,7 @@ import email
 import email.policy
 import email.utils
 import json
+import logging
 import os
 import re
 import subprocess
@@ -29,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 django.setup()
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the job's own
 
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -413,6 +415,7 @@ def replica_cut_off_from_the_primary(unit, leak, token):
     meanwhile; connected again, the replica streams, catches up and is read again."""
     auth = {"Authorization": f"Bearer {token}"}
     check_seconds = int(os.environ.get("REPLICA_CHECK_SECONDS", "5"))
+    connections["replica"].close()  # this script's connection died with the replica's restart
     conninfo = _replica_sql("SHOW primary_conninfo")[0]
     assert re.search(r"\bport=\d+", conninfo), conninfo
     _set_primary_conninfo(re.sub(r"\bport=\d+", "port=1", conninfo))
