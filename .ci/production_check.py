@@ -596,6 +596,9 @@ def _as_postgres(command: str) -> str:
 def main():
     with part("people and a building (ORM, as an administrator would in the console)"):
         _company, unit, leak, crew = people()
+    Path(os.environ["CI_LOAD_CONFIG"]).write_text(
+        json.dumps({"username": "desk", "password": PASSWORD, "unit_id": unit.pk, "category_id": leak.pk})
+    )
     with part("a session started through nginx and on A works on B"):
         admin_session, desk_session = sessions_are_shared()
     with part("a photo uploaded through A is served through B, privately, by an expiring link"):
