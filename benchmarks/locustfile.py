@@ -45,7 +45,7 @@ class DeskStaff(HttpUser):
         answer = self.client.post(
             "/api/v1/auth/token",
             json={"username": CONFIG["username"], "password": CONFIG["password"]},
-            name="POST /auth/token",
+            name="sign-in (token)",
         )
         answer.raise_for_status()
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
