@@ -14,6 +14,8 @@ import datetime
 import email
 import email.policy
 import email.utils
+import json
+import logging
 import os
 import re
 import subprocess
@@ -28,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 django.setup()
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the job's own
 
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -380,6 +383,212 @@ def figures_from_the_replica(token):
     assert again.headers["X-Guanjia-Read-From"] == "replica", "the replica was not used again"
 
 
+def _replica_sql(sql: str):
+    with connections["replica"].cursor() as c:
+        c.execute(sql)
+        return c.fetchone() if c.description else None
+
+
+def _set_primary_conninfo(conninfo: str) -> None:
+    """On the standby (postgresql.auto.conf, as pg_basebackup -R wrote it); a reload restarts its
+    WAL receiver with the new value."""
+    _replica_sql("ALTER SYSTEM SET primary_conninfo = '" + conninfo.replace("'", "''") + "'")
+    _replica_sql("SELECT pg_reload_conf()")
+
+
+def _streaming() -> bool:
+    return _replica_sql("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")[0] == 1
+
+
+def _wait(condition, seconds: float, what: str) -> None:
+    deadline_at = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline_at:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.2)
+
+
+def replica_cut_off_from_the_primary(unit, leak, token):
+    """A standby that answers but receives nothing — its WAL receiver cannot reach the primary
+    (primary_conninfo pointed at a closed port) — has replayed all it received: by replay position
+    alone its lag is 0, while its data grows old. Reads go to the primary and see a request made
+    meanwhile; connected again, the replica streams, catches up and is read again."""
+    auth = {"Authorization": f"Bearer {token}"}
+    check_seconds = int(os.environ.get("REPLICA_CHECK_SECONDS", "5"))
+    connections["replica"].close()  # this script's connection died with the replica's restart
+    conninfo = _replica_sql("SHOW primary_conninfo")[0]
+    assert re.search(r"\bport=\d+", conninfo), conninfo
+    _set_primary_conninfo(re.sub(r"\bport=\d+", "port=1", conninfo))
+    try:
+        _wait(lambda: not _streaming(), 15, "the replica's WAL receiver stopping")
+        with backend(APP_A) as c:
+            made = c.post(
+                "/api/v1/tickets",
+                json={"unit_id": unit.pk, "category_id": leak.pk, "description": "断开期间报修（CI）"},
+                headers=auth,
+            )
+        assert made.status_code == 201, made.text
+        ticket_id = made.json()["id"]
+        time.sleep(check_seconds + 1)  # every worker's last look at the replica is older than this
+        # The replica still answers, without the request; replayed all it received ("lag 0").
+        assert _replica_sql(f"SELECT count(*) FROM tickets_ticket WHERE id = {int(ticket_id)}")[0] == 0  # noqa: S608
+        caught = _replica_sql("SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()")[0]
+        for base in (APP_A, APP_B, APP_A, APP_B):
+            with backend(base) as c:
+                export = c.get("/api/v1/exports/tickets?format=csv", headers=auth)
+            assert export.status_code == 200, export.text[:300]
+            assert export.headers["X-Guanjia-Read-From"] == "primary", (base, dict(export.headers))
+            assert "断开期间报修（CI）" in export.content.decode("utf-8-sig"), "a stale export"
+        print(f"   replica cut off (received = replayed: {caught}): exports read from the primary, current")
+    finally:
+        _set_primary_conninfo(conninfo)
+    _wait(_streaming, 30, "the replica streaming again")
+    replica_caught_up()
+    time.sleep(check_seconds + 1)
+    with backend(APP_B) as c:
+        again = c.get("/api/v1/exports/tickets?format=csv", headers=auth)
+    assert again.headers["X-Guanjia-Read-From"] == "replica", "the replica was not used again"
+    assert "断开期间报修（CI）" in again.content.decode("utf-8-sig")
+
+
+def access_log_lines_are_json():
+    """gunicorn's access lines (deploy/gunicorn.conf.py's logger_class) are JSON with the app's
+    fields and the request id nginx gave the request; nothing the app servers wrote is not JSON."""
+    with nginx_client() as c:
+        answer = c.get("/login/")
+    assert answer.status_code == 200
+    request_id = answer.headers["X-Request-ID"]
+    logs = [
+        Path(os.environ["CI_WORK"]) / "log" / f"web-{base.rsplit(':', 1)[1]}.log" for base in (APP_A, APP_B)
+    ]
+
+    def entries():
+        found = []
+        for path in logs:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    found.append(json.loads(line))
+                except ValueError:
+                    raise AssertionError(f"not a JSON line in {path.name}: {line[:300]}") from None
+        return found
+
+    def mine():
+        return [
+            e for e in entries() if e.get("logger") == "gunicorn.access" and e.get("request_id") == request_id
+        ]
+
+    _wait(lambda: mine(), 5, "the access line of the request")
+    (entry,) = mine()
+    assert (entry["method"], entry["path"], entry["status"], entry["level"]) == (
+        "GET",
+        "/login/",
+        200,
+        "INFO",
+    )
+    assert isinstance(entry["duration_ms"], int | float) and entry["time"].endswith("Z"), entry
+    lines = entries()
+    print(f"   {len(lines)} log lines of the app servers, all JSON; the request's access line: {entry}")
+
+
+def consumer_killed_mid_send(crew):
+    """A Huey consumer killed with SIGKILL while it sends e-mails (the mail server slow to answer):
+    the rows it had claimed stay in the outbox, claimed; once the claim is stale (CLAIM_TIMEOUT,
+    moved back here instead of waited for) the every-minute sweep on the consumers still alive sends
+    them. Every message arrives exactly once: the killed sends never reached the mail server."""
+    from django.db import transaction
+    from huey.contrib.djhuey import HUEY
+
+    from guanjia.notifications import services as notices
+    from guanjia.notifications.models import Notification
+    from guanjia.notifications.tasks import deliver_due_notifications
+
+    mail_dir = Path(os.environ["CI_MAIL_DIR"])
+    slow = mail_dir / "slow"
+    slow.write_text("2")  # the sink waits 2 s before greeting each connection
+    tag = f"kill9-{int(time.time())}"
+    users = [member.user for member in crew.values()]
+    count = 16
+    with transaction.atomic():
+        for i in range(count):
+            notices.notify(
+                recipients=[users[i % len(users)]],
+                subject=f"{tag} #{i}",
+                body="SIGKILL 测试",
+                channels=("email",),
+                urgent=True,
+            )
+    rows = Notification.objects.filter(subject__startswith=f"{tag} #")
+    assert rows.count() == count
+
+    def sending_consumer():
+        """The consumer (not the scheduler) with the most connections open to the mail server."""
+        out = subprocess.run(  # noqa: S603
+            ["/usr/bin/ss", "-Htnp", "state", "established", "dst", f"127.0.0.1:{os.environ['EMAIL_PORT']}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        pids = [int(p) for p in re.findall(r"pid=(\d+)", out)]
+        best = None
+        for n in (1, 2):
+            group = int((Path(os.environ["CI_WORK"]) / "run" / f"worker-{n}.pid").read_text())
+            held = sum(1 for pid in pids if _group_of(pid) == group)
+            if held and (best is None or held > best[1]):
+                best = (group, held, n)
+        return best
+
+    _wait(lambda: sending_consumer() is not None, 15, "a consumer sending")
+    time.sleep(0.3)
+    group, held, n = sending_consumer()
+    os.killpg(group, 9)
+    killed_at = time.monotonic()
+    # The others finish what they hold and take the rest; what the killed one held stays claimed.
+    _wait(
+        lambda: (
+            not rows.filter(state="pending", claimed_at__isnull=True).exists() and HUEY.pending_count() == 0
+        ),
+        60,
+        "the other consumers taking the rest",
+    )
+
+    def settled() -> bool:  # a live consumer's send ends within the sink's 2 s
+        before = rows.exclude(state="sent").count()
+        time.sleep(3)
+        return rows.exclude(state="sent").count() == before
+
+    _wait(settled, 60, "the other consumers' sends finishing")
+    stuck = list(rows.exclude(state="sent").values_list("pk", flat=True))
+    assert stuck, "the kill hit no work in flight"
+    assert not rows.filter(pk__in=stuck, claimed_at__isnull=True).exists()
+    # Ten minutes later (CLAIM_TIMEOUT): the claims are stale; the sweep sends them, on another consumer.
+    slow.unlink()
+    rows.filter(pk__in=stuck).update(
+        claimed_at=timezone.now() - notices.CLAIM_TIMEOUT - datetime.timedelta(minutes=1)
+    )
+    deliver_due_notifications()  # queued: run by a consumer still alive
+    _wait(lambda: not rows.exclude(state="sent").exists(), 60, "the stale claims being sent")
+    time.sleep(2)
+    assert set(rows.filter(pk__in=stuck).values_list("attempts", flat=True)) == {2}
+    assert set(rows.exclude(pk__in=stuck).values_list("attempts", flat=True)) == {1}
+    received = []
+    for path in mail_dir.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if str(message["Subject"]).startswith(f"{tag} #"):
+            received.append(str(message["Subject"]))
+    assert sorted(received) == sorted(f"{tag} #{i}" for i in range(count)), sorted(received)
+    print(
+        f"   worker-{n} killed holding {held} sends; {len(stuck)} left claimed, sent after the claim went stale "
+        f"({time.monotonic() - killed_at:.1f} s); {count} e-mails, each received once"
+    )
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
 def _as_postgres(command: str) -> str:
     return f"runuser -u postgres -- {command}" if os.geteuid() == 0 else command
 
@@ -387,6 +596,9 @@ def _as_postgres(command: str) -> str:
 def main():
     with part("people and a building (ORM, as an administrator would in the console)"):
         _company, unit, leak, crew = people()
+    Path(os.environ["CI_LOAD_CONFIG"]).write_text(
+        json.dumps({"username": "desk", "password": PASSWORD, "unit_id": unit.pk, "category_id": leak.pk})
+    )
     with part("a session started through nginx and on A works on B"):
         admin_session, desk_session = sessions_are_shared()
     with part("a photo uploaded through A is served through B, privately, by an expiring link"):
@@ -395,6 +607,12 @@ def main():
         escalations_once_with_two_consumers(unit, leak, crew, token)
     with part("figures and exports from the replica, agreeing with the primary; replica stopped"):
         figures_from_the_replica(token)
+    with part("a replica cut off from the primary (answering, lag 0 by replay) is not read"):
+        replica_cut_off_from_the_primary(unit, leak, token)
+    with part("gunicorn's access lines are JSON with the request id"):
+        access_log_lines_are_json()
+    with part("a Huey consumer killed with SIGKILL mid-send: nothing lost, nothing twice"):
+        consumer_killed_mid_send(crew)
     print("== production check passed")
     for name, seconds in TIMINGS:
         print(f"   {seconds:6.1f} s  {name}")

@@ -1,11 +1,13 @@
 """A mail server for the production CI job: accepts every message over SMTP (as the env file's
-EMAIL_HOST) and keeps each as one file, so the job counts what was really sent.
+EMAIL_HOST) and keeps each as one file, so the job counts what was really sent. A message is
+kept only when its DATA is complete: a client that dies before (killed mid-send) delivered nothing.
 
     python .ci/smtp_sink.py PORT DIRECTORY
 """
 
 import socketserver
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +20,10 @@ class Session(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self) -> None:
+        # DIRECTORY/slow holding N: wait N seconds before greeting (the CI job kills a worker mid-send).
+        slow = OUT / "slow"
+        if slow.exists():
+            time.sleep(float(slow.read_text() or 0))
         self.reply("220 ci-sink ESMTP")
         recipients: list[str] = []
         while line := self.rfile.readline():

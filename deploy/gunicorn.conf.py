@@ -39,8 +39,10 @@ forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1") or "127.0.0
 control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
-# Without it the access log line has no time zone; the app's own logs are in the same format.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gunicorn's access and error lines in the app's format: with GUANJIA_LOG_FORMAT=json one JSON
+# object per line (time in UTC, level, request id, method, path, status, duration_ms, …), else the
+# app's text lines (guanjia/core/gunicorn_logs.py).
+logger_class = "guanjia.core.gunicorn_logs.GuanjiaLogger"
 
 
 def post_fork(server, worker):

@@ -49,9 +49,14 @@ def utc_time(record: logging.LogRecord) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# Fields some records carry (gunicorn's access lines, core.gunicorn_logs), written when present.
+EXTRA_FIELDS = ("method", "duration_ms", "bytes", "client", "user_agent")
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time (UTC), level, logger, message, request_id, user_id, path,
-    and the traceback as one string when there is one."""
+    status when known, ``EXTRA_FIELDS`` when present, and the traceback as one string when there
+    is one."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -66,6 +71,9 @@ class JsonFormatter(logging.Formatter):
         status = getattr(record, "status_code", None)
         if isinstance(status, int):
             entry["status"] = status
+        for name in EXTRA_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         elif record.exc_text:

@@ -5,10 +5,11 @@ block inside ``using_replica()``). Everything else — and everything inside a t
 primary — reads the primary, so a user always sees what they have just written. Writes and
 migrations always go to the primary.
 
-Before a read is sent there, the replica must answer and its replay lag must be under
-``REPLICA_MAX_LAG_SECONDS``; the answer is kept for ``REPLICA_CHECK_SECONDS`` per process. A replica
-that is down, lagging, or fails in the middle of a view sends the view back to the primary (the
-view is run again there: decorated views only read, so running them twice is safe).
+Before a read is sent there, the replica must answer, be connected to the primary (streaming) and
+its replay lag must be under ``REPLICA_MAX_LAG_SECONDS``; the answer is kept for
+``REPLICA_CHECK_SECONDS`` per process. A replica that is down, cut off from the primary, lagging,
+or fails in the middle of a view sends the view back to the primary (the view is run again there:
+decorated views only read, so running them twice is safe).
 
 ``DATABASES["replica"]`` comes from ``DATABASE_REPLICA_URL`` (settings); without it nothing changes.
 """
@@ -51,13 +52,45 @@ _health_lock = threading.Lock()
 # On PostgreSQL: 0 when everything received has been replayed (an idle primary sends nothing, so
 # "now - last replayed commit" alone would grow for ever), else the age of the last replayed commit.
 # NULL on a server that is not in recovery: then it is no replica at all and is not used.
+#
+# "Everything received has been replayed" says nothing when nothing arrives any more: a standby cut
+# off from its primary (the primary's walsender gone, a wrong primary_conninfo, a partition) still
+# answers reads, at lag 0, with data that grows older every second. So the standby's WAL receiver is
+# asked too (pg_stat_wal_receiver): no receiver process, or one not streaming, or one that has heard
+# nothing from the primary for longer than wal_receiver_timeout (it would have asked for a reply at
+# half of it) means disconnected. The view shows status and times only to superusers and members of
+# pg_read_all_stats (docs/deploy.md grants it); to others just whether a receiver runs.
 LAG_SQL = """
-SELECT CASE
-    WHEN NOT pg_is_in_recovery() THEN NULL
-    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-    ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
-END
+SELECT
+    pg_is_in_recovery(),
+    CASE
+        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
+    END,
+    r.pid IS NOT NULL,
+    r.status,
+    EXTRACT(EPOCH FROM now() - r.last_msg_receipt_time),
+    EXTRACT(EPOCH FROM current_setting('wal_receiver_timeout')::interval)
+FROM (SELECT 1) AS one
+LEFT JOIN pg_stat_wal_receiver AS r ON r.pid IS NOT NULL
 """
+
+
+class Disconnected(Exception):
+    """The replica answers but receives nothing from the primary: its data is growing old."""
+
+
+def lag_from_row(in_recovery, lag, receiver, status, silent_for, receiver_timeout) -> float | None:
+    """``measure_lag``'s reading of ``LAG_SQL``'s row; raises ``Disconnected``."""
+    if not in_recovery:
+        return None
+    if not receiver:
+        raise Disconnected("no WAL receiver (not connected to the primary)")
+    if status is not None and status != "streaming":
+        raise Disconnected(f"WAL receiver {status}")
+    if silent_for is not None and receiver_timeout and float(silent_for) > float(receiver_timeout):
+        raise Disconnected(f"nothing from the primary for {float(silent_for):.0f} s")
+    return float(lag)
 
 
 def configured() -> bool:
@@ -66,14 +99,15 @@ def configured() -> bool:
 
 def measure_lag() -> float | None:
     """The replica's replay lag in seconds (0 on a non-PostgreSQL mirror, as in tests); None when it
-    is not a standby. Raises ``DatabaseError`` when it does not answer."""
+    is not a standby. Raises ``DatabaseError`` when it does not answer, ``Disconnected`` when it
+    answers but is cut off from the primary."""
     conn = connections[REPLICA]
     if conn.vendor != "postgresql":
         return 0.0
     with conn.cursor() as cursor:
         cursor.execute(LAG_SQL)
-        value = cursor.fetchone()[0]
-    return None if value is None else float(value)
+        row = cursor.fetchone()
+    return lag_from_row(*row)
 
 
 def _measure_lag_fresh() -> float | None:
@@ -101,6 +135,9 @@ def replica_usable(*, now: float | None = None) -> bool:
         except DatabaseError as exc:
             _close_replica()
             _set_health(now, usable=False, lag=None, reason=f"down: {exc.__class__.__name__}")
+        except Disconnected as exc:
+            # As a lag over the bound: how old its data is cannot be known, only that it grows.
+            _set_health(now, usable=False, lag=None, reason=f"disconnected from the primary: {exc}")
         else:
             if lag is None:
                 _set_health(now, usable=False, lag=None, reason="not a standby")

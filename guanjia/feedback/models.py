@@ -52,6 +52,8 @@ class Survey(CompanyOwned):
     )
     opened_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Set when the opening notice has reached every resident (the last batch); empty while it goes out.
+    residents_notified_at = models.DateTimeField(_("住户通知完成时间"), null=True, blank=True)
 
     objects = SurveyQuerySet.as_manager()
 

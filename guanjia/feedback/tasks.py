@@ -43,8 +43,16 @@ def feedback_close_surveys() -> int:
 
 
 @db_task(retries=3, retry_delay=30)
-def notify_survey_opened(survey_id: int) -> None:
-    """Tell every resident of the surveyed estates, in the background: an estate has thousands of
-    households. Idempotent: one dedup key per survey, so a retry never notifies twice."""
+def notify_survey_opened(survey_id: int) -> int:
+    """Tell every resident of the surveyed estates, in the background and in batches: an estate has
+    thousands of households. Idempotent: one dedup key per survey, so a retry never notifies twice."""
     with change_context(source=Source.JOB):
-        services.notify_survey_opened(survey_id)
+        return services.notify_survey_opened(survey_id)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def feedback_resume_survey_notices() -> int:
+    """Every 10 minutes: an opened survey whose notices did not all go out (the job was lost — a
+    worker killed mid-way) is finished; who was told is skipped."""
+    with change_context(source=Source.JOB):
+        return services.resume_survey_notices()

@@ -19,6 +19,7 @@ class Replica:
     def __init__(self, monkeypatch, settings):
         self.lag: float | None = 0.0
         self.down = False
+        self.disconnected = ""  # answers, but its WAL receiver is gone: why
         self.stale = False  # the kept connection died (the replica restarted); a new one works
         self.checks = 0
         self.now = 1000.0
@@ -37,6 +38,8 @@ class Replica:
             raise OperationalError("server closed the connection unexpectedly")
         if self.down:
             raise OperationalError("connection refused")
+        if self.disconnected:
+            raise replica.Disconnected(self.disconnected)
         return self.lag
 
 
@@ -97,6 +100,46 @@ def test_a_replica_back_after_a_restart_is_used_though_the_kept_connection_died(
         standby.stale = True
         assert router.db_for_read(None) == "replica"
         assert standby.checks == 2
+
+
+def test_a_replica_cut_off_from_the_primary_is_left_though_it_reports_no_lag(standby):
+    """Its last received WAL is replayed (lag 0), but nothing arrives: its data only grows older."""
+    with replica.using_replica():
+        standby.disconnected = "no WAL receiver (not connected to the primary)"
+        assert router.db_for_read(None) == "default"
+        assert "disconnected" in replica._health.reason
+        standby.disconnected = ""
+        standby.now += 5
+        assert router.db_for_read(None) == "replica"
+
+
+# The row of LAG_SQL: in recovery, replay lag, a receiver runs, its status, seconds since the
+# primary's last message, wal_receiver_timeout in seconds.
+STREAMING = (True, 0.0, True, "streaming", 3.0, 60.0)
+
+
+@pytest.mark.parametrize(
+    ("row", "reading"),
+    [
+        (STREAMING, 0.0),
+        ((True, 12.5, True, "streaming", 1.0, 60.0), 12.5),
+        # An unprivileged role sees only that a receiver runs (no status, no times): trusted.
+        ((True, 0.0, True, None, None, None), 0.0),
+        # wal_receiver_timeout 0 (never time out): silence alone is no sign.
+        ((True, 0.0, True, "streaming", 900.0, 0.0), 0.0),
+        ((False, 0.0, False, None, None, 60.0), None),
+        ((True, 0.0, False, None, None, 60.0), "no WAL receiver"),
+        ((True, 0.0, True, "starting", 0.5, 60.0), "WAL receiver starting"),
+        ((True, 0.0, True, "waiting", 20.0, 60.0), "WAL receiver waiting"),
+        ((True, 0.0, True, "streaming", 61.0, 60.0), "nothing from the primary for 61 s"),
+    ],
+)
+def test_the_standby_s_own_view_of_its_connection_decides(row, reading):
+    if isinstance(reading, str):
+        with pytest.raises(replica.Disconnected, match=reading):
+            replica.lag_from_row(*row)
+    else:
+        assert replica.lag_from_row(*row) == reading
 
 
 def test_a_server_that_is_not_a_standby_is_not_used(standby):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -31,6 +32,7 @@ from guanjia.feedback.models import Survey, SurveyAnswer, SurveyProject, SurveyQ
 from guanjia.feedback.services import common
 from guanjia.feedback.services.common import households
 from guanjia.notifications.messages import Message
+from guanjia.notifications.models import Notification
 from guanjia.notifications.services import notify
 from guanjia.tickets.choices import Kind
 from guanjia.tickets.services import ticket_create
@@ -134,46 +136,97 @@ def survey_delete(*, actor, survey: Survey) -> None:
     survey.delete()
 
 
-def _resident_users(project_ids) -> list:
-    residents = (
+# Residents are told in batches, each written to the outbox in its own transaction: a survey of
+# many estates reaches thousands of households, and one transaction (and one job run) per survey
+# would hold them all. A run stopped half-way (a worker killed, Redis emptied, a deploy) is resumed
+# by ``resume_survey_notices``; the dedup key skips whoever was told, so nobody is told twice.
+NOTICE_BATCH = 500
+# A survey whose notices have not all gone out this long after opening: its job was lost.
+NOTICE_RESUME_AFTER = datetime.timedelta(minutes=10)
+
+
+def notice_key(survey_id: int) -> str:
+    return f"feedback-survey-{survey_id}-opened"
+
+
+def _resident_user_ids(project_ids):
+    """Users of residents living in the projects now, in user id order (the batches' cursor)."""
+    return (
         Resident.objects.filter(
             deleted_at__isnull=True,
             user__isnull=False,
             user__is_active=True,
             occupancies__in=Occupancy.objects.current().filter(project_id__in=project_ids),
         )
-        .select_related("user")
+        .values_list("user_id", flat=True)
         .distinct()
+        .order_by("user_id")
     )
-    return [r.user for r in residents]
 
 
-def notify_survey_opened(survey_id: int) -> None:
-    survey = Survey.objects.filter(pk=survey_id, status=SurveyStatus.OPEN).first()
-    if survey is not None:
-        _notify_opened(survey)
-
-
-def _notify_opened(survey: Survey) -> None:
+def notify_survey_opened(survey_id: int, *, batch: int = NOTICE_BATCH) -> int:
+    """Tell every resident of an open survey's estates, ``batch`` users per transaction; then mark the
+    survey told (``residents_notified_at``). Idempotent and resumable: who has the survey's notice
+    (its dedup key) is skipped, a told survey is left alone. Returns how many were told now."""
+    survey = Survey.objects.filter(
+        pk=survey_id, status=SurveyStatus.OPEN, residents_notified_at__isnull=True
+    ).first()
+    if survey is None:
+        return 0
     project_ids = list(survey.covered.values_list("project_id", flat=True))
-    notify(
-        recipients=_resident_users(project_ids),
-        subject=Message(gettext_lazy("满意度调查：%(title)s"), title=survey.title),
-        body=Message(
-            gettext_lazy("请在 %(date)s 前完成本期满意度调查，您的意见是我们改进服务的依据。"),
-            date=survey.closes_on.isoformat(),
-        ),
-        url=reverse("feedback:portal_survey", args=[survey.pk]),
-        related=survey,
-        dedup_key=f"feedback-survey-{survey.pk}-opened",
-        kind="feedback.survey",
-    )
+    key = notice_key(survey.pk)
+    users = get_user_model().objects
+    after, told = 0, 0
+    while ids := list(_resident_user_ids(project_ids).filter(user_id__gt=after)[:batch]):
+        after = ids[-1]
+        done = set(
+            Notification.objects.filter(dedup_key=key, recipient_id__in=ids).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        recipients = list(users.filter(pk__in=[pk for pk in ids if pk not in done]).order_by("pk"))
+        if not recipients:
+            continue
+        with transaction.atomic():
+            notify(
+                recipients=recipients,
+                subject=Message(gettext_lazy("满意度调查：%(title)s"), title=survey.title),
+                body=Message(
+                    gettext_lazy("请在 %(date)s 前完成本期满意度调查，您的意见是我们改进服务的依据。"),
+                    date=survey.closes_on.isoformat(),
+                ),
+                url=reverse("feedback:portal_survey", args=[survey.pk]),
+                related=survey,
+                dedup_key=key,
+                kind="feedback.survey",
+            )
+        told += len(recipients)
+    with transaction.atomic():
+        survey = lock(survey)
+        if survey.residents_notified_at is None:
+            survey.residents_notified_at = common._now()
+            save_validated(survey)
+    return told
+
+
+def resume_survey_notices(*, now: datetime.datetime | None = None) -> int:
+    """The periodic sweep: open surveys whose notices have not all gone out ``NOTICE_RESUME_AFTER``
+    after opening (their job was lost) are told now. Returns how many residents were told."""
+    now = now or common._now()
+    stalled = Survey.objects.filter(
+        status=SurveyStatus.OPEN,
+        residents_notified_at__isnull=True,
+        opened_at__lt=now - NOTICE_RESUME_AFTER,
+    ).order_by("opened_at", "pk")
+    return sum(notify_survey_opened(pk) for pk in stalled.values_list("pk", flat=True))
 
 
 @service
 def survey_open(*, actor, survey: Survey) -> Survey:
     """Open a draft: the households of its projects are counted (the response rate's denominator,
-    stored) and every resident living there is notified once."""
+    stored) and every resident living there is notified once, in the background
+    (``notify_survey_opened``, in batches; the open survey not yet marked told is the job's record,
+    so a lost job is resumed by ``resume_survey_notices``)."""
     require(actor, Perm.MANAGE_SURVEYS)
     survey = lock(survey)
     if survey.status != SurveyStatus.DRAFT:

@@ -77,8 +77,67 @@ def test_opening_counts_households_and_notifies_residents_once(fw, django_captur
     with pytest.raises(Conflict):
         services.survey_open(actor=fw.admin, survey=survey)
     survey.refresh_from_db()
-    services.surveys._notify_opened(survey)  # a repeated delivery of the same event
+    assert survey.residents_notified_at is not None
+    assert services.notify_survey_opened(survey.pk) == 0  # a repeated delivery of the same event
     assert notified.count() == count
+
+
+def residents_of(world, n):
+    users = []
+    for _ in range(n):
+        occupancy = f.OccupancyFactory(unit=f.UnitFactory(building=world.unit.building))
+        users.append(f.make_resident_user(occupancy.resident))
+    return users
+
+
+def test_opening_notices_go_out_in_batches_each_resident_once(fw, django_capture_on_commit_callbacks):
+    everyone = {fw.resident_user.pk, fw.other_resident_user.pk, *(u.pk for u in residents_of(fw, 5))}
+    survey = make_survey(fw, opened=True)  # the job is not run here (its on_commit is not executed)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.notify_survey_opened(survey.pk, batch=3) == 7
+    inserts = [
+        q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
+    ]
+    assert len(inserts) == 3  # 3 + 3 + 1 residents: one outbox write per batch
+    notified = Notification.objects.filter(dedup_key=services.surveys.notice_key(survey.pk))
+    assert set(notified.values_list("recipient_id", flat=True)) == everyone
+    assert notified.filter(channel="in_app").count() == 7
+    survey.refresh_from_db()
+    assert survey.residents_notified_at is not None
+    assert services.notify_survey_opened(survey.pk, batch=3) == 0
+
+
+def test_a_job_stopped_half_way_is_finished_by_the_sweep_and_nobody_is_told_twice(fw, monkeypatch):
+    """The worker running the job is killed after its first batch: that batch is in the outbox, the
+    survey is not marked told; ten minutes after opening the sweep tells the others, once."""
+    everyone = {fw.resident_user.pk, fw.other_resident_user.pk, *(u.pk for u in residents_of(fw, 3))}
+    survey = make_survey(fw, opened=True)
+    real_notify = services.surveys.notify
+    calls = []
+
+    def killed_after_one_batch(**kwargs):
+        calls.append(kwargs["recipients"])
+        if len(calls) > 1:
+            raise SystemExit("kill -9")
+        return real_notify(**kwargs)
+
+    monkeypatch.setattr(services.surveys, "notify", killed_after_one_batch)
+    with pytest.raises(SystemExit):
+        services.notify_survey_opened(survey.pk, batch=2)
+    monkeypatch.setattr(services.surveys, "notify", real_notify)
+    notified = Notification.objects.filter(dedup_key=services.surveys.notice_key(survey.pk), channel="in_app")
+    first = set(notified.values_list("recipient_id", flat=True))
+    assert first == {u.pk for u in calls[0]} and len(first) == 2
+    survey.refresh_from_db()
+    assert survey.residents_notified_at is None
+
+    opened = survey.opened_at
+    assert services.resume_survey_notices(now=opened + datetime.timedelta(minutes=5)) == 0  # may still run
+    assert services.resume_survey_notices(now=opened + datetime.timedelta(minutes=11)) == 3
+    assert sorted(notified.values_list("recipient_id", flat=True)) == sorted(everyone)
+    survey.refresh_from_db()
+    assert survey.residents_notified_at is not None
+    assert services.resume_survey_notices(now=opened + datetime.timedelta(minutes=30)) == 0
 
 
 def test_a_household_answers_once_and_a_second_answer_is_409(fw):
