@@ -13,6 +13,12 @@ One module per part of the business; every name is re-exported here, so
 - ``corrections``: refunds and adjustments are asked for (``correction_request``) and decided by
   someone else (``correction_decide``); only an approved one writes ledger entries.
 - ``collection``: door-to-door visits, reminders of arrears (the daily job) and by hand (``bill_remind``).
+- ``loops``: a paid service confirmed on a request becomes a bill once (reversed by an adjustment
+  when the request is cancelled); the pay-by-satisfaction (买单式) result applied to the management
+  fee of the months it governs, once per bill.
+- ``late_fees``: 滞纳金, off by default; a pure function of the ledger's history, written by a daily
+  job as the difference to what it wrote before; waivers through ``corrections``.
+- ``invoices``: 电子发票 requests, issued through ``billing.invoicing`` or marked issued by hand.
 - ``common``: the present, periods, money, and the one way a ledger entry is written. The ledger is
   append-only: nothing here updates or deletes a ``LedgerEntry``.
 """
@@ -52,9 +58,38 @@ from guanjia.billing.services.common import (
     previous_period,
 )
 from guanjia.billing.services.corrections import correction_decide, correction_request
+from guanjia.billing.services.invoices import (
+    invoice_issue,
+    invoice_mark_issued,
+    invoice_reject,
+    invoice_request,
+    invoiceable,
+)
+from guanjia.billing.services.late_fees import late_fee_due, late_fee_policy_set, late_fees_accrue, waivable
+from guanjia.billing.services.loops import (
+    bill_confirmed_charges_scheduled,
+    bill_ticket_charges,
+    fee_settlements_apply,
+    fee_settlements_scheduled,
+    reverse_ticket_bill,
+)
 from guanjia.billing.services.payments import PAYMENT_FIELDS, payment_post, refundable
 
 __all__ = [
+    "bill_confirmed_charges_scheduled",
+    "bill_ticket_charges",
+    "fee_settlements_apply",
+    "fee_settlements_scheduled",
+    "invoice_issue",
+    "invoice_mark_issued",
+    "invoice_reject",
+    "invoice_request",
+    "invoiceable",
+    "late_fee_due",
+    "late_fee_policy_set",
+    "late_fees_accrue",
+    "reverse_ticket_bill",
+    "waivable",
     "ITEM_FIELDS",
     "PAYMENT_FIELDS",
     "PERIOD_RE",
