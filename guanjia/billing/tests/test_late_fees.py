@@ -143,5 +143,5 @@ def test_late_fee_is_monotone_capped_and_the_same_however_the_runs_fall(charge, 
     assert written == late_fee_due(BILL, POLICY, end, entries)
     # Constant principal until the first payment: the closed form, before the cap.
     if not payments:
-        days = max((end - D(2026, 2, 3)).days + 1, 0)
-        assert written == min(q2(charge * POLICY.daily_rate * days), cap)
+        days = max((end - D(2026, 2, 3)).days, 0)  # from 02-04, the day after the grace date
+        assert written == min(q2(charge * POLICY.daily_rate * days), cap), (end, days, runs)
