@@ -55,7 +55,9 @@ class HttpInvoiceBackend:
             "X-Signature": sign(self.secret, self.app_id, timestamp, nonce, body),
         }
 
-    def issue(self, *, order_no: str, title: str, tax_no: str, email: str, items: list[dict], total) -> IssuedInvoice:
+    def issue(
+        self, *, order_no: str, title: str, tax_no: str, email: str, items: list[dict], total
+    ) -> IssuedInvoice:
         body = json.dumps(
             {
                 "order_no": order_no,
@@ -69,7 +71,9 @@ class HttpInvoiceBackend:
         )
         try:
             with httpx.Client(timeout=self.timeout) as client:
-                answer = client.post(f"{self.url}/v1/invoices", content=body.encode(), headers=self._headers(body))
+                answer = client.post(
+                    f"{self.url}/v1/invoices", content=body.encode(), headers=self._headers(body)
+                )
                 payload = answer.json()
                 if str(payload.get("code")) != "0":
                     raise InvoiceBackendError(payload.get("message") or f"code {payload.get('code')}")

@@ -69,7 +69,9 @@ def late_fee_due(bill: Bill, policy: LateFeePolicy, as_of: datetime.date, entrie
             .order_by("time", "id")
             .values_list("time", "kind", "amount")
         )
-    base = sum((amount for _t, kind, amount in entries if kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)), ZERO)
+    base = sum(
+        (amount for _t, kind, amount in entries if kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)), ZERO
+    )
     cap = q2(max(base, ZERO) * policy.cap_percent / Decimal(100))
     total, owed, index, day = Decimal(0), Decimal(0), 0, first
     while day <= as_of:

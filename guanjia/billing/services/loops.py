@@ -144,7 +144,15 @@ def _release_paid(*, bill: Bill, amount: Decimal, actor, now, reason: str) -> De
             break
         share = min(q2(-row["net"]), amount - moved)
         payment = payments[row["payment_id"]]
-        _entry(bill=bill, payment=payment, kind=EntryKind.PAYMENT, amount=share, actor=actor, now=now, reason=reason)
+        _entry(
+            bill=bill,
+            payment=payment,
+            kind=EntryKind.PAYMENT,
+            amount=share,
+            actor=actor,
+            now=now,
+            reason=reason,
+        )
         _entry(payment=payment, kind=EntryKind.PAYMENT, amount=-share, actor=actor, now=now, reason=reason)
         moved += share
     return moved
@@ -208,9 +216,7 @@ def bill_confirmed_charges_scheduled() -> int:
 
 
 def _settle(*, bill: Bill, result, actor, now) -> FeeSettlement | None:
-    base = q2(
-        bill.lines.filter(item__kind=ChargeKind.AREA).aggregate(s=Sum("amount", default=ZERO))["s"]
-    )
+    base = q2(bill.lines.filter(item__kind=ChargeKind.AREA).aggregate(s=Sum("amount", default=ZERO))["s"])
     if base <= 0:
         return None
     due = q2(base * result.fee_percent / Decimal(100))
@@ -237,7 +243,9 @@ def _settle(*, bill: Bill, result, actor, now) -> FeeSettlement | None:
         if change < 0:
             owed = q2(selectors.with_amounts(Bill.objects.filter(pk=bill.pk)).get().outstanding)
             if -change > owed:  # already paid: the part paid beyond the new amount becomes credit
-                _release_paid(bill=bill, amount=-change - max(owed, ZERO), actor=actor, now=now, reason=reason)
+                _release_paid(
+                    bill=bill, amount=-change - max(owed, ZERO), actor=actor, now=now, reason=reason
+                )
         _entry(bill=bill, kind=EntryKind.ADJUSTMENT, amount=change, actor=actor, now=now, reason=reason)
         _apply_credit(actor=actor, unit_ids=[bill.unit_id], now=now)
     return settlement

@@ -93,7 +93,8 @@ def test_waived_only_by_a_second_person_and_not_made_up_again(bw, clock):
         )
     assert "amount" in too_much.value.message_dict
     waiver = services.correction_request(
-        actor=bw.manager, data={"kind": "late_waiver", "bill_id": bill.pk, "amount": "0.56", "reason": "首次逾期"}
+        actor=bw.manager,
+        data={"kind": "late_waiver", "bill_id": bill.pk, "amount": "0.56", "reason": "首次逾期"},
     )
     with pytest.raises(NotAllowed):
         services.correction_decide(actor=bw.manager, correction=waiver, approve=True)
@@ -115,7 +116,9 @@ def test_policy_input_is_checked(bw):
 
 # The rule as a function of the history ---------------------------------------------------------------
 
-POLICY = SimpleNamespace(grace_days=3, starts_on=D(2026, 1, 1), daily_rate=Decimal("0.0005"), cap_percent=Decimal("20"))
+POLICY = SimpleNamespace(
+    grace_days=3, starts_on=D(2026, 1, 1), daily_rate=Decimal("0.0005"), cap_percent=Decimal("20")
+)
 BILL = SimpleNamespace(due_on=D(2026, 1, 31))
 cents = st.integers(min_value=1, max_value=5_000_00).map(lambda c: Decimal(c) / 100)
 

@@ -99,11 +99,15 @@ def test_a_cancelled_request_reverses_its_bill_by_an_adjustment_and_paid_money_b
     ticket = ticket_services.ticket_act(
         actor=sw.resident_user, ticket=ticket, action="reopen", data={"reason": "没洗干净，不要了"}
     )
-    ticket = ticket_services.ticket_act(actor=sw.butler, ticket=ticket, action="cancel", data={"reason": "业主取消"})
+    ticket = ticket_services.ticket_act(
+        actor=sw.butler, ticket=ticket, action="cancel", data={"reason": "业主取消"}
+    )
     assert Bill.objects.filter(pk=bill.pk).exists()  # never deleted
     row = selectors.with_amounts(Bill.objects.filter(pk=bill.pk)).get()
     assert row.billed == 0 and row.outstanding == 0
-    assert LedgerEntry.objects.filter(bill=bill, kind=EntryKind.ADJUSTMENT, amount=Decimal("-120.00")).exists()
+    assert LedgerEntry.objects.filter(
+        bill=bill, kind=EntryKind.ADJUSTMENT, amount=Decimal("-120.00")
+    ).exists()
     balance = selectors.unit_balance(sw.unit.pk)
     assert balance["credit"] == Decimal("50.00") and balance["owed"] == Decimal("0.00")
     # Again changes nothing.
