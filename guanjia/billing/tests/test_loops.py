@@ -10,42 +10,10 @@ import pytest
 from guanjia.billing import selectors, services
 from guanjia.billing.choices import BillKind, EntryKind
 from guanjia.billing.models import Bill, BillLine, FeeSettlement, LedgerEntry
-from guanjia.billing.tests.conftest import generate, pay
+from guanjia.billing.tests.conftest import completed_paid_service, generate, pay
 from guanjia.core.errors import Conflict
 from guanjia.tickets import services as ticket_services
-from guanjia.tickets.models import PaidService, Ticket
-
-
-@pytest.fixture
-def sw(bw):
-    from guanjia.core.roles import Role
-    from guanjia.sla import services as sla_services
-    from guanjia.staff.models import StaffMember
-    from guanjia.testing import factories as f
-
-    ticket_services.company_defaults_ensure(company=bw.company)
-    sla_services.sla_defaults_ensure(company=bw.company)
-    butler = f.make_staff(company=bw.company, roles=[Role.BUTLER], projects=[bw.project], name="楼栋管家")
-    butler.butler_buildings.set([bw.building])
-    bw.butler = butler.user
-    bw.tech_staff = StaffMember.objects.get(user=bw.technician)
-    return bw
-
-
-def completed_paid_service(w) -> Ticket:
-    service = PaidService.objects.get(company=w.company, name="油烟机清洗")
-    ticket = ticket_services.ticket_create(
-        actor=w.resident_user,
-        data={"unit_id": w.unit.pk, "paid_service_id": service.pk, "description": "周六上午"},
-    )
-    for actor, action, data in (
-        (w.butler, "dispatch", {"assignee_id": w.tech_staff.pk}),
-        (w.technician, "accept", {}),
-        (w.technician, "arrive", {}),
-        (w.technician, "complete", {"resolution": "已清洗"}),
-    ):
-        ticket = ticket_services.ticket_act(actor=actor, ticket=ticket, action=action, data=data)
-    return ticket
+from guanjia.tickets.models import Ticket
 
 
 def service_bill(w, ticket):

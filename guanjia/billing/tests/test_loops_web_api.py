@@ -51,7 +51,9 @@ def _pdf_text(content: bytes, tmp_path=None) -> str:
                         chars.append(int(octal.group(0), 8))
                         i += 1 + len(octal.group(0))
                         continue
-                    chars += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(raw[i + 1 : i + 2], raw[i + 1 : i + 2])
+                    chars += {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(
+                        raw[i + 1 : i + 2], raw[i + 1 : i + 2]
+                    )
                     i += 2
                     continue
                 chars.append(raw[i])
@@ -105,8 +107,11 @@ def test_a_refund_has_its_own_document_and_the_receipt_stays_positive(bw, paid, 
 
 @pytest.fixture
 def invoicing():
-    with FakeInvoicing() as fake, override_settings(
-        GUANJIA_INVOICE_URL=fake.url, GUANJIA_INVOICE_APP_ID=APP_ID, GUANJIA_INVOICE_SECRET=SECRET
+    with (
+        FakeInvoicing() as fake,
+        override_settings(
+            GUANJIA_INVOICE_URL=fake.url, GUANJIA_INVOICE_APP_ID=APP_ID, GUANJIA_INVOICE_SECRET=SECRET
+        ),
     ):
         yield fake
 
@@ -114,7 +119,8 @@ def invoicing():
 def test_a_resident_asks_for_an_invoice_finance_issues_it_the_resident_downloads_it(bw, paid, invoicing):
     resident = Api(bw.resident_user)
     bad = resident.post(
-        "invoice-requests", {"payment_id": paid.pk, "title": "金苑科技有限公司", "tax_no": "12AB", "email": "x"}
+        "invoice-requests",
+        {"payment_id": paid.pk, "title": "金苑科技有限公司", "tax_no": "12AB", "email": "x"},
     )
     assert bad.status_code == 422
     assert {"tax_no", "email"} <= set(bad.json()["errors"])
@@ -170,7 +176,9 @@ def test_the_invoicing_service_refusing_saves_nothing_and_finance_may_record_a_n
     assert Api(bw.desk).post(f"invoice-requests/{invoice.pk}/issue").status_code == 403  # not finance
     bad = Api(bw.manager).post(f"invoice-requests/{invoice.pk}/mark-issued", {"invoice_no": "1"})
     assert bad.status_code == 422 and "invoice_no" in bad.content.decode()
-    done = Api(bw.manager).post(f"invoice-requests/{invoice.pk}/mark-issued", {"invoice_no": "24442000000012345678"})
+    done = Api(bw.manager).post(
+        f"invoice-requests/{invoice.pk}/mark-issued", {"invoice_no": "24442000000012345678"}
+    )
     assert done.status_code == 200 and done.json()["status"] == InvoiceStatus.ISSUED
 
 
@@ -179,17 +187,34 @@ def test_a_wrong_signature_is_refused_by_the_fake_as_by_the_service(invoicing):
 
     client = HttpInvoiceBackend(url=invoicing.url, app_id=APP_ID, secret="wrong")
     with pytest.raises(InvoiceBackendError, match="signature"):
-        client.issue(order_no="x", title="t", tax_no="", email="a@b.cn", items=[{"name": "n", "amount": "1.00"}], total=Decimal("1.00"))
+        client.issue(
+            order_no="x",
+            title="t",
+            tax_no="",
+            email="a@b.cn",
+            items=[{"name": "n", "amount": "1.00"}],
+            total=Decimal("1.00"),
+        )
 
 
 def test_late_fee_policy_and_waiver_through_the_api(bw, clock):
     clock(datetime.date(2026, 9, 1))
     generate(bw)
     manager = Api(bw.manager)
-    bad = manager.post("late-fee-policies", {"project_id": bw.project.pk, "enabled": True, "daily_rate": "0.5"})
+    bad = manager.post(
+        "late-fee-policies", {"project_id": bw.project.pk, "enabled": True, "daily_rate": "0.5"}
+    )
     assert bad.status_code == 422 and "daily_rate" in bad.content.decode()
-    assert Api(bw.desk).post("late-fee-policies", {"project_id": bw.project.pk, "enabled": True}).status_code == 403
-    assert Api(bw.foreign_admin).post("late-fee-policies", {"project_id": bw.project.pk, "enabled": True}).status_code == 422
+    assert (
+        Api(bw.desk).post("late-fee-policies", {"project_id": bw.project.pk, "enabled": True}).status_code
+        == 403
+    )
+    assert (
+        Api(bw.foreign_admin)
+        .post("late-fee-policies", {"project_id": bw.project.pk, "enabled": True})
+        .status_code
+        == 422
+    )
     ok = manager.post(
         "late-fee-policies",
         {"project_id": bw.project.pk, "enabled": True, "daily_rate": "0.0005", "starts_on": "2026-09-01"},
@@ -217,5 +242,7 @@ def test_fee_settlement_without_a_result_is_422_on_period(bw):
     generate(bw)
     response = Api(bw.manager).post("fee-settlements", {"project_id": bw.project.pk, "period": "2026-09"})
     assert response.status_code == 422 and "period" in response.content.decode()
-    page = login(bw.manager).post("/billing/late-fees/", {"what": "settle", "project": bw.project.pk, "period": "2026-09"})
+    page = login(bw.manager).post(
+        "/billing/late-fees/", {"what": "settle", "project": bw.project.pk, "period": "2026-09"}
+    )
     assert page.status_code == 422
