@@ -93,7 +93,7 @@ def _draw(
         y -= leading
         pdf.drawString(margin, y, words)
     else:
-        pdf.drawString(margin + label_w, y, words)
+        pdf.drawString(margin + 30 * mm, y, words)
     pdf.setFont(FONT, body)
     y -= leading * 1.6
     for text in footer:

@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots/billing-loops")
 
 
-def test_statement_receipts_refund_note_and_an_invoice_on_screens(sw, live_server, browser):
+def test_statement_receipts_refund_note_and_an_invoice_on_screens(sw, live_server, browser, clock):
+    clock(datetime.date(2026, 8, 1))
     generate(sw, "2026-08", datetime.date(2026, 8, 31))
     closed_survey(sw, period="2026Q3", scores=[5, 4, 4, 3])
     services.fee_settlements_apply(actor=sw.manager, project=sw.project, period="2026-08")
@@ -40,7 +41,8 @@ def test_statement_receipts_refund_note_and_an_invoice_on_screens(sw, live_serve
             "starts_on": datetime.date(2026, 8, 1),
         },
     )
-    services.late_fees_accrue(as_of=datetime.date(2026, 9, 30))
+    clock(datetime.date(2026, 9, 30), hour=23)
+    services.late_fees_accrue()  # 25 days after the grace date: 201.38 × 0.0005 × 25 = 2.52
     ticket_services.ticket_act(actor=sw.butler, ticket=completed_paid_service(sw), action="confirm_charges")
     payment, _created = pay(sw, sw.unit, "1234.56", "k-shot", payer="王先生")
     refund = services.correction_request(
@@ -55,13 +57,14 @@ def test_statement_receipts_refund_note_and_an_invoice_on_screens(sw, live_serve
     screen.goto(f"/billing/units/{sw.unit.pk}/")
     expect(page.get_by_test_id("bill-service")).to_be_visible()
     expect(page.get_by_test_id("bill-settlement").first).to_contain_text("90")
+    expect(page.get_by_test_id("bill-late-fee")).to_contain_text("2.52")
     screen.shot("statement-loops")
     screen.goto(f"/billing/receipts/{payment.pk}/?size=a5")
     expect(page.get_by_test_id("amount-words")).to_contain_text("壹仟贰佰叁拾肆元伍角陆分")
     screen.shot("receipt-a5")
     page.emulate_media(media="print")
     screen.goto(f"/billing/receipts/{payment.pk}/?size=80mm")
-    page.set_viewport_size({"width": 302, "height": 900})  # 80 mm at 96 dpi
+    page.set_viewport_size({"width": 320, "height": 900})  # an 80 mm roll (72 mm printed) at 96 dpi
     screen.shot("receipt-80mm-print")
     page.set_viewport_size(DESKTOP)
     page.emulate_media(media="screen")
