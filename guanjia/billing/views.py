@@ -166,7 +166,7 @@ def _statement_context(
         "payment_form": payment_form,
         "adjustment_form": adjustment_form if can_adjust else None,
         "refund_form": refund_form if can_adjust else None,
-        "late_bills": [b for b in bills if b.late_fee > 0] if can_adjust else [],
+        "late_bills": [b for b in bills if b.late_fee > 0 and b.outstanding > 0] if can_adjust else [],
         "corrections": Correction.objects.visible_to(request.user)
         .filter(unit=unit)
         .order_by("-requested_at")[:20],
