@@ -411,6 +411,13 @@ GUANJIA_WECHAT_BACKEND = env_str(
 # No flood: non-urgent push messages to one person wait up to this many minutes and go as one
 # digest per channel (0: each message on its own).
 GUANJIA_NOTIFICATION_DIGEST_MINUTES = env_int("GUANJIA_NOTIFICATION_DIGEST_MINUTES", 15)
+# Electronic invoices (电子发票, docs/billing.md): the invoicing service's HTTP API; empty: finance
+# marks requests issued by hand with the number the tax platform gave.
+GUANJIA_INVOICE_URL = env_str("GUANJIA_INVOICE_URL", "")
+GUANJIA_INVOICE_APP_ID = env_str("GUANJIA_INVOICE_APP_ID", "")
+GUANJIA_INVOICE_SECRET = env_str("GUANJIA_INVOICE_SECRET", "")
+GUANJIA_INVOICE_SELLER_TAX_NO = env_str("GUANJIA_INVOICE_SELLER_TAX_NO", "")
+
 # SMS (docs/notifications.md): "tencent" or "aliyun" (or a backend's dotted path); empty: the log.
 _SMS_BACKENDS = {
     "": "guanjia.notifications.channels.LogBackend",

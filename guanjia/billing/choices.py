@@ -11,6 +11,7 @@ class ChargeKind(models.TextChoices):
     FIXED = "fixed", _("固定金额（元/月）")  # parking space, rubbish removal …
     METERED = "metered", _("按抄表（元/度、元/吨）")  # water, power: usage × rate
     ONE_OFF = "one_off", _("一次性（押金等）")  # renovation deposit: billed on its own, never monthly
+    SERVICE = "service", _("有偿服务（按工单）")  # a paid service confirmed on a request: its own bill
 
 
 class Meter(models.TextChoices):
@@ -29,6 +30,7 @@ class ItemScope(models.TextChoices):
 class BillKind(models.TextChoices):
     PERIODIC = "periodic", _("月度账单")
     ONE_OFF = "one_off", _("一次性账单")
+    SERVICE = "service", _("有偿服务账单")  # the confirmed charges of one request
 
 
 class BillStatus(models.TextChoices):
@@ -46,6 +48,7 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", _("收款")  # − : money received, allocated to a bill (or kept as credit)
     REFUND = "refund", _("退款")  # + : money given back
     ADJUSTMENT = "adjustment", _("调账")  # ± : a waiver or a correction, with its reason
+    LATE_FEE = "late_fee", _("滞纳金")  # + by the daily job, − by an approved waiver; shown apart
 
 
 class PaymentMethod(models.TextChoices):
@@ -58,6 +61,15 @@ class PaymentMethod(models.TextChoices):
 class CorrectionKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("调账")
     REFUND = "refund", _("退款")
+    LATE_FEE_WAIVER = "late_waiver", _("滞纳金减免")
+
+
+class InvoiceStatus(models.TextChoices):
+    """An invoice request (电子发票申请): asked for, then issued (with its number) or refused."""
+
+    REQUESTED = "requested", _("待开票")
+    ISSUED = "issued", _("已开票")
+    REJECTED = "rejected", _("已驳回")
 
 
 class CorrectionStatus(models.TextChoices):

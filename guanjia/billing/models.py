@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from guanjia.billing.choices import (
     CorrectionKind,
     CorrectionStatus,
     EntryKind,
+    InvoiceStatus,
     ItemScope,
     Meter,
     PaymentMethod,
@@ -187,6 +188,15 @@ class Bill(ProjectOwned):
     key = models.CharField(_("幂等键"), max_length=64, blank=True)
     # The last reminder (催缴) sent by hand (``bill_remind``: at most once a Shanghai day).
     reminded_at = models.DateTimeField(_("最近催缴时间"), null=True, blank=True)
+    # A paid-service bill: the request whose confirmed charges it bills (key ``ticket:<id>``).
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("工单"),
+    )
 
     objects = UnitHeldQuerySet.as_manager()
 
@@ -221,6 +231,15 @@ class BillLine(ProjectOwned):
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
     unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=4)
     amount = money(verbose_name=_("金额"))
+    # The request's charge line this bill line bills (at most once: unique).
+    ticket_charge = models.OneToOneField(
+        "tickets.TicketCharge",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("工单收费明细"),
+    )
 
     class LineQuerySet(ScopedQuerySet):
         def for_resident(self, scope):
@@ -439,3 +458,123 @@ class CollectionVisit(ProjectOwned):
 
     def __str__(self) -> str:
         return f"{self.unit_id} @ {self.visit_at:%Y-%m-%d %H:%M}"
+
+
+# The loops that reach the bill: pay-by-satisfaction, late fees, invoices -----------------------------
+
+
+class FeeSettlement(ProjectOwned):
+    """Pay by satisfaction (买单式) applied to one bill, once: the management fee on the bill (base),
+    the satisfaction result of the period that governs it, the percentage that result earns on the
+    published scale, and the amount due. The difference is one adjustment entry; any change later
+    is an adjustment another person approves."""
+
+    bill = models.OneToOneField(
+        Bill, on_delete=models.PROTECT, related_name="settlement", verbose_name=_("账单")
+    )
+    survey_id = models.PositiveIntegerField(_("调查"))
+    survey_label = models.CharField(_("满意度调查"), max_length=130)
+    satisfied_share = models.DecimalField(_("满意率"), max_digits=5, decimal_places=4)
+    fee_percent = models.DecimalField(_("收费比例(%)"), max_digits=5, decimal_places=2)
+    base = money(verbose_name=_("物业费基数"))
+    amount_due = money(verbose_name=_("应缴物业费"))
+    applied_at = models.DateTimeField(_("执行时间"))
+
+    class SettlementQuerySet(ScopedQuerySet):
+        def for_resident(self, scope):
+            return self.filter(bill__unit_id__in=_resident_units(scope))
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("买单式结算")
+        verbose_name_plural = _("买单式结算")
+        ordering = ["-applied_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}: {self.fee_percent}%"
+
+
+class LateFeePolicy(ProjectOwned):
+    """A project's late fee (滞纳金) rule, off by default. From the day after the grace date (due date
+    + ``grace_days``), and not before ``starts_on``, each day adds ``daily_rate`` × the principal
+    still owed at the start of that day — never on the late fee itself (no compounding) — up to
+    ``cap_percent`` of the bill's principal."""
+
+    enabled = models.BooleanField(_("启用"), default=False)
+    daily_rate = models.DecimalField(
+        _("日费率"),
+        max_digits=7,
+        decimal_places=6,
+        default=Decimal("0.000500"),
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("0.01"))],
+        help_text=_("如 0.0005 即每日万分之五"),
+    )
+    grace_days = models.PositiveSmallIntegerField(_("宽限天数"), default=0)
+    cap_percent = models.DecimalField(
+        _("上限(占本金%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    starts_on = models.DateField(_("起算日期"), help_text=_("此日之前的逾期不计滞纳金"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("滞纳金规则")
+        verbose_name_plural = _("滞纳金规则")
+        ordering = ["project_id"]
+        constraints = [models.UniqueConstraint(fields=["project"], name="billing_late_policy_once")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.daily_rate}/d"
+
+
+class InvoiceRequest(ProjectOwned):
+    """A request for an electronic invoice (电子发票) of a payment: the title, tax number and e-mail
+    it goes to; finance issues it through the invoicing backend or marks it issued by hand."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="invoice_requests", verbose_name=_("收款")
+    )
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
+    title = models.CharField(_("发票抬头"), max_length=100)
+    tax_no = models.CharField(_("纳税人识别号"), max_length=20, blank=True)
+    email = models.EmailField(_("接收邮箱"))
+    amount = money(verbose_name=_("开票金额"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    invoice_no = models.CharField(_("发票号码"), max_length=40, blank=True)
+    document = models.CharField(_("发票文件"), max_length=200, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("开票时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = UnitHeldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("电子发票申请")
+        verbose_name_plural = _("电子发票申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status__in=["requested", "issued"]),
+                name="billing_invoice_once_per_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "status"], name="billing_invoice_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.title}"

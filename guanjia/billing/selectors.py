@@ -35,6 +35,8 @@ ZERO = Decimal("0.00")
 # Comparisons with a sum in SQL allow for SQLite's floating-point sums (PostgreSQL's are exact).
 HALF_CENT = Decimal("0.005")
 BILLED_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
+# What a bill asks for: its charges and adjustments, and its late fees (shown apart as ``late_fee``).
+BILL_KINDS = (*BILLED_KINDS, EntryKind.LATE_FEE)
 PAID_KINDS = (EntryKind.PAYMENT, EntryKind.REFUND)
 AGEING_BUCKETS = (("d30", 0, 30), ("d90", 31, 90), ("d180", 91, 180), ("older", 181, None))
 
@@ -72,8 +74,13 @@ def _entry_sum(kinds=None):
 
 
 def with_amounts(bills):
-    """Bills with ``billed`` (charges and adjustments), ``outstanding`` and ``status`` from the ledger."""
-    return bills.annotate(outstanding=_entry_sum(), billed=_entry_sum(BILLED_KINDS)).annotate(
+    """Bills with ``billed`` (charges, adjustments and late fees), ``late_fee`` (the late fees, less
+    waivers, shown apart), ``outstanding`` and ``status`` from the ledger."""
+    return bills.annotate(
+        outstanding=_entry_sum(),
+        billed=_entry_sum(BILL_KINDS),
+        late_fee=_entry_sum((EntryKind.LATE_FEE,)),
+    ).annotate(
         paid=F("billed") - F("outstanding"),
         status=Case(
             When(outstanding__lt=HALF_CENT, then=Value(BillStatus.PAID.value)),

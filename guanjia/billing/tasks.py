@@ -30,3 +30,20 @@ def billing_generate() -> int:
 @db_periodic_task(crontab(hour="10", minute="0", day="5,15,25"))
 def billing_remind() -> int:
     return run_reminders()
+
+
+def run_loops() -> dict:
+    """The loops that reach the bill: paid services confirmed without a bill yet, the 买单式 result
+    applied to bills of the months it governs, late fees up to today. Each idempotent."""
+    with change_context(source=Source.JOB):
+        return {
+            "service_bills": services.bill_confirmed_charges_scheduled(),
+            "settlements": services.fee_settlements_scheduled(),
+            "late_fees": services.late_fees_accrue()["bills"],
+        }
+
+
+@db_periodic_task(crontab(hour="2", minute="10"))
+def billing_loops() -> dict:
+    # Daily: a night the worker was down is made up (late fees are computed from the ledger's history).
+    return run_loops()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanjia.billing import views
+from guanjia.billing import views, views_loops
 
 app_name = "billing"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("billing/arrears/", views.arrears, name="arrears"),
     path("billing/collection/", views.collection, name="collection"),
     path("billing/receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("billing/receipts/<int:pk>/pdf/", views_loops.receipt_pdf, name="receipt_pdf"),
+    path("billing/receipts/<int:pk>/invoice/", views_loops.invoice_ask, name="invoice_ask"),
+    path("billing/refunds/<int:pk>/", views_loops.refund_note, name="refund_note"),
+    path("billing/invoices/", views_loops.invoice_queue, name="invoices"),
+    path("billing/invoices/<int:pk>/", views_loops.invoice_decide, name="invoice_decide"),
+    path("billing/late-fees/", views_loops.loops_settings, name="loops"),
     path("portal/bills/", views.portal_bills, name="portal_bills"),
     path("portal/bills/receipts/<int:pk>/", views.portal_receipt, name="portal_receipt"),
 ]

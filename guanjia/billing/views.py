@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.billing import exports, selectors, services
+from guanjia.billing import exports, selectors, services, views_loops
 from guanjia.billing.choices import CorrectionKind, CorrectionStatus
 from guanjia.billing.forms import (
     AdjustmentForm,
@@ -126,6 +126,7 @@ def _statement_context(
     request, unit, *, payment_form=None, adjustment_form=None, refund_form=None, visit_form=None
 ):
     bills = list(_bills(request.user).filter(unit=unit).order_by("-period", "-id")[:60])
+    views_loops.bill_extras(bills)
     payments = list(
         Payment.objects.visible_to(request.user).filter(unit=unit).order_by("-received_at", "-id")[:30]
     )
@@ -165,6 +166,7 @@ def _statement_context(
         "payment_form": payment_form,
         "adjustment_form": adjustment_form if can_adjust else None,
         "refund_form": refund_form if can_adjust else None,
+        "late_bills": [b for b in bills if b.late_fee > 0 and b.outstanding > 0] if can_adjust else [],
         "corrections": Correction.objects.visible_to(request.user)
         .filter(unit=unit)
         .order_by("-requested_at")[:20],
@@ -222,7 +224,12 @@ def correction_request(request, pk: int, kind: str):
         ]
         field_map = {"payment_id": "payment"}
     else:
-        kind = CorrectionKind.ADJUSTMENT
+        # A late-fee waiver (滞纳金减免) has the adjustment's shape: a bill, an amount (> 0), a reason.
+        kind = (
+            CorrectionKind.LATE_FEE_WAIVER
+            if kind == CorrectionKind.LATE_FEE_WAIVER
+            else CorrectionKind.ADJUSTMENT
+        )
         form = AdjustmentForm(request.POST)
         form.fields["bill"].choices = [
             (b.pk, b.period) for b in Bill.objects.visible_to(request.user).filter(unit=unit)
@@ -403,11 +410,9 @@ def _receipt(request, pk: int, template: str):
     payment = visible_or_404(
         Payment.objects.select_related("unit__building", "project", "received_by"), pk, request.user
     )
-    return render(
-        request,
-        template,
-        {"payment": payment, **selectors.receipt_lines(payment), "title": _("收据")},
-    )
+    context = {"payment": payment, **selectors.receipt_lines(payment), "title": _("收据")}
+    context.update(views_loops.receipt_context(request, payment))
+    return render(request, template, context)
 
 
 @console_view(Perm.VIEW_BILLING)
@@ -434,6 +439,7 @@ def portal_bills(request):
         Unit.objects.visible_to(request.user).select_related("building", "project").order_by(*unit_order())
     )
     bills = list(_bills(request.user).order_by("-period", "-id")[:60])
+    views_loops.bill_extras(bills)
     payments = list(
         Payment.objects.visible_to(request.user)
         .select_related("unit__building")

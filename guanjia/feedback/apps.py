@@ -11,3 +11,8 @@ class FeedbackConfig(AppConfig):
         from guanjia.feedback import kinds
 
         kinds.register()  # the kinds of notification it sends (SMS/WeChat templates)
+
+        from guanjia.core.fee_results import register_fee_result_source
+        from guanjia.feedback.selectors import governing_fee_result
+
+        register_fee_result_source(governing_fee_result)  # 买单式: billing applies it to the bills

@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from guanjia.core.fee_results import FeeResult
 from guanjia.core.scoping import scope_for
-from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, YearRating
+from guanjia.feedback.choices import CardColour, CardTarget, ServiceLine, SurveyStatus, YearRating
 from guanjia.feedback.models import (
     CardTally,
     CardVote,
@@ -209,3 +210,37 @@ def yearly_tally(user, year: int, project_id: int | None = None) -> list[dict]:
         row["blue_share"] = _ratio(row["blue"], total)
         row["red_share"] = _ratio(row["red"], total)
     return rows
+
+
+def governing_fee_result(project_id: int, period: str):
+    """Pay by satisfaction (买单式): the result that governs a project's management fee for the
+    month ``period`` (``YYYY-MM``) — the closed survey of that month's quarter (``2026Q4`` governs
+    2026-10 … 2026-12) covering the project, its share satisfied over the project's answers, and
+    the percentage that share earns on the project's published scale. None without a closed
+    survey, answers or scale. Billing asks through ``core.fee_results`` (registered in ``ready``)."""
+    year, month = int(period[:4]), int(period[5:7])
+    quarter = f"{year}Q{(month - 1) // 3 + 1}"
+    scale = FeeScale.objects.filter(project_id=project_id).values_list("steps", flat=True).first()
+    if not scale:
+        return None
+    survey = (
+        Survey.objects.filter(period=quarter, status=SurveyStatus.CLOSED, covered__project_id=project_id)
+        .order_by("-closed_at", "-id")
+        .first()
+    )
+    if survey is None:
+        return None
+    counts = SurveyAnswer.objects.filter(survey=survey, project_id=project_id).aggregate(
+        n=Count("id"), satisfied=Count("id", filter=Q(score__gte=SATISFIED))
+    )
+    if not counts["n"]:
+        return None
+    share = (Decimal(counts["satisfied"]) / Decimal(counts["n"])).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+    return FeeResult(
+        survey_id=survey.pk,
+        label=f"{survey.period} {survey.title}"[:130],
+        satisfied_share=share,
+        fee_percent=fee_percent(scale, share),
+    )

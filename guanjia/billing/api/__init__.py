@@ -9,7 +9,7 @@ registers their operations, in this order.
 from guanjia.billing.api.common import router
 
 # isort: off
-from guanjia.billing.api import charges, bills, payments, corrections, collection
+from guanjia.billing.api import charges, bills, payments, corrections, collection, loops
 # isort: on
 
-__all__ = ["bills", "charges", "collection", "corrections", "payments", "router"]
+__all__ = ["bills", "charges", "collection", "corrections", "loops", "payments", "router"]

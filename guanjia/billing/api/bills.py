@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from guanjia.billing import selectors, services
 from guanjia.billing.api.common import Money, Period, _unit_label, router
 from guanjia.billing.choices import BillKind, BillStatus, EntryKind
-from guanjia.billing.models import Bill
+from guanjia.billing.models import Bill, FeeSettlement
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, Pagination, RefId, Schema
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -30,9 +30,11 @@ class BillOut(Schema):
     billed: Decimal
     paid: Decimal
     outstanding: Decimal
+    late_fee: Decimal = Field(description="Late fees (滞纳金) less waivers, part of billed, shown apart")
     status: BillStatus
     due_on: datetime.date
     issued_at: datetime.datetime
+    ticket_id: int | None = Field(None, description="A paid-service bill: the request it bills")
 
     @staticmethod
     def resolve_unit(obj) -> str:
@@ -49,6 +51,10 @@ class BillOut(Schema):
     @staticmethod
     def resolve_outstanding(obj) -> Decimal:
         return selectors.q2(obj.outstanding)
+
+    @staticmethod
+    def resolve_late_fee(obj) -> Decimal:
+        return selectors.q2(obj.late_fee)
 
 
 class LineOut(Schema):
@@ -70,9 +76,23 @@ class EntryOut(Schema):
     reason: str
 
 
+class SettlementOut(Schema):
+    survey_label: str
+    satisfied_share: Decimal
+    fee_percent: Decimal
+    base: Decimal
+    amount_due: Decimal
+    applied_at: datetime.datetime
+
+
 class BillDetailOut(BillOut):
     lines: list[LineOut]
     entries: list[EntryOut]
+    settlement: SettlementOut | None = Field(None, description="买单式 applied to the management fee")
+
+    @staticmethod
+    def resolve_settlement(obj):
+        return FeeSettlement.objects.filter(bill_id=obj.pk).first()
 
     @staticmethod
     def resolve_lines(obj):

@@ -16,6 +16,7 @@ from guanjia.billing.models import Bill, Correction, LedgerEntry, Payment
 from guanjia.billing.selectors import HALF_CENT, ZERO, q2
 from guanjia.billing.services import common
 from guanjia.billing.services.common import _entry, _money
+from guanjia.billing.services.late_fees import waivable
 from guanjia.billing.services.payments import _apply_credit, refundable
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
@@ -47,6 +48,12 @@ def correction_request(*, actor, data: dict) -> Correction:
             )
         correction.payment = payment
         owner = payment
+    elif kind == CorrectionKind.LATE_FEE_WAIVER:
+        bill = visible_reference(Bill, data.get("bill_id"), actor, field="bill_id")
+        amount = _money(data.get("amount"), "amount")
+        _check_waiver(bill, amount)
+        correction.bill = bill
+        owner = bill
     else:
         bill = visible_reference(Bill, data.get("bill_id"), actor, field="bill_id")
         amount = _money(data.get("amount"), "amount", allow_negative=True)
@@ -58,6 +65,13 @@ def correction_request(*, actor, data: dict) -> Correction:
     correction.project_id = owner.project_id
     correction.unit_id = owner.unit_id
     return save_validated(correction)
+
+
+def _check_waiver(bill: Bill, amount: Decimal) -> None:
+    """A late-fee waiver (an amount > 0) never exceeds the late fee the bill still has."""
+    most = waivable(bill)
+    if amount > most:
+        raise ValidationError({"amount": _("减免金额超过可减免的滞纳金 %(max)s 元") % {"max": most}})
 
 
 def _check_adjustment(bill: Bill, amount: Decimal) -> None:
@@ -86,6 +100,18 @@ def correction_decide(*, actor, correction: Correction, approve: bool, note: str
         lock(Unit(pk=correction.unit_id))
         if correction.kind == CorrectionKind.REFUND:
             _refund(actor=actor, correction=correction, now=now)
+        elif correction.kind == CorrectionKind.LATE_FEE_WAIVER:
+            bill = Bill.objects.get(pk=correction.bill_id)
+            _check_waiver(bill, correction.amount)
+            _entry(
+                bill=bill,
+                kind=EntryKind.LATE_FEE,
+                amount=-correction.amount,
+                actor=actor,
+                now=now,
+                correction=correction,
+                reason=correction.reason,
+            )
         else:
             bill = Bill.objects.get(pk=correction.bill_id)
             _check_adjustment(bill, correction.amount)

@@ -72,3 +72,42 @@ def clock(monkeypatch):
         monkeypatch.setattr(common, "_now", lambda: moment)
 
     return set_to
+
+
+@pytest.fixture
+def sw(bw):
+    """Fees plus what a paid-service request needs: the company's categories and paid services, the
+    SLA defaults, a butler for building 1."""
+    from guanjia.core.roles import Role
+    from guanjia.sla import services as sla_services
+    from guanjia.staff.models import StaffMember
+    from guanjia.tickets import services as ticket_services
+
+    ticket_services.company_defaults_ensure(company=bw.company)
+    sla_services.sla_defaults_ensure(company=bw.company)
+    butler = f.make_staff(company=bw.company, roles=[Role.BUTLER], projects=[bw.project], name="楼栋管家")
+    butler.butler_buildings.set([bw.building])
+    bw.butler = butler.user
+    bw.tech_staff = StaffMember.objects.get(user=bw.technician)
+    return bw
+
+
+def completed_paid_service(w):
+    """A paid service (油烟机清洗, 120.00) booked by the resident of unit 1201 and done: its charge
+    waits for confirmation."""
+    from guanjia.tickets import services as ticket_services
+    from guanjia.tickets.models import PaidService
+
+    service = PaidService.objects.get(company=w.company, name="油烟机清洗")
+    ticket = ticket_services.ticket_create(
+        actor=w.resident_user,
+        data={"unit_id": w.unit.pk, "paid_service_id": service.pk, "description": "周六上午"},
+    )
+    for actor, action, data in (
+        (w.butler, "dispatch", {"assignee_id": w.tech_staff.pk}),
+        (w.technician, "accept", {}),
+        (w.technician, "arrive", {}),
+        (w.technician, "complete", {"resolution": "已清洗"}),
+    ):
+        ticket = ticket_services.ticket_act(actor=actor, ticket=ticket, action=action, data=data)
+    return ticket
