@@ -1,7 +1,6 @@
 """REST API of notices (``/api/v1/notices/…``) and the service team's cards (``/api/v1/service-cards``),
 through the same selectors and services as the console and the portal."""
 
-from __future__ import annotations
 
 import datetime
 

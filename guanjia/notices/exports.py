@@ -1,14 +1,13 @@
 """The unread list of a notice as a file (``/data/export/notice_unread.xlsx?notice=…``): the
 households the butler still has to call, filtered like the page (the butler's own buildings)."""
 
-from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.api import FilterSchema
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm
-from guanjia.core.services import visible_or_404
+from guanjia.core.services import visible_reference
 from guanjia.dataio.exporting import ExportSpec
 from guanjia.estates.models import Unit
 from guanjia.notices import selectors
@@ -21,7 +20,8 @@ class NoticeUnreadFilter(FilterSchema):
 
 
 def unread_queryset(actor, filters: NoticeUnreadFilter):
-    notice = visible_or_404(Notice.objects.all(), filters.notice, actor)
+    # A notice out of scope is a bad filter (422 naming it), as any reference in input.
+    notice = visible_reference(Notice, filters.notice, actor, field="notice")
     if filters.building:
         buildings = [filters.building]
     else:
