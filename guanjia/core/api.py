@@ -185,7 +185,9 @@ def install_error_handlers(api) -> None:
         for err in exc.errors:
             # Only the leading parts name where the input came from: a field may be called "body".
             loc = [str(p) for p in err.get("loc", [])]
-            while loc and loc[0] in ("body", "query", "path", "payload", "filters"):
+            if loc and loc[0] in ("body", "query", "path"):
+                loc.pop(0)
+            if loc and loc[0] in ("payload", "filters"):
                 loc.pop(0)
             errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
         first = next(iter(errors.items()), ("__all__", [_("输入无效")]))

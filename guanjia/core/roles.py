@@ -97,7 +97,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
-        _FIELD_WORK | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+        _FIELD_WORK
+        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
         # The customer-service head (客服主管) publishes the estate's notices.
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
     ),

@@ -1,7 +1,6 @@
 """REST API of notices (``/api/v1/notices/…``) and the service team's cards (``/api/v1/service-cards``),
 through the same selectors and services as the console and the portal."""
 
-
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -180,8 +179,10 @@ def _notices(request):
     scope = scope_for(request.user)
     if not scope.is_resident:
         require(request.user, Perm.VIEW_NOTICES)
-    return Notice.objects.visible_to(request.user).select_related("project", "building").prefetch_related(
-        "attachments"
+    return (
+        Notice.objects.visible_to(request.user)
+        .select_related("project", "building")
+        .prefetch_related("attachments")
     )
 
 

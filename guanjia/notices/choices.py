@@ -15,7 +15,9 @@ class NoticeKind(models.TextChoices):
 
 # Kinds pushed to every addressed household (SMS, WeChat, the bell) as soon as they are published,
 # quiet hours or not; the others wait in the portal's list.
-URGENT_KINDS = frozenset({NoticeKind.OUTAGE_WATER, NoticeKind.OUTAGE_POWER, NoticeKind.OUTAGE_LIFT, NoticeKind.EMERGENCY})
+URGENT_KINDS = frozenset(
+    {NoticeKind.OUTAGE_WATER, NoticeKind.OUTAGE_POWER, NoticeKind.OUTAGE_LIFT, NoticeKind.EMERGENCY}
+)
 OUTAGE_KINDS = frozenset({NoticeKind.OUTAGE_WATER, NoticeKind.OUTAGE_POWER, NoticeKind.OUTAGE_LIFT})
 
 

@@ -1,7 +1,6 @@
 """The unread list of a notice as a file (``/data/export/notice_unread.xlsx?notice=…``): the
 households the butler still has to call, filtered like the page (the butler's own buildings)."""
 
-
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.api import FilterSchema
@@ -22,10 +21,7 @@ class NoticeUnreadFilter(FilterSchema):
 def unread_queryset(actor, filters: NoticeUnreadFilter):
     # A notice out of scope is a bad filter (422 naming it), as any reference in input.
     notice = visible_reference(Notice, filters.notice, actor, field="notice")
-    if filters.building:
-        buildings = [filters.building]
-    else:
-        buildings = selectors.butler_building_ids(actor)
+    buildings = [filters.building] if filters.building else selectors.butler_building_ids(actor)
     return selectors.unread_units(notice, building_ids=buildings)
 
 

@@ -63,7 +63,12 @@ class NoticeForm(forms.Form):
         project = self.data.get("project_id") if self.is_bound else self.initial.get("project_id")
         self.fields["building_id"].choices = building_choices(user, project)
         self.fields["project_id"].widget.attrs.update(
-            {"hx-get": reverse("notices:buildings"), "hx-target": "#id_building_id", "hx-swap": "innerHTML", "hx-trigger": "change"}
+            {
+                "hx-get": reverse("notices:buildings"),
+                "hx-target": "#id_building_id",
+                "hx-swap": "innerHTML",
+                "hx-trigger": "change",
+            }
         )
 
     def service_data(self) -> dict:

@@ -10,4 +10,6 @@ URGENT_NOTICE = "notices.urgent"
 
 def register() -> None:
     # Outages and emergency statements: every addressed household, quiet hours or not.
-    register_kind(URGENT_NOTICE, _("紧急公告（停水停电停梯、紧急声明）"), params=("title", "place"), urgent=True)
+    register_kind(
+        URGENT_NOTICE, _("紧急公告（停水停电停梯、紧急声明）"), params=("title", "place"), urgent=True
+    )

@@ -73,7 +73,9 @@ class Notice(CompanyOwned):
     kind = models.CharField(_("类型"), max_length=20, choices=NoticeKind.choices)
     title = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("正文"), max_length=5000)
-    status = models.CharField(_("状态"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT
+    )
     publish_at = models.DateTimeField(_("定时发布时间"), null=True, blank=True)
     expires_at = models.DateTimeField(_("下架时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -191,7 +193,9 @@ class NoticeRead(CompanyOwned):
     notice. One per notice and unit, whatever the number of members or of reads."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
     resident = models.ForeignKey(
         "estates.Resident", on_delete=models.PROTECT, related_name="+", verbose_name=_("阅读人")
     )

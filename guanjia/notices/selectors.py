@@ -33,7 +33,9 @@ def resident_user_ids(notice: Notice):
     """The accounts of everybody living in an addressed household (who an urgent notice is pushed to)."""
     return (
         Occupancy.objects.current()
-        .filter(unit__in=addressed_units(notice), resident__user__isnull=False, resident__deleted_at__isnull=True)
+        .filter(
+            unit__in=addressed_units(notice), resident__user__isnull=False, resident__deleted_at__isnull=True
+        )
         .values_list("resident__user_id", flat=True)
         .distinct()
         .order_by("resident__user_id")
@@ -50,7 +52,12 @@ def read_stats(notice: Notice) -> dict:
         .order_by("building__project_id", "building__sort_key", "building_id")
     )
     buildings = [
-        {"building_id": r["building_id"], "building": r["building__name"], "total": r["total"], "read": r["read"]}
+        {
+            "building_id": r["building_id"],
+            "building": r["building__name"],
+            "total": r["total"],
+            "read": r["read"],
+        }
         for r in rows
     ]
     total = sum(b["total"] for b in buildings)
@@ -79,7 +86,9 @@ def butler_building_ids(user) -> list[int]:
 def unread_units(notice: Notice, *, building_ids=None):
     """The households that have not read the notice, in the units' order, each with the people living
     there now (``current_occupancies``) — whom the butler calls."""
-    units = addressed_units(notice).exclude(Exists(NoticeRead.objects.filter(notice=notice, unit_id=OuterRef("pk"))))
+    units = addressed_units(notice).exclude(
+        Exists(NoticeRead.objects.filter(notice=notice, unit_id=OuterRef("pk")))
+    )
     if building_ids:
         units = units.filter(building_id__in=building_ids)
     living = Occupancy.objects.current().select_related("resident").order_by("relation", "id")
@@ -140,7 +149,9 @@ def publication_calendar(user, project: Project, month: str | None = None) -> di
         kinds[notice.get_kind_display()] += 1
     weeks = []
     for week in calendar.Calendar().monthdatescalendar(first.year, first.month):
-        weeks.append([{"date": d, "in_month": d.month == first.month, "notices": days.get(d, [])} for d in week])
+        weeks.append(
+            [{"date": d, "in_month": d.month == first.month, "notices": days.get(d, [])} for d in week]
+        )
     scheduled = (
         Notice.objects.visible_to(user)
         .filter(Q(project__isnull=True) | Q(project=project), status=NoticeStatus.SCHEDULED)
@@ -163,7 +174,9 @@ def publication_calendar(user, project: Project, month: str | None = None) -> di
 
 def resident_unit_ids(user) -> list[int]:
     scope = scope_for(user)
-    return list(Occupancy.objects.filter(resident_id=scope.resident_id).current().values_list("unit_id", flat=True))
+    return list(
+        Occupancy.objects.filter(resident_id=scope.resident_id).current().values_list("unit_id", flat=True)
+    )
 
 
 def portal_notices(user):

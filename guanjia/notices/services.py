@@ -88,7 +88,11 @@ def _place(actor, data: dict) -> tuple[Project | None, Building | None]:
 def _check_times(notice: Notice, *, now: datetime.datetime) -> None:
     if notice.expires_at is not None and notice.expires_at <= now:
         raise ValidationError({"expires_at": _("下架时间必须晚于现在")})
-    if notice.expires_at is not None and notice.publish_at is not None and notice.expires_at <= notice.publish_at:
+    if (
+        notice.expires_at is not None
+        and notice.publish_at is not None
+        and notice.expires_at <= notice.publish_at
+    ):
         raise ValidationError({"expires_at": _("下架时间必须晚于发布时间")})
 
 
@@ -175,7 +179,9 @@ def _attach(notice: Notice, actor, upload) -> NoticeAttachment:
         content_type = clean.content_type
     else:
         try:
-            name = default_storage.save(f"notices/{notice.company_id}/{uuid.uuid4().hex}.pdf", ContentFile(data))
+            name = default_storage.save(
+                f"notices/{notice.company_id}/{uuid.uuid4().hex}.pdf", ContentFile(data)
+            )
         except Exception as exc:
             logger.error("storing an attachment failed: %s: %s", type(exc).__name__, exc)
             raise ValidationError({"attachments": _("文件存储暂时不可用，附件没有保存，请稍后重试")}) from exc
@@ -320,9 +326,11 @@ def push_notice(notice_id: int, *, batch: int = PUSH_BATCH) -> int:
     """Push an urgent published notice to every account of an addressed household, ``batch`` accounts
     per transaction. One dedup key per notice: a retry, a second worker or a rerun after a crash writes
     no second message to anybody. Returns the number of messages written."""
-    notice = Notice.objects.filter(pk=notice_id, status=NoticeStatus.PUBLISHED).select_related(
-        "project", "building"
-    ).first()
+    notice = (
+        Notice.objects.filter(pk=notice_id, status=NoticeStatus.PUBLISHED)
+        .select_related("project", "building")
+        .first()
+    )
     if notice is None or not notice.is_urgent or notice.pushed_at is not None:
         return 0
     user_model = Notice._meta.get_field("author").related_model
@@ -336,8 +344,16 @@ def push_notice(notice_id: int, *, batch: int = PUSH_BATCH) -> int:
             written += len(
                 notify(
                     recipients=user_model.objects.filter(pk__in=ids).order_by("pk"),
-                    subject=Message(gettext_lazy("【%(kind)s】%(title)s"), kind=notice.get_kind_display(), title=notice.title),
-                    body=Message(gettext_lazy("%(place)s：%(title)s，详情请查看公告。"), place=notice.addressed_to, title=notice.title),
+                    subject=Message(
+                        gettext_lazy("【%(kind)s】%(title)s"),
+                        kind=notice.get_kind_display(),
+                        title=notice.title,
+                    ),
+                    body=Message(
+                        gettext_lazy("%(place)s：%(title)s，详情请查看公告。"),
+                        place=notice.addressed_to,
+                        title=notice.title,
+                    ),
                     url=reverse("notices:portal_detail", args=[notice.pk]),
                     related=notice,
                     dedup_key=f"notice-{notice.pk}",
@@ -371,7 +387,11 @@ def notice_read(*, actor, notice: Notice) -> list[NoticeRead]:
         if unit_id in already:
             continue
         receipt = NoticeRead(
-            company_id=notice.company_id, notice=notice, unit_id=unit_id, resident_id=scope.resident_id, read_at=now
+            company_id=notice.company_id,
+            notice=notice,
+            unit_id=unit_id,
+            resident_id=scope.resident_id,
+            read_at=now,
         )
         try:
             with transaction.atomic():
@@ -405,7 +425,9 @@ def card_save(*, actor, staff: StaffMember, data: dict, photo=None) -> ServiceCa
         setattr(card, field, value.strip() if isinstance(value, str) else value)
     if photo is not None:
         clean = images.clean_photo(photo, field="photo")
-        card.photo, card.thumbnail = images.save_photo(clean, prefix=f"cards/{staff.company_id}", field="photo")
+        card.photo, card.thumbnail = images.save_photo(
+            clean, prefix=f"cards/{staff.company_id}", field="photo"
+        )
     full_clean(card)
     save_validated(card)
     return card

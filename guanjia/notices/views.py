@@ -33,15 +33,17 @@ PER_PAGE = 25
 
 
 class NoticeFilterForm(forms.Form):
-    project = forms.ModelChoiceField(label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False)
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False
+    )
     kind = forms.ChoiceField(label=gettext_lazy("类型"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user).order_by("name")
-        self.fields["kind"].choices = [("", gettext_lazy("全部"))] + NoticeKind.choices
-        self.fields["status"].choices = [("", gettext_lazy("全部"))] + NoticeStatus.choices
+        self.fields["kind"].choices = [("", gettext_lazy("全部")), *NoticeKind.choices]
+        self.fields["status"].choices = [("", gettext_lazy("全部")), *NoticeStatus.choices]
 
 
 @console_view(Perm.VIEW_NOTICES)
@@ -78,7 +80,10 @@ def _form_page(request, form, *, title: str, cancel_url: str, save):
         status = 422
     style_form(form)
     return render(
-        request, "notices/notice_form.html", {"form": form, "title": title, "cancel_url": cancel_url}, status=status
+        request,
+        "notices/notice_form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url},
+        status=status,
     )
 
 
@@ -118,7 +123,9 @@ def notice_edit(request, pk):
         form,
         title=_("修改公告"),
         cancel_url=reverse("notices:detail", args=[notice.pk]),
-        save=lambda data, files: services.notice_update(actor=request.user, notice=notice, data=data, files=files),
+        save=lambda data, files: services.notice_update(
+            actor=request.user, notice=notice, data=data, files=files
+        ),
     )
 
 
@@ -131,7 +138,9 @@ def notice_buildings(request):
 
 @console_view(Perm.VIEW_NOTICES)
 def notice_detail(request, pk):
-    notice = visible_or_404(Notice.objects.select_related("project", "building", "author", "published_by"), pk, request.user)
+    notice = visible_or_404(
+        Notice.objects.select_related("project", "building", "author", "published_by"), pk, request.user
+    )
     stats = selectors.read_stats(notice) if notice.status != NoticeStatus.DRAFT else None
     return render(
         request,
@@ -241,7 +250,9 @@ def notice_calendar(request):
 
 @console_view(Perm.VIEW_NOTICES)
 def card_list(request):
-    cards = ServiceCard.objects.visible_to(request.user).select_related("staff").order_by("order", "staff__name")
+    cards = (
+        ServiceCard.objects.visible_to(request.user).select_related("staff").order_by("order", "staff__name")
+    )
     scope = scope_for(request.user)
     return render(
         request,
@@ -263,7 +274,9 @@ def card_edit(request, staff_pk):
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
             try:
-                services.card_save(actor=request.user, staff=staff, data=data, photo=form.cleaned_data["photo"])
+                services.card_save(
+                    actor=request.user, staff=staff, data=data, photo=form.cleaned_data["photo"]
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -274,7 +287,11 @@ def card_edit(request, staff_pk):
     return render(
         request,
         "notices/notice_form.html",
-        {"form": form, "title": _("管家名片：%(name)s") % {"name": staff.name}, "cancel_url": reverse("notices:cards")},
+        {
+            "form": form,
+            "title": _("管家名片：%(name)s") % {"name": staff.name},
+            "cancel_url": reverse("notices:cards"),
+        },
         status=status,
     )
 
@@ -296,7 +313,9 @@ def resident_page(view):
 def portal_list(request):
     notices = selectors.portal_notices(request.user)
     page = Paginator(notices, 20).get_page(request.GET.get("page"))
-    return render(request, "notices/portal_list.html", {"title": _("社区公告"), "page": page, "rows": page.object_list})
+    return render(
+        request, "notices/portal_list.html", {"title": _("社区公告"), "page": page, "rows": page.object_list}
+    )
 
 
 @resident_page
@@ -313,4 +332,6 @@ def portal_detail(request, pk):
 
 @resident_page
 def portal_team(request):
-    return render(request, "notices/portal_team.html", {"title": _("服务团队"), **selectors.service_team(request.user)})
+    return render(
+        request, "notices/portal_team.html", {"title": _("服务团队"), **selectors.service_team(request.user)}
+    )

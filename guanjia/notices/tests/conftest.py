@@ -20,7 +20,9 @@ def media(tmp_path):
 def nw(world):
     """The scoping world plus: the butler of 1栋, a customer-service head of P1, a family member living
     in the resident's unit 1201 (same household), and 2栋 of P1 with one household."""
-    world.butler_member = f.make_staff(company=world.company, roles=[Role.BUTLER], projects=[world.project], name="1栋管家")
+    world.butler_member = f.make_staff(
+        company=world.company, roles=[Role.BUTLER], projects=[world.project], name="1栋管家"
+    )
     world.butler_member.butler_buildings.set([world.building])
     world.butler = world.butler_member.user
     world.cs_head = f.make_staff(

@@ -17,7 +17,9 @@ from guanjia.testing.api import Api
 pytestmark = pytest.mark.django_db
 
 
-def test_a_scheduled_notice_is_published_once_when_its_time_comes(nw, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_scheduled_notice_is_published_once_when_its_time_comes(
+    nw, monkeypatch, django_capture_on_commit_callbacks
+):
     when = soon(30)
     notice = draft(nw.manager, title="周六停水", kind="outage_water", project_id=nw.project.pk)
     services.notice_publish(actor=nw.manager, notice=notice, publish_at=when)
@@ -88,7 +90,9 @@ def test_the_calendar_shows_what_was_published_on_which_day(nw):
     company = published(nw.admin, title="全公司提示", project_id=None)
     published(nw.admin, title="大厦通知", project_id=nw.sibling_project.pk)
     today = timezone.localdate()
-    response = Api(nw.manager).get("notices/calendar", project_id=nw.project.pk, month=today.strftime("%Y-%m"))
+    response = Api(nw.manager).get(
+        "notices/calendar", project_id=nw.project.pk, month=today.strftime("%Y-%m")
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 2

@@ -29,7 +29,10 @@ def test_one_receipt_per_household_kept_from_its_first_reader(nw):
     assert list(receipts.values_list("unit_id", "resident_id")) == [(nw.unit.pk, nw.resident.pk)]
     stats = Api(nw.manager).get(f"notices/{notice.pk}/stats").json()
     assert (stats["total"], stats["read"], stats["unread"]) == (3, 1, 2)
-    assert {b["building"]: (b["read"], b["total"]) for b in stats["buildings"]} == {"1栋": (1, 2), "2栋": (0, 1)}
+    assert {b["building"]: (b["read"], b["total"]) for b in stats["buildings"]} == {
+        "1栋": (1, 2),
+        "2栋": (0, 1),
+    }
     # The portal list marks it read for the whole household.
     listing = Client()
     listing.force_login(nw.family_user)
@@ -86,7 +89,10 @@ def test_the_unread_list_is_who_has_not_read_in_the_butlers_buildings(nw):
     people = {p["name"]: p["phone"] for p in rows[0]["people"]}
     assert nw.resident.name in people and "****" in people[nw.resident.name]
     # The manager sees every building, or picks one.
-    assert {r["number"] for r in Api(nw.manager).get(f"notices/{notice.pk}/unread").json()["items"]} == {"1201", "201"}
+    assert {r["number"] for r in Api(nw.manager).get(f"notices/{notice.pk}/unread").json()["items"]} == {
+        "1201",
+        "201",
+    }
     only2 = Api(nw.manager).get(f"notices/{notice.pk}/unread", building_id=nw.building2.pk).json()["items"]
     assert [r["number"] for r in only2] == ["201"]
     # The page, with the reveal button that journals the look at a full number.

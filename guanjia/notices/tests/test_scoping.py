@@ -86,7 +86,12 @@ def test_who_may_draft_and_publish(nw):
     services.notice_publish(actor=nw.cs_head, notice=notice)
     assert Notice.objects.get(pk=notice.pk).status == "published"
     # The technician neither drafts nor publishes.
-    assert Api(nw.technician).post("notices", {"kind": "tip", "title": "x", "body": "y", "project_id": nw.project.pk}).status_code == 403
+    assert (
+        Api(nw.technician)
+        .post("notices", {"kind": "tip", "title": "x", "body": "y", "project_id": nw.project.pk})
+        .status_code
+        == 403
+    )
     # Company-wide notices are HQ's: a project's manager is told which field is wrong.
     with pytest.raises(ValidationError) as refused:
         draft(nw.manager, project_id=None)
@@ -95,5 +100,7 @@ def test_who_may_draft_and_publish(nw):
     with pytest.raises(NotAllowed):
         services.notice_pin(actor=nw.manager, notice=hq, pinned=True)
     # Another estate's project is a field error, not a leak.
-    response = Api(nw.manager).post("notices", {"kind": "tip", "title": "x", "body": "y", "project_id": nw.sibling_project.pk})
+    response = Api(nw.manager).post(
+        "notices", {"kind": "tip", "title": "x", "body": "y", "project_id": nw.sibling_project.pk}
+    )
     assert response.status_code == 422 and "project_id" in response.json()["errors"]
