@@ -26,7 +26,12 @@ def test_an_outage_notice_from_draft_to_the_butlers_unread_list(nw, live_server,
     services.card_save(
         actor=nw.manager,
         staff=StaffMember.objects.get(user=nw.butler),
-        data={"title": "楼栋管家", "phone": "13800000001", "hours": "每天 8:30-18:00", "intro": "1栋的事找我"},
+        data={
+            "title": "楼栋管家",
+            "phone": "13800000001",
+            "hours": "每天 8:30-18:00",
+            "intro": "1栋的事找我",
+        },
     )
     services.card_save(
         actor=nw.manager,
