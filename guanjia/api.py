@@ -14,6 +14,7 @@ from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.households.api import router as households_router
+from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.quality.api import router as quality_router
@@ -56,4 +57,5 @@ api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
+api.add_router("", notices_router)
 api.add_router("", evaluation_router)

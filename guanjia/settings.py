@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "guanjia.dataio",
     "guanjia.residents",
     "guanjia.households",
+    "guanjia.notices",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

@@ -42,6 +42,7 @@ urlpatterns = [
     path("facilities/", include("guanjia.facilities.urls")),
     path("emergencies/", include("guanjia.emergencies.urls")),
     path("households/", include("guanjia.households.urls")),
+    path("", include("guanjia.notices.urls")),
     path("", include(household_portal_urls)),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.feedback.urls")),

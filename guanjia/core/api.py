@@ -183,9 +183,12 @@ def install_error_handlers(api) -> None:
     def input_error(request, exc: NinjaValidationError):
         errors: dict[str, list[str]] = {}
         for err in exc.errors:
-            loc = [
-                str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")
-            ]
+            # Only the leading parts name where the input came from: a field may be called "body".
+            loc = [str(p) for p in err.get("loc", [])]
+            if loc and loc[0] in ("body", "query", "path"):
+                loc.pop(0)
+            if loc and loc[0] in ("payload", "filters"):
+                loc.pop(0)
             errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
         first = next(iter(errors.items()), ("__all__", [_("输入无效")]))
         return api.create_response(request, error_body(f"{first[0]}: {first[1][0]}", errors), status=422)

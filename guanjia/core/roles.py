@@ -61,6 +61,9 @@ class Perm(models.TextChoices):
     MANAGE_SURVEYS = "feedback.manage", _("发起与管理满意度调查")
     ANSWER_CARDS = "feedback.answer_cards", _("回复并关闭黄牌")
     VIEW_DELIVERY = "notifications.delivery", _("查看消息发送统计")
+    VIEW_NOTICES = "notices.view", _("查看公告与阅读情况")
+    DRAFT_NOTICES = "notices.draft", _("起草公告、维护管家名片")
+    PUBLISH_NOTICES = "notices.publish", _("发布与撤回公告")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -74,9 +77,15 @@ _ALL_STAFF = {
     Perm.VIEW_EMERGENCIES,
     Perm.OPEN_INCIDENT,
     Perm.VIEW_FEEDBACK,
+    Perm.VIEW_NOTICES,
 }
 _FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
-_FRONT_LINE = _ALL_STAFF | {Perm.CHANGE_RESIDENTS, Perm.REVEAL_PHONE, Perm.VIEW_HISTORY}
+_FRONT_LINE = _ALL_STAFF | {
+    Perm.CHANGE_RESIDENTS,
+    Perm.REVEAL_PHONE,
+    Perm.VIEW_HISTORY,
+    Perm.DRAFT_NOTICES,
+}
 # Takes money at the desk or door to door and may ask for a refund or adjustment, never approve one.
 _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
@@ -88,7 +97,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
-        _FIELD_WORK | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+        _FIELD_WORK
+        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+        # The customer-service head (客服主管) publishes the estate's notices.
+        | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -106,9 +118,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPROVE_BILLING,
             Perm.ANSWER_CARDS,
             Perm.VIEW_DELIVERY,
+            Perm.PUBLISH_NOTICES,
         }
     ),
-    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),
+    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}

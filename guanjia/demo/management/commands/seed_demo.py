@@ -29,6 +29,7 @@ from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.households.seeding import seed_demo_households
+from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
 from guanjia.residents.seeding import seed_demo_invitations
@@ -173,6 +174,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_sms,
         seed_demo_invitations,
         seed_demo_households,
+        seed_demo_notices,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
