@@ -61,6 +61,8 @@ class Perm(models.TextChoices):
     MANAGE_SURVEYS = "feedback.manage", _("发起与管理满意度调查")
     ANSWER_CARDS = "feedback.answer_cards", _("回复并关闭黄牌")
     VIEW_DELIVERY = "notifications.delivery", _("查看消息发送统计")
+    REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
+    APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -88,7 +90,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
-        _FIELD_WORK | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+        _FIELD_WORK | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -106,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPROVE_BILLING,
             Perm.ANSWER_CARDS,
             Perm.VIEW_DELIVERY,
+            Perm.REVIEW_RENOVATION,
+            Perm.APPROVE_RENOVATION,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING}),
