@@ -46,7 +46,7 @@ def _unit(renovation) -> str:
     return f"{unit.building.name}-{unit.number}" if "building" in unit._state.fields_cache else str(unit)
 
 
-def _send(renovation, recipients, kind, subject, body, key, *, portal=False, **params) -> None:
+def _send(renovation, recipients, notice_kind, subject, body, key, *, portal=False, **params) -> None:
     url = reverse("portal_renovations") if portal else reverse("renovation:detail", args=[renovation.pk])
     params = {"number": renovation.number, "unit": _unit(renovation), **params}
     notify(
@@ -56,7 +56,7 @@ def _send(renovation, recipients, kind, subject, body, key, *, portal=False, **p
         url=url,
         related=renovation,
         dedup_key=f"renovation-{renovation.pk}-{key}",
-        kind=kind,
+        kind=notice_kind,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from guanjia.billing import selectors as billing_selectors
 from guanjia.billing.models import Bill
@@ -21,26 +22,27 @@ from guanjia.renovation.models import (
 )
 
 EVENT_LABELS = {
-    "submitted": "提交申请",
-    "engineering_approved": "工程审核通过",
-    "manager_approved": "项目经理审批通过",
-    "rejected": "驳回",
-    "billed": "开具押金与管理费",
-    "permitted": "发放施工许可证",
-    "worker_added": "登记施工人员",
-    "worker_revoked": "注销出入证",
-    "violation": "巡查发现违规",
-    "rectified": "违规已整改",
-    "violation_overdue": "整改超期升级",
-    "overdue": "审批超期升级",
-    "stopped": "停工",
-    "resumed": "复工",
-    "completed": "竣工验收",
-    "deducted": "押金扣除",
-    "refund_requested": "申请退还押金",
-    "refund_rejected": "押金退还被驳回",
-    "refunded": "押金已退还",
-    "closed": "结案",
+    "submitted": _("提交申请"),
+    "engineering_approved": _("工程审核通过"),
+    "manager_approved": _("项目经理审批通过"),
+    "rejected": _("驳回"),
+    "billed": _("开具押金与管理费"),
+    "permitted": _("发放施工许可证"),
+    "worker_added": _("登记施工人员"),
+    "worker_revoked": _("注销出入证"),
+    "violation": _("巡查发现违规"),
+    "rectified": _("违规已整改"),
+    "violation_overdue": _("整改超期升级"),
+    "overdue": _("审批超期升级"),
+    "stopped": _("停工"),
+    "resumed": _("复工"),
+    "completed": _("竣工验收"),
+    "deducted": _("押金扣除"),
+    "refund_requested": _("申请退还押金"),
+    "refund_rejected": _("押金退还被驳回"),
+    "refunded": _("押金已退还"),
+    "closed": _("结案"),
+    "plan_added": _("补充图纸"),
 }
 
 
@@ -74,7 +76,7 @@ def timeline(renovation: Renovation) -> list[dict]:
         {
             "time": e.time,
             "action": e.action,
-            "label": EVENT_LABELS.get(e.action, e.action),
+            "label": str(EVENT_LABELS.get(e.action, e.action)),
             "actor": str(e.actor) if e.actor_id else "",
             "note": e.note,
         }
@@ -104,3 +106,7 @@ def todays_stops(user):
         .select_related("renovation__unit__building", "patrol__project", "checked_by")
         .order_by("patrol__project_id", "renovation__unit__building__name", "renovation__unit__number", "id")
     )
+
+
+def plan_links(renovation: Renovation) -> list[dict]:
+    return [{"name": p.name, "url": private_url(p.file)} for p in renovation.plans.all()]

@@ -80,6 +80,7 @@ def _context(request, renovation, **extra) -> dict:
         "fees_paid": services.fees_paid(renovation),
         "violations": violations,
         "timeline": selectors.timeline(renovation),
+        "plans": selectors.plan_links(renovation),
         "deducted": deducted,
         "refundable": max(renovation.deposit - deducted, 0),
         "may_engineer": status == RenovationStatus.ENGINEERING and Perm.REVIEW_RENOVATION in perms,

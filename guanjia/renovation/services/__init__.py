@@ -10,6 +10,7 @@ first; re-exported here so ``from guanjia.renovation import services`` reaches t
 
 from guanjia.renovation.services.applications import (
     fees_paid,
+    plan_add,
     renovation_apply,
     renovation_approve,
     renovation_bill,
@@ -39,6 +40,7 @@ __all__ = [
     "deducted",
     "deduction_record",
     "fees_paid",
+    "plan_add",
     "in_force",
     "make_patrols",
     "refund_decide",

@@ -379,3 +379,29 @@ def worker_revoke(*, actor, worker: WorkerPass) -> WorkerPass:
     worker.save()
     common.event(worker.renovation, "worker_revoked", actor=actor, note=worker.name)
     return worker
+
+
+@service
+def plan_add(*, actor, renovation: Renovation, upload) -> RenovationPlan:
+    """Another plan for an application still being decided: by its owner or the desk."""
+    scope = scope_for(actor)
+    if not scope.is_resident:
+        require(actor, Perm.CHANGE_RESIDENTS)
+    elif renovation.applicant_id != scope.resident_id:
+        raise NotAllowed(_("只有申请人可以补充图纸"))
+    renovation = lock(renovation)
+    if renovation.status not in (RenovationStatus.ENGINEERING, RenovationStatus.MANAGER):
+        raise Conflict(_("审批已结束，不能再补充图纸"))
+    if renovation.plans.count() >= MAX_PLANS:
+        raise ValidationError({"file": _("图纸最多 %(n)s 个文件") % {"n": MAX_PLANS}})
+    name, stored = store_plan(upload, field="file")
+    plan = RenovationPlan.objects.create(
+        company_id=renovation.company_id,
+        project_id=renovation.project_id,
+        renovation=renovation,
+        name=name,
+        file=stored,
+        uploaded_by=actor,
+    )
+    common.event(renovation, "plan_added", actor=actor, note=name)
+    return plan
