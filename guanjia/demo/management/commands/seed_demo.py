@@ -31,6 +31,7 @@ from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.households.seeding import seed_demo_households
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
+from guanjia.renovation.seeding import seed_demo_renovation
 from guanjia.residents.seeding import seed_demo_invitations
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
@@ -173,6 +174,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_sms,
         seed_demo_invitations,
         seed_demo_households,
+        seed_demo_renovation,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
