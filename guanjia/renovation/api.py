@@ -1,8 +1,6 @@
 """REST API of renovation (``/api/v1/renovations…``): the same services as the web pages. Staff see
 the renovations of the projects they serve, residents those of their own units (``visible_to``)."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 
@@ -19,7 +17,12 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.renovation import lists, selectors, services
-from guanjia.renovation.choices import Channel, RenovationStatus, ViolationKind, ViolationStatus
+from guanjia.renovation.choices import (
+    RenovationChannel,
+    RenovationStatus,
+    RenovationViolationKind,
+    RenovationViolationStatus,
+)
 from guanjia.renovation.models import PatrolStop, Violation, WorkerPass
 
 router = Router(tags=["renovation"])
@@ -41,11 +44,11 @@ class RenovationPhotoOut(Schema):
 
 class RenovationViolationOut(Schema):
     id: int
-    kind: ViolationKind
+    kind: RenovationViolationKind
     note: str
     found_at: datetime.datetime
     rectify_by: datetime.datetime
-    status: ViolationStatus
+    status: RenovationViolationStatus
     rectified_at: datetime.datetime | None
     escalation_step: int
     photos: list[RenovationPhotoOut]
@@ -84,7 +87,7 @@ class RenovationOut(Schema):
     project_id: int
     unit_id: int
     unit: str
-    channel: Channel
+    channel: RenovationChannel
     applicant_name: str
     applicant_phone: str
     contractor: str
@@ -291,7 +294,11 @@ def _action(name: str, summary: str, schema=None):
     return decorator
 
 
-@_action("approve", "Approve the step waiting (engineering, then the PM for structural/facade); 409 if decided", RenovationNoteIn)
+@_action(
+    "approve",
+    "Approve the step waiting (engineering, then the PM for structural/facade); 409 if decided",
+    RenovationNoteIn,
+)
 def _approve(request, renovation, payload):
     services.renovation_approve(actor=request.user, renovation=renovation, note=payload.note)
 
@@ -301,7 +308,9 @@ def _reject(request, renovation, payload):
     services.renovation_reject(actor=request.user, renovation=renovation, reason=payload.reason)
 
 
-@_action("bill", "Issue the management fee and the deposit as one-off bills in the fee ledger", RenovationBillIn)
+@_action(
+    "bill", "Issue the management fee and the deposit as one-off bills in the fee ledger", RenovationBillIn
+)
 def _bill(request, renovation, payload):
     data = {k: v for k, v in payload.dict().items() if v is not None}
     services.renovation_bill(actor=request.user, renovation=renovation, data=data)
@@ -317,7 +326,9 @@ def _worker(request, renovation, payload):
     services.worker_add(actor=request.user, renovation=renovation, data=payload.dict())
 
 
-@_action("complete", "Completion inspection: the unit returns to its status before the works", RenovationNoteIn)
+@_action(
+    "complete", "Completion inspection: the unit returns to its status before the works", RenovationNoteIn
+)
 def _complete(request, renovation, payload):
     services.renovation_complete(actor=request.user, renovation=renovation, note=payload.note)
 
@@ -327,19 +338,31 @@ def _resume(request, renovation, payload):
     services.renovation_resume(actor=request.user, renovation=renovation, note=payload.reason)
 
 
-@_action("deductions", "Keep an amount of the deposit with its reason (never more than the deposit)", RenovationDeductionIn)
+@_action(
+    "deductions",
+    "Keep an amount of the deposit with its reason (never more than the deposit)",
+    RenovationDeductionIn,
+)
 def _deduct(request, renovation, payload):
     services.deduction_record(actor=request.user, renovation=renovation, data=payload.dict())
 
 
-@_action("refund", "Ask for the deposit's refund (deposit less deductions); another person approves", RenovationRefundIn)
+@_action(
+    "refund",
+    "Ask for the deposit's refund (deposit less deductions); another person approves",
+    RenovationRefundIn,
+)
 def _refund(request, renovation, payload):
     services.refund_request(actor=request.user, renovation=renovation, data=payload.dict())
 
 
-@_action("refund/decide", "Approve or reject the deposit's refund (not by the one who asked)", RenovationDecideIn)
+@_action(
+    "refund/decide", "Approve or reject the deposit's refund (not by the one who asked)", RenovationDecideIn
+)
 def _refund_decide(request, renovation, payload):
-    services.refund_decide(actor=request.user, renovation=renovation, approve=payload.approve, note=payload.note)
+    services.refund_decide(
+        actor=request.user, renovation=renovation, approve=payload.approve, note=payload.note
+    )
 
 
 @router.post(
@@ -366,7 +389,7 @@ def renovation_worker_revoke(request, pk: int, worker_pk: int):
 def renovation_violation_record(
     request,
     pk: int,
-    kind: ViolationKind = Form(...),
+    kind: RenovationViolationKind = Form(...),
     note: str = Form(..., min_length=1, max_length=300),
     rectify_by: datetime.datetime = Form(...),
     stop_id: RefId | None = Form(None),
@@ -421,6 +444,8 @@ def renovation_patrol_today(request):
     summary="Record a unit on today's patrol as checked",
 )
 def renovation_patrol_check(request, pk: int, payload: RenovationPatrolCheckIn):
-    stop = visible_or_404(PatrolStop.objects.select_related("patrol", "renovation__unit__building"), pk, request.user)
+    stop = visible_or_404(
+        PatrolStop.objects.select_related("patrol", "renovation__unit__building"), pk, request.user
+    )
     services.stop_check(actor=request.user, stop=stop, ok=payload.ok, note=payload.note)
     return PatrolStop.objects.select_related("patrol", "renovation__unit__building").get(pk=pk)

@@ -22,12 +22,12 @@ WAITING = (RenovationStatus.ENGINEERING, RenovationStatus.MANAGER)
 HOLDS_UNIT = (RenovationStatus.PERMITTED, RenovationStatus.STOPPED)
 
 
-class Channel(models.TextChoices):
+class RenovationChannel(models.TextChoices):
     PORTAL = "portal", _("业主端")
     DESK = "desk", _("前台代办")
 
 
-class ViolationKind(models.TextChoices):
+class RenovationViolationKind(models.TextChoices):
     STRUCTURE = "structure", _("改动承重/主体结构")
     NOISE = "noise", _("违反施工时间（噪音）")
     RUBBISH = "rubbish", _("装修垃圾乱堆")
@@ -35,7 +35,7 @@ class ViolationKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class ViolationStatus(models.TextChoices):
+class RenovationViolationStatus(models.TextChoices):
     OPEN = "open", _("待整改")
     RECTIFIED = "rectified", _("已整改")
 

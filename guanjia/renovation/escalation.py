@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from guanjia.renovation import notices
-from guanjia.renovation.choices import WAITING, RenovationStatus, Step, ViolationStatus
+from guanjia.renovation.choices import WAITING, RenovationStatus, RenovationViolationStatus, Step
 from guanjia.renovation.models import Renovation, RenovationEscalation, Violation
 from guanjia.renovation.services import common
 
@@ -38,7 +38,7 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
             if _approval_step(renovation, step, now):
                 taken += 1
     violations = (
-        Violation.objects.filter(status=ViolationStatus.OPEN, rectify_by__lte=now)
+        Violation.objects.filter(status=RenovationViolationStatus.OPEN, rectify_by__lte=now)
         .exclude(escalation_step__gte=len(LADDER))
         .select_related("renovation__unit__building")
         .order_by("rectify_by", "id")
@@ -86,7 +86,9 @@ def _approval_step(renovation: Renovation, step: int, now) -> bool:
             Renovation.objects.filter(
                 pk=renovation.pk, status=renovation.status, escalation_step__lt=step
             ).update(escalation_step=step)
-            common.event(renovation, "overdue", note=f"{renovation.get_status_display()} · {Step(step).label}", at=now)
+            common.event(
+                renovation, "overdue", note=f"{renovation.get_status_display()} · {Step(step).label}", at=now
+            )
             notices.overdue(renovation, recipients, Step(step).label, step)
     except IntegrityError:
         return False
@@ -107,7 +109,10 @@ def _violation_step(violation: Violation, step: int, now) -> bool:
             _record(renovation, f"violation-{violation.pk}", step, now, recipients, violation)
             Violation.objects.filter(pk=violation.pk, escalation_step__lt=step).update(escalation_step=step)
             common.event(
-                renovation, "violation_overdue", note=f"{violation.get_kind_display()} · {Step(step).label}", at=now
+                renovation,
+                "violation_overdue",
+                note=f"{violation.get_kind_display()} · {Step(step).label}",
+                at=now,
             )
             notices.violation_overdue(violation, recipients, step)
     except IntegrityError:

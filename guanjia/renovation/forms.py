@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.renovation.choices import ViolationKind
+from guanjia.renovation.choices import RenovationViolationKind
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,13 +45,17 @@ class ApplyForm(forms.Form):
     )
     plans = MultipleFileField(label=_("装修图纸（PDF 或图片）"), required=False)
     rules_acknowledged = forms.BooleanField(
-        label=_("我已阅读并遵守《装修管理规定》：施工时间 8:00–12:00、14:00–18:00，不拆改承重结构，装修垃圾袋装定点堆放，动火作业报备。"),
+        label=_(
+            "我已阅读并遵守《装修管理规定》：施工时间 8:00–12:00、14:00–18:00，不拆改承重结构，装修垃圾袋装定点堆放，动火作业报备。"
+        ),
         required=False,
     )
 
     def __init__(self, *args, units=(), desk=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit_id"].choices = [(u.pk, f"{u.project.name} {u.building.name}-{u.number}") for u in units]
+        self.fields["unit_id"].choices = [
+            (u.pk, f"{u.project.name} {u.building.name}-{u.number}") for u in units
+        ]
         if not desk:
             del self.fields["applicant_name"]
             del self.fields["applicant_phone"]
@@ -66,7 +70,13 @@ class ApplyForm(forms.Form):
         for line in (data.pop("workers") or "").splitlines():
             parts = line.split()
             if parts:
-                rows.append({"name": parts[0], "phone": parts[1] if len(parts) > 1 else "", "trade": " ".join(parts[2:])})
+                rows.append(
+                    {
+                        "name": parts[0],
+                        "phone": parts[1] if len(parts) > 1 else "",
+                        "trade": " ".join(parts[2:]),
+                    }
+                )
         data["workers"] = rows
         return data
 
@@ -80,8 +90,12 @@ class RejectForm(forms.Form):
 
 
 class BillForm(forms.Form):
-    fee_amount = forms.DecimalField(label=_("装修管理费（元）"), max_digits=12, decimal_places=2, required=False)
-    deposit_amount = forms.DecimalField(label=_("装修押金（元）"), max_digits=12, decimal_places=2, required=False)
+    fee_amount = forms.DecimalField(
+        label=_("装修管理费（元）"), max_digits=12, decimal_places=2, required=False
+    )
+    deposit_amount = forms.DecimalField(
+        label=_("装修押金（元）"), max_digits=12, decimal_places=2, required=False
+    )
 
 
 class WorkerForm(forms.Form):
@@ -97,7 +111,9 @@ class DeductionForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(label=_("退还金额（元，留空为押金减扣除）"), max_digits=12, decimal_places=2, required=False)
+    amount = forms.DecimalField(
+        label=_("退还金额（元，留空为押金减扣除）"), max_digits=12, decimal_places=2, required=False
+    )
 
 
 class DecideForm(forms.Form):
@@ -106,12 +122,15 @@ class DecideForm(forms.Form):
 
 
 class ViolationForm(forms.Form):
-    kind = forms.ChoiceField(label=_("违规类型"), choices=ViolationKind.choices)
+    kind = forms.ChoiceField(label=_("违规类型"), choices=RenovationViolationKind.choices)
     note = forms.CharField(label=_("情况说明"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     rectify_by = forms.DateTimeField(
-        label=_("整改期限"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        label=_("整改期限"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    photos = MultipleFileField(label=_("现场照片"), widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+    photos = MultipleFileField(
+        label=_("现场照片"), widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,9 +26,13 @@ class RenovationFilter(FilterSchema):
 
 
 class RenovationFilterForm(forms.Form):
-    project = forms.ModelChoiceField(label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False)
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False
+    )
     status = forms.ChoiceField(
-        label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部"))] + RenovationStatus.choices, required=False
+        label=gettext_lazy("状态"),
+        choices=[("", gettext_lazy("全部")), *RenovationStatus.choices],
+        required=False,
     )
     flag = forms.ChoiceField(
         label=gettext_lazy("范围"),
@@ -73,7 +77,9 @@ def renovation_list(user, params) -> tuple[RenovationFilterForm, object]:
         if data["q"]:
             q = data["q"]
             qs = qs.filter(
-                Q(unit__in=units_matching(q)) | Q(applicant_name__icontains=q) | Q(contractor__icontains=q)
+                Q(unit__in=units_matching(q))
+                | Q(applicant_name__icontains=q)
+                | Q(contractor__icontains=q)
                 | Q(number__icontains=q)
             )
     return form, qs.order_by("-submitted_at", "-id")
@@ -111,7 +117,9 @@ def register() -> None:
             RenovationFilter,
             Perm.VIEW_ESTATES,
             COLUMNS,
-            queryset=lambda actor, filters: filters.filter(renovations(actor)).order_by("-submitted_at", "-id"),
+            queryset=lambda actor, filters: filters.filter(renovations(actor)).order_by(
+                "-submitted_at", "-id"
+            ),
             page_queryset=lambda actor, params: renovation_list(actor, params)[1],
         )
     )

@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.models import Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.models import Occupancy
-from guanjia.renovation.choices import Channel, RenovationStatus, ViolationKind, ViolationStatus
+from guanjia.renovation.choices import (
+    RenovationChannel,
+    RenovationStatus,
+    RenovationViolationKind,
+    RenovationViolationStatus,
+)
 
 ZERO = Decimal("0")
 
@@ -44,8 +49,10 @@ class Renovation(ProjectOwned):
     """One renovation of a unit (装修申请 → 施工许可证 → 竣工验收 → 押金退还)."""
 
     number = models.CharField(_("编号"), max_length=30)
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
-    channel = models.CharField(_("申请途径"), max_length=10, choices=Channel.choices)
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
+    channel = models.CharField(_("申请途径"), max_length=10, choices=RenovationChannel.choices)
     applicant = models.ForeignKey(
         "estates.Resident",
         null=True,
@@ -57,7 +64,11 @@ class Renovation(ProjectOwned):
     applicant_name = models.CharField(_("申请人"), max_length=60)
     applicant_phone = models.CharField(_("申请人电话"), max_length=20)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
     )
     submitted_at = models.DateTimeField(_("申请时间"))
     contractor = models.CharField(_("施工单位"), max_length=100)
@@ -88,10 +99,20 @@ class Renovation(ProjectOwned):
 
     # Fees: bills in the fee ledger (billing), never amounts kept here.
     fee_bill = models.ForeignKey(
-        "billing.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("管理费账单")
+        "billing.Bill",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("管理费账单"),
     )
     deposit_bill = models.ForeignKey(
-        "billing.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("押金账单")
+        "billing.Bill",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("押金账单"),
     )
     deposit = models.DecimalField(_("押金"), max_digits=12, decimal_places=2, default=ZERO)
 
@@ -125,7 +146,9 @@ class Renovation(ProjectOwned):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="renovation_number_unique"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="renovation_dates_order"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="renovation_dates_order"
+            ),
         ]
         indexes = [
             models.Index(fields=["project", "status"], name="renovation_status_idx"),
@@ -218,7 +241,9 @@ class Patrol(ProjectOwned):
         verbose_name = _("装修巡查")
         verbose_name_plural = _("装修巡查")
         ordering = ["-day", "project_id"]
-        constraints = [models.UniqueConstraint(fields=["project", "day"], name="renovation_patrol_once_a_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "day"], name="renovation_patrol_once_a_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.day}"
@@ -255,14 +280,23 @@ class Violation(ProjectOwned):
 
     renovation = models.ForeignKey(Renovation, on_delete=models.CASCADE, related_name="violations")
     stop = models.ForeignKey(PatrolStop, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("违规类型"), max_length=12, choices=ViolationKind.choices)
+    kind = models.CharField(_("违规类型"), max_length=12, choices=RenovationViolationKind.choices)
     note = models.CharField(_("情况说明"), max_length=300)
     found_at = models.DateTimeField(_("发现时间"))
     found_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("发现人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发现人"),
     )
     rectify_by = models.DateTimeField(_("整改期限"))
-    status = models.CharField(_("状态"), max_length=10, choices=ViolationStatus.choices, default=ViolationStatus.OPEN)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RenovationViolationStatus.choices,
+        default=RenovationViolationStatus.OPEN,
+    )
     rectified_at = models.DateTimeField(_("整改确认时间"), null=True, blank=True)
     rectified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -303,7 +337,9 @@ class Deduction(ProjectOwned):
     """An amount kept from the deposit (押金扣除), with its reason (a violation, damage …)."""
 
     renovation = models.ForeignKey(Renovation, on_delete=models.CASCADE, related_name="deductions")
-    violation = models.ForeignKey(Violation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    violation = models.ForeignKey(
+        Violation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     amount = models.DecimalField(_("扣除金额"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("扣除原因"), max_length=200)
     recorded_by = models.ForeignKey(
@@ -317,7 +353,9 @@ class Deduction(ProjectOwned):
         verbose_name = _("押金扣除")
         verbose_name_plural = _("押金扣除")
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="renovation_deduction_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="renovation_deduction_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.reason}"
@@ -328,7 +366,9 @@ class RenovationEscalation(ProjectOwned):
     step, so a job run twice or on two workers takes each step once."""
 
     renovation = models.ForeignKey(Renovation, on_delete=models.CASCADE, related_name="escalations")
-    violation = models.ForeignKey(Violation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    violation = models.ForeignKey(
+        Violation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     # What was late: "engineering" / "manager" (approval steps) or "violation-<id>".
     stage = models.CharField(_("环节"), max_length=30)
     step = models.PositiveSmallIntegerField(_("升级级别"))

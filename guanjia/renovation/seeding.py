@@ -48,7 +48,9 @@ def _photo(rng: random.Random) -> SimpleUploadedFile:
 
 def _plan() -> SimpleUploadedFile:
     return SimpleUploadedFile(
-        "平面布置图.pdf", b"%PDF-1.4\n% demo plan\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", content_type="application/pdf"
+        "平面布置图.pdf",
+        b"%PDF-1.4\n% demo plan\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+        content_type="application/pdf",
     )
 
 
@@ -69,7 +71,9 @@ def _fee_items(company, admin) -> None:
             )
         for project in Project.objects.filter(company=company):
             if not ProjectCharge.objects.filter(project=project, item=item).exists():
-                billing.project_charge_create(actor=admin, data={"project_id": project.pk, "item_id": item.pk})
+                billing.project_charge_create(
+                    actor=admin, data={"project_id": project.pk, "item_id": item.pk}
+                )
 
 
 def _data(unit, rng, *, days: int, **extra) -> dict:
@@ -96,8 +100,12 @@ def _data(unit, rng, *, days: int, **extra) -> dict:
 
 
 def _permitted(people, unit, rng, *, key: str, days: int = 45, **extra) -> Renovation:
-    renovation = services.renovation_apply(actor=people["desk"], data=_data(unit, rng, days=days, **extra), plans=[_plan()])
-    renovation = services.renovation_approve(actor=people["head"], renovation=renovation, note="图纸与施工方案符合要求")
+    renovation = services.renovation_apply(
+        actor=people["desk"], data=_data(unit, rng, days=days, **extra), plans=[_plan()]
+    )
+    renovation = services.renovation_approve(
+        actor=people["head"], renovation=renovation, note="图纸与施工方案符合要求"
+    )
     if renovation.status == "manager":
         renovation = services.renovation_approve(actor=people["manager"], renovation=renovation)
     renovation = services.renovation_bill(actor=people["manager"], renovation=renovation)
@@ -166,7 +174,8 @@ def seed_demo_renovation(company, *, rng: random.Random) -> dict[str, int]:
     # 2. Waiting for engineering, past its deadline: escalated to the PM.
     first = others[0]
     late = services.renovation_apply(
-        actor=people["desk"], data=_data(first.unit, rng, days=30, name=first.resident.name, phone=first.resident.phone)
+        actor=people["desk"],
+        data=_data(first.unit, rng, days=30, name=first.resident.name, phone=first.resident.phone),
     )
     Renovation.objects.filter(pk=late.pk).update(step_due_at=timezone.now() - datetime.timedelta(hours=2))
     escalate_due()
@@ -191,7 +200,13 @@ def seed_demo_renovation(company, *, rng: random.Random) -> dict[str, int]:
     # 4. From application to the deposit's refund, with one violation and a deduction for it.
     third = others[2]
     done = _permitted(
-        people, third.unit, rng, key="demo-renovation-4", days=20, name=third.resident.name, phone=third.resident.phone
+        people,
+        third.unit,
+        rng,
+        key="demo-renovation-4",
+        days=20,
+        name=third.resident.name,
+        phone=third.resident.phone,
     )
     violation = services.violation_record(
         actor=people["security"],
@@ -209,7 +224,9 @@ def seed_demo_renovation(company, *, rng: random.Random) -> dict[str, int]:
         renovation=done,
         data={"amount": "200", "reason": "违规施工扣款（午休时间噪音）", "violation_id": violation.pk},
     )
-    done = services.renovation_complete(actor=people["head"], renovation=done, note="现场验收合格，无结构改动")
+    done = services.renovation_complete(
+        actor=people["head"], renovation=done, note="现场验收合格，无结构改动"
+    )
     done = services.refund_request(actor=people["desk"], renovation=done)
     services.refund_decide(actor=people["manager"], renovation=done, approve=True, note="同意退还")
     return {"renovations": 4}

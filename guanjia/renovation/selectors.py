@@ -54,7 +54,9 @@ def detail_queryset():
         "plans",
         "workers",
         "deductions",
-        Prefetch("violations", queryset=Violation.objects.prefetch_related(photos).select_related("found_by")),
+        Prefetch(
+            "violations", queryset=Violation.objects.prefetch_related(photos).select_related("found_by")
+        ),
         Prefetch("events", queryset=RenovationEvent.objects.select_related("actor")),
     )
 

@@ -20,12 +20,12 @@ from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit
 from guanjia.renovation import lists, selectors, services
-from guanjia.renovation.choices import HOLDS_UNIT, RenovationStatus, ViolationStatus
+from guanjia.renovation.choices import HOLDS_UNIT, RenovationStatus, RenovationViolationStatus
 from guanjia.renovation.forms import (
     ApplyForm,
     BillForm,
-    DeductionForm,
     DecideForm,
+    DeductionForm,
     NoteForm,
     RefundForm,
     RejectForm,
@@ -57,7 +57,12 @@ def renovation_list(request):
         queryset=qs,
         fragment="renovation/_rows.html",
         template="renovation/list.html",
-        context={"filter_form": form, "title": _("装修管理"), "resource": "renovations", "create_url": create_url},
+        context={
+            "filter_form": form,
+            "title": _("装修管理"),
+            "resource": "renovations",
+            "create_url": create_url,
+        },
     )
 
 
@@ -102,7 +107,7 @@ def _context(request, renovation, **extra) -> dict:
         and renovation.refund
         and renovation.refund.requested_by_id != request.user.pk,
         "may_rectify": Perm.DO_FACILITIES_WORK in perms,
-        "open_status": ViolationStatus.OPEN,
+        "open_status": RenovationViolationStatus.OPEN,
         "reject_form": style_form(RejectForm()),
         "note_form": style_form(NoteForm()),
         "bill_form": style_form(BillForm()),
@@ -149,7 +154,10 @@ def _act(request, pk, call, done: str):
 def renovation_approve(request, pk):
     note = request.POST.get("note", "")[:300]
     return _act(
-        request, pk, lambda r: services.renovation_approve(actor=request.user, renovation=r, note=note), _("已审批通过")
+        request,
+        pk,
+        lambda r: services.renovation_approve(actor=request.user, renovation=r, note=note),
+        _("已审批通过"),
     )
 
 
@@ -158,7 +166,10 @@ def renovation_approve(request, pk):
 def renovation_reject(request, pk):
     reason = request.POST.get("reason", "")
     return _act(
-        request, pk, lambda r: services.renovation_reject(actor=request.user, renovation=r, reason=reason), _("已驳回")
+        request,
+        pk,
+        lambda r: services.renovation_reject(actor=request.user, renovation=r, reason=reason),
+        _("已驳回"),
     )
 
 
@@ -180,7 +191,10 @@ def renovation_bill(request, pk):
 @console_view(Perm.VIEW_ESTATES)
 def renovation_permit(request, pk):
     return _act(
-        request, pk, lambda r: services.renovation_permit(actor=request.user, renovation=r), _("已发放施工许可证")
+        request,
+        pk,
+        lambda r: services.renovation_permit(actor=request.user, renovation=r),
+        _("已发放施工许可证"),
     )
 
 
@@ -189,7 +203,10 @@ def renovation_permit(request, pk):
 def worker_add(request, pk):
     data = {k: request.POST.get(k, "") for k in ("name", "phone", "trade")}
     return _act(
-        request, pk, lambda r: services.worker_add(actor=request.user, renovation=r, data=data), _("已登记施工人员")
+        request,
+        pk,
+        lambda r: services.worker_add(actor=request.user, renovation=r, data=data),
+        _("已登记施工人员"),
     )
 
 
@@ -210,7 +227,10 @@ def worker_revoke(request, pk, worker_pk):
 def renovation_complete(request, pk):
     note = request.POST.get("note", "")[:300]
     return _act(
-        request, pk, lambda r: services.renovation_complete(actor=request.user, renovation=r, note=note), _("竣工验收完成")
+        request,
+        pk,
+        lambda r: services.renovation_complete(actor=request.user, renovation=r, note=note),
+        _("竣工验收完成"),
     )
 
 
@@ -219,7 +239,10 @@ def renovation_complete(request, pk):
 def renovation_resume(request, pk):
     note = request.POST.get("note", "")
     return _act(
-        request, pk, lambda r: services.renovation_resume(actor=request.user, renovation=r, note=note), _("已复工")
+        request,
+        pk,
+        lambda r: services.renovation_resume(actor=request.user, renovation=r, note=note),
+        _("已复工"),
     )
 
 
@@ -228,7 +251,10 @@ def renovation_resume(request, pk):
 def deduction_add(request, pk):
     data = {k: request.POST.get(k) for k in ("amount", "reason", "violation_id")}
     return _act(
-        request, pk, lambda r: services.deduction_record(actor=request.user, renovation=r, data=data), _("已记录押金扣除")
+        request,
+        pk,
+        lambda r: services.deduction_record(actor=request.user, renovation=r, data=data),
+        _("已记录押金扣除"),
     )
 
 
@@ -237,7 +263,10 @@ def deduction_add(request, pk):
 def refund_request(request, pk):
     data = {"amount": request.POST.get("amount") or None}
     return _act(
-        request, pk, lambda r: services.refund_request(actor=request.user, renovation=r, data=data), _("已提交押金退还申请")
+        request,
+        pk,
+        lambda r: services.refund_request(actor=request.user, renovation=r, data=data),
+        _("已提交押金退还申请"),
     )
 
 
@@ -270,7 +299,11 @@ def violation_rectify(request, pk, violation_pk):
 
 @console_view(Perm.CHANGE_RESIDENTS)
 def renovation_create(request):
-    units = Unit.objects.visible_to(request.user).filter(deleted_at__isnull=True).select_related("building", "project")
+    units = (
+        Unit.objects.visible_to(request.user)
+        .filter(deleted_at__isnull=True)
+        .select_related("building", "project")
+    )
     return _apply_page(request, units[:2000], desk=True, template="renovation/apply.html")
 
 
@@ -289,7 +322,11 @@ def _apply_page(request, units, *, desk: bool, template: str):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("装修申请 %(n)s 已提交，等待工程审核") % {"n": renovation.number})
-                return redirect("renovation:detail", pk=renovation.pk) if desk else redirect("portal_renovations")
+                return (
+                    redirect("renovation:detail", pk=renovation.pk)
+                    if desk
+                    else redirect("portal_renovations")
+                )
         status = 422
     style_form(form)
     return render(request, template, {"form": form, "title": _("装修申请"), "desk": desk}, status=status)
@@ -348,11 +385,17 @@ def patrol_stop(request, pk):
         status = 422
     style_form(form)
     renovation = stop.renovation
-    open_violations = list(renovation.violations.filter(status=ViolationStatus.OPEN))
+    open_violations = list(renovation.violations.filter(status=RenovationViolationStatus.OPEN))
     return render(
         request,
         "renovation/stop.html",
-        {"stop": stop, "r": renovation, "form": form, "open_violations": open_violations, "title": _("装修巡查")},
+        {
+            "stop": stop,
+            "r": renovation,
+            "form": form,
+            "open_violations": open_violations,
+            "title": _("装修巡查"),
+        },
         status=status,
     )
 

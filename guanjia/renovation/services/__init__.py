@@ -32,17 +32,17 @@ from guanjia.renovation.services.inspections import (
     make_patrols,
     renovation_resume,
     stop_check,
-    violation_rectify,
     violation_record,
+    violation_rectify,
 )
 
 __all__ = [
     "deducted",
     "deduction_record",
     "fees_paid",
-    "plan_add",
     "in_force",
     "make_patrols",
+    "plan_add",
     "refund_decide",
     "refund_request",
     "refundable",
@@ -54,8 +54,8 @@ __all__ = [
     "renovation_reject",
     "renovation_resume",
     "stop_check",
-    "violation_rectify",
     "violation_record",
+    "violation_rectify",
     "worker_add",
     "worker_revoke",
 ]

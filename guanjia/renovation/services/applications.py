@@ -16,12 +16,12 @@ from guanjia.billing.choices import ChargeKind
 from guanjia.billing.models import Bill, ChargeItem
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm, Role
-from guanjia.core.scoping import require, scope_for, user_can
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.choices import Relation, UnitStatus
 from guanjia.estates.models import Occupancy, Project, Resident, Unit
 from guanjia.renovation import notices
-from guanjia.renovation.choices import HOLDS_UNIT, Channel, RenovationStatus
+from guanjia.renovation.choices import HOLDS_UNIT, RenovationChannel, RenovationStatus
 from guanjia.renovation.files import store_plan
 from guanjia.renovation.models import Renovation, RenovationPlan, WorkerPass
 from guanjia.renovation.services import common
@@ -79,7 +79,7 @@ def _applicant(actor, unit: Unit, data: dict) -> tuple[str, Resident | None, str
         if not owns.exists():
             raise ValidationError({"unit_id": _("只有业主本人可以为该房屋申请装修")})
         resident = Resident.objects.get(pk=scope.resident_id)
-        return Channel.PORTAL, resident, resident.name, resident.phone
+        return RenovationChannel.PORTAL, resident, resident.name, resident.phone
     require(actor, Perm.CHANGE_RESIDENTS)
     resident = None
     if data.get("applicant_id"):
@@ -88,7 +88,7 @@ def _applicant(actor, unit: Unit, data: dict) -> tuple[str, Resident | None, str
             raise ValidationError({"applicant_id": _("该住户不是此房屋的住户")})
     name = common.text(data, "applicant_name", 60, required=resident is None) or resident.name
     phone = common.text(data, "applicant_phone", 20, required=resident is None) or resident.phone
-    return Channel.DESK, resident, name, phone
+    return RenovationChannel.DESK, resident, name, phone
 
 
 def _number(project: Project, day: datetime.date) -> str:
@@ -181,9 +181,7 @@ def _is_engineer(actor) -> bool:
 def _locked(renovation: Renovation, expected: str) -> Renovation:
     renovation = lock(renovation)
     if renovation.status != expected:
-        raise Conflict(
-            _("该装修申请已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()}
-        )
+        raise Conflict(_("该装修申请已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()})
     return renovation
 
 
@@ -213,7 +211,9 @@ def renovation_approve(*, actor, renovation: Renovation, note: str = "") -> Reno
             renovation.status = RenovationStatus.APPROVED
             if renovation.needs_manager:  # the PM decided engineering's step: both are given
                 renovation.manager_by, renovation.manager_at = actor, now
-    renovation.step_due_at = now + common.review_time() if renovation.status == RenovationStatus.MANAGER else None
+    renovation.step_due_at = (
+        now + common.review_time() if renovation.status == RenovationStatus.MANAGER else None
+    )
     renovation.escalation_step = 0
     save_validated(renovation)
     common.event(renovation, action, actor=actor, note=note, at=now)
@@ -235,9 +235,7 @@ def renovation_reject(*, actor, renovation: Renovation, reason: str) -> Renovati
         raise NotAllowed(_("只有工程部主管或项目经理可以审核装修申请"))
     renovation = lock(renovation)
     if renovation.status not in (RenovationStatus.ENGINEERING, RenovationStatus.MANAGER):
-        raise Conflict(
-            _("该装修申请已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()}
-        )
+        raise Conflict(_("该装修申请已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()})
     renovation.status = RenovationStatus.REJECTED
     renovation.reject_reason = reason
     renovation.step_due_at = None
@@ -251,7 +249,9 @@ def renovation_reject(*, actor, renovation: Renovation, reason: str) -> Renovati
 def _one_off_item(actor, data: dict, field: str, name: str) -> ChargeItem:
     if data.get(field):
         return visible_reference(ChargeItem, data.get(field), actor, field=field)
-    item = ChargeItem.objects.visible_to(actor).filter(name=name, kind=ChargeKind.ONE_OFF, active=True).first()
+    item = (
+        ChargeItem.objects.visible_to(actor).filter(name=name, kind=ChargeKind.ONE_OFF, active=True).first()
+    )
     if item is None:
         raise ValidationError({field: _("请先在收费项目中设置一次性项目“%(n)s”") % {"n": name}})
     return item
@@ -326,7 +326,9 @@ def renovation_permit(*, actor, renovation: Renovation) -> Renovation:
     if renovation.ends_on < today:
         raise ValidationError({"ends_on": _("计划完工日期已过，请重新申请")})
     unit = lock(Unit(pk=renovation.unit_id))
-    if _overlapping(unit.pk, start, renovation.ends_on, statuses=HOLDS_UNIT, exclude_pk=renovation.pk).exists():
+    if _overlapping(
+        unit.pk, start, renovation.ends_on, statuses=HOLDS_UNIT, exclude_pk=renovation.pk
+    ).exists():
         raise Conflict(_("该房屋在此期间已有有效的施工许可证"))
     renovation.status = RenovationStatus.PERMITTED
     renovation.permit_no = f"{renovation.number}-P"

@@ -113,6 +113,8 @@ def admins(company_id: int) -> list:
 
 def unit_users(renovation: Renovation) -> list:
     """The residents' logins of the unit (the owner who applied among them)."""
-    occupancies = Occupancy.objects.current().filter(unit_id=renovation.unit_id).select_related("resident__user")
+    occupancies = (
+        Occupancy.objects.current().filter(unit_id=renovation.unit_id).select_related("resident__user")
+    )
     users = {o.resident.user for o in occupancies if o.resident.user_id}
     return [u for u in users if u.is_active]

@@ -21,7 +21,7 @@ from guanjia.core.services import lock, save_validated, service
 from guanjia.estates.choices import UnitStatus
 from guanjia.estates.models import Unit
 from guanjia.renovation import notices
-from guanjia.renovation.choices import HOLDS_UNIT, RenovationStatus, ViolationStatus
+from guanjia.renovation.choices import HOLDS_UNIT, RenovationStatus, RenovationViolationStatus
 from guanjia.renovation.models import Deduction, Renovation, Violation
 from guanjia.renovation.services import common
 
@@ -44,10 +44,8 @@ def renovation_complete(*, actor, renovation: Renovation, note: str = "") -> Ren
     require(actor, Perm.REVIEW_RENOVATION)
     renovation = lock(renovation)
     if renovation.status not in HOLDS_UNIT:
-        raise Conflict(
-            _("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()}
-        )
-    if renovation.violations.filter(status=ViolationStatus.OPEN).exists():
+        raise Conflict(_("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()})
+    if renovation.violations.filter(status=RenovationViolationStatus.OPEN).exists():
         raise ValidationError({"note": _("尚有违规未整改，不能竣工验收")})
     now = common.now()
     renovation.status = RenovationStatus.COMPLETED
@@ -122,17 +120,13 @@ def refund_request(*, actor, renovation: Renovation, data: dict | None = None) -
     require(actor, Perm.ADJUST_BILLING)
     renovation = lock(renovation)
     if renovation.status != RenovationStatus.COMPLETED:
-        raise Conflict(
-            _("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()}
-        )
+        raise Conflict(_("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()})
     most = refundable(renovation)
     amount = most if data.get("amount") in (None, "") else common.amount(data.get("amount"), "amount")
     if amount > renovation.deposit:
         raise ValidationError({"amount": _("退款金额不能超过押金 %(d)s 元") % {"d": renovation.deposit}})
     if amount > most:
-        raise ValidationError(
-            {"amount": _("退款金额超过押金扣除后的可退金额 %(m)s 元") % {"m": most}}
-        )
+        raise ValidationError({"amount": _("退款金额超过押金扣除后的可退金额 %(m)s 元") % {"m": most}})
     if amount <= 0:
         renovation.status = RenovationStatus.CLOSED
         save_validated(renovation)
@@ -164,9 +158,7 @@ def refund_decide(*, actor, renovation: Renovation, approve: bool, note: str = "
     rejected: it can be asked for again."""
     renovation = lock(renovation)
     if renovation.status != RenovationStatus.REFUNDING or renovation.refund_id is None:
-        raise Conflict(
-            _("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()}
-        )
+        raise Conflict(_("该装修已变为“%(s)s”，请刷新后再操作") % {"s": renovation.get_status_display()})
     correction = billing.correction_decide(
         actor=actor, correction=Correction.objects.get(pk=renovation.refund_id), approve=approve, note=note
     )

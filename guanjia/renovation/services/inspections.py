@@ -17,7 +17,7 @@ from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service
 from guanjia.estates.models import Unit
 from guanjia.renovation import notices
-from guanjia.renovation.choices import RenovationStatus, ViolationKind, ViolationStatus
+from guanjia.renovation.choices import RenovationStatus, RenovationViolationKind, RenovationViolationStatus
 from guanjia.renovation.files import store_photo
 from guanjia.renovation.models import Patrol, PatrolStop, Renovation, Violation, ViolationPhoto
 from guanjia.renovation.services import common
@@ -60,7 +60,10 @@ def make_patrols(*, day: datetime.date | None = None) -> int:
             try:
                 with transaction.atomic():
                     PatrolStop.objects.create(
-                        company_id=row["company_id"], project_id=project_id, patrol=patrol, renovation_id=row["pk"]
+                        company_id=row["company_id"],
+                        project_id=project_id,
+                        patrol=patrol,
+                        renovation_id=row["pk"],
                     )
             except IntegrityError:
                 continue
@@ -85,7 +88,7 @@ def stop_check(*, actor, stop: PatrolStop, ok: bool, note: str = "") -> PatrolSt
 
 def _kind(data: dict) -> str:
     kind = data.get("kind")
-    if kind not in ViolationKind.values:
+    if kind not in RenovationViolationKind.values:
         raise ValidationError({"kind": _("请选择违规类型")})
     return kind
 
@@ -168,7 +171,11 @@ def violation_record(*, actor, renovation: Renovation, data: dict, photos=(), st
         renovation.save()
         common.event(renovation, "stopped", actor=actor, note=renovation.stopped_reason, at=now)
         notices.stopped(renovation, common.unit_users(renovation), portal=True)
-        notices.stopped(renovation, common.engineers(renovation.project_id) + common.managers(renovation.project_id), portal=False)
+        notices.stopped(
+            renovation,
+            common.engineers(renovation.project_id) + common.managers(renovation.project_id),
+            portal=False,
+        )
     return violation
 
 
@@ -177,9 +184,9 @@ def violation_rectify(*, actor, violation: Violation, note: str = "") -> Violati
     """The patroller confirms the violation was put right."""
     require(actor, Perm.DO_FACILITIES_WORK)
     violation = lock(violation)
-    if violation.status != ViolationStatus.OPEN:
+    if violation.status != RenovationViolationStatus.OPEN:
         raise Conflict(_("该违规已确认整改"))
-    violation.status = ViolationStatus.RECTIFIED
+    violation.status = RenovationViolationStatus.RECTIFIED
     violation.rectified_at = common.now()
     violation.rectified_by = actor
     violation.save()
@@ -200,7 +207,7 @@ def renovation_resume(*, actor, renovation: Renovation, note: str) -> Renovation
     renovation = lock(renovation)
     if renovation.status != RenovationStatus.STOPPED:
         raise Conflict(_("该装修未停工"))
-    if renovation.violations.filter(status=ViolationStatus.OPEN).exists():
+    if renovation.violations.filter(status=RenovationViolationStatus.OPEN).exists():
         raise ValidationError({"note": _("尚有违规未整改，不能复工")})
     renovation.status = RenovationStatus.PERMITTED
     renovation.stopped_reason = ""

@@ -33,7 +33,9 @@ def png(name="site.png", colour=(200, 80, 40)) -> SimpleUploadedFile:
 
 
 def pdf(name="plan.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", content_type="application/pdf")
+    return SimpleUploadedFile(
+        name, b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", content_type="application/pdf"
+    )
 
 
 @pytest.fixture
@@ -66,7 +68,9 @@ def rw(world):
     world.foreign_unit = world.foreign_project and f.UnitFactory(
         building=f.BuildingFactory(project=world.foreign_project), number="0808"
     )
-    world.sibling_unit = f.UnitFactory(building=f.BuildingFactory(project=world.sibling_project), number="0909")
+    world.sibling_unit = f.UnitFactory(
+        building=f.BuildingFactory(project=world.sibling_project), number="0909"
+    )
     return world
 
 

@@ -81,7 +81,11 @@ def test_bad_input_is_422_naming_the_field(rw, change, field):
 
 def test_ends_before_start_names_ends_on(rw):
     today = timezone.localdate()
-    data = _json(application(rw.unit, starts_on=today + datetime.timedelta(days=5), ends_on=today + datetime.timedelta(days=2)))
+    data = _json(
+        application(
+            rw.unit, starts_on=today + datetime.timedelta(days=5), ends_on=today + datetime.timedelta(days=2)
+        )
+    )
     response = Api(rw.resident_user).post("renovations", data)
     assert response.status_code == 422
     assert "ends_on" in response.json()["errors"]
@@ -108,9 +112,12 @@ def test_patrol_and_violation_on_a_phone(rw):
     services.renovation_approve(actor=rw.engineer, renovation=renovation)
     services.renovation_bill(actor=rw.manager, renovation=Renovation.objects.get(pk=renovation.pk))
     billing.payment_post(
-        actor=rw.desk, data={"unit_id": rw.unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": "p"}
+        actor=rw.desk,
+        data={"unit_id": rw.unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": "p"},
     )
-    renovation = services.renovation_permit(actor=rw.desk, renovation=Renovation.objects.get(pk=renovation.pk))
+    renovation = services.renovation_permit(
+        actor=rw.desk, renovation=Renovation.objects.get(pk=renovation.pk)
+    )
     services.make_patrols(day=timezone.localdate())
     api = Api(rw.patroller)
     stops = api.get("renovation-patrols/today").json()
@@ -121,7 +128,11 @@ def test_patrol_and_violation_on_a_phone(rw):
     url = f"/api/v1/renovations/{renovation.pk}/violations"
     missing_photo = api.client.post(
         url,
-        {"kind": "noise", "note": "午休时间电钻", "rectify_by": (timezone.now() + datetime.timedelta(hours=3)).isoformat()},
+        {
+            "kind": "noise",
+            "note": "午休时间电钻",
+            "rectify_by": (timezone.now() + datetime.timedelta(hours=3)).isoformat(),
+        },
         headers=api.headers,
     )
     assert missing_photo.status_code == 422 and "photos" in missing_photo.json()["errors"]
@@ -133,13 +144,23 @@ def test_patrol_and_violation_on_a_phone(rw):
     assert bad_kind.status_code == 422 and "kind" in bad_kind.json()["errors"]
     past = api.client.post(
         url,
-        {"kind": "noise", "note": "x", "rectify_by": (timezone.now() - datetime.timedelta(hours=1)).isoformat(), "photos": [png()]},
+        {
+            "kind": "noise",
+            "note": "x",
+            "rectify_by": (timezone.now() - datetime.timedelta(hours=1)).isoformat(),
+            "photos": [png()],
+        },
         headers=api.headers,
     )
     assert past.status_code == 422 and "rectify_by" in past.json()["errors"]
     ok = api.client.post(
         url,
-        {"kind": "noise", "note": "午休时间电钻", "rectify_by": (timezone.now() + datetime.timedelta(hours=3)).isoformat(), "photos": [png()]},
+        {
+            "kind": "noise",
+            "note": "午休时间电钻",
+            "rectify_by": (timezone.now() + datetime.timedelta(hours=3)).isoformat(),
+            "photos": [png()],
+        },
         headers=api.headers,
     )
     assert ok.status_code == 201, ok.content
@@ -150,4 +171,11 @@ def test_patrol_and_violation_on_a_phone(rw):
     other = Api(rw.other_resident_user)
     assert other.client.get(photo, headers=other.headers).status_code == 404
     # Residents cannot record violations.
-    assert owner.client.post(url, {"kind": "noise", "note": "x", "rectify_by": timezone.now().isoformat(), "photos": [png()]}, headers=owner.headers).status_code == 403
+    assert (
+        owner.client.post(
+            url,
+            {"kind": "noise", "note": "x", "rectify_by": timezone.now().isoformat(), "photos": [png()]},
+            headers=owner.headers,
+        ).status_code
+        == 403
+    )

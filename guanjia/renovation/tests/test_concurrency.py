@@ -12,14 +12,18 @@ from guanjia.tickets.tests.test_concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL"
+    ),
 ]
 
 
 def test_approve_and_reject_at_once_one_wins(rw):
     renovation = services.renovation_apply(actor=rw.resident_user, data=application(rw.unit))
     calls = [
-        lambda: services.renovation_approve(actor=rw.engineer, renovation=Renovation.objects.get(pk=renovation.pk)),
+        lambda: services.renovation_approve(
+            actor=rw.engineer, renovation=Renovation.objects.get(pk=renovation.pk)
+        ),
         lambda: services.renovation_reject(
             actor=rw.manager, renovation=Renovation.objects.get(pk=renovation.pk), reason="资料不全"
         ),
@@ -46,7 +50,9 @@ def test_two_engineers_approve_at_once_one_wins(rw):
     renovation = services.renovation_apply(actor=rw.resident_user, data=application(rw.unit))
     people = [rw.engineer, second]
     outcomes = race(
-        lambda i: services.renovation_approve(actor=people[i], renovation=Renovation.objects.get(pk=renovation.pk))
+        lambda i: services.renovation_approve(
+            actor=people[i], renovation=Renovation.objects.get(pk=renovation.pk)
+        )
     )
     assert sorted(outcomes) == ["Conflict", "ok"], outcomes
     assert renovation.events.filter(action="engineering_approved").count() == 1

@@ -63,7 +63,12 @@ def test_application_to_deposit_refund_with_one_violation(rw):
     assert "fees" in refused.value.message_dict
     billing.payment_post(
         actor=rw.desk,
-        data={"unit_id": rw.unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": "reno-1"},
+        data={
+            "unit_id": rw.unit.pk,
+            "amount": Decimal("3500"),
+            "method": "cash",
+            "idempotency_key": "reno-1",
+        },
     )
     renovation = services.renovation_permit(actor=rw.desk, renovation=renovation)
     assert renovation.status == RenovationStatus.PERMITTED
@@ -180,12 +185,19 @@ def test_repeated_violations_stop_the_permit(rw, settings):
 
 def _permitted(rw, unit=None, **extra) -> Renovation:
     unit = unit or rw.unit
-    renovation = services.renovation_apply(actor=rw.desk, data=application(unit, applicant_name="业主", applicant_phone="13900000000", **extra))
+    renovation = services.renovation_apply(
+        actor=rw.desk, data=application(unit, applicant_name="业主", applicant_phone="13900000000", **extra)
+    )
     renovation = services.renovation_approve(actor=rw.engineer, renovation=renovation)
     renovation = services.renovation_bill(actor=rw.manager, renovation=renovation)
     billing.payment_post(
         actor=rw.desk,
-        data={"unit_id": unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": f"k{renovation.pk}"},
+        data={
+            "unit_id": unit.pk,
+            "amount": Decimal("3500"),
+            "method": "cash",
+            "idempotency_key": f"k{renovation.pk}",
+        },
     )
     return services.renovation_permit(actor=rw.desk, renovation=renovation)
 
@@ -261,9 +273,13 @@ def test_the_deposit_all_deducted_closes_without_a_refund(rw):
     renovation = _permitted(rw)
     renovation = services.renovation_complete(actor=rw.engineer, renovation=renovation)
     with pytest.raises(Exception) as refused:
-        services.deduction_record(actor=rw.engineer, renovation=renovation, data={"amount": "3000.01", "reason": "x"})
+        services.deduction_record(
+            actor=rw.engineer, renovation=renovation, data={"amount": "3000.01", "reason": "x"}
+        )
     assert "amount" in refused.value.message_dict
-    services.deduction_record(actor=rw.engineer, renovation=renovation, data={"amount": "3000", "reason": "损坏公共设施"})
+    services.deduction_record(
+        actor=rw.engineer, renovation=renovation, data={"amount": "3000", "reason": "损坏公共设施"}
+    )
     renovation = services.refund_request(actor=rw.desk, renovation=renovation)
     assert renovation.status == RenovationStatus.CLOSED and renovation.refund_id is None
 

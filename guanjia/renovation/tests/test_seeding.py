@@ -26,5 +26,7 @@ def test_demo_renovations_and_idempotent(tmp_path, settings):
     assert closed.refund.amount == closed.deposit - 200
     import random
 
-    assert seed_demo_renovation(Company.objects.get(short_code="JY"), rng=random.Random(1)) == {"renovations": 0}
+    assert seed_demo_renovation(Company.objects.get(short_code="JY"), rng=random.Random(1)) == {
+        "renovations": 0
+    }
     assert Renovation.objects.count() == 4

@@ -50,7 +50,9 @@ def test_detail_htmx_approve_and_the_losers_409(rw):
     response = engineer.post(f"/renovation/{renovation.pk}/approve/", {"note": "ok"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "工程审核通过" in response.content.decode()
-    loser = login(rw.manager).post(f"/renovation/{renovation.pk}/reject/", {"reason": "no"}, HTTP_HX_REQUEST="true")
+    loser = login(rw.manager).post(
+        f"/renovation/{renovation.pk}/reject/", {"reason": "no"}, HTTP_HX_REQUEST="true"
+    )
     assert loser.status_code == 409
     assert loser["Content-Type"].startswith("text/plain")
     assert Renovation.objects.get(pk=renovation.pk).status == "approved"
@@ -80,7 +82,9 @@ def test_desk_form_names_the_bad_field(rw):
     data["ends_on"] = today + datetime.timedelta(days=20)
     del data["rules_acknowledged"]
     response = client.post("/renovation/new/", data)
-    assert response.status_code == 422 and 'data-testid="error-rules_acknowledged"' in response.content.decode()
+    assert (
+        response.status_code == 422 and 'data-testid="error-rules_acknowledged"' in response.content.decode()
+    )
     data["rules_acknowledged"] = "on"
     data["workers"] = "张三 13700000001 水电\n李四"
     response = client.post("/renovation/new/", data)
@@ -96,12 +100,14 @@ def test_patrol_pages_on_a_phone(rw):
 
     today = timezone.localdate()
     renovation = services.renovation_apply(
-        actor=rw.resident_user, data=application(rw.unit, starts_on=today, ends_on=today + datetime.timedelta(days=9))
+        actor=rw.resident_user,
+        data=application(rw.unit, starts_on=today, ends_on=today + datetime.timedelta(days=9)),
     )
     services.renovation_approve(actor=rw.engineer, renovation=renovation)
     services.renovation_bill(actor=rw.manager, renovation=Renovation.objects.get(pk=renovation.pk))
     billing.payment_post(
-        actor=rw.desk, data={"unit_id": rw.unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": "v"}
+        actor=rw.desk,
+        data={"unit_id": rw.unit.pk, "amount": Decimal("3500"), "method": "cash", "idempotency_key": "v"},
     )
     services.renovation_permit(actor=rw.desk, renovation=Renovation.objects.get(pk=renovation.pk))
     services.make_patrols()
@@ -111,7 +117,11 @@ def test_patrol_pages_on_a_phone(rw):
     stop_id = renovation.stops.get().pk
     refused = client.post(
         f"/renovation/patrol/{stop_id}/",
-        {"kind": "fire", "note": "", "rectify_by": (timezone.localtime() + datetime.timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M")},
+        {
+            "kind": "fire",
+            "note": "",
+            "rectify_by": (timezone.localtime() + datetime.timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
+        },
     )
     assert refused.status_code == 422 and not Violation.objects.exists()
     done = client.post(
