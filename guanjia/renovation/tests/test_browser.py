@@ -19,6 +19,8 @@ from guanjia.renovation.tests.conftest import application, later, pdf, png
 from guanjia.testing.browser import DESKTOP, PHONE, Screen
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Playwright runs an event loop in this thread; the test still reads the database between page loads.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def _permitted(rw) -> Renovation:
