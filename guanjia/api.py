@@ -18,6 +18,7 @@ from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.quality.api import router as quality_router
+from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router
 from guanjia.sla.api import router as sla_router
@@ -55,6 +56,7 @@ api.add_router("", quality_router)
 api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
+api.add_router("", renovation_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", notices_router)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "guanjia.residents",
     "guanjia.households",
     "guanjia.notices",
+    "guanjia.renovation",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",
@@ -538,3 +539,7 @@ for _name, _rate in API_RATE_LIMITS.items():
             from django.core.exceptions import ImproperlyConfigured
 
             raise ImproperlyConfigured(f"API_RATE_{_name.upper()}={_rate!r} is not like 600/60.")
+
+# Renovation (装修): hours each approval step may take; violations that stop a permit.
+RENOVATION_REVIEW_HOURS = 48
+RENOVATION_STOP_AFTER_VIOLATIONS = 3

@@ -64,6 +64,8 @@ class Perm(models.TextChoices):
     VIEW_NOTICES = "notices.view", _("查看公告与阅读情况")
     DRAFT_NOTICES = "notices.draft", _("起草公告、维护管家名片")
     PUBLISH_NOTICES = "notices.publish", _("发布与撤回公告")
+    REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
+    APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -98,7 +100,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
-        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES}
+        | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
         # The customer-service head (客服主管) publishes the estate's notices.
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
     ),
@@ -119,6 +121,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ANSWER_CARDS,
             Perm.VIEW_DELIVERY,
             Perm.PUBLISH_NOTICES,
+            Perm.REVIEW_RENOVATION,
+            Perm.APPROVE_RENOVATION,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),

@@ -32,6 +32,7 @@ from guanjia.households.seeding import seed_demo_households
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
+from guanjia.renovation.seeding import seed_demo_renovation
 from guanjia.residents.seeding import seed_demo_invitations
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
@@ -175,6 +176,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_invitations,
         seed_demo_households,
         seed_demo_notices,
+        seed_demo_renovation,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
