@@ -1,7 +1,9 @@
 """Exports of the list pages: the same filters and the same scope as the list, Chinese headers.
 
-Residents' and staff members' phone numbers are always masked (138****8000) in exports: a file
-leaves the system and cannot be un-shared, so a full list of numbers is never produced.
+Residents' and staff members' phone numbers are masked (138****8000) in the lists' exports: a file
+leaves the system and cannot be un-shared. The exception is the sheets made for re-import
+(``residents_sheet``, ``occupancies_sheet``): they need the import permission and the permission
+to reveal phones, and each resident in them gets a journaled look (``reveals_phones``).
 
 The master data's exports are defined here. An app above dataio (requests, bills …) offers its
 list with ``register_export`` from its ``AppConfig.ready``: dataio imports no such app. A list
@@ -16,12 +18,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
 
+from guanjia.core import journal
 from guanjia.core.api import FilterSchema
+from guanjia.core.models import ObjectChange
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
@@ -65,6 +70,45 @@ class ExportSpec:
     # ``(actor, query string) -> queryset``: the web list page's own rows, from its query string.
     page_queryset: Callable | None = None
     max_rows: int = EXPORT_MAX_ROWS
+    # The file carries full phone numbers (made for re-import): needs ``REVEAL_PHONE`` and every
+    # resident whose number it holds gets a journaled look, as when a number is revealed on screen.
+    reveals_phones: bool = False
+
+
+def _open_ties(queryset):
+    """The ties that are not over (current or planned): what a re-import keeps or changes."""
+    today = timezone.localdate()
+    return (
+        queryset.filter(ended_at__isnull=True)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        .order_by("unit__building__sort_key", "unit__sort_key", "id")
+    )
+
+
+def _residents_sheet(actor, params):
+    """The residents list's rows (same filters and search) as the import sheet: one row per tie."""
+    residents = lists.resident_list(actor, params)[1]
+    ties = Occupancy.objects.visible_to(actor).filter(resident__in=residents.values("pk"))
+    if project := params.get("project"):
+        ties = ties.filter(project_id=project) if str(project).isdigit() else ties
+    return _open_ties(ties)
+
+
+# The import sheet's columns (``importing.COLUMNS``' headers) with the keys and full values.
+IMPORT_SHEET_COLUMNS = [
+    (gettext_lazy("项目"), lambda o: o.project.name),
+    (gettext_lazy("楼栋"), lambda o: o.unit.building.name),
+    (gettext_lazy("楼层"), lambda o: o.unit.floor),
+    (gettext_lazy("房号"), lambda o: o.unit.number),
+    (gettext_lazy("面积"), lambda o: o.unit.area),
+    (gettext_lazy("房屋状态"), lambda o: o.unit.get_status_display()),
+    (gettext_lazy("住户编号"), lambda o: o.resident_id),
+    (gettext_lazy("姓名"), lambda o: o.resident.name),
+    (gettext_lazy("手机号"), lambda o: o.resident.phone),
+    (gettext_lazy("关系"), lambda o: o.get_relation_display()),
+    (gettext_lazy("入住日期"), lambda o: _date(o.start_on)),
+    (gettext_lazy("结束日期"), lambda o: _date(o.end_on)),
+]
 
 
 EXPORTS: dict[str, ExportSpec] = {
@@ -158,6 +202,30 @@ EXPORTS: dict[str, ExportSpec] = {
             ],
             select_related=("project", "unit__building", "resident"),
         ),
+        # Made for re-import: the residents list's people, one row per tie, with the keys (项目,
+        # 住户编号) and full phones; edit it and import it back (``planning``).
+        ExportSpec(
+            "residents_sheet",
+            gettext_lazy("住户（可重新导入）"),
+            Occupancy,
+            OccupancyFilter,
+            Perm.IMPORT,
+            IMPORT_SHEET_COLUMNS,
+            select_related=("project", "unit__building", "resident"),
+            page_queryset=_residents_sheet,
+            reveals_phones=True,
+        ),
+        ExportSpec(
+            "occupancies_sheet",
+            gettext_lazy("入住关系（可重新导入）"),
+            Occupancy,
+            OccupancyFilter,
+            Perm.IMPORT,
+            IMPORT_SHEET_COLUMNS,
+            select_related=("project", "unit__building", "resident"),
+            queryset=lambda actor, filters: _open_ties(filters.filter(Occupancy.objects.visible_to(actor))),
+            reveals_phones=True,
+        ),
         ExportSpec(
             "staff",
             gettext_lazy("员工"),
@@ -234,6 +302,8 @@ def export_rows(*, actor, resource: str, filters: FilterSchema | None = None, pa
     """The header and the rows of one export, scoped to what ``actor`` may see."""
     spec = EXPORTS[resource]
     require(actor, spec.perm)
+    if spec.reveals_phones:
+        require(actor, Perm.REVEAL_PHONE)
     queryset = _queryset(spec, actor, filters=filters, params=params)
     _check_size(spec, queryset)
     return _rows(spec, queryset)
@@ -241,8 +311,24 @@ def export_rows(*, actor, resource: str, filters: FilterSchema | None = None, pa
 
 def _rows(spec: ExportSpec, queryset):
     yield [str(header) for header, _getter in spec.columns]
+    revealed: set[int] = set()
+    waiting: list = []
     for obj in queryset.iterator(chunk_size=2000):
+        if spec.reveals_phones and obj.resident_id not in revealed:
+            revealed.add(obj.resident_id)
+            waiting.append(obj.resident)
+            if len(waiting) >= 1000:
+                _journal_reveals(waiting)
         yield [getter(obj) for _header, getter in spec.columns]
+    _journal_reveals(waiting)
+
+
+def _journal_reveals(residents: list) -> None:
+    """One journaled look per resident whose full number leaves in the file (one INSERT)."""
+    with journal.journal_batched():
+        for resident in residents:
+            journal.record(resident, ObjectChange.Action.REVEAL, {"phone": ["***", "exported"]})
+    residents.clear()
 
 
 def export_file(

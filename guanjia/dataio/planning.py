@@ -198,6 +198,15 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
             found = by_unit_name.setdefault((tie.unit_id, tie.resident.name), [])
             if tie.resident not in found:
                 found.append(tie.resident)
+    # Ties already ended on a day the file names: a re-imported move-out is not a new tie.
+    ended_ties: set[tuple[int, int, str, object]] = set()
+    end_days = sorted({r.end_on for r in people_rows if r.end_on})
+    for chunk in _chunks(unit_ids) if end_days else ():
+        ended_ties.update(
+            Occupancy.objects.filter(unit_id__in=chunk, end_on__in=end_days).values_list(
+                "resident_id", "unit_id", "relation", "end_on"
+            )
+        )
     by_id: dict[int, Resident] = {}
     for chunk in _chunks(sorted({r.resident_id for r in people_rows if r.resident_id})):
         for resident in Resident.objects.filter(company_id=company_id, deleted_at__isnull=True, pk__in=chunk):
@@ -362,7 +371,7 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 resident.name,
                 str(Resident._meta.get_field(attr).verbose_name),
                 _shown(attr, before),
-                _shown(attr, after),
+                after,  # the uploader's own value; the old number stays masked
             )
             setattr(resident, attr, after)
         plan.changed_residents.append((resident, changes))
@@ -398,6 +407,14 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
         resident = new_residents[person] if isinstance(person, str) else person
         tie = open_ties.get((resident.pk, unit.pk, row.relation)) if resident.pk and unit.pk else None
         label = f"{resident.name}（{unit.building.name} {unit.number}）"
+        if (
+            tie is None
+            and resident.pk
+            and unit.pk
+            and (resident.pk, unit.pk, row.relation, row.end_on) in ended_ties
+        ):
+            unchanged += 1  # moved out on that day already
+            continue
         if tie is None:
             start_on = row.start_on or today
             if row.end_on is not None and row.end_on < start_on:
