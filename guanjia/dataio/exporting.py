@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
@@ -39,6 +39,7 @@ from guanjia.estates.api import (
     ResidentFilter,
     UnitFilter,
 )
+from guanjia.estates.choices import Relation, UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 from guanjia.staff.api import StaffFilter
 from guanjia.staff.models import StaffMember
@@ -47,6 +48,8 @@ FORMATS = ("xlsx", "csv")
 # More rows than this are refused with a message: narrow the filter (the list pages count up to
 # 10,000 too). A spec may set its own.
 EXPORT_MAX_ROWS = 10_000
+# A sheet made for re-import holds a whole project (as many rows as an import may have).
+SHEET_MAX_ROWS = 200_000
 
 
 def _date(value) -> str:
@@ -86,12 +89,35 @@ def _open_ties(queryset):
 
 
 def _residents_sheet(actor, params):
-    """The residents list's rows (same filters and search) as the import sheet: one row per tie."""
-    residents = lists.resident_list(actor, params)[1]
-    ties = Occupancy.objects.visible_to(actor).filter(resident__in=residents.values("pk"))
-    if project := params.get("project"):
-        ties = ties.filter(project_id=project) if str(project).isdigit() else ties
+    """The residents list's rows (same filters and search) as the import sheet: one row per tie
+    (of the list's project when it is filtered by one)."""
+    ties = Occupancy.objects.visible_to(actor)
+    project = str(params.get("project") or "")
+    if project.isdigit():
+        ties = ties.filter(project_id=int(project))
+    narrowed = any(params.get(key) for key in params if key not in ("project", "page", "sort"))
+    if narrowed or not project.isdigit():
+        residents = lists.resident_list(actor, params)[1]
+        ties = ties.filter(resident__in=residents.values("pk"))
     return _open_ties(ties)
+
+
+def _label_of(choices):
+    """``get_FOO_display`` without a lazy translation per row (120,000 rows): labels read once."""
+    by_language: dict[str, dict] = {}
+
+    def label(value):
+        language = translation.get_language() or ""
+        labels = by_language.get(language)
+        if labels is None:
+            labels = by_language[language] = {key: str(text) for key, text in choices.choices}
+        return labels.get(value, value)
+
+    return label
+
+
+_unit_status_label = _label_of(UnitStatus)
+_relation_label = _label_of(Relation)
 
 
 # The import sheet's columns (``importing.COLUMNS``' headers) with the keys and full values.
@@ -101,11 +127,11 @@ IMPORT_SHEET_COLUMNS = [
     (gettext_lazy("楼层"), lambda o: o.unit.floor),
     (gettext_lazy("房号"), lambda o: o.unit.number),
     (gettext_lazy("面积"), lambda o: o.unit.area),
-    (gettext_lazy("房屋状态"), lambda o: o.unit.get_status_display()),
+    (gettext_lazy("房屋状态"), lambda o: _unit_status_label(o.unit.status)),
     (gettext_lazy("住户编号"), lambda o: o.resident_id),
     (gettext_lazy("姓名"), lambda o: o.resident.name),
     (gettext_lazy("手机号"), lambda o: o.resident.phone),
-    (gettext_lazy("关系"), lambda o: o.get_relation_display()),
+    (gettext_lazy("关系"), lambda o: _relation_label(o.relation)),
     (gettext_lazy("入住日期"), lambda o: _date(o.start_on)),
     (gettext_lazy("结束日期"), lambda o: _date(o.end_on)),
 ]
@@ -214,6 +240,7 @@ EXPORTS: dict[str, ExportSpec] = {
             select_related=("project", "unit__building", "resident"),
             page_queryset=_residents_sheet,
             reveals_phones=True,
+            max_rows=SHEET_MAX_ROWS,
         ),
         ExportSpec(
             "occupancies_sheet",
@@ -225,6 +252,7 @@ EXPORTS: dict[str, ExportSpec] = {
             select_related=("project", "unit__building", "resident"),
             queryset=lambda actor, filters: _open_ties(filters.filter(Occupancy.objects.visible_to(actor))),
             reveals_phones=True,
+            max_rows=SHEET_MAX_ROWS,
         ),
         ExportSpec(
             "staff",
