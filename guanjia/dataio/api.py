@@ -33,7 +33,7 @@ class RowErrorOut(Schema):
     text: str
 
 
-class ChangeOut(Schema):
+class ImportChangeOut(Schema):
     row: int
     kind: str
     what: str
@@ -42,12 +42,12 @@ class ChangeOut(Schema):
     after: str
 
 
-class PreviewOut(Schema):
+class ImportPreviewOut(Schema):
     new: int = Field(..., description="将新建的记录数")
     changed: int = Field(..., description="将修改的记录数")
     moved_out: int = Field(..., description="将迁出的入住关系数")
     change_count: int = Field(..., description="修改项总数（精确）")
-    changes: list[ChangeOut] = Field(..., description="前 300 项修改")
+    changes: list[ImportChangeOut] = Field(..., description="前 300 项修改")
 
 
 class ImportJobOut(Schema):
@@ -76,7 +76,7 @@ class ImportJobOut(Schema):
     options: list[str] = Field(default_factory=list, description="导入后执行的选项")
     moved_out_count: int = Field(0, description="迁出（按结束日期结束的入住关系）数")
     dry_run: bool = Field(False, description="预览：只比对不写入，等待 POST /imports/{id}/confirm")
-    preview: PreviewOut | None = Field(None, description="预览的结果（status 为 previewed 时）")
+    preview: ImportPreviewOut | None = Field(None, description="预览的结果（status 为 previewed 时）")
 
     @staticmethod
     def resolve_preview(obj):
