@@ -12,6 +12,7 @@ memory above what the process held before the run (sampled every 50 ms from /pro
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import shutil
 import sys
@@ -152,6 +153,106 @@ def _run(rows: int, tmp: Path) -> None:
         f"units {Unit.objects.count()}, residents {Resident.objects.count()}, "
         f"occupancies {Occupancy.objects.count()}, journal entries {ObjectChange.objects.count()}"
     )
+    small = Project.objects.create(company=company, name="小区二", code="XQ")
+    small_file = xlsx_bytes(
+        [["1栋", 1, f"{n}", 80, "", f"小住户{n}", f"136{n:08d}", "业主", ""] for n in range(101, 141)]
+    )
+    services.import_submit(
+        actor=user, project_id=small.pk, upload=SimpleUploadedFile("small.xlsx", small_file)
+    )
+    run_import_job(job_id=services.ImportJob.objects.latest("id").pk)
+    measure_lists(user, project, small, rows)
+    round_trip(user, project, tmp)
+
+
+def _timed(call, repeat: int = 3) -> float:
+    """The best of ``repeat`` runs after one warm-up, in seconds."""
+    call()
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def measure_lists(user, big, small, rows: int) -> None:
+    """The residents' list page of the big and the small project, listed and searched (issue 23
+    item 9: a big project must not slow the others; its own list and search under 0.3 s)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    url = reverse("resident_list")
+    last = rows - 1
+    cases = [
+        ("big project: list", {"project": big.pk}),
+        ("big project: name search", {"project": big.pk, "q": f"住户{last}"}),
+        ("big project: room search", {"project": big.pk, "q": "1栋-101"}),
+        ("big project: phone search", {"project": big.pk, "q": f"139{last:08d}"}),
+        ("small project: list", {"project": small.pk}),
+        ("small project: name search", {"project": small.pk, "q": "小住户120"}),
+        ("small project: room search", {"project": small.pk, "q": "1栋-120"}),
+        ("company: name search", {"q": f"住户{last}"}),
+    ]
+    for label, params in cases:
+
+        def get(params=params):
+            response = client.get(url, params)
+            assert response.status_code == 200, response.status_code
+
+        print(f"residents list page, {label}: {_timed(get) * 1000:.0f} ms")
+
+
+def round_trip(user, project, tmp: Path) -> None:
+    """The big project's sheet made for re-import, one phone and one end date edited, previewed
+    and confirmed: the update that keeps a project current."""
+    import python_calamine
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from guanjia.dataio import exporting
+    from guanjia.dataio.services import import_confirm, import_submit, run_import_job
+
+    started = time.perf_counter()
+    with PeakMemory() as memory:
+        content, _type, _name = exporting.export_file(
+            actor=user, resource="residents_sheet", fmt="xlsx", params={"project": str(project.pk)}
+        )
+    print(
+        f"export for re-import: {time.perf_counter() - started:.1f}s, {len(content) / 1e6:.1f} MB, "
+        f"peak memory +{memory.mib:.0f} MiB"
+    )
+    rows = python_calamine.load_workbook(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    header = rows[0]
+    phone, end = header.index("手机号"), header.index("结束日期")
+    rows[1][phone] = "13500000001"
+    rows[2][end] = datetime.date.today().isoformat()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("导回")
+    for row in rows:
+        sheet.append(row)
+    edited = tmp / "edited.xlsx"
+    book.save(edited)
+    for attempt in ("dry run", "confirmed"):
+        started = time.perf_counter()
+        with PeakMemory() as memory:
+            if attempt == "dry run":
+                upload = SimpleUploadedFile(edited.name, edited.read_bytes())
+                job = import_submit(actor=user, project_id=project.pk, upload=upload, dry_run=True)
+                job = run_import_job(job_id=job.pk)
+                preview = job.preview
+            else:
+                job = import_confirm(actor=user, job=job)
+                job = run_import_job(job_id=job.pk)
+        elapsed = time.perf_counter() - started
+        print(
+            f"round trip, {attempt}: {elapsed:.1f}s ({len(rows) - 1:,} rows), peak memory "
+            f"+{memory.mib:.0f} MiB — {job.get_status_display()}; new {preview.get('new')}, "
+            f"changed {preview.get('changed')}, moved out {preview.get('moved_out')}"
+            + (f", errors {job.errors[:3]}" if job.errors else "")
+        )
 
 
 if __name__ == "__main__":

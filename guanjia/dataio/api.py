@@ -1,7 +1,8 @@
 """REST endpoints of imports and exports.
 
-- ``POST /imports`` (multipart: ``project_id``, ``file``) → 201 with the job, or 422 with the
-  per-row report; ``GET /imports/{id}`` for progress; ``GET /imports/template.xlsx|csv``.
+- ``POST /imports`` (multipart: ``project_id``, ``file``, ``dry_run``) → 201 with the job, or 422
+  with the per-row report; a dry run comes back ``previewed`` with ``preview`` (N new, N changed,
+  N moved out, the changes) and is written by ``POST /imports/{id}/confirm`` (409 when stale); ``GET /imports/{id}`` for progress; ``GET /imports/template.xlsx|csv``.
 - ``GET /exports/{resource}?format=xlsx|csv&<the list's filters>`` for projects, buildings, units,
   residents, occupancies and staff.
 """
@@ -32,6 +33,23 @@ class RowErrorOut(Schema):
     text: str
 
 
+class ImportChangeOut(Schema):
+    row: int
+    kind: str
+    what: str
+    field: str
+    before: str
+    after: str
+
+
+class ImportPreviewOut(Schema):
+    new: int = Field(..., description="将新建的记录数")
+    changed: int = Field(..., description="将修改的记录数")
+    moved_out: int = Field(..., description="将迁出的入住关系数")
+    change_count: int = Field(..., description="修改项总数（精确）")
+    changes: list[ImportChangeOut] = Field(..., description="前 300 项修改")
+
+
 class ImportJobOut(Schema):
     id: int
     project_id: int
@@ -56,6 +74,13 @@ class ImportJobOut(Schema):
     started_at: datetime.datetime | None
     finished_at: datetime.datetime | None
     options: list[str] = Field(default_factory=list, description="导入后执行的选项")
+    moved_out_count: int = Field(0, description="迁出（按结束日期结束的入住关系）数")
+    dry_run: bool = Field(False, description="预览：只比对不写入，等待 POST /imports/{id}/confirm")
+    preview: ImportPreviewOut | None = Field(None, description="预览的结果（status 为 previewed 时）")
+
+    @staticmethod
+    def resolve_preview(obj):
+        return obj.preview or None
 
     @staticmethod
     def resolve_status_label(obj) -> str:
@@ -88,12 +113,15 @@ def import_create(
     project_id: int = Form(...),
     file: UploadedFile = File(...),
     options: str = Form("", max_length=200, description="逗号分隔的导入选项，如 invite_residents"),
+    dry_run: bool = Form(False, description="只预览将新建、修改、迁出什么，确认后才写入"),
 ):
     """All rows import or none do. Files above IMPORT_BACKGROUND_ROWS rows run in the background:
     the job comes back ``pending``; poll ``GET /imports/{id}``. ``options``: what to do once the rows
     are in (``invite_residents``: send the file's residents the portal invitation)."""
     chosen = [name.strip() for name in options.split(",") if name.strip()]
-    job = services.import_submit(actor=request.user, project_id=project_id, upload=file, options=chosen)
+    job = services.import_submit(
+        actor=request.user, project_id=project_id, upload=file, options=chosen, dry_run=dry_run
+    )
     if job.status == ImportStatus.FAILED:
         texts = [e["text"] for e in job.errors]
         body = error_body(texts[0] if texts else str(job.get_status_display()), {"file": texts})
@@ -121,6 +149,21 @@ def import_template(request, fmt: Literal["xlsx", "csv"]):
 def import_get(request, pk: int):
     require(request.user, Perm.IMPORT)
     return visible_or_404(ImportJob.objects, pk, request.user)
+
+
+@router.post(
+    "/imports/{int:pk}/confirm",
+    response={200: ImportJobOut, **ERROR_RESPONSES},
+    operation_id="import_confirm",
+    summary="Confirm a dry run: import what it previewed",
+)
+def import_confirm(request, pk: int):
+    """409 when the job is not a preview waiting for confirmation, or its file or the project's
+    data changed since the preview (upload and preview again). Large files continue in the
+    background (status ``pending``)."""
+    require(request.user, Perm.IMPORT)
+    job = visible_or_404(ImportJob.objects, pk, request.user)
+    return 200, services.import_confirm(actor=request.user, job=job)
 
 
 @router.get(

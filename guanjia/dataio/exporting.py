@@ -1,7 +1,9 @@
 """Exports of the list pages: the same filters and the same scope as the list, Chinese headers.
 
-Residents' and staff members' phone numbers are always masked (138****8000) in exports: a file
-leaves the system and cannot be un-shared, so a full list of numbers is never produced.
+Residents' and staff members' phone numbers are masked (138****8000) in the lists' exports: a file
+leaves the system and cannot be un-shared. The exception is the sheets made for re-import
+(``residents_sheet``, ``occupancies_sheet``): they need the import permission and the permission
+to reveal phones, and each resident in them gets a journaled look (``reveals_phones``).
 
 The master data's exports are defined here. An app above dataio (requests, bills …) offers its
 list with ``register_export`` from its ``AppConfig.ready``: dataio imports no such app. A list
@@ -16,12 +18,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
 
+from guanjia.core import journal
 from guanjia.core.api import FilterSchema
+from guanjia.core.models import ObjectChange
 from guanjia.core.phones import mask_phone
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
@@ -34,6 +39,7 @@ from guanjia.estates.api import (
     ResidentFilter,
     UnitFilter,
 )
+from guanjia.estates.choices import Relation, UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 from guanjia.staff.api import StaffFilter
 from guanjia.staff.models import StaffMember
@@ -42,6 +48,8 @@ FORMATS = ("xlsx", "csv")
 # More rows than this are refused with a message: narrow the filter (the list pages count up to
 # 10,000 too). A spec may set its own.
 EXPORT_MAX_ROWS = 10_000
+# A sheet made for re-import holds a whole project (as many rows as an import may have).
+SHEET_MAX_ROWS = 200_000
 
 
 def _date(value) -> str:
@@ -65,6 +73,68 @@ class ExportSpec:
     # ``(actor, query string) -> queryset``: the web list page's own rows, from its query string.
     page_queryset: Callable | None = None
     max_rows: int = EXPORT_MAX_ROWS
+    # The file carries full phone numbers (made for re-import): needs ``REVEAL_PHONE`` and every
+    # resident whose number it holds gets a journaled look, as when a number is revealed on screen.
+    reveals_phones: bool = False
+
+
+def _open_ties(queryset):
+    """The ties that are not over (current or planned): what a re-import keeps or changes."""
+    today = timezone.localdate()
+    return (
+        queryset.filter(ended_at__isnull=True)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        .order_by("unit__building__sort_key", "unit__sort_key", "id")
+    )
+
+
+def _residents_sheet(actor, params):
+    """The residents list's rows (same filters and search) as the import sheet: one row per tie
+    (of the list's project when it is filtered by one)."""
+    ties = Occupancy.objects.visible_to(actor)
+    project = str(params.get("project") or "")
+    if project.isdigit():
+        ties = ties.filter(project_id=int(project))
+    narrowed = any(params.get(key) for key in params if key not in ("project", "page", "sort"))
+    if narrowed or not project.isdigit():
+        residents = lists.resident_list(actor, params)[1]
+        ties = ties.filter(resident__in=residents.values("pk"))
+    return _open_ties(ties)
+
+
+def _label_of(choices):
+    """``get_FOO_display`` without a lazy translation per row (120,000 rows): labels read once."""
+    by_language: dict[str, dict] = {}
+
+    def label(value):
+        language = translation.get_language() or ""
+        labels = by_language.get(language)
+        if labels is None:
+            labels = by_language[language] = {key: str(text) for key, text in choices.choices}
+        return labels.get(value, value)
+
+    return label
+
+
+_unit_status_label = _label_of(UnitStatus)
+_relation_label = _label_of(Relation)
+
+
+# The import sheet's columns (``importing.COLUMNS``' headers) with the keys and full values.
+IMPORT_SHEET_COLUMNS = [
+    (gettext_lazy("项目"), lambda o: o.project.name),
+    (gettext_lazy("楼栋"), lambda o: o.unit.building.name),
+    (gettext_lazy("楼层"), lambda o: o.unit.floor),
+    (gettext_lazy("房号"), lambda o: o.unit.number),
+    (gettext_lazy("面积"), lambda o: o.unit.area),
+    (gettext_lazy("房屋状态"), lambda o: _unit_status_label(o.unit.status)),
+    (gettext_lazy("住户编号"), lambda o: o.resident_id),
+    (gettext_lazy("姓名"), lambda o: o.resident.name),
+    (gettext_lazy("手机号"), lambda o: o.resident.phone),
+    (gettext_lazy("关系"), lambda o: _relation_label(o.relation)),
+    (gettext_lazy("入住日期"), lambda o: _date(o.start_on)),
+    (gettext_lazy("结束日期"), lambda o: _date(o.end_on)),
+]
 
 
 EXPORTS: dict[str, ExportSpec] = {
@@ -158,6 +228,32 @@ EXPORTS: dict[str, ExportSpec] = {
             ],
             select_related=("project", "unit__building", "resident"),
         ),
+        # Made for re-import: the residents list's people, one row per tie, with the keys (项目,
+        # 住户编号) and full phones; edit it and import it back (``planning``).
+        ExportSpec(
+            "residents_sheet",
+            gettext_lazy("住户（可重新导入）"),
+            Occupancy,
+            OccupancyFilter,
+            Perm.IMPORT,
+            IMPORT_SHEET_COLUMNS,
+            select_related=("project", "unit__building", "resident"),
+            page_queryset=_residents_sheet,
+            reveals_phones=True,
+            max_rows=SHEET_MAX_ROWS,
+        ),
+        ExportSpec(
+            "occupancies_sheet",
+            gettext_lazy("入住关系（可重新导入）"),
+            Occupancy,
+            OccupancyFilter,
+            Perm.IMPORT,
+            IMPORT_SHEET_COLUMNS,
+            select_related=("project", "unit__building", "resident"),
+            queryset=lambda actor, filters: _open_ties(filters.filter(Occupancy.objects.visible_to(actor))),
+            reveals_phones=True,
+            max_rows=SHEET_MAX_ROWS,
+        ),
         ExportSpec(
             "staff",
             gettext_lazy("员工"),
@@ -234,6 +330,8 @@ def export_rows(*, actor, resource: str, filters: FilterSchema | None = None, pa
     """The header and the rows of one export, scoped to what ``actor`` may see."""
     spec = EXPORTS[resource]
     require(actor, spec.perm)
+    if spec.reveals_phones:
+        require(actor, Perm.REVEAL_PHONE)
     queryset = _queryset(spec, actor, filters=filters, params=params)
     _check_size(spec, queryset)
     return _rows(spec, queryset)
@@ -241,8 +339,24 @@ def export_rows(*, actor, resource: str, filters: FilterSchema | None = None, pa
 
 def _rows(spec: ExportSpec, queryset):
     yield [str(header) for header, _getter in spec.columns]
+    revealed: set[int] = set()
+    waiting: list = []
     for obj in queryset.iterator(chunk_size=2000):
+        if spec.reveals_phones and obj.resident_id not in revealed:
+            revealed.add(obj.resident_id)
+            waiting.append(obj.resident)
+            if len(waiting) >= 1000:
+                _journal_reveals(waiting)
         yield [getter(obj) for _header, getter in spec.columns]
+    _journal_reveals(waiting)
+
+
+def _journal_reveals(residents: list) -> None:
+    """One journaled look per resident whose full number leaves in the file (one INSERT)."""
+    with journal.journal_batched():
+        for resident in residents:
+            journal.record(resident, ObjectChange.Action.REVEAL, {"phone": ["***", "exported"]})
+    residents.clear()
 
 
 def export_file(

@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.core import journal
 from guanjia.core.phones import normalise_phone
-from guanjia.core.scoping import scope_for
 from guanjia.estates.choices import Relation, UnitStatus
-from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
+from guanjia.estates.models import Project
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}  # .xls/.ods: refused with a message
 CSV_SUFFIXES = {".csv"}
@@ -46,9 +43,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("手机号", "手机", "手机号码", "电话", "联系电话"),
     "relation": ("关系", "身份", "住户关系"),
     "start_on": ("入住日期", "起始日期", "开始日期"),
+    # A move-out: the tie's last day (an export made for re-import carries it).
+    "end_on": ("结束日期", "迁出日期", "退租日期"),
+    # The keys an export made for re-import carries: the project (must be the one imported into)
+    # and the resident's id, so that a changed phone or name changes that person.
+    "project": ("项目", "项目名称"),
+    "resident_id": ("住户编号", "住户ID"),
 }
-TEMPLATE_HEADERS = [aliases[0] for aliases in COLUMNS.values()]
-TEMPLATE_EXAMPLE = ["1栋", 12, "1201", "89.50", "已入住", "张三", "13800138000", "业主", "2024-01-01"]
+TEMPLATE_HEADERS = [COLUMNS[key][0] for key in list(COLUMNS)[:10]]
+TEMPLATE_EXAMPLE = ["1栋", 12, "1201", "89.50", "已入住", "张三", "13800138000", "业主", "2024-01-01", ""]
 
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _HEADER_NOISE = re.compile(r"[\s*＊]|[（(].*?[）)]")
@@ -68,6 +71,9 @@ class Row:
     phone: str = ""
     relation: str = Relation.OWNER
     start_on: datetime.date | None = None
+    end_on: datetime.date | None = None
+    project: str = ""
+    resident_id: int | None = None
     # The headers the file used, so later checks name columns the way the user wrote them.
     labels: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -80,6 +86,7 @@ class Outcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    moved_out: int = 0
     detail: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -232,6 +239,15 @@ def _clean_phone(raw) -> str:
         raise CellError(exc.messages[0]) from None
 
 
+def _clean_id(raw) -> int | None:
+    value = _text(raw)
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise CellError(_('"%(value)s" 不是有效的编号') % {"value": value})
+    return int(value)
+
+
 def _header_key(header) -> str | None:
     cleaned = _HEADER_NOISE.sub("", _text(header))
     for key, aliases in COLUMNS.items():
@@ -284,6 +300,9 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
         "phone": _clean_phone,
         "relation": lambda v: _clean_choice(v, Relation, relations, _("关系")),
         "start_on": _clean_date,
+        "end_on": _clean_date,
+        "project": lambda v: _clean_text(v, 100),
+        "resident_id": _clean_id,
     }
     rows: list[Row] = []
     offset = -1
@@ -316,6 +335,12 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
             row_errors.append(row_error(line, labels["number"], _("填写了住户时必须填写房号")))
         if not row.number and (row.floor is not None or row.area is not None or row.status):
             row_errors.append(row_error(line, labels["number"], _("填写了楼层、面积或状态时必须填写房号")))
+        if row.resident_id is not None and not row.phone:
+            row_errors.append(row_error(line, labels["phone"], _("填写了住户编号时必须填写姓名和手机号")))
+        if row.end_on is not None and not row.phone:
+            row_errors.append(row_error(line, labels["phone"], _("填写了结束日期时必须填写住户")))
+        if row.end_on and row.start_on and row.end_on < row.start_on:
+            row_errors.append(row_error(line, labels["end_on"], _("结束日期不能早于入住日期")))
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -325,251 +350,15 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
     return rows, errors
 
 
-# Matching and writing --------------------------------------------------------------------------
-
-
-def _label(row: Row, key: str) -> str:
-    return row.labels.get(key, COLUMNS[key][0])
-
-
-def _chunks(items: list, size: int = 500):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-@dataclass
-class _UnitPlan:
-    line: int
-    building: str
-    number: str
-    floor: int | None = None
-    area: Decimal | None = None
-    status: str | None = None
-    has_resident: bool = False
-    lines: dict[str, int] = field(default_factory=dict)
+# Matching and writing: ``planning`` ------------------------------------------------------------
 
 
 def apply_rows(*, project: Project, rows: list[Row], actor, writer=None) -> Outcome:
-    """Match the rows against the project's records; if every row is consistent, write them.
+    """Match the rows against the project's records and, if the whole file is consistent, write
+    them (``planning.plan_rows`` then ``planning.write_plan``)."""
+    from guanjia.dataio import planning
 
-    Call with ``change_context(source=Source.IMPORT, actor=...)`` set. ``writer``: how to write
-    (``writing.DirectWriter``, the default, in the caller's transaction; ``BatchedWriter`` in
-    short transactions with an undo log). Everything up to the writing only reads.
-    """
-    from guanjia.dataio.writing import DirectWriter
-
-    writer = writer or DirectWriter()
-    outcome = Outcome()
-    errors = outcome.errors
-    today = timezone.localdate()
-    company_id = project.company_id
-
-    # 1. Fold rows into one plan per unit and per resident, reporting rows that disagree.
-    unit_plans: dict[tuple[str, str], _UnitPlan] = {}
-    building_floors: dict[str, int] = {}
-    residents_in_file: dict[str, tuple[str, int]] = {}
-    occupancy_rows: dict[tuple[str, tuple[str, str], str], Row] = {}
-    for row in rows:
-        building_floors.setdefault(row.building, 1)
-        if not row.number:
-            continue
-        key = (row.building, row.number)
-        plan = unit_plans.get(key)
-        if plan is None:
-            plan = unit_plans[key] = _UnitPlan(line=row.line, building=row.building, number=row.number)
-        for attr in ("floor", "area", "status"):
-            value = getattr(row, attr)
-            if value is None:
-                continue
-            known = getattr(plan, attr)
-            if known is None:
-                setattr(plan, attr, value)
-                plan.lines[attr] = row.line
-            elif known != value:
-                errors.append(
-                    row_error(
-                        row.line,
-                        _label(row, attr),
-                        _("与第%(other)s行同一房屋的值不一致") % {"other": plan.lines[attr]},
-                    )
-                )
-        if row.floor is not None:
-            building_floors[row.building] = max(building_floors[row.building], row.floor)
-        if not row.phone:
-            continue
-        plan.has_resident = True
-        known_name = residents_in_file.get(row.phone)
-        if known_name is None:
-            residents_in_file[row.phone] = (row.name, row.line)
-        elif known_name[0] != row.name:
-            errors.append(
-                row_error(
-                    row.line,
-                    _label(row, "name"),
-                    _("与第%(other)s行同一手机号的姓名不一致") % {"other": known_name[1]},
-                )
-            )
-        occ_key = (row.phone, key, row.relation)
-        earlier = occupancy_rows.get(occ_key)
-        if earlier is None:
-            occupancy_rows[occ_key] = row
-        elif row.start_on is not None and earlier.start_on is not None and row.start_on != earlier.start_on:
-            errors.append(
-                row_error(
-                    row.line,
-                    _label(row, "start_on"),
-                    _("与第%(other)s行同一入住关系的日期不一致") % {"other": earlier.line},
-                )
-            )
-        elif earlier.start_on is None:
-            occupancy_rows[occ_key] = row
-
-    # 2. What exists already, one query per kind.
-    buildings = {b.name: b for b in Building.objects.filter(project=project)}
-    units = {
-        (u.building_id, u.number): u for u in Unit.objects.filter(project=project, deleted_at__isnull=True)
-    }
-    residents: dict[str, Resident] = {}
-    phones = list(residents_in_file)
-    for chunk in _chunks(phones):
-        for resident in Resident.objects.filter(
-            company_id=company_id, deleted_at__isnull=True, phone__in=chunk
-        ):
-            residents[resident.phone] = resident
-    occupancies = {
-        (o.resident_id, o.unit_id, o.relation): o
-        for o in Occupancy.objects.filter(project=project, end_on__isnull=True)
-    }
-    scope = scope_for(actor)
-    residents_here = set(Occupancy.objects.filter(project=project).values_list("resident_id", flat=True))
-
-    def may_change(resident: Resident) -> bool:
-        # A resident registered in a project the importer does not serve keeps their name.
-        return scope.is_hq or resident.project_id in scope.project_ids or resident.pk in residents_here
-
-    # 3. Plan every create and update; nothing is written until the whole file is clean.
-    now = timezone.now()
-    new_buildings = {
-        name: Building(company_id=company_id, project=project, name=name, floors_above=max(1, floors))
-        for name, floors in building_floors.items()
-        if name not in buildings
-    }
-    unchanged = len(building_floors) - len(new_buildings)
-    all_buildings = {**buildings, **new_buildings}
-
-    unit_by_key: dict[tuple[str, str], Unit] = {}
-    new_units: list[Unit] = []
-    changed_units: list[tuple[Unit, dict]] = []
-    for key, plan in unit_plans.items():
-        building = all_buildings[plan.building]
-        unit = units.get((building.pk, plan.number)) if building.pk else None
-        if unit is None:
-            missing = [attr for attr in ("floor", "area") if getattr(plan, attr) is None]
-            for attr in missing:
-                errors.append(row_error(plan.line, COLUMNS[attr][0], _("新房屋必须填写此项")))
-            if missing:
-                continue
-            status = plan.status or (UnitStatus.OCCUPIED if plan.has_resident else UnitStatus.VACANT)
-            unit = unit_by_key[key] = Unit(
-                company_id=company_id,
-                project=project,
-                building=building,
-                floor=plan.floor,
-                number=plan.number,
-                area=plan.area,
-                status=status,
-            )
-            new_units.append(unit)
-            continue
-        unit_by_key[key] = unit
-        changes = {}
-        status = plan.status
-        if status is None and plan.has_resident and unit.status == UnitStatus.VACANT:
-            status = UnitStatus.OCCUPIED
-        for attr, value in (("floor", plan.floor), ("area", plan.area), ("status", status)):
-            if value is not None and getattr(unit, attr) != value:
-                changes[attr] = [journal.jsonable(getattr(unit, attr)), journal.jsonable(value)]
-                setattr(unit, attr, value)
-        if changes:
-            changed_units.append((unit, changes))
-        else:
-            unchanged += 1
-
-    new_residents: dict[str, Resident] = {}
-    changed_residents: list[tuple[Resident, dict]] = []
-    for phone, (name, _line) in residents_in_file.items():
-        resident = residents.get(phone)
-        if resident is None:
-            new_residents[phone] = Resident(company_id=company_id, project=project, name=name, phone=phone)
-        elif resident.name != name and may_change(resident):
-            changed_residents.append((resident, {"name": [resident.name, name]}))
-            resident.name = name
-        else:
-            unchanged += 1
-
-    if errors:
-        errors.sort(key=lambda e: e["row"])
-        return outcome
-
-    # 4. Write: buildings, units, residents, then the occupancies that tie them together.
-    writer.begin(
-        len(new_buildings)
-        + len(new_units)
-        + len(changed_units)
-        + len(new_residents)
-        + len(changed_residents)
-        + len(occupancy_rows)
-    )
-    _bulk_create = writer.create
-    _bulk_update = writer.update
-    _bulk_create(Building, list(new_buildings.values()))
-    for unit in new_units:
-        unit.building_id = unit.building.pk  # the building may have just been inserted
-    _bulk_create(Unit, new_units)
-    _bulk_update(Unit, changed_units, ["floor", "area", "status", "updated_at"], now)
-    _bulk_create(Resident, list(new_residents.values()))
-    _bulk_update(Resident, changed_residents, ["name", "updated_at"], now)
-
-    new_occupancies: list[Occupancy] = []
-    changed_occupancies: list[tuple[Occupancy, dict]] = []
-    for (phone, unit_key, relation), row in occupancy_rows.items():
-        resident = new_residents.get(phone) or residents[phone]
-        unit = unit_by_key[unit_key]
-        occupancy = occupancies.get((resident.pk, unit.pk, relation))
-        if occupancy is None:
-            new_occupancies.append(
-                Occupancy(
-                    company_id=company_id,
-                    project=project,
-                    resident_id=resident.pk,
-                    unit_id=unit.pk,
-                    relation=relation,
-                    start_on=row.start_on or today,
-                )
-            )
-        elif row.start_on is not None and occupancy.start_on != row.start_on:
-            changed_occupancies.append(
-                (occupancy, {"start_on": [occupancy.start_on.isoformat(), row.start_on.isoformat()]})
-            )
-            occupancy.start_on = row.start_on
-        else:
-            unchanged += 1
-    _bulk_create(Occupancy, new_occupancies)
-    _bulk_update(Occupancy, changed_occupancies, ["start_on", "updated_at"], now)
-
-    created = {
-        "buildings": len(new_buildings),
-        "units": len(new_units),
-        "residents": len(new_residents),
-        "occupancies": len(new_occupancies),
-    }
-    updated = {
-        "units": len(changed_units),
-        "residents": len(changed_residents),
-        "occupancies": len(changed_occupancies),
-    }
-    outcome.created = sum(created.values())
-    outcome.updated = sum(updated.values())
-    outcome.unchanged = unchanged
-    outcome.detail = {"created": created, "updated": updated}
-    return outcome
+    plan = planning.plan_rows(project=project, rows=rows, actor=actor)
+    if plan.outcome.errors:
+        return plan.outcome
+    return planning.write_plan(plan, writer=writer)

@@ -12,6 +12,8 @@ from guanjia.core.scoping import ScopedQuerySet
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("排队中")
+    # A dry run's plan is ready: nothing is written until a person confirms it.
+    PREVIEWED = "previewed", _("待确认")
     RUNNING = "running", _("导入中")
     SUCCEEDED = "succeeded", _("已完成")
     FAILED = "failed", _("失败")
@@ -59,12 +61,30 @@ class ImportJob(ProjectOwned):
     )
     # What to do once the rows are in, chosen at upload (``options.register_import_option``).
     options = models.JSONField(_("导入选项"), default=list, blank=True)
+    moved_out_count = models.PositiveIntegerField(_("迁出数"), default=0)
+    # A dry run: the job plans and reports (``preview``) and waits for ``services.import_confirm``.
+    dry_run = models.BooleanField(_("先预览"), default=False)
+    # {"new", "changed", "moved_out", "detail", "change_count", "changes": [first 300], "digest"}
+    preview = models.JSONField(_("预览"), default=dict, blank=True)
+    # What the preview was made from: the file's SHA-256 and the newest journal entry before it.
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    data_mark = models.BigIntegerField(default=0)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     # Progress and the error report change often and are large; the status change is what matters.
     # The stored file name is journaled as original_name (a FieldFile is not JSON).
-    journal_exclude = ("updated_at", "processed_rows", "errors", "file", "step", "notices")
+    journal_exclude = (
+        "updated_at",
+        "processed_rows",
+        "errors",
+        "file",
+        "step",
+        "notices",
+        "preview",
+        "data_mark",
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -107,7 +127,7 @@ class ImportJob(ProjectOwned):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.PREVIEWED)
 
 
 class ImportWrite(models.Model):

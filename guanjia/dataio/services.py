@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -16,12 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.context import Source, change_context
-from guanjia.core.errors import DomainError
+from guanjia.core.errors import Conflict, DomainError
+from guanjia.core.models import ObjectChange
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import visible_reference
 from guanjia.dataio import (
     importing,
+    planning,
     reading,
     tasks,  # the job that runs a large import (it calls back into run_import_job)
     writing,
@@ -29,15 +33,18 @@ from guanjia.dataio import (
 from guanjia.dataio import options as import_options
 from guanjia.dataio.models import ImportJob, ImportStatus, ImportStep
 from guanjia.dataio.spreadsheets import CSV_TYPE, XLSX_TYPE, rows_to_csv, rows_to_xlsx
-from guanjia.estates.models import Project
+from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
+def import_submit(*, actor, project_id, upload, options=(), dry_run: bool = False) -> ImportJob:
     """Store the file and import it: inline when small, on the worker when large.
+
+    ``dry_run``: only plan and report what would change (status ``previewed``, ``job.preview``);
+    nothing is written until ``import_confirm``.
 
     Raises ``NotAllowed`` without the import permission and ``ValidationError`` (on
     ``project_id`` or ``file``) for a project the user cannot see or a file that cannot be read.
@@ -70,6 +77,8 @@ def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
     except reading.FileRefused as exc:
         raise exc.as_validation_error() from exc
     upload.seek(0)
+    digest = _sha256(upload)
+    upload.seek(0)
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}{suffix}", upload)
     job = ImportJob.objects.create(
         company_id=project.company_id,
@@ -79,6 +88,8 @@ def import_submit(*, actor, project_id, upload, options=()) -> ImportJob:
         total_rows=total,
         created_by=actor,
         options=options,
+        dry_run=dry_run,
+        file_sha256=digest,
     )
     if total == 0 or total > settings.IMPORT_BACKGROUND_ROWS:
         transaction.on_commit(lambda: tasks.run_import_job_task(job.pk))
@@ -94,7 +105,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
     it against the project, writing in short transactions (``writing.BatchedWriter``).
     """
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
-    if job.status == ImportStatus.SUCCEEDED:
+    if job.status in (ImportStatus.SUCCEEDED, ImportStatus.PREVIEWED):
         return job
     actor = job.created_by
     if job.status == ImportStatus.RUNNING:
@@ -128,14 +139,22 @@ def run_import_job(*, job_id: int) -> ImportJob:
                 share = min(total_rows, total_rows * done // max(planned, 1))
                 ImportJob.objects.filter(pk=job.pk).update(processed_rows=share, step=ImportStep.WRITING)
 
+            mark = _data_mark() if job.dry_run else 0
+            plan = planning.plan_rows(project=project, rows=rows, actor=actor)
+            if plan.outcome.errors:
+                return _fail(job, plan.outcome.errors)
+            if job.dry_run:
+                return _previewed(job, plan, mark)
+            if job.confirmed_at and plan.digest != job.preview.get("digest"):
+                return _fail(
+                    job, [_whole_file_error(_("预览之后项目数据已有变动，未导入任何数据，请重新上传并预览"))]
+                )
             writer = writing.BatchedWriter(job, progress=written)
             try:
-                outcome = importing.apply_rows(project=project, rows=rows, actor=actor, writer=writer)
+                outcome = planning.write_plan(plan, writer=writer)
             except Exception:
                 writing.undo(job)
                 raise
-            if outcome.errors:
-                return _fail(job, outcome.errors)
             writing.forget(job)
             job = ImportJob.objects.get(pk=job.pk)
             job.status = ImportStatus.SUCCEEDED
@@ -144,6 +163,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
             job.created_count = outcome.created
             job.updated_count = outcome.updated
             job.unchanged_count = outcome.unchanged
+            job.moved_out_count = outcome.moved_out
             job.errors = []
             job.error_count = 0
             job.finished_at = timezone.now()
@@ -151,7 +171,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
                 job.save()
                 # What the person chose to happen once the rows are in (dataio.options: the
                 # residents app invites the file's residents); each schedules its work on commit.
-                phones = frozenset(row.phone for row in rows if getattr(row, "phone", ""))
+                phones = plan.phones
                 for name in job.options or ():
                     if option := import_options.option_named(name):
                         option.after(job=job, actor=actor, phones=phones)
@@ -171,6 +191,77 @@ def run_import_job(*, job_id: int) -> ImportJob:
             logger.exception("import job %s failed", job.pk)
             message = _("导入时发生内部错误，未导入任何数据，请联系管理员")
             return _fail(job, [importing.row_error(0, "", message) | {"text": message}])
+
+
+def _whole_file_error(message: str) -> dict:
+    return importing.row_error(0, "", message) | {"text": message}
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+# What a preview was planned against: a change to any of these after it makes it stale.
+_ESTATES_MODELS = (Building, Unit, Resident, Occupancy)
+
+
+def _data_mark() -> int:
+    """The newest journal entry now (by id: one index read)."""
+    return ObjectChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _data_changed_since(job: ImportJob) -> bool:
+    """Was any building, unit, resident or tie of the company journaled after the preview was
+    planned? Reads only the entries written since (an id range)."""
+    types = ContentType.objects.get_for_models(*_ESTATES_MODELS).values()
+    return ObjectChange.objects.filter(
+        id__gt=job.data_mark, company_id=job.company_id, content_type__in=list(types)
+    ).exists()
+
+
+def _previewed(job: ImportJob, plan, mark: int) -> ImportJob:
+    job = ImportJob.objects.get(pk=job.pk)
+    job.status = ImportStatus.PREVIEWED
+    job.step = ImportStep.DONE
+    job.preview = plan.preview()
+    job.data_mark = mark
+    counts = plan.counts()
+    job.created_count, job.updated_count = counts["new"], counts["changed"]
+    job.moved_out_count = counts["moved_out"]
+    job.unchanged_count = plan.outcome.unchanged
+    job.processed_rows = job.total_rows
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def import_confirm(*, actor, job: ImportJob) -> ImportJob:
+    """A person confirms a dry run: it is imported as previewed. A job that is not waiting for
+    confirmation, whose stored file differs from the previewed one, or whose project's data
+    changed since the preview is a ``Conflict`` (409): upload and preview again."""
+    require(actor, Perm.IMPORT)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.PREVIEWED:
+            raise Conflict(_("该导入不在待确认状态"))
+        with job.file.open("rb") as stored:
+            if _sha256(stored) != job.file_sha256:
+                raise Conflict(_("文件在预览之后被更改，请重新上传并预览"))
+        if _data_changed_since(job):
+            raise Conflict(_("预览之后项目数据已有变动，请重新上传并预览"))
+        job.status = ImportStatus.PENDING
+        job.dry_run = False
+        job.confirmed_at = timezone.now()
+        job.step = ImportStep.QUEUED
+        job.finished_at = None
+        job.save()
+    if job.total_rows > settings.IMPORT_BACKGROUND_ROWS or job.file.size > settings.IMPORT_INLINE_BYTES:
+        transaction.on_commit(lambda: tasks.run_import_job_task(job.pk))
+        return job
+    return run_import_job(job_id=job.pk)
 
 
 def _notices(ignored: list[str]) -> list[str]:

@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from guanjia.core.errors import NotAllowed, NotFound
+from guanjia.core.errors import Conflict, NotAllowed, NotFound
 from guanjia.core.replica import replica_reads
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
@@ -36,6 +36,7 @@ def import_start(request):
                 project_id=form.cleaned_data["project"].pk,
                 upload=form.cleaned_data["file"],
                 options=form.chosen_options(),
+                dry_run=True,  # the page shows what would change; the person confirms
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
@@ -63,6 +64,23 @@ def import_job(request, pk: int):
     if request.htmx:
         return render(request, "dataio/import_job_status.html", context)
     return render(request, "dataio/import_job.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk: int):
+    """The person confirms a dry run; a stale one (file or data changed since) is refused (409)."""
+    _allowed(request.user, Perm.IMPORT)
+    try:
+        job = visible_or_404(ImportJob.objects.select_related("project"), pk, request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    try:
+        job = services.import_confirm(actor=request.user, job=job)
+    except Conflict as exc:
+        context = {"job": job, "Status": ImportStatus, "conflict": exc.message}
+        return render(request, "dataio/import_job.html", context, status=409)
+    return redirect("dataio:import_job", pk=job.pk)
 
 
 @login_required

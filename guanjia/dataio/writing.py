@@ -46,6 +46,12 @@ class DirectWriter:
         model.objects.bulk_update([i for i, _c in items], fields, batch_size=1000)
         journal.journal_bulk_update(items)
 
+    def call_each(self, items: list[tuple]) -> None:
+        """``(instance, fields, change)``: a change made by a service (which journals it), e.g. a
+        move-out; ``fields`` are what it changes on ``instance`` (and its unit's status)."""
+        for _instance, _fields, change in items:
+            change()
+
 
 class BatchedWriter(DirectWriter):
     """Write in short transactions of ``batch`` records, logging each record for ``undo``."""
@@ -99,6 +105,22 @@ class BatchedWriter(DirectWriter):
                         for instance, changes in chunk
                     ],
                 )
+            self._advance(len(chunk))
+
+    def call_each(self, items: list[tuple]) -> None:
+        for start in range(0, len(items), self.batch):
+            chunk = items[start : start + self.batch]
+            with transaction.atomic():
+                logged = []
+                for instance, fields, change in chunk:
+                    before = {f: journal.jsonable(getattr(instance, f)) for f in fields}
+                    logged.append((type(instance), instance.pk, before))
+                    unit = getattr(instance, "unit", None)
+                    if unit is not None:
+                        logged.append((type(unit), unit.pk, {"status": unit.status}))
+                    change()
+                for model, pk, before in logged:
+                    self._log(model, [(pk, before)])
             self._advance(len(chunk))
 
 

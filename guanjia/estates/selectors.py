@@ -42,12 +42,17 @@ def _lived_in_by(**lookups) -> Exists:
 
 
 def resident_in_project(project_id) -> Q:
-    """Registered at the project, or living there now."""
-    return Q(project_id=project_id) | Q(_lives(project_id=project_id))
+    """Registered at the project, or living there now. Two lists of ids read through the
+    project's own indexes (the residents' project, the ties' project): a small project's list does
+    not walk a big company's residents asking each whether it lives there."""
+    registered = Resident.objects.filter(project_id=project_id).values("pk")
+    living = Occupancy.objects.current().filter(project_id=project_id).values("resident_id")
+    return Q(pk__in=registered) | Q(pk__in=living)
 
 
 def resident_in_building(building_id) -> Q:
-    return Q(_lives(unit__building_id=building_id))
+    living = Occupancy.objects.current().filter(unit__building_id=building_id).values("resident_id")
+    return Q(pk__in=living)
 
 
 def resident_in_unit(unit_id) -> Q:

@@ -162,8 +162,14 @@ def test_web_progress_page_polls_until_done(world):
     from guanjia.dataio.services import run_import_job
 
     run_import_job(job_id=ImportJob.objects.get().pk)
+    previewed = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert "every 2s" not in previewed and "预览（尚未写入）" in previewed
+    assert not Building.objects.filter(name="9栋").exists()
+    client.post(response["Location"] + "confirm/")
+    run_import_job(job_id=ImportJob.objects.get().pk)
     finished = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert "every 2s" not in finished and "导入完成" in finished
+    assert Building.objects.filter(name="9栋").exists()
 
 
 # Exports ---------------------------------------------------------------------------------------

@@ -216,6 +216,11 @@ def test_an_import_may_invite_the_files_residents(world, sms, committed, setting
             "/data/import/", {"project": world.project.pk, "file": upload, "option_invite_residents": "on"}
         )
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The page first shows what would change (a dry run); the person confirms it.
+    page = client.get(response["Location"]).content.decode()
+    assert "预览（尚未写入）" in page
+    with committed():
+        client.post(response["Location"] + "confirm/")
     assert sms_to(sms, "13812340000") and sms_to(sms, world.resident.phone)
     assert Invitation.objects.count() == 2
     # The API takes the option by name; an unknown one is refused on the field.
