@@ -44,6 +44,7 @@ urlpatterns = [
     path("households/", include("guanjia.households.urls")),
     path("", include(household_portal_urls)),
     path("", include("guanjia.billing.urls")),
+    path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),

@@ -52,6 +52,7 @@ from guanjia.billing.services.common import (
     previous_period,
 )
 from guanjia.billing.services.corrections import correction_decide, correction_request
+from guanjia.billing.services.online import payment_post_gateway
 from guanjia.billing.services.payments import PAYMENT_FIELDS, payment_post, refundable
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "current_period",
     "generate_due_bills",
     "payment_post",
+    "payment_post_gateway",
     "period_end",
     "previous_period",
     "project_charge_create",
