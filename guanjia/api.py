@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
+from guanjia.payments.api import router as payments_router
 from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
@@ -54,6 +55,7 @@ api.add_router("", quality_router)
 api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
+api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", evaluation_router)

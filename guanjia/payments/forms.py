@@ -5,7 +5,9 @@ from guanjia.payments.choices import OrderStatus
 
 
 class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + OrderStatus.choices)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *OrderStatus.choices]
+    )
     refund_due = forms.BooleanField(label=_("仅待退款"), required=False)
 
 
@@ -22,7 +24,9 @@ class MerchantForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
     )
     apiv3_key = forms.CharField(
-        label=_("APIv3 密钥"), required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("APIv3 密钥"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     platform_public_key = forms.CharField(label=_("微信支付公钥"), widget=forms.Textarea(attrs={"rows": 3}))
     platform_public_key_id = forms.CharField(label=_("微信支付公钥 ID"), max_length=64)

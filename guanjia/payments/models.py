@@ -36,7 +36,9 @@ class MerchantAccount(CompanyOwned):
         verbose_name=_("项目"),
         help_text=_("留空则用于全公司"),
     )
-    provider = models.CharField(_("支付渠道"), max_length=10, choices=Provider.choices, default=Provider.WECHAT)
+    provider = models.CharField(
+        _("支付渠道"), max_length=10, choices=Provider.choices, default=Provider.WECHAT
+    )
     enabled = models.BooleanField(_("启用"), default=True)
     mchid = models.CharField(_("商户号"), max_length=32)
     appid = models.CharField(_("公众号 AppID"), max_length=32)
@@ -53,7 +55,9 @@ class MerchantAccount(CompanyOwned):
         verbose_name_plural = _("支付商户")
         constraints = [
             models.UniqueConstraint(
-                fields=["company", "provider"], condition=Q(project__isnull=True), name="payments_account_company"
+                fields=["company", "provider"],
+                condition=Q(project__isnull=True),
+                name="payments_account_company",
             ),
             models.UniqueConstraint(
                 fields=["company", "provider", "project"],
@@ -71,14 +75,23 @@ class PayOrder(ProjectOwned):
     bills when the order is opened; the order holds its bills until it is paid or closed (unpaid
     after 30 minutes), so no bill is in two open orders."""
 
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
-    provider = models.CharField(_("支付渠道"), max_length=10, choices=Provider.choices, default=Provider.WECHAT)
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
+    provider = models.CharField(
+        _("支付渠道"), max_length=10, choices=Provider.choices, default=Provider.WECHAT
+    )
     channel = models.CharField(_("支付方式"), max_length=10, choices=PayChannel.choices)
     out_trade_no = models.CharField(_("商户订单号"), max_length=32, unique=True)
     amount = money(verbose_name=_("金额"))
     status = models.CharField(_("状态"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.OPEN)
     account = models.ForeignKey(
-        MerchantAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("商户")
+        MerchantAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("商户"),
     )
     mchid = models.CharField(_("商户号"), max_length=32)
     appid = models.CharField(_("AppID"), max_length=32)
@@ -95,7 +108,12 @@ class PayOrder(ProjectOwned):
     close_reason = models.CharField(_("关闭原因"), max_length=100, blank=True)
     transaction_id = models.CharField(_("支付交易号"), max_length=64, blank=True)
     payment = models.ForeignKey(
-        "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("收款")
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("收款"),
     )
     refund_due = models.BooleanField(
         _("待退款"), default=False, help_text=_("订单关闭后才到账的钱：已入账为预存，须退还或说明")
@@ -109,7 +127,9 @@ class PayOrder(ProjectOwned):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "transaction_id"], condition=~Q(transaction_id=""), name="payments_order_txn"
+                fields=["provider", "transaction_id"],
+                condition=~Q(transaction_id=""),
+                name="payments_order_txn",
             )
         ]
         indexes = [
@@ -141,12 +161,17 @@ class PayOrderBill(models.Model):
             models.UniqueConstraint(fields=["order", "bill"], name="payments_order_bill_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.bill_id}"
+
 
 class GatewayNotice(models.Model):
     """Every callback from a gateway (and every answer of a query job), verified or not, and what it
     did. A notice that failed verification changes nothing but is kept here."""
 
-    company = models.ForeignKey("core.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "core.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     provider = models.CharField(max_length=10, choices=Provider.choices)
     kind = models.CharField(max_length=20)  # payment / refund / query
     received_at = models.DateTimeField(auto_now_add=True)
@@ -155,7 +180,9 @@ class GatewayNotice(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     out_trade_no = models.CharField(max_length=32, blank=True)
     transaction_id = models.CharField(max_length=64, blank=True)
-    order = models.ForeignKey(PayOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
+    order = models.ForeignKey(
+        PayOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_company_field = "company_id"
@@ -165,18 +192,25 @@ class GatewayNotice(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["company", "-received_at"], name="payments_notice_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} {self.out_trade_no}"
+
 
 class GatewayRefund(ProjectOwned):
     """A refund of an online payment sent back through its gateway, once per approved refund
     (``billing.Correction``); the gateway's refund callback records how it ended."""
 
-    order = models.ForeignKey(PayOrder, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("订单"))
+    order = models.ForeignKey(
+        PayOrder, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("订单")
+    )
     correction = models.OneToOneField(
         "billing.Correction", on_delete=models.PROTECT, related_name="+", verbose_name=_("退款申请")
     )
     out_refund_no = models.CharField(_("退款单号"), max_length=64, unique=True)
     amount = money(verbose_name=_("金额"))
-    status = models.CharField(_("状态"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
     refund_id = models.CharField(_("微信退款单号"), max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -38,7 +38,11 @@ def wechat_notify(request, company_id: int, project_id: int):
     except wechat.CallbackRejected as exc:
         log.warning("wechatpay callback rejected: %s", exc)
         notices.record(
-            company_id=company_id, kind="callback", outcome=NoticeOutcome.REJECTED, verified=False, detail=str(exc)
+            company_id=company_id,
+            kind="callback",
+            outcome=NoticeOutcome.REJECTED,
+            verified=False,
+            detail=str(exc),
         )
         return _fail(401, "signature verification failed")
     event = str(envelope.get("event_type", ""))

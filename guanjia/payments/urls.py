@@ -4,7 +4,11 @@ from guanjia.payments import notify, views
 
 app_name = "payments"
 urlpatterns = [
-    path("payments/notify/wechat/<int:company_id>/<int:project_id>/", notify.wechat_notify, name="wechat_notify"),
+    path(
+        "payments/notify/wechat/<int:company_id>/<int:project_id>/",
+        notify.wechat_notify,
+        name="wechat_notify",
+    ),
     path("payments/", views.order_list, name="orders"),
     path("payments/desk/", views.desk_native, name="desk"),
     path("payments/orders/<int:pk>/", views.order_detail, name="order"),

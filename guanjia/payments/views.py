@@ -83,7 +83,9 @@ def _resident_only(view):
 @require_http_methods(["GET", "POST"])
 def portal_pay(request):
     """Choose open bills of a unit you may pay for, then pay them in one order."""
-    units = list(units_allowing(request.user, "pay").select_related("building", "project").order_by(*unit_order()))
+    units = list(
+        units_allowing(request.user, "pay").select_related("building", "project").order_by(*unit_order())
+    )
     status = 200
     if request.method == "POST":
         data = {"bill_ids": request.POST.getlist("bill"), "channel": request.POST.get("channel") or ""}
@@ -187,7 +189,14 @@ def merchant_settings(request):
     if account:
         initial = {
             f: getattr(account, f)
-            for f in ("enabled", "mchid", "appid", "cert_serial_no", "platform_public_key", "platform_public_key_id")
+            for f in (
+                "enabled",
+                "mchid",
+                "appid",
+                "cert_serial_no",
+                "platform_public_key",
+                "platform_public_key_id",
+            )
         }
     form = MerchantForm(request.POST or None, initial=initial)
     status = 200

@@ -66,11 +66,19 @@ def _call(func, *args, **kwargs) -> tuple[int, dict]:
 
 
 def _fail(code: int, body: dict) -> GatewayError:
-    return GatewayError(f"{code} {body.get('code', '')}: {body.get('message', '')}"[:200], body.get("code", ""))
+    return GatewayError(
+        f"{code} {body.get('code', '')}: {body.get('message', '')}"[:200], body.get("code", "")
+    )
 
 
 def prepay(
-    cfg: WechatConfig, order: PayOrder, *, notify_url: str, description: str, openid: str = "", client_ip: str = ""
+    cfg: WechatConfig,
+    order: PayOrder,
+    *,
+    notify_url: str,
+    description: str,
+    openid: str = "",
+    client_ip: str = "",
 ) -> dict:
     """Open the order at the gateway; returns ``prepay_id`` (JSAPI), ``h5_url`` or ``code_url``."""
     pay = client(cfg, notify_url=notify_url, channel=order.channel)
@@ -124,7 +132,13 @@ def close(cfg: WechatConfig, out_trade_no: str) -> None:
 
 
 def refund(
-    cfg: WechatConfig, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int, notify_url: str
+    cfg: WechatConfig,
+    *,
+    out_trade_no: str,
+    out_refund_no: str,
+    refund_fen: int,
+    total_fen: int,
+    notify_url: str,
 ) -> dict:
     code, body = _call(
         client(cfg, notify_url=notify_url).refund,

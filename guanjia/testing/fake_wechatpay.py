@@ -129,7 +129,9 @@ class Trade:
                 trade_type={"jsapi": "JSAPI", "h5": "MWEB", "native": "NATIVE"}[self.channel],
                 bank_type="OTHERS",
                 success_time=self.success_time,
-                payer={"openid": (self.params.get("payer") or {}).get("openid", "oFakeNativePayer00000000001")},
+                payer={
+                    "openid": (self.params.get("payer") or {}).get("openid", "oFakeNativePayer00000000001")
+                },
                 amount={"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"},
             )
         return body
@@ -222,7 +224,9 @@ class FakeWeChatPay:
         message = f"{handler.command}\n{handler.path}\n{parts['timestamp']}\n{parts.get('nonce_str', '')}\n"
         message += body.decode() + "\n"
         try:
-            self.keys["merchant"].public_key().verify(signature, message.encode(), padding.PKCS1v15(), hashes.SHA256())
+            self.keys["merchant"].public_key().verify(
+                signature, message.encode(), padding.PKCS1v15(), hashes.SHA256()
+            )
         except InvalidSignature:
             return "签名错误"
         return None
@@ -292,7 +296,9 @@ class FakeWeChatPay:
         if channel == "jsapi":
             return 200, {"prepay_id": f"wx{token[:30]}"}
         if channel == "h5":
-            return 200, {"h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx{token[:30]}"}
+            return 200, {
+                "h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx{token[:30]}"
+            }
         return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={token[:12]}"}
 
     def _refund(self, data: dict):
@@ -347,7 +353,9 @@ class FakeWeChatPay:
 
     # What the tests tell it ------------------------------------------------------------------
 
-    def callback(self, url: str, event_type: str, original_type: str, resource: dict, *, key=None, apiv3_key=None):
+    def callback(
+        self, url: str, event_type: str, original_type: str, resource: dict, *, key=None, apiv3_key=None
+    ):
         """A signed callback as the gateway sends it (``key``: sign with another key: forged)."""
         envelope = {
             "id": secrets.token_hex(18),
@@ -383,7 +391,9 @@ class FakeWeChatPay:
                 trade.success_time = _now_rfc3339()
         if drop:
             return trade
-        message = self.callback(trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json())
+        message = self.callback(
+            trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json()
+        )
         if hold:
             self.held.append(message)
             return trade

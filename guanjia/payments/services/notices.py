@@ -67,22 +67,45 @@ def transaction_apply(*, company_id: int, txn: dict, kind: str = "payment") -> t
         return NoticeOutcome.UNKNOWN_ORDER, None
     if txn.get("trade_state") != "SUCCESS":
         detail = str(txn.get("trade_state", ""))
-        record(company_id=company_id, kind=kind, outcome=NoticeOutcome.NOT_PAID, verified=True, detail=detail,
-               order=order, txn=txn)
+        record(
+            company_id=company_id,
+            kind=kind,
+            outcome=NoticeOutcome.NOT_PAID,
+            verified=True,
+            detail=detail,
+            order=order,
+            txn=txn,
+        )
         return NoticeOutcome.NOT_PAID, order
     wrong = _mismatch(order, txn)
     if wrong:
-        record(company_id=company_id, kind=kind, outcome=NoticeOutcome.MISMATCH, verified=True,
-               detail=_("与订单不符：%(f)s") % {"f": wrong}, order=order, txn=txn)
+        record(
+            company_id=company_id,
+            kind=kind,
+            outcome=NoticeOutcome.MISMATCH,
+            verified=True,
+            detail=_("与订单不符：%(f)s") % {"f": wrong},
+            order=order,
+            txn=txn,
+        )
         return NoticeOutcome.MISMATCH, order
     if order.status == OrderStatus.PAID:
         same = order.transaction_id == txn["transaction_id"]
         outcome = NoticeOutcome.DUPLICATE if same else NoticeOutcome.MISMATCH
-        record(company_id=company_id, kind=kind, outcome=outcome, verified=True, order=order, txn=txn,
-               detail="" if same else _("同一订单的另一笔交易"))
+        record(
+            company_id=company_id,
+            kind=kind,
+            outcome=outcome,
+            verified=True,
+            order=order,
+            txn=txn,
+            detail="" if same else _("同一订单的另一笔交易"),
+        )
         return outcome, order
     late = order.status == OrderStatus.CLOSED
-    bill_ids = [] if late else list(PayOrderBill.objects.filter(order=order).values_list("bill_id", flat=True))
+    bill_ids = (
+        [] if late else list(PayOrderBill.objects.filter(order=order).values_list("bill_id", flat=True))
+    )
     payment, _created = payment_post_gateway(
         unit_id=order.unit_id,
         amount=order.amount,
@@ -122,24 +145,49 @@ def refund_result_apply(*, company_id: int, resource: dict) -> str:
         .first()
     )
     if refund is None:
-        record(company_id=company_id, kind="refund", outcome=NoticeOutcome.UNKNOWN_ORDER, verified=True,
-               txn=resource)
+        record(
+            company_id=company_id,
+            kind="refund",
+            outcome=NoticeOutcome.UNKNOWN_ORDER,
+            verified=True,
+            txn=resource,
+        )
         return NoticeOutcome.UNKNOWN_ORDER
     amount = (resource.get("amount") or {}).get("refund")
     if amount != int(refund.amount * 100):
-        record(company_id=company_id, kind="refund", outcome=NoticeOutcome.MISMATCH, verified=True,
-               detail="amount", order=refund.order, txn=resource)
+        record(
+            company_id=company_id,
+            kind="refund",
+            outcome=NoticeOutcome.MISMATCH,
+            verified=True,
+            detail="amount",
+            order=refund.order,
+            txn=resource,
+        )
         return NoticeOutcome.MISMATCH
     status = _REFUND_STATES.get(str(resource.get("refund_status", "")), RefundStatus.PROCESSING)
     if refund.status in (RefundStatus.SUCCESS, RefundStatus.FAILED) or status == refund.status:
-        record(company_id=company_id, kind="refund", outcome=NoticeOutcome.DUPLICATE, verified=True,
-               order=refund.order, txn=resource)
+        record(
+            company_id=company_id,
+            kind="refund",
+            outcome=NoticeOutcome.DUPLICATE,
+            verified=True,
+            order=refund.order,
+            txn=resource,
+        )
         return NoticeOutcome.DUPLICATE
     refund.status = status
     refund.refund_id = str(resource.get("refund_id", ""))[:64]
     if status in (RefundStatus.SUCCESS, RefundStatus.FAILED):
         refund.finished_at = _now()
     refund.save()
-    record(company_id=company_id, kind="refund", outcome=NoticeOutcome.REFUND, verified=True,
-           detail=str(resource.get("refund_status", "")), order=refund.order, txn=resource)
+    record(
+        company_id=company_id,
+        kind="refund",
+        outcome=NoticeOutcome.REFUND,
+        verified=True,
+        detail=str(resource.get("refund_status", "")),
+        order=refund.order,
+        txn=resource,
+    )
     return NoticeOutcome.REFUND

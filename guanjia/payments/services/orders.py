@@ -20,10 +20,10 @@ from guanjia.billing.models import Bill
 from guanjia.billing.selectors import HALF_CENT, q2
 from guanjia.billing.services import common as billing_common
 from guanjia.core.errors import Conflict, NotAllowed
+from guanjia.core.models import Company
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, service
-from guanjia.core.models import Company
 from guanjia.estates.models import Project, Unit
 from guanjia.estates.selectors import occupancy_allows
 from guanjia.notifications.models import ChannelAddress
@@ -95,15 +95,15 @@ def order_open(*, actor, data: dict) -> PayOrder:
     if scope.is_resident and not occupancy_allows(scope.resident_id, unit, "pay"):
         raise NotAllowed(_("您没有为该房屋缴费的权限"))
     held = list(
-        PayOrderBill.objects.filter(bill_id__in=ids, held=True).values_list("bill_id", flat=True).order_by("bill_id")
+        PayOrderBill.objects.filter(bill_id__in=ids, held=True)
+        .values_list("bill_id", flat=True)
+        .order_by("bill_id")
     )
     if held:
         raise Conflict(
             _("账单 #%(ids)s 已在另一笔待支付订单中，请稍后再试") % {"ids": ", ".join(map(str, held))}
         )
-    owed = {
-        b.pk: q2(b.outstanding) for b in billing_selectors.with_amounts(Bill.objects.filter(pk__in=ids))
-    }
+    owed = {b.pk: q2(b.outstanding) for b in billing_selectors.with_amounts(Bill.objects.filter(pk__in=ids))}
     settled = [str(pk) for pk, amount in sorted(owed.items()) if amount < HALF_CENT]
     if settled:
         raise ValidationError({"bill_ids": _("账单 #%(ids)s 已结清") % {"ids": ", ".join(settled)}})

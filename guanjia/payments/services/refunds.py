@@ -73,9 +73,11 @@ def refund_send(refund_id: int) -> str:
     except wechat.GatewayError as exc:
         _record_answer(refund_id=refund_id, status=RefundStatus.PENDING, error=str(exc))
         return "error"
-    status = {"SUCCESS": RefundStatus.SUCCESS, "ABNORMAL": RefundStatus.FAILED, "CLOSED": RefundStatus.FAILED}.get(
-        answer.get("status"), RefundStatus.PROCESSING
-    )
+    status = {
+        "SUCCESS": RefundStatus.SUCCESS,
+        "ABNORMAL": RefundStatus.FAILED,
+        "CLOSED": RefundStatus.FAILED,
+    }.get(answer.get("status"), RefundStatus.PROCESSING)
     _record_answer(refund_id=refund_id, status=status, refund_id_at_gateway=answer.get("refund_id", ""))
     return status
 

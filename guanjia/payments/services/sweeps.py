@@ -51,9 +51,9 @@ def query_unnotified() -> int:
 def close_expired() -> int:
     """Orders unpaid past their 30 minutes: asked once more, closed at the gateway, then here."""
     closed = 0
-    for order in PayOrder.objects.filter(status=OrderStatus.OPEN, expires_at__lte=_now()).order_by("expires_at")[
-        :BATCH
-    ]:
+    for order in PayOrder.objects.filter(status=OrderStatus.OPEN, expires_at__lte=_now()).order_by(
+        "expires_at"
+    )[:BATCH]:
         try:
             answer = _ask(order)
             if answer and answer.get("trade_state") == "SUCCESS":

@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from guanjia.billing.models import Bill
-from guanjia.billing.tests.conftest import bw, generate  # noqa: F401  (fixture)
+from guanjia.billing.tests.conftest import bw, generate  # noqa: F401, F811  (bw: a fixture)
 from guanjia.notifications.models import ChannelAddress
 from guanjia.payments import services
 from guanjia.testing.fake_wechatpay import FakeWeChatPay, django_client_deliver, merchant_settings
@@ -21,7 +21,7 @@ def gw(settings):
 
 
 @pytest.fixture
-def pw(bw, gw):
+def pw(bw, gw):  # noqa: F811
     """The fee world with WeChat Pay set up by the administrator and two months billed for 1201
     and 1202 (223.75 each); the resident of 1201 has bound WeChat."""
     services.merchant_account_save(actor=bw.admin, data=merchant_settings())

@@ -47,19 +47,30 @@ def test_the_order_s_bills_are_paid_first_not_the_oldest(pw):
 def test_a_forged_callback_changes_nothing_and_is_recorded(pw):
     order = open_order(pw, pw.bills)
     trade = pw.gw.trades[order.out_trade_no]
-    trade.trade_state, trade.transaction_id, trade.success_time = "SUCCESS", "4200000000000000000000000001", (
-        "2026-12-03T10:00:00+08:00"
+    trade.trade_state, trade.transaction_id, trade.success_time = (
+        "SUCCESS",
+        "4200000000000000000000000001",
+        ("2026-12-03T10:00:00+08:00"),
     )
     forged = pw.gw.callback(
-        trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json(), key=fake.keys()["forger"]
+        trade.params["notify_url"],
+        "TRANSACTION.SUCCESS",
+        "transaction",
+        trade.as_json(),
+        key=fake.keys()["forger"],
     )
     assert pw.gw.send(forged) == 401
     wrong_key = pw.gw.callback(
-        trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json(),
+        trade.params["notify_url"],
+        "TRANSACTION.SUCCESS",
+        "transaction",
+        trade.as_json(),
         apiv3_key="X" * 32,
     )
     assert pw.gw.send(wrong_key) == 401
-    tampered = pw.gw.callback(trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json())
+    tampered = pw.gw.callback(
+        trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json()
+    )
     tampered.body = tampered.body.replace(b'"TRANSACTION.SUCCESS"', b'"TRANSACTION.SUCCESS" ')
     assert pw.gw.send(tampered) == 401
     assert not Payment.objects.exists() and not LedgerEntry.objects.filter(kind="payment").exists()
@@ -69,10 +80,15 @@ def test_a_forged_callback_changes_nothing_and_is_recorded(pw):
 
 def test_the_failure_answer_is_wechat_s(pw):
     response = Client().post(
-        f"/payments/notify/wechat/{pw.company.pk}/{pw.project.pk}/", data=b"{}", content_type="application/json"
+        f"/payments/notify/wechat/{pw.company.pk}/{pw.project.pk}/",
+        data=b"{}",
+        content_type="application/json",
     )
     assert response.status_code == 401
-    assert set(json.loads(response.content)) == {"code", "message"} and json.loads(response.content)["code"] == "FAIL"
+    assert (
+        set(json.loads(response.content)) == {"code", "message"}
+        and json.loads(response.content)["code"] == "FAIL"
+    )
 
 
 def test_an_amount_that_does_not_match_is_not_posted(pw):
@@ -80,7 +96,10 @@ def test_an_amount_that_does_not_match_is_not_posted(pw):
     trade = pw.gw.pay(order.out_trade_no, drop=True)
     resource = trade.as_json()
     resource["amount"] = {**resource["amount"], "total": 1}
-    assert pw.gw.send(pw.gw.callback(trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", resource)) == 204
+    assert (
+        pw.gw.send(pw.gw.callback(trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", resource))
+        == 204
+    )
     assert not Payment.objects.exists()
     assert outcomes() == [NoticeOutcome.MISMATCH]
 
@@ -104,8 +123,10 @@ def test_money_for_a_closed_order_is_kept_as_credit_and_flagged_for_refund(pw, l
     cash_order = open_order(pw, pw.bills, channel="h5")  # the bills are free again
     # Suppose the first order was paid at the last second; its callback arrives now.
     trade = pw.gw.trades[order.out_trade_no]
-    trade.trade_state, trade.transaction_id, trade.success_time = "SUCCESS", "4200000000000000000000000099", (
-        "2026-12-03T10:00:00+08:00"
+    trade.trade_state, trade.transaction_id, trade.success_time = (
+        "SUCCESS",
+        "4200000000000000000000000099",
+        ("2026-12-03T10:00:00+08:00"),
     )
     msg = pw.gw.callback(trade.params["notify_url"], "TRANSACTION.SUCCESS", "transaction", trade.as_json())
     assert pw.gw.send(msg) == 204
@@ -115,7 +136,9 @@ def test_money_for_a_closed_order_is_kept_as_credit_and_flagged_for_refund(pw, l
     # Kept whole as credit: the bills are still owed and still held by the new order.
     assert len(list(open_bills(pw.unit.pk))) == 2
     assert PayOrderBill.objects.filter(order=cash_order, held=True).count() == 2
-    assert LedgerEntry.objects.filter(payment=order.payment, bill__isnull=True).get().amount == Decimal("-447.50")
+    assert LedgerEntry.objects.filter(payment=order.payment, bill__isnull=True).get().amount == Decimal(
+        "-447.50"
+    )
 
 
 def test_a_callback_for_an_order_we_do_not_know_asks_for_a_retry(pw):
@@ -123,8 +146,14 @@ def test_a_callback_for_an_order_we_do_not_know_asks_for_a_retry(pw):
         f"http://testserver/payments/notify/wechat/{pw.company.pk}/{pw.project.pk}/",
         "TRANSACTION.SUCCESS",
         "transaction",
-        {"out_trade_no": "NOPE", "trade_state": "SUCCESS", "mchid": fake.MCHID, "appid": fake.APPID,
-         "transaction_id": "1", "amount": {"total": 1}},
+        {
+            "out_trade_no": "NOPE",
+            "trade_state": "SUCCESS",
+            "mchid": fake.MCHID,
+            "appid": fake.APPID,
+            "transaction_id": "1",
+            "amount": {"total": 1},
+        },
     )
     assert pw.gw.send(msg) == 404
     assert outcomes() == [NoticeOutcome.UNKNOWN_ORDER]

@@ -59,8 +59,14 @@ def test_bills_of_another_unit_or_company_are_refused_naming_the_field(pw, whose
     else:
         foreign_unit = f.UnitFactory(building=f.BuildingFactory(project=pw.foreign_project))
         bill = Bill.objects.create(
-            company=pw.other_company, project=pw.foreign_project, unit=foreign_unit, period="2026-09",
-            kind="periodic", due_on="2026-09-30", total=Decimal("100.00"), issued_at=timezone.now(),
+            company=pw.other_company,
+            project=pw.foreign_project,
+            unit=foreign_unit,
+            period="2026-09",
+            kind="periodic",
+            due_on="2026-09-30",
+            total=Decimal("100.00"),
+            issued_at=timezone.now(),
         )
     with pytest.raises(Exception) as exc:
         open_order(pw, [pw.bills[0], bill])

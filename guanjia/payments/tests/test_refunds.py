@@ -22,7 +22,12 @@ def test_an_approved_refund_goes_back_through_the_gateway_and_its_callback_is_re
     order.refresh_from_db()
     asked = billing.correction_request(
         actor=pw.desk,
-        data={"kind": "refund", "payment_id": order.payment_id, "amount": Decimal("100.00"), "reason": "多缴"},
+        data={
+            "kind": "refund",
+            "payment_id": order.payment_id,
+            "amount": Decimal("100.00"),
+            "reason": "多缴",
+        },
     )
     with pytest.raises(NotAllowed):
         billing.correction_decide(actor=pw.desk, correction=asked, approve=True)
@@ -38,7 +43,9 @@ def test_an_approved_refund_goes_back_through_the_gateway_and_its_callback_is_re
     assert refund.status == RefundStatus.SUCCESS and refund.refund_id == sent["refund_id"]
     # A repeat of the refund callback changes nothing.
     pw.gw.send(pw.gw.sent[-1])
-    assert list(GatewayNotice.objects.filter(kind="refund").values_list("outcome", flat=True).order_by("id")) == [
+    assert list(
+        GatewayNotice.objects.filter(kind="refund").values_list("outcome", flat=True).order_by("id")
+    ) == [
         NoticeOutcome.REFUND,
         NoticeOutcome.DUPLICATE,
     ]
@@ -51,7 +58,12 @@ def test_a_refund_larger_than_what_the_payment_still_has_is_refused(pw):
     with pytest.raises(Exception) as exc:
         billing.correction_request(
             actor=pw.desk,
-            data={"kind": "refund", "payment_id": order.payment_id, "amount": Decimal("447.51"), "reason": "x"},
+            data={
+                "kind": "refund",
+                "payment_id": order.payment_id,
+                "amount": Decimal("447.51"),
+                "reason": "x",
+            },
         )
     assert "amount" in exc.value.message_dict
     assert not pw.gw.refunds
