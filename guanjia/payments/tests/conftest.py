@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from guanjia.billing.models import Bill
-from guanjia.billing.tests.conftest import bw, generate  # noqa: F401, F811  (bw: a fixture)
+from guanjia.billing.tests.conftest import bw, generate  # noqa: F401  (bw: a fixture)
 from guanjia.notifications.models import ChannelAddress
 from guanjia.payments import services
 from guanjia.testing.fake_wechatpay import FakeWeChatPay, django_client_deliver, merchant_settings

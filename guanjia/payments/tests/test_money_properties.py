@@ -44,15 +44,13 @@ def test_random_orders_and_callbacks_never_lose_or_invent_a_cent(pw, monkeypatch
         orders: list[PayOrder] = []
         for kind, a, b in steps:
             if kind == "open":
-                try:
+                with contextlib.suppress(Exception):  # 409 held / 422 settled: refused whole
                     orders.append(
                         services.order_open_and_start(
                             actor=pw.resident_user,
                             data={"bill_ids": [pw.bills[i].pk for i in a], "channel": b},
                         )
                     )
-                except Exception:  # 409 held / 422 settled: refused whole
-                    pass
             elif kind == "pay" and orders:
                 order = orders[a % len(orders)]
                 trade = pw.gw.trades.get(order.out_trade_no)
