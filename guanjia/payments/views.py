@@ -210,6 +210,8 @@ def merchant_settings(request):
                 messages.success(request, _("已保存。密钥不会再次显示。"))
                 return redirect("payments:settings")
         status = 422
+        form.data = form.data.copy()  # a refused form never echoes a secret back either
+        form.data["private_key"] = form.data["apiv3_key"] = ""
     return render(
         request,
         "payments/settings.html",
