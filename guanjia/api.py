@@ -4,7 +4,6 @@ from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
-from guanjia.payments.api import router as payments_router
 from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
@@ -17,6 +16,7 @@ from guanjia.feedback.api import router as feedback_router
 from guanjia.households.api import router as households_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
+from guanjia.payments.api import router as payments_router
 from guanjia.quality.api import router as quality_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router

@@ -85,7 +85,9 @@ def test_settings_keep_secrets_sealed_and_never_show_them(pw):
     assert admin.post("/payments/settings/", {**data, "enabled": "on"}).status_code == 302
     account.refresh_from_db()
     assert open_sealed(account.apiv3_key) == settings["apiv3_key"]
-    bad = admin.post("/payments/settings/", {**data, "apiv3_key": "short", "private_key": settings["private_key"]})
+    bad = admin.post(
+        "/payments/settings/", {**data, "apiv3_key": "short", "private_key": settings["private_key"]}
+    )
     assert bad.status_code == 422 and "32" in bad.content.decode()
     assert "PRIVATE KEY" not in bad.content.decode()
     assert login(pw.desk).get("/payments/settings/").status_code == 403
