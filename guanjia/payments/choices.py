@@ -41,3 +41,17 @@ class NoticeOutcome(models.TextChoices):
     UNKNOWN_ORDER = "unknown_order", _("订单不存在")
     REJECTED = "rejected", _("验签失败，未变更")
     REFUND = "refund", _("退款结果已记录")
+
+
+class DiffKind(models.TextChoices):
+    """A line of the daily reconciliation (对账): how the gateway's trade bill and the ledger differ."""
+
+    GATEWAY_ONLY = "gateway_only", _("渠道有、账上无")
+    LEDGER_ONLY = "ledger_only", _("账上有、渠道无")
+    AMOUNT = "amount", _("金额不符")
+
+
+class DiffResolution(models.TextChoices):
+    POSTED = "posted", _("已补入账")
+    REFUND = "refund", _("退款处理")
+    EXPLAINED = "explained", _("已说明")

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.billing.models import UnitHeldQuerySet, money
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
-from guanjia.payments.choices import NoticeOutcome, OrderStatus, PayChannel, Provider, RefundStatus
+from guanjia.payments.choices import (
+    DiffKind,
+    DiffResolution,
+    NoticeOutcome,
+    OrderStatus,
+    PayChannel,
+    Provider,
+    RefundStatus,
+)
 
 
 class MerchantAccount(CompanyOwned):
@@ -225,3 +233,42 @@ class GatewayRefund(ProjectOwned):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+class ReconDifference(CompanyOwned):
+    """A line of the daily reconciliation (对账差异): money at the gateway not in the ledger, a
+    ledger entry the gateway does not have, or amounts that differ. One row per day, merchant,
+    transaction and kind (running the day again finds it and changes nothing); finance resolves it."""
+
+    provider = models.CharField(
+        _("支付渠道"), max_length=10, choices=Provider.choices, default=Provider.WECHAT
+    )
+    mchid = models.CharField(_("商户号"), max_length=32)
+    day = models.DateField(_("账单日期"))
+    kind = models.CharField(_("差异类型"), max_length=16, choices=DiffKind.choices)
+    transaction_id = models.CharField(_("支付交易号"), max_length=64)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=32, blank=True)
+    gateway_amount = money(verbose_name=_("渠道金额"), null=True, blank=True)
+    ledger_amount = money(verbose_name=_("账上金额"), null=True, blank=True)
+    resolution = models.CharField(_("处理"), max_length=10, choices=DiffResolution.choices, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+        ordering = ["-day", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "provider", "mchid", "day", "transaction_id", "kind"],
+                name="payments_diff_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.transaction_id}"

@@ -25,3 +25,10 @@ def payments_refunds_retry() -> int:
 def payments_refund_send(refund_id: int) -> str:
     with change_context(source=Source.JOB):
         return services.refund_send(refund_id)
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+def payments_reconcile() -> int:
+    """Daily at 10:30 Shanghai (02:30 UTC): yesterday's trade bills against the ledger."""
+    with change_context(source=Source.JOB):
+        return services.reconcile_yesterday()

@@ -20,9 +20,9 @@ from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit, unit_order
 from guanjia.estates.selectors import units_allowing
 from guanjia.payments import config, services, wechat
-from guanjia.payments.choices import OrderStatus, PayChannel
+from guanjia.payments.choices import DiffResolution, OrderStatus, PayChannel
 from guanjia.payments.forms import MerchantForm, OrderFilterForm
-from guanjia.payments.models import MerchantAccount, PayOrder, PayOrderBill
+from guanjia.payments.models import MerchantAccount, PayOrder, PayOrderBill, ReconDifference
 from guanjia.web.helpers import add_service_errors, console_view, style_form
 
 
@@ -225,3 +225,47 @@ def merchant_settings(request):
         },
         status=status,
     )
+
+
+@console_view(Perm.VIEW_BILLING)
+def reconciliation(request):
+    """对账差异: the lines the daily reconciliation found; finance resolves the open ones."""
+    rows = ReconDifference.objects.visible_to(request.user).select_related("resolved_by")
+    show_all = request.GET.get("all") == "1"
+    if not show_all:
+        rows = rows.filter(resolution="")
+    return render(
+        request,
+        "payments/reconciliation.html",
+        {
+            "title": _("对账差异"),
+            "rows": rows[:300],
+            "show_all": show_all,
+            "resolutions": DiffResolution.choices,
+            "may_resolve": user_can(request.user, Perm.APPROVE_BILLING),
+        },
+    )
+
+
+@console_view(Perm.APPROVE_BILLING)
+@require_http_methods(["POST"])
+def reconciliation_resolve(request, pk: int):
+    difference = visible_or_404(ReconDifference.objects, pk, request.user)
+    try:
+        services.difference_resolve(
+            actor=request.user,
+            difference=difference,
+            resolution=request.POST.get("resolution", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        for texts in exc.message_dict.values():
+            for text in texts:
+                messages.error(request, text)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except wechat.GatewayError:
+        messages.error(request, _("支付渠道暂时不可用，请稍后再试"))
+    else:
+        messages.success(request, _("已处理"))
+    return redirect("payments:reconciliation")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import re
 import secrets
 import threading
 import time
@@ -157,6 +158,12 @@ class FakeWeChatPay:
         self.held: list[Callback] = []
         self.sent: list[Callback] = []
         self.deliver = deliver or self._http_post
+        # The trade bill (交易账单) can be told to differ from the truth: rows added, amounts changed,
+        # trades left out.
+        self.bill_extra: list[dict] = []
+        self.bill_amounts: dict[str, int] = {}
+        self.bill_omit: set[str] = set()
+        self._files: dict[str, bytes] = {}
         self._lock = threading.Lock()
         fake = self
 
@@ -185,7 +192,14 @@ class FakeWeChatPay:
 
     # The wire ---------------------------------------------------------------------------------
 
-    def _answer(self, handler, status: int, body: dict | None) -> None:
+    def _answer(self, handler, status: int, body: dict | bytes | None) -> None:
+        if isinstance(body, bytes):  # a bill file: not JSON, not signed (the SDK does not verify it)
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/octet-stream")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
         stamp, nonce = str(int(time.time())), secrets.token_hex(16).upper()
         text = data.decode()
@@ -270,6 +284,13 @@ class FakeWeChatPay:
                 return 204, None
         if method == "POST" and path == "/v3/refund/domestic/refunds":
             return self._refund(data)
+        if method == "GET" and path == "/v3/bill/tradebill":
+            return self._trade_bill(dict(p.split("=", 1) for p in query.split("&") if "=" in p))
+        if method == "GET" and path == "/v3/billdownload/file":
+            token = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("token", "")
+            if token not in self._files:
+                return 404, {"code": "NOT_FOUND", "message": "账单文件不存在"}
+            return 200, self._files[token]
         return 404, {"code": "NOT_FOUND", "message": "接口不存在"}
 
     def _open(self, channel: str, data: dict):
@@ -300,6 +321,85 @@ class FakeWeChatPay:
                 "h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx{token[:30]}"
             }
         return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={token[:12]}"}
+
+    BILL_HEADER = (
+        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+        "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,"
+        "商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+    )
+
+    def _trade_bill(self, params: dict):
+        """The day's trade bill: one row per successful trade (amounts in 元, each field prefixed
+        with a back-quote, as WeChat writes them), then the totals; gzip, with its SHA1."""
+        import gzip
+        import hashlib
+
+        day = params.get("bill_date", "")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or params.get("bill_type", "ALL") != "ALL":
+            return 400, {"code": "PARAM_ERROR", "message": "bill_date 格式错误"}
+        rows = []
+        for trade in self.trades.values():
+            if trade.trade_state != "SUCCESS" or not trade.success_time.startswith(day):
+                continue
+            if trade.out_trade_no in self.bill_omit:
+                continue
+            fen = self.bill_amounts.get(trade.out_trade_no, trade.params["amount"]["total"])
+            rows.append(
+                {
+                    "time": trade.success_time,
+                    "transaction_id": trade.transaction_id,
+                    "out_trade_no": trade.out_trade_no,
+                    "fen": fen,
+                    "type": trade.channel.upper(),
+                }
+            )
+        rows += [r for r in self.bill_extra if r["time"].startswith(day)]
+        lines = [self.BILL_HEADER]
+        for r in rows:
+            yuan = f"{r['fen'] / 100:.2f}"
+            fields = [
+                r["time"].replace("T", " ")[:19],
+                APPID,
+                MCHID,
+                "0",
+                "",
+                r["transaction_id"],
+                r["out_trade_no"],
+                "oPayer",
+                r["type"],
+                "SUCCESS",
+                "OTHERS",
+                "CNY",
+                yuan,
+                "0.00",
+                "0",
+                "0",
+                "0.00",
+                "0.00",
+                "",
+                "",
+                "物业费",
+                "",
+                "0.00000",
+                "0.60%",
+                yuan,
+                "0.00",
+                "",
+            ]
+            lines.append(",".join("`" + f for f in fields))
+        total = sum(r["fen"] for r in rows) / 100
+        lines.append(
+            "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+        )
+        lines.append(f"`{len(rows)},`{total:.2f},`0.00,`0.00,`0.00000,`{total:.2f},`0.00")
+        text = "\r\n".join(lines).encode()
+        token = secrets.token_hex(16)
+        self._files[token] = gzip.compress(text)
+        return 200, {
+            "hash_type": "SHA1",
+            "hash_value": hashlib.sha1(text).hexdigest(),  # noqa: S324  (the gateway's own choice)
+            "download_url": f"{self.url}/v3/billdownload/file?token={token}",
+        }
 
     def _refund(self, data: dict):
         trade = self.trades.get(data.get("out_trade_no", ""))
