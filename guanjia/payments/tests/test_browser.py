@@ -45,6 +45,7 @@ def test_a_resident_pays_two_bills_on_a_phone(bw, live_server, browser, settings
         gw.pay(order.out_trade_no, repeat=3)  # the resident scans and pays; the callback comes three times
         assert [m.statuses for m in gw.sent] == [[204, 204, 204]]
         expect(page.get_by_test_id("order-status")).to_contain_text("支付成功")
+        expect(page.get_by_test_id("pay-qr")).to_have_count(0)  # paid: the QR code is gone
         screen.shot("3-paid")
         assert Payment.objects.count() == 1
         page.get_by_test_id("order-status").locator("a").click()
