@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "guanjia.facilities",
     "guanjia.emergencies",
     "guanjia.billing",
+    "guanjia.payments",
     "guanjia.feedback",
     "guanjia.dataio",
     "guanjia.residents",
@@ -472,6 +473,21 @@ WECHAT_APPID = env_str("WECHAT_APPID", GUANJIA_WECHAT_APP_ID)
 WECHAT_SECRET = env_str("WECHAT_SECRET", GUANJIA_WECHAT_APP_SECRET)
 WECHAT_OAUTH_URL = env_str("WECHAT_OAUTH_URL", "https://open.weixin.qq.com")
 WECHAT_API_URL = env_str("WECHAT_API_URL", GUANJIA_WECHAT_BASE_URL)
+# Online payment (docs/payments.md): a deployment-wide WeChat Pay merchant, used by a company that
+# entered none of its own on the settings page. Keys as PEM text or the path of a PEM file.
+GUANJIA_WECHATPAY_MCHID = env_str("GUANJIA_WECHATPAY_MCHID")
+GUANJIA_WECHATPAY_APPID = env_str("GUANJIA_WECHATPAY_APPID", WECHAT_APPID)
+GUANJIA_WECHATPAY_CERT_SERIAL_NO = env_str("GUANJIA_WECHATPAY_CERT_SERIAL_NO")
+GUANJIA_WECHATPAY_PRIVATE_KEY = env_str("GUANJIA_WECHATPAY_PRIVATE_KEY")
+GUANJIA_WECHATPAY_APIV3_KEY = env_str("GUANJIA_WECHATPAY_APIV3_KEY")
+GUANJIA_WECHATPAY_PUBLIC_KEY = env_str("GUANJIA_WECHATPAY_PUBLIC_KEY")
+GUANJIA_WECHATPAY_PUBLIC_KEY_ID = env_str("GUANJIA_WECHATPAY_PUBLIC_KEY_ID")
+GUANJIA_WECHATPAY_ENDPOINT = env_str("GUANJIA_WECHATPAY_ENDPOINT", "https://api.mch.weixin.qq.com")
+GUANJIA_WECHATPAY_TIMEOUT = env_int("GUANJIA_WECHATPAY_TIMEOUT", 15)
+# The public HTTPS address the gateways send callbacks to (…/payments/notify/wechat/<company>/<project>/).
+GUANJIA_PAYMENTS_NOTIFY_BASE = env_str("GUANJIA_PAYMENTS_NOTIFY_BASE", "https://localhost")
+GUANJIA_PAYMENTS_ORDER_MINUTES = env_int("GUANJIA_PAYMENTS_ORDER_MINUTES", 30)  # unpaid orders close then
+GUANJIA_PAYMENTS_QUERY_MINUTES = env_int("GUANJIA_PAYMENTS_QUERY_MINUTES", 3)  # no callback: ask the gateway
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),
     path("", include("guanjia.billing.urls")),
+    path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),
     path("", include("guanjia.sla.urls")),
     path("", include("guanjia.tickets.urls")),

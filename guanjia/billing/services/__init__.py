@@ -73,6 +73,7 @@ from guanjia.billing.services.loops import (
     fee_settlements_scheduled,
     reverse_ticket_bill,
 )
+from guanjia.billing.services.online import payment_post_gateway
 from guanjia.billing.services.payments import PAYMENT_FIELDS, payment_post, refundable
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "late_fee_policy_set",
     "late_fees_accrue",
     "payment_post",
+    "payment_post_gateway",
     "period_end",
     "previous_period",
     "project_charge_create",

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from guanjia.billing import selectors
+from guanjia.billing import hooks, selectors
 from guanjia.billing.choices import BillKind, ChargeKind, CorrectionKind, CorrectionStatus, EntryKind
 from guanjia.billing.models import Bill, Correction, LedgerEntry, Payment
 from guanjia.billing.selectors import HALF_CENT, ZERO, q2
@@ -127,6 +127,8 @@ def correction_decide(*, actor, correction: Correction, approve: bool, note: str
             if correction.amount > 0:
                 _apply_credit(actor=actor, unit_ids=[bill.unit_id], now=now)
     correction.save()
+    if approve and correction.kind == CorrectionKind.REFUND:
+        hooks.announce_refund_approved(correction)  # an online payment goes back through its gateway
     return correction
 
 

@@ -1,0 +1,22 @@
+"""Questions and announcements billing shares with apps above it (they register from ``ready()``).
+
+- ``on_refund_approved(handler)``: ``handler(correction)`` runs inside ``correction_decide``'s
+  transaction, right after an approved refund wrote its ledger entries. The payments app uses it to
+  send the refund of an online payment back through its gateway (once, after the commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_refund_handlers: list[Callable] = []
+
+
+def on_refund_approved(handler: Callable) -> None:
+    if handler not in _refund_handlers:
+        _refund_handlers.append(handler)
+
+
+def announce_refund_approved(correction) -> None:
+    for handler in _refund_handlers:
+        handler(correction)

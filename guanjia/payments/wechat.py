@@ -1,0 +1,180 @@
+"""WeChat Pay API v3 through the ``wechatpayv3`` SDK: open (JSAPI / H5 / Native), query and close
+an order, refund, and verify and decrypt a callback. Every request is signed by the SDK with the
+merchant's key (WECHATPAY2-SHA256-RSA2048); every answer's signature is verified against the
+platform public key before it is believed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from django.conf import settings
+from django.utils import timezone
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+from guanjia.payments.config import WechatConfig
+from guanjia.payments.models import PayOrder
+
+CALLBACK_MAX_SKEW = 300  # seconds: an older signed callback is a replay
+
+
+class GatewayError(Exception):
+    """The gateway refused or could not be reached; ``code`` is its error code when it answered."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+class CallbackRejected(Exception):
+    """A callback that failed verification: recorded, nothing changed."""
+
+
+_TYPES = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5, "native": WeChatPayType.NATIVE}
+
+
+def client(cfg: WechatConfig, *, notify_url: str | None = None, channel: str = "native") -> WeChatPay:
+    pay = WeChatPay(
+        wechatpay_type=_TYPES[channel],
+        mchid=cfg.mchid,
+        private_key=cfg.private_key,
+        cert_serial_no=cfg.cert_serial_no,
+        appid=cfg.appid,
+        apiv3_key=cfg.apiv3_key,
+        notify_url=notify_url,
+        public_key=cfg.public_key,
+        public_key_id=cfg.public_key_id,
+        timeout=(5, settings.GUANJIA_WECHATPAY_TIMEOUT),
+    )
+    # The SDK has no setting for its host: the tests' local fake, or a forward proxy in production.
+    pay._core._gate_way = cfg.endpoint.rstrip("/")
+    return pay
+
+
+def _call(func, *args, **kwargs) -> tuple[int, dict]:
+    try:
+        code, text = func(*args, **kwargs)
+    except Exception as exc:  # network, or an answer whose signature failed: never believed
+        raise GatewayError(str(exc)[:200]) from exc
+    try:
+        body = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        body = {}
+    return code, body
+
+
+def _fail(code: int, body: dict) -> GatewayError:
+    return GatewayError(
+        f"{code} {body.get('code', '')}: {body.get('message', '')}"[:200], body.get("code", "")
+    )
+
+
+def prepay(
+    cfg: WechatConfig,
+    order: PayOrder,
+    *,
+    notify_url: str,
+    description: str,
+    openid: str = "",
+    client_ip: str = "",
+) -> dict:
+    """Open the order at the gateway; returns ``prepay_id`` (JSAPI), ``h5_url`` or ``code_url``."""
+    pay = client(cfg, notify_url=notify_url, channel=order.channel)
+    extra = {}
+    if order.channel == "jsapi":
+        extra["payer"] = {"openid": openid}
+    if order.channel == "h5":
+        extra["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+    code, body = _call(
+        pay.pay,
+        description=description[:127],
+        out_trade_no=order.out_trade_no,
+        amount={"total": order.total_fen, "currency": "CNY"},
+        time_expire=timezone.localtime(order.expires_at).isoformat(timespec="seconds"),
+        **extra,
+    )
+    if code != 200:
+        raise _fail(code, body)
+    return body
+
+
+def jsapi_params(cfg: WechatConfig, prepay_id: str) -> dict:
+    """What ``WeixinJSBridge.invoke('getBrandWCPayRequest', …)`` needs, signed with the merchant key."""
+    pay = client(cfg)
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    package = f"prepay_id={prepay_id}"
+    return {
+        "appId": cfg.appid,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": pay.sign([cfg.appid, timestamp, nonce, package]),
+    }
+
+
+def query(cfg: WechatConfig, out_trade_no: str) -> dict | None:
+    """The gateway's view of an order (``trade_state`` …), or None when it does not know it."""
+    code, body = _call(client(cfg).query, out_trade_no=out_trade_no)
+    if code == 404:
+        return None
+    if code != 200:
+        raise _fail(code, body)
+    return body
+
+
+def close(cfg: WechatConfig, out_trade_no: str) -> None:
+    code, body = _call(client(cfg).close, out_trade_no=out_trade_no)
+    if code != 204:
+        raise _fail(code, body)
+
+
+def refund(
+    cfg: WechatConfig,
+    *,
+    out_trade_no: str,
+    out_refund_no: str,
+    refund_fen: int,
+    total_fen: int,
+    notify_url: str,
+) -> dict:
+    code, body = _call(
+        client(cfg, notify_url=notify_url).refund,
+        out_refund_no=out_refund_no,
+        out_trade_no=out_trade_no,
+        amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+        reason="物业费退款",
+    )
+    if code != 200:
+        raise _fail(code, body)
+    return body
+
+
+def header(meta: dict, name: str) -> str:
+    return meta.get("HTTP_" + name.upper().replace("-", "_"), "")
+
+
+def verify_callback(cfg: WechatConfig, meta: dict, body: bytes) -> dict:
+    """The callback's envelope with its ``resource`` decrypted, or ``CallbackRejected``: the serial
+    must be the platform key's, the timestamp fresh, the RSA signature valid, and the resource must
+    decrypt (AEAD_AES_256_GCM with the APIv3 key, which also authenticates it)."""
+    if header(meta, "Wechatpay-Signature-Type") not in ("", "WECHATPAY2-SHA256-RSA2048"):
+        raise CallbackRejected("unsupported signature type")
+    if header(meta, "Wechatpay-Serial") != cfg.public_key_id:
+        raise CallbackRejected("unknown platform key serial")
+    try:
+        stamp = int(header(meta, "Wechatpay-Timestamp"))
+    except ValueError:
+        raise CallbackRejected("no timestamp") from None
+    if abs(time.time() - stamp) > CALLBACK_MAX_SKEW:
+        raise CallbackRejected("stale timestamp")
+    meta = {**meta, "HTTP_WECHATPAY_SIGNATURE_TYPE": "WECHATPAY2-SHA256-RSA2048"}
+    try:
+        result = client(cfg).callback(meta, body)
+    except Exception as exc:
+        raise CallbackRejected(f"unreadable: {exc}"[:200]) from exc
+    if not result or not isinstance(result.get("resource"), dict):
+        raise CallbackRejected("signature or decryption failed")
+    return result
