@@ -1,6 +1,8 @@
 """The unread list of a notice as a file (``/data/export/notice_unread.xlsx?notice=…``): the
 households the butler still has to call, filtered like the page (the butler's own buildings)."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.api import FilterSchema
@@ -14,11 +16,15 @@ from guanjia.notices.models import Notice
 
 
 class NoticeUnreadFilter(FilterSchema):
-    notice: int
+    # Optional in the schema, required here: the permission is checked before the input, so a user
+    # who may not see notices hears "forbidden", not "notice missing".
+    notice: int | None = None
     building: int | None = None
 
 
 def unread_queryset(actor, filters: NoticeUnreadFilter):
+    if filters.notice is None:
+        raise ValidationError({"notice": _("请选择公告")})
     # A notice out of scope is a bad filter (422 naming it), as any reference in input.
     notice = visible_reference(Notice, filters.notice, actor, field="notice")
     buildings = [filters.building] if filters.building else selectors.butler_building_ids(actor)

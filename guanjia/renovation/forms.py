@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.renovation.choices import RenovationViolationKind
+from guanjia.web.widgets import DateInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,8 +37,8 @@ class ApplyForm(forms.Form):
     scope = forms.CharField(label=_("装修内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     structural = forms.BooleanField(label=_("涉及结构改动（需项目经理审批）"), required=False)
     facade = forms.BooleanField(label=_("涉及外立面（需项目经理审批）"), required=False)
-    starts_on = forms.DateField(label=_("计划开工日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("计划完工日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("计划开工日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("计划完工日期"), widget=DateInput())
     workers = forms.CharField(
         label=_("施工人员（每行：姓名 电话 工种）"),
         required=False,

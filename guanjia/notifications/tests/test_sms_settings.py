@@ -43,8 +43,10 @@ def test_every_notify_call_in_the_apps_names_a_registered_kind():
 
 def test_urgent_kinds_are_the_emergency_chain_and_offer_their_parameters():
     urgent = {k.key for k in all_kinds() if k.urgent and not k.key.startswith("tests.")}
-    # The emergency chain, and the resident's sign-in code (it is the sign-in).
+    # The emergency chain, the resident's sign-in code (it is the sign-in), and outage and
+    # emergency notices to residents (notices.urgent: the water goes off at 13:00 today).
     assert urgent == {
+        "notices.urgent",
         "emergencies.summon",
         "emergencies.recall",
         "emergencies.hq",
@@ -108,6 +110,7 @@ def test_check_deploy_fails_for_a_kind_sent_by_sms_without_a_template(world, set
     missing = {k.key for k in config.missing_templates(world.company.pk) if not k.key.startswith("tests.")}
     assert missing == {
         "billing.reminder",
+        "notices.urgent",
         "emergencies.summon",
         "emergencies.recall",
         "emergencies.hq",
