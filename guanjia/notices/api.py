@@ -218,8 +218,10 @@ def notice_create(request, payload: NoticeIn):
     operation_id="notice_calendar",
     summary="A project's publication calendar for a month (YYYY-MM): what was published on which day",
 )
-def notice_calendar(request, project_id: RefId, month: str | None = None):
-    require(request.user, Perm.VIEW_NOTICES)
+def notice_calendar(request, project_id: RefId | None = None, month: str | None = None):
+    require(request.user, Perm.VIEW_NOTICES)  # before the input: a user without notices hears 403
+    if project_id is None:
+        raise ValidationError({"project_id": _("请选择项目")})
     project = visible_or_404(Project.objects.all(), project_id, request.user)
     try:
         cal = selectors.publication_calendar(request.user, project, month)
