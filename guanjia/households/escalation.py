@@ -8,6 +8,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from guanjia.core.ladder import climb
 from guanjia.core.roles import Role
 from guanjia.households import notices
 from guanjia.households.choices import ClaimStatus, ClaimStep
@@ -25,22 +26,15 @@ def escalate_claims(*, now: datetime.datetime | None = None) -> int:
     Safe to run late, twice or on two workers at once: the unique (claim, step) row is inserted
     before anyone is told, and a step already stored is skipped."""
     now = now or timezone.now()
-    taken = 0
     overdue = (
         UnitClaim.objects.filter(status=ClaimStatus.PENDING, due_at__lte=now)
         .exclude(escalation_step__gte=len(LADDER))
         .select_related("unit__building")
         .order_by("due_at", "id")
     )
-    for claim in overdue.iterator(chunk_size=500):
-        for step, delay in LADDER:
-            if step <= claim.escalation_step:
-                continue
-            if claim.due_at + delay > now:
-                break
-            if _take_step(claim, step, now):
-                taken += 1
-    return taken
+    return climb(
+        overdue.iterator(chunk_size=500), LADDER, due_at=lambda claim: claim.due_at, now=now, take=_take_step
+    )
 
 
 def _recipients(claim: UnitClaim, step: int) -> list:

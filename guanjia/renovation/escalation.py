@@ -11,6 +11,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from guanjia.core.ladder import climb
 from guanjia.renovation import notices
 from guanjia.renovation.choices import WAITING, RenovationStatus, RenovationViolationStatus, Step
 from guanjia.renovation.models import Renovation, RenovationEscalation, Violation
@@ -22,36 +23,28 @@ LADDER = [(Step.OWNER, datetime.timedelta(0)), (Step.MANAGER, datetime.timedelta
 def escalate_due(*, now: datetime.datetime | None = None) -> int:
     """Take each due step of late approvals and rectifications; how many steps were taken."""
     now = now or timezone.now()
-    taken = 0
     late = (
         Renovation.objects.filter(status__in=WAITING, step_due_at__lte=now)
         .exclude(escalation_step__gte=len(LADDER))
         .select_related("unit__building")
         .order_by("step_due_at", "id")
     )
-    for renovation in late.iterator(chunk_size=200):
-        for step, delay in LADDER:
-            if step <= renovation.escalation_step:
-                continue
-            if renovation.step_due_at + delay > now:
-                break
-            if _approval_step(renovation, step, now):
-                taken += 1
+    taken = climb(
+        late.iterator(chunk_size=200), LADDER, due_at=lambda r: r.step_due_at, now=now, take=_approval_step
+    )
     violations = (
         Violation.objects.filter(status=RenovationViolationStatus.OPEN, rectify_by__lte=now)
         .exclude(escalation_step__gte=len(LADDER))
         .select_related("renovation__unit__building")
         .order_by("rectify_by", "id")
     )
-    for violation in violations.iterator(chunk_size=200):
-        for step, delay in LADDER:
-            if step <= violation.escalation_step:
-                continue
-            if violation.rectify_by + delay > now:
-                break
-            if _violation_step(violation, step, now):
-                taken += 1
-    return taken
+    return taken + climb(
+        violations.iterator(chunk_size=200),
+        LADDER,
+        due_at=lambda v: v.rectify_by,
+        now=now,
+        take=_violation_step,
+    )
 
 
 def _approval_recipients(renovation: Renovation, step: int) -> list:
