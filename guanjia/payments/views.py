@@ -99,7 +99,13 @@ def portal_pay(request):
     return render(
         request,
         "payments/portal_pay.html",
-        {"title": _("在线缴费"), "units": units, "channel": _channel_for(request), "channels": PayChannel},
+        {
+            "title": _("在线缴费"),
+            "units": units,
+            "payable": any(not b.held for b in bills),  # nothing to pay: no pay button
+            "channel": _channel_for(request),
+            "channels": PayChannel,
+        },
         status=status,
     )
 
