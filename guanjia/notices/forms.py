@@ -68,6 +68,10 @@ class NoticeForm(forms.Form):
                 "hx-target": "#id_building_id",
                 "hx-swap": "innerHTML",
                 "hx-trigger": "change",
+                # The building already picked stays picked when the options come back (a quick
+                # hand, or a project that had them already, must not lose its choice to the swap).
+                "hx-include": "#id_building_id",
+                "hx-sync": "this:replace",
             }
         )
 

@@ -133,7 +133,11 @@ def notice_edit(request, pk):
 def notice_buildings(request):
     """The building choices of the project picked on the form (htmx)."""
     choices = building_choices(request.user, request.GET.get("project_id"))
-    return render(request, "notices/_building_options.html", {"choices": choices})
+    return render(
+        request,
+        "notices/_building_options.html",
+        {"choices": choices, "picked": request.GET.get("building_id", "")},
+    )
 
 
 @console_view(Perm.VIEW_NOTICES)
