@@ -105,3 +105,28 @@
     }
   });
 })();
+
+// A <select> whose options come back over htmx (a project's buildings, a kind's categories) keeps the
+// choice the person made while the request was on its way, when that choice is still offered: the
+// server only knew the value at the moment it was asked.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.tagName === "SELECT" && !target.multiple) {
+      target.setAttribute("data-kept-value", target.value);
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.tagName !== "SELECT" || !target.hasAttribute("data-kept-value")) { return; }
+    var kept = target.getAttribute("data-kept-value");
+    target.removeAttribute("data-kept-value");
+    if (!kept) { return; }
+    for (var i = 0; i < target.options.length; i++) {
+      if (target.options[i].value === kept) { target.value = kept; return; }
+    }
+  });
+})();
