@@ -41,13 +41,42 @@ def _lived_in_by(**lookups) -> Exists:
     return Exists(Occupancy.objects.current().filter(unit_id=OuterRef("pk"), **lookups))
 
 
+# A project with up to this many residents (registered or living there) is filtered by its list
+# of ids; a bigger one row by row. See ``resident_in_project``.
+PROJECT_ID_LIST_MAX = 2_000
+
+
 def resident_in_project(project_id) -> Q:
-    """Registered at the project, or living there now. Two lists of ids read through the
-    project's own indexes (the residents' project, the ties' project): a small project's list does
-    not walk a big company's residents asking each whether it lives there."""
-    registered = Resident.objects.filter(project_id=project_id).values("pk")
-    living = Occupancy.objects.current().filter(project_id=project_id).values("resident_id")
-    return Q(pk__in=registered) | Q(pk__in=living)
+    """Registered at the project, or living there now.
+
+    Bounded by the project whatever the company's size, in one of two ways chosen by reading at
+    most ``PROJECT_ID_LIST_MAX`` ids through the project's own indexes (the residents' project,
+    the ties' project):
+
+    - a small project is its ids, given to the database as a list: it fetches those rows by id
+      and never walks a big company's residents asking each whether it lives there;
+    - a big project is a question asked of each resident row, cheapest first — registered here
+      (a column of the row), else a current tie here (the ties' resident index). The list then
+      reads its first page in order (``resident_live_name_idx``) and stops, and a search probes
+      its own index (phone, tail, room) and checks the few rows it finds, where a list of the
+      project's ids would be built first, as big as the project, for every page and search."""
+    project_id = int(project_id)
+    registered = Resident.objects.filter(project_id=project_id).order_by().values_list("pk", "project_id")
+    living = (
+        Occupancy.objects.current()
+        .filter(project_id=project_id)
+        .order_by()
+        .values_list("resident_id", "resident__project_id")
+    )
+    cap = 2 * PROJECT_ID_LIST_MAX  # a resident may be both registered and living there
+    rows = list(registered.union(living, all=True)[: cap + 1])
+    if len(rows) > cap:
+        return Q(project_id=project_id) | Q(_lives(project_id=project_id))
+    if all(registered_at == project_id for _pk, registered_at in rows):
+        # The project's own column: its index (``resident_project_name_idx``) gives the page in order.
+        return Q(project_id=project_id)
+    # Some live here registered elsewhere: the few ids, checked from the index as it is read.
+    return Q(pk__in=sorted({pk for pk, _registered_at in rows}))
 
 
 def resident_in_building(building_id) -> Q:

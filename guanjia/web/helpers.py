@@ -133,7 +133,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         if hasattr(self.object_list, "query"):
-            return self.object_list[: self.cap + 1].count()
+            # Which rows make up the first ``cap`` + 1 does not change their number: without the
+            # list's order the database counts rows as an index yields them instead of sorting
+            # every row first (a big project's 120,000 residents sorted by name, for a count).
+            return self.object_list.order_by()[: self.cap + 1].count()
         return len(self.object_list)
 
     @property
