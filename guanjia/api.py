@@ -21,6 +21,7 @@ from guanjia.payments.api import router as payments_router
 from guanjia.quality.api import router as quality_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
+from guanjia.events.api import router as events_router
 from guanjia.residents.api import router as residents_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
@@ -62,4 +63,5 @@ api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", notices_router)
+api.add_router("", events_router)
 api.add_router("", evaluation_router)

@@ -67,6 +67,9 @@ class Perm(models.TextChoices):
     REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
     APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
     ADMIN = "company.admin", _("系统管理")
+    VIEW_EVENTS = "events.view", _("查看社区活动")
+    MANAGE_EVENTS = "events.manage", _("策划、发布、总结社区活动")
+    CHECK_IN_EVENTS = "events.check_in", _("社区活动现场签到")
 
 
 _ALL_STAFF = {
@@ -80,6 +83,7 @@ _ALL_STAFF = {
     Perm.OPEN_INCIDENT,
     Perm.VIEW_FEEDBACK,
     Perm.VIEW_NOTICES,
+    Perm.VIEW_EVENTS,
 }
 _FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
 _FRONT_LINE = _ALL_STAFF | {
@@ -87,6 +91,7 @@ _FRONT_LINE = _ALL_STAFF | {
     Perm.REVEAL_PHONE,
     Perm.VIEW_HISTORY,
     Perm.DRAFT_NOTICES,
+    Perm.CHECK_IN_EVENTS,
 }
 # Takes money at the desk or door to door and may ask for a refund or adjustment, never approve one.
 _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
@@ -96,13 +101,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
     Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
-    Role.SECURITY: frozenset(_FIELD_WORK),
+    Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS}),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
         # The customer-service head (客服主管) publishes the estate's notices.
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
+        # …and runs its community events (they are published as notices).
+        | {Perm.MANAGE_EVENTS, Perm.CHECK_IN_EVENTS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -123,9 +130,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PUBLISH_NOTICES,
             Perm.REVIEW_RENOVATION,
             Perm.APPROVE_RENOVATION,
+            Perm.MANAGE_EVENTS,
         }
     ),
-    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),
+    Role.HQ_CENTER: frozenset(
+        _FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.MANAGE_EVENTS}
+    ),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}
