@@ -1,8 +1,6 @@
 """REST API of events (``/api/v1/events/…``, ``/api/v1/event-signups/…``), through the same selectors
 and services as the console and the portal."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 
@@ -121,14 +119,6 @@ class EventSignupOut(Schema):
     walk_in: bool
     token: str | None = None
 
-    @staticmethod
-    def resolve_unit(obj) -> str:
-        return f"{obj.unit.building.name}-{obj.unit.number}" if obj.unit_id else ""
-
-    @staticmethod
-    def resolve_position(obj) -> int | None:
-        return services.waiting_position(obj)
-
 
 class EventCheckInIn(Schema):
     token: str = Field(..., min_length=1, max_length=40)
@@ -184,12 +174,28 @@ def _one(request, pk) -> Event:
     return visible_or_404(_events(request), pk, request.user)
 
 
+def _signup_row(row: EventSignup, *, token: bool) -> dict:
+    """A sign-up as the API shows it; the token (the household's ticket) only to the household itself
+    and to whoever just created or checked it in."""
+    return {
+        "id": row.pk,
+        "event_id": row.event_id,
+        "unit_id": row.unit_id,
+        "unit": f"{row.unit.building.name}-{row.unit.number}" if row.unit_id else "",
+        "name": row.name,
+        "people": row.people,
+        "status": row.status,
+        "position": services.waiting_position(row),
+        "queued_at": row.queued_at,
+        "checked_in_at": row.checked_in_at,
+        "walk_in": row.walk_in,
+        "token": row.token if token else None,
+    }
+
+
 def _signup_out(request, signup: EventSignup) -> dict:
-    """The token only to the household itself (it is their ticket) and to the event's staff."""
     row = EventSignup.objects.select_related("unit__building").get(pk=signup.pk)
-    data = EventSignupOut.from_orm(row).dict()
-    data["token"] = row.token
-    return data
+    return _signup_row(row, token=True)
 
 
 @router.get(
@@ -308,10 +314,8 @@ def event_figures(request, pk: int):
 def event_signups(request, pk: int):
     event = _one(request, pk)
     rows = EventSignup.objects.visible_to(request.user).filter(event=event).select_related("unit__building")
-    rows = list(rows.order_by("queued_at", "id"))
-    if scope_for(request.user).is_resident:  # the household's own tickets
-        return [{**EventSignupOut.from_orm(r).dict(), "token": r.token} for r in rows]
-    return rows
+    resident = scope_for(request.user).is_resident  # the household's own tickets
+    return [_signup_row(r, token=resident) for r in rows.order_by("queued_at", "id")]
 
 
 @router.post(

@@ -90,7 +90,7 @@ COLUMNS = [
     (gettext_lazy("候补户数"), lambda e: e.waiting),
     (gettext_lazy("到场人数"), lambda e: e.attended),
     (gettext_lazy("平均评分"), selectors.rating_display),
-    (gettext_lazy("评价户数"), lambda e: e.ratings),
+    (gettext_lazy("评价户数"), lambda e: e.rating_count),
     (gettext_lazy("预算"), lambda e: e.budget),
     (gettext_lazy("实际费用"), lambda e: e.actual_cost if e.actual_cost is not None else ""),
     (gettext_lazy("人均费用"), lambda e: selectors.cost_per_attendee(e) or ""),

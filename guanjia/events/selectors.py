@@ -27,7 +27,7 @@ def _count(queryset):
 def with_figures(events):
     """Each event with ``signed_households``, ``signed_people`` (confirmed, booked ahead), ``waiting``
     (households on the waiting list), ``attended`` (people checked in, walk-ins included),
-    ``rating`` (average stars) and ``ratings`` (how many households rated)."""
+    ``rating`` (average stars) and ``rating_count`` (how many households rated)."""
     mine = EventSignup.objects.filter(event_id=OuterRef("pk"))
     booked = mine.filter(status=SignupStatus.CONFIRMED, walk_in=False)
     rated = EventRating.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
@@ -38,7 +38,7 @@ def with_figures(events):
         attended=_sum(mine.filter(checked_in_at__isnull=False)),
         walk_ins=_sum(mine.filter(walk_in=True)),
         rating=Subquery(rated.annotate(a=Avg("stars")).values("a")),
-        ratings=_count(EventRating.objects.filter(event_id=OuterRef("pk"))),
+        rating_count=_count(EventRating.objects.filter(event_id=OuterRef("pk"))),
     )
 
 
@@ -65,7 +65,7 @@ def figures(event) -> dict:
         "attended": row.attended,
         "walk_ins": row.walk_ins,
         "rating": round(float(row.rating), 2) if row.rating is not None else None,
-        "ratings": row.ratings,
+        "ratings": row.rating_count,
         "budget": row.budget,
         "actual_cost": row.actual_cost,
         "cost_per_attendee": cost_per_attendee(row),
