@@ -11,6 +11,7 @@ from guanjia.dispatch.api import router as dispatch_router
 from guanjia.emergencies.api import router as emergencies_router
 from guanjia.estates.api import router as estates_router
 from guanjia.evaluation.api import router as evaluation_router
+from guanjia.events.api import router as events_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.households.api import router as households_router
@@ -21,7 +22,6 @@ from guanjia.payments.api import router as payments_router
 from guanjia.quality.api import router as quality_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
-from guanjia.events.api import router as events_router
 from guanjia.residents.api import router as residents_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
