@@ -14,18 +14,18 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 from guanjia.events import lists, selectors, services
-from guanjia.events.choices import EventKind, EventStatus, ServiceDayService, SignupStatus
+from guanjia.events.choices import CommunityEventKind, CommunityEventStatus, ServiceDayService, SignupStatus
 from guanjia.events.models import Event, EventSignup
 
 router = Router(tags=["events"])
 
 
-class EventOut(Schema):
+class CommunityEventOut(Schema):
     id: int
     project_id: int
     project_ids: list[int]
     title: str
-    kind: EventKind
+    kind: CommunityEventKind
     services: list[str]
     description: str
     place: str
@@ -38,7 +38,7 @@ class EventOut(Schema):
     budget: Decimal
     actual_cost: Decimal | None
     organiser_id: int
-    status: EventStatus
+    status: CommunityEventStatus
     published_at: datetime.datetime | None
     summary: str
     cancel_reason: str
@@ -55,7 +55,7 @@ class EventOut(Schema):
 
 class EventIn(Schema):
     title: str = Field(..., min_length=1, max_length=80)
-    kind: EventKind = EventKind.COMMUNITY
+    kind: CommunityEventKind = CommunityEventKind.COMMUNITY
     services: list[ServiceDayService] = []
     description: str = Field("", max_length=2000)
     place: str = Field(..., min_length=1, max_length=100)
@@ -86,7 +86,7 @@ class EventPatchIn(Schema):
     organiser_id: RefId | None = None
 
 
-class EventFilterIn(lists.EventFilter):
+class CommunityEventFilterIn(lists.CommunityEventFilter):
     pass
 
 
@@ -200,12 +200,12 @@ def _signup_out(request, signup: EventSignup) -> dict:
 
 @router.get(
     "/events",
-    response={200: list[EventOut], **ERROR_RESPONSES},
+    response={200: list[CommunityEventOut], **ERROR_RESPONSES},
     operation_id="event_list",
     summary="Community events in scope (residents: those open to their estates, once published)",
 )
 @paginate(Pagination)
-def event_list(request, filters: EventFilterIn = Query(...)):
+def event_list(request, filters: CommunityEventFilterIn = Query(...)):
     events = _events(request)
     if filters.project_id:
         events = events.filter(places__project_id=filters.project_id)
@@ -215,7 +215,7 @@ def event_list(request, filters: EventFilterIn = Query(...)):
 
 @router.post(
     "/events",
-    response={201: EventOut, **ERROR_RESPONSES},
+    response={201: CommunityEventOut, **ERROR_RESPONSES},
     operation_id="event_create",
     summary="Plan an event (a draft) for a project and, optionally, other projects",
 )
@@ -226,7 +226,7 @@ def event_create(request, payload: EventIn):
 
 @router.get(
     "/events/{int:pk}",
-    response={200: EventOut, **ERROR_RESPONSES},
+    response={200: CommunityEventOut, **ERROR_RESPONSES},
     operation_id="event_get",
     summary="One event",
 )
@@ -236,7 +236,7 @@ def event_get(request, pk: int):
 
 @router.patch(
     "/events/{int:pk}",
-    response={200: EventOut, **ERROR_RESPONSES},
+    response={200: CommunityEventOut, **ERROR_RESPONSES},
     operation_id="event_update",
     summary="Change a draft, or a published event's details (its notices are published anew)",
 )
@@ -249,7 +249,7 @@ def event_update(request, pk: int, payload: EventPatchIn):
 def _act(name: str, summary: str, call):
     @router.post(
         f"/events/{{int:pk}}/{name}",
-        response={200: EventOut, **ERROR_RESPONSES},
+        response={200: CommunityEventOut, **ERROR_RESPONSES},
         operation_id=f"event_{name}",
         summary=summary,
     )
@@ -272,7 +272,7 @@ _act("held", "Mark the event held (after its start)", lambda u, e: services.even
 
 @router.post(
     "/events/{int:pk}/evaluate",
-    response={200: EventOut, **ERROR_RESPONSES},
+    response={200: CommunityEventOut, **ERROR_RESPONSES},
     operation_id="event_evaluate",
     summary="The organiser's summary and the actual cost (against the budget)",
 )
@@ -285,7 +285,7 @@ def event_evaluate(request, pk: int, payload: EventEvaluateIn):
 
 @router.post(
     "/events/{int:pk}/cancel",
-    response={200: EventOut, **ERROR_RESPONSES},
+    response={200: CommunityEventOut, **ERROR_RESPONSES},
     operation_id="event_cancel",
     summary="Cancel: notices withdrawn, every household signed up or waiting is told",
 )

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class EventKind(models.TextChoices):
+class CommunityEventKind(models.TextChoices):
     COMMUNITY = "community", _("社区活动")
     SERVICE_DAY = "service_day", _("便民服务日")
     CULTURE = "culture", _("文体活动")
@@ -22,7 +22,7 @@ class ServiceDayService(models.TextChoices):
     LOCKS = "locks", _("配钥匙、修锁")
 
 
-class EventStatus(models.TextChoices):
+class CommunityEventStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("报名中")
     CLOSED = "closed", _("报名截止")
@@ -46,21 +46,35 @@ class EventStep(models.IntegerChoices):
 
 # The life of an event as data: action → (states it may start from, state it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "publish": (frozenset({EventStatus.DRAFT}), EventStatus.PUBLISHED),
-    "close": (frozenset({EventStatus.PUBLISHED}), EventStatus.CLOSED),
-    "held": (frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED}), EventStatus.HELD),
-    "evaluate": (frozenset({EventStatus.HELD}), EventStatus.EVALUATED),
+    "publish": (frozenset({CommunityEventStatus.DRAFT}), CommunityEventStatus.PUBLISHED),
+    "close": (frozenset({CommunityEventStatus.PUBLISHED}), CommunityEventStatus.CLOSED),
+    "held": (
+        frozenset({CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED}),
+        CommunityEventStatus.HELD,
+    ),
+    "evaluate": (frozenset({CommunityEventStatus.HELD}), CommunityEventStatus.EVALUATED),
     "cancel": (
-        frozenset({EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.CLOSED}),
-        EventStatus.CANCELLED,
+        frozenset({CommunityEventStatus.DRAFT, CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED}),
+        CommunityEventStatus.CANCELLED,
     ),
 }
 # Households may still sign up, cancel and be promoted from the waiting list.
-OPEN_STATES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED})
+OPEN_STATES = frozenset({CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED})
 # Residents see the event in the portal.
-SHOWN_STATES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.HELD, EventStatus.EVALUATED})
+SHOWN_STATES = frozenset(
+    {
+        CommunityEventStatus.PUBLISHED,
+        CommunityEventStatus.CLOSED,
+        CommunityEventStatus.HELD,
+        CommunityEventStatus.EVALUATED,
+    }
+)
 # The door takes attendance.
-DOOR_STATES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.HELD})
+DOOR_STATES = frozenset(
+    {CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED, CommunityEventStatus.HELD}
+)
 # Waiting on the organiser once the event's end passed (held but not summed up counts too).
-LATE_STATES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.HELD})
+LATE_STATES = frozenset(
+    {CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED, CommunityEventStatus.HELD}
+)
 ACTIVE_SIGNUP = frozenset({SignupStatus.CONFIRMED, SignupStatus.WAITING})

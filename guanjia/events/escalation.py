@@ -43,7 +43,7 @@ def escalate_events(*, now: datetime.datetime | None = None) -> int:
         .select_related("organiser__user")
         .order_by("ends_at", "id")
     )
-    return climb(due.iterator(chunk_size=500), LADDER, due_at=lambda e: e.ends_at, now=now, take=_take_step)
+    return climb(list(due[:500]), LADDER, due_at=lambda e: e.ends_at, now=now, take=_take_step)
 
 
 def _recipients(event: Event, step: int) -> list:

@@ -7,14 +7,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.estates.models import Project
-from guanjia.events.choices import EventKind, ServiceDayService
+from guanjia.events.choices import CommunityEventKind, ServiceDayService
 from guanjia.staff.models import StaffMember
 from guanjia.web.widgets import DateTimeInput
 
 
 class EventForm(forms.Form):
     title = forms.CharField(label=_("活动名称"), max_length=80)
-    kind = forms.ChoiceField(label=_("类型"), choices=EventKind.choices)
+    kind = forms.ChoiceField(label=_("类型"), choices=CommunityEventKind.choices)
     services = forms.MultipleChoiceField(
         label=_("便民服务项目"),
         choices=ServiceDayService.choices,

@@ -14,15 +14,15 @@ from guanjia.core.scoping import scope_for
 from guanjia.dataio.exporting import ExportSpec, register_export
 from guanjia.estates.models import Project
 from guanjia.events import selectors
-from guanjia.events.choices import EventKind, EventStatus
+from guanjia.events.choices import CommunityEventKind, CommunityEventStatus
 from guanjia.events.escalation import late_events
 from guanjia.events.models import Event
 
 
-class EventFilter(FilterSchema):
+class CommunityEventFilter(FilterSchema):
     project_id: RefId | None = None
-    status: EventStatus | None = None
-    kind: EventKind | None = None
+    status: CommunityEventStatus | None = None
+    kind: CommunityEventKind | None = None
 
 
 class EventFilterForm(forms.Form):
@@ -30,10 +30,14 @@ class EventFilterForm(forms.Form):
         label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False
     )
     kind = forms.ChoiceField(
-        label=gettext_lazy("类型"), choices=[("", gettext_lazy("全部")), *EventKind.choices], required=False
+        label=gettext_lazy("类型"),
+        choices=[("", gettext_lazy("全部")), *CommunityEventKind.choices],
+        required=False,
     )
     status = forms.ChoiceField(
-        label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部")), *EventStatus.choices], required=False
+        label=gettext_lazy("状态"),
+        choices=[("", gettext_lazy("全部")), *CommunityEventStatus.choices],
+        required=False,
     )
     todo = forms.ChoiceField(
         label=gettext_lazy("范围"),
@@ -103,7 +107,7 @@ def register() -> None:
             "events",
             gettext_lazy("社区活动"),
             Event,
-            EventFilter,
+            CommunityEventFilter,
             Perm.VIEW_EVENTS,
             COLUMNS,
             queryset=lambda actor, filters: filters.filter(events(actor)).order_by("-starts_at", "-id"),

@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.models import Occupancy
-from guanjia.events.choices import SHOWN_STATES, EventKind, EventStatus, EventStep, SignupStatus
+from guanjia.events.choices import (
+    SHOWN_STATES,
+    CommunityEventKind,
+    CommunityEventStatus,
+    EventStep,
+    SignupStatus,
+)
 
 
 def _resident_projects(scope):
@@ -49,7 +55,9 @@ class Event(ProjectOwned):
     cancelled (the households signed up are told)."""
 
     title = models.CharField(_("活动名称"), max_length=80)
-    kind = models.CharField(_("类型"), max_length=20, choices=EventKind.choices, default=EventKind.COMMUNITY)
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=CommunityEventKind.choices, default=CommunityEventKind.COMMUNITY
+    )
     # The stalls of a 便民 service day (choices.ServiceDayService values).
     services = models.JSONField(_("便民服务项目"), default=list, blank=True)
     description = models.TextField(_("活动介绍"), max_length=2000, blank=True)
@@ -81,7 +89,7 @@ class Event(ProjectOwned):
         "staff.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("组织人")
     )
     status = models.CharField(
-        _("状态"), max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT
+        _("状态"), max_length=10, choices=CommunityEventStatus.choices, default=CommunityEventStatus.DRAFT
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     held_at = models.DateTimeField(_("确认举办时间"), null=True, blank=True)

@@ -22,7 +22,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.events import lists, selectors, services
-from guanjia.events.choices import DOOR_STATES, EventStatus, SignupStatus
+from guanjia.events.choices import DOOR_STATES, CommunityEventStatus, SignupStatus
 from guanjia.events.escalation import late_events
 from guanjia.events.forms import (
     CancelForm,
@@ -117,7 +117,7 @@ def event_create(request):
 @console_view(Perm.MANAGE_EVENTS)
 def event_edit(request, pk):
     event = visible_or_404(Event.objects.all(), pk, request.user)
-    published = event.status != EventStatus.DRAFT
+    published = event.status != CommunityEventStatus.DRAFT
     initial = {
         "title": event.title,
         "kind": event.kind,
@@ -162,13 +162,16 @@ def event_detail(request, pk):
             "ratings": list(EventRating.objects.filter(event=event).select_related("unit__building")[:50]),
             "late": late_events(Event.objects.filter(pk=event.pk)).exists(),
             "may_edit": manage
-            and event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.CLOSED),
-            "may_publish": manage and event.status == EventStatus.DRAFT,
-            "may_close": manage and event.status == EventStatus.PUBLISHED,
-            "may_held": manage and event.status in (EventStatus.PUBLISHED, EventStatus.CLOSED),
-            "may_evaluate": manage and event.status == EventStatus.HELD,
+            and event.status
+            in (CommunityEventStatus.DRAFT, CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED),
+            "may_publish": manage and event.status == CommunityEventStatus.DRAFT,
+            "may_close": manage and event.status == CommunityEventStatus.PUBLISHED,
+            "may_held": manage
+            and event.status in (CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED),
+            "may_evaluate": manage and event.status == CommunityEventStatus.HELD,
             "may_cancel": manage
-            and event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.CLOSED),
+            and event.status
+            in (CommunityEventStatus.DRAFT, CommunityEventStatus.PUBLISHED, CommunityEventStatus.CLOSED),
             "may_door": Perm.CHECK_IN_EVENTS in perms and event.status in DOOR_STATES,
             "cancel_form": style_form(CancelForm()),
             "evaluate_form": style_form(EvaluateForm()),
@@ -336,11 +339,11 @@ def portal_detail(request, pk):
             "figures": figures,
             "mine": mine,
             "form": form,
-            "can_sign": bool(free_units) and event.status == EventStatus.PUBLISHED,
+            "can_sign": bool(free_units) and event.status == CommunityEventStatus.PUBLISHED,
             "full": figures["free"] <= 0 or figures["waiting"] > 0,
             "may_rate": bool(attended)
             and rated is None
-            and event.status in (EventStatus.HELD, EventStatus.EVALUATED),
+            and event.status in (CommunityEventStatus.HELD, CommunityEventStatus.EVALUATED),
             "rated": rated,
             "rating_form": RatingForm(),
         },

@@ -18,7 +18,7 @@ from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.events import kinds
-from guanjia.events.choices import ACTIVE_SIGNUP, EventKind, EventStatus, ServiceDayService
+from guanjia.events.choices import ACTIVE_SIGNUP, CommunityEventKind, CommunityEventStatus, ServiceDayService
 from guanjia.events.models import Event, EventProject
 from guanjia.events.services import common
 from guanjia.events.services.common import check_transition, household_users, in_scope, when
@@ -62,7 +62,7 @@ def _int(value, field):
 
 def _fill(event: Event, actor, data: dict, *, creating: bool) -> list[Project]:
     """Set the plan's fields from ``data``; returns the projects the event is open to (changed or not)."""
-    allowed = set(PLAN_FIELDS) if creating or event.status == EventStatus.DRAFT else PUBLISHED_FIELDS
+    allowed = set(PLAN_FIELDS) if creating or event.status == CommunityEventStatus.DRAFT else PUBLISHED_FIELDS
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({field: _("此状态下不可修改此字段") for field in unknown})
@@ -88,9 +88,9 @@ def _fill(event: Event, actor, data: dict, *, creating: bool) -> list[Project]:
                 {"services": _("未知的便民服务项目：%(c)s") % {"c": "、".join(map(str, bad))}}
             )
         event.services = list(dict.fromkeys(codes))
-    if event.kind != EventKind.SERVICE_DAY and event.services:
+    if event.kind != CommunityEventKind.SERVICE_DAY and event.services:
         raise ValidationError({"services": _("只有便民服务日才有服务项目")})
-    if event.kind == EventKind.SERVICE_DAY and not event.services:
+    if event.kind == CommunityEventKind.SERVICE_DAY and not event.services:
         raise ValidationError({"services": _("请选择便民服务日提供的服务")})
     if "project_id" in data:
         project = visible_reference(
@@ -153,7 +153,7 @@ def _sync_places(event: Event, projects: list[Project]) -> None:
 def event_create(*, actor, data: dict) -> Event:
     """Plan an event (a draft); publishing is a separate step."""
     require(actor, Perm.MANAGE_EVENTS)
-    event = Event(created_by=actor, status=EventStatus.DRAFT, company_id=scope_for(actor).company_id)
+    event = Event(created_by=actor, status=CommunityEventStatus.DRAFT, company_id=scope_for(actor).company_id)
     data = dict(data)
     projects = _fill(event, actor, data, creating=True)
     save_validated(event)
@@ -167,10 +167,14 @@ def event_update(*, actor, event: Event, data: dict) -> Event:
     capacity takes people off the waiting list)."""
     in_scope(actor, event, Perm.MANAGE_EVENTS)
     event = lock(event)
-    if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.CLOSED):
+    if event.status not in (
+        CommunityEventStatus.DRAFT,
+        CommunityEventStatus.PUBLISHED,
+        CommunityEventStatus.CLOSED,
+    ):
         raise Conflict(_("活动当前状态为「%(s)s」，不能修改") % {"s": event.get_status_display()})
     projects = _fill(event, actor, dict(data), creating=False)
-    if event.status != EventStatus.DRAFT:
+    if event.status != CommunityEventStatus.DRAFT:
         taken = seats_taken(event)
         if event.capacity < taken:
             raise ValidationError({"capacity": _("已有 %(n)s 人报名，名额不能少于此数") % {"n": taken}})
@@ -178,7 +182,7 @@ def event_update(*, actor, event: Event, data: dict) -> Event:
             raise ValidationError({"starts_at": _("活动开始时间必须晚于现在")})
     save_validated(event)
     _sync_places(event, projects)
-    if event.status != EventStatus.DRAFT:
+    if event.status != CommunityEventStatus.DRAFT:
         promote(event)
         _announce(actor, event)
     return event
@@ -313,7 +317,7 @@ def event_cancel(*, actor, event: Event, reason: str) -> Event:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写取消原因")})
-    was_published = event.status != EventStatus.DRAFT
+    was_published = event.status != CommunityEventStatus.DRAFT
     event.status = target
     event.cancel_reason = reason[:200]
     save_validated(event)

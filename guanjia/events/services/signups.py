@@ -20,7 +20,7 @@ from guanjia.core.scoping import require, scope_for, user_can
 from guanjia.core.services import lock, save_validated, service
 from guanjia.estates.models import Occupancy, Unit
 from guanjia.events import kinds
-from guanjia.events.choices import ACTIVE_SIGNUP, DOOR_STATES, OPEN_STATES, EventStatus, SignupStatus
+from guanjia.events.choices import ACTIVE_SIGNUP, DOOR_STATES, OPEN_STATES, CommunityEventStatus, SignupStatus
 from guanjia.events.models import Event, EventRating, EventSignup
 from guanjia.events.services import common
 from guanjia.events.services.common import clean_token, household_users, in_scope, new_token, when
@@ -80,7 +80,7 @@ def signup_create(*, actor, event: Event, people, unit_id=None, waitlist: bool =
     if not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
         raise NotFound(_("社区活动 不存在"))
     event = Event.objects.select_for_update().get(pk=event.pk)  # one sign-up at a time per event
-    if event.status != EventStatus.PUBLISHED:
+    if event.status != CommunityEventStatus.PUBLISHED:
         raise Conflict(_("活动「%(s)s」，不能报名") % {"s": event.get_status_display()})
     now = common._now()
     if now < event.signup_opens_at:
@@ -216,7 +216,9 @@ def signup_check_in(*, actor, token: str) -> tuple[EventSignup, bool]:
     if found is None:
         raise NotFound(_("签到码无效"))
     signup = (
-        EventSignup.objects.select_for_update().select_related("event", "unit__building").get(pk=found.pk)
+        EventSignup.objects.select_for_update(of=("self",))
+        .select_related("event", "unit__building")
+        .get(pk=found.pk)
     )
     if signup.event.status not in DOOR_STATES:
         raise Conflict(_("活动「%(s)s」，不能签到") % {"s": signup.event.get_status_display()})
@@ -287,7 +289,7 @@ def event_rate(*, actor, event: Event, stars, comment: str = "") -> EventRating:
     if not Event.objects.visible_to(actor).filter(pk=event.pk).exists():
         raise NotFound(_("社区活动 不存在"))
     event = lock(event)
-    if event.status not in (EventStatus.HELD, EventStatus.EVALUATED):
+    if event.status not in (CommunityEventStatus.HELD, CommunityEventStatus.EVALUATED):
         raise Conflict(_("活动举办后才能评价"))
     try:
         stars = int(stars)
