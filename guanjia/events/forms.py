@@ -57,7 +57,9 @@ class EventForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("取消原因"), max_length=200)
+    reason = forms.CharField(
+        label=_("取消原因"), max_length=200, widget=forms.TextInput(attrs={"placeholder": _("取消原因")})
+    )
 
 
 class EvaluateForm(forms.Form):
@@ -66,8 +68,16 @@ class EvaluateForm(forms.Form):
 
 
 class WalkInForm(forms.Form):
-    name = forms.CharField(label=_("姓名或房号"), max_length=60)
-    people = forms.IntegerField(label=_("人数"), min_value=1, max_value=20, initial=1)
+    name = forms.CharField(
+        label=_("姓名或房号"), max_length=60, widget=forms.TextInput(attrs={"placeholder": _("姓名或房号")})
+    )
+    people = forms.IntegerField(
+        label=_("人数"),
+        min_value=1,
+        max_value=20,
+        initial=1,
+        widget=forms.NumberInput(attrs={"aria-label": _("人数")}),
+    )
 
 
 class CheckInForm(forms.Form):
