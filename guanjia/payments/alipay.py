@@ -71,7 +71,11 @@ def _reason(exc: Exception) -> str:
     if "{" in text:  # AliPayException: code:40002, message:{"…_response":{…}}
         try:
             node = next(iter(json.loads(text[text.index("{") :]).values()))
-            return f"{node.get('code')} {node.get('sub_code', '')}: {node.get('sub_msg', node.get('msg', ''))}"[:200]
+            return (
+                f"{node.get('code')} {node.get('sub_code', '')}: {node.get('sub_msg', node.get('msg', ''))}"[
+                    :200
+                ]
+            )
         except (ValueError, AttributeError, StopIteration):
             pass
     return text[:200] or exc.__class__.__name__
@@ -79,7 +83,9 @@ def _reason(exc: Exception) -> str:
 
 def _fail(answer: dict) -> GatewayError:
     return GatewayError(
-        f"{answer.get('code')} {answer.get('sub_code', '')}: {answer.get('sub_msg', answer.get('msg', ''))}"[:200],
+        f"{answer.get('code')} {answer.get('sub_code', '')}: {answer.get('sub_msg', answer.get('msg', ''))}"[
+            :200
+        ],
         answer.get("sub_code", "") or answer.get("code", ""),
     )
 
@@ -103,7 +109,9 @@ def _expire(order) -> str:
     return timezone.localtime(order.expires_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def start(cfg: AlipayConfig, order, *, notify_url: str, description: str, return_url: str = "", **_ignored) -> dict:
+def start(
+    cfg: AlipayConfig, order, *, notify_url: str, description: str, return_url: str = "", **_ignored
+) -> dict:
     """Open the order: phone web pay gives the gateway link the phone opens (``h5_url``), QR pay
     the ``qr_code`` to show (``code_url``)."""
     pay = client(cfg, notify_url=notify_url)
@@ -194,7 +202,11 @@ def refund_query(cfg: AlipayConfig, *, order, refund) -> dict | None:
     if not answer.get("refund_amount"):
         return None
     status = "SUCCESS" if answer.get("refund_status", "REFUND_SUCCESS") == "REFUND_SUCCESS" else "PROCESSING"
-    return {"status": status, "refund_fen": fen(answer["refund_amount"]), "refund_id": str(answer.get("trade_no", ""))}
+    return {
+        "status": status,
+        "refund_fen": fen(answer["refund_amount"]),
+        "refund_id": str(answer.get("trade_no", "")),
+    }
 
 
 def verify_notify(cfg: AlipayConfig, params: dict) -> dict:

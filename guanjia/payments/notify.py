@@ -53,7 +53,9 @@ def wechat_notify(request, company_id: int, project_id: int):
             if event.startswith("REFUND."):
                 notices.refund_result_apply(company_id=company_id, resource=wechat.refund_result(resource))
                 return HttpResponse(status=204)
-            outcome, _order = notices.transaction_apply(company_id=company_id, txn=wechat.as_txn(cfg, resource))
+            outcome, _order = notices.transaction_apply(
+                company_id=company_id, txn=wechat.as_txn(cfg, resource)
+            )
         except Conflict as exc:  # the transaction id already posted with other money: a human looks
             notices.record(
                 company_id=company_id,
@@ -95,7 +97,10 @@ def alipay_notify(request, company_id: int, project_id: int):
             verified=False,
             detail=str(exc),
             provider=Provider.ALIPAY,
-            txn={"out_trade_no": request.POST.get("out_trade_no", ""), "transaction_id": request.POST.get("trade_no", "")},
+            txn={
+                "out_trade_no": request.POST.get("out_trade_no", ""),
+                "transaction_id": request.POST.get("trade_no", ""),
+            },
         )
         return _plain("failure")
     txn = alipay.as_txn(cfg, params)
@@ -104,11 +109,17 @@ def alipay_notify(request, company_id: int, project_id: int):
             if params.get("out_biz_no") and params.get("refund_fee"):
                 notices.refund_result_apply(
                     company_id=company_id,
-                    resource={"out_refund_no": params["out_biz_no"], "status": "SUCCESS", "refund_id": txn["transaction_id"]},
+                    resource={
+                        "out_refund_no": params["out_biz_no"],
+                        "status": "SUCCESS",
+                        "refund_id": txn["transaction_id"],
+                    },
                     provider=Provider.ALIPAY,
                 )
                 return _plain("success")
-            outcome, _order = notices.transaction_apply(company_id=company_id, txn=txn, provider=Provider.ALIPAY)
+            outcome, _order = notices.transaction_apply(
+                company_id=company_id, txn=txn, provider=Provider.ALIPAY
+            )
         except Conflict as exc:
             notices.record(
                 company_id=company_id,

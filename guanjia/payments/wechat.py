@@ -110,10 +110,19 @@ def jsapi_params(cfg: WechatConfig, prepay_id: str) -> dict:
 
 
 def start(
-    cfg: WechatConfig, order: PayOrder, *, notify_url: str, description: str, openid: str = "", client_ip: str = "", **_ignored
+    cfg: WechatConfig,
+    order: PayOrder,
+    *,
+    notify_url: str,
+    description: str,
+    openid: str = "",
+    client_ip: str = "",
+    **_ignored,
 ) -> dict:
     """The gateway interface's "open": ``prepay_id``, ``h5_url`` or ``code_url``."""
-    answer = prepay(cfg, order, notify_url=notify_url, description=description, openid=openid, client_ip=client_ip)
+    answer = prepay(
+        cfg, order, notify_url=notify_url, description=description, openid=openid, client_ip=client_ip
+    )
     return {key: str(answer.get(key, "")) for key in ("prepay_id", "code_url", "h5_url")}
 
 
@@ -157,7 +166,9 @@ def refund_result(body: dict) -> dict:
     """A refund (an answer, a query's or a callback's resource) in the services' words."""
     return {
         "out_refund_no": str(body.get("out_refund_no", "")),
-        "status": _REFUND_STATES.get(str(body.get("status") or body.get("refund_status") or ""), "PROCESSING"),
+        "status": _REFUND_STATES.get(
+            str(body.get("status") or body.get("refund_status") or ""), "PROCESSING"
+        ),
         "refund_id": str(body.get("refund_id", "")),
         "refund_fen": (body.get("amount") or {}).get("refund"),
     }

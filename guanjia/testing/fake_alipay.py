@@ -133,7 +133,9 @@ class FakeAlipay:
         self.sent: list[Notify] = []
         self.deliver = deliver or self._http_post
         # The trade bill can be told to differ from the truth.
-        self.bill_extra: list[dict] = []  # rows: {"kind": 交易/退款, "trade_no", "out_trade_no", "fen", "request_no"}
+        self.bill_extra: list[
+            dict
+        ] = []  # rows: {"kind": 交易/退款, "trade_no", "out_trade_no", "fen", "request_no"}
         self.bill_amounts: dict[str, int] = {}  # out_trade_no (or refund request no) → fen shown
         self.bill_omit: set[str] = set()  # out_trade_no / refund request no left out
         self._files: dict[str, bytes] = {}
@@ -217,7 +219,9 @@ class FakeAlipay:
                 "sub_code": "isv.invalid-parameter",
                 "sub_msg": "参数无效：biz_content",
             }
-            return self._send(handler, 200, self._envelope(method, node, signed=False), "text/html;charset=utf-8")
+            return self._send(
+                handler, 200, self._envelope(method, node, signed=False), "text/html;charset=utf-8"
+            )
         with self._lock:
             if method == "alipay.trade.wap.pay":
                 return self._open_wap(handler, params, biz)
@@ -287,7 +291,12 @@ class FakeAlipay:
             if trade.trade_status != "WAIT_BUYER_PAY":
                 return self._fail("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
             trade.trade_status = "TRADE_CLOSED"
-            return {"code": "10000", "msg": "Success", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no}
+            return {
+                "code": "10000",
+                "msg": "Success",
+                "trade_no": trade.trade_no,
+                "out_trade_no": trade.out_trade_no,
+            }
         if method == "alipay.trade.refund":
             return self._refund(trade, biz)
         return self._refund_query(trade, biz)
@@ -309,7 +318,10 @@ class FakeAlipay:
             return self._fail("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
         if old is None:
             self.trades[biz["out_trade_no"]] = Trade(
-                out_trade_no=biz["out_trade_no"], channel="qr", biz=biz, notify_url=params.get("notify_url", "")
+                out_trade_no=biz["out_trade_no"],
+                channel="qr",
+                biz=biz,
+                notify_url=params.get("notify_url", ""),
             )
         token = secrets.token_hex(10)
         return {
@@ -343,7 +355,10 @@ class FakeAlipay:
         trade = self.trades.get(biz["out_trade_no"])
         if trade is None:
             trade = self.trades[biz["out_trade_no"]] = Trade(
-                out_trade_no=biz["out_trade_no"], channel="wap", biz=biz, notify_url=params.get("notify_url", "")
+                out_trade_no=biz["out_trade_no"],
+                channel="wap",
+                biz=biz,
+                notify_url=params.get("notify_url", ""),
             )
         self._create(trade)
         page = (
@@ -374,35 +389,63 @@ class FakeAlipay:
         if old is not None:
             if old["fen"] != fen:
                 return self._fail("ACQ.REFUND_AMT_RESTRICTION", "退款金额与之前请求不一致")
-            return {"code": "10000", "msg": "Success", **base, "fund_change": "N",
-                    "refund_fee": _yuan(trade.refunded_fen), "gmt_refund_pay": old["at"]}
+            return {
+                "code": "10000",
+                "msg": "Success",
+                **base,
+                "fund_change": "N",
+                "refund_fee": _yuan(trade.refunded_fen),
+                "gmt_refund_pay": old["at"],
+            }
         if trade.trade_status not in ("TRADE_SUCCESS",):
             return self._fail("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
         if fen <= 0 or fen > trade.total_fen - trade.refunded_fen:
             return self._fail("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
         trade.refunded_fen += fen
         at = _now()
-        self.refunds[(trade.out_trade_no, request_no)] = {"fen": fen, "at": at, "request_no": request_no,
-                                                          "out_trade_no": trade.out_trade_no,
-                                                          "trade_no": trade.trade_no}
+        self.refunds[(trade.out_trade_no, request_no)] = {
+            "fen": fen,
+            "at": at,
+            "request_no": request_no,
+            "out_trade_no": trade.out_trade_no,
+            "trade_no": trade.trade_no,
+        }
         if trade.refunded_fen == trade.total_fen:
             trade.trade_status = "TRADE_CLOSED"
         # Alipay also tells the notify_url: a trade_status_sync carrying the refund.
-        notify = self.notify_for(trade, refund={"out_biz_no": request_no, "refund_fee": _yuan(trade.refunded_fen),
-                                                 "gmt_refund": at})
+        notify = self.notify_for(
+            trade,
+            refund={"out_biz_no": request_no, "refund_fee": _yuan(trade.refunded_fen), "gmt_refund": at},
+        )
         self.held.append(notify)
-        return {"code": "10000", "msg": "Success", **base, "fund_change": "Y",
-                "refund_fee": _yuan(trade.refunded_fen), "gmt_refund_pay": at}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            **base,
+            "fund_change": "Y",
+            "refund_fee": _yuan(trade.refunded_fen),
+            "gmt_refund_pay": at,
+        }
 
     def _refund_query(self, trade: Trade, biz: dict) -> dict:
         request_no = biz.get("out_request_no") or trade.out_trade_no
         refund = self.refunds.get((trade.out_trade_no, request_no))
-        answer = {"code": "10000", "msg": "Success", "trade_no": trade.trade_no,
-                  "out_trade_no": trade.out_trade_no, "out_request_no": request_no}
+        answer = {
+            "code": "10000",
+            "msg": "Success",
+            "trade_no": trade.trade_no,
+            "out_trade_no": trade.out_trade_no,
+            "out_request_no": request_no,
+        }
         if refund is None:
             return answer  # no such refund: a success with no refund_amount, as Alipay answers
-        return {**answer, "total_amount": trade.biz["total_amount"], "refund_amount": _yuan(refund["fen"]),
-                "refund_status": "REFUND_SUCCESS", "gmt_refund_pay": refund["at"]}
+        return {
+            **answer,
+            "total_amount": trade.biz["total_amount"],
+            "refund_amount": _yuan(refund["fen"]),
+            "refund_status": "REFUND_SUCCESS",
+            "gmt_refund_pay": refund["at"],
+        }
 
     # The trade bill -----------------------------------------------------------------------------
 
@@ -416,20 +459,43 @@ class FakeAlipay:
         rows = []
         for trade in self.trades.values():
             if trade.gmt_payment.startswith(day) and trade.out_trade_no not in self.bill_omit:
-                rows.append({"kind": "交易", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
-                             "fen": self.bill_amounts.get(trade.out_trade_no, trade.total_fen),
-                             "request_no": "", "subject": trade.biz.get("subject", ""),
-                             "total": trade.total_fen, "at": trade.gmt_payment})
+                rows.append(
+                    {
+                        "kind": "交易",
+                        "trade_no": trade.trade_no,
+                        "out_trade_no": trade.out_trade_no,
+                        "fen": self.bill_amounts.get(trade.out_trade_no, trade.total_fen),
+                        "request_no": "",
+                        "subject": trade.biz.get("subject", ""),
+                        "total": trade.total_fen,
+                        "at": trade.gmt_payment,
+                    }
+                )
         for refund in self.refunds.values():
             if refund["at"].startswith(day) and refund["request_no"] not in self.bill_omit:
                 trade = self.trades[refund["out_trade_no"]]
-                rows.append({"kind": "退款", "trade_no": refund["trade_no"], "out_trade_no": refund["out_trade_no"],
-                             "fen": -self.bill_amounts.get(refund["request_no"], refund["fen"]),
-                             "request_no": refund["request_no"], "subject": trade.biz.get("subject", ""),
-                             "total": trade.total_fen, "at": refund["at"]})
+                rows.append(
+                    {
+                        "kind": "退款",
+                        "trade_no": refund["trade_no"],
+                        "out_trade_no": refund["out_trade_no"],
+                        "fen": -self.bill_amounts.get(refund["request_no"], refund["fen"]),
+                        "request_no": refund["request_no"],
+                        "subject": trade.biz.get("subject", ""),
+                        "total": trade.total_fen,
+                        "at": refund["at"],
+                    }
+                )
         for extra in self.bill_extra:
-            rows.append({"subject": "物业费", "at": f"{day} 12:00:00", "request_no": "",
-                         "total": abs(extra["fen"]), **extra})
+            rows.append(
+                {
+                    "subject": "物业费",
+                    "at": f"{day} 12:00:00",
+                    "request_no": "",
+                    "total": abs(extra["fen"]),
+                    **extra,
+                }
+            )
         return rows
 
     def bill_zip(self, day: str) -> bytes:
@@ -440,21 +506,52 @@ class FakeAlipay:
         out = io.StringIO()
         out.write("#支付宝业务明细查询\r\n")
         out.write(f"#账号：[{SELLER_ID}0156]\r\n")
-        out.write(f"#起始日期：[{day[:4]}年{day[5:7]}月{day[8:]}日 00:00:00]   终止日期：[{day[:4]}年{day[5:7]}月{day[8:]}日 23:59:59]\r\n")
-        out.write("#-----------------------------------------业务明细列表----------------------------------------\r\n")
+        out.write(
+            f"#起始日期：[{day[:4]}年{day[5:7]}月{day[8:]}日 00:00:00]   终止日期：[{day[:4]}年{day[5:7]}月{day[8:]}日 23:59:59]\r\n"
+        )
+        out.write(
+            "#-----------------------------------------业务明细列表----------------------------------------\r\n"
+        )
         out.write(self.HEADER + "\r\n")
         writer = csv.writer(out, lineterminator="\r\n")
         for r in rows:
-            writer.writerow([
-                r["trade_no"] + "\t", r["out_trade_no"] + "\t", r["kind"], r["subject"], r["at"], r["at"],
-                "", "", "", "", "159****5620", _yuan(r["total"]), _yuan(r["fen"]), "0.00", "0.00", "0.00",
-                "0.00", "0.00", "", "0.00", "0.00", r["request_no"] + ("\t" if r["request_no"] else ""),
-                f"{-abs(r['fen']) * 6 / 100000:.2f}", "0.00", "",
-            ])
-        out.write("#-----------------------------------------业务明细列表结束------------------------------------\r\n")
+            writer.writerow(
+                [
+                    r["trade_no"] + "\t",
+                    r["out_trade_no"] + "\t",
+                    r["kind"],
+                    r["subject"],
+                    r["at"],
+                    r["at"],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "159****5620",
+                    _yuan(r["total"]),
+                    _yuan(r["fen"]),
+                    "0.00",
+                    "0.00",
+                    "0.00",
+                    "0.00",
+                    "0.00",
+                    "",
+                    "0.00",
+                    "0.00",
+                    r["request_no"] + ("\t" if r["request_no"] else ""),
+                    f"{-abs(r['fen']) * 6 / 100000:.2f}",
+                    "0.00",
+                    "",
+                ]
+            )
+        out.write(
+            "#-----------------------------------------业务明细列表结束------------------------------------\r\n"
+        )
         trades = sum(1 for r in rows if r["kind"] == "交易")
-        out.write(f"#交易合计：{trades}笔，商家实收共{_yuan(sum(r['fen'] for r in rows if r['kind'] == '交易'))}元；"
-                  f"退款合计：{len(rows) - trades}笔\r\n")
+        out.write(
+            f"#交易合计：{trades}笔，商家实收共{_yuan(sum(r['fen'] for r in rows if r['kind'] == '交易'))}元；"
+            f"退款合计：{len(rows) - trades}笔\r\n"
+        )
         out.write(f"#导出时间：[{_now()}]\r\n")
         summary = "#支付宝业务汇总查询\r\n门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）\r\n"
         summary += f"合计,,{trades},{len(rows) - trades},{_yuan(sum(r['fen'] for r in rows))}\r\n"
@@ -467,19 +564,30 @@ class FakeAlipay:
     def _bill_url(self, biz: dict) -> dict:
         day = str(biz.get("bill_date", ""))
         if biz.get("bill_type") not in ("trade", "signcustomer"):
-            return {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-parameter",
-                    "sub_msg": "参数无效：bill_type"}
+            return {
+                "code": "40002",
+                "msg": "Invalid Arguments",
+                "sub_code": "isv.invalid-parameter",
+                "sub_msg": "参数无效：bill_type",
+            }
         try:
             datetime.date.fromisoformat(day)
         except ValueError:
-            return {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-parameter",
-                    "sub_msg": "参数无效：bill_date"}
+            return {
+                "code": "40002",
+                "msg": "Invalid Arguments",
+                "sub_code": "isv.invalid-parameter",
+                "sub_msg": "参数无效：bill_date",
+            }
         if day >= datetime.datetime.now(SHANGHAI).date().isoformat() and not self.bill_same_day:
             return self._fail("isp.bill_not_exist", "账单不存在")
         token = secrets.token_hex(16)
         self._files[token] = self.bill_zip(day)
-        return {"code": "10000", "msg": "Success",
-                "bill_download_url": f"{self.url}/downloadBillFile.resource?bizType=trade&fileId={token}"}
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "bill_download_url": f"{self.url}/downloadBillFile.resource?bizType=trade&fileId={token}",
+        }
 
     bill_same_day = True  # tests reconcile today; Alipay itself gives a day's bill the day after
 
@@ -523,8 +631,9 @@ class FakeAlipay:
             "subject": trade.biz.get("subject", ""),
             "gmt_create": trade.gmt_create,
             "gmt_payment": trade.gmt_payment,
-            "fund_bill_list": json.dumps([{"amount": trade.biz["total_amount"], "fundChannel": "ALIPAYACCOUNT"}],
-                                         separators=(",", ":")),
+            "fund_bill_list": json.dumps(
+                [{"amount": trade.biz["total_amount"], "fundChannel": "ALIPAYACCOUNT"}], separators=(",", ":")
+            ),
             **(refund or {}),
             **changes,
         }

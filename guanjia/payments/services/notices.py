@@ -20,7 +20,6 @@ from guanjia.payments.choices import NoticeOutcome, OrderStatus, Provider, Refun
 from guanjia.payments.models import GatewayNotice, GatewayRefund, PayOrder, PayOrderBill
 from guanjia.payments.services.orders import _now
 
-
 PAYER = {Provider.WECHAT: gettext_lazy("微信支付"), Provider.ALIPAY: gettext_lazy("支付宝")}
 
 
@@ -76,9 +75,7 @@ def transaction_apply(
     shape of ``gateway``). Returns ``(outcome, order)``."""
     order = (
         PayOrder.objects.select_for_update()
-        .filter(
-            out_trade_no=str(txn.get("out_trade_no", ""))[:32], company_id=company_id, provider=provider
-        )
+        .filter(out_trade_no=str(txn.get("out_trade_no", ""))[:32], company_id=company_id, provider=provider)
         .first()
     )
     if order is None:

@@ -194,3 +194,12 @@ def order_close(*, order: PayOrder, reason: str) -> bool:
     order.save()
     PayOrderBill.objects.filter(order=order, held=True).update(held=False)
     return True
+
+
+def bills_held(unit_id: int) -> list[tuple[int, str]]:
+    """Billing's question (``hooks.on_held_online``): the unit's bills an open order holds."""
+    return list(
+        PayOrderBill.objects.filter(order__unit_id=unit_id, held=True, order__status=OrderStatus.OPEN)
+        .order_by("bill_id")
+        .values_list("bill_id", "order__out_trade_no")
+    )

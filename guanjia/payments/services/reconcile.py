@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
+from guanjia.core.models import Company
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, service
-from guanjia.core.models import Company
 from guanjia.payments import config, gateway
 from guanjia.payments.choices import DiffKind, DiffResolution, NoticeOutcome, OrderStatus, Provider
 from guanjia.payments.models import GatewayRefund, MerchantAccount, PayOrder, ReconDifference
@@ -34,7 +34,16 @@ from guanjia.payments.services.orders import _now
 
 @service
 def _record(
-    *, company_id: int, provider: str, mchid: str, day, kind: str, txn: str, out_trade_no: str, at_gateway, ledger
+    *,
+    company_id: int,
+    provider: str,
+    mchid: str,
+    day,
+    kind: str,
+    txn: str,
+    out_trade_no: str,
+    at_gateway,
+    ledger,
 ) -> bool:
     if ReconDifference.objects.filter(
         company_id=company_id, provider=provider, mchid=mchid, day=day, transaction_id=txn[:64], kind=kind
@@ -64,7 +73,9 @@ _KINDS = {
 }
 
 
-def _compare(*, company_id, provider, cfg, day, what: str, at_gateway: dict, ledger: dict, counts: dict) -> None:
+def _compare(
+    *, company_id, provider, cfg, day, what: str, at_gateway: dict, ledger: dict, counts: dict
+) -> None:
     only_gateway, only_ledger, amount = _KINDS[what]
     for key in sorted(set(at_gateway) | set(ledger)):
         theirs, ours = at_gateway.get(key), ledger.get(key)
@@ -180,7 +191,11 @@ def difference_resolve(
             raise ValidationError({"resolution": _("只有渠道有、账上无的款项可以补入账")})
         provider = difference.provider
         cfg = next(
-            (c for c in config.company_configs(provider, difference.company_id) if c.mchid == difference.mchid),
+            (
+                c
+                for c in config.company_configs(provider, difference.company_id)
+                if c.mchid == difference.mchid
+            ),
             None,
         )
         client = gateway.client_of(provider)

@@ -84,9 +84,9 @@ def query_refunds() -> int:
     recorded as a callback would. Returns how many ended."""
     quiet = _now() - datetime.timedelta(minutes=settings.GUANJIA_PAYMENTS_QUERY_MINUTES)
     ended = 0
-    for refund in GatewayRefund.objects.filter(status=RefundStatus.PROCESSING, sent_at__lte=quiet).select_related(
-        "order"
-    )[:BATCH]:
+    for refund in GatewayRefund.objects.filter(
+        status=RefundStatus.PROCESSING, sent_at__lte=quiet
+    ).select_related("order")[:BATCH]:
         try:
             client, cfg = gateway.for_order(refund.order)
             answer = client.refund_query(cfg, order=refund.order, refund=refund)

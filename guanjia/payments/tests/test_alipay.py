@@ -38,7 +38,9 @@ def test_a_resident_pays_two_bills_on_the_phone_and_a_notify_repeated_3_times_po
     assert order.h5_url.startswith(aw.ali.gateway + "?") and params["method"] == "alipay.trade.wap.pay"
     biz = json.loads(params["biz_content"])
     assert biz["total_amount"] == "447.50" and biz["product_code"] == "QUICK_WAP_PAY"
-    assert params["notify_url"] == f"http://testserver/payments/notify/alipay/{aw.company.pk}/{aw.project.pk}/"
+    assert (
+        params["notify_url"] == f"http://testserver/payments/notify/alipay/{aw.company.pk}/{aw.project.pk}/"
+    )
     assert params["return_url"] == f"http://testserver/portal/pay/{order.out_trade_no}/"
     assert aw.ali.open_link(order.h5_url) == 200  # the fake checked the signature and made the trade
     assert aw.ali.trades[order.out_trade_no].created
@@ -144,7 +146,12 @@ def test_an_approved_refund_goes_back_through_alipay_once(aw, django_capture_on_
     order.refresh_from_db()
     asked = billing.correction_request(
         actor=aw.desk,
-        data={"kind": "refund", "payment_id": order.payment_id, "amount": Decimal("100.00"), "reason": "多缴"},
+        data={
+            "kind": "refund",
+            "payment_id": order.payment_id,
+            "amount": Decimal("100.00"),
+            "reason": "多缴",
+        },
     )
     with django_capture_on_commit_callbacks(execute=True):
         billing.correction_decide(actor=aw.manager, correction=asked, approve=True)
@@ -171,7 +178,12 @@ def test_an_approved_refund_goes_back_through_alipay_once(aw, django_capture_on_
     with pytest.raises(Exception) as exc:
         billing.correction_request(
             actor=aw.desk,
-            data={"kind": "refund", "payment_id": order.payment_id, "amount": Decimal("347.51"), "reason": "x"},
+            data={
+                "kind": "refund",
+                "payment_id": order.payment_id,
+                "amount": Decimal("347.51"),
+                "reason": "x",
+            },
         )
     assert "amount" in exc.value.message_dict
 
@@ -188,7 +200,9 @@ def test_a_refund_left_unconfirmed_is_asked_about(aw, later):
     refund = GatewayRefund.objects.get()
     cfg = config.alipay_for(aw.company.pk, aw.project.pk)
     alipay.refund(cfg, order=order, refund=refund)  # it reached Alipay; our side never heard
-    GatewayRefund.objects.filter(pk=refund.pk).update(status=RefundStatus.PROCESSING, sent_at=order.created_at)
+    GatewayRefund.objects.filter(pk=refund.pk).update(
+        status=RefundStatus.PROCESSING, sent_at=order.created_at
+    )
     later(5)
     assert services.query_refunds() == 1
     refund.refresh_from_db()

@@ -112,15 +112,22 @@ def test_random_orders_and_callbacks_never_lose_or_invent_a_cent(aw, monkeypatch
             if n in numbers and t.trade_state == "SUCCESS"
         }
         taken |= {
-            t.trade_no: Decimal(t.total_fen) / 100 for n, t in pw.ali.trades.items() if n in numbers and t.gmt_payment
+            t.trade_no: Decimal(t.total_fen) / 100
+            for n, t in pw.ali.trades.items()
+            if n in numbers and t.gmt_payment
         }
         gateway_total = sum(taken.values(), Decimal(0))
         given_back = sum(
-            (Decimal(r["amount"]["refund"]) / 100 for r in pw.gw.refunds.values() if r["out_trade_no"] in numbers),
+            (
+                Decimal(r["amount"]["refund"]) / 100
+                for r in pw.gw.refunds.values()
+                if r["out_trade_no"] in numbers
+            ),
             Decimal(0),
         )
         given_back += sum(
-            (Decimal(r["fen"]) / 100 for r in pw.ali.refunds.values() if r["out_trade_no"] in numbers), Decimal(0)
+            (Decimal(r["fen"]) / 100 for r in pw.ali.refunds.values() if r["out_trade_no"] in numbers),
+            Decimal(0),
         )
         payments = Payment.objects.filter(unit=pw.unit, method="online")
         # Every successful trade posted exactly once, under its own transaction id, for its amount.

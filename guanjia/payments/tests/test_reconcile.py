@@ -124,7 +124,13 @@ def test_both_gateways_payments_and_refunds_reconciled(aw, django_capture_on_com
     aw.gw.bill_omit.add(wx_refund.out_refund_no)  # WeChat's bill leaves our refund out
     stranger = aw.ali.trades[fine.out_trade_no].trade_no
     aw.ali.bill_extra.append(
-        {"kind": "退款", "trade_no": stranger, "out_trade_no": fine.out_trade_no, "fen": -500, "request_no": "X1"}
+        {
+            "kind": "退款",
+            "trade_no": stranger,
+            "out_trade_no": fine.out_trade_no,
+            "fen": -500,
+            "request_no": "X1",
+        }
     )
 
     counts = services.reconcile_day(company_id=aw.company.pk, day=today)
@@ -152,7 +158,9 @@ def test_both_gateways_payments_and_refunds_reconciled(aw, django_capture_on_com
     assert lost.status == "paid" and lost.payment.amount == lost.amount
     assert Payment.objects.filter(reference=lost.transaction_id).count() == 1
     for key in (("alipay", DiffKind.REFUND_AMOUNT), ("wechat", DiffKind.REFUND_LEDGER_ONLY)):
-        services.difference_resolve(actor=aw.manager, difference=lines[key], resolution="explained", note="核实")
+        services.difference_resolve(
+            actor=aw.manager, difference=lines[key], resolution="explained", note="核实"
+        )
     with pytest.raises(Exception) as exc:
         services.difference_resolve(
             actor=aw.manager, difference=lines[("alipay", DiffKind.REFUND_GATEWAY_ONLY)], resolution="posted"
