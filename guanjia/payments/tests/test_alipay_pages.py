@@ -91,6 +91,8 @@ def test_the_desk_chooses_the_gateway_of_its_qr_and_is_warned_about_held_bills(a
 
 
 def test_payments_in_the_admin_are_read_only_and_hide_secrets(aw):
+    aw.admin.is_staff = True  # the admin site's door; Perm.ADMIN decides the rest
+    aw.admin.save(update_fields=["is_staff"])
     admin = login(aw.admin)
     for path in ("payorder", "gatewaynotice", "gatewayrefund", "recondifference", "merchantaccount"):
         assert admin.get(f"/admin/payments/{path}/").status_code == 200
