@@ -485,6 +485,14 @@ GUANJIA_WECHATPAY_PUBLIC_KEY = env_str("GUANJIA_WECHATPAY_PUBLIC_KEY")
 GUANJIA_WECHATPAY_PUBLIC_KEY_ID = env_str("GUANJIA_WECHATPAY_PUBLIC_KEY_ID")
 GUANJIA_WECHATPAY_ENDPOINT = env_str("GUANJIA_WECHATPAY_ENDPOINT", "https://api.mch.weixin.qq.com")
 GUANJIA_WECHATPAY_TIMEOUT = env_int("GUANJIA_WECHATPAY_TIMEOUT", 15)
+# Alipay (docs/payments.md): a deployment-wide Alipay app (app id, the app's private key, Alipay's
+# public key; PEM text or a file path), used by a company that entered none of its own.
+GUANJIA_ALIPAY_APP_ID = env_str("GUANJIA_ALIPAY_APP_ID")
+GUANJIA_ALIPAY_PRIVATE_KEY = env_str("GUANJIA_ALIPAY_PRIVATE_KEY")
+GUANJIA_ALIPAY_PUBLIC_KEY = env_str("GUANJIA_ALIPAY_PUBLIC_KEY")
+GUANJIA_ALIPAY_SELLER_ID = env_str("GUANJIA_ALIPAY_SELLER_ID")  # the PID (2088…), checked on notifies
+GUANJIA_ALIPAY_GATEWAY = env_str("GUANJIA_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+GUANJIA_ALIPAY_TIMEOUT = env_int("GUANJIA_ALIPAY_TIMEOUT", 15)
 # The public HTTPS address the gateways send callbacks to (…/payments/notify/wechat/<company>/<project>/).
 GUANJIA_PAYMENTS_NOTIFY_BASE = env_str("GUANJIA_PAYMENTS_NOTIFY_BASE", "https://localhost")
 GUANJIA_PAYMENTS_ORDER_MINUTES = env_int("GUANJIA_PAYMENTS_ORDER_MINUTES", 30)  # unpaid orders close then

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanjia.billing import exports, selectors, services, views_loops
+from guanjia.billing import exports, hooks, selectors, services, views_loops
 from guanjia.billing.choices import CorrectionKind, CorrectionStatus
 from guanjia.billing.forms import (
     AdjustmentForm,
@@ -164,6 +164,7 @@ def _statement_context(
         "entries": entries,
         "balance": selectors.unit_balance(unit.pk),
         "payment_form": payment_form,
+        "held_online": hooks.bills_held_online(unit.pk) if can_pay else [],
         "adjustment_form": adjustment_form if can_adjust else None,
         "refund_form": refund_form if can_adjust else None,
         "late_bills": [b for b in bills if b.late_fee > 0 and b.outstanding > 0] if can_adjust else [],

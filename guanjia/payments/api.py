@@ -1,5 +1,7 @@
 """REST resources of online payment: a resident (or the desk) opens an order for chosen bills and
-gets what the phone needs to pay (JSAPI parameters, an H5 link or a QR code's URL); orders can be
+gets what the phone needs to pay (WeChat JSAPI parameters, an H5 or Alipay pay link, or a QR code's
+content); the channel chooses the gateway (``jsapi``/``h5``/``native``: WeChat Pay,
+``alipay_wap``/``alipay_qr``: Alipay). Orders can be
 listed and read. Callbacks are not here: the gateway posts them to ``/payments/notify/…``."""
 
 import datetime
@@ -12,8 +14,8 @@ from guanjia.core.api import ERROR_RESPONSES, ErrorOut, FilterSchema, Pagination
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
-from guanjia.payments import config, services, wechat
-from guanjia.payments.choices import OrderStatus, PayChannel
+from guanjia.payments import config, gateway, services, wechat
+from guanjia.payments.choices import OrderStatus, PayChannel, Provider
 from guanjia.payments.models import PayOrder
 
 router = Router(tags=["payments"])
@@ -28,6 +30,7 @@ class PayOrderOut(Schema):
     id: int
     out_trade_no: str
     unit_id: int
+    provider: Provider
     channel: PayChannel
     amount: Decimal
     status: OrderStatus
@@ -104,6 +107,6 @@ def pay_order_open(request, payload: PayOrderIn):
         order = services.order_open_and_start(
             actor=request.user, data=payload.model_dump(), client_ip=request.META.get("REMOTE_ADDR", "")
         )
-    except wechat.GatewayError as exc:
+    except gateway.GatewayError as exc:
         return 502, error_body(str(exc))
     return 201, _out(_orders(request).get(pk=order.pk))

@@ -6,15 +6,31 @@ from django.utils.translation import gettext_lazy as _
 
 class Provider(models.TextChoices):
     WECHAT = "wechat", _("微信支付")
+    ALIPAY = "alipay", _("支付宝")
 
 
 class PayChannel(models.TextChoices):
-    """How the resident pays: inside WeChat (JSAPI), in another phone browser (H5), or by scanning
-    a QR code shown at the desk (Native, 扫码付)."""
+    """How the resident pays: with WeChat Pay inside WeChat (JSAPI), in another phone browser (H5),
+    or by scanning a QR code shown at the desk (Native, 扫码付); with Alipay on the phone's browser
+    (手机网站支付, alipay.trade.wap.pay) or by scanning a QR code (当面付, alipay.trade.precreate)."""
 
     JSAPI = "jsapi", _("微信内支付")
     H5 = "h5", _("手机浏览器支付")
     NATIVE = "native", _("扫码支付")
+    ALIPAY_WAP = "alipay_wap", _("支付宝手机支付")
+    ALIPAY_QR = "alipay_qr", _("支付宝扫码支付")
+
+
+# Which gateway takes each way of paying; the order's ``provider`` follows from its channel.
+CHANNEL_PROVIDER = {
+    PayChannel.JSAPI: Provider.WECHAT,
+    PayChannel.H5: Provider.WECHAT,
+    PayChannel.NATIVE: Provider.WECHAT,
+    PayChannel.ALIPAY_WAP: Provider.ALIPAY,
+    PayChannel.ALIPAY_QR: Provider.ALIPAY,
+}
+# The QR code the desk shows, per gateway.
+DESK_CHANNEL = {Provider.WECHAT: PayChannel.NATIVE, Provider.ALIPAY: PayChannel.ALIPAY_QR}
 
 
 class OrderStatus(models.TextChoices):
@@ -49,6 +65,9 @@ class DiffKind(models.TextChoices):
     GATEWAY_ONLY = "gateway_only", _("渠道有、账上无")
     LEDGER_ONLY = "ledger_only", _("账上有、渠道无")
     AMOUNT = "amount", _("金额不符")
+    REFUND_GATEWAY_ONLY = "refund_gw_only", _("退款：渠道有、账上无")
+    REFUND_LEDGER_ONLY = "refund_ledger", _("退款：账上有、渠道无")
+    REFUND_AMOUNT = "refund_amount", _("退款金额不符")
 
 
 class DiffResolution(models.TextChoices):

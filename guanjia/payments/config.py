@@ -1,6 +1,6 @@
-"""Which merchant account pays for a project: the project's own, else the company's (settings page,
-``MerchantAccount``), else the deployment's from the environment (``GUANJIA_WECHATPAY_*``). Never in
-the code."""
+"""Which merchant account pays for a project, per gateway: the project's own, else the company's
+(settings page, ``MerchantAccount``), else the deployment's from the environment
+(``GUANJIA_WECHATPAY_*``, ``GUANJIA_ALIPAY_*``). Never in the code."""
 
 from __future__ import annotations
 
@@ -27,6 +27,29 @@ class WechatConfig:
     endpoint: str
 
 
+@dataclass(frozen=True)
+class AlipayConfig:
+    """An Alipay app (开放平台应用): its app id, the app's private key (signs our requests, RSA2),
+    Alipay's public key (verifies answers and notifies), the seller's PID (2088…, optional: checked
+    on notifies when given) and the gateway (``…/gateway.do``; the tests' fake)."""
+
+    account_id: int | None
+    app_id: str
+    private_key: str
+    public_key: str
+    seller_id: str
+    gateway: str
+
+    @property
+    def mchid(self) -> str:
+        """What orders and reconciliation lines record as the merchant: the PID, else the app id."""
+        return self.seller_id or self.app_id
+
+    @property
+    def appid(self) -> str:
+        return self.app_id
+
+
 def _pem(value: str) -> str:
     """A key given in the environment as PEM text or as the path of a PEM file."""
     if value and not value.lstrip().startswith("-----") and len(value) < 512 and Path(value).is_file():
@@ -50,6 +73,30 @@ def _from_env() -> WechatConfig | None:
     )
 
 
+def _alipay_from_env() -> AlipayConfig | None:
+    if not settings.GUANJIA_ALIPAY_APP_ID:
+        return None
+    return AlipayConfig(
+        account_id=None,
+        app_id=settings.GUANJIA_ALIPAY_APP_ID,
+        private_key=_pem(settings.GUANJIA_ALIPAY_PRIVATE_KEY),
+        public_key=_pem(settings.GUANJIA_ALIPAY_PUBLIC_KEY),
+        seller_id=settings.GUANJIA_ALIPAY_SELLER_ID,
+        gateway=settings.GUANJIA_ALIPAY_GATEWAY,
+    )
+
+
+def alipay_from_account(account: MerchantAccount) -> AlipayConfig:
+    return AlipayConfig(
+        account_id=account.pk,
+        app_id=account.appid,
+        private_key=open_sealed(account.private_key),
+        public_key=account.platform_public_key,
+        seller_id=account.mchid if account.mchid != account.appid else "",
+        gateway=settings.GUANJIA_ALIPAY_GATEWAY,
+    )
+
+
 def from_account(account: MerchantAccount) -> WechatConfig:
     return WechatConfig(
         account_id=account.pk,
@@ -64,20 +111,59 @@ def from_account(account: MerchantAccount) -> WechatConfig:
     )
 
 
-def wechat_for(company_id: int, project_id: int | None) -> WechatConfig | None:
-    """The WeChat Pay account that takes a project's money, or None when it has none."""
-    accounts = MerchantAccount.objects.filter(company_id=company_id, provider=Provider.WECHAT, enabled=True)
+_FROM_ACCOUNT = {Provider.WECHAT: from_account, Provider.ALIPAY: alipay_from_account}
+_FROM_ENV = {Provider.WECHAT: lambda: _from_env(), Provider.ALIPAY: lambda: _alipay_from_env()}
+
+
+def config_for(provider: str, company_id: int, project_id: int | None):
+    """The account of a gateway that takes a project's money, or None when it has none."""
+    accounts = MerchantAccount.objects.filter(company_id=company_id, provider=provider, enabled=True)
     account = None
     if project_id:
         account = accounts.filter(project_id=project_id).first()
     if account is None:
         account = accounts.filter(project__isnull=True).first()
     if account is not None:
-        return from_account(account)
-    return _from_env()
+        return _FROM_ACCOUNT[provider](account)
+    return _FROM_ENV[provider]()
 
 
-def notify_url(company_id: int, project_id: int | None) -> str:
+def wechat_for(company_id: int, project_id: int | None) -> WechatConfig | None:
+    """The WeChat Pay account that takes a project's money, or None when it has none."""
+    return config_for(Provider.WECHAT, company_id, project_id)
+
+
+def alipay_for(company_id: int, project_id: int | None) -> AlipayConfig | None:
+    return config_for(Provider.ALIPAY, company_id, project_id)
+
+
+def configured(company_id: int, project_ids) -> list[str]:
+    """The gateways at least one of these projects can take money through (the pay page offers
+    only these), in the order they are shown."""
+    return [
+        provider
+        for provider in Provider.values
+        if any(config_for(provider, company_id, project_id) for project_id in project_ids)
+    ]
+
+
+def company_configs(provider: str, company_id: int) -> list:
+    """Every account of a gateway the company's money goes to (reconciliation: one bill each)."""
+    accounts = MerchantAccount.objects.filter(company_id=company_id, provider=provider, enabled=True)
+    found = {cfg.mchid: cfg for cfg in map(_FROM_ACCOUNT[provider], accounts)}
+    env = _FROM_ENV[provider]()
+    if not found and env is not None:
+        found[env.mchid] = env
+    return list(found.values())
+
+
+def notify_url(company_id: int, project_id: int | None, provider: str = Provider.WECHAT) -> str:
     """Where the gateway sends its callbacks for this account (HTTPS, reachable from outside)."""
     base = settings.GUANJIA_PAYMENTS_NOTIFY_BASE.rstrip("/")
-    return f"{base}/payments/notify/wechat/{company_id}/{project_id or 0}/"
+    return f"{base}/payments/notify/{provider}/{company_id}/{project_id or 0}/"
+
+
+def return_url(out_trade_no: str) -> str:
+    """Where the phone comes back to after paying on the gateway's page: the order's page."""
+    base = settings.GUANJIA_PAYMENTS_NOTIFY_BASE.rstrip("/")
+    return f"{base}/portal/pay/{out_trade_no}/"

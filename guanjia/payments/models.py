@@ -30,7 +30,8 @@ from guanjia.payments.choices import (
 class MerchantAccount(CompanyOwned):
     """A company's (or one project's) merchant account at a gateway: 商户号, the app id residents
     pay in, the merchant's API key and certificate serial, the APIv3 key, the platform's public key.
-    The two secrets are stored encrypted (``payments.secretbox``), never shown again, and never
+    For Alipay: ``appid`` is the app (应用 APPID), ``mchid`` the seller's PID (2088…, or the app id),
+    ``private_key`` the app's private key, ``platform_public_key`` Alipay's public key. The secrets are stored encrypted (``payments.secretbox``), never shown again, and never
     written to the journal."""
 
     journal_exclude = ("updated_at", "private_key", "apiv3_key")
@@ -50,11 +51,11 @@ class MerchantAccount(CompanyOwned):
     enabled = models.BooleanField(_("启用"), default=True)
     mchid = models.CharField(_("商户号"), max_length=32)
     appid = models.CharField(_("公众号 AppID"), max_length=32)
-    cert_serial_no = models.CharField(_("商户证书序列号"), max_length=64)
+    cert_serial_no = models.CharField(_("商户证书序列号"), max_length=64, blank=True)
     private_key = models.TextField(_("商户 API 私钥（加密保存）"), blank=True)
     apiv3_key = models.TextField(_("APIv3 密钥（加密保存）"), blank=True)
     platform_public_key = models.TextField(_("微信支付公钥"))
-    platform_public_key_id = models.CharField(_("微信支付公钥 ID"), max_length=64)
+    platform_public_key_id = models.CharField(_("微信支付公钥 ID"), max_length=64, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -109,7 +110,7 @@ class PayOrder(ProjectOwned):
     expires_at = models.DateTimeField(_("失效时间"))
     prepay_id = models.CharField(max_length=64, blank=True)
     code_url = models.CharField(max_length=256, blank=True)
-    h5_url = models.CharField(max_length=512, blank=True)
+    h5_url = models.CharField(max_length=2048, blank=True)  # Alipay's signed link is long
     last_queried_at = models.DateTimeField(_("最近查单时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
@@ -219,7 +220,7 @@ class GatewayRefund(ProjectOwned):
     status = models.CharField(
         _("状态"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
-    refund_id = models.CharField(_("微信退款单号"), max_length=64, blank=True)
+    refund_id = models.CharField(_("渠道退款单号"), max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -10,9 +10,14 @@ from guanjia.payments import services
 
 @db_periodic_task(crontab(minute="*"))
 def payments_sweep() -> dict:
-    """Every minute: query orders with no callback, close the unpaid ones past 30 minutes."""
+    """Every minute: query orders with no callback, close the unpaid ones past 30 minutes, ask
+    about refunds the gateway has not confirmed."""
     with change_context(source=Source.JOB):
-        return {"posted": services.query_unnotified(), "closed": services.close_expired()}
+        return {
+            "posted": services.query_unnotified(),
+            "closed": services.close_expired(),
+            "refunds": services.query_refunds(),
+        }
 
 
 @db_periodic_task(crontab(minute="*/5"))

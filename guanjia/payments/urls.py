@@ -9,6 +9,11 @@ urlpatterns = [
         notify.wechat_notify,
         name="wechat_notify",
     ),
+    path(
+        "payments/notify/alipay/<int:company_id>/<int:project_id>/",
+        notify.alipay_notify,
+        name="alipay_notify",
+    ),
     path("payments/", views.order_list, name="orders"),
     path("payments/desk/", views.desk_native, name="desk"),
     path("payments/orders/<int:pk>/", views.order_detail, name="order"),

@@ -1,5 +1,6 @@
-"""Online payment pages: the resident's pay page (/portal/pay/) and order page, the desk's Native QR
-(/payments/desk/), the order list, and the merchant settings. Thin: every write is a service call."""
+"""Online payment pages: the resident's pay page (/portal/pay/) and order page, the desk's QR code
+(/payments/desk/: WeChat Native or Alipay), the order list, and the merchant settings. The pages
+offer only the gateways configured for the units' projects. Thin: every write is a service call."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Unit, unit_order
 from guanjia.estates.selectors import units_allowing
-from guanjia.payments import config, services, wechat
-from guanjia.payments.choices import DiffResolution, OrderStatus, PayChannel
+from guanjia.payments import config, gateway, services, wechat
+from guanjia.payments.choices import DESK_CHANNEL, DiffResolution, OrderStatus, PayChannel, Provider
 from guanjia.payments.forms import MerchantForm, OrderFilterForm
 from guanjia.payments.models import MerchantAccount, PayOrder, PayOrderBill, ReconDifference
 from guanjia.web.helpers import add_service_errors, console_view, style_form
@@ -40,13 +41,20 @@ def _open_bills(units):
     return bills
 
 
-def _channel_for(request) -> str:
+def _is_phone(request) -> bool:
     agent = request.headers.get("User-Agent", "")
-    if "MicroMessenger" in agent:
+    return "Mobile" in agent or "Android" in agent or "iPhone" in agent
+
+
+def _channel_for(request) -> str:
+    """The WeChat Pay channel this browser can use."""
+    if "MicroMessenger" in request.headers.get("User-Agent", ""):
         return PayChannel.JSAPI
-    if "Mobile" in agent or "Android" in agent or "iPhone" in agent:
-        return PayChannel.H5
-    return PayChannel.NATIVE
+    return PayChannel.H5 if _is_phone(request) else PayChannel.NATIVE
+
+
+def _alipay_channel_for(request) -> str:
+    return PayChannel.ALIPAY_WAP if _is_phone(request) else PayChannel.ALIPAY_QR
 
 
 def _client_ip(request) -> str:
@@ -63,7 +71,7 @@ def _open(request, data: dict):
                 messages.error(request, message)
     except (Conflict, NotAllowed) as exc:
         messages.error(request, exc.message)
-    except wechat.GatewayError:
+    except gateway.GatewayError:
         messages.error(request, _("支付渠道暂时不可用，请稍后再试"))
     return None
 
@@ -96,14 +104,21 @@ def portal_pay(request):
     bills = _open_bills(units)
     for unit in units:
         unit.open_bills = [b for b in bills if b.unit_id == unit.pk]
+    gateways = (
+        config.configured(request.user.company_id, sorted({u.project_id for u in units})) if units else []
+    )
+    wechat_channel, alipay_channel = _channel_for(request), _alipay_channel_for(request)
     return render(
         request,
         "payments/portal_pay.html",
         {
             "title": _("在线缴费"),
             "units": units,
-            "payable": any(not b.held for b in bills),  # nothing to pay: no pay button
-            "channel": _channel_for(request),
+            "payable": any(not b.held for b in bills) and bool(gateways),  # nothing to pay: no button
+            "wechat": Provider.WECHAT in gateways,
+            "alipay": Provider.ALIPAY in gateways,
+            "channel": wechat_channel if Provider.WECHAT in gateways else alipay_channel,
+            "alipay_channel": alipay_channel,
             "channels": PayChannel,
         },
         status=status,
@@ -166,7 +181,8 @@ def order_detail(request, pk: int):
 @console_view(Perm.POST_PAYMENT)
 @require_http_methods(["GET", "POST"])
 def desk_native(request):
-    """The desk shows a QR code (扫码付) for bills of a unit; the resident scans it with WeChat."""
+    """The desk shows a QR code (扫码付) for bills of a unit; the resident scans it with WeChat or
+    Alipay, whichever the desk chose (only configured gateways are offered)."""
     units = Unit.objects.visible_to(request.user).select_related("building").order_by(*unit_order())
     unit = None
     unit_id = request.POST.get("unit") or request.GET.get("unit")
@@ -174,15 +190,23 @@ def desk_native(request):
         unit = units.filter(pk=unit_id).first()
     status = 200
     if request.method == "POST":
-        order = _open(request, {"bill_ids": request.POST.getlist("bill"), "channel": PayChannel.NATIVE})
+        channel = request.POST.get("channel") or PayChannel.NATIVE
+        order = _open(request, {"bill_ids": request.POST.getlist("bill"), "channel": channel})
         if order is not None:
             return redirect("payments:order", pk=order.pk)
         status = 422
     bills = _open_bills([unit]) if unit else []
+    gateways = config.configured(unit.company_id, [unit.project_id]) if unit else []
     return render(
         request,
         "payments/desk.html",
-        {"title": _("扫码收款"), "units": units[:500], "unit": unit, "bills": bills},
+        {
+            "title": _("扫码收款"),
+            "units": units[:500],
+            "unit": unit,
+            "bills": bills,
+            "desk_channels": [(DESK_CHANNEL[p], Provider(p).label) for p in gateways],
+        },
         status=status,
     )
 
@@ -270,7 +294,7 @@ def reconciliation_resolve(request, pk: int):
                 messages.error(request, text)
     except Conflict as exc:
         messages.error(request, exc.message)
-    except wechat.GatewayError:
+    except gateway.GatewayError:
         messages.error(request, _("支付渠道暂时不可用，请稍后再试"))
     else:
         messages.success(request, _("已处理"))

@@ -6,30 +6,24 @@ platform public key before it is believed.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import secrets
 import time
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils import timezone
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from guanjia.payments.config import WechatConfig
+from guanjia.payments.errors import CallbackRejected, GatewayError
 from guanjia.payments.models import PayOrder
 
 CALLBACK_MAX_SKEW = 300  # seconds: an older signed callback is a replay
 
-
-class GatewayError(Exception):
-    """The gateway refused or could not be reached; ``code`` is its error code when it answered."""
-
-    def __init__(self, message: str, code: str = ""):
-        super().__init__(message)
-        self.code = code
-
-
-class CallbackRejected(Exception):
-    """A callback that failed verification: recorded, nothing changed."""
+__all__ = ["CallbackRejected", "GatewayError"]
 
 
 _TYPES = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5, "native": WeChatPayType.NATIVE}
@@ -115,41 +109,91 @@ def jsapi_params(cfg: WechatConfig, prepay_id: str) -> dict:
     }
 
 
+def start(
+    cfg: WechatConfig,
+    order: PayOrder,
+    *,
+    notify_url: str,
+    description: str,
+    openid: str = "",
+    client_ip: str = "",
+    **_ignored,
+) -> dict:
+    """The gateway interface's "open": ``prepay_id``, ``h5_url`` or ``code_url``."""
+    answer = prepay(
+        cfg, order, notify_url=notify_url, description=description, openid=openid, client_ip=client_ip
+    )
+    return {key: str(answer.get(key, "")) for key in ("prepay_id", "code_url", "h5_url")}
+
+
+def as_txn(cfg: WechatConfig | None, resource: dict) -> dict:
+    """A transaction (a query's answer or a decrypted callback) in the services' words."""
+    amount = resource.get("amount") or {}
+    return {
+        "out_trade_no": str(resource.get("out_trade_no", "")),
+        "transaction_id": str(resource.get("transaction_id", "")),
+        "trade_state": str(resource.get("trade_state", "")),
+        "mchid": resource.get("mchid"),
+        "appid": resource.get("appid"),
+        "total_fen": amount.get("total"),
+        "currency": amount.get("currency", "CNY"),
+        "success_time": resource.get("success_time", ""),
+    }
+
+
 def query(cfg: WechatConfig, out_trade_no: str) -> dict | None:
-    """The gateway's view of an order (``trade_state`` …), or None when it does not know it."""
+    """The gateway's view of an order, or None when it does not know it."""
     code, body = _call(client(cfg).query, out_trade_no=out_trade_no)
     if code == 404:
         return None
     if code != 200:
         raise _fail(code, body)
-    return body
+    return as_txn(cfg, body)
 
 
 def close(cfg: WechatConfig, out_trade_no: str) -> None:
     code, body = _call(client(cfg).close, out_trade_no=out_trade_no)
+    if code == 404 and body.get("code") == "ORDER_NOT_EXIST":
+        return  # never opened there: as good as closed
     if code != 204:
         raise _fail(code, body)
 
 
-def refund(
-    cfg: WechatConfig,
-    *,
-    out_trade_no: str,
-    out_refund_no: str,
-    refund_fen: int,
-    total_fen: int,
-    notify_url: str,
-) -> dict:
+_REFUND_STATES = {"SUCCESS": "SUCCESS", "ABNORMAL": "FAILED", "CLOSED": "FAILED"}
+
+
+def refund_result(body: dict) -> dict:
+    """A refund (an answer, a query's or a callback's resource) in the services' words."""
+    return {
+        "out_refund_no": str(body.get("out_refund_no", "")),
+        "status": _REFUND_STATES.get(
+            str(body.get("status") or body.get("refund_status") or ""), "PROCESSING"
+        ),
+        "refund_id": str(body.get("refund_id", "")),
+        "refund_fen": (body.get("amount") or {}).get("refund"),
+    }
+
+
+def refund(cfg: WechatConfig, *, order: PayOrder, refund, notify_url: str) -> dict:
     code, body = _call(
         client(cfg, notify_url=notify_url).refund,
-        out_refund_no=out_refund_no,
-        out_trade_no=out_trade_no,
-        amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+        out_refund_no=refund.out_refund_no,
+        out_trade_no=order.out_trade_no,
+        amount={"refund": int(refund.amount * 100), "total": order.total_fen, "currency": "CNY"},
         reason="物业费退款",
     )
     if code != 200:
         raise _fail(code, body)
-    return body
+    return refund_result(body)
+
+
+def refund_query(cfg: WechatConfig, *, order: PayOrder, refund) -> dict | None:
+    code, body = _call(client(cfg).query_refund, out_refund_no=refund.out_refund_no)
+    if code == 404:
+        return None
+    if code != 200:
+        raise _fail(code, body)
+    return refund_result(body)
 
 
 def header(meta: dict, name: str) -> str:
@@ -178,3 +222,44 @@ def verify_callback(cfg: WechatConfig, meta: dict, body: bytes) -> dict:
     if not result or not isinstance(result.get("resource"), dict):
         raise CallbackRejected("signature or decryption failed")
     return result
+
+
+def _parse_bill(text: str) -> tuple[dict, dict]:
+    """A WeChat Pay trade bill: (trades, refunds). trades: transaction id → (out_trade_no, amount
+    in 元) of successful trades; refunds: out_refund_no → (out_trade_no, refund in 元)."""
+    lines = text.splitlines()
+    if not lines:
+        return {}, {}
+    index = {name: i for i, name in enumerate(lines[0].split(","))}
+    trades, refunds = {}, {}
+    for line in lines[1:]:
+        if not line.startswith("`"):
+            break  # the totals follow the rows
+        fields = [field.lstrip("`") for field in line.split(",")]
+        state = fields[index["交易状态"]]
+        try:
+            if state == "SUCCESS":
+                amount = Decimal(fields[index["订单金额"]])
+                trades[fields[index["微信订单号"]]] = (fields[index["商户订单号"]], amount)
+            elif state == "REFUND":
+                amount = Decimal(fields[index["申请退款金额"]])
+                refunds[fields[index["商户退款单号"]]] = (fields[index["商户订单号"]], amount)
+        except InvalidOperation:
+            raise GatewayError("unreadable trade bill amount") from None
+    return trades, refunds
+
+
+def trade_bill(cfg: WechatConfig, day) -> tuple[dict, dict]:
+    """The day's trade bill (``/v3/bill/tradebill``), downloaded and checked against its SHA1."""
+    pay = client(cfg)
+    code, body = _call(pay.trade_bill, bill_date=day.isoformat())
+    if code != 200:
+        raise _fail(code, body)
+    try:
+        code, content = pay.download_bill(body["download_url"])
+        text = gzip.decompress(content).decode("utf-8-sig")
+    except Exception as exc:
+        raise GatewayError(f"trade bill download: {exc}"[:200]) from exc
+    if hashlib.sha1(text.encode()).hexdigest() != body.get("hash_value"):  # noqa: S324  (WeChat's digest)
+        raise GatewayError("trade bill digest does not match")
+    return _parse_bill(text)

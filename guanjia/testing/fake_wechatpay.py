@@ -284,6 +284,11 @@ class FakeWeChatPay:
                 return 204, None
         if method == "POST" and path == "/v3/refund/domestic/refunds":
             return self._refund(data)
+        if method == "GET" and path.startswith("/v3/refund/domestic/refunds/"):
+            refund = self.refunds.get(path.rsplit("/", 1)[1])
+            if refund is None:
+                return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "退款单不存在"}
+            return 200, refund
         if method == "GET" and path == "/v3/bill/tradebill":
             return self._trade_bill(dict(p.split("=", 1) for p in query.split("&") if "=" in p))
         if method == "GET" and path == "/v3/billdownload/file":
@@ -354,9 +359,28 @@ class FakeWeChatPay:
                 }
             )
         rows += [r for r in self.bill_extra if r["time"].startswith(day)]
+        # Refunds of the day: rows of state REFUND with our refund number and the amount asked.
+        refunds = []
+        for refund in self.refunds.values():
+            if not refund["create_time"].startswith(day) or refund["out_refund_no"] in self.bill_omit:
+                continue
+            trade = self.trades[refund["out_trade_no"]]
+            refunds.append(
+                {
+                    "time": refund["create_time"],
+                    "transaction_id": refund["transaction_id"],
+                    "out_trade_no": refund["out_trade_no"],
+                    "fen": trade.params["amount"]["total"],
+                    "type": trade.channel.upper(),
+                    "refund_id": refund["refund_id"],
+                    "out_refund_no": refund["out_refund_no"],
+                    "refund_fen": self.bill_amounts.get(refund["out_refund_no"], refund["amount"]["refund"]),
+                }
+            )
         lines = [self.BILL_HEADER]
-        for r in rows:
+        for r in rows + refunds:
             yuan = f"{r['fen'] / 100:.2f}"
+            refunded = f"{r.get('refund_fen', 0) / 100:.2f}"
             fields = [
                 r["time"].replace("T", " ")[:19],
                 APPID,
@@ -367,23 +391,23 @@ class FakeWeChatPay:
                 r["out_trade_no"],
                 "oPayer",
                 r["type"],
-                "SUCCESS",
+                "REFUND" if "refund_id" in r else "SUCCESS",
                 "OTHERS",
                 "CNY",
-                yuan,
+                "0.00" if "refund_id" in r else yuan,
                 "0.00",
-                "0",
-                "0",
+                r.get("refund_id", "0"),
+                r.get("out_refund_no", "0"),
+                refunded,
                 "0.00",
-                "0.00",
-                "",
-                "",
+                "ORIGINAL" if "refund_id" in r else "",
+                "SUCCESS" if "refund_id" in r else "",
                 "物业费",
                 "",
                 "0.00000",
                 "0.60%",
                 yuan,
-                "0.00",
+                refunded,
                 "",
             ]
             lines.append(",".join("`" + f for f in fields))

@@ -1,5 +1,6 @@
-"""What the gateway tells us: a callback (verified and decrypted by ``wechat.verify_callback``) or
-a query's answer. A paid transaction is checked against its order (merchant, app, amount, currency)
+"""What a gateway tells us: a callback (verified by ``wechat.verify_callback`` or
+``alipay.verify_notify``) or a query's answer, in the neutral shape of ``gateway`` (each client's
+``as_txn``). A paid transaction is checked against its order (merchant, app, amount, currency)
 and posted exactly once through billing's ``payment_post_gateway`` (the transaction id is the
 reference and the idempotency key), under the order's row lock. Repeats, late and out-of-order
 notices change nothing; money for an order already closed is posted as the unit's credit and the
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.billing.services.online import payment_post_gateway
 from guanjia.core.services import service
@@ -18,12 +20,24 @@ from guanjia.payments.choices import NoticeOutcome, OrderStatus, Provider, Refun
 from guanjia.payments.models import GatewayNotice, GatewayRefund, PayOrder, PayOrderBill
 from guanjia.payments.services.orders import _now
 
+PAYER = {Provider.WECHAT: gettext_lazy("微信支付"), Provider.ALIPAY: gettext_lazy("支付宝")}
 
-def record(*, company_id, kind: str, outcome: str, verified: bool, detail: str = "", order=None, txn=None):
+
+def record(
+    *,
+    company_id,
+    kind: str,
+    outcome: str,
+    verified: bool,
+    detail: str = "",
+    order=None,
+    txn=None,
+    provider: str = Provider.WECHAT,
+):
     txn = txn or {}
     return GatewayNotice.objects.create(
         company_id=company_id,
-        provider=Provider.WECHAT,
+        provider=order.provider if order is not None else provider,
         kind=kind,
         verified=verified,
         outcome=outcome,
@@ -42,12 +56,11 @@ def _paid_at(txn: dict) -> datetime.datetime:
 
 
 def _mismatch(order: PayOrder, txn: dict) -> str:
-    amount = txn.get("amount") or {}
     if txn.get("mchid") != order.mchid:
         return "mchid"
     if txn.get("appid") != order.appid:
         return "appid"
-    if amount.get("total") != order.total_fen or amount.get("currency", "CNY") != "CNY":
+    if txn.get("total_fen") != order.total_fen or txn.get("currency", "CNY") != "CNY":
         return "amount"
     if not txn.get("transaction_id"):
         return "transaction_id"
@@ -55,15 +68,25 @@ def _mismatch(order: PayOrder, txn: dict) -> str:
 
 
 @service
-def transaction_apply(*, company_id: int, txn: dict, kind: str = "payment") -> tuple[str, PayOrder | None]:
-    """Apply what the gateway says about an order. Returns ``(outcome, order)``."""
+def transaction_apply(
+    *, company_id: int, txn: dict, kind: str = "payment", provider: str = Provider.WECHAT
+) -> tuple[str, PayOrder | None]:
+    """Apply what a gateway (``provider``) says about one of its orders (``txn``: the neutral
+    shape of ``gateway``). Returns ``(outcome, order)``."""
     order = (
         PayOrder.objects.select_for_update()
-        .filter(out_trade_no=str(txn.get("out_trade_no", ""))[:32], company_id=company_id)
+        .filter(out_trade_no=str(txn.get("out_trade_no", ""))[:32], company_id=company_id, provider=provider)
         .first()
     )
     if order is None:
-        record(company_id=company_id, kind=kind, outcome=NoticeOutcome.UNKNOWN_ORDER, verified=True, txn=txn)
+        record(
+            company_id=company_id,
+            kind=kind,
+            outcome=NoticeOutcome.UNKNOWN_ORDER,
+            verified=True,
+            txn=txn,
+            provider=provider,
+        )
         return NoticeOutcome.UNKNOWN_ORDER, None
     if txn.get("trade_state") != "SUCCESS":
         detail = str(txn.get("trade_state", ""))
@@ -113,7 +136,7 @@ def transaction_apply(*, company_id: int, txn: dict, kind: str = "payment") -> t
         received_at=_paid_at(txn),
         bill_ids=bill_ids,
         credit_only=late,
-        payer=_("微信支付"),
+        payer=str(PAYER.get(order.provider, "")),
         note=_("订单 %(no)s") % {"no": order.out_trade_no},
     )
     order.status = OrderStatus.PAID
@@ -131,17 +154,22 @@ def transaction_apply(*, company_id: int, txn: dict, kind: str = "payment") -> t
 _REFUND_STATES = {
     "SUCCESS": RefundStatus.SUCCESS,
     "PROCESSING": RefundStatus.PROCESSING,
-    "ABNORMAL": RefundStatus.FAILED,
-    "CLOSED": RefundStatus.FAILED,
+    "FAILED": RefundStatus.FAILED,
 }
 
 
 @service
-def refund_result_apply(*, company_id: int, resource: dict) -> str:
-    """A refund callback: the gateway's final word on a refund we sent, recorded on it once."""
+def refund_result_apply(*, company_id: int, resource: dict, provider: str = Provider.WECHAT) -> str:
+    """A refund callback (or a refund query's answer): the gateway's word on a refund we sent,
+    recorded on it once. ``resource``: ``out_refund_no``, ``status`` (SUCCESS / PROCESSING /
+    FAILED), ``refund_id`` and ``refund_fen`` (None when the gateway does not say it)."""
     refund = (
         GatewayRefund.objects.select_for_update()
-        .filter(out_refund_no=str(resource.get("out_refund_no", ""))[:64], company_id=company_id)
+        .filter(
+            out_refund_no=str(resource.get("out_refund_no", ""))[:64],
+            company_id=company_id,
+            order__provider=provider,
+        )
         .first()
     )
     if refund is None:
@@ -151,10 +179,11 @@ def refund_result_apply(*, company_id: int, resource: dict) -> str:
             outcome=NoticeOutcome.UNKNOWN_ORDER,
             verified=True,
             txn=resource,
+            provider=provider,
         )
         return NoticeOutcome.UNKNOWN_ORDER
-    amount = (resource.get("amount") or {}).get("refund")
-    if amount != int(refund.amount * 100):
+    amount = resource.get("refund_fen")
+    if amount is not None and amount != int(refund.amount * 100):
         record(
             company_id=company_id,
             kind="refund",
@@ -165,7 +194,7 @@ def refund_result_apply(*, company_id: int, resource: dict) -> str:
             txn=resource,
         )
         return NoticeOutcome.MISMATCH
-    status = _REFUND_STATES.get(str(resource.get("refund_status", "")), RefundStatus.PROCESSING)
+    status = _REFUND_STATES.get(str(resource.get("status", "")), RefundStatus.PROCESSING)
     if refund.status in (RefundStatus.SUCCESS, RefundStatus.FAILED) or status == refund.status:
         record(
             company_id=company_id,
@@ -186,7 +215,7 @@ def refund_result_apply(*, company_id: int, resource: dict) -> str:
         kind="refund",
         outcome=NoticeOutcome.REFUND,
         verified=True,
-        detail=str(resource.get("refund_status", "")),
+        detail=str(resource.get("status", "")),
         order=refund.order,
         txn=resource,
     )

@@ -27,8 +27,8 @@ from guanjia.core.services import lock, service
 from guanjia.estates.models import Project, Unit
 from guanjia.estates.selectors import occupancy_allows
 from guanjia.notifications.models import ChannelAddress
-from guanjia.payments import config, wechat
-from guanjia.payments.choices import OrderStatus, PayChannel, Provider
+from guanjia.payments import config, gateway
+from guanjia.payments.choices import CHANNEL_PROVIDER, DESK_CHANNEL, OrderStatus, PayChannel, Provider
 from guanjia.payments.models import PayOrder, PayOrderBill
 
 MAX_BILLS = 24
@@ -66,8 +66,9 @@ def _openid(user) -> str:
 
 @service
 def order_open(*, actor, data: dict) -> PayOrder:
-    """Open an order for bills of one unit (``bill_ids``) paid by ``channel``. Residents pay for
-    units they may pay for; the desk (``billing.post_payment``) opens a Native QR order. The amount
+    """Open an order for bills of one unit (``bill_ids``) paid by ``channel`` (its gateway follows
+    from it). Residents pay for units they may pay for; the desk (``billing.post_payment``) opens a
+    QR order (WeChat Native or Alipay precreate). The amount
     is what the bills owe now; they are held by this order until it is paid or closed."""
     unknown = set(data) - ORDER_FIELDS
     if unknown:
@@ -78,7 +79,7 @@ def order_open(*, actor, data: dict) -> PayOrder:
     scope = scope_for(actor)
     if not scope.is_resident:
         require(actor, Perm.POST_PAYMENT)
-        if channel != PayChannel.NATIVE:
+        if channel not in DESK_CHANNEL.values():
             raise ValidationError({"channel": _("前台只能生成扫码支付")})
     ids = _bill_ids(data.get("bill_ids"))
     bills = list(Bill.objects.visible_to(actor).filter(pk__in=ids))
@@ -107,9 +108,12 @@ def order_open(*, actor, data: dict) -> PayOrder:
     settled = [str(pk) for pk, amount in sorted(owed.items()) if amount < HALF_CENT]
     if settled:
         raise ValidationError({"bill_ids": _("账单 #%(ids)s 已结清") % {"ids": ", ".join(settled)}})
-    cfg = config.wechat_for(unit.company_id, unit.project_id)
+    provider = CHANNEL_PROVIDER[PayChannel(channel)]
+    cfg = config.config_for(provider, unit.company_id, unit.project_id)
     if cfg is None:
-        raise ValidationError({"channel": _("本项目尚未开通微信支付")})
+        raise ValidationError(
+            {"channel": _("本项目尚未开通%(gateway)s") % {"gateway": Provider(provider).label}}
+        )
     if channel == PayChannel.JSAPI and not _openid(actor):
         raise ValidationError({"channel": _("您的账号尚未绑定微信，请在微信中打开或改用其他支付方式")})
     now = _now()
@@ -118,7 +122,7 @@ def order_open(*, actor, data: dict) -> PayOrder:
         company=company,
         project_id=unit.project_id,
         unit=unit,
-        provider=Provider.WECHAT,
+        provider=provider,
         channel=channel,
         out_trade_no=_out_trade_no(company),
         amount=sum(owed.values(), q2(0)),
@@ -142,20 +146,21 @@ def order_open(*, actor, data: dict) -> PayOrder:
 def order_start(*, order: PayOrder, actor, client_ip: str = "") -> PayOrder:
     """Open the order at the gateway (outside any transaction: no row stays locked while the
     gateway answers). Refused or unreachable: the order is closed and its bills are free again."""
-    cfg = config.wechat_for(order.company_id, order.project_id)
     unit = Unit.objects.select_related("building").get(pk=order.unit_id)
     project = Project.objects.get(pk=order.project_id)
     description = _("%(project)s %(unit)s 物业费") % {"project": project.name, "unit": unit}
     try:
-        answer = wechat.prepay(
+        client, cfg = gateway.for_order(order)
+        answer = client.start(
             cfg,
             order,
-            notify_url=config.notify_url(order.company_id, order.project_id),
+            notify_url=config.notify_url(order.company_id, order.project_id, order.provider),
+            return_url=config.return_url(order.out_trade_no),
             description=description,
             openid=_openid(actor) if order.channel == PayChannel.JSAPI else "",
             client_ip=client_ip,
         )
-    except wechat.GatewayError as exc:
+    except gateway.GatewayError as exc:
         order_close(order=order, reason=_("支付渠道拒绝：%(e)s") % {"e": exc})
         raise
     return _record_prepay(order=order, answer=answer)
@@ -166,7 +171,7 @@ def _record_prepay(*, order: PayOrder, answer: dict) -> PayOrder:
     order = lock(order)
     order.prepay_id = str(answer.get("prepay_id", ""))[:64]
     order.code_url = str(answer.get("code_url", ""))[:256]
-    order.h5_url = str(answer.get("h5_url", ""))[:512]
+    order.h5_url = str(answer.get("h5_url", ""))[:2048]
     order.save()
     return order
 
@@ -189,3 +194,12 @@ def order_close(*, order: PayOrder, reason: str) -> bool:
     order.save()
     PayOrderBill.objects.filter(order=order, held=True).update(held=False)
     return True
+
+
+def bills_held(unit_id: int) -> list[tuple[int, str]]:
+    """Billing's question (``hooks.on_held_online``): the unit's bills an open order holds."""
+    return list(
+        PayOrderBill.objects.filter(order__unit_id=unit_id, held=True, order__status=OrderStatus.OPEN)
+        .order_by("bill_id")
+        .values_list("bill_id", "order__out_trade_no")
+    )

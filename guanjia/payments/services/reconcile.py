@@ -1,7 +1,10 @@
-"""Daily reconciliation (对账): the gateway's trade bill of a day against the ledger, per merchant.
+"""Daily reconciliation (对账): each gateway's trade bill of a day against the ledger, per gateway
+and merchant (WeChat Pay's ``/v3/bill/tradebill``, Alipay's trade bill zip).
 
-Three kinds of difference: money at the gateway that the ledger does not have, an online payment
-in the ledger the gateway does not list, and amounts that differ. Each is one ``ReconDifference``
+Three kinds of difference for payments: money at the gateway that the ledger does not have, an
+online payment in the ledger the gateway does not list, and amounts that differ; and the same three
+for refunds (the bill's refund rows against the refunds approved in the ledger and sent, keyed by
+our refund number). Each is one ``ReconDifference``
 per day, merchant, transaction and kind, so running a day twice finds the same lines and changes
 nothing. Finance resolves each line: posted (a paid order whose notice never came: asked from the
 gateway and posted once, as a callback would), refund (money to give back: asked for through
@@ -11,9 +14,6 @@ billing's refund with a second person), or explained (a note).
 from __future__ import annotations
 
 import datetime
-import gzip
-import hashlib
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,79 +21,45 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import Conflict
+from guanjia.core.models import Company
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, service
-from guanjia.payments import config, wechat
+from guanjia.payments import config, gateway
 from guanjia.payments.choices import DiffKind, DiffResolution, NoticeOutcome, OrderStatus, Provider
-from guanjia.payments.models import MerchantAccount, PayOrder, ReconDifference
+from guanjia.payments.models import GatewayRefund, MerchantAccount, PayOrder, ReconDifference
 from guanjia.payments.services import notices
 from guanjia.payments.services.orders import _now
 
 
-def _parse(text: str) -> dict[str, tuple[str, Decimal]]:
-    """Successful trades of a WeChat Pay trade bill: transaction id → (out_trade_no, amount in 元)."""
-    lines = text.splitlines()
-    if not lines:
-        return {}
-    index = {name: i for i, name in enumerate(lines[0].split(","))}
-    trades = {}
-    for line in lines[1:]:
-        if not line.startswith("`"):
-            break  # the totals follow the rows
-        fields = [field.lstrip("`") for field in line.split(",")]
-        if fields[index["交易状态"]] != "SUCCESS":
-            continue
-        try:
-            amount = Decimal(fields[index["订单金额"]])
-        except InvalidOperation:
-            raise wechat.GatewayError("unreadable trade bill amount") from None
-        trades[fields[index["微信订单号"]]] = (fields[index["商户订单号"]], amount)
-    return trades
-
-
-def trade_bill(cfg: config.WechatConfig, day: datetime.date) -> dict[str, tuple[str, Decimal]]:
-    pay = wechat.client(cfg)
-    code, body = wechat._call(pay.trade_bill, bill_date=day.isoformat())
-    if code != 200:
-        raise wechat._fail(code, body)
-    try:
-        code, content = pay.download_bill(body["download_url"])
-        text = gzip.decompress(content).decode("utf-8-sig")
-    except Exception as exc:
-        raise wechat.GatewayError(f"trade bill download: {exc}"[:200]) from exc
-    if hashlib.sha1(text.encode()).hexdigest() != body.get("hash_value"):  # noqa: S324  (WeChat's digest)
-        raise wechat.GatewayError("trade bill digest does not match")
-    return _parse(text)
-
-
-def _configs(company_id: int) -> list[config.WechatConfig]:
-    accounts = MerchantAccount.objects.filter(company_id=company_id, provider=Provider.WECHAT, enabled=True)
-    found = {cfg.mchid: cfg for cfg in map(config.from_account, accounts)}
-    env = config._from_env()
-    if not found and env is not None:
-        found[env.mchid] = env
-    return list(found.values())
-
-
 @service
 def _record(
-    *, company_id: int, mchid: str, day, kind: str, txn: str, out_trade_no: str, gateway, ledger
+    *,
+    company_id: int,
+    provider: str,
+    mchid: str,
+    day,
+    kind: str,
+    txn: str,
+    out_trade_no: str,
+    at_gateway,
+    ledger,
 ) -> bool:
     if ReconDifference.objects.filter(
-        company_id=company_id, provider=Provider.WECHAT, mchid=mchid, day=day, transaction_id=txn, kind=kind
+        company_id=company_id, provider=provider, mchid=mchid, day=day, transaction_id=txn[:64], kind=kind
     ).exists():
         return False
     try:
         with transaction.atomic():
             ReconDifference.objects.create(
                 company_id=company_id,
+                provider=provider,
                 mchid=mchid,
                 day=day,
                 kind=kind,
                 transaction_id=txn[:64],
                 out_trade_no=out_trade_no[:32],
-                gateway_amount=gateway,
+                gateway_amount=at_gateway,
                 ledger_amount=ledger,
             )
     except IntegrityError:  # the job and a person at once: the other one wrote it
@@ -101,41 +67,79 @@ def _record(
     return True
 
 
-def reconcile_day(*, company_id: int, day: datetime.date) -> dict:
-    """Compare a Shanghai day's trade bill of each of the company's merchants with the ledger."""
+_KINDS = {
+    "payment": (DiffKind.GATEWAY_ONLY, DiffKind.LEDGER_ONLY, DiffKind.AMOUNT),
+    "refund": (DiffKind.REFUND_GATEWAY_ONLY, DiffKind.REFUND_LEDGER_ONLY, DiffKind.REFUND_AMOUNT),
+}
+
+
+def _compare(
+    *, company_id, provider, cfg, day, what: str, at_gateway: dict, ledger: dict, counts: dict
+) -> None:
+    only_gateway, only_ledger, amount = _KINDS[what]
+    for key in sorted(set(at_gateway) | set(ledger)):
+        theirs, ours = at_gateway.get(key), ledger.get(key)
+        if theirs and ours and theirs[1] == ours[1]:
+            continue
+        kind = amount if theirs and ours else (only_gateway if theirs else only_ledger)
+        counts[kind] += _record(
+            company_id=company_id,
+            provider=provider,
+            mchid=cfg.mchid,
+            day=day,
+            kind=kind,
+            txn=key,
+            out_trade_no=(theirs or ours)[0],
+            at_gateway=theirs[1] if theirs else None,
+            ledger=ours[1] if ours else None,
+        )
+
+
+def reconcile_day(*, company_id: int, day: datetime.date, provider: str | None = None) -> dict:
+    """Compare a Shanghai day's trade bill of each of the company's merchants (of one gateway, or
+    of all) with the ledger: payments by the gateway's transaction id, refunds by our refund number.
+    Returns how many new lines of each kind were found."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     end = start + datetime.timedelta(days=1)
     counts = dict.fromkeys(DiffKind.values, 0)
-    for cfg in _configs(company_id):
-        gateway = trade_bill(cfg, day)
-        ledger = {
-            o.transaction_id: (o.out_trade_no, o.payment.amount)
-            for o in PayOrder.objects.filter(
+    for name in [provider] if provider else Provider.values:
+        for cfg in config.company_configs(name, company_id):
+            trades, refunds = gateway.client_of(name).trade_bill(cfg, day)
+            paid = PayOrder.objects.filter(
                 company_id=company_id,
+                provider=name,
                 mchid=cfg.mchid,
                 status=OrderStatus.PAID,
                 paid_at__gte=start,
                 paid_at__lt=end,
             ).select_related("payment")
-        }
-        for txn in sorted(set(gateway) | set(ledger)):
-            at_gateway, in_ledger = gateway.get(txn), ledger.get(txn)
-            if at_gateway and in_ledger and at_gateway[1] == in_ledger[1]:
-                continue
-            kind = (
-                DiffKind.AMOUNT
-                if at_gateway and in_ledger
-                else (DiffKind.GATEWAY_ONLY if at_gateway else DiffKind.LEDGER_ONLY)
-            )
-            counts[kind] += _record(
+            ledger = {o.transaction_id: (o.out_trade_no, o.payment.amount) for o in paid}
+            _compare(
                 company_id=company_id,
-                mchid=cfg.mchid,
+                provider=name,
+                cfg=cfg,
                 day=day,
-                kind=kind,
-                txn=txn,
-                out_trade_no=(at_gateway or in_ledger)[0],
-                gateway=at_gateway[1] if at_gateway else None,
-                ledger=in_ledger[1] if in_ledger else None,
+                what="payment",
+                at_gateway=trades,
+                ledger=ledger,
+                counts=counts,
+            )
+            sent = GatewayRefund.objects.filter(
+                company_id=company_id,
+                order__provider=name,
+                order__mchid=cfg.mchid,
+                created_at__gte=start,
+                created_at__lt=end,
+            ).select_related("order")
+            _compare(
+                company_id=company_id,
+                provider=name,
+                cfg=cfg,
+                day=day,
+                what="refund",
+                at_gateway=refunds,
+                ledger={r.out_refund_no: (r.order.out_trade_no, r.amount) for r in sent},
+                counts=counts,
             )
     return counts
 
@@ -144,12 +148,15 @@ def reconcile_yesterday() -> int:
     """The daily job: yesterday (a Shanghai day) for every company with a merchant."""
     day = timezone.localdate(_now()) - datetime.timedelta(days=1)
     companies = set(MerchantAccount.objects.filter(enabled=True).values_list("company_id", flat=True))
+    if config._from_env() or config._alipay_from_env():  # a deployment-wide merchant serves every company
+        companies |= set(Company.objects.values_list("pk", flat=True))
     found = 0
     for company_id in sorted(companies):
-        try:
-            found += sum(reconcile_day(company_id=company_id, day=day).values())
-        except wechat.GatewayError:
-            continue  # the bill is not ready yet or the gateway is away: the next run catches up
+        for provider in Provider.values:
+            try:
+                found += sum(reconcile_day(company_id=company_id, day=day, provider=provider).values())
+            except gateway.GatewayError:
+                continue  # the bill is not ready yet or the gateway is away: the next run catches up
     return found
 
 
@@ -182,12 +189,21 @@ def difference_resolve(
     if resolution == DiffResolution.POSTED:
         if difference.kind != DiffKind.GATEWAY_ONLY:
             raise ValidationError({"resolution": _("只有渠道有、账上无的款项可以补入账")})
-        cfg = next((c for c in _configs(difference.company_id) if c.mchid == difference.mchid), None)
-        answer = wechat.query(cfg, difference.out_trade_no) if cfg and difference.out_trade_no else None
+        provider = difference.provider
+        cfg = next(
+            (
+                c
+                for c in config.company_configs(provider, difference.company_id)
+                if c.mchid == difference.mchid
+            ),
+            None,
+        )
+        client = gateway.client_of(provider)
+        answer = client.query(cfg, difference.out_trade_no) if cfg and difference.out_trade_no else None
         if not answer or answer.get("transaction_id") != difference.transaction_id:
             raise ValidationError({"resolution": _("支付渠道查不到这笔订单，请退款或说明")})
         outcome, _order = notices.transaction_apply(
-            company_id=difference.company_id, txn=answer, kind="reconcile"
+            company_id=difference.company_id, txn=answer, kind="reconcile", provider=provider
         )
         if outcome not in (NoticeOutcome.POSTED, NoticeOutcome.LATE, NoticeOutcome.DUPLICATE):
             raise ValidationError({"resolution": _("未能入账：%(o)s") % {"o": NoticeOutcome(outcome).label}})

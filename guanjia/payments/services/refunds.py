@@ -3,7 +3,8 @@ by another (``billing.services.correction_request`` / ``correction_decide``), wh
 ledger entries. When the payment came through our gateway, the approval (``refund_on_approval``,
 billing's ``on_refund_approved`` hook) records a ``GatewayRefund`` in the same transaction, and after
 the commit it is sent to the gateway, once (``out_refund_no`` makes a re-send idempotent there too).
-The gateway's refund callback records how it ended (``notices.refund_result_apply``).
+The gateway's refund callback records how it ended (``notices.refund_result_apply``); Alipay
+answers a refund at once, and refunds left unconfirmed are asked about (``sweeps.query_refunds``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from guanjia.core.services import service
-from guanjia.payments import config, wechat
+from guanjia.payments import config, gateway
 from guanjia.payments.choices import RefundStatus
 from guanjia.payments.models import GatewayRefund, PayOrder
 from guanjia.payments.services.orders import _now
@@ -60,24 +61,20 @@ def refund_send(refund_id: int) -> str:
     if refund is None:
         return "skipped"
     order = refund.order
-    cfg = config.wechat_for(order.company_id, order.project_id)
     try:
-        answer = wechat.refund(
+        client, cfg = gateway.for_order(order)
+        answer = client.refund(
             cfg,
-            out_trade_no=order.out_trade_no,
-            out_refund_no=refund.out_refund_no,
-            refund_fen=int(refund.amount * 100),
-            total_fen=order.total_fen,
-            notify_url=config.notify_url(order.company_id, order.project_id),
+            order=order,
+            refund=refund,
+            notify_url=config.notify_url(order.company_id, order.project_id, order.provider),
         )
-    except wechat.GatewayError as exc:
+    except gateway.GatewayError as exc:
         _record_answer(refund_id=refund_id, status=RefundStatus.PENDING, error=str(exc))
         return "error"
-    status = {
-        "SUCCESS": RefundStatus.SUCCESS,
-        "ABNORMAL": RefundStatus.FAILED,
-        "CLOSED": RefundStatus.FAILED,
-    }.get(answer.get("status"), RefundStatus.PROCESSING)
+    status = {"SUCCESS": RefundStatus.SUCCESS, "FAILED": RefundStatus.FAILED}.get(
+        answer.get("status"), RefundStatus.PROCESSING
+    )
     _record_answer(refund_id=refund_id, status=status, refund_id_at_gateway=answer.get("refund_id", ""))
     return status
 

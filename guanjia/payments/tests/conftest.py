@@ -52,3 +52,28 @@ def later(monkeypatch):
         monkeypatch.setattr(common, "_now", lambda: moment)
 
     return move
+
+
+@pytest.fixture
+def ali(settings):
+    """The fake Alipay gateway on 127.0.0.1, configured from the environment's settings as a
+    deployment would; its notifies come in through Django's test client."""
+    from guanjia.testing import fake_alipay
+
+    with fake_alipay.FakeAlipay(deliver=fake_alipay.django_client_deliver(Client())) as fake:
+        app = fake_alipay.settings_for_app()
+        settings.GUANJIA_ALIPAY_APP_ID = app["app_id"]
+        settings.GUANJIA_ALIPAY_PRIVATE_KEY = app["private_key"]
+        settings.GUANJIA_ALIPAY_PUBLIC_KEY = app["public_key"]
+        settings.GUANJIA_ALIPAY_SELLER_ID = app["seller_id"]
+        settings.GUANJIA_ALIPAY_GATEWAY = fake.gateway
+        settings.GUANJIA_PAYMENTS_NOTIFY_BASE = "http://testserver"
+        yield fake
+
+
+@pytest.fixture
+def aw(pw, ali):
+    """The fee world with both gateways: WeChat Pay (the company's merchant) and Alipay (the
+    deployment's app)."""
+    pw.ali = ali
+    return pw
