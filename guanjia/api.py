@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
+from guanjia.committee.api import router as committee_router
 from guanjia.boards.api import router as boards_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
@@ -62,4 +63,5 @@ api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", notices_router)
+api.add_router("", committee_router)
 api.add_router("", evaluation_router)
