@@ -131,9 +131,7 @@ def count(electors: Iterable[Elector], ballots: Mapping[int, str], *, special_ma
     voted_heads = sum(1 for c in heads.values() if c)
     for_heads = sum(1 for c in heads.values() if c == {FOR})
     against_heads = sum(1 for c in heads.values() if c == {AGAINST})
-    bound, strict, bound_text = (
-        (THREE_QUARTERS, False, "3/4") if special_matter else (HALF, True, "1/2")
-    )
+    bound, strict, bound_text = (THREE_QUARTERS, False, "3/4") if special_matter else (HALF, True, "1/2")
 
     def threshold(key, value, of, need, need_text, is_strict):
         return Threshold(

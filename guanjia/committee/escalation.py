@@ -30,7 +30,11 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
         .order_by("due_at", "id")
     )
     taken = climb(
-        resolutions.iterator(chunk_size=200), LADDER, due_at=lambda r: r.due_at, now=now, take=_resolution_step
+        resolutions.iterator(chunk_size=200),
+        LADDER,
+        due_at=lambda r: r.due_at,
+        now=now,
+        take=_resolution_step,
     )
     suggestions = (
         Suggestion.objects.filter(status=SuggestionStatus.OPEN, due_at__lte=now)
@@ -38,7 +42,11 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
         .order_by("due_at", "id")
     )
     return taken + climb(
-        suggestions.iterator(chunk_size=200), LADDER, due_at=lambda s: s.due_at, now=now, take=_suggestion_step
+        suggestions.iterator(chunk_size=200),
+        LADDER,
+        due_at=lambda s: s.due_at,
+        now=now,
+        take=_suggestion_step,
     )
 
 

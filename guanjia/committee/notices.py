@@ -69,9 +69,13 @@ def suggestion_overdue(suggestion, recipients, step) -> None:
 def resolution_overdue(resolution, recipients, step) -> None:
     notify(
         recipients=recipients,
-        subject=Message(_("业委会决议事项超期（%(step)s）：%(title)s"), step=step.label, title=resolution.title),
+        subject=Message(
+            _("业委会决议事项超期（%(step)s）：%(title)s"), step=step.label, title=resolution.title
+        ),
         body=Message(
-            _("决议事项“%(title)s”应于 %(due)s 前落实，至今未落实。"), title=resolution.title, due=_when(resolution.due_at)
+            _("决议事项“%(title)s”应于 %(due)s 前落实，至今未落实。"),
+            title=resolution.title,
+            due=_when(resolution.due_at),
         ),
         url=reverse("committee:resolution_detail", args=[resolution.pk]),
         related=resolution,

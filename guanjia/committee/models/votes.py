@@ -34,7 +34,9 @@ class Vote(ProjectOwned):
 
     title = models.CharField(_("表决事项"), max_length=120)
     question = models.TextField(_("表决内容"), max_length=5000)
-    special_matter = models.BooleanField(_("特别事项（须四分之三同意）"), default=False, help_text=SPECIAL_MATTERS_HELP)
+    special_matter = models.BooleanField(
+        _("特别事项（须四分之三同意）"), default=False, help_text=SPECIAL_MATTERS_HELP
+    )
     status = models.CharField(_("状态"), max_length=10, choices=VoteStatus.choices, default=VoteStatus.DRAFT)
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("截止时间"))
@@ -88,7 +90,9 @@ class VoteElector(ProjectOwned):
     owner on record count together as one head (the developer's unsold units)."""
 
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="electors")
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
     unit_label = models.CharField(_("房号"), max_length=60)
     area = models.DecimalField(_("专有部分面积(㎡)"), max_digits=9, decimal_places=2)
     head = models.CharField(_("计人数归属"), max_length=20)
@@ -138,7 +142,9 @@ class Ballot(ProjectOwned):
 
     vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="ballots")
     elector = models.OneToOneField(VoteElector, on_delete=models.PROTECT, related_name="ballot")
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
     choice = models.CharField(_("意见"), max_length=10, choices=BallotChoice.choices)
     channel = models.CharField(_("方式"), max_length=10, choices=BallotChannel.choices)
     cast_by = models.ForeignKey(

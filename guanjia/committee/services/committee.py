@@ -211,7 +211,9 @@ def resolution_confirm(*, actor, resolution: Resolution, accept: bool = True, no
         resolution.confirmed_by = actor
     else:
         resolution.status = ResolutionStatus.OPEN
-        resolution.done_note = f"{resolution.done_note}\n[{_('退回')}] {text({'note': note}, 'note', 500)}"[:2000]
+        resolution.done_note = f"{resolution.done_note}\n[{_('退回')}] {text({'note': note}, 'note', 500)}"[
+            :2000
+        ]
         resolution.done_at = None
         resolution.done_by = None
     return save_validated(resolution)

@@ -146,7 +146,11 @@ def _accepting(vote: Vote, now) -> None:
 
 
 def _elector(vote: Vote, unit_id) -> VoteElector:
-    elector = VoteElector.objects.filter(vote=vote, unit_id=unit_id or 0).first() if str(unit_id).isdigit() else None
+    elector = (
+        VoteElector.objects.filter(vote=vote, unit_id=unit_id or 0).first()
+        if str(unit_id).isdigit()
+        else None
+    )
     if elector is None:
         raise ValidationError({"unit_id": _("该房屋不在本次表决范围内")})
     return elector
@@ -162,7 +166,12 @@ def _store(vote: Vote, elector: VoteElector, **fields) -> Ballot:
     if Ballot.objects.filter(vote=vote, unit_id=elector.unit_id).exists():
         raise Conflict(_("该房屋已投票，不能重复投票或更改"))
     ballot = Ballot(
-        company_id=vote.company_id, project_id=vote.project_id, vote=vote, elector=elector, unit_id=elector.unit_id, **fields
+        company_id=vote.company_id,
+        project_id=vote.project_id,
+        vote=vote,
+        elector=elector,
+        unit_id=elector.unit_id,
+        **fields,
     )
     try:
         with transaction.atomic():
@@ -186,7 +195,12 @@ def ballot_cast(*, actor, vote: Vote, unit_id, choice: str) -> Ballot:
     if not elector.voters.filter(resident_id=scope.resident_id).exists():
         raise ValidationError({"unit_id": _("您不是该房屋的业主（或业主委托的家庭成员），不能表决")})
     return _store(
-        vote, elector, choice=choice, channel=BallotChannel.PORTAL, cast_by_id=scope.resident_id, cast_at=_now()
+        vote,
+        elector,
+        choice=choice,
+        channel=BallotChannel.PORTAL,
+        cast_by_id=scope.resident_id,
+        cast_at=_now(),
     )
 
 

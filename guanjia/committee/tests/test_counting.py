@@ -18,8 +18,10 @@ def votes(first, choice, start=1):
 
 
 def check(tally, key):
-    return next(t for t in tally.thresholds if t["key"] == key) if isinstance(tally, dict) else next(
-        t for t in tally.thresholds if t.key == key
+    return (
+        next(t for t in tally.thresholds if t["key"] == key)
+        if isinstance(tally, dict)
+        else next(t for t in tally.thresholds if t.key == key)
     )
 
 
@@ -52,7 +54,9 @@ def test_special_matter_needs_three_quarters_inclusive():
 
 def test_area_and_heads_are_both_required():
     # One big unit (the area) against many small ones (the heads).
-    people = [Elector(1, Decimal("900.00"), "r1")] + [Elector(i, Decimal("10.00"), f"r{i}") for i in range(2, 11)]
+    people = [Elector(1, Decimal("900.00"), "r1")] + [
+        Elector(i, Decimal("10.00"), f"r{i}") for i in range(2, 11)
+    ]
     only_big = count(people, {1: FOR}, special_matter=False)
     assert check(only_big, "participation_area").met and not check(only_big, "participation_heads").met
     assert not only_big.passed
@@ -76,7 +80,9 @@ def cases(draw):
     areas = draw(st.lists(st.integers(min_value=1, max_value=50_000), min_size=n, max_size=n))
     heads = draw(st.lists(st.integers(min_value=1, max_value=n), min_size=n, max_size=n))
     choices = draw(st.lists(st.sampled_from([None, FOR, AGAINST, ABSTAIN]), min_size=n, max_size=n))
-    people = [Elector(i, Decimal(a) / 100, f"r{h}") for i, (a, h) in enumerate(zip(areas, heads, strict=True))]
+    people = [
+        Elector(i, Decimal(a) / 100, f"r{h}") for i, (a, h) in enumerate(zip(areas, heads, strict=True))
+    ]
     ballots = {i: c for i, c in enumerate(choices) if c is not None}
     return people, ballots, draw(st.booleans())
 
@@ -98,9 +104,17 @@ def test_the_result_is_the_law_in_fractions(case):
     for_heads = sum(1 for c in by_head.values() if c == {FOR})
     participation = voted / total >= Fraction(2, 3) and Fraction(voted_heads, heads) >= Fraction(2, 3)
     if special:
-        approval = voted > 0 and agreed / voted >= Fraction(3, 4) and Fraction(for_heads, voted_heads) >= Fraction(3, 4)
+        approval = (
+            voted > 0
+            and agreed / voted >= Fraction(3, 4)
+            and Fraction(for_heads, voted_heads) >= Fraction(3, 4)
+        )
     else:
-        approval = voted > 0 and agreed / voted > Fraction(1, 2) and Fraction(for_heads, voted_heads) > Fraction(1, 2)
+        approval = (
+            voted > 0
+            and agreed / voted > Fraction(1, 2)
+            and Fraction(for_heads, voted_heads) > Fraction(1, 2)
+        )
     assert tally.participation_met == participation
     assert tally.approval_met == approval
     assert tally.passed == (participation and approval)
