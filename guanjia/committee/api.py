@@ -3,7 +3,6 @@
 Residents reach their own votes (and cast their ballots) and the suggestion box; everything else is
 staff's, scoped by ``visible_to`` like every resource."""
 
-
 import datetime
 
 from django.utils.translation import gettext as _

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.core.errors import NotFound
 from guanjia.core.roles import Role
 from guanjia.core.scoping import require, scope_for
-from guanjia.core.errors import NotFound
 from guanjia.staff.models import StaffMember
 
 

@@ -29,12 +29,17 @@ def cw(world):
     world.other_unit.save()
     owners = {}
     for number, area in (("1203", "100.00"), ("1204", "100.00")):
-        occ = f.OccupancyFactory(unit=f.UnitFactory(building=world.building, number=number, area=Decimal(area)))
+        occ = f.OccupancyFactory(
+            unit=f.UnitFactory(building=world.building, number=number, area=Decimal(area))
+        )
         owners[number] = occ
         setattr(world, f"user_{number}", f.make_resident_user(occ.resident))
-    double = f.OccupancyFactory(unit=f.UnitFactory(building=world.building, number="1205", area=Decimal("50.00")))
+    double = f.OccupancyFactory(
+        unit=f.UnitFactory(building=world.building, number="1205", area=Decimal("50.00"))
+    )
     f.OccupancyFactory(
-        unit=f.UnitFactory(building=world.building, number="1206", area=Decimal("50.00")), resident=double.resident
+        unit=f.UnitFactory(building=world.building, number="1206", area=Decimal("50.00")),
+        resident=double.resident,
     )
     world.double_owner = double.resident
     world.user_1205 = f.make_resident_user(double.resident)

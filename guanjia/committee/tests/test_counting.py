@@ -14,7 +14,7 @@ def electorate(n, area=Decimal("100.00")):
 
 
 def votes(first, choice, start=1):
-    return {i: choice for i in range(start, start + first)}
+    return dict.fromkeys(range(start, start + first), choice)
 
 
 def check(tally, key):
@@ -60,7 +60,7 @@ def test_area_and_heads_are_both_required():
     only_big = count(people, {1: FOR}, special_matter=False)
     assert check(only_big, "participation_area").met and not check(only_big, "participation_heads").met
     assert not only_big.passed
-    small = count(people, {i: FOR for i in range(2, 11)}, special_matter=False)
+    small = count(people, dict.fromkeys(range(2, 11), FOR), special_matter=False)
     assert check(small, "participation_heads").met and not check(small, "participation_area").met
 
 

@@ -61,7 +61,12 @@ def test_a_vote_that_passes_with_a_paper_ballot_and_the_delegated_family_member(
     scan.name = "ballot.pdf"
     recorded = desk.client.post(
         f"/api/v1/votes/{vote_id}/paper-ballots",
-        {"unit_id": cw.unit_1203.pk, "resident_id": cw.unit_1203.occupancies.get().resident_id, "choice": "for", "scan": scan},
+        {
+            "unit_id": cw.unit_1203.pk,
+            "resident_id": cw.unit_1203.occupancies.get().resident_id,
+            "choice": "for",
+            "scan": scan,
+        },
         headers=desk.headers,
     )
     assert recorded.status_code == 201, recorded.content
@@ -152,7 +157,9 @@ def test_draft_rules_and_scoping(cw):
         assert Api(user).get(f"votes/{vote_id}").status_code == 404
         assert Api(user).get(f"votes/{vote_id}/ballots").status_code == 404
     sibling_resident = f.make_resident_user(
-        f.OccupancyFactory(unit=f.UnitFactory(building=f.BuildingFactory(project=cw.sibling_project))).resident
+        f.OccupancyFactory(
+            unit=f.UnitFactory(building=f.BuildingFactory(project=cw.sibling_project))
+        ).resident
     )
     assert Api(sibling_resident).get(f"votes/{vote_id}").status_code == 404
     assert vote_id not in {v["id"] for v in Api(sibling_resident).get("votes").json()["items"]}
