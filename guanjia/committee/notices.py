@@ -31,7 +31,7 @@ def suggestion_submitted(suggestion, recipients) -> None:
     notify(
         recipients=recipients,
         subject=Message(_("意见箱有新意见，请于 %(due)s 前答复"), due=_when(suggestion.due_at)),
-        body=Message(_("%(body)s"), body=suggestion.body[:100]),
+        body=suggestion.body[:100],
         url=reverse("committee:suggestion_detail", args=[suggestion.pk]),
         related=suggestion,
         dedup_key=f"committee-suggestion-{suggestion.pk}",
@@ -46,7 +46,7 @@ def suggestion_answered(suggestion) -> None:
     notify(
         recipients=[user],
         subject=Message(_("您的意见已答复")),
-        body=Message(_("%(answer)s"), answer=suggestion.answer[:100]),
+        body=suggestion.answer[:100],
         url=reverse("committee:portal_suggestion", args=[suggestion.pk]),
         related=suggestion,
         dedup_key=f"committee-suggestion-{suggestion.pk}-answered",
