@@ -4,8 +4,8 @@ from ninja import NinjaAPI
 
 from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
-from guanjia.committee.api import router as committee_router
 from guanjia.boards.api import router as boards_router
+from guanjia.committee.api import router as committee_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
 from guanjia.dispatch.api import router as dispatch_router
