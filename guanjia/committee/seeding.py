@@ -90,10 +90,11 @@ def seed_demo_committee(company, *, rng: random.Random) -> dict[str, int]:
     today = timezone.localdate()
     owners = list(
         Occupancy.objects.current()
-        .filter(project=project, relation=Relation.OWNER, resident__user__isnull=True)
+        .filter(project=project, relation=Relation.OWNER)
         .order_by("id")
-        .values_list("resident_id", flat=True)[:5]
+        .values_list("resident_id", flat=True)
     )
+    owners = list(dict.fromkeys(owners))[:5]
     roles = [MemberRole.CHAIR, MemberRole.VICE, MemberRole.MEMBER, MemberRole.MEMBER, MemberRole.MEMBER]
     members = [
         services.member_add(

@@ -24,6 +24,11 @@ MAX_MEETING_FILES = 10
 
 def _date(data: dict, field: str) -> datetime.date:
     value = data.get(field)
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError({field: _("日期格式应为 YYYY-MM-DD")}) from None
     if isinstance(value, datetime.datetime):
         value = value.date()
     if not isinstance(value, datetime.date):
