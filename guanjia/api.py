@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
 from guanjia.boards.api import router as boards_router
+from guanjia.committee.api import router as committee_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
 from guanjia.dispatch.api import router as dispatch_router
@@ -64,4 +65,5 @@ api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", notices_router)
 api.add_router("", events_router)
+api.add_router("", committee_router)
 api.add_router("", evaluation_router)

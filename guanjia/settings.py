@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "guanjia.notices",
     "guanjia.renovation",
     "guanjia.events",
+    "guanjia.committee",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

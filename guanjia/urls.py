@@ -45,6 +45,7 @@ urlpatterns = [
     path("households/", include("guanjia.households.urls")),
     path("", include("guanjia.notices.urls")),
     path("", include("guanjia.events.urls")),
+    path("", include("guanjia.committee.urls")),
     path("", include(household_portal_urls)),
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),

@@ -66,6 +66,10 @@ class Perm(models.TextChoices):
     PUBLISH_NOTICES = "notices.publish", _("发布与撤回公告")
     REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
     APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
+    VIEW_COMMITTEE = "committee.view", _("查看业委会、业主表决与意见箱")
+    MANAGE_COMMITTEE = "committee.manage", _("维护业委会、会议与决议，发起与结束业主表决")
+    RECORD_BALLOTS = "committee.record_ballot", _("录入纸质表决票")
+    ANSWER_SUGGESTIONS = "committee.answer", _("答复意见箱")
     ADMIN = "company.admin", _("系统管理")
     VIEW_EVENTS = "events.view", _("查看社区活动")
     MANAGE_EVENTS = "events.manage", _("策划、发布、总结社区活动")
@@ -84,6 +88,7 @@ _ALL_STAFF = {
     Perm.VIEW_FEEDBACK,
     Perm.VIEW_NOTICES,
     Perm.VIEW_EVENTS,
+    Perm.VIEW_COMMITTEE,
 }
 _FIELD_WORK = _ALL_STAFF | {Perm.DO_FACILITIES_WORK}
 _FRONT_LINE = _ALL_STAFF | {
@@ -92,6 +97,8 @@ _FRONT_LINE = _ALL_STAFF | {
     Perm.VIEW_HISTORY,
     Perm.DRAFT_NOTICES,
     Perm.CHECK_IN_EVENTS,
+    Perm.RECORD_BALLOTS,
+    Perm.ANSWER_SUGGESTIONS,
 }
 # Takes money at the desk or door to door and may ask for a refund or adjustment, never approve one.
 _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
@@ -131,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVIEW_RENOVATION,
             Perm.APPROVE_RENOVATION,
             Perm.MANAGE_EVENTS,
+            Perm.MANAGE_COMMITTEE,
         }
     ),
     Role.HQ_CENTER: frozenset(

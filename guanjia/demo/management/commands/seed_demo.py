@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from guanjia.billing.seeding import seed_demo_billing
+from guanjia.committee.seeding import seed_demo_committee
 from guanjia.core.context import Source, change_context
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.models import Company
@@ -179,6 +180,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_notices,
         seed_demo_renovation,
         seed_demo_events,
+        seed_demo_committee,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
