@@ -19,6 +19,7 @@ from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.payments.api import router as payments_router
 from guanjia.quality.api import router as quality_router
+from guanjia.handover.api import router as handover_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router
@@ -58,6 +59,7 @@ api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", renovation_router)
+api.add_router("", handover_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

@@ -66,6 +66,8 @@ class Perm(models.TextChoices):
     PUBLISH_NOTICES = "notices.publish", _("发布与撤回公告")
     REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
     APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
+    HANDOVER = "handover.work", _("办理收楼交付与验房、接管验收")
+    ACCEPT_TAKEOVER = "handover.accept_takeover", _("签署接管验收")
     ADMIN = "company.admin", _("系统管理")
 
 
@@ -93,8 +95,8 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
+    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.HANDOVER}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
@@ -103,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
         # The customer-service head (客服主管) publishes the estate's notices.
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
+        | {Perm.HANDOVER}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -123,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PUBLISH_NOTICES,
             Perm.REVIEW_RENOVATION,
             Perm.APPROVE_RENOVATION,
+            Perm.HANDOVER,
+            Perm.ACCEPT_TAKEOVER,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),
