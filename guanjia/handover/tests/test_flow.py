@@ -72,7 +72,7 @@ def test_handover_with_two_defects_becomes_a_resident(hw):
     assert hw.new_unit.status == "occupied"
     # Journaled like every domain record.
     assert (
-        ObjectChange.objects.filter(object_type__model="appointment", object_id=str(appointment.pk)).count()
+        ObjectChange.objects.filter(content_type__model="appointment", object_id=str(appointment.pk)).count()
         >= 3
     )
 
