@@ -2,8 +2,6 @@
 web pages. Staff see the projects they serve, residents the handovers of their own units
 (``visible_to``); ID numbers are always masked."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 
@@ -23,11 +21,11 @@ from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.handover import lists, selectors, services
 from guanjia.handover.choices import (
-    AppointmentStatus,
-    DefectStatus,
-    InspectionKind,
-    ItemResult,
-    ReadyStatus,
+    HandoverDefectStatus,
+    HandoverInspectionKind,
+    HandoverItemResult,
+    HandoverReadyStatus,
+    HandoverStatus,
     TakeoverStatus,
 )
 from guanjia.handover.models import Defect, InspectionItem
@@ -47,7 +45,7 @@ class HandoverItemOut(Schema):
     item: str
     equipment_id: int | None
     photo_required: bool
-    result: ItemResult
+    result: HandoverItemResult
     note: str
     checked_at: datetime.datetime | None
     photos: list[HandoverPhotoOut]
@@ -65,7 +63,7 @@ class HandoverDefectOut(Schema):
     ticket_number: str
     ticket_status: str
     rectify_by: datetime.datetime
-    status: DefectStatus
+    status: HandoverDefectStatus
     developer_done_at: datetime.datetime | None
     reinspected_at: datetime.datetime | None
     reinspection_note: str
@@ -82,7 +80,7 @@ class HandoverDefectOut(Schema):
 
 class HandoverInspectionOut(Schema):
     id: int
-    kind: InspectionKind
+    kind: HandoverInspectionKind
     started_at: datetime.datetime
     items: list[HandoverItemOut]
     defects: list[HandoverDefectOut]
@@ -111,7 +109,7 @@ class HandoverOut(Schema):
     water_reading: Decimal | None
     power_reading: Decimal | None
     gas_reading: Decimal | None
-    status: AppointmentStatus
+    status: HandoverStatus
     signature: str
     signed_at: datetime.datetime | None
     completed_at: datetime.datetime | None
@@ -153,7 +151,7 @@ class HandoverReadyOut(Schema):
     ready_on: datetime.date
     buyer_name: str
     note: str
-    status: ReadyStatus
+    status: HandoverReadyStatus
 
     @staticmethod
     def resolve_unit(obj) -> str:
@@ -283,7 +281,7 @@ def _takeover(request, pk: int):
     summary="Handover-ready units (可交付房屋) of the projects served",
 )
 @paginate(Pagination)
-def handover_ready_list(request, filters: lists.ReadyUnitFilter = Query(...)):
+def handover_ready_list(request, filters: lists.HandoverReadyFilter = Query(...)):
     _staff(request)
     return filters.filter(lists.ready_units(request.user)).order_by("project_id", "id")
 
@@ -435,7 +433,7 @@ def _cancel(request, appointment, payload):
 def handover_item_record(
     request,
     pk: int,
-    result: ItemResult = Form(...),
+    result: HandoverItemResult = Form(...),
     note: str = Form("", max_length=300),
     photos: list[UploadedFile] = File(None),
 ):
@@ -555,7 +553,7 @@ class HandoverChecklistLine(Schema):
     operation_id="handover_checklist_get",
     summary="A project's checklist of a kind (handover: rooms; takeover: areas), or the default",
 )
-def handover_checklist_get(request, project_id: int, kind: InspectionKind):
+def handover_checklist_get(request, project_id: int, kind: HandoverInspectionKind):
     _staff(request)
     project = visible_or_404(Project.objects.all(), project_id, request.user)
     return [{"room": r, "item": i, "photo_required": p} for r, i, p in services.checklist(project.pk, kind)]
@@ -568,7 +566,7 @@ def handover_checklist_get(request, project_id: int, kind: InspectionKind):
     summary="Replace a project's checklist of a kind; an empty list returns to the default",
 )
 def handover_checklist_set(
-    request, project_id: int, kind: InspectionKind, payload: list[HandoverChecklistLine]
+    request, project_id: int, kind: HandoverInspectionKind, payload: list[HandoverChecklistLine]
 ):
     _staff(request)
     project = visible_or_404(Project.objects.all(), project_id, request.user)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class ReadyStatus(models.TextChoices):
+class HandoverReadyStatus(models.TextChoices):
     """Where a handover-ready unit (可交付房屋) stands."""
 
     READY = "ready", _("待交付")
@@ -12,13 +12,13 @@ class ReadyStatus(models.TextChoices):
     HANDED_OVER = "handed_over", _("已交付")
 
 
-class AppointmentStatus(models.TextChoices):
+class HandoverStatus(models.TextChoices):
     BOOKED = "booked", _("已预约")
     COMPLETED = "completed", _("已交付")
     CANCELLED = "cancelled", _("已取消")
 
 
-class InspectionKind(models.TextChoices):
+class HandoverInspectionKind(models.TextChoices):
     """What an inspection is of: a unit handed to its owner, or a project's common parts taken over
     from the developer. One shape (rooms/areas × items, OK or defect with photos) serves both."""
 
@@ -26,13 +26,13 @@ class InspectionKind(models.TextChoices):
     TAKEOVER = "takeover", _("接管验收")
 
 
-class ItemResult(models.TextChoices):
+class HandoverItemResult(models.TextChoices):
     PENDING = "pending", _("未查")
     OK = "ok", _("合格")
     DEFECT = "defect", _("有问题")
 
 
-class DefectStatus(models.TextChoices):
+class HandoverDefectStatus(models.TextChoices):
     OPEN = "open", _("整改中")
     CLOSED = "closed", _("复验通过")
 

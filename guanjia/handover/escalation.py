@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.ladder import climb
-from guanjia.handover.choices import DefectStatus, Step
+from guanjia.handover.choices import HandoverDefectStatus, Step
 from guanjia.handover.models import Defect, DefectEscalation
 from guanjia.handover.services import common
 from guanjia.notifications.kinds import register_kind
@@ -38,7 +38,10 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     late = (
         Defect.objects.filter(
-            status=DefectStatus.OPEN, ticket__isnull=True, developer_done_at__isnull=True, rectify_by__lte=now
+            status=HandoverDefectStatus.OPEN,
+            ticket__isnull=True,
+            developer_done_at__isnull=True,
+            rectify_by__lte=now,
         )
         .exclude(escalation_step__gte=len(LADDER))
         .select_related("inspection__takeover")

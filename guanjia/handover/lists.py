@@ -18,7 +18,7 @@ from guanjia.core.roles import Perm
 from guanjia.dataio.exporting import ExportSpec, register_export
 from guanjia.estates.models import Project
 from guanjia.estates.selectors import units_matching
-from guanjia.handover.choices import AppointmentStatus, DefectStatus, ReadyStatus, TakeoverStatus
+from guanjia.handover.choices import HandoverDefectStatus, HandoverReadyStatus, HandoverStatus, TakeoverStatus
 from guanjia.handover.models import Appointment, Defect, ReadyUnit, Takeover
 from guanjia.handover.services.common import mask_id
 
@@ -29,13 +29,13 @@ READY_MAX_ROWS = 5000
 
 class HandoverFilter(FilterSchema):
     project_id: RefId | None = None
-    status: AppointmentStatus | None = None
+    status: HandoverStatus | None = None
     unit_id: RefId | None = None
 
 
-class ReadyUnitFilter(FilterSchema):
+class HandoverReadyFilter(FilterSchema):
     project_id: RefId | None = None
-    status: ReadyStatus | None = None
+    status: HandoverReadyStatus | None = None
 
 
 class TakeoverFilter(FilterSchema):
@@ -56,7 +56,7 @@ class _ProjectForm(forms.Form):
 class AppointmentFilterForm(_ProjectForm):
     status = forms.ChoiceField(
         label=gettext_lazy("状态"),
-        choices=[("", gettext_lazy("全部")), *AppointmentStatus.choices],
+        choices=[("", gettext_lazy("全部")), *HandoverStatus.choices],
         required=False,
     )
     q = forms.CharField(label=gettext_lazy("房号/业主/编号"), max_length=60, required=False)
@@ -64,7 +64,9 @@ class AppointmentFilterForm(_ProjectForm):
 
 class ReadyFilterForm(_ProjectForm):
     status = forms.ChoiceField(
-        label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部")), *ReadyStatus.choices], required=False
+        label=gettext_lazy("状态"),
+        choices=[("", gettext_lazy("全部")), *HandoverReadyStatus.choices],
+        required=False,
     )
     q = forms.CharField(label=gettext_lazy("房号/购房人"), max_length=60, required=False)
 
@@ -84,7 +86,9 @@ def appointments(user):
         .annotate(
             defect_count=Count("inspection__defects", distinct=True),
             open_defects=Count(
-                "inspection__defects", filter=Q(inspection__defects__status=DefectStatus.OPEN), distinct=True
+                "inspection__defects",
+                filter=Q(inspection__defects__status=HandoverDefectStatus.OPEN),
+                distinct=True,
             ),
         )
     )
@@ -133,7 +137,9 @@ def takeovers(user):
         .annotate(
             defect_count=Count("inspection__defects", distinct=True),
             open_defects=Count(
-                "inspection__defects", filter=Q(inspection__defects__status=DefectStatus.OPEN), distinct=True
+                "inspection__defects",
+                filter=Q(inspection__defects__status=HandoverDefectStatus.OPEN),
+                distinct=True,
             ),
         )
     )
@@ -217,7 +223,7 @@ def register() -> None:
             "handover_ready_units",
             gettext_lazy("可交付房屋"),
             ReadyUnit,
-            ReadyUnitFilter,
+            HandoverReadyFilter,
             Perm.VIEW_ESTATES,
             READY_COLUMNS,
             queryset=lambda actor, filters: filters.filter(ready_units(actor)).order_by("project_id", "id"),

@@ -24,11 +24,11 @@ from guanjia.core.models import Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.models import Occupancy
 from guanjia.handover.choices import (
-    AppointmentStatus,
-    DefectStatus,
-    InspectionKind,
-    ItemResult,
-    ReadyStatus,
+    HandoverDefectStatus,
+    HandoverInspectionKind,
+    HandoverItemResult,
+    HandoverReadyStatus,
+    HandoverStatus,
     TakeoverStatus,
 )
 
@@ -63,7 +63,7 @@ class ReadyUnit(ProjectOwned):
     buyer_name = models.CharField(_("购房人"), max_length=60, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     status = models.CharField(
-        _("状态"), max_length=12, choices=ReadyStatus.choices, default=ReadyStatus.READY
+        _("状态"), max_length=12, choices=HandoverReadyStatus.choices, default=HandoverReadyStatus.READY
     )
 
     objects = UnitQuerySet.as_manager()
@@ -96,7 +96,7 @@ class Appointment(ProjectOwned):
     power_reading = models.DecimalField(_("电表读数"), max_digits=12, decimal_places=2, null=True, blank=True)
     gas_reading = models.DecimalField(_("燃气表读数"), max_digits=12, decimal_places=2, null=True, blank=True)
     status = models.CharField(
-        _("状态"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+        _("状态"), max_length=12, choices=HandoverStatus.choices, default=HandoverStatus.BOOKED
     )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -185,7 +185,7 @@ class Takeover(ProjectOwned):
 class ChecklistLine(ProjectOwned):
     """One item of a project's own checklist (rooms of a unit, or common areas for a takeover)."""
 
-    kind = models.CharField(_("用于"), max_length=10, choices=InspectionKind.choices)
+    kind = models.CharField(_("用于"), max_length=10, choices=HandoverInspectionKind.choices)
     room = models.CharField(_("房间/区域"), max_length=40)
     item = models.CharField(_("检查项"), max_length=60)
     photo_required = models.BooleanField(_("问题须拍照"), default=True)
@@ -210,7 +210,7 @@ class InspectionQuerySet(ScopedQuerySet):
 class Inspection(ProjectOwned):
     """One inspection (验房 / 接管验收) against a checklist: of a unit's handover or of a takeover."""
 
-    kind = models.CharField(_("类型"), max_length=10, choices=InspectionKind.choices)
+    kind = models.CharField(_("类型"), max_length=10, choices=HandoverInspectionKind.choices)
     appointment = models.OneToOneField(
         Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="inspection"
     )
@@ -256,7 +256,7 @@ class InspectionItem(ProjectOwned):
     photo_required = models.BooleanField(_("问题须拍照"), default=True)
     position = models.PositiveIntegerField(_("顺序"), default=0)
     result = models.CharField(
-        _("结果"), max_length=10, choices=ItemResult.choices, default=ItemResult.PENDING
+        _("结果"), max_length=10, choices=HandoverItemResult.choices, default=HandoverItemResult.PENDING
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
     checked_at = models.DateTimeField(_("检查时间"), null=True, blank=True)
@@ -310,7 +310,7 @@ class Defect(ProjectOwned):
     )
     rectify_by = models.DateTimeField(_("整改期限"))
     status = models.CharField(
-        _("状态"), max_length=10, choices=DefectStatus.choices, default=DefectStatus.OPEN
+        _("状态"), max_length=10, choices=HandoverDefectStatus.choices, default=HandoverDefectStatus.OPEN
     )
     developer_done_at = models.DateTimeField(_("开发商报整改完成"), null=True, blank=True)
     reinspected_at = models.DateTimeField(_("复验时间"), null=True, blank=True)

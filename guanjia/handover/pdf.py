@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.handover.choices import DOCUMENTS, KEY_KINDS, ItemResult
+from guanjia.handover.choices import DOCUMENTS, KEY_KINDS, HandoverItemResult
 from guanjia.handover.services.common import mask_id
 
 FONT = "STSong-Light"
@@ -90,7 +90,7 @@ def _build(
         table = Table(rows, colWidths=[45 * mm, 45 * mm, 20 * mm, 70 * mm], repeatRows=1)
         style = TableStyle(grid.getCommands())
         for i, item in enumerate(items, start=1):
-            if item.result == ItemResult.DEFECT:
+            if item.result == HandoverItemResult.DEFECT:
                 style.add("BACKGROUND", (2, i), (2, i), colors.HexColor("#f8d7da"))
         table.setStyle(style)
         story.append(table)

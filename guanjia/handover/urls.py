@@ -1,7 +1,7 @@
 from django.urls import path
 
 from guanjia.handover import views
-from guanjia.handover.choices import InspectionKind
+from guanjia.handover.choices import HandoverInspectionKind
 
 # The resident portal's pages (named like the rest of the portal).
 portal_urls = [
@@ -34,7 +34,7 @@ urlpatterns = [
     path(
         "handover/takeovers/<int:pk>/inspect/",
         views.inspect,
-        {"kind": InspectionKind.TAKEOVER},
+        {"kind": HandoverInspectionKind.TAKEOVER},
         name="takeover_inspect",
     ),
     path("handover/takeovers/<int:pk>/record.pdf", views.takeover_pdf, name="takeover_pdf"),

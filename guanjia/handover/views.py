@@ -21,7 +21,13 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.handover import lists, pdf, selectors, services
-from guanjia.handover.choices import DOCUMENTS, KEY_KINDS, AppointmentStatus, InspectionKind, TakeoverStatus
+from guanjia.handover.choices import (
+    DOCUMENTS,
+    KEY_KINDS,
+    HandoverInspectionKind,
+    HandoverStatus,
+    TakeoverStatus,
+)
 from guanjia.handover.forms import (
     BillForm,
     BookForm,
@@ -160,7 +166,7 @@ def detail(request, pk):
     a = _appointment(request, pk)
     perms = scope_for(request.user).permissions
     inspection = selectors.inspection_of(a)
-    open_ = a.status == AppointmentStatus.BOOKED
+    open_ = a.status == HandoverStatus.BOOKED
     record = RecordForm(
         initial={
             "documents": a.documents,
@@ -287,21 +293,21 @@ def appointment_record_pdf(request, pk):
 
 
 def _parent(request, kind: str, pk):
-    if kind == InspectionKind.HANDOVER:
+    if kind == HandoverInspectionKind.HANDOVER:
         return _appointment(request, pk)
     return _takeover(request, pk)
 
 
 def _inspect_url(kind: str, pk: int) -> str:
-    name = "handover:inspect" if kind == InspectionKind.HANDOVER else "handover:takeover_inspect"
+    name = "handover:inspect" if kind == HandoverInspectionKind.HANDOVER else "handover:takeover_inspect"
     return reverse(name, args=[pk])
 
 
 @console_view(Perm.HANDOVER)
-def inspect(request, pk, kind=InspectionKind.HANDOVER):
+def inspect(request, pk, kind=HandoverInspectionKind.HANDOVER):
     parent = _parent(request, kind, pk)
     if request.method == "POST":
-        started = {"appointment": parent} if kind == InspectionKind.HANDOVER else {"takeover": parent}
+        started = {"appointment": parent} if kind == HandoverInspectionKind.HANDOVER else {"takeover": parent}
         return _run(
             request,
             lambda: services.inspection_start(actor=request.user, **started),
@@ -320,9 +326,9 @@ def inspect(request, pk, kind=InspectionKind.HANDOVER):
             "progress": selectors.progress(inspection),
             "form": style_form(ItemForm()),
             "back": _back(parent)
-            if kind == InspectionKind.HANDOVER
+            if kind == HandoverInspectionKind.HANDOVER
             else reverse("handover:takeover", args=[parent.pk]),
-            "title": _("收楼验房") if kind == InspectionKind.HANDOVER else _("接管验收"),
+            "title": _("收楼验房") if kind == HandoverInspectionKind.HANDOVER else _("接管验收"),
         },
     )
 

@@ -28,9 +28,9 @@ from guanjia.handover.choices import (
     DOCUMENTS,
     KEY_KINDS,
     REQUIRED_DOCUMENTS,
-    AppointmentStatus,
-    ItemResult,
-    ReadyStatus,
+    HandoverItemResult,
+    HandoverReadyStatus,
+    HandoverStatus,
 )
 from guanjia.handover.files import store_signature
 from guanjia.handover.models import Appointment, ReadyUnit
@@ -58,7 +58,7 @@ def ready_mark(*, actor, data: dict) -> ReadyUnit:
     ready = ReadyUnit.objects.filter(unit=unit).first()
     if ready is None:
         ready = ReadyUnit(company_id=unit.company_id, project_id=unit.project_id, unit=unit)
-    elif ready.status == ReadyStatus.HANDED_OVER:
+    elif ready.status == HandoverReadyStatus.HANDED_OVER:
         raise Conflict(_("该房屋已交付"))
     ready.ready_on, ready.buyer_name, ready.note = ready_on, buyer, note
     return save_validated(ready)
@@ -140,10 +140,10 @@ def appointment_book(*, actor, data: dict) -> Appointment:
     ready = ReadyUnit.objects.filter(unit=unit).first()
     if ready is None:
         raise ValidationError({"unit_id": _("该房屋不在可交付清单中，请先标记为可交付")})
-    if ready.status == ReadyStatus.HANDED_OVER:
+    if ready.status == HandoverReadyStatus.HANDED_OVER:
         raise Conflict(_("该房屋已交付"))
     clash = (
-        Appointment.objects.filter(unit=unit, status=AppointmentStatus.BOOKED)
+        Appointment.objects.filter(unit=unit, status=HandoverStatus.BOOKED)
         .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
         .first()
     )
@@ -169,14 +169,14 @@ def appointment_book(*, actor, data: dict) -> Appointment:
             booked_by=actor,
         )
     )
-    ready.status = ReadyStatus.BOOKED
+    ready.status = HandoverReadyStatus.BOOKED
     ready.save()
     return appointment
 
 
 def _open(appointment: Appointment) -> Appointment:
     appointment = lock(appointment)
-    if appointment.status != AppointmentStatus.BOOKED:
+    if appointment.status != HandoverStatus.BOOKED:
         raise Conflict(_("该收楼预约已%(s)s，不能再修改") % {"s": appointment.get_status_display()})
     return appointment
 
@@ -222,12 +222,12 @@ def appointment_record(*, actor, appointment: Appointment, data: dict) -> Appoin
 def appointment_cancel(*, actor, appointment: Appointment) -> Appointment:
     require(actor, Perm.HANDOVER)
     appointment = _open(appointment)
-    appointment.status = AppointmentStatus.CANCELLED
+    appointment.status = HandoverStatus.CANCELLED
     save_validated(appointment)
-    others = Appointment.objects.filter(unit_id=appointment.unit_id, status=AppointmentStatus.BOOKED)
-    ready = ReadyUnit.objects.filter(unit_id=appointment.unit_id, status=ReadyStatus.BOOKED).first()
+    others = Appointment.objects.filter(unit_id=appointment.unit_id, status=HandoverStatus.BOOKED)
+    ready = ReadyUnit.objects.filter(unit_id=appointment.unit_id, status=HandoverReadyStatus.BOOKED).first()
     if ready is not None and not others.exists():
-        ready.status = ReadyStatus.READY
+        ready.status = HandoverReadyStatus.READY
         ready.save()
     return appointment
 
@@ -300,7 +300,7 @@ def _inspection_done(appointment: Appointment) -> None:
     inspection = getattr(appointment, "inspection", None)
     if inspection is None:
         raise ValidationError({"inspection": _("尚未验房")})
-    if inspection.items.filter(result=ItemResult.PENDING).exists():
+    if inspection.items.filter(result=HandoverItemResult.PENDING).exists():
         raise ValidationError({"inspection": _("验房尚有未检查的项目")})
 
 
@@ -378,7 +378,7 @@ def appointment_complete(*, actor, appointment: Appointment) -> Appointment:
     else:
         note = _("已发送业主端邀请短信")
     now = common.now()
-    appointment.status = AppointmentStatus.COMPLETED
+    appointment.status = HandoverStatus.COMPLETED
     appointment.completed_at = now
     appointment.completed_by = actor
     appointment.resident = resident
@@ -386,6 +386,6 @@ def appointment_complete(*, actor, appointment: Appointment) -> Appointment:
     save_validated(appointment)
     ready = ReadyUnit.objects.filter(unit_id=unit.pk).first()
     if ready is not None:
-        ready.status = ReadyStatus.HANDED_OVER
+        ready.status = HandoverReadyStatus.HANDED_OVER
         ready.save()
     return appointment

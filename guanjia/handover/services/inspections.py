@@ -21,10 +21,10 @@ from guanjia.core.services import lock, save_validated, service
 from guanjia.facilities.models import Equipment
 from guanjia.handover import checklists
 from guanjia.handover.choices import (
-    AppointmentStatus,
-    DefectStatus,
-    InspectionKind,
-    ItemResult,
+    HandoverDefectStatus,
+    HandoverInspectionKind,
+    HandoverItemResult,
+    HandoverStatus,
     TakeoverStatus,
 )
 from guanjia.handover.files import store_photo
@@ -60,7 +60,11 @@ def checklist(project_id: int, kind: str) -> list[tuple[str, str, bool]]:
     )
     if lines:
         return lines
-    default = checklists.HANDOVER_DEFAULT if kind == InspectionKind.HANDOVER else checklists.TAKEOVER_DEFAULT
+    default = (
+        checklists.HANDOVER_DEFAULT
+        if kind == HandoverInspectionKind.HANDOVER
+        else checklists.TAKEOVER_DEFAULT
+    )
     return [
         (str(room), str(item), checklists.PHOTO_REQUIRED_DEFAULT) for room, items in default for item in items
     ]
@@ -74,7 +78,7 @@ def checklist_set(*, actor, project, kind: str, lines: list[dict]) -> list[Check
     """Replace a project's own checklist of ``kind`` (rooms and items, or areas and items); an empty
     list goes back to the default. Inspections already started keep their items."""
     require(actor, Perm.CHANGE_ESTATES)
-    if kind not in InspectionKind.values:
+    if kind not in HandoverInspectionKind.values:
         raise ValidationError({"kind": _("请选择收楼验房或接管验收")})
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": _("最多 %(n)s 项") % {"n": MAX_LINES}})
@@ -103,7 +107,7 @@ def checklist_set(*, actor, project, kind: str, lines: list[dict]) -> list[Check
 
 def _lines(kind: str, project_id: int) -> list[dict]:
     lines = [{"room": r, "item": i, "photo_required": p} for r, i, p in checklist(project_id, kind)]
-    if kind == InspectionKind.TAKEOVER:
+    if kind == HandoverInspectionKind.TAKEOVER:
         # The project's ledger equipment (设备台账): each item inspected once.
         for equipment in (
             Equipment.objects.filter(project_id=project_id, deleted_at__isnull=True)
@@ -131,7 +135,7 @@ def inspection_start(
     if (appointment is None) == (takeover is None):
         raise ValueError("inspect exactly one of an appointment or a takeover")
     parent = lock(appointment or takeover)
-    kind = InspectionKind.HANDOVER if appointment is not None else InspectionKind.TAKEOVER
+    kind = HandoverInspectionKind.HANDOVER if appointment is not None else HandoverInspectionKind.TAKEOVER
     existing = Inspection.objects.filter(**{kind_field(kind): parent}).first()
     if existing is not None:
         return existing
@@ -141,8 +145,8 @@ def inspection_start(
             company_id=parent.company_id,
             project_id=parent.project_id,
             kind=kind,
-            appointment=parent if kind == InspectionKind.HANDOVER else None,
-            takeover=parent if kind == InspectionKind.TAKEOVER else None,
+            appointment=parent if kind == HandoverInspectionKind.HANDOVER else None,
+            takeover=parent if kind == HandoverInspectionKind.TAKEOVER else None,
             started_at=common.now(),
             started_by=actor,
         )
@@ -159,19 +163,21 @@ def inspection_start(
 
 
 def kind_field(kind: str) -> str:
-    return "appointment" if kind == InspectionKind.HANDOVER else "takeover"
+    return "appointment" if kind == HandoverInspectionKind.HANDOVER else "takeover"
 
 
 def parent_of(inspection: Inspection):
-    return inspection.appointment if inspection.kind == InspectionKind.HANDOVER else inspection.takeover
+    return (
+        inspection.appointment if inspection.kind == HandoverInspectionKind.HANDOVER else inspection.takeover
+    )
 
 
 def _parent_open(kind: str, parent) -> None:
-    if kind == InspectionKind.HANDOVER and parent.status != AppointmentStatus.BOOKED:
+    if kind == HandoverInspectionKind.HANDOVER and parent.status != HandoverStatus.BOOKED:
         raise Conflict(_("该收楼预约已%(s)s") % {"s": parent.get_status_display()})
-    if kind == InspectionKind.TAKEOVER and parent.status != TakeoverStatus.INSPECTING:
+    if kind == HandoverInspectionKind.TAKEOVER and parent.status != TakeoverStatus.INSPECTING:
         raise Conflict(_("该接管验收已%(s)s") % {"s": parent.get_status_display()})
-    if kind == InspectionKind.HANDOVER and parent.signature:
+    if kind == HandoverInspectionKind.HANDOVER and parent.signature:
         raise Conflict(_("业主已签名确认，验房结果不能再修改"))
 
 
@@ -182,19 +188,19 @@ def item_record(*, actor, item: InspectionItem, result: str, note: str = "", pho
     takeover defect is owed by the developer within the takeover's rectification days. A defect,
     once raised, is closed only by a re-inspection."""
     require(actor, Perm.HANDOVER)
-    if result not in (ItemResult.OK, ItemResult.DEFECT):
+    if result not in (HandoverItemResult.OK, HandoverItemResult.DEFECT):
         raise ValidationError({"result": _("请选择合格或有问题")})
-    note = common.text({"note": note}, "note", 300, required=result == ItemResult.DEFECT)
+    note = common.text({"note": note}, "note", 300, required=result == HandoverItemResult.DEFECT)
     photos = list(photos or ())
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": _("照片最多 %(n)s 张") % {"n": MAX_PHOTOS}})
-    if result == ItemResult.DEFECT and item.photo_required and not photos:
+    if result == HandoverItemResult.DEFECT and item.photo_required and not photos:
         raise ValidationError({"photos": _("“%(i)s”有问题时须拍照") % {"i": item.item}})
     item = lock(item)
     inspection = Inspection.objects.select_related("appointment", "takeover").get(pk=item.inspection_id)
     parent = lock(parent_of(inspection))
     _parent_open(inspection.kind, parent)
-    if item.result == ItemResult.DEFECT:
+    if item.result == HandoverItemResult.DEFECT:
         raise Conflict(_("该项已记录问题，须经复验关闭"))
     now = common.now()
     item.result, item.note, item.checked_at, item.checked_by = result, note, now, actor
@@ -209,7 +215,7 @@ def item_record(*, actor, item: InspectionItem, result: str, note: str = "", pho
             thumbnail=thumb,
             uploaded_by=actor,
         )
-    if result == ItemResult.DEFECT:
+    if result == HandoverItemResult.DEFECT:
         _raise(actor, inspection, parent, item, now)
     return item
 
@@ -217,7 +223,7 @@ def item_record(*, actor, item: InspectionItem, result: str, note: str = "", pho
 def _raise(actor, inspection: Inspection, parent, item: InspectionItem, now: datetime.datetime) -> Defect:
     description = f"{item.room} · {item.item}：{item.note}"[:300]
     ticket = None
-    if inspection.kind == InspectionKind.HANDOVER:
+    if inspection.kind == HandoverInspectionKind.HANDOVER:
         rectify_by = now + datetime.timedelta(days=handover_rectify_days())
         ticket = tickets.ticket_create(
             actor=actor,
@@ -260,7 +266,7 @@ def defect_developer_done(*, actor, defect: Defect, note: str = "") -> Defect:
     defect = lock(defect)
     if defect.ticket_id is not None:
         raise Conflict(_("收楼问题由报事单跟进，无需开发商报完成"))
-    if defect.status != DefectStatus.OPEN:
+    if defect.status != HandoverDefectStatus.OPEN:
         raise Conflict(_("该问题已复验关闭"))
     defect.developer_done_at = common.now()
     defect.reinspection_note = (note or "")[:300]
@@ -274,7 +280,7 @@ def defect_reinspect(*, actor, defect: Defect, passed: bool, note: str = "") -> 
     work, and before the work is reported done."""
     require(actor, Perm.HANDOVER)
     defect = lock(defect)
-    if defect.status != DefectStatus.OPEN:
+    if defect.status != HandoverDefectStatus.OPEN:
         raise Conflict(_("该问题已复验关闭"))
     if defect.ticket_id is not None:
         if defect.ticket.status not in WORK_DONE:
@@ -290,7 +296,7 @@ def defect_reinspect(*, actor, defect: Defect, passed: bool, note: str = "") -> 
     now = common.now()
     defect.reinspected_at, defect.reinspected_by, defect.reinspection_note = now, actor, note
     if passed:
-        defect.status = DefectStatus.CLOSED
+        defect.status = HandoverDefectStatus.CLOSED
     elif defect.ticket_id is not None:
         # The re-inspector may not be allowed to comment on that request; the defect still records it.
         with contextlib.suppress(NotAllowed, Conflict):
@@ -306,4 +312,4 @@ def defect_reinspect(*, actor, defect: Defect, passed: bool, note: str = "") -> 
 
 
 def open_defects(inspection: Inspection):
-    return Defect.objects.filter(inspection=inspection, status=DefectStatus.OPEN)
+    return Defect.objects.filter(inspection=inspection, status=HandoverDefectStatus.OPEN)

@@ -13,7 +13,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
-from guanjia.handover.choices import ItemResult, TakeoverStatus
+from guanjia.handover.choices import HandoverItemResult, TakeoverStatus
 from guanjia.handover.files import store_signature
 from guanjia.handover.models import Inspection, Takeover
 from guanjia.handover.services import common
@@ -64,7 +64,7 @@ def takeover_accept(*, actor, takeover: Takeover, signature, note: str = "") -> 
     inspection = Inspection.objects.filter(takeover=takeover).first()
     if inspection is None:
         raise ValidationError({"inspection": _("尚未开始验收")})
-    if inspection.items.filter(result=ItemResult.PENDING).exists():
+    if inspection.items.filter(result=HandoverItemResult.PENDING).exists():
         raise ValidationError({"inspection": _("验收尚有未检查的项目")})
     open_count = open_defects(inspection).count()
     note = common.text({"acceptance_note": note}, "acceptance_note", 500, required=open_count > 0)
