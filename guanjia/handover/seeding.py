@@ -103,7 +103,7 @@ def seed_demo_handover(company, *, rng: random.Random) -> dict[str, int]:
     )
     inspection = services.inspection_start(actor=butler, appointment=done)
     for n, line in enumerate(inspection.items.order_by("position")):
-        if n in (1, 8):
+        if n in (1, 11):
             note = "墙面有一道约 40 cm 裂缝" if n == 1 else "地漏排水缓慢"
             services.item_record(actor=butler, item=line, result="defect", note=note, photos=[_photo(rng)])
         else:
@@ -160,8 +160,8 @@ def seed_demo_handover(company, *, rng: random.Random) -> dict[str, int]:
     )
     takeover_inspection = services.inspection_start(actor=butler, takeover=takeover)
     for n, line in enumerate(takeover_inspection.items.order_by("position")):
-        if n in (2, 9):
-            note = "大堂信报箱两处门板变形" if n == 2 else "地下车库集水井水泵未接电"
+        if n in (3, 9):
+            note = "大堂信报箱两处门板变形" if n == 3 else "地下车库集水井水泵未接电"
             services.item_record(actor=butler, item=line, result="defect", note=note, photos=[_photo(rng)])
         else:
             services.item_record(actor=butler, item=line, result="ok")
