@@ -13,13 +13,13 @@ from guanjia.estates.api import router as estates_router
 from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
+from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
 from guanjia.payments.api import router as payments_router
 from guanjia.quality.api import router as quality_router
-from guanjia.handover.api import router as handover_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router

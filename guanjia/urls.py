@@ -5,8 +5,8 @@ from guanjia.api import api
 from guanjia.core.health import healthz, readyz
 from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
-from guanjia.households.urls import portal_urls as household_portal_urls
 from guanjia.handover.urls import portal_urls as handover_portal_urls
+from guanjia.households.urls import portal_urls as household_portal_urls
 from guanjia.renovation.urls import portal_urls as renovation_portal_urls
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
