@@ -254,6 +254,7 @@ def outstanding(appointment: Appointment) -> Decimal:
 def appointment_bill(*, actor, appointment: Appointment, data: dict) -> Bill:
     """A fee due at move-in (物业费预收、装修押金 …) as a one-off bill of the unit, through
     ``billing.bill_one_off``: once per appointment and charge item (the key)."""
+    require(actor, Perm.CHANGE_BILLING)
     appointment = _open(appointment)
     item = visible_reference(ChargeItem, data.get("item_id"), actor, field="item_id")
     return billing.bill_one_off(
@@ -273,6 +274,7 @@ def appointment_bill(*, actor, appointment: Appointment, data: dict) -> Bill:
 def appointment_pay(*, actor, appointment: Appointment, data: dict):
     """The owner pays what the handover's bills ask for, at the desk (``billing.payment_post``:
     once per idempotency key; the money goes to the unit's oldest open bills first)."""
+    require(actor, Perm.POST_PAYMENT)
     appointment = lock(appointment)
     due = outstanding(appointment)
     if due < HALF_CENT:

@@ -42,7 +42,7 @@ def test_handover_two_defects_signature_and_pdf(hw, browser, live_server, tmp_pa
     phone.goto(f"/handover/{appointment.pk}/inspect/")
     phone.page.wait_for_selector("[data-testid=room]")
     phone.shot("1-phone-inspection")
-    for item, note in ((items[1], "墙面有一道约 40 cm 裂缝"), (items[7], "厨房地漏排水缓慢")):
+    for item, note in ((items[1], "墙面有一道约 40 cm 裂缝"), (items[7], "插座无电，疑似线路未接通")):
         phone.page.click(f"[data-testid=defect-open-{item.pk}]")
         form = phone.page.locator(f"[data-testid=defect-form-{item.pk}]")
         form.locator("textarea[name=note]").fill(note)
@@ -99,14 +99,13 @@ def test_handover_two_defects_signature_and_pdf(hw, browser, live_server, tmp_pa
     if shutil.which("pdftoppm"):
         out = tmp_path / "record"
         (tmp_path / "record.pdf").write_bytes(record)
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(tmp_path / "record.pdf"), str(out)],
-            check=True,
-        )
-        page_png = next(tmp_path.glob("record*.png"))
-        image = Image.open(io.BytesIO(page_png.read_bytes()))
-        # Not a blank page: the tables and the signature put dark pixels on it.
-        assert image.convert("L").getextrema()[0] < 80
-        if shots is not None:
-            shutil.copy(page_png, shots / "5-pdf-record.png")
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(tmp_path / "record.pdf"), str(out)], check=True)
+        pages = sorted(tmp_path.glob("record*.png"))
+        assert pages
+        for n, page_png in enumerate(pages):
+            image = Image.open(io.BytesIO(page_png.read_bytes()))
+            # Not a blank page: the tables and the signature put dark pixels on it.
+            assert image.convert("L").getextrema()[0] < 80
+            if shots is not None:
+                shutil.copy(page_png, shots / f"{5 + n}-pdf-record-page-{n + 1}.png")
     assert errors == []
