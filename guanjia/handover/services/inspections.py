@@ -221,7 +221,7 @@ def item_record(*, actor, item: InspectionItem, result: str, note: str = "", pho
 
 
 def _raise(actor, inspection: Inspection, parent, item: InspectionItem, now: datetime.datetime) -> Defect:
-    description = f"{item.room} · {item.item}：{item.note}"[:300]
+    description = f"{item.room}／{item.item}：{item.note}"[:300]
     ticket = None
     if inspection.kind == HandoverInspectionKind.HANDOVER:
         rectify_by = now + datetime.timedelta(days=handover_rectify_days())
