@@ -15,6 +15,7 @@ from guanjia.evaluation.api import router as evaluation_router
 from guanjia.events.api import router as events_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
+from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
@@ -60,6 +61,7 @@ api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", renovation_router)
+api.add_router("", handover_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

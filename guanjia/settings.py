@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "guanjia.renovation",
     "guanjia.events",
     "guanjia.committee",
+    "guanjia.handover",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

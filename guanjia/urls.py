@@ -5,6 +5,7 @@ from guanjia.api import api
 from guanjia.core.health import healthz, readyz
 from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
+from guanjia.handover.urls import portal_urls as handover_portal_urls
 from guanjia.households.urls import portal_urls as household_portal_urls
 from guanjia.renovation.urls import portal_urls as renovation_portal_urls
 from guanjia.staff import views as staff_views
@@ -49,6 +50,8 @@ urlpatterns = [
     path("", include(household_portal_urls)),
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),
+    path("", include(handover_portal_urls)),
+    path("", include("guanjia.handover.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

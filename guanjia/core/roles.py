@@ -70,6 +70,8 @@ class Perm(models.TextChoices):
     MANAGE_COMMITTEE = "committee.manage", _("维护业委会、会议与决议，发起与结束业主表决")
     RECORD_BALLOTS = "committee.record_ballot", _("录入纸质表决票")
     ANSWER_SUGGESTIONS = "committee.answer", _("答复意见箱")
+    HANDOVER = "handover.work", _("办理收楼交付与验房、接管验收")
+    ACCEPT_TAKEOVER = "handover.accept_takeover", _("签署接管验收")
     ADMIN = "company.admin", _("系统管理")
     VIEW_EVENTS = "events.view", _("查看社区活动")
     MANAGE_EVENTS = "events.manage", _("策划、发布、总结社区活动")
@@ -105,8 +107,8 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
+    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.HANDOVER}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
     Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS}),
     Role.CLEANING: frozenset(_FIELD_WORK),
@@ -117,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
         # …and runs its community events (they are published as notices).
         | {Perm.MANAGE_EVENTS, Perm.CHECK_IN_EVENTS}
+        | {Perm.HANDOVER}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -139,6 +142,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.APPROVE_RENOVATION,
             Perm.MANAGE_EVENTS,
             Perm.MANAGE_COMMITTEE,
+            Perm.HANDOVER,
+            Perm.ACCEPT_TAKEOVER,
         }
     ),
     Role.HQ_CENTER: frozenset(

@@ -30,6 +30,7 @@ from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.events.seeding import seed_demo_events
 from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.feedback.seeding import seed_demo_feedback
+from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
@@ -181,6 +182,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_renovation,
         seed_demo_events,
         seed_demo_committee,
+        seed_demo_handover,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
