@@ -31,6 +31,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.conf import settings
+
 from guanjia.dataio.importing import Row
 
 _ROW_FIELDS = (
@@ -71,7 +73,8 @@ class Spool:
     """Use as a context manager: the scratch file is removed on exit."""
 
     def __init__(self) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="guanjia-import-", suffix=".sqlite3")
+        folder = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)  # None: the system's temp folder
+        handle, self.path = tempfile.mkstemp(prefix="guanjia-import-", suffix=".sqlite3", dir=folder)
         os.close(handle)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # Scratch: no journal, no fsync (a crash loses nothing that matters: the job starts over).
