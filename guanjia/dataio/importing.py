@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -257,15 +257,29 @@ def _header_key(header) -> str | None:
 
 
 def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored: list | None = None):
-    """Check every cell of every row; return (rows, errors). Touches no database.
+    """Check every cell of every row; return (rows, errors). Touches no database."""
+    errors: list[dict] = []
+    rows = list(check_rows(table, errors=errors, progress=progress, ignored=ignored))
+    return rows, errors
+
+
+def check_rows(
+    table,
+    *,
+    errors: list[dict],
+    progress: Callable[[int], None] | None = None,
+    ignored: list | None = None,
+) -> Iterator[Row]:
+    """Check every cell of every row as a stream: yields each clean row, appends the errors of
+    the others to ``errors``. Touches no database and keeps no row.
 
     ``table``: any iterable of rows, read once (a stream from ``read_table``). ``ignored``: a list
     that receives the headers of the columns the import does not use, to tell the user."""
-    errors: list[dict] = []
     table = iter(table)
     header_row = next(table, None)
     if header_row is None:
-        return [], [row_error(1, "", _("文件是空的"))]
+        errors.append(row_error(1, "", _("文件是空的")))
+        return
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
     for index, header in enumerate(header_row):
@@ -285,7 +299,7 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
                 1, "", _("缺少“楼栋”列；表头应为：%(headers)s") % {"headers": "、".join(TEMPLATE_HEADERS)}
             )
         )
-        return [], errors
+        return
     for key in COLUMNS:
         labels.setdefault(key, COLUMNS[key][0])
 
@@ -304,7 +318,6 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
         "project": lambda v: _clean_text(v, 100),
         "resident_id": _clean_id,
     }
-    rows: list[Row] = []
     offset = -1
     for offset, raw in enumerate(table):
         line = offset + 2
@@ -344,10 +357,9 @@ def parse_rows(table, *, progress: Callable[[int], None] | None = None, ignored:
         if row_errors:
             errors.extend(row_errors)
             continue
-        rows.append(row)
+        yield row
     if progress is not None:
         progress(offset + 1)
-    return rows, errors
 
 
 # Matching and writing: ``planning`` ------------------------------------------------------------
@@ -357,8 +369,10 @@ def apply_rows(*, project: Project, rows: list[Row], actor, writer=None) -> Outc
     """Match the rows against the project's records and, if the whole file is consistent, write
     them (``planning.plan_rows`` then ``planning.write_plan``)."""
     from guanjia.dataio import planning
+    from guanjia.dataio.spool import Spool
 
-    plan = planning.plan_rows(project=project, rows=rows, actor=actor)
-    if plan.outcome.errors:
-        return plan.outcome
-    return planning.write_plan(plan, writer=writer)
+    with Spool() as spool:
+        plan = planning.plan_rows(project=project, rows=rows, actor=actor, spool=spool)
+        if plan.outcome.errors:
+            return plan.outcome
+        return planning.write_plan(plan, writer=writer)

@@ -1,8 +1,14 @@
 """Matching checked rows against a project and writing what differs: a plan, then its writing.
 
-``plan_rows`` only reads. It loads exactly the records the file names (its buildings' units by
-number, the open ties of those units, the residents by id and by phone), never the whole project,
-so a one-row import into a project of 50,000 units reads a handful of rows.
+``plan_file`` only reads. It plans the file a chunk of rows at a time (``CHUNK_ROWS``, every row of
+a unit in the same chunk: the rows come from the ``spool`` ordered by building and number) and
+loads exactly the records a chunk names (its buildings' units by number, the open ties of those
+units, the residents by id and by phone), never the whole project, so a one-row import into a
+project of 50,000 units reads a handful of rows and a 120,000-row file is never held at once.
+What must span the file — the new residents planned so far, the residents already matched, the
+phones a change gives away — is kept in the spool (on disk) and asked about one chunk's keys at a
+time; the plan itself keeps only counts, the first ``PREVIEW_ROWS`` changes and a running digest.
+Each chunk's writes are pickled into the spool for ``write_plan`` (not for a dry run).
 
 Stable keys. A unit is (building, number). A resident is, in this order: the id from an export
 (住户编号); else the person of that name with an open tie to that unit; else the company's
@@ -14,12 +20,14 @@ may hold part of a project.
 
 The plan also describes itself for a dry run (``Plan.preview``): how many records are new,
 changed and moved out, the changed rows with their old and new values, and a digest of every
-write, so that a confirmed run can prove it writes what the person saw.
+write (chunk by chunk, in the planner's fixed order), so that a confirmed run can prove it writes
+what the person saw.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from dataclasses import dataclass, field
 
@@ -31,11 +39,13 @@ from guanjia.core import journal
 from guanjia.core.phones import mask_phone
 from guanjia.core.scoping import scope_for
 from guanjia.dataio.importing import COLUMNS, Outcome, Row, row_error
+from guanjia.dataio.spool import Spool
 from guanjia.estates.choices import UnitStatus
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
 PREVIEW_ROWS = 300
-CHUNK = 500
+CHUNK = 500  # keys per IN (…) query
+CHUNK_ROWS = 2000  # rows planned at once (a chunk ends with its last unit's rows)
 
 
 def _label(row: Row, key: str) -> str:
@@ -47,7 +57,7 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-@dataclass
+@dataclass(slots=True)
 class _UnitPlan:
     line: int
     building: str
@@ -60,55 +70,98 @@ class _UnitPlan:
 
 
 @dataclass
-class Plan:
-    outcome: Outcome
-    new_buildings: list = field(default_factory=list)
-    new_units: list = field(default_factory=list)
-    changed_units: list = field(default_factory=list)
+class ChunkPlan:
+    """One chunk's writes, kept (pickled) in the spool between planning and writing."""
+
+    new_units: list = field(default_factory=list)  # (building name, Unit)
+    changed_units: list = field(default_factory=list)  # (Unit, changes)
     new_residents: list = field(default_factory=list)
     changed_residents: list = field(default_factory=list)
-    # (resident or its plan object, unit object, relation, start_on, end_on)
+    # (resident, unit, relation, start_on, end_on); resident: an id, a Resident planned in this
+    # chunk, or the phone of a new resident an earlier chunk planned.
     new_occupancies: list = field(default_factory=list)
     changed_occupancies: list = field(default_factory=list)
     move_outs: list = field(default_factory=list)  # (occupancy, last day)
-    changes: list[dict] = field(default_factory=list)  # the preview's lines
-    _digest_parts: list[str] = field(default_factory=list)
-    phones: frozenset = frozenset()
+
+
+_COUNTED = (
+    "new_units",
+    "changed_units",
+    "new_residents",
+    "changed_residents",
+    "new_occupancies",
+    "changed_occupancies",
+    "move_outs",
+)
+
+
+@dataclass
+class Plan:
+    """The whole file's plan, summarised; its writes are in ``spool``, one chunk at a time."""
+
+    outcome: Outcome
+    project: Project | None = None
+    spool: Spool | None = None
+    new_buildings: list = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTED, 0))
+    change_count: int = 0
+    chunks: int = 0
+    largest_chunk: int = 0  # the most rows planned at once
+    _first_changes: list = field(default_factory=list)  # a heap of the preview's lines
+    _hash: object = field(default_factory=hashlib.sha256)
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256("\n".join(sorted(self._digest_parts)).encode()).hexdigest()
+        return self._hash.copy().hexdigest()
+
+    def _add_to_digest(self, parts: list[str]) -> None:
+        """Parts of one chunk, in a fixed order; the digest is a running hash over the chunks."""
+        self._hash.update(hashlib.sha256("\n".join(sorted(parts)).encode()).digest())
 
     def counts(self) -> dict[str, int]:
-        new = (
-            len(self.new_buildings)
-            + len(self.new_units)
-            + len(self.new_residents)
-            + len(self.new_occupancies)
-        )
-        changed = len(self.changed_units) + len(self.changed_residents) + len(self.changed_occupancies)
-        return {"new": new, "changed": changed, "moved_out": len(self.move_outs)}
+        s = self.sizes
+        new = len(self.new_buildings) + s["new_units"] + s["new_residents"] + s["new_occupancies"]
+        changed = s["changed_units"] + s["changed_residents"] + s["changed_occupancies"]
+        return {"new": new, "changed": changed, "moved_out": s["move_outs"]}
+
+    def detail(self) -> dict:
+        s = self.sizes
+        return {
+            "created": {
+                "buildings": len(self.new_buildings),
+                "units": s["new_units"],
+                "residents": s["new_residents"],
+                "occupancies": s["new_occupancies"],
+            },
+            "updated": {
+                "units": s["changed_units"],
+                "residents": s["changed_residents"],
+                "occupancies": s["changed_occupancies"],
+            },
+            "moved_out": s["move_outs"],
+        }
 
     def preview(self) -> dict:
         """What a dry run shows: exact counts, the first ``PREVIEW_ROWS`` changes."""
-        changes = sorted(self.changes, key=lambda c: c["row"])
+        first = sorted(self._first_changes, key=lambda item: (-item[0], -item[1]))
+        changes = [change for _row, _seq, change in first]
+        detail = self.detail()["created"]
         return {
             **self.counts(),
-            "detail": {
-                "buildings": len(self.new_buildings),
-                "units": len(self.new_units),
-                "residents": len(self.new_residents),
-                "occupancies": len(self.new_occupancies),
-            },
-            "change_count": len(changes),
+            "detail": detail,
+            "change_count": self.change_count,
             "changes": changes[:PREVIEW_ROWS],
             "digest": self.digest,
         }
 
     def _change(self, line: int, kind: str, what: str, label: str, before, after) -> None:
-        self.changes.append(
-            {"row": line, "kind": kind, "what": what, "field": label, "before": before, "after": after}
-        )
+        """One line of the preview; only the ``PREVIEW_ROWS`` first rows of the file are kept."""
+        self.change_count += 1
+        change = {"row": line, "kind": kind, "what": what, "field": label, "before": before, "after": after}
+        # A max-heap by (row, order seen) through negated keys; the largest is dropped.
+        heapq.heappush(self._first_changes, (-line, -self.change_count, change))
+        if len(self._first_changes) > PREVIEW_ROWS:
+            heapq.heappop(self._first_changes)
 
 
 def _shown(field_name: str, value) -> str:
@@ -119,18 +172,62 @@ def _shown(field_name: str, value) -> str:
     return str(value)
 
 
-def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
-    """Match the rows against the project's records; every create, change and move-out planned,
-    nothing written. With errors, ``plan.outcome.errors`` lists them and nothing else counts."""
-    plan = Plan(outcome=Outcome())
+@dataclass
+class _Context:
+    """What every chunk of one file is planned against."""
+
+    project: Project
+    today: object
+    scope: object
+    buildings: dict[str, Building]
+    keep: bool
+
+
+def plan_file(*, project: Project, spool: Spool, actor, keep: bool = True, progress=None) -> Plan:
+    """Match the spooled rows against the project's records, a chunk at a time: every create,
+    change and move-out planned, nothing written. With errors, ``plan.outcome.errors`` lists them
+    and nothing else counts. ``keep``: keep each chunk's writes for ``write_plan`` (not needed by
+    a dry run). ``progress(rows planned)`` after each chunk."""
+    plan = Plan(outcome=Outcome(), project=project, spool=spool)
+    buildings = {b.name: b for b in Building.objects.filter(project=project)}
+    floors = spool.building_floors((project.name, project.code))
+    plan.new_buildings = [
+        Building(company_id=project.company_id, project=project, name=name, floors_above=top)
+        for name, top in floors.items()
+        if name not in buildings
+    ]
+    plan._add_to_digest([f"building+{b.name}" for b in plan.new_buildings])
+    plan.outcome.unchanged = len(floors) - len(plan.new_buildings)
+    context = _Context(
+        project=project, today=timezone.localdate(), scope=scope_for(actor), buildings=buildings, keep=keep
+    )
+    done = 0
+    for rows in spool.unit_chunks(CHUNK_ROWS):
+        chunk = _plan_chunk(plan, context, rows)
+        plan.chunks += 1
+        plan.largest_chunk = max(plan.largest_chunk, len(rows))
+        if keep and not plan.outcome.errors:
+            spool.keep_plan(chunk)
+        done += len(rows)
+        if progress is not None:
+            progress(done)
+    if plan.outcome.errors:
+        plan.outcome.errors.sort(key=lambda e: e["row"])
+    return plan
+
+
+def _plan_chunk(plan: Plan, context: _Context, rows: list[Row]) -> ChunkPlan:
+    """Plan one chunk: every row of each of its units is in it."""
+    chunk = ChunkPlan()
     errors = plan.outcome.errors
-    today = timezone.localdate()
+    project, today, spool = context.project, context.today, plan.spool
     company_id = project.company_id
-    parts = plan._digest_parts
+    buildings = context.buildings
+    parts: list[str] = []
+    unchanged = 0
 
     # 1. Fold rows into one plan per unit, reporting rows that disagree.
     unit_plans: dict[tuple[str, str], _UnitPlan] = {}
-    building_floors: dict[str, int] = {}
     people_rows: list[Row] = []
     for row in rows:
         if row.project and row.project not in (project.name, project.code):
@@ -142,7 +239,6 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 )
             )
             continue
-        building_floors.setdefault(row.building, 1)
         if not row.number:
             continue
         key = (row.building, row.number)
@@ -165,32 +261,28 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                         _("与第%(other)s行同一房屋的值不一致") % {"other": unit_plan.lines[attr]},
                     )
                 )
-        if row.floor is not None:
-            building_floors[row.building] = max(building_floors[row.building], row.floor)
         if row.phone:
             unit_plan.has_resident = True
             people_rows.append(row)
 
-    # 2. What exists already: only what the file names.
-    buildings = {b.name: b for b in Building.objects.filter(project=project)}
+    # 2. What exists already: only what the chunk names.
     units: dict[tuple[str, str], Unit] = {}
     numbers_by_building: dict[str, list[str]] = {}
     for building, number in unit_plans:
         if building in buildings:
             numbers_by_building.setdefault(building, []).append(number)
     for name, numbers in numbers_by_building.items():
-        for chunk in _chunks(numbers):
+        for part in _chunks(numbers):
             for unit in Unit.objects.filter(
-                building=buildings[name], number__in=chunk, deleted_at__isnull=True
+                building=buildings[name], number__in=part, deleted_at__isnull=True
             ):
-                unit.building = buildings[name]
                 units[(name, unit.number)] = unit
     open_ties: dict[tuple[int, int, str], Occupancy] = {}
     by_unit_name: dict[tuple[int, str], list[Resident]] = {}
     unit_ids = [u.pk for u in units.values()]
-    for chunk in _chunks(unit_ids):
+    for part in _chunks(unit_ids):
         for tie in (
-            Occupancy.objects.filter(unit_id__in=chunk, ended_at__isnull=True)
+            Occupancy.objects.filter(unit_id__in=part, ended_at__isnull=True)
             .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
             .select_related("resident")
         ):
@@ -201,47 +293,46 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
     # Ties already ended on a day the file names: a re-imported move-out is not a new tie.
     ended_ties: set[tuple[int, int, str, object]] = set()
     end_days = sorted({r.end_on for r in people_rows if r.end_on})
-    for chunk in _chunks(unit_ids) if end_days else ():
+    for part in _chunks(unit_ids) if end_days else ():
         ended_ties.update(
-            Occupancy.objects.filter(unit_id__in=chunk, end_on__in=end_days).values_list(
+            Occupancy.objects.filter(unit_id__in=part, end_on__in=end_days).values_list(
                 "resident_id", "unit_id", "relation", "end_on"
             )
         )
     by_id: dict[int, Resident] = {}
-    for chunk in _chunks(sorted({r.resident_id for r in people_rows if r.resident_id})):
-        for resident in Resident.objects.filter(company_id=company_id, deleted_at__isnull=True, pk__in=chunk):
+    for part in _chunks(sorted({r.resident_id for r in people_rows if r.resident_id})):
+        for resident in Resident.objects.filter(company_id=company_id, deleted_at__isnull=True, pk__in=part):
             by_id[resident.pk] = resident
+    phones = sorted({r.phone for r in people_rows})
     by_phone: dict[str, Resident] = {}
-    for chunk in _chunks(sorted({r.phone for r in people_rows})):
+    for part in _chunks(phones):
         for resident in Resident.objects.filter(
-            company_id=company_id, deleted_at__isnull=True, phone__in=chunk
+            company_id=company_id, deleted_at__isnull=True, phone__in=part
         ):
             by_phone[resident.phone] = resident
-    scope = scope_for(actor)
-    known_ids = sorted({r.pk for r in [*by_id.values(), *by_phone.values()]})
+    existing = {r.pk: r for r in [*by_id.values(), *by_phone.values()]}
+    for residents in by_unit_name.values():
+        existing.update((r.pk, r) for r in residents)
     lives_here: set[int] = set()
-    for chunk in _chunks(known_ids):
+    for part in _chunks(sorted(r.pk for r in [*by_id.values(), *by_phone.values()])):
         lives_here.update(
-            Occupancy.objects.filter(project=project, resident_id__in=chunk).values_list(
+            Occupancy.objects.filter(project=project, resident_id__in=part).values_list(
                 "resident_id", flat=True
             )
         )
     for residents in by_unit_name.values():
         lives_here.update(r.pk for r in residents)
+    # What earlier chunks planned, for this chunk's keys only.
+    people_before = spool.people(phones)
+    matched_before = spool.matched(existing)
+    taken_before = spool.taken(phones)
 
     def may_change(resident: Resident) -> bool:
         # A resident registered in a project the importer does not serve keeps their name.
+        scope = context.scope
         return scope.is_hq or resident.project_id in scope.project_ids or resident.pk in lives_here
 
-    # 3. Buildings and units.
-    new_buildings = {
-        name: Building(company_id=company_id, project=project, name=name, floors_above=max(1, floors))
-        for name, floors in building_floors.items()
-        if name not in buildings
-    }
-    plan.new_buildings = list(new_buildings.values())
-    parts.extend(f"building+{name}" for name in new_buildings)
-    unchanged = len(building_floors) - len(new_buildings)
+    # 3. Units (their buildings are planned for the whole file: ``plan_file``).
     unit_by_key: dict[tuple[str, str], Unit] = {}
     for key, unit_plan in unit_plans.items():
         unit = units.get(key)
@@ -254,16 +345,17 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
             status = unit_plan.status or (
                 UnitStatus.OCCUPIED if unit_plan.has_resident else UnitStatus.VACANT
             )
+            building = buildings.get(unit_plan.building)
             unit = unit_by_key[key] = Unit(
                 company_id=company_id,
-                project=project,
-                building=buildings.get(unit_plan.building) or new_buildings[unit_plan.building],
+                project_id=project.pk,
+                building_id=building.pk if building else None,  # a new one: set when written
                 floor=unit_plan.floor,
                 number=unit_plan.number,
                 area=unit_plan.area,
                 status=status,
             )
-            plan.new_units.append(unit)
+            chunk.new_units.append((unit_plan.building, unit))
             parts.append(f"unit+{key}|{unit.floor}|{unit.area}|{status}")
             continue
         unit_by_key[key] = unit
@@ -277,14 +369,14 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 plan._change(
                     unit_plan.lines.get(attr, unit_plan.line),
                     _("房屋"),
-                    f"{unit.building.name} {unit.number}",
+                    f"{unit_plan.building} {unit.number}",
                     str(Unit._meta.get_field(attr).verbose_name),
                     _shown(attr, getattr(unit, attr)),
                     _shown(attr, value),
                 )
                 setattr(unit, attr, value)
         if changes:
-            plan.changed_units.append((unit, changes))
+            chunk.changed_units.append((unit, changes))
             parts.append(f"unit~{unit.pk}|{json.dumps(changes, sort_keys=True)}")
         else:
             unchanged += 1
@@ -292,7 +384,7 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
     # 4. Residents: each row's person by its key; what each person should become.
     person_of_row: dict[int, object] = {}  # row line → Resident (existing) or phone (new)
     wanted: dict[int, tuple[str, str, Row]] = {}  # resident id → (name, phone, first row)
-    new_people: dict[str, tuple[str, int]] = {}  # phone → (name, first line)
+    new_people: dict[str, tuple[str, int]] = {}  # phone → (name, first line), new in this chunk
     for row in people_rows:
         unit = unit_by_key.get((row.building, row.number))
         resident = None
@@ -314,8 +406,10 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
         if resident is None:
             resident = by_phone.get(row.phone)
         if resident is None:
-            known = new_people.get(row.phone)
+            known = new_people.get(row.phone) or people_before.get(row.phone)
             if known is None:
+                if row.phone in taken_before:  # an earlier chunk's change gives it to someone
+                    errors.append(row_error(row.line, _label(row, "phone"), _("该手机号已属于另一位住户")))
                 new_people[row.phone] = (row.name, row.line)
             elif known[0] != row.name:
                 errors.append(
@@ -328,7 +422,10 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
             person_of_row[row.line] = row.phone
             continue
         person_of_row[row.line] = resident
-        earlier = wanted.get(resident.pk)
+        # The first row naming this person, here or in an earlier chunk: (name, phone, line).
+        earlier = matched_before.get(resident.pk)
+        if earlier is None and resident.pk in wanted:
+            earlier = (*wanted[resident.pk][:2], wanted[resident.pk][2].line)
         if earlier is None:
             wanted[resident.pk] = (row.name, row.phone, row)
         elif earlier[:2] != (row.name, row.phone):
@@ -337,19 +434,22 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 row_error(
                     row.line,
                     _label(row, what),
-                    _("与第%(other)s行同一住户的值不一致") % {"other": earlier[2].line},
+                    _("与第%(other)s行同一住户的值不一致") % {"other": earlier[2]},
                 )
             )
-    existing = {r.pk: r for r in [*by_id.values(), *by_phone.values()]}
-    for residents in by_unit_name.values():
-        existing.update((r.pk, r) for r in residents)
-    phone_taken: dict[str, int] = {}
+    phone_taken: dict[str, tuple[int, int]] = {}
     for pk, (name, phone, row) in wanted.items():
         resident = existing[pk]
         changes = {}
         if phone != resident.phone:
             owner = by_phone.get(phone)
-            if (owner is not None and owner.pk != pk) or phone in new_people or phone in phone_taken:
+            if (
+                (owner is not None and owner.pk != pk)
+                or phone in new_people
+                or phone in people_before
+                or phone in phone_taken
+                or phone in taken_before
+            ):
                 errors.append(row_error(row.line, _label(row, "phone"), _("该手机号已属于另一位住户")))
                 continue
             if not may_change(resident):
@@ -357,7 +457,7 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                     row_error(row.line, _label(row, "phone"), _("该住户不在您服务的项目中，不能修改"))
                 )
                 continue
-            phone_taken[phone] = pk
+            phone_taken[phone] = (pk, row.line)
             changes["phone"] = [resident.phone, phone]
         if name != resident.name and may_change(resident):
             changes["name"] = [resident.name, name]
@@ -374,23 +474,29 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 after,  # the uploader's own value; the old number stays masked
             )
             setattr(resident, attr, after)
-        plan.changed_residents.append((resident, changes))
+        chunk.changed_residents.append((resident, changes))
         parts.append(f"resident~{pk}|{json.dumps(changes, sort_keys=True)}")
     new_residents = {
-        phone: Resident(company_id=company_id, project=project, name=name, phone=phone)
+        phone: Resident(company_id=company_id, project_id=project.pk, name=name, phone=phone)
         for phone, (name, _line) in new_people.items()
     }
-    plan.new_residents = list(new_residents.values())
+    chunk.new_residents = list(new_residents.values())
     parts.extend(f"resident+{phone}|{r.name}" for phone, r in new_residents.items())
+    spool.remember(
+        people=[(phone, name, line) for phone, (name, line) in new_people.items()],
+        matched=[(pk, name, phone, row.line) for pk, (name, phone, row) in wanted.items()],
+        taken=[(phone, pk, line) for phone, (pk, line) in phone_taken.items()],
+    )
 
-    # 5. Ties: new ones, changed start days, move-outs.
+    # 5. Ties (every row of a unit is in this chunk): new ones, changed start days, move-outs.
     seen: dict[tuple, Row] = {}
     for row in people_rows:
         person = person_of_row.get(row.line)
         unit = unit_by_key.get((row.building, row.number))
         if person is None or unit is None:
             continue
-        person_key = ("new", person) if isinstance(person, str) else ("id", person.pk)
+        is_new = isinstance(person, str)
+        person_key = ("new", person) if is_new else ("id", person.pk)
         tie_key = (person_key, (row.building, row.number), row.relation)
         earlier = seen.get(tie_key)
         if earlier is not None:
@@ -404,14 +510,14 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
                 )
             continue
         seen[tie_key] = row
-        resident = new_residents[person] if isinstance(person, str) else person
-        tie = open_ties.get((resident.pk, unit.pk, row.relation)) if resident.pk and unit.pk else None
-        label = f"{resident.name}（{unit.building.name} {unit.number}）"
+        resident_pk = None if is_new else person.pk
+        tie = open_ties.get((resident_pk, unit.pk, row.relation)) if resident_pk and unit.pk else None
+        label = f"{row.name}（{row.building} {row.number}）"
         if (
             tie is None
-            and resident.pk
+            and resident_pk
             and unit.pk
-            and (resident.pk, unit.pk, row.relation, row.end_on) in ended_ties
+            and (resident_pk, unit.pk, row.relation, row.end_on) in ended_ties
         ):
             unchanged += 1  # moved out on that day already
             continue
@@ -420,7 +526,9 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
             if row.end_on is not None and row.end_on < start_on:
                 errors.append(row_error(row.line, _label(row, "end_on"), _("结束日期不能早于入住日期")))
                 continue
-            plan.new_occupancies.append((resident, unit, row.relation, start_on, row.end_on))
+            # Who: an existing resident's id, this chunk's new resident, or an earlier chunk's (phone).
+            who = resident_pk if not is_new else new_residents.get(person, person)
+            chunk.new_occupancies.append((who, unit, row.relation, start_on, row.end_on))
             parts.append(
                 f"tie+{person_key}|{row.building}|{row.number}|{row.relation}|{start_on}|{row.end_on}"
             )
@@ -433,11 +541,11 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
             changes = {"start_on": [tie.start_on.isoformat(), row.start_on.isoformat()]}
             plan._change(row.line, _("入住关系"), label, _label(row, "start_on"), *changes["start_on"])
             tie.start_on = row.start_on
-            plan.changed_occupancies.append((tie, changes))
+            chunk.changed_occupancies.append((tie, changes))
             parts.append(f"tie~{tie.pk}|{json.dumps(changes)}")
             touched = True
         if row.end_on is not None and row.end_on != tie.end_on:
-            plan.move_outs.append((tie, row.end_on))
+            chunk.move_outs.append((tie, row.end_on))
             before = journal.jsonable(tie.end_on) or ""
             plan._change(row.line, _("迁出"), label, _label(row, "end_on"), before, row.end_on.isoformat())
             parts.append(f"out~{tie.pk}|{row.end_on}")
@@ -445,73 +553,84 @@ def plan_rows(*, project: Project, rows: list[Row], actor) -> Plan:
         if not touched:
             unchanged += 1
 
-    plan.outcome.unchanged = unchanged
-    plan.phones = frozenset(row.phone for row in people_rows)
-    if errors:
-        errors.sort(key=lambda e: e["row"])
-    return plan
+    plan.outcome.unchanged += unchanged
+    for name in _COUNTED:
+        plan.sizes[name] += len(getattr(chunk, name))
+    plan._add_to_digest(parts)
+    return chunk
 
 
 def write_plan(plan: Plan, *, writer=None) -> Outcome:
-    """Write a plan without errors: buildings, units, residents, ties, move-outs (``writer``:
-    ``writing.DirectWriter`` in the caller's transaction, or ``BatchedWriter``)."""
+    """Write a plan without errors: its buildings, then chunk by chunk units, residents, ties,
+    move-outs (``writer``: ``writing.DirectWriter`` in the caller's transaction, or
+    ``BatchedWriter``). Only one chunk's writes are in memory at a time."""
     from guanjia.dataio.writing import DirectWriter
     from guanjia.estates.services import occupancy_end_unchecked
 
     writer = writer or DirectWriter()
     outcome = plan.outcome
     now = timezone.now()
+    today = timezone.localdate()
     writer.begin(sum(plan.counts().values()))
     writer.create(Building, plan.new_buildings)
-    for unit in plan.new_units:
-        unit.building_id = unit.building.pk  # the building may have just been inserted
-    writer.create(Unit, plan.new_units)
-    writer.update(Unit, plan.changed_units, ["floor", "area", "status", "updated_at"], now)
-    writer.update(Resident, plan.changed_residents, ["name", "phone", "updated_at"], now)
-    writer.create(Resident, plan.new_residents)
-    today = timezone.localdate()
-    ties = []
-    for resident, unit, relation, start_on, end_on in plan.new_occupancies:
-        ties.append(
-            Occupancy(
-                company_id=unit.company_id,
-                project_id=unit.project_id,
-                resident_id=resident.pk,
-                unit_id=unit.pk,
-                relation=relation,
-                start_on=start_on,
-                end_on=end_on,
-                ended_at=now if end_on is not None and end_on <= today else None,
+    building_ids = dict(Building.objects.filter(project=plan.project).values_list("name", "pk"))
+    building_ids.update((b.name, b.pk) for b in plan.new_buildings)
+    for chunk in plan.spool.plans():
+        for name, unit in chunk.new_units:
+            unit.building_id = unit.building_id or building_ids[name]
+        writer.create(Unit, [unit for _name, unit in chunk.new_units])
+        writer.update(Unit, chunk.changed_units, ["floor", "area", "status", "updated_at"], now)
+        writer.update(Resident, chunk.changed_residents, ["name", "phone", "updated_at"], now)
+        writer.create(Resident, chunk.new_residents)
+        # New residents that an earlier chunk created: found by their phone.
+        earlier = sorted({who for who, *_rest in chunk.new_occupancies if isinstance(who, str)})
+        created_before: dict[str, int] = {}
+        for part in _chunks(earlier):
+            created_before.update(
+                Resident.objects.filter(
+                    company_id=plan.project.company_id, phone__in=part, deleted_at__isnull=True
+                ).values_list("phone", "pk")
             )
+        ties = []
+        for who, unit, relation, start_on, end_on in chunk.new_occupancies:
+            if isinstance(who, str):
+                resident_id = created_before[who]
+            else:
+                resident_id = who if isinstance(who, int) else who.pk
+            ties.append(
+                Occupancy(
+                    company_id=unit.company_id,
+                    project_id=unit.project_id,
+                    resident_id=resident_id,
+                    unit_id=unit.pk,
+                    relation=relation,
+                    start_on=start_on,
+                    end_on=end_on,
+                    ended_at=now if end_on is not None and end_on <= today else None,
+                )
+            )
+        writer.create(Occupancy, ties)
+        writer.update(Occupancy, chunk.changed_occupancies, ["start_on", "updated_at"], now)
+        # Move-outs one by one through the estates service (it also sets the unit vacant when empty).
+        writer.call_each(
+            [
+                (
+                    tie,
+                    ("end_on", "ended_at"),
+                    lambda tie=tie, on=on: occupancy_end_unchecked(occupancy=tie, on=on),
+                )
+                for tie, on in chunk.move_outs
+            ]
         )
-    writer.create(Occupancy, ties)
-    writer.update(Occupancy, plan.changed_occupancies, ["start_on", "updated_at"], now)
-    # Move-outs one by one through the estates service (it also sets the unit vacant when empty).
-    writer.call_each(
-        [
-            (
-                tie,
-                ("end_on", "ended_at"),
-                lambda tie=tie, on=on: occupancy_end_unchecked(occupancy=tie, on=on),
-            )
-            for tie, on in plan.move_outs
-        ]
-    )
-    outcome.created = plan.counts()["new"]
-    outcome.updated = plan.counts()["changed"]
-    outcome.moved_out = len(plan.move_outs)
-    outcome.detail = {
-        "created": {
-            "buildings": len(plan.new_buildings),
-            "units": len(plan.new_units),
-            "residents": len(plan.new_residents),
-            "occupancies": len(plan.new_occupancies),
-        },
-        "updated": {
-            "units": len(plan.changed_units),
-            "residents": len(plan.changed_residents),
-            "occupancies": len(plan.changed_occupancies),
-        },
-        "moved_out": len(plan.move_outs),
-    }
+    counts = plan.counts()
+    outcome.created = counts["new"]
+    outcome.updated = counts["changed"]
+    outcome.moved_out = counts["moved_out"]
+    outcome.detail = plan.detail()
     return outcome
+
+
+def plan_rows(*, project: Project, rows, actor, spool: Spool, keep: bool = True) -> Plan:
+    """``plan_file`` for rows at hand (tests, a file read by the caller): spooled first."""
+    spool.add_rows(rows)
+    return plan_file(project=project, spool=spool, actor=actor, keep=keep)

@@ -27,6 +27,7 @@ from guanjia.dataio import (
     importing,
     planning,
     reading,
+    spool,
     tasks,  # the job that runs a large import (it calls back into run_import_job)
     writing,
 )
@@ -122,60 +123,8 @@ def run_import_job(*, job_id: int) -> ImportJob:
             def progress(done: int) -> None:
                 ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
 
-            ignored: list[str] = []
-            with job.file.open("rb") as fileobj:
-                rows, errors = importing.parse_rows(
-                    importing.read_table(fileobj, job.file.name), progress=progress, ignored=ignored
-                )
-            total_rows = len(rows)
-            ImportJob.objects.filter(pk=job.pk).update(
-                total_rows=total_rows, notices=_notices(ignored), step=ImportStep.MATCHING, processed_rows=0
-            )
-            if errors:
-                return _fail(job, errors)
-
-            def written(done: int, planned: int) -> None:
-                # Records written, shown as the share of the file's rows.
-                share = min(total_rows, total_rows * done // max(planned, 1))
-                ImportJob.objects.filter(pk=job.pk).update(processed_rows=share, step=ImportStep.WRITING)
-
-            mark = _data_mark() if job.dry_run else 0
-            plan = planning.plan_rows(project=project, rows=rows, actor=actor)
-            if plan.outcome.errors:
-                return _fail(job, plan.outcome.errors)
-            if job.dry_run:
-                return _previewed(job, plan, mark)
-            if job.confirmed_at and plan.digest != job.preview.get("digest"):
-                return _fail(
-                    job, [_whole_file_error(_("预览之后项目数据已有变动，未导入任何数据，请重新上传并预览"))]
-                )
-            writer = writing.BatchedWriter(job, progress=written)
-            try:
-                outcome = planning.write_plan(plan, writer=writer)
-            except Exception:
-                writing.undo(job)
-                raise
-            writing.forget(job)
-            job = ImportJob.objects.get(pk=job.pk)
-            job.status = ImportStatus.SUCCEEDED
-            job.step = ImportStep.DONE
-            job.processed_rows = job.total_rows
-            job.created_count = outcome.created
-            job.updated_count = outcome.updated
-            job.unchanged_count = outcome.unchanged
-            job.moved_out_count = outcome.moved_out
-            job.errors = []
-            job.error_count = 0
-            job.finished_at = timezone.now()
-            with transaction.atomic():
-                job.save()
-                # What the person chose to happen once the rows are in (dataio.options: the
-                # residents app invites the file's residents); each schedules its work on commit.
-                phones = plan.phones
-                for name in job.options or ():
-                    if option := import_options.option_named(name):
-                        option.after(job=job, actor=actor, phones=phones)
-            return job
+            with spool.Spool() as store:
+                return _import_spooled(job, project, actor, store, progress)
         except ValidationError as exc:
             messages = [
                 str(m) for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms
@@ -191,6 +140,68 @@ def run_import_job(*, job_id: int) -> ImportJob:
             logger.exception("import job %s failed", job.pk)
             message = _("导入时发生内部错误，未导入任何数据，请联系管理员")
             return _fail(job, [importing.row_error(0, "", message) | {"text": message}])
+
+
+def _import_spooled(job: ImportJob, project, actor, store, progress) -> ImportJob:
+    """Read and check the file into ``store`` (a stream), plan it a chunk at a time, then (unless
+    a dry run) write the plan chunk by chunk: what is in memory is bounded by a chunk, not by the
+    file (``spool``, ``planning``)."""
+    ignored: list[str] = []
+    errors: list[dict] = []
+    with job.file.open("rb") as fileobj:
+        table = importing.read_table(fileobj, job.file.name)
+        store.add_rows(importing.check_rows(table, errors=errors, progress=progress, ignored=ignored))
+    total_rows = store.count
+    ImportJob.objects.filter(pk=job.pk).update(
+        total_rows=total_rows, notices=_notices(ignored), step=ImportStep.MATCHING, processed_rows=0
+    )
+    if errors:
+        return _fail(job, errors)
+
+    def written(done: int, planned: int) -> None:
+        # Records written, shown as the share of the file's rows.
+        share = min(total_rows, total_rows * done // max(planned, 1))
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=share, step=ImportStep.WRITING)
+
+    mark = _data_mark() if job.dry_run else 0
+    plan = planning.plan_file(
+        project=project, spool=store, actor=actor, keep=not job.dry_run, progress=progress
+    )
+    if plan.outcome.errors:
+        return _fail(job, plan.outcome.errors)
+    if job.dry_run:
+        return _previewed(job, plan, mark)
+    if job.confirmed_at and plan.digest != job.preview.get("digest"):
+        return _fail(
+            job, [_whole_file_error(_("预览之后项目数据已有变动，未导入任何数据，请重新上传并预览"))]
+        )
+    writer = writing.BatchedWriter(job, progress=written)
+    try:
+        outcome = planning.write_plan(plan, writer=writer)
+    except Exception:
+        writing.undo(job)
+        raise
+    writing.forget(job)
+    job = ImportJob.objects.get(pk=job.pk)
+    job.status = ImportStatus.SUCCEEDED
+    job.step = ImportStep.DONE
+    job.processed_rows = job.total_rows
+    job.created_count = outcome.created
+    job.updated_count = outcome.updated
+    job.unchanged_count = outcome.unchanged
+    job.moved_out_count = outcome.moved_out
+    job.errors = []
+    job.error_count = 0
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save()
+        # What the person chose to happen once the rows are in (dataio.options: the
+        # residents app invites the file's residents); each schedules its work on commit.
+        phones = store.phones() if job.options else set()
+        for name in job.options or ():
+            if option := import_options.option_named(name):
+                option.after(job=job, actor=actor, phones=phones)
+    return job
 
 
 def _whole_file_error(message: str) -> dict:
