@@ -14,6 +14,7 @@ from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.households.api import router as households_router
+from guanjia.lending.api import router as lending_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
@@ -58,6 +59,7 @@ api.add_router("", facilities_router)
 api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", renovation_router)
+api.add_router("", lending_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

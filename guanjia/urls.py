@@ -6,6 +6,7 @@ from guanjia.core.health import healthz, readyz
 from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
 from guanjia.households.urls import portal_urls as household_portal_urls
+from guanjia.lending.urls import portal_urls as lending_portal_urls
 from guanjia.renovation.urls import portal_urls as renovation_portal_urls
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
@@ -47,6 +48,8 @@ urlpatterns = [
     path("", include(household_portal_urls)),
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),
+    path("", include(lending_portal_urls)),
+    path("", include("guanjia.lending.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

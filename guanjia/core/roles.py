@@ -67,6 +67,8 @@ class Perm(models.TextChoices):
     REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
     APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
     ADMIN = "company.admin", _("系统管理")
+    LEND = "lending.lend", _("物品借用登记与归还")
+    MANAGE_LENDING = "lending.manage", _("维护借用物品")
 
 
 _ALL_STAFF = {
@@ -93,8 +95,8 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
+    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.LEND}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.LEND}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
     Role.SECURITY: frozenset(_FIELD_WORK),
     Role.CLEANING: frozenset(_FIELD_WORK),
@@ -123,9 +125,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PUBLISH_NOTICES,
             Perm.REVIEW_RENOVATION,
             Perm.APPROVE_RENOVATION,
+            Perm.LEND,
+            Perm.MANAGE_LENDING,
         }
     ),
-    Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),
+    Role.HQ_CENTER: frozenset(
+        _FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.LEND}
+    ),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}
