@@ -13,7 +13,7 @@ from guanjia.facilities.choices import AreaKind
 from guanjia.facilities.models import Area
 
 
-class AreaOut(Schema):
+class FacilityAreaOut(Schema):
     id: int
     project_id: int
     building_id: int | None
@@ -28,7 +28,7 @@ class AreaOut(Schema):
         return reverse("facilities:area_qr", args=[obj.qr_token])
 
 
-class AreaIn(Schema):
+class FacilityAreaIn(Schema):
     project_id: RefId
     building_id: RefId | None = None
     kind: AreaKind
@@ -37,7 +37,7 @@ class AreaIn(Schema):
     is_active: bool = True
 
 
-class AreaPatch(Schema):
+class FacilityAreaPatch(Schema):
     building_id: RefId | None = None
     kind: AreaKind = None
     name: str = Field(None, min_length=1, max_length=100)
@@ -45,7 +45,7 @@ class AreaPatch(Schema):
     is_active: bool = None
 
 
-class AreaFilter(FilterSchema):
+class FacilityAreaFilter(FilterSchema):
     project_id: RefId | None = None
     building_id: RefId | None = None
     kind: AreaKind | None = None
@@ -60,10 +60,10 @@ register_crud(
     name="area",
     plural="areas",
     model=Area,
-    out=AreaOut,
-    create_in=AreaIn,
-    update_in=AreaPatch,
-    filters=AreaFilter,
+    out=FacilityAreaOut,
+    create_in=FacilityAreaIn,
+    update_in=FacilityAreaPatch,
+    filters=FacilityAreaFilter,
     orderings=["name", "kind", "created_at"],
     view_perm=Perm.VIEW_FACILITIES,
     create=services.area_create,
