@@ -203,7 +203,12 @@ class PlanForm(forms.Form):
         help_text=_("从周期开始算起；不填则为整个周期"),
     )
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
-    team = forms.ChoiceField(label=_("责任班组"), choices=Department.choices, initial=Department.ENGINEERING)
+    team = forms.ChoiceField(
+        label=_("责任班组"),
+        choices=[("", "---------"), *Department.choices],
+        required=False,
+        help_text=_("不选则设备维保为工程部，保洁、消杀、绿化为环境部"),
+    )
     assignee = forms.ModelChoiceField(label=_("责任人"), queryset=StaffMember.objects.none(), required=False)
     contractor = forms.CharField(
         label=_("外包单位"), max_length=100, required=False, help_text=_("由外包队伍执行时填写，如保洁公司")
@@ -242,6 +247,8 @@ class PlanForm(forms.Form):
         for key in ("equipment", "equipment_type", "assignee", "area", "checker"):
             value = data.pop(key)
             data[f"{key}_id"] = value.pk if value else None
+        if not data.get("team"):
+            data.pop("team", None)  # the discipline's own team (or, editing, the plan's as it is)
         data["checklist"] = checklist_from_text(data["checklist"])
         return data
 

@@ -5,7 +5,8 @@ point), a daily lobby cleaning plan done by the contractor 洁美保洁 (the cle
 checked by the project manager, a weekly garage cleaning, a weekly greening round and a monthly pest
 control (消杀) of the bin point; then a week of history through the real services — scans, results,
 photos, checks — with one lobby cleaning missed, escalated to the supervisor. Today's work is left to
-do. Demo history is not news: nothing is notified while seeding. Idempotent: a project that already
+do. Demo history is not news: nothing is notified while it is laid out; the escalation of the
+missed task is taken afterwards, as the follow-up job would. Idempotent: a project that already
 has areas is left alone.
 """
 
@@ -22,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from guanjia.core.context import Source, change_context
 from guanjia.estates.models import Building, Project
 from guanjia.facilities import services
 from guanjia.facilities.choices import OPEN_TASK_STATUSES, AreaKind, Discipline, Frequency, TaskStatus
@@ -74,7 +76,11 @@ def seed_demo_areas(company, *, rng: random.Random) -> dict[str, int]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(common, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch("guanjia.notifications.services.notify", lambda **kw: []))
-        return _seed(project, users, now, clock, rng)
+        counts = _seed(project, users, now, clock, rng)
+    # What the follow-up job would do at once: the missed cleaning climbs its ladder (and is told).
+    with change_context(source=Source.JOB):
+        services.escalate_overdue_tasks(now=now)
+    return counts
 
 
 def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
@@ -187,7 +193,6 @@ def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
         day += datetime.timedelta(days=1)
     clock["now"] = now
     services.generate_tasks(now=now)
-    services.escalate_overdue_tasks(now=now)
     return {
         "areas": len(areas),
         "area_tasks": MaintenanceTask.objects.filter(project=project, area__isnull=False).count(),

@@ -14,6 +14,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from guanjia.core.context import Source, change_context
 from guanjia.estates.models import Occupancy, Project
 from guanjia.lending import services
 from guanjia.lending.choices import ReturnCondition
@@ -43,7 +44,10 @@ def seed_demo_lending(company, *, rng: random.Random) -> dict[str, int]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(services, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch("guanjia.notifications.services.notify", lambda **kw: []))
-        return _seed(project, users, now, clock, rng)
+        counts = _seed(project, users, now, clock, rng)
+    with change_context(source=Source.JOB):
+        services.remind_overdue(now=now)  # today's reminder, as the job would send it
+    return counts
 
 
 def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
@@ -115,5 +119,4 @@ def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
         )
         loans += 1
     clock["now"] = now
-    services.remind_overdue(now=now)
     return {"lending_items": len(items), "loans": loans}
