@@ -169,6 +169,7 @@ def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
             ],
         },
     )
+    missed: set[int] = set()
     day = start
     while day < today:
         clock["now"] = services.local_midnight(day) + 7 * H
@@ -177,12 +178,13 @@ def _seed(project, users, now, clock, rng: random.Random) -> dict[str, int]:
             project=project, area__isnull=False, status__in=OPEN_TASK_STATUSES, period_start__lte=day
         ).select_related("area", "plan")
         for task in due.order_by("due_at", "id"):
-            if (
+            if task.pk in missed or (
                 task.plan_id == lobby_plan.pk
                 and (today - day).days == MISSED_DAY
                 and task.area_id == areas[1].pk
             ):
-                continue  # missed: it escalates below
+                missed.add(task.pk)
+                continue  # missed, and never done later: it escalates
             if (
                 task.plan_id != lobby_plan.pk
                 and timezone.localdate(task.due_at) - datetime.timedelta(days=1) > day
