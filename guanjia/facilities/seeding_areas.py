@@ -68,7 +68,13 @@ def seed_demo_areas(company, *, rng: random.Random) -> dict[str, int]:
             company=company, username__in=["admin", "manager", "cleaning"]
         )
     }
-    project = Project.objects.filter(company=company).order_by("id").first()
+    # The estate the cleaning lead and the project manager serve (金苑).
+    project = (
+        Project.objects.filter(company=company, staff__user__username="cleaning")
+        .filter(staff__user__username="manager")
+        .order_by("id")
+        .first()
+    )
     if len(users) < 3 or project is None or Area.objects.filter(project=project).exists():
         return {"areas": 0, "area_tasks": 0}
     now = timezone.now()

@@ -36,7 +36,7 @@ def seed_demo_lending(company, *, rng: random.Random) -> dict[str, int]:
             company=company, username__in=["manager", "desk", "resident"]
         )
     }
-    project = Project.objects.filter(company=company).order_by("id").first()
+    project = Project.objects.filter(company=company, staff__user__username="desk").order_by("id").first()
     if len(users) < 3 or project is None or LendingItem.objects.filter(company=company).exists():
         return {"lending_items": 0, "loans": 0}
     now = timezone.now()
