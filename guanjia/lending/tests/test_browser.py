@@ -35,7 +35,7 @@ def test_a_loan_returned_late(lw, live_server, browser):
     page.fill("#id_borrower_name", "王阿姨")
     page.fill("#id_borrower_phone", "13800138000")
     page.fill("#id_quantity", "0")
-    page.click("button[type=submit]")
+    page.locator("form.card button[type=submit]").click()
     expect(page.locator(".invalid-feedback, .text-danger, .errorlist").first).to_contain_text(
         "借用数量至少为 1"
     )
@@ -43,7 +43,7 @@ def test_a_loan_returned_late(lw, live_server, browser):
     page.fill("#id_quantity", "1")
     page.check("#id_id_checked")
     page.fill("#id_id_number", "110101195001011234")
-    page.click("button[type=submit]")
+    page.locator("form.card button[type=submit]").click()
     expect(page.get_by_test_id("loan-state")).to_have_text("借出中")
     screen.shot("2-loan-made")
     screen.context.close()
