@@ -46,7 +46,10 @@ def test_lending_and_returning_moves_the_stock_and_is_journaled(lw):
     assert list(journal.order_by("id").values_list("action", flat=True)) == ["create", "update"]
     assert (
         ObjectChange.objects.filter(
-            content_type__model="lendingitem", object_id=str(lw.wheelchair.pk), changes__has_key="on_hand"
+            content_type__model="lendingitem",
+            object_id=str(lw.wheelchair.pk),
+            action="update",
+            changes__has_key="on_hand",
         ).count()
         == 2
     )
