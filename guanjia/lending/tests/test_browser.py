@@ -36,9 +36,7 @@ def test_a_loan_returned_late(lw, live_server, browser):
     page.fill("#id_borrower_phone", "13800138000")
     page.fill("#id_quantity", "0")
     page.locator("form.card button[type=submit]").click()
-    expect(page.locator(".invalid-feedback, .text-danger, .errorlist").first).to_contain_text(
-        "借用数量至少为 1"
-    )
+    expect(page.locator(".invalid-feedback[data-field=quantity]")).to_contain_text("借用数量至少为 1")
     screen.shot("1-loan-form-error")
     page.fill("#id_quantity", "1")
     page.check("#id_id_checked")
