@@ -5,8 +5,8 @@ point), a daily lobby cleaning plan done by the contractor 洁美保洁 (the cle
 checked by the project manager, a weekly garage cleaning, a weekly greening round and a monthly pest
 control (消杀) of the bin point; then a week of history through the real services — scans, results,
 photos, checks — with one lobby cleaning missed, escalated to the supervisor. Today's work is left to
-do. Demo history is not news: nothing is notified while it is laid out; the escalation of the
-missed task is taken afterwards, as the follow-up job would. Idempotent: a project that already
+do. Demo history is not news: nothing is notified while seeding (the missed task's escalation
+steps are recorded as the follow-up job would take them, silently). Idempotent: a project that already
 has areas is left alone.
 """
 
@@ -83,9 +83,10 @@ def seed_demo_areas(company, *, rng: random.Random) -> dict[str, int]:
         stack.enter_context(mock.patch.object(common, "_now", lambda: clock["now"]))
         stack.enter_context(mock.patch("guanjia.notifications.services.notify", lambda **kw: []))
         counts = _seed(project, users, now, clock, rng)
-    # What the follow-up job would do at once: the missed cleaning climbs its ladder (and is told).
-    with change_context(source=Source.JOB):
-        services.escalate_overdue_tasks(now=now)
+        # What the follow-up job would do at once: the missed cleaning climbs its ladder (recorded,
+        # not told: demo history is not news).
+        with change_context(source=Source.JOB):
+            services.escalate_overdue_tasks(now=now)
     return counts
 
 
