@@ -177,7 +177,7 @@ class PlanForm(forms.Form):
     project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
     name = forms.CharField(label=_("计划名称"), max_length=100)
     discipline = forms.ChoiceField(
-        label=_("工作类别"), choices=Discipline.choices, initial=Discipline.MAINTENANCE
+        label=_("工作类别"), choices=Discipline.choices, initial=Discipline.MAINTENANCE, required=False
     )
     equipment = forms.ModelChoiceField(label=_("设备"), queryset=Equipment.objects.none(), required=False)
     equipment_type = TypeChoiceField(
@@ -247,6 +247,7 @@ class PlanForm(forms.Form):
         for key in ("equipment", "equipment_type", "assignee", "area", "checker"):
             value = data.pop(key)
             data[f"{key}_id"] = value.pk if value else None
+        data["discipline"] = data.get("discipline") or Discipline.MAINTENANCE
         if not data.get("team"):
             data.pop("team", None)  # the discipline's own team (or, editing, the plan's as it is)
         data["checklist"] = checklist_from_text(data["checklist"])
