@@ -17,6 +17,7 @@ from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
 from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
+from guanjia.lending.api import router as lending_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
@@ -62,6 +63,7 @@ api.add_router("", emergencies_router)
 api.add_router("", billing_router)
 api.add_router("", renovation_router)
 api.add_router("", handover_router)
+api.add_router("", lending_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

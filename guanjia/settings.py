@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "guanjia.events",
     "guanjia.committee",
     "guanjia.handover",
+    "guanjia.lending",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

@@ -7,6 +7,7 @@ from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
 from guanjia.handover.urls import portal_urls as handover_portal_urls
 from guanjia.households.urls import portal_urls as household_portal_urls
+from guanjia.lending.urls import portal_urls as lending_portal_urls
 from guanjia.renovation.urls import portal_urls as renovation_portal_urls
 from guanjia.staff import views as staff_views
 from guanjia.web.errors import api_not_found
@@ -52,6 +53,8 @@ urlpatterns = [
     path("", include("guanjia.renovation.urls")),
     path("", include(handover_portal_urls)),
     path("", include("guanjia.handover.urls")),
+    path("", include(lending_portal_urls)),
+    path("", include("guanjia.lending.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

@@ -76,6 +76,8 @@ class Perm(models.TextChoices):
     VIEW_EVENTS = "events.view", _("查看社区活动")
     MANAGE_EVENTS = "events.manage", _("策划、发布、总结社区活动")
     CHECK_IN_EVENTS = "events.check_in", _("社区活动现场签到")
+    LEND = "lending.lend", _("物品借用登记与归还")
+    MANAGE_LENDING = "lending.manage", _("维护借用物品")
 
 
 _ALL_STAFF = {
@@ -107,8 +109,8 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.HANDOVER}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER}),
+    Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.HANDOVER, Perm.LEND}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER, Perm.LEND}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
     Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS}),
     Role.CLEANING: frozenset(_FIELD_WORK),
@@ -144,10 +146,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_COMMITTEE,
             Perm.HANDOVER,
             Perm.ACCEPT_TAKEOVER,
+            Perm.LEND,
+            Perm.MANAGE_LENDING,
         }
     ),
     Role.HQ_CENTER: frozenset(
-        _FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.MANAGE_EVENTS}
+        _FRONT_LINE
+        | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.MANAGE_EVENTS, Perm.LEND}
     ),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF

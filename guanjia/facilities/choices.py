@@ -42,6 +42,38 @@ MONTHS_PER_PERIOD = {
 DAYS_PER_PERIOD = {Frequency.DAILY: 1, Frequency.WEEKLY: 7}
 
 
+class Discipline(models.TextChoices):
+    """What kind of planned work a plan is: equipment maintenance or environmental work over areas."""
+
+    MAINTENANCE = "maintenance", _("设备维保")
+    CLEANING = "cleaning", _("保洁")
+    PEST_CONTROL = "pest_control", _("消杀")
+    GREENING = "greening", _("绿化")
+
+
+# Environmental work is the environment department's unless a plan says otherwise.
+ENVIRONMENTAL = frozenset({Discipline.CLEANING, Discipline.PEST_CONTROL, Discipline.GREENING})
+
+
+class AreaKind(models.TextChoices):
+    LOBBY = "lobby", _("大堂")
+    STAIRS = "stairs", _("楼梯间")
+    CORRIDOR = "corridor", _("走廊")
+    LIFT = "lift", _("电梯轿厢")
+    GARAGE = "garage", _("地下车库")
+    GARDEN = "garden", _("绿地花园")
+    BINS = "bins", _("垃圾收集点")
+    ROAD = "road", _("道路广场")
+    OTHER = "other", _("其他区域")
+
+
+class CheckResult(models.TextChoices):
+    """A supervisor's check of a done task (验收)."""
+
+    PASSED = "passed", _("验收合格")
+    REJECTED = "rejected", _("退回返工")
+
+
 class LineKind(models.TextChoices):
     CHECK = "check", _("检查项")
     READING = "reading", _("读数")

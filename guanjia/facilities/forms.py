@@ -8,8 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.estates.models import Building, Project
-from guanjia.facilities.choices import CostKind, EquipmentStatus, FileKind, Frequency, LineKind, RouteKind
-from guanjia.facilities.models import Equipment, EquipmentType
+from guanjia.facilities.choices import (
+    AreaKind,
+    CostKind,
+    Discipline,
+    EquipmentStatus,
+    FileKind,
+    Frequency,
+    LineKind,
+    RouteKind,
+)
+from guanjia.facilities.models import Area, Equipment, EquipmentType
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
 from guanjia.web.widgets import DateInput
@@ -105,12 +114,82 @@ class ImportForm(forms.Form):
         self.fields["project"].queryset = Project.objects.visible_to(user)
 
 
+class AreaForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
+    kind = forms.ChoiceField(label=_("区域类型"), choices=AreaKind.choices)
+    name = forms.CharField(label=_("区域名称"), max_length=100)
+    building = forms.ModelChoiceField(label=_("楼栋"), queryset=Building.objects.none(), required=False)
+    place = forms.CharField(label=_("位置说明"), max_length=100, required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["building"].queryset = Building.objects.visible_to(user).select_related("project")
+        if editing:
+            del self.fields["project"]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if "project" in data:
+            data["project_id"] = data.pop("project").pk
+        building = data.pop("building")
+        data["building_id"] = building.pk if building else None
+        return data
+
+
+class AreaFilterForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none(), required=False)
+    kind = forms.ChoiceField(
+        label=_("区域类型"), choices=[("", "---------"), *AreaKind.choices], required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+
+class TaskFilterForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none(), required=False)
+    discipline = forms.ChoiceField(
+        label=_("工作类别"), choices=[("", "---------"), *Discipline.choices], required=False
+    )
+    state = forms.ChoiceField(
+        label=_("状态"),
+        choices=[
+            ("", "---------"),
+            ("open", _("未完成")),
+            ("overdue", _("逾期")),
+            ("unchecked", _("待验收")),
+            ("done", _("已完成")),
+        ],
+        required=False,
+    )
+    since = forms.DateField(label=_("周期从"), required=False, widget=DATE)
+    until = forms.DateField(label=_("周期到"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+
 class PlanForm(forms.Form):
     project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none())
     name = forms.CharField(label=_("计划名称"), max_length=100)
+    discipline = forms.ChoiceField(
+        label=_("工作类别"), choices=Discipline.choices, initial=Discipline.MAINTENANCE, required=False
+    )
     equipment = forms.ModelChoiceField(label=_("设备"), queryset=Equipment.objects.none(), required=False)
     equipment_type = TypeChoiceField(
         label=_("或：设备类型（该类型全部设备）"), queryset=EquipmentType.objects.none(), required=False
+    )
+    area = forms.ModelChoiceField(
+        label=_("或：区域（保洁、消杀、绿化）"), queryset=Area.objects.none(), required=False
+    )
+    area_kind = forms.ChoiceField(
+        label=_("或：区域类型（该类型全部区域）"),
+        choices=[("", "---------"), *AreaKind.choices],
+        required=False,
     )
     frequency = forms.ChoiceField(label=_("频次"), choices=Frequency.choices)
     interval_days = forms.IntegerField(
@@ -124,8 +203,22 @@ class PlanForm(forms.Form):
         help_text=_("从周期开始算起；不填则为整个周期"),
     )
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
-    team = forms.ChoiceField(label=_("责任班组"), choices=Department.choices, initial=Department.ENGINEERING)
+    team = forms.ChoiceField(
+        label=_("责任班组"),
+        choices=[("", "---------"), *Department.choices],
+        required=False,
+        help_text=_("不选则设备维保为工程部，保洁、消杀、绿化为环境部"),
+    )
     assignee = forms.ModelChoiceField(label=_("责任人"), queryset=StaffMember.objects.none(), required=False)
+    contractor = forms.CharField(
+        label=_("外包单位"), max_length=100, required=False, help_text=_("由外包队伍执行时填写，如保洁公司")
+    )
+    checker = forms.ModelChoiceField(
+        label=_("验收人"),
+        queryset=StaffMember.objects.none(),
+        required=False,
+        help_text=_("公司主管，不能是执行人"),
+    )
     rectify_days = forms.IntegerField(label=_("整改期限(天)"), initial=3, min_value=1, max_value=90)
     checklist = forms.CharField(
         label=_("检查项"),
@@ -142,6 +235,8 @@ class PlanForm(forms.Form):
         self.fields["equipment"].queryset = Equipment.objects.visible_to(user).select_related("project")
         self.fields["equipment_type"].queryset = _types(user)
         self.fields["assignee"].queryset = StaffMember.objects.visible_to(user).order_by("name")
+        self.fields["checker"].queryset = StaffMember.objects.visible_to(user).order_by("name")
+        self.fields["area"].queryset = Area.objects.visible_to(user).select_related("project")
         if editing:
             del self.fields["project"]
 
@@ -149,9 +244,12 @@ class PlanForm(forms.Form):
         data = dict(self.cleaned_data)
         if "project" in data:
             data["project_id"] = data.pop("project").pk
-        for key in ("equipment", "equipment_type", "assignee"):
+        for key in ("equipment", "equipment_type", "assignee", "area", "checker"):
             value = data.pop(key)
             data[f"{key}_id"] = value.pk if value else None
+        data["discipline"] = data.get("discipline") or Discipline.MAINTENANCE
+        if not data.get("team"):
+            data.pop("team", None)  # the discipline's own team (or, editing, the plan's as it is)
         data["checklist"] = checklist_from_text(data["checklist"])
         return data
 

@@ -41,7 +41,7 @@ def tasks_due(user, *, now: datetime.datetime | None = None):
     return (
         MaintenanceTask.objects.visible_to(user)
         .filter(status__in=OPEN_TASK_STATUSES, period_start__lte=today)
-        .select_related("plan", "equipment", "equipment__building", "assignee")
+        .select_related("plan", "equipment", "equipment__building", "area", "assignee")
         .order_by("due_at", "id")
     )
 

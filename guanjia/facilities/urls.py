@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanjia.facilities.views import costs, ledger, maintenance, patrols
+from guanjia.facilities.views import areas, costs, ledger, maintenance, patrols
 
 app_name = "facilities"
 urlpatterns = [
@@ -17,6 +17,15 @@ urlpatterns = [
     path("q/<str:token>/", ledger.qr, name="qr"),
     path("tasks/<int:pk>/", maintenance.task_detail, name="task"),
     path("tasks/<int:pk>/start/", maintenance.task_start, name="task_start"),
+    path("tasks/<int:pk>/check/", areas.task_check, name="task_check"),
+    path("tasks/", areas.task_list, name="task_list"),
+    path("tasks/export.xlsx", areas.task_export, name="task_export"),
+    path("areas/", areas.area_list, name="area_list"),
+    path("areas/new/", areas.area_edit, name="area_create"),
+    path("areas/labels.pdf", areas.area_labels, name="area_labels"),
+    path("areas/<int:pk>/", areas.area_detail, name="area"),
+    path("areas/<int:pk>/edit/", areas.area_edit, name="area_edit"),
+    path("a/<str:token>/", areas.area_qr, name="area_qr"),
     path("plans/", maintenance.plan_list, name="plan_list"),
     path("plans/new/", maintenance.plan_edit, name="plan_create"),
     path("plans/fire-defaults/", maintenance.fire_defaults, name="fire_defaults"),

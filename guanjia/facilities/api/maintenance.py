@@ -1,12 +1,16 @@
-"""REST resources of preventive maintenance: plans (and the fire-safety defaults) and their tasks."""
+"""REST resources of planned work — preventive maintenance of equipment and cleaning, pest control
+and greening of areas: plans (and the fire-safety defaults) and their tasks, with the supervisor's
+check."""
 
 import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query
 from ninja.pagination import paginate
 
@@ -26,7 +30,15 @@ from guanjia.core.services import visible_or_404
 from guanjia.estates.models import Project
 from guanjia.facilities import services
 from guanjia.facilities.api.common import router
-from guanjia.facilities.choices import Frequency, LineKind, LineResult, TaskStatus
+from guanjia.facilities.choices import (
+    AreaKind,
+    CheckResult,
+    Discipline,
+    Frequency,
+    LineKind,
+    LineResult,
+    TaskStatus,
+)
 from guanjia.facilities.models import MaintenancePlan, MaintenanceTask
 from guanjia.staff.choices import Department
 
@@ -61,8 +73,11 @@ class MaintenancePlanOut(Schema):
     id: int
     project_id: int
     name: str
+    discipline: Discipline
     equipment_id: int | None
     equipment_type_id: int | None
+    area_id: int | None
+    area_kind: AreaKind | Literal[""]
     checklist: list[ChecklistLineOut]
     frequency: Frequency
     interval_days: int | None
@@ -70,6 +85,8 @@ class MaintenancePlanOut(Schema):
     starts_on: datetime.date
     team: Department
     assignee_id: int | None
+    contractor: str
+    checker_id: int | None
     rectify_days: int
     is_active: bool
     template: str
@@ -78,23 +95,31 @@ class MaintenancePlanOut(Schema):
 class MaintenancePlanIn(Schema):
     project_id: RefId
     name: str = Field(..., min_length=1, max_length=100)
+    discipline: Discipline = Discipline.MAINTENANCE
     equipment_id: RefId | None = None
     equipment_type_id: RefId | None = None
+    area_id: RefId | None = None
+    area_kind: AreaKind | None = None
     checklist: list[ChecklistLine] = Field(..., min_length=1, max_length=60)
     frequency: Frequency
     interval_days: int | None = Field(None, ge=1, le=3660)
     window_days: int | None = Field(None, ge=1, le=366)
     starts_on: datetime.date
-    team: Department = Department.ENGINEERING
+    team: Department | None = Field(None, description="default: engineering, environment for area work")
     assignee_id: RefId | None = None
+    contractor: str = Field("", max_length=100, description="the outsourced team doing the work, if any")
+    checker_id: RefId | None = Field(None, description="the supervisor who checks done tasks (not the doer)")
     rectify_days: int = Field(3, ge=1, le=90)
     is_active: bool = True
 
 
 class MaintenancePlanPatch(Schema):
     name: str = Field(None, min_length=1, max_length=100)
+    discipline: Discipline = None
     equipment_id: RefId | None = None
     equipment_type_id: RefId | None = None
+    area_id: RefId | None = None
+    area_kind: AreaKind | None = None
     checklist: list[ChecklistLine] = Field(None, min_length=1, max_length=60)
     frequency: Frequency = None
     interval_days: int | None = Field(None, ge=1, le=3660)
@@ -102,12 +127,16 @@ class MaintenancePlanPatch(Schema):
     starts_on: datetime.date = None
     team: Department = None
     assignee_id: RefId | None = None
+    contractor: str = Field(None, max_length=100)
+    checker_id: RefId | None = None
     rectify_days: int = Field(None, ge=1, le=90)
     is_active: bool = None
 
 
 class PlanFilter(FilterSchema):
     project_id: RefId | None = None
+    discipline: Discipline | None = None
+    area_id: RefId | None = None
     equipment_id: RefId | None = None
     equipment_type_id: RefId | None = None
     frequency: Frequency | None = None
@@ -181,7 +210,9 @@ class TaskOut(Schema):
     id: int
     project_id: int
     plan_id: int
-    equipment_id: int
+    discipline: Discipline
+    equipment_id: int | None
+    area_id: int | None
     period_start: datetime.date
     period_end: datetime.date
     due_at: datetime.datetime
@@ -196,6 +227,11 @@ class TaskOut(Schema):
     done_by_id: int | None
     failed_lines: int
     note: str
+    checker_id: int | None
+    check_result: CheckResult | Literal[""]
+    checked_at: datetime.datetime | None
+    checked_by_id: int | None
+    check_note: str
     results: list[LineResultOut]
 
     @staticmethod
@@ -210,8 +246,11 @@ class TaskOut(Schema):
 class TaskFilter(FilterSchema):
     project_id: RefId | None = None
     plan_id: RefId | None = None
+    discipline: Discipline | None = None
     equipment_id: RefId | None = None
+    area_id: RefId | None = None
     status: TaskStatus | None = None
+    check_result: CheckResult | None = None
     overdue: bool | None = None
     due_at__gte: datetime.datetime | None = None
     due_at__lt: datetime.datetime | None = None
@@ -268,6 +307,7 @@ class TaskActionIn(Schema):
     )
     note: str = Field("", max_length=500)
     assignee_id: RefId | None = Field(None, description="assign: the staff member")
+    passed: bool | None = Field(None, description="check: true accepts the work, false sends it back")
 
 
 @router.post(
@@ -276,9 +316,13 @@ class TaskActionIn(Schema):
     operation_id="maintenance_task_act",
     summary="Act on a maintenance task",
 )
-def task_act(request, pk: int, action: Literal["start", "complete", "assign"], payload: TaskActionIn):
-    """``start`` with the QR ``code`` (records the scan); ``complete`` with ``results`` (readings out of
-    range fail; each failed line raises or joins a repair request); ``assign`` with ``assignee_id``."""
+def task_act(
+    request, pk: int, action: Literal["start", "complete", "assign", "check"], payload: TaskActionIn
+):
+    """``start`` with the QR ``code`` of the item or area (records the scan); ``complete`` with
+    ``results`` (readings out of range fail; on an item each failed line raises or joins a repair
+    request); ``assign`` with ``assignee_id``; ``check`` (the supervisor, not the doer) with
+    ``passed`` and, to send the work back, a ``note``."""
     task = visible_or_404(_tasks(request), pk, request.user)
     if action == "start":
         services.task_start(actor=request.user, task=task, code=payload.code or "")
@@ -289,6 +333,10 @@ def task_act(request, pk: int, action: Literal["start", "complete", "assign"], p
             results=[r.model_dump() for r in payload.results or []],
             note=payload.note,
         )
+    elif action == "check":
+        if payload.passed is None:
+            raise ValidationError({"passed": _("请选择验收合格或退回返工")})
+        services.task_check(actor=request.user, task=task, passed=payload.passed, note=payload.note)
     else:
         services.task_assign(actor=request.user, task=task, assignee_id=payload.assignee_id)
     return _tasks(request).get(pk=pk)

@@ -13,12 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from guanjia.core.models import Photo, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.facilities.choices import (
+    AreaKind,
+    CheckResult,
+    Discipline,
     Frequency,
     LineResult,
     RepairEscalationStep,
     TaskEscalationStep,
     TaskStatus,
 )
+from guanjia.facilities.models.areas import Area
 from guanjia.facilities.models.ledger import Equipment, EquipmentType
 from guanjia.staff.choices import Department
 
@@ -53,7 +57,11 @@ class EquipmentRepair(ProjectOwned):
 
 
 class MaintenancePlan(ProjectOwned):
-    """A preventive-maintenance plan: which equipment, what to check, how often, in what window, by whom.
+    """A plan of recurring work: which equipment or area, what to check, how often, in what window,
+    by whom, checked by whom. ``discipline`` says what work it is: preventive maintenance (维保) of
+    ledger items, or environmental work — cleaning (保洁), pest control (消杀), greening (绿化) —
+    over areas. The doer may be an outsourced team (``contractor``); the checker is a company
+    supervisor, never the doer.
 
     ``checklist`` is a list of lines ``{"text", "expected", "kind": "check"|"reading", "unit", "min",
     "max"}``. Tasks copy it when they are generated, so editing a plan changes future tasks only.
@@ -70,6 +78,15 @@ class MaintenancePlan(ProjectOwned):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("设备类型"),
+    )
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
+    area_kind = models.CharField(
+        _("区域类型"), max_length=12, choices=AreaKind.choices, blank=True, help_text=_("该类型的全部区域")
+    )
+    discipline = models.CharField(
+        _("工作类别"), max_length=14, choices=Discipline.choices, default=Discipline.MAINTENANCE
     )
     checklist = models.JSONField(_("检查项"), default=list)
     frequency = models.CharField(_("频次"), max_length=14, choices=Frequency.choices)
@@ -99,6 +116,17 @@ class MaintenancePlan(ProjectOwned):
         related_name="+",
         verbose_name=_("责任人"),
     )
+    # An outsourced team (a cleaning contractor) doing the work; the assignee is then its person.
+    contractor = models.CharField(_("外包单位"), max_length=100, blank=True)
+    checker = models.ForeignKey(
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("验收人"),
+        help_text=_("公司主管，不能是执行人"),
+    )
     rectify_days = models.PositiveSmallIntegerField(
         _("整改期限(天)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )
@@ -114,10 +142,17 @@ class MaintenancePlan(ProjectOwned):
         ordering = ["project_id", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(equipment__isnull=True, equipment_type__isnull=False)
-                | Q(equipment__isnull=False, equipment_type__isnull=True),
+                condition=Q(
+                    equipment__isnull=False, equipment_type__isnull=True, area__isnull=True, area_kind=""
+                )
+                | Q(equipment__isnull=True, equipment_type__isnull=False, area__isnull=True, area_kind="")
+                | Q(equipment__isnull=True, equipment_type__isnull=True, area__isnull=False, area_kind="")
+                | (
+                    Q(equipment__isnull=True, equipment_type__isnull=True, area__isnull=True)
+                    & ~Q(area_kind="")
+                ),
                 name="facilities_plan_target",
-                violation_error_message=_("请选择一台设备或一个设备类型（二选一）"),
+                violation_error_message=_("请选择一台设备、一个设备类型、一个区域或一种区域类型（四选一）"),
             ),
             models.UniqueConstraint(
                 fields=["project", "template"],
@@ -131,11 +166,17 @@ class MaintenancePlan(ProjectOwned):
 
 
 class MaintenanceTask(ProjectOwned):
-    """The work of one plan on one item for one period. The unique constraint makes it exist once,
-    however often or late the generating job runs."""
+    """The work of one plan on one item or one area for one period. The unique constraints make it
+    exist once, however often or late the generating job runs."""
 
     plan = models.ForeignKey(MaintenancePlan, on_delete=models.PROTECT, related_name="tasks")
-    equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="tasks")
+    equipment = models.ForeignKey(
+        Equipment, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    discipline = models.CharField(
+        _("工作类别"), max_length=14, choices=Discipline.choices, default=Discipline.MAINTENANCE
+    )
     period_start = models.DateField(_("周期开始"))
     period_end = models.DateField(_("周期结束"))  # exclusive
     due_at = models.DateTimeField(_("完成期限"))
@@ -163,6 +204,21 @@ class MaintenanceTask(ProjectOwned):
     failed_lines = models.PositiveSmallIntegerField(_("不合格项"), default=0)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     escalation_step = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The supervisor's check (验收) of the done work; a rejected task goes back to its doer.
+    checker = models.ForeignKey(
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("验收人"),
+    )
+    check_result = models.CharField(_("验收结果"), max_length=10, choices=CheckResult.choices, blank=True)
+    checked_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    check_note = models.CharField(_("验收意见"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -174,15 +230,34 @@ class MaintenanceTask(ProjectOwned):
             models.UniqueConstraint(
                 fields=["plan", "equipment", "period_start"], name="facilities_task_once_per_period"
             ),
+            models.UniqueConstraint(
+                fields=["plan", "area", "period_start"],
+                condition=Q(area__isnull=False),
+                name="facilities_area_task_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(equipment__isnull=False, area__isnull=True)
+                | Q(equipment__isnull=True, area__isnull=False),
+                name="facilities_task_target",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "project", "status", "due_at"], name="facilities_task_due_idx"),
             models.Index(fields=["equipment", "status"], name="facilities_task_item_idx"),
             models.Index(fields=["status", "due_at"], name="facilities_task_overdue_idx"),
+            models.Index(fields=["area", "status"], name="facilities_task_area_idx"),
+            models.Index(
+                fields=["company", "project", "discipline", "due_at"], name="facilities_task_disc_idx"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id}/{self.equipment_id}/{self.period_start}"
+        return f"{self.plan_id}/{self.equipment_id or self.area_id}/{self.period_start}"
+
+    @property
+    def target(self) -> Equipment | Area:
+        """What the work is done on: the ledger item or the area."""
+        return self.equipment if self.equipment_id else self.area
 
 
 class TaskLineResult(ProjectOwned):

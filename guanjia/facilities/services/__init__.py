@@ -1,6 +1,6 @@
 """Every write of facilities goes through here: the ledger, plans and their tasks, costs, patrols.
 
-One module per sub-domain — ``ledger`` (types, items, files), ``maintenance_plans`` (plans, periods,
+One module per sub-domain — ``ledger`` (types, items, files), ``areas`` (common areas), ``maintenance_plans`` (plans, periods,
 task generation), ``maintenance_tasks`` (doing a task, results, defects → repair requests),
 ``maintenance_overdue`` (escalations), ``costs``, ``patrol_routes`` (routes, checkpoints) and
 ``patrol_rounds`` (rounds, scans, findings); ``common`` holds the clock (``common._now``, the one
@@ -12,6 +12,7 @@ Jobs (``tasks.py``) call ``generate_tasks``, ``escalate_overdue_tasks``, ``sync_
 running it twice, late, or on two consumers at once changes nothing the second time.
 """
 
+from guanjia.facilities.services.areas import AREA_FIELDS, area_create, area_delete, area_update
 from guanjia.facilities.services.common import local_midnight, new_token
 from guanjia.facilities.services.costs import cost_create, cost_delete
 from guanjia.facilities.services.ledger import (
@@ -42,6 +43,7 @@ from guanjia.facilities.services.maintenance_plans import (
     generate_tasks,
     period_index,
     period_start,
+    plan_areas,
     plan_create,
     plan_delete,
     plan_equipment,
@@ -53,6 +55,7 @@ from guanjia.facilities.services.maintenance_tasks import (
     sync_repairs,
     task_add_photo,
     task_assign,
+    task_check,
     task_complete,
     task_start,
 )
@@ -81,6 +84,7 @@ from guanjia.facilities.services.patrol_routes import (
 )
 
 __all__ = [
+    "AREA_FIELDS",
     "CHECKPOINT_FIELDS",
     "EQUIPMENT_FIELDS",
     "GENERATE_AHEAD",
@@ -93,6 +97,9 @@ __all__ = [
     "ROUTE_FIELDS",
     "TASK_ESCALATION_DELAYS",
     "add_months",
+    "area_create",
+    "area_delete",
+    "area_update",
     "checkpoint_move",
     "checkpoint_order",
     "checkpoint_plan",
@@ -121,6 +128,7 @@ __all__ = [
     "parse_round_times",
     "period_index",
     "period_start",
+    "plan_areas",
     "plan_create",
     "plan_delete",
     "plan_equipment",
@@ -134,6 +142,7 @@ __all__ = [
     "sync_repairs",
     "task_add_photo",
     "task_assign",
+    "task_check",
     "task_complete",
     "task_start",
     "type_with_descendants",

@@ -37,7 +37,7 @@ def escalate_overdue_tasks(*, now: datetime.datetime | None = None) -> int:
         MaintenanceTask.objects.filter(
             status__in=OPEN_TASK_STATUSES, due_at__lte=now, escalation_step__lt=last
         )
-        .select_related("plan", "equipment", "assignee__user")
+        .select_related("plan", "equipment", "area", "assignee__user", "checker__user")
         .order_by("due_at", "id")
     )
     for task in overdue.iterator(chunk_size=500):
@@ -54,6 +54,9 @@ def escalate_overdue_tasks(*, now: datetime.datetime | None = None) -> int:
 def _take_task_step(task: MaintenanceTask, step: int, now) -> bool:
     if step == TaskEscalationStep.OVERDUE:
         recipients = _heads(task.project_id, task.team)
+        # The checker (a company supervisor over an outsourced team) hears of it with the heads.
+        if task.checker_id and task.checker.user_id and task.checker.user not in recipients:
+            recipients.append(task.checker.user)
         if task.assignee_id and task.assignee.user_id:
             recipients.insert(0, task.assignee.user)
     else:
@@ -79,11 +82,11 @@ def _take_task_step(task: MaintenanceTask, step: int, now) -> bool:
             subject=Message(
                 gettext_lazy("维保任务逾期：%(plan)s — %(item)s"),
                 plan=task.plan.name,
-                item=task.equipment.name,
+                item=task.target.name,
             ),
             body=Message(
                 gettext_lazy("%(item)s 的“%(plan)s”应于 %(due)s 前完成，至今未完成。(%(step)s)"),
-                item=task.equipment,
+                item=task.target,
                 plan=task.plan.name,
                 due=timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
                 step=label_of(escalation, "step"),

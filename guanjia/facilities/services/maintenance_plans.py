@@ -1,5 +1,6 @@
-"""Preventive-maintenance plans (维保计划), fire-safety defaults (seed 000), their periods, and the
-generation of each plan's tasks exactly once per item and period."""
+"""Plans of recurring work — preventive maintenance (维保计划) of ledger items and environmental work
+(保洁, 消杀, 绿化) over common areas — the fire-safety defaults (seed 000), their periods, and the
+generation of each plan's tasks exactly once per item or area and period."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from guanjia.core.services import apply_changes, lock, save_validated, service, 
 from guanjia.estates.models import Project
 from guanjia.facilities.choices import (
     DAYS_PER_PERIOD,
+    ENVIRONMENTAL,
     FIRE_PLANS,
     MONTHS_PER_PERIOD,
     RETIRED_STATUSES,
+    Discipline,
     Frequency,
     LineKind,
     TaskStatus,
 )
-from guanjia.facilities.models import Equipment, EquipmentType, MaintenancePlan, MaintenanceTask
+from guanjia.facilities.models import Area, Equipment, EquipmentType, MaintenancePlan, MaintenanceTask
 from guanjia.facilities.services import common
 from guanjia.facilities.services.common import _decimal, _drop_future_tasks, _local_date, local_midnight
 from guanjia.facilities.services.ledger import type_with_descendants, types_ensure
@@ -47,12 +50,17 @@ PLAN_FIELDS = {
     "team",
     "rectify_days",
     "is_active",
+    "discipline",
+    "area_kind",
+    "contractor",
 }
 # Changing any of these changes what future tasks are, so untouched future tasks are made again.
-PLAN_SHAPING = PLAN_FIELDS - {"name", "is_active", "rectify_days"} | {
+PLAN_SHAPING = PLAN_FIELDS - {"name", "is_active", "rectify_days", "contractor"} | {
     "equipment_id",
     "equipment_type_id",
+    "area_id",
     "assignee_id",
+    "checker_id",
 }
 
 
@@ -163,11 +171,42 @@ def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
         plan.assignee = None if pk is None else visible_reference(StaffMember, pk, actor, field="assignee_id")
         if plan.assignee is not None and not plan.assignee.projects.filter(pk=plan.project_id).exists():
             raise ValidationError({"assignee_id": _("该员工不在此项目")})
+    if "area_id" in data:
+        pk = data.pop("area_id")
+        plan.area = None if pk is None else visible_reference(Area, pk, actor, field="area_id")
+        if plan.area is not None and (plan.area.project_id != plan.project_id or plan.area.deleted_at):
+            raise ValidationError({"area_id": _("区域不属于该项目")})
+    if "checker_id" in data:
+        pk = data.pop("checker_id")
+        plan.checker = None if pk is None else visible_reference(StaffMember, pk, actor, field="checker_id")
+        if plan.checker is not None and not plan.checker.projects.filter(pk=plan.project_id).exists():
+            raise ValidationError({"checker_id": _("该员工不在此项目")})
+
+
+def _validate_target(plan: MaintenancePlan) -> None:
+    """One target: an item or a type for maintenance, an area or a kind of area for environmental work."""
+    plan.area_kind = plan.area_kind or ""
+    if plan.discipline not in Discipline.values:
+        raise ValidationError({"discipline": _("“%(value)s” 不是有效的选项") % {"value": plan.discipline}})
+    equipment_targets = (plan.equipment_id is not None) + (plan.equipment_type_id is not None)
+    area_targets = (plan.area_id is not None) + bool(plan.area_kind)
+    if plan.discipline == Discipline.MAINTENANCE:
+        if area_targets:
+            raise ValidationError({"area_id": _("设备维保计划请选择设备或设备类型，不能选择区域")})
+        if equipment_targets != 1:
+            raise ValidationError({"equipment_id": _("请选择一台设备或一个设备类型（二选一）")})
+    else:
+        if equipment_targets:
+            raise ValidationError({"equipment_id": _("保洁、消杀、绿化计划请选择区域，不能选择设备")})
+        if area_targets != 1:
+            raise ValidationError({"area_id": _("请选择一个区域或一种区域类型（二选一）")})
+    if plan.checker_id is not None and plan.checker_id == plan.assignee_id:
+        raise ValidationError({"checker_id": _("验收人不能是执行人")})
 
 
 def _validate_plan(plan: MaintenancePlan) -> None:
-    if (plan.equipment_id is None) == (plan.equipment_type_id is None):
-        raise ValidationError({"equipment_id": _("请选择一台设备或一个设备类型（二选一）")})
+    _validate_target(plan)
+    plan.contractor = (plan.contractor or "").strip()
     plan.checklist = clean_checklist(plan.checklist)
     _check_line_types(plan)
     if plan.frequency == Frequency.EVERY_N_DAYS:
@@ -197,6 +236,8 @@ def _check_line_types(plan: MaintenancePlan) -> None:
     if not any(line.get("types") for line in plan.checklist):
         return
     tree = _type_tree(plan.company_id)
+    if plan.discipline != Discipline.MAINTENANCE:
+        raise ValidationError({"checklist.0.types": _("区域的检查项不按设备类型区分")})
     known = {name for _parent, name in tree.values()}
     target = plan.equipment.type_id if plan.equipment_id else plan.equipment_type_id
     fitting = type_names_around(target, tree)
@@ -223,8 +264,11 @@ def plan_create(*, actor, data: dict) -> MaintenancePlan:
     project = visible_reference(Project, data.pop("project_id", None), actor, field="project_id")
     plan = MaintenancePlan(company_id=project.company_id, project=project)
     _plan_refs(plan, actor=actor, data=data)
+    if data.get("discipline") in ENVIRONMENTAL and not data.get("team"):
+        data["team"] = Department.ENVIRONMENT
     apply_changes(plan, {k: v for k, v in data.items() if v is not None}, allowed=PLAN_FIELDS)
     plan.name = (plan.name or "").strip()
+    plan.contractor = (plan.contractor or "").strip()
     _validate_plan(plan)
     # Periods that ended before the plan existed are not work owed: start with the current one.
     today = _local_date(common._now())
@@ -372,6 +416,27 @@ def plan_equipment(plan: MaintenancePlan) -> list[Equipment]:
     return list(items.order_by("id"))
 
 
+def plan_areas(plan: MaintenancePlan) -> list[Area]:
+    """The areas a plan covers now: its area, or every active area of its kind in the project."""
+    areas = Area.objects.filter(project_id=plan.project_id, deleted_at__isnull=True, is_active=True)
+    areas = areas.filter(pk=plan.area_id) if plan.area_id is not None else areas.filter(kind=plan.area_kind)
+    return list(areas.order_by("id"))
+
+
+def _plan_targets(plan: MaintenancePlan) -> list[tuple[str, object, list[dict]]]:
+    """(field, item or area, checklist) for everything the plan covers now. Each item is asked only
+    the lines that fit its type; an item no line fits gets no task. Every area gets every line."""
+    if plan.discipline != Discipline.MAINTENANCE:
+        return [("area", area, plan.checklist) for area in plan_areas(plan)]
+    tree = _type_tree(plan.company_id)
+    targets = []
+    for item in plan_equipment(plan):
+        checklist = checklist_for_type(plan.checklist, type_names_around(item.type_id, tree))
+        if checklist:
+            targets.append(("equipment", item, checklist))
+    return targets
+
+
 def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
     """Create the plan's missing tasks for every period that starts before now + GENERATE_AHEAD.
 
@@ -395,36 +460,33 @@ def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
         index += 1
     created = 0
     if periods:
-        tree = _type_tree(plan.company_id)
-        # Each item is asked only the lines that fit its type; an item no line fits gets no task.
-        items = []
-        for item in plan_equipment(plan):
-            checklist = checklist_for_type(plan.checklist, type_names_around(item.type_id, tree))
-            if checklist:
-                items.append((item, checklist))
+        targets = _plan_targets(plan)
+        field = "area_id" if plan.discipline != Discipline.MAINTENANCE else "equipment_id"
         existing = set(
             MaintenanceTask.objects.filter(plan=plan, period_start__gte=periods[0][0]).values_list(
-                "equipment_id", "period_start"
+                field, "period_start"
             )
         )
         for start, end in periods:
             window_end = end
             if plan.window_days:
                 window_end = min(end, start + datetime.timedelta(days=plan.window_days))
-            for item, checklist in items:
-                if (item.pk, start) in existing:
+            for kind, target, checklist in targets:
+                if (target.pk, start) in existing:
                     continue
                 task = MaintenanceTask(
                     company_id=plan.company_id,
                     project_id=plan.project_id,
                     plan=plan,
-                    equipment=item,
+                    discipline=plan.discipline,
                     period_start=start,
                     period_end=end,
                     due_at=local_midnight(window_end),
                     checklist=checklist,
                     team=plan.team,
                     assignee_id=plan.assignee_id,
+                    checker_id=plan.checker_id,
+                    **{kind: target},
                 )
                 try:
                     with transaction.atomic():

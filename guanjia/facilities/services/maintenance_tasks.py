@@ -1,7 +1,8 @@
-"""Doing a maintenance task: the scan at the item, the result of each checklist line, photos, and
-the defects found — each failed line raises its own repair request (or joins the one still open
-for the same fault of the same item) with a rectification
-deadline (限期整改); the item is faulty while such work is open."""
+"""Doing a task: the scan at the item or in the area, the result of each checklist line, photos,
+the defects found — on an item each failed line raises its own repair request (or joins the one
+still open for the same fault of the same item) with a rectification deadline (限期整改); the item
+is faulty while such work is open — and the supervisor's check (验收) of the done work, by someone
+other than its doer; a rejected task goes back to the doer."""
 
 from __future__ import annotations
 
@@ -12,16 +13,26 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanjia.core import images, journal
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, service, visible_reference
-from guanjia.facilities.choices import OPEN_TASK_STATUSES, EquipmentStatus, LineKind, LineResult, TaskStatus
+from guanjia.facilities.choices import (
+    OPEN_TASK_STATUSES,
+    CheckResult,
+    EquipmentStatus,
+    LineKind,
+    LineResult,
+    TaskStatus,
+)
 from guanjia.facilities.models import (
+    Area,
     Equipment,
     EquipmentRepair,
     MaintenancePlan,
@@ -32,6 +43,8 @@ from guanjia.facilities.models import (
 from guanjia.facilities.services import common
 from guanjia.facilities.services.common import _decimal, _local_date
 from guanjia.facilities.services.ledger import root_type_name
+from guanjia.notifications import services as notifications
+from guanjia.notifications.messages import Message
 from guanjia.staff.models import StaffMember
 from guanjia.tickets import services as tickets
 from guanjia.tickets.choices import FINAL_STATUSES, OPEN_STATUSES, Channel, Kind
@@ -58,16 +71,21 @@ def _task_open(task: MaintenanceTask) -> None:
 
 @service
 def task_start(*, actor, task: MaintenanceTask, code: str) -> MaintenanceTask:
-    """Start a task by scanning the item's QR label: ``code`` is the label's secret, so the scan
-    proves the person stood at the item. The scan (who, when) is recorded on the task."""
+    """Start a task by scanning the QR label of its item or area: ``code`` is the label's secret, so
+    the scan proves the person stood there. The scan (who, when) is recorded on the task."""
     require(actor, Perm.DO_FACILITIES_WORK)
     task = lock(task)
     _task_open(task)
     if task.period_start > _local_date(common._now()):
         raise Conflict(_("该任务的周期尚未开始（%(day)s 开始）") % {"day": task.period_start})
-    equipment = Equipment.objects.get(pk=task.equipment_id)
-    if not code or not secrets.compare_digest(str(code), equipment.qr_token):
-        raise ValidationError({"code": _("二维码与该设备不符，请在设备旁扫码")})
+    if task.area_id:
+        area = Area.objects.get(pk=task.area_id)
+        if not code or not secrets.compare_digest(str(code), area.qr_token):
+            raise ValidationError({"code": _("二维码与该区域不符，请在现场扫码")})
+    else:
+        equipment = Equipment.objects.get(pk=task.equipment_id)
+        if not code or not secrets.compare_digest(str(code), equipment.qr_token):
+            raise ValidationError({"code": _("二维码与该设备不符，请在设备旁扫码")})
     task.scanned_at = common._now()
     task.scanned_by = actor
     task.status = TaskStatus.IN_PROGRESS
@@ -139,25 +157,29 @@ def _line_results(task: MaintenanceTask, results) -> list[dict]:
 
 @service
 def task_complete(*, actor, task: MaintenanceTask, results, note: str = "", photos=()) -> MaintenanceTask:
-    """Record a task's results. Only whoever scanned the item may complete it. Every failed line
-    becomes a repair request with a rectification deadline, or joins the open one for the same fault."""
+    """Record a task's results. Only whoever scanned the item or area may complete it. On an item
+    every failed line becomes a repair request with a rectification deadline, or joins the open one
+    for the same fault; in an area failed lines are recorded for the supervisor's check."""
     require(actor, Perm.DO_FACILITIES_WORK)
     task = lock(task)
     _task_open(task)
     if task.status != TaskStatus.IN_PROGRESS or task.scanned_by_id != actor.pk:
-        raise Conflict(_("请先在设备旁扫描二维码，再填写结果"))
+        raise Conflict(_("请先在现场扫描二维码，再填写结果"))
     lines = _line_results(task, results)
     for upload in photos:
         task_add_photo(actor=actor, task=task, upload=upload)
     now = common._now()
     plan = MaintenancePlan.objects.get(pk=task.plan_id)
-    equipment = Equipment.objects.select_related("type", "building").get(pk=task.equipment_id)
+    equipment = None
+    if task.equipment_id:
+        equipment = Equipment.objects.select_related("type", "building").get(pk=task.equipment_id)
     rows = []
     failed = 0
     for item in lines:
         repair = None
         if item["result"] == LineResult.FAIL:
             failed += 1
+        if item["result"] == LineResult.FAIL and equipment is not None:
             repair = _repair_for(
                 actor=actor,
                 equipment=equipment,
@@ -186,9 +208,57 @@ def task_complete(*, actor, task: MaintenanceTask, results, note: str = "", phot
     task.done_by = actor
     task.failed_lines = failed
     task.note = (note or "").strip()[:500]
+    task.check_result = ""
     task.save()
-    if failed:
+    if failed and equipment is not None:
         equipment_sync_status(equipment=equipment)
+    return task
+
+
+@service
+def task_check(*, actor, task: MaintenanceTask, passed: bool, note: str = "") -> MaintenanceTask:
+    """The supervisor's check (验收) of a done task. The checker is the task's named checker or a
+    supervisor of the project (may change facilities), and never the person who did the work. A
+    rejection needs a reason and sends the task back to its doer: the results are cleared, the scan
+    stays, and the doer completes it again."""
+    task = lock(task)
+    staff_id = common.scope_for(actor).staff_id
+    named = task.checker_id is not None and task.checker_id == staff_id
+    if not named:
+        require(actor, Perm.CHANGE_FACILITIES)
+    if task.status != TaskStatus.DONE:
+        raise Conflict(_("任务尚未完成，不能验收"))
+    if task.check_result == CheckResult.PASSED:
+        raise Conflict(_("该任务已验收"))
+    if task.done_by_id == actor.pk or task.scanned_by_id == actor.pk:
+        raise NotAllowed(_("验收人不能是执行人"))
+    note = (note or "").strip()[:300]
+    if not passed and not note:
+        raise ValidationError({"note": _("退回返工请写明原因")})
+    task.check_result = CheckResult.PASSED if passed else CheckResult.REJECTED
+    task.checked_at = common._now()
+    task.checked_by = actor
+    task.check_note = note
+    if not passed:
+        for result in task.results.all():
+            result.delete()
+        task.status = TaskStatus.IN_PROGRESS
+        task.done_at = None
+        task.failed_lines = 0
+    task.save()
+    if not passed and task.scanned_by_id:
+        target = task.target
+        notifications.notify(
+            recipients=[task.scanned_by],
+            subject=Message(
+                gettext_lazy("任务被退回返工：%(plan)s — %(item)s"), plan=task.plan.name, item=target.name
+            ),
+            body=Message(gettext_lazy("验收意见：%(note)s"), note=note),
+            url=reverse("facilities:task", args=[task.pk]),
+            related=task,
+            dedup_key=f"facilities-task-{task.pk}-rejected-{task.checked_at.isoformat()}",
+            kind="facilities.task_rejected",
+        )
     return task
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from guanjia.core.roles import Role
 from guanjia.facilities import services
+from guanjia.facilities.choices import AreaKind
 from guanjia.facilities.services import common
 from guanjia.staff.choices import Department
 from guanjia.testing import factories as f
@@ -68,3 +69,41 @@ def frozen(monkeypatch):
 
     set_now(timezone.now())
     return set_now
+
+
+@pytest.fixture
+def ew(fw):
+    """The facilities world plus environmental work: an environment supervisor (company staff), a
+    cleaner of the contractor 洁美保洁 (an outsourced doer with a login), and two lobbies and a
+    garden of P1."""
+    fw.env_head = f.make_staff(
+        company=fw.company,
+        roles=[Role.DEPARTMENT_HEAD],
+        projects=[fw.project],
+        department=Department.ENVIRONMENT,
+        name="环境主管",
+    )
+    fw.cleaner = f.make_staff(
+        company=fw.company,
+        roles=[Role.CLEANING],
+        projects=[fw.project],
+        department=Department.ENVIRONMENT,
+        name="保洁员小李",
+        position="洁美保洁（外包）",
+    )
+    fw.lobby1 = services.area_create(
+        actor=fw.manager,
+        data={
+            "project_id": fw.project.pk,
+            "kind": AreaKind.LOBBY,
+            "name": "1栋大堂",
+            "building_id": fw.building.pk,
+        },
+    )
+    fw.lobby2 = services.area_create(
+        actor=fw.manager, data={"project_id": fw.project.pk, "kind": AreaKind.LOBBY, "name": "2栋大堂"}
+    )
+    fw.garden = services.area_create(
+        actor=fw.manager, data={"project_id": fw.project.pk, "kind": AreaKind.GARDEN, "name": "中心花园"}
+    )
+    return fw

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
-from guanjia.core.scoping import user_can
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.facilities import selectors, services
-from guanjia.facilities.choices import LineKind, TaskStatus
+from guanjia.facilities.choices import Discipline, LineKind, TaskStatus
 from guanjia.facilities.forms import FireDefaultsForm, PlanForm, checklist_to_text
 from guanjia.facilities.models import MaintenancePlan, MaintenanceTask, PatrolRound
 from guanjia.facilities.views.common import _project_param
@@ -61,6 +61,8 @@ def task_start(request, pk):
         services.task_start(actor=request.user, task=task, code=request.POST.get("code", ""))
     except (ValidationError, Conflict) as exc:
         messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
+        if task.area_id:
+            return redirect("facilities:area", pk=task.area_id)
         return redirect("facilities:equipment", pk=task.equipment_id)
     return redirect("facilities:task", pk=pk)
 
@@ -87,7 +89,7 @@ def _task_lines(task: MaintenanceTask, post=None) -> list[dict]:
 def task_detail(request, pk):
     task = visible_or_404(
         MaintenanceTask.objects.select_related(
-            "plan", "equipment__building", "equipment__project", "done_by"
+            "plan", "equipment__building", "equipment__project", "area", "done_by", "checker", "checked_by"
         ),
         pk,
         request.user,
@@ -133,6 +135,12 @@ def task_detail(request, pk):
         at = f"results.{item['position'] - 1}"
         item["errors"] = [m for k, v in errors.items() if k == at or k.startswith(at + ".") for m in v]
     can_fill = task.status == TaskStatus.IN_PROGRESS and task.scanned_by_id == request.user.pk
+    staff_id = scope_for(request.user).staff_id
+    can_check = (
+        task.status == TaskStatus.DONE
+        and request.user.pk not in (task.done_by_id, task.scanned_by_id)
+        and (user_can(request.user, Perm.CHANGE_FACILITIES) or (staff_id and staff_id == task.checker_id))
+    )
     ctx = detail_context(
         task,
         request.user,
@@ -140,6 +148,7 @@ def task_detail(request, pk):
         task=task,
         lines=lines,
         can_fill=can_fill,
+        can_check=can_check,
         general_errors=[m for k, v in errors.items() if not k.startswith("results.") for m in v],
         photos=list(task.photos.all()),
         repairs=sorted(
@@ -158,11 +167,14 @@ def task_detail(request, pk):
 def plan_list(request):
     plans = (
         MaintenancePlan.objects.visible_to(request.user)
-        .select_related("project", "equipment", "equipment_type", "assignee")
+        .select_related("project", "equipment", "equipment_type", "area", "assignee", "checker")
         .order_by("project__name", "name")
     )
     if _project_param(request):
         plans = plans.filter(project_id=_project_param(request))
+    discipline = request.GET.get("discipline", "")
+    if discipline in Discipline.values:
+        plans = plans.filter(discipline=discipline)
     fire_form = style_form(FireDefaultsForm(user=request.user, initial={"starts_on": timezone.localdate()}))
     return render(
         request,
@@ -172,6 +184,8 @@ def plan_list(request):
             "plans": plans,
             "fire_form": fire_form,
             "can_change": user_can(request.user, Perm.CHANGE_FACILITIES),
+            "discipline": discipline,
+            "disciplines": Discipline.choices,
         },
     )
 
@@ -197,8 +211,13 @@ def plan_edit(request, pk=None):
     if plan is not None:
         initial = {
             "name": plan.name,
+            "discipline": plan.discipline,
             "equipment": plan.equipment_id,
             "equipment_type": plan.equipment_type_id,
+            "area": plan.area_id,
+            "area_kind": plan.area_kind,
+            "contractor": plan.contractor,
+            "checker": plan.checker_id,
             "frequency": plan.frequency,
             "interval_days": plan.interval_days,
             "window_days": plan.window_days,
@@ -213,6 +232,8 @@ def plan_edit(request, pk=None):
         "equipment_id": "equipment",
         "equipment_type_id": "equipment_type",
         "assignee_id": "assignee",
+        "area_id": "area",
+        "checker_id": "checker",
     }
     if request.method == "POST":
         if plan is None:

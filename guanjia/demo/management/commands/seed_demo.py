@@ -29,9 +29,11 @@ from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
 from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.events.seeding import seed_demo_events
 from guanjia.facilities.seeding import seed_demo_facilities
+from guanjia.facilities.seeding_areas import seed_demo_areas
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
+from guanjia.lending.seeding import seed_demo_lending
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
@@ -183,6 +185,8 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_events,
         seed_demo_committee,
         seed_demo_handover,
+        seed_demo_areas,
+        seed_demo_lending,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
