@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "guanjia.households",
     "guanjia.notices",
     "guanjia.renovation",
+    "guanjia.gate",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

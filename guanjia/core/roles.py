@@ -67,6 +67,8 @@ class Perm(models.TextChoices):
     REVIEW_RENOVATION = "renovation.review", _("工程审核装修申请、竣工验收")
     APPROVE_RENOVATION = "renovation.approve", _("审批涉及结构或外立面的装修")
     ADMIN = "company.admin", _("系统管理")
+    GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
+    MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
 
 
 _ALL_STAFF = {
@@ -94,15 +96,17 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
     Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT}),
+    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.GATE_DUTY, Perm.MANAGE_GATE}),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
-    Role.SECURITY: frozenset(_FIELD_WORK),
+    Role.SECURITY: frozenset(_FIELD_WORK | {Perm.GATE_DUTY}),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
         # The customer-service head (客服主管) publishes the estate's notices.
         | {Perm.DRAFT_NOTICES, Perm.PUBLISH_NOTICES}
+        # The security head (秩序主管) runs the gates.
+        | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -123,6 +127,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PUBLISH_NOTICES,
             Perm.REVIEW_RENOVATION,
             Perm.APPROVE_RENOVATION,
+            Perm.GATE_DUTY,
+            Perm.MANAGE_GATE,
         }
     ),
     Role.HQ_CENTER: frozenset(_FRONT_LINE | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES}),
