@@ -13,6 +13,7 @@ from guanjia.estates.api import router as estates_router
 from guanjia.evaluation.api import router as evaluation_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
+from guanjia.gate.api import router as gate_router
 from guanjia.households.api import router as households_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
@@ -62,4 +63,5 @@ api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)
 api.add_router("", notices_router)
+api.add_router("", gate_router)
 api.add_router("", evaluation_router)

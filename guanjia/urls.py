@@ -44,6 +44,7 @@ urlpatterns = [
     path("emergencies/", include("guanjia.emergencies.urls")),
     path("households/", include("guanjia.households.urls")),
     path("", include("guanjia.notices.urls")),
+    path("", include("guanjia.gate.urls")),
     path("", include(household_portal_urls)),
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),

@@ -72,7 +72,9 @@ class VisitorPass(ProjectOwned):
     QR code carrying ``token``), or registered by the guard for a walk-in after calling the household.
     Checked in and out once; the guard sees its state (``state``)."""
 
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
     kind = models.CharField(_("来源"), max_length=10, choices=PassKind.choices, default=PassKind.INVITED)
     host = models.ForeignKey(
         "estates.Resident",
@@ -155,7 +157,9 @@ class Vehicle(ProjectOwned):
     """A resident's vehicle (住户车辆) registered to a unit: the vehicle register the gate checks and
     the vehicle-accident plan reads (who owns the car that hit the barrier)."""
 
-    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    unit = models.ForeignKey(
+        "estates.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+    )
     owner = models.ForeignKey(
         "estates.Resident",
         null=True,
@@ -193,11 +197,14 @@ class ParkingSpace(ProjectOwned):
     number = models.CharField(_("车位号"), max_length=20)
     kind = models.CharField(_("类型"), max_length=10, choices=SpaceKind.choices, default=SpaceKind.TEMPORARY)
     unit = models.ForeignKey(
-        "estates.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+        "estates.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("房屋"),
     )
-    monthly_rent = models.DecimalField(
-        _("月租金(元)"), max_digits=9, decimal_places=2, null=True, blank=True
-    )
+    monthly_rent = models.DecimalField(_("月租金(元)"), max_digits=9, decimal_places=2, null=True, blank=True)
     rented_from = models.DateField(_("租期起"), null=True, blank=True)
     # The unit's registration for the rent item in billing (``billing.UnitCharge``): monthly bills.
     unit_charge = models.ForeignKey(
@@ -222,10 +229,18 @@ class ParkingTariff(ProjectOwned):
 
     free_minutes = models.PositiveSmallIntegerField(_("免费时长(分钟)"), default=30)
     per_hour = models.DecimalField(
-        _("每小时(元)"), max_digits=7, decimal_places=2, default=Decimal("5.00"), validators=[MinValueValidator(0)]
+        _("每小时(元)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(0)],
     )
     daily_cap = models.DecimalField(
-        _("每日封顶(元)"), max_digits=7, decimal_places=2, default=Decimal("40.00"), validators=[MinValueValidator(0)]
+        _("每日封顶(元)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("40.00"),
+        validators=[MinValueValidator(0)],
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -245,7 +260,9 @@ class TemporaryVisit(ProjectOwned):
 
     plate = models.CharField(_("车牌号"), max_length=8, validators=[validate_plate])
     entered_at = models.DateTimeField(_("入场时间"))
-    entry_gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="+", verbose_name=_("入场门岗"))
+    entry_gate = models.ForeignKey(
+        Gate, on_delete=models.PROTECT, related_name="+", verbose_name=_("入场门岗")
+    )
     left_at = models.DateTimeField(_("出场时间"), null=True, blank=True)
     exit_gate = models.ForeignKey(
         Gate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("出场门岗")
@@ -262,7 +279,12 @@ class TemporaryVisit(ProjectOwned):
         verbose_name=_("收费员"),
     )
     visitor_pass = models.ForeignKey(
-        VisitorPass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("访客通行证")
+        VisitorPass,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("访客通行证"),
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -274,7 +296,9 @@ class TemporaryVisit(ProjectOwned):
         constraints = [
             # A car is inside once: a second entry while the first is open is a conflict.
             models.UniqueConstraint(
-                fields=["project", "plate"], condition=Q(left_at__isnull=True), name="temporary_visit_one_open"
+                fields=["project", "plate"],
+                condition=Q(left_at__isnull=True),
+                name="temporary_visit_one_open",
             )
         ]
 
@@ -329,13 +353,28 @@ class AccessCard(ProjectOwned):
     holder_kind = models.CharField(_("持卡人类型"), max_length=12, choices=HolderKind.choices)
     holder_name = models.CharField(_("持卡人"), max_length=60)
     unit = models.ForeignKey(
-        "estates.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋")
+        "estates.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("房屋"),
     )
     resident = models.ForeignKey(
-        "estates.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("住户")
+        "estates.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("住户"),
     )
     staff = models.ForeignKey(
-        "staff.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("员工")
+        "staff.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("员工"),
     )
     worker_pass = models.ForeignKey(
         "renovation.WorkerPass",
@@ -389,12 +428,22 @@ class GateLogEntry(ProjectOwned):
     time = models.DateTimeField(_("时间"))
     kind = models.CharField(_("事件"), max_length=12, choices=LogKind.choices)
     visitor_pass = models.ForeignKey(
-        VisitorPass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("访客")
+        VisitorPass,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("访客"),
     )
     plate = models.CharField(_("车牌号"), max_length=8, blank=True)
     card_number = models.CharField(_("卡号"), max_length=32, blank=True)
     unit = models.ForeignKey(
-        "estates.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("房屋")
+        "estates.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("房屋"),
     )
     guard = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -32,6 +32,4 @@ def is_plate(value: str) -> bool:
 
 def validate_plate(value: str) -> None:
     if value and not is_plate(value):
-        raise ValidationError(
-            _("车牌号格式不正确（如 粤B12345，新能源 粤BD12345）"), code="invalid_plate"
-        )
+        raise ValidationError(_("车牌号格式不正确（如 粤B12345，新能源 粤BD12345）"), code="invalid_plate")

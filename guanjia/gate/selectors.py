@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from guanjia.core.api import FilterSchema, RefId
+from guanjia.core.services import visible_reference
+from guanjia.estates.models import Project
 from guanjia.gate.choices import HolderKind, LogKind, SpaceKind
 from guanjia.gate.models import (
     AccessCard,
@@ -115,7 +117,9 @@ class TemporaryVisitFilter(FilterSchema):
 
 
 def temporary_rows(user, filters: TemporaryVisitFilter):
-    qs = TemporaryVisit.objects.visible_to(user).select_related("entry_gate", "exit_gate", "cashier", "project")
+    qs = TemporaryVisit.objects.visible_to(user).select_related(
+        "entry_gate", "exit_gate", "cashier", "project"
+    )
     if filters.project_id:
         qs = qs.filter(project_id=filters.project_id)
     if filters.day:
@@ -156,4 +160,32 @@ def blacklist_rows(user, project_id=None):
 
 
 def gates_of(user):
-    return Gate.objects.visible_to(user).filter(active=True).select_related("project").order_by("project__name", "name")
+    return (
+        Gate.objects.visible_to(user)
+        .filter(active=True)
+        .select_related("project")
+        .order_by("project__name", "name")
+    )
+
+
+def plate_facts(user, project_id: int, plate: str) -> dict:
+    """What the guard needs about a plate at the gate: a resident's car (which unit), blacklisted
+    (why), inside as a temporary vehicle since when and what it would pay now."""
+    from guanjia.gate.services.common import plate_of
+    from guanjia.gate.services.vehicles import blacklisted, fee_now, resident_vehicle
+
+    project = visible_reference(Project, project_id, user, field="project_id")
+    plate = plate_of(plate, required=True)
+    vehicle = resident_vehicle(project.pk, plate)
+    black = blacklisted(project.pk, plate)
+    visit = TemporaryVisit.objects.filter(project=project, plate=plate, left_at__isnull=True).first()
+    return {
+        "plate": plate,
+        "resident_vehicle": vehicle is not None,
+        "unit": f"{vehicle.unit.building.name}-{vehicle.unit.number}" if vehicle else "",
+        "blacklisted": black is not None,
+        "blacklist_reason": black.reason if black else "",
+        "inside_since": visit.entered_at if visit else None,
+        "temporary_visit_id": visit.pk if visit else None,
+        "fee_now": fee_now(visit) if visit else None,
+    }

@@ -56,7 +56,12 @@ def card_issue(*, actor, data: dict) -> AccessCard:
         resident = visible_reference(Resident, data.get("resident_id"), actor, field="resident_id")
         if not Occupancy.objects.filter(resident=resident, unit=unit).current().exists():
             raise ValidationError({"resident_id": _("该住户目前不住在这套房屋")})
-        card.unit, card.resident, card.holder_name, project_id = unit, resident, resident.name, unit.project_id
+        card.unit, card.resident, card.holder_name, project_id = (
+            unit,
+            resident,
+            resident.name,
+            unit.project_id,
+        )
     elif kind == HolderKind.STAFF:
         project = visible_reference(Project, data.get("project_id"), actor, field="project_id")
         staff = visible_reference(StaffMember, data.get("staff_id"), actor, field="staff_id")

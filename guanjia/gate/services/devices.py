@@ -24,7 +24,15 @@ from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
 from guanjia.gate.choices import LogKind
-from guanjia.gate.models import AccessCard, BlacklistedPlate, Gate, GateLogEntry, TemporaryVisit, Vehicle, VisitorPass
+from guanjia.gate.models import (
+    AccessCard,
+    BlacklistedPlate,
+    Gate,
+    GateLogEntry,
+    TemporaryVisit,
+    Vehicle,
+    VisitorPass,
+)
 from guanjia.gate.plates import is_plate, normalize_plate
 from guanjia.gate.services import common, passes, vehicles
 
@@ -70,11 +78,15 @@ def allow_lists(gate: Gate, now: datetime.datetime | None = None) -> dict:
     now = now or common._now()
     today = timezone.localdate(now)
     black = set(
-        BlacklistedPlate.objects.filter(project_id=gate.project_id, active=True).values_list("plate", flat=True)
+        BlacklistedPlate.objects.filter(project_id=gate.project_id, active=True).values_list(
+            "plate", flat=True
+        )
     )
     plates = {
         p
-        for p in Vehicle.objects.filter(project_id=gate.project_id, active=True).values_list("plate", flat=True)
+        for p in Vehicle.objects.filter(project_id=gate.project_id, active=True).values_list(
+            "plate", flat=True
+        )
         if p not in black
     }
     passes_now = VisitorPass.objects.filter(
@@ -84,7 +96,9 @@ def allow_lists(gate: Gate, now: datetime.datetime | None = None) -> dict:
         valid_from__lte=now,
         valid_until__gt=now,
     )
-    visitor_plates = {p for p in passes_now.exclude(plate="").values_list("plate", flat=True) if p not in black}
+    visitor_plates = {
+        p for p in passes_now.exclude(plate="").values_list("plate", flat=True) if p not in black
+    }
     cards = AccessCard.objects.filter(project_id=gate.project_id).valid(today)
     return {
         "gate_id": gate.pk,
@@ -93,7 +107,9 @@ def allow_lists(gate: Gate, now: datetime.datetime | None = None) -> dict:
         "visitor_plates": sorted(visitor_plates - plates),
         "blacklisted_plates": sorted(black),
         "cards": sorted(cards.values_list("number", flat=True)),
-        "visitor_tokens": sorted(passes_now.filter(checked_in_at__isnull=True).values_list("token", flat=True)),
+        "visitor_tokens": sorted(
+            passes_now.filter(checked_in_at__isnull=True).values_list("token", flat=True)
+        ),
     }
 
 
@@ -139,7 +155,9 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
     kind, value = data["kind"], (data.get("value") or "").strip()
     if kind == "card":
         number = value.upper()
-        card = AccessCard.objects.filter(project_id=gate.project_id, number=number).valid(timezone.localdate(now))
+        card = AccessCard.objects.filter(project_id=gate.project_id, number=number).valid(
+            timezone.localdate(now)
+        )
         card = card.first()
         if card is None:
             return _refuse(gate, now, event_id, _("无效或已注销的门禁卡"), card_number=number[:32])
@@ -178,18 +196,31 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
             return _refuse(gate, now, event_id, _("黑名单车辆：%(r)s") % {"r": black.reason}, plate=plate)
         if resident is not None:
             return common.log(
-                gate=gate, kind=LogKind.VEHICLE_IN, time=now, device_event_id=event_id, plate=plate,
-                unit_id=resident.unit_id, note=_("住户车辆"),
+                gate=gate,
+                kind=LogKind.VEHICLE_IN,
+                time=now,
+                device_event_id=event_id,
+                plate=plate,
+                unit_id=resident.unit_id,
+                note=_("住户车辆"),
             )
         invited = (
             VisitorPass.objects.filter(project_id=gate.project_id, plate=plate)
-            .filter(revoked_at__isnull=True, checked_out_at__isnull=True, valid_from__lte=now, valid_until__gt=now)
+            .filter(
+                revoked_at__isnull=True, checked_out_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+            )
             .first()
         )
-        if TemporaryVisit.objects.filter(project_id=gate.project_id, plate=plate, left_at__isnull=True).exists():
+        if TemporaryVisit.objects.filter(
+            project_id=gate.project_id, plate=plate, left_at__isnull=True
+        ).exists():
             return _refuse(gate, now, event_id, _("该车已在场内"), plate=plate)
         vehicles.enter(gate=gate, plate=plate, guard=None, now=now, visitor_pass=invited)
-        entry = GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_IN).order_by("-id").first()
+        entry = (
+            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_IN)
+            .order_by("-id")
+            .first()
+        )
         entry.device_event_id = event_id
         entry.note = _("访客车辆") if invited else _("临时车")
         entry.save()
@@ -197,14 +228,25 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
     if kind == "plate_out":
         if resident is not None:
             return common.log(
-                gate=gate, kind=LogKind.VEHICLE_OUT, time=now, device_event_id=event_id, plate=plate,
-                unit_id=resident.unit_id, note=_("住户车辆"),
+                gate=gate,
+                kind=LogKind.VEHICLE_OUT,
+                time=now,
+                device_event_id=event_id,
+                plate=plate,
+                unit_id=resident.unit_id,
+                note=_("住户车辆"),
             )
-        visit = TemporaryVisit.objects.filter(project_id=gate.project_id, plate=plate, left_at__isnull=True).first()
+        visit = TemporaryVisit.objects.filter(
+            project_id=gate.project_id, plate=plate, left_at__isnull=True
+        ).first()
         if visit is None:
             return _refuse(gate, now, event_id, _("没有该车的入场记录，请人工处理"), plate=plate)
         visit = vehicles.leave(visit, gate=gate, guard=None, now=now)
-        entry = GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_OUT).order_by("-id").first()
+        entry = (
+            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_OUT)
+            .order_by("-id")
+            .first()
+        )
         entry.device_event_id = event_id
         if visit.fee and visit.paid is None:
             # The barrier waits: the guard takes the money (``temporary_exit``) and opens it.
@@ -215,4 +257,3 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
         entry.save()
         return entry
     return _refuse(gate, now, event_id, _("未知事件类型"))
-

@@ -129,7 +129,8 @@ def walk_in_register(*, actor, data: dict) -> VisitorPass:
         visitor_pass=visitor_pass,
         unit=unit,
         plate=visitor_pass.plate,
-        note=_("门岗登记：%(r)s（%(c)s 电话确认）") % {"r": visitor_pass.reason, "c": visitor_pass.confirmed_by},
+        note=_("门岗登记：%(r)s（%(c)s 电话确认）")
+        % {"r": visitor_pass.reason, "c": visitor_pass.confirmed_by},
     )
     return visitor_pass
 

@@ -127,7 +127,9 @@ def space_create(*, actor, data: dict) -> ParkingSpace:
 
 def _rent_item(actor) -> ChargeItem:
     item = (
-        ChargeItem.objects.visible_to(actor).filter(name=RENT_ITEM, kind=ChargeKind.FIXED, active=True).first()
+        ChargeItem.objects.visible_to(actor)
+        .filter(name=RENT_ITEM, kind=ChargeKind.FIXED, active=True)
+        .first()
     )
     if item is None:
         item = billing.charge_item_create(
@@ -226,7 +228,11 @@ def blacklisted(project_id: int, plate: str) -> BlacklistedPlate | None:
 def resident_vehicle(project_id: int, plate: str) -> Vehicle | None:
     if not plate:
         return None
-    return Vehicle.objects.select_related("unit__building").filter(project_id=project_id, plate=plate, active=True).first()
+    return (
+        Vehicle.objects.select_related("unit__building")
+        .filter(project_id=project_id, plate=plate, active=True)
+        .first()
+    )
 
 
 def enter(*, gate: Gate, plate: str, guard, now, visitor_pass=None) -> TemporaryVisit:
