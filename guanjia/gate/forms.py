@@ -55,7 +55,7 @@ class PassForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        units = Unit.objects.visible_to(user).select_related("building")
+        units = Unit.objects.visible_to(user).select_related("building", "project")
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda u: f"{u.project.name} {u.building.name}-{u.number}"
         if not self.is_bound:

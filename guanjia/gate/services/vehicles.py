@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.billing import services as billing
-from guanjia.billing.choices import ChargeKind
-from guanjia.billing.models import ChargeItem
+from guanjia.billing.choices import ChargeKind, ItemScope
+from guanjia.billing.models import ChargeItem, ProjectCharge
 from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
@@ -139,6 +139,14 @@ def _rent_item(actor) -> ChargeItem:
     return item
 
 
+def _billed_in_project(actor, item: ChargeItem, project_id: int) -> None:
+    """The project bills the rent item to the units registered for it (once per project)."""
+    if not ProjectCharge.objects.filter(project_id=project_id, item=item).exists():
+        billing.project_charge_create(
+            actor=actor, data={"project_id": project_id, "item_id": item.pk, "scope": ItemScope.SUBSCRIBED}
+        )
+
+
 @service
 def space_rent(*, actor, space: ParkingSpace, data: dict) -> ParkingSpace:
     """Rent a temporary space to a unit: its monthly rent is billed with the unit's monthly bills."""
@@ -154,6 +162,7 @@ def space_rent(*, actor, space: ParkingSpace, data: dict) -> ParkingSpace:
     if rent <= 0:
         raise ValidationError({"monthly_rent": _("金额必须大于零")})
     item = _rent_item(actor)
+    _billed_in_project(actor, item, space.project_id)
     try:
         registration = billing.unit_charge_create(
             actor=actor,

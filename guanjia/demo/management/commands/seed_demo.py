@@ -28,6 +28,7 @@ from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
 from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.feedback.seeding import seed_demo_feedback
+from guanjia.gate.seeding import seed_demo_gate
 from guanjia.households.seeding import seed_demo_households
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
@@ -177,6 +178,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_households,
         seed_demo_notices,
         seed_demo_renovation,
+        seed_demo_gate,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
