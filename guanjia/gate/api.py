@@ -3,8 +3,6 @@ walk-ins, the log, vehicles, parking spaces and the tariff, temporary vehicles, 
 cards — and the hardware interface (``/gate/device/…``, authenticated by the gate's device token in
 the ``X-Gate-Token`` header). Thin: the same selectors and services as the console and the portal."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 from typing import Literal

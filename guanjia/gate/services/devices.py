@@ -37,6 +37,9 @@ from guanjia.gate.plates import is_plate, normalize_plate
 from guanjia.gate.services import common, passes, vehicles
 
 TOKEN_PREFIX = "gd_"
+# How late a device may report what it saw (buffered while offline), and how far its clock may run ahead.
+MAX_DELAY = datetime.timedelta(days=7)
+MAX_AHEAD = datetime.timedelta(minutes=10)
 EVENT_KINDS = ("card", "plate_in", "plate_out", "visitor_in", "visitor_out")
 
 
@@ -130,6 +133,12 @@ def _decided(entry: GateLogEntry, duplicate: bool) -> Decision:
 def device_event(*, gate: Gate, data: dict) -> Decision:
     """Record what the device saw and answer whether to open; once per ``event_id``."""
     event_id = str(data["event_id"])
+    now = common._now()
+    when = data.get("time") or now
+    if not now - MAX_DELAY <= when <= now + MAX_AHEAD:
+        # A device whose clock is far off would write a stay of years (or one that ends before it starts).
+        raise ValidationError({"time": _("事件时间与服务器时间相差过大，请校准设备时钟")})
+    data = {**data, "time": when}
     first = GateLogEntry.objects.filter(gate=gate, device_event_id=event_id).first()
     if first is not None:
         return _decided(first, duplicate=True)
