@@ -133,13 +133,13 @@ def test_a_gate_device_reads_its_allow_list_and_posts_events_once(gw):
     assert not device.post(
         "gate/device/events", {"event_id": "e3", "kind": "plate_in", "value": "粤B66666"}
     ).json()["allow"]
+    earlier = (timezone.now() - datetime.timedelta(hours=3)).isoformat()
     came = device.post(
-        "gate/device/events", {"event_id": "e4", "kind": "plate_in", "value": "浙A12345"}
+        "gate/device/events", {"event_id": "e4", "kind": "plate_in", "value": "浙A12345", "time": earlier}
     ).json()
     assert came["allow"] and TemporaryVisit.objects.filter(plate="浙A12345", left_at__isnull=True).exists()
-    later = (timezone.now() + datetime.timedelta(hours=3)).isoformat()
     leaving = device.post(
-        "gate/device/events", {"event_id": "e5", "kind": "plate_out", "value": "浙A12345", "time": later}
+        "gate/device/events", {"event_id": "e5", "kind": "plate_out", "value": "浙A12345"}
     ).json()
     assert not leaving["allow"] and "待缴费" in leaving["reason"]
     went = device.post(
@@ -152,6 +152,9 @@ def test_a_gate_device_reads_its_allow_list_and_posts_events_once(gw):
     assert not twice["allow"] and "入场" in twice["reason"]
     bad = device.post("gate/device/events", {"event_id": "e8", "kind": "bogus", "value": "x"})
     assert bad.status_code == 422 and "kind" in bad.json()["errors"]
+    ancient = {"event_id": "e9", "kind": "card", "value": "C9", "time": "2001-01-01T00:00:00Z"}
+    refused = device.post("gate/device/events", ancient)
+    assert refused.status_code == 422 and "time" in refused.json()["errors"]
 
 
 def test_a_device_token_opens_only_its_own_gate(gw):
