@@ -3,7 +3,7 @@
 - ordinary (7 characters): province, issuing-office letter, five letters or digits (I and O are never
   used), the last may be 挂 / 学 / 警 / 港 / 澳 — 粤B12345, 京A1234学;
 - new-energy (8 characters): small cars have D (electric) or F (hybrid) third, then a letter or digit
-  and four digits — 粤BD12345, 沪AF1A234; large ones five digits then D or F — 粤B12345D.
+  and four digits — 粤BD12345, 沪ADA1234; large ones five digits then D or F — 粤B12345D.
 """
 
 from __future__ import annotations
