@@ -15,6 +15,7 @@ from guanjia.evaluation.api import router as evaluation_router
 from guanjia.events.api import router as events_router
 from guanjia.facilities.api import router as facilities_router
 from guanjia.feedback.api import router as feedback_router
+from guanjia.gate.api import router as gate_router
 from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
 from guanjia.lending.api import router as lending_router
@@ -70,4 +71,5 @@ api.add_router("", households_router)
 api.add_router("", notices_router)
 api.add_router("", events_router)
 api.add_router("", committee_router)
+api.add_router("", gate_router)
 api.add_router("", evaluation_router)

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("guanjia.notices.urls")),
     path("", include("guanjia.events.urls")),
     path("", include("guanjia.committee.urls")),
+    path("", include("guanjia.gate.urls")),
     path("", include(household_portal_urls)),
     path("", include(renovation_portal_urls)),
     path("", include("guanjia.renovation.urls")),

@@ -78,6 +78,8 @@ class Perm(models.TextChoices):
     CHECK_IN_EVENTS = "events.check_in", _("社区活动现场签到")
     LEND = "lending.lend", _("物品借用登记与归还")
     MANAGE_LENDING = "lending.manage", _("维护借用物品")
+    GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
+    MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
 
 
 _ALL_STAFF = {
@@ -110,9 +112,11 @@ _CASHIER = {Perm.VIEW_BILLING, Perm.POST_PAYMENT, Perm.ADJUST_BILLING}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
     Role.BUTLER: frozenset(_FRONT_LINE | _CASHIER | {Perm.DO_FACILITIES_WORK, Perm.HANDOVER, Perm.LEND}),
-    Role.DESK: frozenset(_FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER, Perm.LEND}),
+    Role.DESK: frozenset(
+        _FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER, Perm.LEND, Perm.GATE_DUTY, Perm.MANAGE_GATE}
+    ),
     Role.TECHNICIAN: frozenset(_FIELD_WORK),
-    Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS}),
+    Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS, Perm.GATE_DUTY}),
     Role.CLEANING: frozenset(_FIELD_WORK),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
@@ -122,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # …and runs its community events (they are published as notices).
         | {Perm.MANAGE_EVENTS, Perm.CHECK_IN_EVENTS}
         | {Perm.HANDOVER}
+        # The security head (秩序主管) runs the gates.
+        | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -148,6 +154,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ACCEPT_TAKEOVER,
             Perm.LEND,
             Perm.MANAGE_LENDING,
+            Perm.GATE_DUTY,
+            Perm.MANAGE_GATE,
         }
     ),
     Role.HQ_CENTER: frozenset(

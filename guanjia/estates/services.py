@@ -17,6 +17,7 @@ from guanjia.core.phones import normalise_phone
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
+from guanjia.estates import hooks
 from guanjia.estates.models import Building, Occupancy, Project, Resident, Unit
 
 PROJECT_FIELDS = {"name", "code", "kind", "city", "address", "service_phone"}
@@ -236,6 +237,8 @@ def _end(occupancy: Occupancy, *, on: datetime.date | None) -> Occupancy:
         occupancy.ended_at = timezone.now()
     occupancy = save_validated(occupancy)
     _sync_unit_status(occupancy.unit)
+    if ended:
+        hooks.occupancy_ended(occupancy)
     return occupancy
 
 

@@ -31,6 +31,7 @@ from guanjia.events.seeding import seed_demo_events
 from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.facilities.seeding_areas import seed_demo_areas
 from guanjia.feedback.seeding import seed_demo_feedback
+from guanjia.gate.seeding import seed_demo_gate
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.lending.seeding import seed_demo_lending
@@ -187,6 +188,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_handover,
         seed_demo_areas,
         seed_demo_lending,
+        seed_demo_gate,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
