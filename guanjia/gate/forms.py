@@ -14,9 +14,10 @@ from guanjia.gate.choices import GateKind, HolderKind, PayMethod, SpaceKind
 from guanjia.gate.models import Gate
 from guanjia.renovation.models import WorkerPass
 from guanjia.staff.models import StaffMember
+from guanjia.web.widgets import DateInput, DateTimeInput
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = DateTimeInput()
+DATE = DateInput()
 
 
 def unit_by_label(user, project_id, label: str) -> Unit | None:

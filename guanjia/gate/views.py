@@ -36,6 +36,7 @@ from guanjia.gate.forms import (
 )
 from guanjia.gate.models import AccessCard, BlacklistedPlate, Gate, ParkingSpace, TemporaryVisit, VisitorPass
 from guanjia.web.helpers import add_service_errors, console_view, render_form, style_form
+from guanjia.web.widgets import DateInput
 
 PER_PAGE = 25
 
@@ -161,9 +162,7 @@ def _filters(request, name):
 
 class LogFilterForm(forms.Form):
     gate_id = forms.ModelChoiceField(label=gettext_lazy("门岗"), queryset=Gate.objects.none(), required=False)
-    day = forms.DateField(
-        label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = forms.DateField(label=gettext_lazy("日期"), required=False, widget=DateInput())
     kind = forms.ChoiceField(label=gettext_lazy("事件"), required=False)
     plate = forms.CharField(label=gettext_lazy("车牌"), required=False)
 
@@ -212,9 +211,7 @@ def log(request):
 
 
 class TemporaryFilterForm(forms.Form):
-    day = forms.DateField(
-        label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = forms.DateField(label=gettext_lazy("日期"), required=False, widget=DateInput())
     inside = forms.ChoiceField(
         label=gettext_lazy("状态"),
         required=False,

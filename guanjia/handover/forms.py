@@ -13,8 +13,9 @@ from guanjia.billing.models import ChargeItem
 from guanjia.estates.models import Project, Unit
 from guanjia.handover.choices import DOCUMENTS, KEY_KINDS
 from guanjia.handover.models import ReadyUnit
+from guanjia.web.widgets import DateInput, DateTimeInput
 
-LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+LOCAL = DateTimeInput()
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,7 +41,7 @@ class UnitChoice(forms.ModelChoiceField):
 
 class ReadyMarkForm(forms.Form):
     unit = UnitChoice(label=_("房屋"), queryset=Unit.objects.none())
-    ready_on = forms.DateField(label=_("可交付日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ready_on = forms.DateField(label=_("可交付日期"), widget=DateInput())
     buyer_name = forms.CharField(label=_("购房人"), max_length=60, required=False)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
@@ -157,7 +158,7 @@ class TakeoverForm(forms.Form):
     developer = forms.CharField(label=_("开发商"), max_length=100)
     developer_contact = forms.CharField(label=_("开发商联系人"), max_length=60)
     developer_phone = forms.CharField(label=_("开发商联系电话"), max_length=20)
-    planned_on = forms.DateField(label=_("计划验收日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_on = forms.DateField(label=_("计划验收日期"), widget=DateInput())
     rectify_days = forms.IntegerField(label=_("整改期限（天）"), min_value=1, max_value=90, initial=15)
 
     def __init__(self, *args, user=None, **kwargs):

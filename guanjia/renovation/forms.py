@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.renovation.choices import RenovationViolationKind
-from guanjia.web.widgets import DateInput
+from guanjia.web.widgets import DateInput, DateTimeInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -127,7 +127,7 @@ class ViolationForm(forms.Form):
     note = forms.CharField(label=_("情况说明"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     rectify_by = forms.DateTimeField(
         label=_("整改期限"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     photos = MultipleFileField(
         label=_("现场照片"), widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
