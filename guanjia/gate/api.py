@@ -7,7 +7,9 @@ import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 from ninja.pagination import paginate
 from ninja.security import APIKeyHeader
@@ -200,8 +202,11 @@ def pass_revoke(request, pk: int):
     operation_id="gate_scan",
     summary="The pass a guard scanned (the QR code's token or the whole link)",
 )
-def scan(request, token: str = Query(..., max_length=300)):
+def scan(request, token: str = Query("", max_length=300)):
+    # Who may scan is decided before what was scanned: a caller without gate duty learns nothing.
     require(request.user, Perm.GATE_DUTY)
+    if not token.strip():
+        raise ValidationError({"token": _("请扫描或输入通行证二维码")})
     return services.pass_by_token(request.user, token)
 
 
@@ -356,8 +361,13 @@ class PlateCheckOut(Schema):
     operation_id="gate_plate_check",
     summary="What the guard needs to know about a plate: resident's, blacklisted, inside since, fee now",
 )
-def plate_check(request, project_id: RefId, plate: str = Query(..., max_length=12)):
+def plate_check(request, project_id: int | None = None, plate: str = Query("", max_length=12)):
+    # Who may look is decided before what was asked: a caller without gate duty learns nothing.
     require(request.user, Perm.GATE_DUTY)
+    if not project_id or project_id < 1:
+        raise ValidationError({"project_id": _("请选择项目")})
+    if not plate.strip():
+        raise ValidationError({"plate": _("请输入车牌号")})
     return selectors.plate_facts(request.user, project_id, plate)
 
 

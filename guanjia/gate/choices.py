@@ -44,7 +44,7 @@ class RevokeReason(models.TextChoices):
     MANUAL = "manual", _("手工注销")
 
 
-class LogKind(models.TextChoices):
+class GateLogKind(models.TextChoices):
     VISITOR_IN = "visitor_in", _("访客入场")
     VISITOR_OUT = "visitor_out", _("访客离场")
     VEHICLE_IN = "vehicle_in", _("车辆入场")

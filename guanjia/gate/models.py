@@ -21,8 +21,8 @@ from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.models import Occupancy
 from guanjia.gate.choices import (
     GateKind,
+    GateLogKind,
     HolderKind,
-    LogKind,
     PassKind,
     PassState,
     PayMethod,
@@ -426,7 +426,7 @@ class GateLogEntry(ProjectOwned):
 
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="log", verbose_name=_("门岗"))
     time = models.DateTimeField(_("时间"))
-    kind = models.CharField(_("事件"), max_length=12, choices=LogKind.choices)
+    kind = models.CharField(_("事件"), max_length=12, choices=GateLogKind.choices)
     visitor_pass = models.ForeignKey(
         VisitorPass,
         null=True,

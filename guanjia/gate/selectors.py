@@ -11,7 +11,7 @@ from django.utils import timezone
 from guanjia.core.api import FilterSchema, RefId
 from guanjia.core.services import visible_reference
 from guanjia.estates.models import Project
-from guanjia.gate.choices import HolderKind, LogKind, SpaceKind
+from guanjia.gate.choices import GateLogKind, HolderKind, SpaceKind
 from guanjia.gate.models import (
     AccessCard,
     BlacklistedPlate,
@@ -36,7 +36,7 @@ class GateLogFilter(FilterSchema):
     project_id: RefId | None = None
     gate_id: RefId | None = None
     day: datetime.date | None = None
-    kind: LogKind | None = None
+    kind: GateLogKind | None = None
     plate: str | None = None
 
 

@@ -21,7 +21,7 @@ from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.dataio.exporting import parse_filters
 from guanjia.gate import exports, selectors, services
-from guanjia.gate.choices import HolderKind, LogKind, SpaceKind
+from guanjia.gate.choices import GateLogKind, HolderKind, SpaceKind
 from guanjia.gate.forms import (
     BlacklistForm,
     CardForm,
@@ -169,7 +169,7 @@ class LogFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["gate_id"].queryset = selectors.gates_of(user)
-        self.fields["kind"].choices = [("", gettext_lazy("全部")), *LogKind.choices]
+        self.fields["kind"].choices = [("", gettext_lazy("全部")), *GateLogKind.choices]
 
 
 @console_view(Perm.GATE_DUTY)

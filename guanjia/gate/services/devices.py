@@ -23,7 +23,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
-from guanjia.gate.choices import LogKind
+from guanjia.gate.choices import GateLogKind
 from guanjia.gate.models import (
     AccessCard,
     BlacklistedPlate,
@@ -126,7 +126,7 @@ class Decision:
 
 def _decided(entry: GateLogEntry, duplicate: bool) -> Decision:
     return Decision(
-        allow=entry.kind != LogKind.REFUSED, reason=entry.note, duplicate=duplicate, log_id=entry.pk
+        allow=entry.kind != GateLogKind.REFUSED, reason=entry.note, duplicate=duplicate, log_id=entry.pk
     )
 
 
@@ -155,7 +155,12 @@ def device_event(*, gate: Gate, data: dict) -> Decision:
 
 def _refuse(gate, now, event_id, reason, **fields) -> GateLogEntry:
     return common.log(
-        gate=gate, kind=LogKind.REFUSED, time=now, device_event_id=event_id, note=str(reason)[:200], **fields
+        gate=gate,
+        kind=GateLogKind.REFUSED,
+        time=now,
+        device_event_id=event_id,
+        note=str(reason)[:200],
+        **fields,
     )
 
 
@@ -172,7 +177,7 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
             return _refuse(gate, now, event_id, _("无效或已注销的门禁卡"), card_number=number[:32])
         return common.log(
             gate=gate,
-            kind=LogKind.CARD,
+            kind=GateLogKind.CARD,
             time=now,
             device_event_id=event_id,
             card_number=number,
@@ -206,7 +211,7 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
         if resident is not None:
             return common.log(
                 gate=gate,
-                kind=LogKind.VEHICLE_IN,
+                kind=GateLogKind.VEHICLE_IN,
                 time=now,
                 device_event_id=event_id,
                 plate=plate,
@@ -226,7 +231,7 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
             return _refuse(gate, now, event_id, _("该车已在场内"), plate=plate)
         vehicles.enter(gate=gate, plate=plate, guard=None, now=now, visitor_pass=invited)
         entry = (
-            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_IN)
+            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=GateLogKind.VEHICLE_IN)
             .order_by("-id")
             .first()
         )
@@ -238,7 +243,7 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
         if resident is not None:
             return common.log(
                 gate=gate,
-                kind=LogKind.VEHICLE_OUT,
+                kind=GateLogKind.VEHICLE_OUT,
                 time=now,
                 device_event_id=event_id,
                 plate=plate,
@@ -252,14 +257,14 @@ def _take(gate: Gate, data: dict, event_id: str) -> GateLogEntry:
             return _refuse(gate, now, event_id, _("没有该车的入场记录，请人工处理"), plate=plate)
         visit = vehicles.leave(visit, gate=gate, guard=None, now=now)
         entry = (
-            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=LogKind.VEHICLE_OUT)
+            GateLogEntry.objects.filter(gate=gate, plate=plate, kind=GateLogKind.VEHICLE_OUT)
             .order_by("-id")
             .first()
         )
         entry.device_event_id = event_id
         if visit.fee and visit.paid is None:
             # The barrier waits: the guard takes the money (``temporary_exit``) and opens it.
-            entry.kind = LogKind.REFUSED
+            entry.kind = GateLogKind.REFUSED
             entry.note = _("待缴费 %(f)s 元") % {"f": visit.fee}
         else:
             entry.note = _("免费时段内") if not visit.fee else _("已缴费")

@@ -19,7 +19,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import lock, save_validated, service, visible_reference
 from guanjia.estates.models import Unit
-from guanjia.gate.choices import LogKind, PassKind, PassState
+from guanjia.gate.choices import GateLogKind, PassKind, PassState
 from guanjia.gate.models import Gate, VisitorPass
 from guanjia.gate.services import common
 
@@ -123,7 +123,7 @@ def walk_in_register(*, actor, data: dict) -> VisitorPass:
     save_validated(visitor_pass)
     common.log(
         gate=gate,
-        kind=LogKind.VISITOR_IN,
+        kind=GateLogKind.VISITOR_IN,
         time=now,
         guard=actor,
         visitor_pass=visitor_pass,
@@ -182,7 +182,7 @@ def check_in(visitor_pass: VisitorPass, *, gate: Gate, guard, now) -> VisitorPas
     visitor_pass.save()
     common.log(
         gate=gate,
-        kind=LogKind.VISITOR_IN,
+        kind=GateLogKind.VISITOR_IN,
         time=now,
         guard=guard,
         visitor_pass=visitor_pass,
@@ -203,7 +203,7 @@ def check_out(visitor_pass: VisitorPass, *, gate: Gate, guard, now) -> VisitorPa
     visitor_pass.save()
     common.log(
         gate=gate,
-        kind=LogKind.VISITOR_OUT,
+        kind=GateLogKind.VISITOR_OUT,
         time=now,
         guard=guard,
         visitor_pass=visitor_pass,

@@ -25,7 +25,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Occupancy, Project, Resident, Unit
-from guanjia.gate.choices import LogKind, PayMethod, SpaceKind
+from guanjia.gate.choices import GateLogKind, PayMethod, SpaceKind
 from guanjia.gate.fees import parking_fee
 from guanjia.gate.models import BlacklistedPlate, Gate, ParkingSpace, ParkingTariff, TemporaryVisit, Vehicle
 from guanjia.gate.services import common
@@ -259,7 +259,7 @@ def enter(*, gate: Gate, plate: str, guard, now, visitor_pass=None) -> Temporary
     save_validated(visit)
     black = blacklisted(gate.project_id, plate)
     note = _("黑名单车辆：%(r)s") % {"r": black.reason} if black else ""
-    common.log(gate=gate, kind=LogKind.VEHICLE_IN, time=now, guard=guard, plate=plate, note=note[:200])
+    common.log(gate=gate, kind=GateLogKind.VEHICLE_IN, time=now, guard=guard, plate=plate, note=note[:200])
     return visit
 
 
@@ -282,7 +282,7 @@ def leave(visit: TemporaryVisit, *, gate: Gate, guard, now) -> TemporaryVisit:
     visit.save()
     common.log(
         gate=gate,
-        kind=LogKind.VEHICLE_OUT,
+        kind=GateLogKind.VEHICLE_OUT,
         time=now,
         guard=guard,
         plate=visit.plate,

@@ -65,6 +65,8 @@ def test_api_lists_are_forbidden_or_empty(leaky):
             or "/audit" in path
             or "nonconformances" in path
             or "corrective" in path
+            # Gate hardware signs in with its own device token: a person's token is 401 there.
+            or "/gate/device/" in path
         ):
             continue
         response = api.get(path)
