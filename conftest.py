@@ -34,3 +34,24 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _light_flush(django_db_setup):
+    """After a transactional test, Django empties every table and then re-creates all content types
+    and ~1,000 auth permissions (the post_migrate signal): ~0.5 s per such test, of which the flush
+    itself is a tenth. Nothing here reads permission rows (roles live in core.roles), and content
+    types are created on first use, so after a flush only the content-type cache must go (its ids
+    point at deleted rows)."""
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models.signals import post_migrate
+
+    post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
+    post_migrate.disconnect(create_contenttypes)
+
+    def forget_content_types(**kwargs):
+        ContentType.objects.clear_cache()
+
+    post_migrate.connect(forget_content_types, dispatch_uid="guanjia.tests.forget_content_types")
+    yield
