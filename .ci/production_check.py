@@ -10,9 +10,7 @@ that nothing an app server keeps is needed by the other. Prints a timing per par
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -22,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 django.setup()
 logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the job's own
 
-from production_checks.common import PASSWORD, TIMINGS, part, people  # noqa: E402
+from production_checks.common import TIMINGS, part, people  # noqa: E402
 from production_checks.jobs import consumer_killed_mid_send, escalations_once_with_two_consumers  # noqa: E402
 from production_checks.replica import figures_from_the_replica, replica_cut_off_from_the_primary  # noqa: E402
 from production_checks.web import (  # noqa: E402
@@ -35,9 +33,6 @@ from production_checks.web import (  # noqa: E402
 def main():
     with part("people and a building (ORM, as an administrator would in the console)"):
         _company, unit, leak, crew = people()
-    Path(os.environ["CI_LOAD_CONFIG"]).write_text(
-        json.dumps({"username": "desk", "password": PASSWORD, "unit_id": unit.pk, "category_id": leak.pk})
-    )
     with part("a session started through nginx and on A works on B"):
         admin_session, desk_session = sessions_are_shared()
     with part("a photo uploaded through A is served through B, privately, by an expiring link"):
