@@ -5,8 +5,9 @@ then what must hold, read from the database and the logs. Exits non-zero when an
 
 PREFIX: locust's ``--csv`` prefix; SINCE: the load's start, ISO 8601. Checks:
 
-- no failed request; every kind of request's p99 under ``LOAD_P99_MS`` (default 5,000 ms: a
-  generous bound for two shared cores, other jobs running);
+- no failed request; every kind of request's p99 under ``LOAD_P99_MS`` (default 20,000 ms:
+  generous on purpose — CI's two cores are shared with other jobs, load average 20–30 when it was
+  measured — it catches requests stuck behind locks or timing out, not slowness; docs/load.md);
 - request numbers unique and gapless per project and month (``JY-202612-00001`` …);
 - one winner in every collision: each request of the run accepted, reached and completed at most
   once, whatever the two phones of its technician sent;
@@ -37,7 +38,7 @@ from guanjia.billing.selectors import with_amounts  # noqa: E402
 from guanjia.payments.models import PayOrder, PayOrderBill  # noqa: E402
 from guanjia.tickets.models import Ticket, TicketEvent  # noqa: E402
 
-P99_MS = int(os.environ.get("LOAD_P99_MS", "5000"))
+P99_MS = int(os.environ.get("LOAD_P99_MS", "20000"))
 PROBLEMS: list[str] = []
 
 
