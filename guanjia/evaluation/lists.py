@@ -23,8 +23,12 @@ def _all(choices):
 
 
 class RewardFilterForm(forms.Form):
-    project = forms.ModelChoiceField(label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False)
-    staff = forms.ModelChoiceField(label=gettext_lazy("员工"), queryset=StaffMember.objects.none(), required=False)
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("项目"), queryset=Project.objects.none(), required=False
+    )
+    staff = forms.ModelChoiceField(
+        label=gettext_lazy("员工"), queryset=StaffMember.objects.none(), required=False
+    )
     kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=_all(RewardKind.choices), required=False)
     status = forms.ChoiceField(label=gettext_lazy("状态"), choices=_all(RewardStatus.choices), required=False)
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=1900, max_value=2999, required=False)

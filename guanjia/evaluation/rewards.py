@@ -85,12 +85,7 @@ def may_propose_for(user):
 
 def evidence_candidates(user, project: Project, member: StaffMember) -> dict[str, object]:
     """Per evidence kind, the records of ``project`` about ``member`` that ``user`` sees (newest first)."""
-    about = (
-        Q(subject_staff=member)
-        | Q(assignee=member)
-        | Q(completed_by=member)
-        | Q(first_contact=member)
-    )
+    about = Q(subject_staff=member) | Q(assignee=member) | Q(completed_by=member) | Q(first_contact=member)
     tickets = Ticket.objects.visible_to(user).filter(about, project=project)
     return {
         EvidenceKind.COMPLAINT: tickets.filter(kind=Kind.COMPLAINT).order_by("-received_at", "-id"),
@@ -302,7 +297,9 @@ def _decide(actor, record: RewardPenalty, status: str, note: str) -> RewardPenal
 
 
 def _tell_decision(record: RewardPenalty) -> None:
-    people = StaffMember.objects.filter(pk__in=[record.staff_id, record.proposed_by_id]).select_related("user")
+    people = StaffMember.objects.filter(pk__in=[record.staff_id, record.proposed_by_id]).select_related(
+        "user"
+    )
     approved = record.status == RewardStatus.APPROVED
     notify(
         recipients=[m.user for m in people if m.user_id],

@@ -173,7 +173,9 @@ def reward_reject(request, pk: int, payload: DecisionIn):
 
 
 @router.post(
-    f"{BASE}/{{int:pk}}/withdraw", response={200: RewardOut, **ERROR_RESPONSES}, operation_id="reward_withdraw"
+    f"{BASE}/{{int:pk}}/withdraw",
+    response={200: RewardOut, **ERROR_RESPONSES},
+    operation_id="reward_withdraw",
 )
 def reward_withdraw(request, pk: int):
     """The proposer takes back an undecided proposal."""

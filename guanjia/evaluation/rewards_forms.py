@@ -60,11 +60,11 @@ class RewardProposeForm(forms.Form):
             "reason": d["reason"],
             "amount": d["amount"],
             "points": d["points"],
-            "evidence": [
-                {"kind": value.split(":")[0], "id": value.split(":")[1]} for value in d["evidence"]
-            ],
+            "evidence": [{"kind": value.split(":")[0], "id": value.split(":")[1]} for value in d["evidence"]],
         }
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(label=_("审批意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("审批意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

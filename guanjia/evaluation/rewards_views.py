@@ -62,10 +62,14 @@ def reward_new(request):
         status = 422
     else:
         source = request.POST if request.method == "POST" else request.GET
-        initial = {k: source.get(k) for k in ("project", "staff", "kind", "occurred_on", "reason") if source.get(k)}
+        initial = {
+            k: source.get(k) for k in ("project", "staff", "kind", "occurred_on", "reason") if source.get(k)
+        }
         initial.setdefault("occurred_on", timezone.localdate())
         form, status = RewardProposeForm(initial=initial, user=request.user), 200
-    template = "evaluation/rewards/_form.html" if getattr(request, "htmx", False) else "evaluation/rewards/new.html"
+    template = (
+        "evaluation/rewards/_form.html" if getattr(request, "htmx", False) else "evaluation/rewards/new.html"
+    )
     return render(request, template, {"form": style_form(form)}, status=status)
 
 
@@ -132,7 +136,11 @@ def reward_mine(request):
         raise PermissionDenied
     year = timezone.localdate().year
     records = rewards.own_records(request.user).select_related("project", "decided_by")
-    mine = [r for r in rewards.yearly_summary(request.user, year) if r.staff_id == scope_for(request.user).staff_id]
+    mine = [
+        r
+        for r in rewards.yearly_summary(request.user, year)
+        if r.staff_id == scope_for(request.user).staff_id
+    ]
     return render(
         request,
         "evaluation/rewards/mine.html",
@@ -150,7 +158,11 @@ def reward_summary(request):
         year = today.year
     year = min(max(year, 1900), 2999)
     projects = Project.objects.visible_to(request.user).order_by("name")
-    project = projects.filter(pk=request.GET.get("project")).first() if request.GET.get("project", "").isdigit() else None
+    project = (
+        projects.filter(pk=request.GET.get("project")).first()
+        if request.GET.get("project", "").isdigit()
+        else None
+    )
     rows = rewards.yearly_summary(request.user, year, project_id=project.pk if project else None)
     return render(
         request,

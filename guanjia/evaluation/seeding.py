@@ -152,7 +152,10 @@ def _seed_rewards(company, staff: dict, project, last: str) -> int:
     evidence, and a reward for the repair praised by a resident still waiting on the manager."""
     head, manager = staff.get("head"), staff.get("manager")
     tech, tech2 = staff.get("tech"), staff.get("tech2")
-    if None in (project, head, manager, tech, tech2) or RewardPenalty.objects.filter(company=company).exists():
+    if (
+        None in (project, head, manager, tech, tech2)
+        or RewardPenalty.objects.filter(company=company).exists()
+    ):
         return 0
     last_day = quarter_bounds(last)[1]
 

@@ -130,7 +130,9 @@ def test_bad_input_is_named_and_saves_nothing(tw):
     assert snapshot(RewardPenalty.objects.get(pk=mine["id"])) == before
     no_reason = Api(tw.admin).post(f"{URL}/{mine['id']}/reject", {"note": " "})
     assert no_reason.status_code == 422 and "note" in no_reason.json()["errors"]
-    assert Api(tw.admin).post(f"{URL}/{mine['id']}/reject", {"note": "证据不足"}).json()["status"] == "rejected"
+    assert (
+        Api(tw.admin).post(f"{URL}/{mine['id']}/reject", {"note": "证据不足"}).json()["status"] == "rejected"
+    )
     assert Api(tw.manager).post(f"{URL}/{mine['id']}/withdraw").status_code == 409
 
 

@@ -36,7 +36,9 @@ def form(tw, member, **extra):
 def test_head_proposes_on_the_web_manager_decides_and_the_person_sees_it_on_a_phone_page(tw, client):
     tech = tw.staff["technician"]
     ticket = receive(tw, kind=Kind.COMPLAINT, description="态度差", subject_staff_id=tech.pk)
-    other = receive(tw, kind=Kind.COMPLAINT, description="另一位", subject_staff_id=tw.staff["technician2"].pk)
+    other = receive(
+        tw, kind=Kind.COMPLAINT, description="另一位", subject_staff_id=tw.staff["technician2"].pk
+    )
     c = login(client, tw.head)
     picker = c.post("/staff/rewards/new/", {"project": tw.project.pk, "staff": tech.pk, "_load": "1"})
     text = picker.content.decode()
