@@ -80,6 +80,8 @@ class Perm(models.TextChoices):
     MANAGE_LENDING = "lending.manage", _("维护借用物品")
     GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
     MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
+    PROPOSE_REWARDS = "staff.propose_reward", _("提出本部门员工的奖惩")
+    DECIDE_REWARDS = "staff.decide_reward", _("审批员工奖惩")
 
 
 _ALL_STAFF = {
@@ -128,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.HANDOVER}
         # The security head (秩序主管) runs the gates.
         | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
+        # Proposes rewards and penalties (奖惩) for the people of the department.
+        | {Perm.PROPOSE_REWARDS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -156,6 +160,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_LENDING,
             Perm.GATE_DUTY,
             Perm.MANAGE_GATE,
+            Perm.PROPOSE_REWARDS,
+            Perm.DECIDE_REWARDS,
         }
     ),
     Role.HQ_CENTER: frozenset(

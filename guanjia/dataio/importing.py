@@ -362,17 +362,17 @@ def check_rows(
         progress(offset + 1)
 
 
-# Matching and writing: ``planning`` ------------------------------------------------------------
+# Matching and writing: ``planning``, ``writing`` --------------------------------------------------
 
 
 def apply_rows(*, project: Project, rows: list[Row], actor, writer=None) -> Outcome:
     """Match the rows against the project's records and, if the whole file is consistent, write
-    them (``planning.plan_rows`` then ``planning.write_plan``)."""
-    from guanjia.dataio import planning
+    them (``planning.plan_rows`` then ``writing.write_plan``)."""
+    from guanjia.dataio import planning, writing
     from guanjia.dataio.spool import Spool
 
     with Spool() as spool:
         plan = planning.plan_rows(project=project, rows=rows, actor=actor, spool=spool)
         if plan.outcome.errors:
             return plan.outcome
-        return planning.write_plan(plan, writer=writer)
+        return writing.write_plan(plan, writer=writer)

@@ -1,4 +1,5 @@
-"""Matching checked rows against a project and writing what differs: a plan, then its writing.
+"""Matching checked rows against a project: the plan of what differs, which
+``writing.write_plan`` then writes.
 
 ``plan_file`` only reads. It plans the file a chunk of rows at a time (``CHUNK_ROWS``, every row of
 a unit in the same chunk: the rows come from the ``spool`` ordered by building and number) and
@@ -8,7 +9,7 @@ project of 50,000 units reads a handful of rows and a 120,000-row file is never 
 What must span the file — the new residents planned so far, the residents already matched, the
 phones a change gives away — is kept in the spool (on disk) and asked about one chunk's keys at a
 time; the plan itself keeps only counts, the first ``PREVIEW_ROWS`` changes and a running digest.
-Each chunk's writes are pickled into the spool for ``write_plan`` (not for a dry run).
+Each chunk's writes are pickled into the spool for ``writing.write_plan`` (not for a dry run).
 
 Stable keys. A unit is (building, number). A resident is, in this order: the id from an export
 (住户编号); else the person of that name with an open tie to that unit; else the company's
@@ -186,8 +187,8 @@ class _Context:
 def plan_file(*, project: Project, spool: Spool, actor, keep: bool = True, progress=None) -> Plan:
     """Match the spooled rows against the project's records, a chunk at a time: every create,
     change and move-out planned, nothing written. With errors, ``plan.outcome.errors`` lists them
-    and nothing else counts. ``keep``: keep each chunk's writes for ``write_plan`` (not needed by
-    a dry run). ``progress(rows planned)`` after each chunk."""
+    and nothing else counts. ``keep``: keep each chunk's writes for ``writing.write_plan`` (not
+    needed by a dry run). ``progress(rows planned)`` after each chunk."""
     plan = Plan(outcome=Outcome(), project=project, spool=spool)
     buildings = {b.name: b for b in Building.objects.filter(project=project)}
     floors = spool.building_floors((project.name, project.code))
@@ -558,76 +559,6 @@ def _plan_chunk(plan: Plan, context: _Context, rows: list[Row]) -> ChunkPlan:
         plan.sizes[name] += len(getattr(chunk, name))
     plan._add_to_digest(parts)
     return chunk
-
-
-def write_plan(plan: Plan, *, writer=None) -> Outcome:
-    """Write a plan without errors: its buildings, then chunk by chunk units, residents, ties,
-    move-outs (``writer``: ``writing.DirectWriter`` in the caller's transaction, or
-    ``BatchedWriter``). Only one chunk's writes are in memory at a time."""
-    from guanjia.dataio.writing import DirectWriter
-    from guanjia.estates.services import occupancy_end_unchecked
-
-    writer = writer or DirectWriter()
-    outcome = plan.outcome
-    now = timezone.now()
-    today = timezone.localdate()
-    writer.begin(sum(plan.counts().values()))
-    writer.create(Building, plan.new_buildings)
-    building_ids = dict(Building.objects.filter(project=plan.project).values_list("name", "pk"))
-    building_ids.update((b.name, b.pk) for b in plan.new_buildings)
-    for chunk in plan.spool.plans():
-        for name, unit in chunk.new_units:
-            unit.building_id = unit.building_id or building_ids[name]
-        writer.create(Unit, [unit for _name, unit in chunk.new_units])
-        writer.update(Unit, chunk.changed_units, ["floor", "area", "status", "updated_at"], now)
-        writer.update(Resident, chunk.changed_residents, ["name", "phone", "updated_at"], now)
-        writer.create(Resident, chunk.new_residents)
-        # New residents that an earlier chunk created: found by their phone.
-        earlier = sorted({who for who, *_rest in chunk.new_occupancies if isinstance(who, str)})
-        created_before: dict[str, int] = {}
-        for part in _chunks(earlier):
-            created_before.update(
-                Resident.objects.filter(
-                    company_id=plan.project.company_id, phone__in=part, deleted_at__isnull=True
-                ).values_list("phone", "pk")
-            )
-        ties = []
-        for who, unit, relation, start_on, end_on in chunk.new_occupancies:
-            if isinstance(who, str):
-                resident_id = created_before[who]
-            else:
-                resident_id = who if isinstance(who, int) else who.pk
-            ties.append(
-                Occupancy(
-                    company_id=unit.company_id,
-                    project_id=unit.project_id,
-                    resident_id=resident_id,
-                    unit_id=unit.pk,
-                    relation=relation,
-                    start_on=start_on,
-                    end_on=end_on,
-                    ended_at=now if end_on is not None and end_on <= today else None,
-                )
-            )
-        writer.create(Occupancy, ties)
-        writer.update(Occupancy, chunk.changed_occupancies, ["start_on", "updated_at"], now)
-        # Move-outs one by one through the estates service (it also sets the unit vacant when empty).
-        writer.call_each(
-            [
-                (
-                    tie,
-                    ("end_on", "ended_at"),
-                    lambda tie=tie, on=on: occupancy_end_unchecked(occupancy=tie, on=on),
-                )
-                for tie, on in chunk.move_outs
-            ]
-        )
-    counts = plan.counts()
-    outcome.created = counts["new"]
-    outcome.updated = counts["changed"]
-    outcome.moved_out = counts["moved_out"]
-    outcome.detail = plan.detail()
-    return outcome
 
 
 def plan_rows(*, project: Project, rows, actor, spool: Spool, keep: bool = True) -> Plan:

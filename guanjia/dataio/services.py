@@ -177,7 +177,7 @@ def _import_spooled(job: ImportJob, project, actor, store, progress) -> ImportJo
         )
     writer = writing.BatchedWriter(job, progress=written)
     try:
-        outcome = planning.write_plan(plan, writer=writer)
+        outcome = writing.write_plan(plan, writer=writer)
     except Exception:
         writing.undo(job)
         raise

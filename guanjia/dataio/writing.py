@@ -13,14 +13,20 @@ import creates are new units and residents that nobody refers to yet, and a reco
 refer to meanwhile (``PROTECT``) stops the undo with an error that the job reports.
 
 ``DirectWriter`` writes in the caller's transaction (tests, small files inside one request).
+
+``write_plan`` writes a plan of ``planning.plan_file`` through one of these writers.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from guanjia.core import journal
+from guanjia.dataio.importing import Outcome
+from guanjia.dataio.planning import Plan, _chunks
+from guanjia.estates.models import Building, Occupancy, Resident, Unit
 
 BATCH_RECORDS = 2000
 
@@ -182,3 +188,72 @@ def forget(job) -> None:
         if not ids:
             return
         ImportWrite.objects.filter(pk__in=ids).delete()
+
+
+def write_plan(plan: Plan, *, writer=None) -> Outcome:
+    """Write a plan without errors: its buildings, then chunk by chunk units, residents, ties,
+    move-outs (``writer``: ``writing.DirectWriter`` in the caller's transaction, or
+    ``BatchedWriter``). Only one chunk's writes are in memory at a time."""
+    from guanjia.estates.services import occupancy_end_unchecked
+
+    writer = writer or DirectWriter()
+    outcome = plan.outcome
+    now = timezone.now()
+    today = timezone.localdate()
+    writer.begin(sum(plan.counts().values()))
+    writer.create(Building, plan.new_buildings)
+    building_ids = dict(Building.objects.filter(project=plan.project).values_list("name", "pk"))
+    building_ids.update((b.name, b.pk) for b in plan.new_buildings)
+    for chunk in plan.spool.plans():
+        for name, unit in chunk.new_units:
+            unit.building_id = unit.building_id or building_ids[name]
+        writer.create(Unit, [unit for _name, unit in chunk.new_units])
+        writer.update(Unit, chunk.changed_units, ["floor", "area", "status", "updated_at"], now)
+        writer.update(Resident, chunk.changed_residents, ["name", "phone", "updated_at"], now)
+        writer.create(Resident, chunk.new_residents)
+        # New residents that an earlier chunk created: found by their phone.
+        earlier = sorted({who for who, *_rest in chunk.new_occupancies if isinstance(who, str)})
+        created_before: dict[str, int] = {}
+        for part in _chunks(earlier):
+            created_before.update(
+                Resident.objects.filter(
+                    company_id=plan.project.company_id, phone__in=part, deleted_at__isnull=True
+                ).values_list("phone", "pk")
+            )
+        ties = []
+        for who, unit, relation, start_on, end_on in chunk.new_occupancies:
+            if isinstance(who, str):
+                resident_id = created_before[who]
+            else:
+                resident_id = who if isinstance(who, int) else who.pk
+            ties.append(
+                Occupancy(
+                    company_id=unit.company_id,
+                    project_id=unit.project_id,
+                    resident_id=resident_id,
+                    unit_id=unit.pk,
+                    relation=relation,
+                    start_on=start_on,
+                    end_on=end_on,
+                    ended_at=now if end_on is not None and end_on <= today else None,
+                )
+            )
+        writer.create(Occupancy, ties)
+        writer.update(Occupancy, chunk.changed_occupancies, ["start_on", "updated_at"], now)
+        # Move-outs one by one through the estates service (it also sets the unit vacant when empty).
+        writer.call_each(
+            [
+                (
+                    tie,
+                    ("end_on", "ended_at"),
+                    lambda tie=tie, on=on: occupancy_end_unchecked(occupancy=tie, on=on),
+                )
+                for tie, on in chunk.move_outs
+            ]
+        )
+    counts = plan.counts()
+    outcome.created = counts["new"]
+    outcome.updated = counts["changed"]
+    outcome.moved_out = counts["moved_out"]
+    outcome.detail = plan.detail()
+    return outcome

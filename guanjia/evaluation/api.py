@@ -25,8 +25,11 @@ from guanjia.estates.models import Project
 from guanjia.evaluation import figures, services
 from guanjia.evaluation.choices import AwardKind, SheetStatus, TrainingResult
 from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.evaluation.rewards_api import router as rewards_router
 
 router = Router(tags=["staff"])
+# Rewards and penalties (/evaluation/rewards): their own module, the same tag.
+router.add_router("", rewards_router)
 
 
 QUARTER = r"^\d{4}Q[1-4]$"

@@ -11,3 +11,9 @@ class EvaluationConfig(AppConfig):
     name = "guanjia.evaluation"
     label = "evaluation"
     verbose_name = _("员工考核")
+
+    def ready(self) -> None:
+        from guanjia.evaluation import kinds, lists
+
+        kinds.register()  # rewards and penalties: proposed, decided, overdue
+        lists.register()  # rewards and penalties as .xlsx (dataio)

@@ -10,13 +10,21 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.estates.models import Project
-from guanjia.evaluation.choices import AwardKind, SheetStatus, TrainingResult
+from guanjia.evaluation.choices import (
+    AwardKind,
+    EvidenceKind,
+    RewardKind,
+    RewardStatus,
+    RewardStep,
+    SheetStatus,
+    TrainingResult,
+)
 from guanjia.staff.models import StaffMember
 
 QUARTER_RE = r"^\d{4}Q[1-4]$"
@@ -196,3 +204,134 @@ class TrainingRecord(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.trained_on} {self.course}"
+
+
+class RewardPenalty(ProjectOwned):
+    """A reward or a penalty (奖惩) on one person's record at a project: why, on what evidence, how
+    much (yuan) and/or how many points. Proposed by the person's department head, approved or rejected
+    by the project manager (never by the proposer). A record, never an action: nothing is paid or
+    deducted from it (docs/staff.md)."""
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("员工")
+    )
+    kind = models.CharField(_("类别"), max_length=8, choices=RewardKind.choices)
+    reason = models.TextField(_("事由"), max_length=1000)
+    occurred_on = models.DateField(_("发生日期"))
+    amount = models.DecimalField(
+        _("金额(元)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    points = models.PositiveSmallIntegerField(_("分值"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RewardStatus.choices, default=RewardStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人")
+    )
+    proposed_at = models.DateTimeField(_("提出时间"))
+    decided_by = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True, max_length=1000)
+    escalation_step = models.PositiveSmallIntegerField(_("已升级至"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("奖惩记录")
+        verbose_name_plural = _("奖惩记录")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | Q(points__isnull=False), name="reward_amount_or_points"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="reward_amount_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["staff", "status", "-occurred_on"], name="reward_staff_idx"),
+            models.Index(fields=["company", "status", "proposed_at"], name="reward_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.staff_id} {self.occurred_on}"
+
+
+class RewardEvidence(ProjectOwned):
+    """One record a reward or penalty rests on: a complaint or praise request, a quality finding, a
+    service-star award or a ranking row — of the same project and about the same person."""
+
+    record = models.ForeignKey(RewardPenalty, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("依据类别"), max_length=10, choices=EvidenceKind.choices)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finding = models.ForeignKey(
+        "quality.NonConformance", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    award = models.ForeignKey(StaffAward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ranking_row = models.ForeignKey(
+        RankingRow, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("奖惩依据")
+        verbose_name_plural = _("奖惩依据")
+        ordering = ["record_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["complaint", "praise"], ticket__isnull=False, finding__isnull=True)
+                    & Q(award__isnull=True, ranking_row__isnull=True)
+                )
+                | Q(kind="finding", finding__isnull=False, ticket__isnull=True, award__isnull=True)
+                & Q(ranking_row__isnull=True)
+                | Q(kind="award", award__isnull=False, ticket__isnull=True, finding__isnull=True)
+                & Q(ranking_row__isnull=True)
+                | Q(kind="ranking", ranking_row__isnull=False, ticket__isnull=True, finding__isnull=True)
+                & Q(award__isnull=True),
+                name="reward_evidence_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.target_id}"
+
+    @property
+    def target_id(self):
+        return self.ticket_id or self.finding_id or self.award_id or self.ranking_row_id
+
+
+class RewardEscalation(ProjectOwned):
+    """One step taken on a proposal left undecided; unique per record and step, so a job run twice or
+    late tells nobody twice."""
+
+    record = models.ForeignKey(RewardPenalty, on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("步骤"), choices=RewardStep.choices)
+    happened_at = models.DateTimeField(_("时间"))
+    notified = models.JSONField(_("通知对象"), default=list)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("奖惩审批超期升级")
+        verbose_name_plural = _("奖惩审批超期升级")
+        ordering = ["record_id", "step"]
+        constraints = [models.UniqueConstraint(fields=["record", "step"], name="reward_escalation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}#{self.step}"

@@ -2,8 +2,9 @@
 
 Two complaints that name the person they are against; last quarter's ranking sheets (金苑小区's
 reviewed and published by HQ quality, 金苑大厦's left as a draft); last quarter's service stars; and
-the training seed 001 describes (全员参加"红十字会"急救培训) plus trade courses. Everything goes
-through the services. Idempotent: a second run adds nothing.
+the training seed 001 describes (全员参加"红十字会"急救培训) plus trade courses; and rewards and
+penalties (奖惩) the engineering head proposed: two approved, one rejected, one waiting on the project
+manager. Everything goes through the services. Idempotent: a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from unittest import mock
 from django.utils import timezone
 
 from guanjia.estates.models import Project
-from guanjia.evaluation import services
-from guanjia.evaluation.choices import AwardKind, TrainingResult
+from guanjia.evaluation import rewards, services
+from guanjia.evaluation.choices import AwardKind, EvidenceKind, RewardKind, TrainingResult
 from guanjia.evaluation.models import (
     RankingRow,
     RankingSheet,
+    RewardPenalty,
     StaffAward,
     TrainingRecord,
     quarter_bounds,
@@ -54,7 +56,7 @@ TRAININGS = [
 
 def seed_demo_staff_evaluation(company, *, rng: random.Random) -> dict[str, int]:
     staff = {m.user.username: m for m in StaffMember.objects.filter(company=company).select_related("user")}
-    counts = {"complaints_named": 0, "ranking_sheets": 0, "awards": 0, "trainings": 0}
+    counts = {"complaints_named": 0, "ranking_sheets": 0, "awards": 0, "trainings": 0, "rewards": 0}
     today = timezone.localdate()
     last = quarter_of(quarter_bounds(quarter_of(today))[0] - datetime.timedelta(days=1))
     projects = {p.code: p for p in Project.objects.filter(company=company)}
@@ -140,4 +142,52 @@ def seed_demo_staff_evaluation(company, *, rng: random.Random) -> dict[str, int]
                     },
                 )
                 counts["trainings"] += 1
+    counts["rewards"] = _seed_rewards(company, staff, projects.get("JY"), last)
     return counts
+
+
+def _seed_rewards(company, staff: dict, project, last: str) -> int:
+    """The engineering head's proposals at 金苑小区: a reward for last quarter's technical expert and a
+    penalty for the named complaint (approved by the manager), a penalty rejected for lack of
+    evidence, and a reward for the repair praised by a resident still waiting on the manager."""
+    head, manager = staff.get("head"), staff.get("manager")
+    tech, tech2 = staff.get("tech"), staff.get("tech2")
+    if (
+        None in (project, head, manager, tech, tech2)
+        or RewardPenalty.objects.filter(company=company).exists()
+    ):
+        return 0
+    last_day = quarter_bounds(last)[1]
+
+    def evidence(member, kind):
+        found = rewards.evidence_candidates(head.user, project, member)[kind].first()
+        return [{"kind": kind, "id": found.pk}] if found else []
+
+    complaint = evidence(tech, EvidenceKind.COMPLAINT)
+    proposals = [
+        (tech2, RewardKind.REWARD, "雨季连夜排除电梯进水故障，评为本季度技术能手", "500", 5,
+         evidence(tech2, EvidenceKind.AWARD) + evidence(tech2, EvidenceKind.RANKING), "approve"),
+        (tech, RewardKind.PENALTY, "上门维修未穿鞋套、态度生硬，业主指名投诉", "100", 2,
+         complaint + evidence(tech, EvidenceKind.RANKING), "approve"),
+        (tech2, RewardKind.PENALTY, "工具间未上锁", None, 1, [], "reject"),
+        (tech, RewardKind.REWARD, "主动为独居老人免费疏通下水", None, 2, [], None),
+    ]  # fmt: skip
+    for member, kind, reason, amount, points, proof, decision in proposals:
+        record = rewards.reward_propose(
+            actor=head.user,
+            data={
+                "project_id": project.pk,
+                "staff_id": member.pk,
+                "kind": kind,
+                "reason": reason,
+                "occurred_on": last_day if decision else timezone.localdate(),
+                "amount": amount,
+                "points": points,
+                "evidence": proof,
+            },
+        )
+        if decision == "approve":
+            rewards.reward_approve(actor=manager.user, record=record, note="同意，记入员工档案")
+        elif decision == "reject":
+            rewards.reward_reject(actor=manager.user, record=record, note="无记录可依，请先补充巡查记录")
+    return len(proposals)

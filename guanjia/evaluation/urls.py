@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanjia.evaluation import views
+from guanjia.evaluation import rewards_views, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -13,5 +13,11 @@ urlpatterns = [
     path("staff/awards/", views.award_list, name="award_list"),
     path("staff/awards/<int:pk>/delete/", views.award_delete, name="award_delete"),
     path("staff/<int:pk>/training/", views.training_history, name="training_history"),
+    path("staff/rewards/", rewards_views.reward_list, name="reward_list"),
+    path("staff/rewards/new/", rewards_views.reward_new, name="reward_new"),
+    path("staff/rewards/mine/", rewards_views.reward_mine, name="reward_mine"),
+    path("staff/rewards/summary/", rewards_views.reward_summary, name="reward_summary"),
+    path("staff/rewards/<int:pk>/", rewards_views.reward_detail, name="reward_detail"),
+    path("staff/rewards/<int:pk>/<str:action>/", rewards_views.reward_decide, name="reward_decide"),
     path("portal/stars/", views.portal_stars, name="portal_stars"),
 ]

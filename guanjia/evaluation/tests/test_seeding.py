@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 
 from guanjia.core.models import Company
-from guanjia.evaluation.choices import SheetStatus
-from guanjia.evaluation.models import RankingRow, RankingSheet, StaffAward, TrainingRecord
+from guanjia.evaluation.choices import RewardStatus, SheetStatus
+from guanjia.evaluation.models import RankingRow, RankingSheet, RewardPenalty, StaffAward, TrainingRecord
 from guanjia.evaluation.seeding import seed_demo_staff_evaluation
 from guanjia.tickets.models import Ticket
 
@@ -22,8 +22,15 @@ def test_demo_evaluation_data_is_there_and_idempotent():
     named = RankingRow.objects.get(sheet=jy, staff__user__username="tech")
     assert named.complaints >= 1
     assert Ticket.objects.filter(subject_staff__isnull=False).count() == 2
+    assert RewardPenalty.objects.count() == 4
     assert StaffAward.objects.count() == 4
     assert TrainingRecord.objects.filter(staff__user__username="tech").count() == 3
+    statuses = sorted(RewardPenalty.objects.values_list("status", flat=True))
+    assert statuses == sorted(
+        [RewardStatus.APPROVED, RewardStatus.APPROVED, RewardStatus.REJECTED, RewardStatus.PROPOSED]
+    )
+    penalty = RewardPenalty.objects.get(staff__user__username="tech", kind="penalty")
+    assert penalty.evidence.filter(kind="complaint").exists() and penalty.proposed_by.user.username == "head"
     before = (RankingSheet.objects.count(), StaffAward.objects.count(), TrainingRecord.objects.count())
     seed_demo_staff_evaluation(company, rng=random.Random(1))
     assert (
@@ -32,3 +39,4 @@ def test_demo_evaluation_data_is_there_and_idempotent():
         TrainingRecord.objects.count(),
     ) == before
     assert Ticket.objects.filter(subject_staff__isnull=False).count() == 2
+    assert RewardPenalty.objects.count() == 4

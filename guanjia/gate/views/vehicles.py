@@ -1,213 +1,35 @@
-"""The console's gate pages: the guard's phone page (scan a pass, check a plate), walk-ins, the log,
-temporary vehicles, vehicles and parking spaces, the blacklist, access cards and the gates.
-Thin: the selectors read, the services write."""
+"""The console's vehicle pages: temporary vehicles, residents' vehicles, parking spaces, the blacklist."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanjia.core.errors import Conflict, NotFound
+from guanjia.core.errors import Conflict
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
-from guanjia.dataio.exporting import parse_filters
-from guanjia.gate import exports, selectors, services
-from guanjia.gate.choices import GateLogKind, HolderKind, SpaceKind
+from guanjia.gate import selectors, services
+from guanjia.gate.choices import SpaceKind
 from guanjia.gate.forms import (
     BlacklistForm,
-    CardForm,
-    GateForm,
     RentForm,
     SpaceForm,
     TemporaryEnterForm,
     TemporaryExitForm,
     VehicleForm,
-    WalkInForm,
     owner_by_phone,
 )
-from guanjia.gate.models import AccessCard, BlacklistedPlate, Gate, ParkingSpace, TemporaryVisit, VisitorPass
-from guanjia.web.helpers import add_service_errors, console_view, render_form, style_form
+from guanjia.gate.models import BlacklistedPlate, ParkingSpace, TemporaryVisit
+from guanjia.gate.views.common import _filters, _list, _t, _unit
+from guanjia.web.helpers import add_service_errors, console_view, render_form
 from guanjia.web.widgets import DateInput
-
-PER_PAGE = 25
-
-
-def _unit(row) -> str:
-    return f"{row.unit.building.name}-{row.unit.number}" if row.unit_id else ""
-
-
-def _t(value) -> str:
-    return timezone.localtime(value).strftime("%m-%d %H:%M") if value else ""
-
-
-def _gate(request):
-    """The gate this guard stands at: chosen on the page, remembered for the session."""
-    gates = list(selectors.gates_of(request.user))
-    wanted = request.POST.get("gate") or request.GET.get("gate") or request.session.get("gate_id")
-    chosen = next((g for g in gates if str(g.pk) == str(wanted)), gates[0] if gates else None)
-    if chosen is not None:
-        request.session["gate_id"] = chosen.pk
-    return gates, chosen
-
-
-# The guard's page ------------------------------------------------------------------------------
-
-
-@console_view(Perm.GATE_DUTY)
-def guard(request):
-    gates, gate = _gate(request)
-    token, plate = request.GET.get("token", "").strip(), request.GET.get("plate", "").strip()
-    context = {"title": _("门岗值守"), "gates": gates, "gate": gate, "token": token, "plate": plate}
-    context["today"] = timezone.localdate()
-    if token:
-        try:
-            found = services.pass_by_token(request.user, token)
-        except NotFound as exc:
-            context["scan_error"] = exc.message
-        else:
-            state = found.state()
-            context.update(
-                {
-                    "pass": found,
-                    "token": found.token,
-                    "state": state,
-                    "state_label": found.state_label(),
-                    "refusal": services.passes.refusal(found, state),
-                    "pass_black": services.blacklisted(found.project_id, found.plate),
-                }
-            )
-    if plate and gate is not None:
-        try:
-            context["facts"] = selectors.plate_facts(request.user, gate.project_id, plate)
-        except ValidationError as exc:
-            context["plate_error"] = " ".join(exc.messages)
-    return render(request, "gate/guard.html", context)
-
-
-@require_POST
-@console_view(Perm.GATE_DUTY)
-def pass_act(request, pk, action):
-    found = visible_or_404(VisitorPass.objects.all(), pk, request.user)
-    _gates, gate = _gate(request)
-    act = services.pass_check_in if action == "in" else services.pass_check_out
-    try:
-        act(actor=request.user, visitor_pass=found, gate_id=gate.pk if gate else None)
-    except (Conflict, ValidationError) as exc:
-        messages.error(request, getattr(exc, "message", None) or " ".join(exc.messages))
-    else:
-        messages.success(request, _("已登记入场") if action == "in" else _("已登记离场"))
-    return redirect(f"{reverse('gate:guard')}?token={found.token}")
-
-
-@console_view(Perm.GATE_DUTY)
-def walk_in(request):
-    form = WalkInForm(request.POST or None, user=request.user, initial={"gate": request.GET.get("gate")})
-    if request.method == "POST" and form.is_valid():
-        gate = form.cleaned_data["gate"]
-        unit = form.resolve_unit(request.user, gate.project_id)
-        if unit is not None:
-            data = {k: v for k, v in form.cleaned_data.items() if k not in ("gate", "unit")}
-            try:
-                made = services.walk_in_register(
-                    actor=request.user, data={**data, "gate_id": gate.pk, "unit_id": unit.pk}
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc, {"unit_id": "unit", "gate_id": "gate"})
-            else:
-                messages.success(request, _("已登记并放行：%(n)s") % {"n": made.visitor_name})
-                return redirect(f"{reverse('gate:guard')}?token={made.token}")
-    return render_form(request, form, title=_("无预约访客登记"), cancel_url=reverse("gate:guard"))
-
-
-# Lists -----------------------------------------------------------------------------------------
-
-
-def _list(request, *, title, rows, headers, build, filter_form=None, export=None, links=(), summary=""):
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    built = [build(row) for row in page.object_list]
-    params = request.GET.copy()
-    params.pop("page", None)
-    context = {
-        "title": title,
-        "headers": headers,
-        "rows": built,
-        "has_actions": any(r.get("actions") for r in built),
-        "page": page,
-        "query": params.urlencode(),
-        "filter_form": style_form(filter_form) if filter_form is not None else None,
-        "export_url": f"{reverse('dataio:export', args=[export, 'xlsx'])}?{params.urlencode()}"
-        if export
-        else "",
-        "links": links,
-        "summary": summary,
-    }
-    return render(request, "gate/list.html", context)
-
-
-def _filters(request, name):
-    try:
-        return parse_filters(exports.BY_NAME[name], request.GET)
-    except ValidationError:
-        return parse_filters(exports.BY_NAME[name], {})
-
-
-class LogFilterForm(forms.Form):
-    gate_id = forms.ModelChoiceField(label=gettext_lazy("门岗"), queryset=Gate.objects.none(), required=False)
-    day = forms.DateField(label=gettext_lazy("日期"), required=False, widget=DateInput())
-    kind = forms.ChoiceField(label=gettext_lazy("事件"), required=False)
-    plate = forms.CharField(label=gettext_lazy("车牌"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["gate_id"].queryset = selectors.gates_of(user)
-        self.fields["kind"].choices = [("", gettext_lazy("全部")), *GateLogKind.choices]
-
-
-@console_view(Perm.GATE_DUTY)
-def log(request):
-    filters = _filters(request, "gate_log")
-    form = LogFilterForm(request.GET or None, user=request.user)
-    return _list(
-        request,
-        title=_("门岗记录"),
-        rows=selectors.log_rows(request.user, filters),
-        headers=[
-            _("时间"),
-            _("门岗"),
-            _("事件"),
-            _("访客"),
-            _("房屋"),
-            _("车牌号"),
-            _("卡号"),
-            _("值班人"),
-            _("说明"),
-        ],
-        build=lambda e: {
-            "cells": [
-                _t(e.time),
-                e.gate.name,
-                e.get_kind_display(),
-                e.visitor_pass.visitor_name if e.visitor_pass else "",
-                _unit(e),
-                e.plate,
-                e.card_number,
-                e.guard.get_full_name() if e.guard else _("设备"),
-                e.note,
-            ]
-        },
-        filter_form=form,
-        export="gate_log",
-        links=[{"url": reverse("gate:guard"), "label": _("门岗值守")}],
-    )
 
 
 class TemporaryFilterForm(forms.Form):
@@ -527,162 +349,3 @@ def blacklist_remove(request, pk):
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("gate:blacklist")
-
-
-class CardFilterForm(forms.Form):
-    holder_kind = forms.ChoiceField(label=gettext_lazy("持卡人类型"), required=False)
-    state = forms.ChoiceField(
-        label=gettext_lazy("状态"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("全部")),
-            ("active", gettext_lazy("有效")),
-            ("revoked", gettext_lazy("已注销")),
-            ("to_deactivate", gettext_lazy("待停用")),
-        ],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["holder_kind"].choices = [("", gettext_lazy("全部")), *HolderKind.choices]
-
-
-@console_view(Perm.GATE_DUTY)
-def cards(request):
-    filters = _filters(request, "access_cards")
-    manage = user_can(request.user, Perm.MANAGE_GATE)
-
-    def build(c):
-        actions = []
-        if c.revoked_at is None and manage:
-            actions.append(
-                {
-                    "url": reverse("gate:card_revoke", args=[c.pk]),
-                    "label": _("注销"),
-                    "style": "btn-outline-danger",
-                }
-            )
-        elif c.revoked_at is not None and c.deactivated_at is None:
-            actions.append(
-                {
-                    "url": reverse("gate:card_done", args=[c.pk]),
-                    "label": _("已在门禁系统停用"),
-                    "testid": "card-done",
-                }
-            )
-        state = (
-            _("有效") if c.revoked_at is None else (_("待停用") if c.deactivated_at is None else _("已停用"))
-        )
-        cells = [
-            c.project.name,
-            c.number,
-            c.get_holder_kind_display(),
-            c.holder_name,
-            _unit(c),
-            c.valid_until,
-            state,
-            c.get_revoke_reason_display(),
-        ]
-        return {"cells": cells, "actions": actions}
-
-    return _list(
-        request,
-        title=_("门禁卡"),
-        rows=selectors.card_rows(request.user, filters),
-        headers=[
-            _("项目"),
-            _("卡号"),
-            _("类型"),
-            _("持卡人"),
-            _("房屋"),
-            _("有效期至"),
-            _("状态"),
-            _("注销原因"),
-        ],
-        build=build,
-        filter_form=CardFilterForm(request.GET or None),
-        export="access_cards",
-        links=[
-            {
-                "url": f"{reverse('gate:cards')}?state=to_deactivate",
-                "label": _("待停用卡"),
-                "testid": "cards-todo",
-            },
-            {"url": reverse("gate:card_new"), "label": _("发卡")},
-            {"url": reverse("gate:gates"), "label": _("门岗设置"), "style": "btn-outline-secondary"},
-        ],
-    )
-
-
-@console_view(Perm.MANAGE_GATE)
-def card_new(request):
-    form = CardForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.service_data()
-        if data is not None:
-            try:
-                services.card_issue(actor=request.user, data=data)
-            except ValidationError as exc:
-                add_service_errors(
-                    form,
-                    exc,
-                    {
-                        "unit_id": "unit",
-                        "resident_id": "resident_phone",
-                        "staff_id": "staff",
-                        "worker_pass_id": "worker_pass_no",
-                        "project_id": "project",
-                    },
-                )
-            else:
-                messages.success(request, _("门禁卡已发放"))
-                return redirect("gate:cards")
-    return render_form(request, form, title=_("发放门禁卡"), cancel_url=reverse("gate:cards"))
-
-
-@require_POST
-@console_view(Perm.GATE_DUTY)
-def card_act(request, pk, action):
-    card = visible_or_404(AccessCard.objects.all(), pk, request.user)
-    try:
-        if action == "revoke":
-            services.card_revoke(actor=request.user, card=card)
-        else:
-            services.card_deactivated(actor=request.user, card=card)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    return redirect(request.META.get("HTTP_REFERER") or reverse("gate:cards"))
-
-
-@console_view(Perm.MANAGE_GATE)
-def gates(request):
-    form = GateForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {
-            "project_id": form.cleaned_data["project"].pk,
-            "name": form.cleaned_data["name"],
-            "kind": form.cleaned_data["kind"],
-        }
-        try:
-            services.gate_create(actor=request.user, data=data)
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"project_id": "project"})
-        else:
-            messages.success(request, _("门岗已添加"))
-            return redirect("gate:gates")
-    rows = Gate.objects.visible_to(request.user).select_related("project").order_by("project__name", "name")
-    return render(
-        request, "gate/gates.html", {"title": _("门岗设置"), "rows": rows, "form": style_form(form)}
-    )
-
-
-@require_POST
-@console_view(Perm.MANAGE_GATE)
-def gate_token(request, pk):
-    gate = visible_or_404(Gate.objects.all(), pk, request.user)
-    raw = services.gate_issue_device_token(actor=request.user, gate=gate)
-    messages.warning(
-        request,
-        _("%(g)s 的设备令牌（只显示这一次，请配置到门禁/道闸系统）：%(t)s") % {"g": gate.name, "t": raw},
-    )
-    return redirect("gate:gates")
