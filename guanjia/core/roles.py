@@ -80,6 +80,8 @@ class Perm(models.TextChoices):
     MANAGE_LENDING = "lending.manage", _("维护借用物品")
     GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
     MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
+    VIEW_CONTRACTS = "contractors.view", _("查看外包单位、合同与外包考核")
+    MANAGE_CONTRACTS = "contractors.manage", _("维护外包单位、合同、外包人员，决定续签")
 
 
 _ALL_STAFF = {
@@ -128,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.HANDOVER}
         # The security head (秩序主管) runs the gates.
         | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
+        # The engineering / environment heads follow their contractors' work.
+        | {Perm.VIEW_CONTRACTS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -156,6 +160,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_LENDING,
             Perm.GATE_DUTY,
             Perm.MANAGE_GATE,
+            Perm.VIEW_CONTRACTS,
+            Perm.MANAGE_CONTRACTS,
         }
     ),
     Role.HQ_CENTER: frozenset(
@@ -166,6 +172,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _ALL_STAFF
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}
         | {Perm.MANAGE_SURVEYS, Perm.ANSWER_CARDS}
+        | {Perm.VIEW_CONTRACTS}
     ),
     # Sees audits of the projects it is given and nothing else of theirs: no residents, no requests.
     Role.EXTERNAL_AUDITOR: frozenset({Perm.VIEW_QUALITY, Perm.AUDIT}),

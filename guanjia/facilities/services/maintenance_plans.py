@@ -16,6 +16,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
+from guanjia.facilities import hooks
 from guanjia.facilities.choices import (
     DAYS_PER_PERIOD,
     ENVIRONMENTAL,
@@ -181,6 +182,24 @@ def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
         plan.checker = None if pk is None else visible_reference(StaffMember, pk, actor, field="checker_id")
         if plan.checker is not None and not plan.checker.projects.filter(pk=plan.project_id).exists():
             raise ValidationError({"checker_id": _("该员工不在此项目")})
+    _outsourced_defaults(plan)
+
+
+def _outsourced_defaults(plan: MaintenancePlan) -> None:
+    """An outside firm's person as the doer: their firm is the plan's outsourced team and their
+    company supervisor its checker, unless the plan names others (``hooks.outsourced``)."""
+    found = hooks.outsourced(plan.assignee)
+    if found is None:
+        return
+    if not plan.contractor:
+        plan.contractor = found.employer[:100]
+    supervisor = found.supervisor
+    if (
+        plan.checker_id is None
+        and supervisor is not None
+        and supervisor.projects.filter(pk=plan.project_id).exists()
+    ):
+        plan.checker = supervisor
 
 
 def _validate_target(plan: MaintenancePlan) -> None:
