@@ -266,9 +266,7 @@ class ContractEscalation(CompanyOwned):
         verbose_name = _("合同到期未决升级")
         verbose_name_plural = _("合同到期未决升级")
         ordering = ["contract_id", "step"]
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "step"], name="contract_escalation_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["contract", "step"], name="contract_escalation_once")]
 
 
 class OutsourcedWorker(CompanyOwned):
