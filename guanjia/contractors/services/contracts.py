@@ -181,6 +181,9 @@ def _apply(contract: Contract, data: dict, actor) -> None:
         contract.number = str(data["number"] or "").strip()[:40]
         if not contract.number:
             raise ValidationError({"number": _("请填写合同编号")})
+        taken = Contract.objects.filter(company_id=contract.company_id, number=contract.number)
+        if taken.exclude(pk=contract.pk).exists():
+            raise ValidationError({"number": _("合同编号已存在")})
     for field, limit in TEXT_FIELDS.items():
         if field in data:
             setattr(contract, field, str(data[field] or "").strip()[:limit])

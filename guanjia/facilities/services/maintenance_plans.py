@@ -182,7 +182,6 @@ def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
         plan.checker = None if pk is None else visible_reference(StaffMember, pk, actor, field="checker_id")
         if plan.checker is not None and not plan.checker.projects.filter(pk=plan.project_id).exists():
             raise ValidationError({"checker_id": _("该员工不在此项目")})
-    _outsourced_defaults(plan)
 
 
 def _outsourced_defaults(plan: MaintenancePlan) -> None:
@@ -224,6 +223,7 @@ def _validate_target(plan: MaintenancePlan) -> None:
 
 
 def _validate_plan(plan: MaintenancePlan) -> None:
+    _outsourced_defaults(plan)
     _validate_target(plan)
     plan.contractor = (plan.contractor or "").strip()
     plan.checklist = clean_checklist(plan.checklist)
