@@ -23,7 +23,8 @@ from guanjia.contractors.choices import (
     ServiceLevelUnit,
 )
 from guanjia.contractors.models import Contract, ContractDocument, Contractor, ServiceLevel
-from guanjia.contractors.services.common import _now, _today, timeline
+from guanjia.contractors.services import common
+from guanjia.contractors.services.common import timeline
 from guanjia.core import journal
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
@@ -274,7 +275,7 @@ def contract_activate(*, actor, contract: Contract) -> Contract:
     contract = lock(contract)
     if contract.status != ContractStatus.DRAFT:
         raise Conflict(_("只有草稿合同可以生效"))
-    if contract.ends_on < _today():
+    if contract.ends_on < common._today():
         raise ValidationError({"ends_on": _("结束日期已过，不能生效")})
     if not contract.projects.exists():
         raise ValidationError({"project_ids": _("请至少选择一个项目")})
@@ -296,7 +297,7 @@ def contract_terminate(
     reason = str(reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写终止原因")})
-    on = _date(on, "on") if on else _today()
+    on = _date(on, "on") if on else common._today()
     if on < contract.starts_on and contract.status == ContractStatus.ACTIVE:
         raise ValidationError({"on": _("终止日期不能早于合同开始日期")})
     contract.status = ContractStatus.TERMINATED
@@ -328,7 +329,7 @@ def contract_decide(*, actor, contract: Contract, decision: str, note: str = "")
     if contract.decision:
         raise Conflict(_("已决定：%(d)s") % {"d": contract.get_decision_display()})
     contract.decision = decision
-    contract.decided_at = _now()
+    contract.decided_at = common._now()
     contract.save()
     label = RenewalDecision(decision).label
     timeline(contract, ContractEventKind.DECIDED, actor=actor, note=f"{label} {note}".strip())
@@ -404,7 +405,7 @@ def contract_renew(*, actor, contract: Contract, data: dict | None = None) -> Co
         raise Conflict(_("只有履行中或已到期的合同可以续签"))
     if contract.status == ContractStatus.ACTIVE and not contract.decision:
         contract.decision = RenewalDecision.RENEW
-        contract.decided_at = _now()
+        contract.decided_at = common._now()
         contract.save()
     return _renew(contract, actor=actor, data=dict(data or {}))
 
@@ -440,7 +441,7 @@ def contract_add_document(*, actor, contract: Contract, upload, title: str = "")
 def expire_ended(*, now: datetime.datetime | None = None) -> int:
     """The daily job: contracts in force whose last day has passed are over (expired). Idempotent:
     a conditional update per contract, so a second run finds nothing."""
-    today = timezone.localdate(now or _now())
+    today = timezone.localdate(now or common._now())
     count = 0
     for contract in Contract.objects.filter(status=ContractStatus.ACTIVE, ends_on__lt=today).order_by("id")[
         :1000
@@ -449,6 +450,6 @@ def expire_ended(*, now: datetime.datetime | None = None) -> int:
             status=ContractStatus.EXPIRED
         ):
             journal.record(contract, "update", {"status": [ContractStatus.ACTIVE, ContractStatus.EXPIRED]})
-            timeline(contract, ContractEventKind.EXPIRED, at=now or _now())
+            timeline(contract, ContractEventKind.EXPIRED, at=now or common._now())
             count += 1
     return count

@@ -22,7 +22,8 @@ from guanjia.contractors.models import (
     ContractReminder,
     ContractSettings,
 )
-from guanjia.contractors.services.common import _now, timeline
+from guanjia.contractors.services import common
+from guanjia.contractors.services.common import timeline
 from guanjia.core.ladder import climb
 from guanjia.core.roles import Role
 from guanjia.notifications.messages import Message
@@ -69,7 +70,7 @@ def remind_expiring(*, now: datetime.datetime | None = None) -> int:
     """Send each undecided contract in force its due reminder: the tightest of the company's days
     it has reached (a contract made 20 days before its end gets the 30-day one, not also the 60).
     Returns how many were sent."""
-    now = now or _now()
+    now = now or common._now()
     today = timezone.localdate(now)
     settings_by_company = {
         s.company_id: sorted({int(d) for d in s.reminder_days}, reverse=True)
@@ -143,7 +144,7 @@ def _due_at(contract: Contract) -> datetime.datetime:
 
 def escalate_undecided(*, now: datetime.datetime | None = None) -> int:
     """Climb the ladder for contracts in force whose owner has not decided as the end nears."""
-    now = now or _now()
+    now = now or common._now()
     today = timezone.localdate(now)
     due = (
         _undecided(today, 30)
