@@ -177,7 +177,10 @@ class ContractOut(Schema):
 
     @staticmethod
     def resolve_successor_id(obj) -> int | None:
-        return Contract.objects.filter(renewed_from_id=obj.pk).values_list("pk", flat=True).first()
+        try:
+            return obj.successor.pk  # select_related: no query per row
+        except Contract.DoesNotExist:
+            return None
 
     @staticmethod
     def resolve_service_levels(obj):
@@ -257,7 +260,7 @@ register_crud(
     create=services.contract_create,
     update=services.contract_update,
     delete=None,
-    select_related=("contractor",),
+    select_related=("contractor", "successor"),
     prefetch_related=("projects", "equipment", "service_levels", "documents"),
 )
 
@@ -270,7 +273,7 @@ def _contract(request, pk):
 def _fresh(request, pk):
     return (
         Contract.objects.visible_to(request.user)
-        .select_related("contractor")
+        .select_related("contractor", "successor")
         .prefetch_related("projects", "equipment", "service_levels", "documents")
         .get(pk=pk)
     )

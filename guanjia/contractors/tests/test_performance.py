@@ -33,7 +33,7 @@ def _task(plan, equipment, due, done=None, assignee=None):
         project_id=plan.project_id,
         plan=plan,
         equipment=equipment,
-        period_start=due.date().replace(day=1),
+        period_start=due.date(),
         period_end=due.date() + datetime.timedelta(days=1),
         due_at=due,
         team="engineering",
