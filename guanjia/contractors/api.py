@@ -18,7 +18,7 @@ from guanjia.contractors.choices import (
     ContractEventKind,
     ContractorCategory,
     ContractStatus,
-    Period,
+    PerformancePeriod,
     RenewalDecision,
     ServiceLevelKind,
     ServiceLevelUnit,
@@ -119,14 +119,14 @@ def contractor_deactivate(request, pk: int):
 # Contracts -------------------------------------------------------------------------------------------
 
 
-class ServiceLevelRow(Schema):
+class ContractServiceLevel(Schema):
     kind: ServiceLevelKind
     target: Decimal = Field(..., ge=0, max_digits=8, decimal_places=2)
     unit: ServiceLevelUnit
     description: str = Field("", max_length=200)
 
 
-class DocumentOut(Schema):
+class ContractDocumentOut(Schema):
     id: int
     title: str
     url: str
@@ -160,8 +160,8 @@ class ContractOut(Schema):
     renewed_from_id: int | None
     successor_id: int | None
     escalation_step: int
-    service_levels: list[ServiceLevelRow]
-    documents: list[DocumentOut]
+    service_levels: list[ContractServiceLevel]
+    documents: list[ContractDocumentOut]
 
     @staticmethod
     def resolve_project_ids(obj) -> list[int]:
@@ -204,7 +204,7 @@ class ContractIn(Schema):
     amount: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2)
     payment_terms: str = Field("", max_length=1000)
     owner_id: RefId = Field(..., description="the staff member who owns the contract and decides on renewal")
-    service_levels: list[ServiceLevelRow] = Field([], max_length=20)
+    service_levels: list[ContractServiceLevel] = Field([], max_length=20)
 
 
 class ContractPatch(Schema):
@@ -220,7 +220,7 @@ class ContractPatch(Schema):
     amount: Decimal = Field(None, ge=0, max_digits=12, decimal_places=2)
     payment_terms: str = Field(None, max_length=1000)
     owner_id: RefId = None
-    service_levels: list[ServiceLevelRow] = Field(None, max_length=20)
+    service_levels: list[ContractServiceLevel] = Field(None, max_length=20)
 
 
 class ContractFilter(FilterSchema):
@@ -279,17 +279,17 @@ def _fresh(request, pk):
     )
 
 
-class TerminateIn(Schema):
+class ContractTerminateIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
     on: datetime.date | None = Field(None, description="default: today")
 
 
-class DecideIn(Schema):
+class ContractDecideIn(Schema):
     decision: RenewalDecision
     note: str = Field("", max_length=200)
 
 
-class RenewIn(Schema):
+class ContractRenewIn(Schema):
     number: str | None = Field(None, min_length=1, max_length=40)
     starts_on: datetime.date | None = None
     ends_on: datetime.date | None = None
@@ -313,7 +313,7 @@ def contract_activate(request, pk: int):
     operation_id="contract_terminate",
     summary="End a contract early",
 )
-def contract_terminate(request, pk: int, payload: TerminateIn):
+def contract_terminate(request, pk: int, payload: ContractTerminateIn):
     services.contract_terminate(
         actor=request.user, contract=_contract(request, pk), reason=payload.reason, on=payload.on
     )
@@ -326,7 +326,7 @@ def contract_terminate(request, pk: int, payload: TerminateIn):
     operation_id="contract_decide",
     summary="Decide on renewal",
 )
-def contract_decide(request, pk: int, payload: DecideIn):
+def contract_decide(request, pk: int, payload: ContractDecideIn):
     """The owner's answer to the expiry reminders: ``renew`` (a successor draft is made) or ``end``."""
     services.contract_decide(
         actor=request.user, contract=_contract(request, pk), decision=payload.decision, note=payload.note
@@ -340,7 +340,7 @@ def contract_decide(request, pk: int, payload: DecideIn):
     operation_id="contract_renew",
     summary="Renew a contract",
 )
-def contract_renew(request, pk: int, payload: RenewIn):
+def contract_renew(request, pk: int, payload: ContractRenewIn):
     """A successor draft for the next period, linked to this contract (once; else 409)."""
     successor = services.contract_renew(
         actor=request.user, contract=_contract(request, pk), data=payload.model_dump(exclude_none=True)
@@ -350,7 +350,7 @@ def contract_renew(request, pk: int, payload: RenewIn):
 
 @router.post(
     "/contracts/{int:pk}/documents",
-    response={201: DocumentOut, **ERROR_RESPONSES},
+    response={201: ContractDocumentOut, **ERROR_RESPONSES},
     operation_id="contract_document_add",
     summary="Attach a PDF to a contract",
 )
@@ -360,7 +360,7 @@ def contract_document_add(request, pk: int, file: UploadedFile = File(...), titl
     )
 
 
-class EventOut(Schema):
+class ContractEventOut(Schema):
     kind: ContractEventKind
     happened_at: datetime.datetime
     actor_id: int | None
@@ -369,7 +369,7 @@ class EventOut(Schema):
 
 @router.get(
     "/contracts/{int:pk}/timeline",
-    response={200: list[EventOut], **ERROR_RESPONSES},
+    response={200: list[ContractEventOut], **ERROR_RESPONSES},
     operation_id="contract_timeline",
     summary="A contract's timeline",
 )
@@ -378,7 +378,7 @@ def contract_timeline(request, pk: int):
     return list(_contract(request, pk).events.order_by("happened_at", "id"))
 
 
-class PeriodOut(Schema):
+class ContractPeriodOut(Schema):
     label: str
     start: datetime.date
     end: datetime.date = Field(..., description="exclusive")
@@ -397,11 +397,11 @@ class PeriodOut(Schema):
 
 @router.get(
     "/contracts/{int:pk}/performance",
-    response={200: list[PeriodOut], **ERROR_RESPONSES},
+    response={200: list[ContractPeriodOut], **ERROR_RESPONSES},
     operation_id="contract_performance",
     summary="A contractor's performance under a contract",
 )
-def contract_performance(request, pk: int, period: Period = Period.MONTH):
+def contract_performance(request, pk: int, period: PerformancePeriod = PerformancePeriod.MONTH):
     """Per month or quarter of the contract's life (newest first, at most 12): on-time rates of the
     requests and planned work of the contract, and the quality audits of its estates (docs/figures.md)."""
     return performance.contract_performance(_contract(request, pk), request.user, period=period)
@@ -410,7 +410,7 @@ def contract_performance(request, pk: int, period: Period = Period.MONTH):
 # Outsourced people ------------------------------------------------------------------------------------
 
 
-class WorkerOut(Schema):
+class OutsourcedWorkerOut(Schema):
     id: int
     staff_member_id: int
     staff_member_name: str = Field(..., alias="staff_member.name")
@@ -419,14 +419,14 @@ class WorkerOut(Schema):
     note: str
 
 
-class WorkerIn(Schema):
+class OutsourcedWorkerIn(Schema):
     staff_member_id: RefId
     contractor_id: RefId
     supervisor_id: RefId | None = Field(None, description="the company supervisor who checks their work")
     note: str = Field("", max_length=200)
 
 
-class WorkerFilter(FilterSchema):
+class OutsourcedWorkerFilter(FilterSchema):
     contractor_id: RefId | None = None
     supervisor_id: RefId | None = None
 
@@ -436,10 +436,10 @@ register_crud(
     name="outsourced_worker",
     plural="outsourced-workers",
     model=OutsourcedWorker,
-    out=WorkerOut,
-    create_in=WorkerIn,
+    out=OutsourcedWorkerOut,
+    create_in=OutsourcedWorkerIn,
     update_in=None,
-    filters=WorkerFilter,
+    filters=OutsourcedWorkerFilter,
     orderings=["created_at"],
     view_perm=Perm.VIEW_CONTRACTS,
     create=services.worker_link,

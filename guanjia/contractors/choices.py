@@ -76,6 +76,6 @@ class EscalationStep(models.IntegerChoices):
     ADMIN = 2, _("7天内未决定：通知公司管理员")
 
 
-class Period(models.TextChoices):
+class PerformancePeriod(models.TextChoices):
     MONTH = "month", _("月")
     QUARTER = "quarter", _("季度")

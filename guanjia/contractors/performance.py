@@ -29,7 +29,7 @@ from django.db.models import Avg, Count, F, Min, Q
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
-from guanjia.contractors.choices import Period
+from guanjia.contractors.choices import PerformancePeriod
 from guanjia.contractors.models import Contract, OutsourcedWorker
 from guanjia.estates.models import Project
 from guanjia.facilities.models import MaintenanceTask
@@ -76,18 +76,18 @@ class PeriodFigures:
 
 
 def _period_start(day: datetime.date, period: str) -> datetime.date:
-    month = day.month if period == Period.MONTH else 3 * ((day.month - 1) // 3) + 1
+    month = day.month if period == PerformancePeriod.MONTH else 3 * ((day.month - 1) // 3) + 1
     return day.replace(month=month, day=1)
 
 
 def _next(start: datetime.date, period: str) -> datetime.date:
-    months = 1 if period == Period.MONTH else 3
+    months = 1 if period == PerformancePeriod.MONTH else 3
     month = start.month - 1 + months
     return start.replace(year=start.year + month // 12, month=month % 12 + 1, day=1)
 
 
 def _label(start: datetime.date, period: str) -> str:
-    if period == Period.MONTH:
+    if period == PerformancePeriod.MONTH:
         return f"{start.year}-{start.month:02d}"
     return f"{start.year}Q{(start.month - 1) // 3 + 1}"
 
@@ -123,7 +123,7 @@ def _key(value, period: str) -> str:
 
 
 def contract_performance(
-    contract: Contract, user, *, period: str = Period.MONTH, now=None
+    contract: Contract, user, *, period: str = PerformancePeriod.MONTH, now=None
 ) -> list[PeriodFigures]:
     """The contract's figures per period (see the module's docstring for each one's meaning)."""
     now = now or timezone.now()
@@ -133,7 +133,7 @@ def contract_performance(
     by_label = {r.label: r for r in rows}
     start, end = _aware(min(r.start for r in rows)), _aware(max(r.end for r in rows))
     tz = ZoneInfo(settings.TIME_ZONE)
-    trunc = TruncMonth if period == Period.MONTH else TruncQuarter
+    trunc = TruncMonth if period == PerformancePeriod.MONTH else TruncQuarter
 
     projects = (
         Project.objects.visible_to(user)

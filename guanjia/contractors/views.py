@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanjia.contractors import performance, selectors, services
-from guanjia.contractors.choices import ContractStatus, Period
+from guanjia.contractors.choices import ContractStatus, PerformancePeriod
 from guanjia.contractors.forms import (
     ContractFilterForm,
     ContractForm,
@@ -284,7 +284,11 @@ def contract_detail(request, pk):
     contract = visible_or_404(
         Contract.objects.select_related("contractor", "owner__user", "renewed_from"), pk, request.user
     )
-    period = request.GET.get("period") if request.GET.get("period") in Period.values else Period.MONTH
+    period = (
+        request.GET.get("period")
+        if request.GET.get("period") in PerformancePeriod.values
+        else PerformancePeriod.MONTH
+    )
     owner_user_id = contract.owner.user_id
     can_manage = user_can(request.user, Perm.MANAGE_CONTRACTS)
     ctx = detail_context(
@@ -302,7 +306,7 @@ def contract_detail(request, pk):
         successor=Contract.objects.visible_to(request.user).filter(renewed_from=contract).first(),
         days_left=(contract.ends_on - timezone.localdate()).days,
         period=period,
-        periods=Period.choices,
+        periods=PerformancePeriod.choices,
         figures=performance.contract_performance(contract, request.user, period=period),
         can_manage=can_manage,
         can_decide=contract.status == ContractStatus.ACTIVE
