@@ -10,11 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from guanjia.contractors import services
-from guanjia.contractors.models import Contract
+from guanjia.contractors.models import Contract, ContractEscalation, ContractEvent, ContractReminder
 from guanjia.testing.browser import DESKTOP, PHONE, Screen
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -32,7 +33,16 @@ def test_a_contract_expiry_reminder_escalating(cw, live_server, browser):
     services.remind_expiring(now=now + datetime.timedelta(days=5))
     later = now + datetime.timedelta(days=35)
     assert services.remind_expiring(now=later) == 1 and services.escalate_undecided(now=later) == 1
-    Contract.objects.filter(pk=contract.pk).update(ends_on=timezone.localdate() + datetime.timedelta(days=30))
+    # Seen from that day: everything 35 days earlier, so the contract ends in 30 days from today.
+    back = datetime.timedelta(days=35)
+    Contract.objects.filter(pk=contract.pk).update(
+        starts_on=F("starts_on") - back, ends_on=F("ends_on") - back
+    )
+    ContractEvent.objects.filter(contract=contract, kind__in=["reminded", "escalated"]).update(
+        happened_at=F("happened_at") - back
+    )
+    ContractReminder.objects.filter(contract=contract).update(sent_at=F("sent_at") - back)
+    ContractEscalation.objects.filter(contract=contract).update(happened_at=F("happened_at") - back)
 
     errors: list[str] = []
     screen = Screen(browser, live_server, cw.head, errors, DESKTOP, shots=SHOTS)
