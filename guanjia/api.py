@@ -6,6 +6,7 @@ from guanjia.accounts.api import router as accounts_router
 from guanjia.billing.api import router as billing_router
 from guanjia.boards.api import router as boards_router
 from guanjia.committee.api import router as committee_router
+from guanjia.contractors.api import router as contractors_router
 from guanjia.core.api import AUTH, install_error_handlers
 from guanjia.dataio.api import router as dataio_router
 from guanjia.dispatch.api import router as dispatch_router
@@ -65,6 +66,7 @@ api.add_router("", billing_router)
 api.add_router("", renovation_router)
 api.add_router("", handover_router)
 api.add_router("", lending_router)
+api.add_router("", contractors_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

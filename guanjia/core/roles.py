@@ -82,6 +82,8 @@ class Perm(models.TextChoices):
     MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
     PROPOSE_REWARDS = "staff.propose_reward", _("提出本部门员工的奖惩")
     DECIDE_REWARDS = "staff.decide_reward", _("审批员工奖惩")
+    VIEW_CONTRACTS = "contractors.view", _("查看外包单位、合同与外包考核")
+    MANAGE_CONTRACTS = "contractors.manage", _("维护外包单位、合同、外包人员，决定续签")
 
 
 _ALL_STAFF = {
@@ -132,6 +134,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
         # Proposes rewards and penalties (奖惩) for the people of the department.
         | {Perm.PROPOSE_REWARDS}
+        # The engineering / environment heads follow their contractors' work.
+        | {Perm.VIEW_CONTRACTS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -162,6 +166,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_GATE,
             Perm.PROPOSE_REWARDS,
             Perm.DECIDE_REWARDS,
+            Perm.VIEW_CONTRACTS,
+            Perm.MANAGE_CONTRACTS,
         }
     ),
     Role.HQ_CENTER: frozenset(
@@ -172,6 +178,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _ALL_STAFF
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.AUDIT, Perm.MANAGE_QUALITY, Perm.REVIEW_STAFF}
         | {Perm.MANAGE_SURVEYS, Perm.ANSWER_CARDS}
+        | {Perm.VIEW_CONTRACTS}
     ),
     # Sees audits of the projects it is given and nothing else of theirs: no residents, no requests.
     Role.EXTERNAL_AUDITOR: frozenset({Perm.VIEW_QUALITY, Perm.AUDIT}),

@@ -72,19 +72,31 @@ class EquipmentForm(forms.Form):
         label=_("备注"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, user, editing: bool = False, **kwargs):
+    def __init__(self, *args, user, editing: bool = False, maintainer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user)
         self.fields["type"].queryset = _types(user)
         self.fields["building"].queryset = Building.objects.visible_to(user).select_related("project")
         if editing:
             del self.fields["project"]
+        if maintainer is not None:
+            # A contract covers the item: its maintainer comes from there, not from free text.
+            for name in ("contractor", "contract_starts", "contract_ends"):
+                del self.fields[name]
+            self.fields["maintained_by"] = forms.CharField(
+                label=_("维保单位"),
+                required=False,
+                disabled=True,
+                initial=maintainer.name,
+                help_text=_("来自合同 %(contract)s，在合同中修改") % {"contract": maintainer.contract},
+            )
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
         if "project" in data:
             data["project_id"] = data.pop("project").pk
         data["type_id"] = data.pop("type").pk
+        data.pop("maintained_by", None)
         building = data.pop("building")
         data["building_id"] = building.pk if building else None
         return data

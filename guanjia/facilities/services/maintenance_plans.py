@@ -16,6 +16,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
 from guanjia.estates.models import Project
+from guanjia.facilities import hooks
 from guanjia.facilities.choices import (
     DAYS_PER_PERIOD,
     ENVIRONMENTAL,
@@ -183,6 +184,23 @@ def _plan_refs(plan: MaintenancePlan, *, actor, data: dict) -> None:
             raise ValidationError({"checker_id": _("该员工不在此项目")})
 
 
+def _outsourced_defaults(plan: MaintenancePlan) -> None:
+    """An outside firm's person as the doer: their firm is the plan's outsourced team and their
+    company supervisor its checker, unless the plan names others (``hooks.outsourced``)."""
+    found = hooks.outsourced(plan.assignee)
+    if found is None:
+        return
+    if not plan.contractor:
+        plan.contractor = found.employer[:100]
+    supervisor = found.supervisor
+    if (
+        plan.checker_id is None
+        and supervisor is not None
+        and supervisor.projects.filter(pk=plan.project_id).exists()
+    ):
+        plan.checker = supervisor
+
+
 def _validate_target(plan: MaintenancePlan) -> None:
     """One target: an item or a type for maintenance, an area or a kind of area for environmental work."""
     plan.area_kind = plan.area_kind or ""
@@ -205,6 +223,7 @@ def _validate_target(plan: MaintenancePlan) -> None:
 
 
 def _validate_plan(plan: MaintenancePlan) -> None:
+    _outsourced_defaults(plan)
     _validate_target(plan)
     plan.contractor = (plan.contractor or "").strip()
     plan.checklist = clean_checklist(plan.checklist)

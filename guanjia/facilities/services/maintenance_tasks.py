@@ -23,6 +23,7 @@ from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
 from guanjia.core.services import lock, service, visible_reference
+from guanjia.facilities import hooks
 from guanjia.facilities.choices import (
     OPEN_TASK_STATUSES,
     CheckResult,
@@ -102,6 +103,10 @@ def task_assign(*, actor, task: MaintenanceTask, assignee_id) -> MaintenanceTask
     if not staff.projects.filter(pk=task.project_id).exists():
         raise ValidationError({"assignee_id": _("该员工不在此项目")})
     task.assignee = staff
+    # An outside firm's person: their company supervisor checks the work when no checker is named.
+    found = hooks.outsourced(staff)
+    if task.checker_id is None and found is not None and found.supervisor is not None:
+        task.checker = found.supervisor
     task.save()
     return task
 

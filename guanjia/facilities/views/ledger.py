@@ -17,7 +17,7 @@ from guanjia.core.roles import Perm
 from guanjia.core.scoping import user_can
 from guanjia.core.services import visible_or_404
 from guanjia.dataio.importing import read_table
-from guanjia.facilities import labels, selectors, services, spreadsheet
+from guanjia.facilities import hooks, labels, selectors, services, spreadsheet
 from guanjia.facilities.forms import CostForm, EquipmentFilterForm, EquipmentForm, FileForm, ImportForm
 from guanjia.facilities.models import Equipment, EquipmentCost
 from guanjia.facilities.views.common import XLSX
@@ -61,7 +61,17 @@ def equipment_list(request):
             "filter_form": form,
             "can_change": user_can(request.user, Perm.CHANGE_FACILITIES),
         },
+        page_context=_with_maintainers,
     )
+
+
+def _with_maintainers(page) -> dict:
+    """Each row's maintainer as the apps above say (``hooks.maintainers``): one query per page."""
+    rows = list(page.object_list)
+    found = hooks.maintainers([e.pk for e in rows])
+    for e in rows:
+        e.maintainer = found.get(e.pk)
+    return {}
 
 
 @console_view(Perm.VIEW_FACILITIES)
@@ -144,10 +154,12 @@ def _equipment_initial(e: Equipment) -> dict:
 @console_view(Perm.CHANGE_FACILITIES)
 def equipment_edit(request, pk=None):
     equipment = visible_or_404(Equipment.objects, pk, request.user) if pk else None
+    maintainer = hooks.maintainers([equipment.pk]).get(equipment.pk) if equipment else None
     form = EquipmentForm(
         request.POST or None,
         user=request.user,
         editing=equipment is not None,
+        maintainer=maintainer,
         initial=_equipment_initial(equipment) if equipment else None,
     )
     if request.method == "POST":
@@ -187,6 +199,7 @@ def _equipment_page(request, equipment: Equipment, *, scanned: bool):
         file_form=style_form(FileForm()),
         cost_form=style_form(CostForm(initial={"incurred_on": timezone.localdate()})),
         costs=EquipmentCost.objects.visible_to(request.user).filter(equipment=equipment)[:20],
+        maintainer=hooks.maintainers([equipment.pk]).get(equipment.pk),
         **selectors.equipment_page(equipment, request.user),
     )
     return render(request, "facilities/equipment_detail.html", ctx)

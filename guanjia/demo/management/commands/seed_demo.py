@@ -18,6 +18,7 @@ from django.db import transaction
 
 from guanjia.billing.seeding import seed_demo_billing
 from guanjia.committee.seeding import seed_demo_committee
+from guanjia.contractors.seeding import seed_demo_contractors
 from guanjia.core.context import Source, change_context
 from guanjia.core.journal import journal_bulk_create
 from guanjia.core.models import Company
@@ -189,6 +190,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_areas,
         seed_demo_lending,
         seed_demo_gate,
+        seed_demo_contractors,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
