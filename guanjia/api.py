@@ -19,6 +19,7 @@ from guanjia.gate.api import router as gate_router
 from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
 from guanjia.lending.api import router as lending_router
+from guanjia.rotas.api import router as rotas_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
@@ -65,6 +66,7 @@ api.add_router("", billing_router)
 api.add_router("", renovation_router)
 api.add_router("", handover_router)
 api.add_router("", lending_router)
+api.add_router("", rotas_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

@@ -80,6 +80,8 @@ class Perm(models.TextChoices):
     MANAGE_LENDING = "lending.manage", _("维护借用物品")
     GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
     MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
+    VIEW_ROTAS = "rotas.view", _("查看排班表、缺员与考勤")
+    PLAN_ROTAS = "rotas.plan", _("排班、维护岗位与班次、审批换班、更正考勤")
 
 
 _ALL_STAFF = {
@@ -128,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.HANDOVER}
         # The security head (秩序主管) runs the gates.
         | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
+        # Heads plan their department's rota, approve swaps and correct attendance.
+        | {Perm.VIEW_ROTAS, Perm.PLAN_ROTAS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -156,11 +160,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_LENDING,
             Perm.GATE_DUTY,
             Perm.MANAGE_GATE,
+            Perm.VIEW_ROTAS,
+            Perm.PLAN_ROTAS,
         }
     ),
     Role.HQ_CENTER: frozenset(
         _FRONT_LINE
         | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.MANAGE_EVENTS, Perm.LEND}
+        | {Perm.VIEW_ROTAS}
     ),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF
