@@ -3,7 +3,15 @@
 from django.contrib import admin
 
 from guanjia.core.admin import ReadOnlyAdmin
-from guanjia.rotas.models import AttendanceCorrection, AttendanceRule, CoverAlert, Post, Shift, ShiftPattern, SwapRequest
+from guanjia.rotas.models import (
+    AttendanceCorrection,
+    AttendanceRule,
+    CoverAlert,
+    Post,
+    Shift,
+    ShiftPattern,
+    SwapRequest,
+)
 
 
 @admin.register(ShiftPattern)

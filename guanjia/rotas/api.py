@@ -193,7 +193,9 @@ class RotaCopyOut(Schema):
     skipped: list[str]
 
 
-@router.post("/rotas/copy-week", response={200: RotaCopyOut, **ERROR_RESPONSES}, operation_id="rota_copy_week")
+@router.post(
+    "/rotas/copy-week", response={200: RotaCopyOut, **ERROR_RESPONSES}, operation_id="rota_copy_week"
+)
 def rota_copy_week(request, payload: RotaCopyIn):
     """Copy a post's week (Monday–Sunday) forward; overlaps and people who left are skipped."""
     post = visible_or_404(Post.objects, payload.post_id, request.user)
@@ -258,7 +260,9 @@ class RotaDecisionIn(Schema):
     note: str = Field("", max_length=200)
 
 
-@router.get("/rotas/swaps", response={200: list[RotaSwapOut], **ERROR_RESPONSES}, operation_id="rota_swap_list")
+@router.get(
+    "/rotas/swaps", response={200: list[RotaSwapOut], **ERROR_RESPONSES}, operation_id="rota_swap_list"
+)
 def rota_swap_list(request, status: SwapStatus | None = None):
     """Swaps of the projects in scope (staff without the rota permission: their own)."""
     swaps = SwapRequest.objects.visible_to(request.user)
@@ -273,25 +277,33 @@ def rota_swap_list(request, status: SwapStatus | None = None):
 @router.post("/rotas/swaps", response={201: RotaSwapOut, **ERROR_RESPONSES}, operation_id="rota_swap_request")
 def rota_swap_request(request, payload: RotaSwapIn):
     """Ask that a colleague works one of my shifts; the post's head decides."""
-    shift = visible_or_404(Shift.objects.select_related("post", "pattern", "staff"), payload.shift_id, request.user)
+    shift = visible_or_404(
+        Shift.objects.select_related("post", "pattern", "staff"), payload.shift_id, request.user
+    )
     return 201, services.swap_request(
         actor=request.user, shift=shift, taker_id=payload.taker_id, reason=payload.reason
     )
 
 
 def _swap(request, pk):
-    return visible_or_404(SwapRequest.objects.select_related("shift__post", "requester", "taker"), pk, request.user)
+    return visible_or_404(
+        SwapRequest.objects.select_related("shift__post", "requester", "taker"), pk, request.user
+    )
 
 
 @router.post(
-    "/rotas/swaps/{int:pk}/approve", response={200: RotaSwapOut, **ERROR_RESPONSES}, operation_id="rota_swap_approve"
+    "/rotas/swaps/{int:pk}/approve",
+    response={200: RotaSwapOut, **ERROR_RESPONSES},
+    operation_id="rota_swap_approve",
 )
 def rota_swap_approve(request, pk: int, payload: RotaDecisionIn):
     return services.swap_approve(actor=request.user, swap=_swap(request, pk), note=payload.note)
 
 
 @router.post(
-    "/rotas/swaps/{int:pk}/reject", response={200: RotaSwapOut, **ERROR_RESPONSES}, operation_id="rota_swap_reject"
+    "/rotas/swaps/{int:pk}/reject",
+    response={200: RotaSwapOut, **ERROR_RESPONSES},
+    operation_id="rota_swap_reject",
 )
 def rota_swap_reject(request, pk: int, payload: RotaDecisionIn):
     return services.swap_reject(actor=request.user, swap=_swap(request, pk), note=payload.note)
@@ -317,7 +329,9 @@ class RotaCorrectIn(Schema):
 
 
 @router.post(
-    "/rotas/shifts/{int:pk}/correct", response={200: RotaShiftOut, **ERROR_RESPONSES}, operation_id="rota_shift_correct"
+    "/rotas/shifts/{int:pk}/correct",
+    response={200: RotaShiftOut, **ERROR_RESPONSES},
+    operation_id="rota_shift_correct",
 )
 def rota_shift_correct(request, pk: int, payload: RotaCorrectIn):
     """The head corrects a shift's attendance with a reason (journaled)."""
@@ -341,7 +355,9 @@ class RotaAttendanceOut(Schema):
 
 
 @router.get(
-    "/rotas/attendance", response={200: list[RotaAttendanceOut], **ERROR_RESPONSES}, operation_id="rota_attendance"
+    "/rotas/attendance",
+    response={200: list[RotaAttendanceOut], **ERROR_RESPONSES},
+    operation_id="rota_attendance",
 )
 def rota_attendance(
     request,
@@ -369,5 +385,3 @@ def rota_attendance(
         )
         for r in rows[:2000]
     ]
-
-

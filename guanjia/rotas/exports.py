@@ -43,7 +43,10 @@ ATTENDANCE_EXPORT = ExportSpec(
     [
         (gettext_lazy("工号"), lambda r: r["staff__employee_no"]),
         (gettext_lazy("姓名"), lambda r: r["staff__name"]),
-        (gettext_lazy("部门"), lambda r: str(_departments.get(r["staff__department"], r["staff__department"]))),
+        (
+            gettext_lazy("部门"),
+            lambda r: str(_departments.get(r["staff__department"], r["staff__department"])),
+        ),
         (gettext_lazy("排班数"), lambda r: r["planned"]),
         (gettext_lazy("出勤工时(小时)"), lambda r: round(r["worked_minutes"] / 60, 2)),
         (gettext_lazy("迟到次数"), lambda r: r["late"]),

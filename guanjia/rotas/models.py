@@ -119,7 +119,9 @@ class Shift(ProjectOwned):
     date = models.DateField(_("日期"))
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
-    status = models.CharField(_("考勤"), max_length=10, choices=ShiftStatus.choices, default=ShiftStatus.PLANNED)
+    status = models.CharField(
+        _("考勤"), max_length=10, choices=ShiftStatus.choices, default=ShiftStatus.PLANNED
+    )
     clock_in_at = models.DateTimeField(_("上班打卡"), null=True, blank=True)
     clock_out_at = models.DateTimeField(_("下班打卡"), null=True, blank=True)
     clock_in_lat = models.FloatField(_("上班纬度"), null=True, blank=True)
@@ -171,7 +173,9 @@ class SwapRequest(ProjectOwned):
         "staff.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("接班人")
     )
     reason = models.CharField(_("原因"), max_length=200)
-    status = models.CharField(_("状态"), max_length=10, choices=SwapStatus.choices, default=SwapStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SwapStatus.choices, default=SwapStatus.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

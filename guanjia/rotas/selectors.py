@@ -115,7 +115,14 @@ def department_totals(rows) -> list[dict]:
     for row in rows:
         t = totals.setdefault(
             row["staff__department"],
-            {"department": row["staff__department"], "people": 0, "planned": 0, "worked_minutes": 0, "late": 0, "absent": 0},
+            {
+                "department": row["staff__department"],
+                "people": 0,
+                "planned": 0,
+                "worked_minutes": 0,
+                "late": 0,
+                "absent": 0,
+            },
         )
         t["people"] += 1
         for key in ("planned", "worked_minutes", "late", "absent"):

@@ -225,7 +225,9 @@ def on_duty(*, project: Project, at: datetime.datetime | None = None):
         ruled |= set(departments)
     today, yesterday = moment.weekday(), (moment.weekday() - 1) % 7
     shifts = (
-        DutyShift.objects.filter(project=project, weekday__in=[today, yesterday], staff__deleted_at__isnull=True)
+        DutyShift.objects.filter(
+            project=project, weekday__in=[today, yesterday], staff__deleted_at__isnull=True
+        )
         .exclude(staff__department__in=ruled)
         .select_related("staff")
     )

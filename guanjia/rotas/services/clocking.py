@@ -46,7 +46,10 @@ def clockable_shift(*, actor, post: Post, now: datetime.datetime) -> Shift:
     early = datetime.timedelta(minutes=rule_for(post.company_id).early_minutes)
     shift = (
         Shift.objects.filter(post=post, staff_id=scope.staff_id, starts_at__lte=now + early)
-        .filter(Q(ends_at__gt=now) | Q(clock_in_at__isnull=False, clock_out_at__isnull=True, ends_at__gt=now - early))
+        .filter(
+            Q(ends_at__gt=now)
+            | Q(clock_in_at__isnull=False, clock_out_at__isnull=True, ends_at__gt=now - early)
+        )
         .exclude(status=ShiftStatus.ABSENT)
         .order_by("starts_at")
         .first()
@@ -98,9 +101,9 @@ def mark_absent(*, now: datetime.datetime | None = None) -> int:
     marked = []
     for shift in due.order_by("ends_at")[:2000]:
         with transaction.atomic():
-            won = Shift.objects.filter(pk=shift.pk, status=ShiftStatus.PLANNED, clock_in_at__isnull=True).update(
-                status=ShiftStatus.ABSENT, updated_at=now
-            )
+            won = Shift.objects.filter(
+                pk=shift.pk, status=ShiftStatus.PLANNED, clock_in_at__isnull=True
+            ).update(status=ShiftStatus.ABSENT, updated_at=now)
             if won:
                 journal.journal_bulk_update([(shift, {"status": [ShiftStatus.PLANNED, ShiftStatus.ABSENT]})])
                 marked.append(shift.pk)

@@ -34,13 +34,17 @@ def require_lead(actor, post: Post) -> None:
 
 def rule_for(company_id: int) -> AttendanceRule:
     """The company's attendance rule (defaults when none was saved)."""
-    return AttendanceRule.objects.filter(company_id=company_id).first() or AttendanceRule(company_id=company_id)
+    return AttendanceRule.objects.filter(company_id=company_id).first() or AttendanceRule(
+        company_id=company_id
+    )
 
 
 def leads_of(post: Post) -> list:
     """The users who lead a post: its department's heads at the project (else its managers)."""
     heads = (
-        StaffMember.objects.filter(projects=post.project_id, department=post.department, deleted_at__isnull=True)
+        StaffMember.objects.filter(
+            projects=post.project_id, department=post.department, deleted_at__isnull=True
+        )
         .with_role(Role.DEPARTMENT_HEAD)
         .select_related("user")
     )

@@ -78,7 +78,15 @@ def gaps(posts, first: datetime.date, last: datetime.date) -> list[Gap]:
                 key = (post.pk, pattern.pk, day)
                 if have[key] < post.min_cover:
                     found.append(
-                        Gap(post, pattern, day, pattern.span(day)[0], have[key], post.min_cover, steps.get(key, 0))
+                        Gap(
+                            post,
+                            pattern,
+                            day,
+                            pattern.span(day)[0],
+                            have[key],
+                            post.min_cover,
+                            steps.get(key, 0),
+                        )
                     )
     found.sort(key=lambda g: (g.starts_at, g.post.name))
     return found
@@ -119,7 +127,9 @@ def _take_step(gap: Gap, step: int, now: datetime.datetime) -> bool:
                 recipients=recipients,
                 subject=Message(_("岗位缺员：%(post)s %(shift)s"), post=post.name, shift=label),
                 body=Message(
-                    _("%(project)s「%(post)s」%(shift)s 只排了 %(have)s 人，至少需要 %(need)s 人，请在开班前补排。"),
+                    _(
+                        "%(project)s「%(post)s」%(shift)s 只排了 %(have)s 人，至少需要 %(need)s 人，请在开班前补排。"
+                    ),
                     project=post.project.name,
                     post=post.name,
                     shift=label,

@@ -91,6 +91,8 @@ def post_new_qr(*, actor, post: Post) -> Post:
 def rule_set(*, actor, grace_minutes: int, early_minutes: int) -> AttendanceRule:
     require(actor, Perm.ADMIN)
     company_id = _company(actor)
-    rule = AttendanceRule.objects.filter(company_id=company_id).first() or AttendanceRule(company_id=company_id)
+    rule = AttendanceRule.objects.filter(company_id=company_id).first() or AttendanceRule(
+        company_id=company_id
+    )
     rule.grace_minutes, rule.early_minutes = grace_minutes, early_minutes
     return save_validated(rule)

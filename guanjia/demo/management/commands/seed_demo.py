@@ -35,6 +35,7 @@ from guanjia.gate.seeding import seed_demo_gate
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.lending.seeding import seed_demo_lending
+from guanjia.rotas.seeding import seed_demo_rotas
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
@@ -189,6 +190,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_areas,
         seed_demo_lending,
         seed_demo_gate,
+        seed_demo_rotas,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
