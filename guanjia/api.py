@@ -19,7 +19,6 @@ from guanjia.gate.api import router as gate_router
 from guanjia.handover.api import router as handover_router
 from guanjia.households.api import router as households_router
 from guanjia.lending.api import router as lending_router
-from guanjia.rotas.api import router as rotas_router
 from guanjia.notices.api import router as notices_router
 from guanjia.notifications.api import router as notifications_router
 from guanjia.notifications.sms_api import router as sms_router
@@ -28,6 +27,7 @@ from guanjia.quality.api import router as quality_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router
+from guanjia.rotas.api import router as rotas_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router

@@ -35,12 +35,12 @@ from guanjia.gate.seeding import seed_demo_gate
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.lending.seeding import seed_demo_lending
-from guanjia.rotas.seeding import seed_demo_rotas
 from guanjia.notices.seeding import seed_demo_notices
 from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
 from guanjia.renovation.seeding import seed_demo_renovation
 from guanjia.residents.seeding import seed_demo_invitations
+from guanjia.rotas.seeding import seed_demo_rotas
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
