@@ -11,7 +11,7 @@ from guanjia.rotas.selectors import attendance_sheet
 from guanjia.staff.choices import Department
 
 
-class AttendanceFilter(FilterSchema):
+class RotaAttendanceFilter(FilterSchema):
     month: str | None = None
     project_id: int | None = None
     department: Department | None = None
@@ -26,7 +26,7 @@ def _page_rows(actor, params):
     )
 
 
-def _api_rows(actor, filters: AttendanceFilter):
+def _api_rows(actor, filters: RotaAttendanceFilter):
     return attendance_sheet(
         actor, month=filters.month, project_id=filters.project_id, department=filters.department or ""
     )
@@ -38,7 +38,7 @@ ATTENDANCE_EXPORT = ExportSpec(
     "attendance",
     gettext_lazy("月度考勤表"),
     Shift,
-    AttendanceFilter,
+    RotaAttendanceFilter,
     Perm.VIEW_ROTAS,
     [
         (gettext_lazy("工号"), lambda r: r["staff__employee_no"]),
