@@ -18,11 +18,13 @@ class RotaAttendanceFilter(FilterSchema):
 
 
 def _page_rows(actor, params):
+    project = str(params.get("project") or params.get("project_id") or "")
+    department = str(params.get("department") or "")
     return attendance_sheet(
         actor,
         month=params.get("month") or None,
-        project_id=params.get("project") or params.get("project_id") or None,
-        department=params.get("department") or "",
+        project_id=int(project) if project.isdigit() else None,
+        department=department if department in Department.values else "",
     )
 
 

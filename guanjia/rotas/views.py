@@ -282,6 +282,11 @@ def _month_params(request):
         month = form.cleaned_data["month"] or month
         project = form.cleaned_data["project"]
         department = form.cleaned_data["department"]
+        try:
+            selectors.month_bounds(month)
+        except ValidationError as exc:
+            form.add_error("month", exc.messages)
+            month = this_month()
     return form, month, project, department
 
 
