@@ -6,13 +6,24 @@ from __future__ import annotations
 
 import datetime
 
+from guanjia.core.cache import shared_cached
 from guanjia.rotas.choices import ShiftStatus
 from guanjia.rotas.models import Post, Shift
 
 
 def on_duty_from_rota(project_id: int, moment: datetime.datetime):
     departments = set(
-        Post.objects.filter(project_id=project_id, is_active=True).values_list("department", flat=True)
+        shared_cached(
+            "rota-departments",
+            project_id,
+            lambda: sorted(
+                set(
+                    Post.objects.filter(project_id=project_id, is_active=True).values_list(
+                        "department", flat=True
+                    )
+                )
+            ),
+        )
     )
     if not departments:
         return [], set()

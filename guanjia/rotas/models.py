@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.cache import SharedCacheQuerySet
 from guanjia.core.models import CompanyOwned, ProjectOwned
 from guanjia.core.scoping import ScopedQuerySet
 from guanjia.rotas.choices import CoverStep, ShiftStatus, SwapStatus
@@ -89,7 +90,9 @@ class Post(ProjectOwned):
     qr_token = models.CharField(_("打卡码"), max_length=40, unique=True, default=new_token, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SharedCacheQuerySet.as_manager()
+    # Which departments a project plans by rota: read by every on_duty question (rotas.duty).
+    shared_cache = ("rota-departments", "project_id")
     journal_exclude = ("updated_at", "qr_token")
 
     class Meta:
