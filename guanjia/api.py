@@ -28,6 +28,7 @@ from guanjia.quality.api import router as quality_router
 from guanjia.renovation.api import router as renovation_router
 from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router
+from guanjia.rotas.api import router as rotas_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
 from guanjia.tickets.api import router as tickets_router
@@ -67,6 +68,7 @@ api.add_router("", renovation_router)
 api.add_router("", handover_router)
 api.add_router("", lending_router)
 api.add_router("", contractors_router)
+api.add_router("", rotas_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "guanjia.lending",
     "guanjia.contractors",
     "guanjia.gate",
+    "guanjia.rotas",
     "guanjia.notifications",
     "guanjia.web",
     "guanjia.demo",

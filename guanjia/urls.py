@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include(lending_portal_urls)),
     path("", include("guanjia.lending.urls")),
     path("", include("guanjia.contractors.urls")),
+    path("", include("guanjia.rotas.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

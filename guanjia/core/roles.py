@@ -84,6 +84,8 @@ class Perm(models.TextChoices):
     DECIDE_REWARDS = "staff.decide_reward", _("审批员工奖惩")
     VIEW_CONTRACTS = "contractors.view", _("查看外包单位、合同与外包考核")
     MANAGE_CONTRACTS = "contractors.manage", _("维护外包单位、合同、外包人员，决定续签")
+    VIEW_ROTAS = "rotas.view", _("查看排班表、缺员与考勤")
+    PLAN_ROTAS = "rotas.plan", _("排班、维护岗位与班次、审批换班、更正考勤")
 
 
 _ALL_STAFF = {
@@ -136,6 +138,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.PROPOSE_REWARDS}
         # The engineering / environment heads follow their contractors' work.
         | {Perm.VIEW_CONTRACTS}
+        # Heads plan their department's rota, approve swaps and correct attendance.
+        | {Perm.VIEW_ROTAS, Perm.PLAN_ROTAS}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -168,11 +172,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DECIDE_REWARDS,
             Perm.VIEW_CONTRACTS,
             Perm.MANAGE_CONTRACTS,
+            Perm.VIEW_ROTAS,
+            Perm.PLAN_ROTAS,
         }
     ),
     Role.HQ_CENTER: frozenset(
         _FRONT_LINE
         | {Perm.VIEW_QUALITY, Perm.VIEW_BILLING, Perm.PUBLISH_NOTICES, Perm.MANAGE_EVENTS, Perm.LEND}
+        | {Perm.VIEW_ROTAS}
     ),
     Role.HQ_QUALITY: frozenset(
         _ALL_STAFF

@@ -201,11 +201,35 @@ def duty_shift_delete(*, actor, shift: DutyShift) -> None:
     lock(shift).delete()
 
 
+# Apps above staff that plan duty in more detail (rotas) register a source here from their
+# AppConfig.ready: ``source(project_id, moment) -> (members on duty, departments it rules)``.
+_DUTY_SOURCES: list = []
+
+
+def register_duty_source(source) -> None:
+    """Let a higher app answer "who is on duty" for the departments it plans (idempotent)."""
+    if source not in _DUTY_SOURCES:
+        _DUTY_SOURCES.append(source)
+
+
 def on_duty(*, project: Project, at: datetime.datetime | None = None):
-    """Staff on duty at a project at a moment (now by default), by the weekly rota."""
+    """Staff on duty at a project at a moment (now by default): from a registered rota for the
+    departments it plans there, by the weekly table (``DutyShift``) for the others."""
     moment = timezone.localtime(at or timezone.now())
+    project_id = getattr(project, "pk", project)
+    members: list[StaffMember] = []
+    ruled: set[str] = set()
+    for source in _DUTY_SOURCES:
+        found, departments = source(project_id, moment)
+        members += [m for m in found if m not in members]
+        ruled |= set(departments)
     today, yesterday = moment.weekday(), (moment.weekday() - 1) % 7
-    shifts = DutyShift.objects.filter(
-        project=project, weekday__in=[today, yesterday], staff__deleted_at__isnull=True
-    ).select_related("staff")
-    return [s.staff for s in shifts if s.covers(moment)]
+    shifts = (
+        DutyShift.objects.filter(
+            project=project, weekday__in=[today, yesterday], staff__deleted_at__isnull=True
+        )
+        .exclude(staff__department__in=ruled)
+        .select_related("staff")
+    )
+    members += [s.staff for s in shifts if s.covers(moment) and s.staff not in members]
+    return members

@@ -41,6 +41,7 @@ from guanjia.notifications.seeding import seed_demo_sms
 from guanjia.quality.seeding import seed_demo_quality
 from guanjia.renovation.seeding import seed_demo_renovation
 from guanjia.residents.seeding import seed_demo_invitations
+from guanjia.rotas.seeding import seed_demo_rotas
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
@@ -191,6 +192,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_lending,
         seed_demo_gate,
         seed_demo_contractors,
+        seed_demo_rotas,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
