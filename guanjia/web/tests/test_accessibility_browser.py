@@ -56,7 +56,7 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(transactional_db
         (world.butler, DESKTOP, [("ticket_detail", ticket.pk)]),
         (world.technician, PHONE, ["my_work", ("ticket_detail", ticket.pk)]),
         (world.resident_user, PHONE, ["portal_home", "portal_report", ("portal_ticket_detail", ticket.pk)]),
-        (world.resident_user, PHONE, ["portal_bills", "notifications:list"]),
+        (world.resident_user, PHONE, ["billing:portal_bills", "notifications:list"]),
     ]
     errors: list[str] = []
     found: list[str] = []
