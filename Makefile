@@ -47,7 +47,7 @@ preflight: preflight-demo
 	  echo "make test also needs:$$missing (browser tests drive $(CHROMIUM); PDFs are checked as images, in Chinese)"; \
 	  echo "Install with:  sudo apt-get install$$missing"; exit 1; fi
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed build/static/.built
 
 $(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The front-end files made from node_modules (assets/build.mjs): Bootstrap's CSS trimmed to the classes
+## guanjia/ uses, the icons used, ECharts' used parts; into build/static/ (collected as static, not committed).
+## Made again when a template, script or Python file changes (a class may have been added).
+build/static/.built: node_modules/.installed $(wildcard assets/*) $(shell find guanjia -name '*.html' -o -name '*.js' -o -name '*.py' 2>/dev/null)
+	node assets/build.mjs
 	touch $@
 
 lint:

@@ -123,6 +123,9 @@ MIDDLEWARE = [
     "guanjia.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON compressed (static files come compressed from WhiteNoise or nginx). BREACH:
+    # docs/performance.md ("Compression and BREACH") says why this is safe here.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before the CSRF check reads a form's body; after the locale, so the refusal is in the reader's language.
@@ -262,9 +265,12 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = []
 _NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages come from npm (package-lock.json), installed by the setup; never pasted in.
-for _package, _subdir in [("bootstrap", "dist"), ("bootstrap-icons", "font"), ("echarts", "dist")]:
-    if (_NODE_MODULES / _package / _subdir).is_dir():
-        STATICFILES_DIRS.append((f"vendor/{_package}", str(_NODE_MODULES / _package / _subdir)))
+# Bootstrap's JavaScript as published; its CSS, the icons and ECharts as assets/build.mjs makes them
+# from node_modules into build/static/ (trimmed CSS with the used icons, charts with the used parts).
+if (_NODE_MODULES / "bootstrap" / "dist" / "js").is_dir():
+    STATICFILES_DIRS.append(("vendor/bootstrap/js", str(_NODE_MODULES / "bootstrap" / "dist" / "js")))
+if (PROJECT_DIR / "build" / "static").is_dir():
+    STATICFILES_DIRS.append(str(PROJECT_DIR / "build" / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -201,7 +201,7 @@ def test_figures_page_embeds_chart_data_and_exports_xlsx(fig, client):
     query = "group_by=project&period=month&from=2026-03-01&to=2026-03-31"
     page = client.get(f"/boards/figures/?{query}").content.decode()
     assert 'id="figures-data" type="application/json"' in page
-    assert "vendor/echarts/echarts.min.js" in page and "boards/figures.js" in page
+    assert "vendor/echarts/echarts-figures.min.js" in page and "boards/figures.js" in page
     assert "<script>" not in page  # no inline script (CSP)
     start = page.index('id="figures-data" type="application/json">') + len(
         'id="figures-data" type="application/json">'

@@ -25,7 +25,7 @@ def test_login_page_is_styled_and_anonymous_is_sent_there(client):
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     page = client.get(reverse("login")).content.decode()
-    assert "vendor/bootstrap/css/bootstrap.min.css" in page
+    assert "vendor/site.css" in page
     assert "<script>" not in page  # the CSP allows only script files
 
 

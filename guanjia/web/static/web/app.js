@@ -130,3 +130,19 @@
     }
   });
 })();
+
+// A table wider than the screen scrolls sideways: it can be reached and scrolled with the keyboard
+// too (the figures pages mark theirs in the template; this covers the other lists on a phone).
+(function () {
+  "use strict";
+
+  function focusableWhenScrolling(root) {
+    var boxes = (root.querySelectorAll ? root : document).querySelectorAll(".table-responsive:not([tabindex])");
+    Array.prototype.forEach.call(boxes, function (box) {
+      if (box.scrollWidth > box.clientWidth) { box.setAttribute("tabindex", "0"); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { focusableWhenScrolling(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { focusableWhenScrolling(event.target); });
+})();
