@@ -72,7 +72,7 @@ def prepare(out: Path) -> None:
     from guanjia.core.context import Source, change_context
     from guanjia.testing.world import build_world
 
-    with change_context(source=Source.SYSTEM):
+    with change_context(source=Source.COMMAND):
         world = build_world()
     raw = ApiToken.new_raw_key()
     ApiToken.objects.create(
