@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # guanjia.core.middleware: Django's and django-csp's, less what a bearer API call does not use.
     # First: every log line of the request carries its id (core.requestid); the time measured
     # (core.metrics) includes all the rest.
     "guanjia.core.requestid.RequestIdMiddleware",
@@ -126,19 +127,19 @@ MIDDLEWARE = [
     # Pages and JSON compressed (static files come compressed from WhiteNoise or nginx). BREACH:
     # docs/performance.md ("Compression and BREACH") says why this is safe here.
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "guanjia.core.middleware.SessionMiddleware",
+    "guanjia.core.middleware.LocaleMiddleware",
     # Before the CSRF check reads a form's body; after the locale, so the refusal is in the reader's language.
     "guanjia.core.http.RequestSizeMiddleware",
     # The API's budgets per token and per client address (core.ratelimit); reads the session.
     "guanjia.core.ratelimit.ApiRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "guanjia.core.middleware.CsrfViewMiddleware",
+    "guanjia.core.middleware.AuthenticationMiddleware",
+    "guanjia.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "guanjia.core.middleware.CSPMiddleware",
     "guanjia.core.middleware.ChangeContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

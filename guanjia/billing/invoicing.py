@@ -21,7 +21,6 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 
 
@@ -69,6 +68,8 @@ class HttpInvoiceBackend:
             ensure_ascii=False,
             separators=(",", ":"),
         )
+        import httpx  # ~18 MB: loaded by the first invoice issued, not by every worker at start
+
         try:
             with httpx.Client(timeout=self.timeout) as client:
                 answer = client.post(

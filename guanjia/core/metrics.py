@@ -90,16 +90,23 @@ class MetricsMiddleware:
         start = time.perf_counter()
         response = self.get_response(request)
         try:
-            REQUEST_DURATION.labels(
-                route=route_of(request),
-                method=request.method if request.method in _METHODS else "other",
-                status=f"{response.status_code // 100}xx",
-            ).observe(time.perf_counter() - start)
+            key = (
+                route_of(request),
+                request.method if request.method in _METHODS else "other",
+                response.status_code // 100,
+            )
+            series = _series.get(key)
+            if series is None:  # one child per route, method and status class, made once
+                series = _series[key] = REQUEST_DURATION.labels(
+                    route=key[0], method=key[1], status=f"{key[2]}xx"
+                )
+            series.observe(time.perf_counter() - start)
         except Exception:  # a metric never breaks a request
             logger.exception("Could not record the request's metrics")
         return response
 
 
+_series: dict[tuple[str, str, int], object] = {}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 

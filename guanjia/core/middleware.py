@@ -1,4 +1,153 @@
+"""The site's own middleware, and lighter versions of Django's for the requests that do not use them.
+
+A call to the API with ``Authorization: Bearer …`` (``bearer_api``) is not a browser's: the token is
+its whole authentication (``core.api.TokenAuth``), so the session, the CSRF cookie and the flash
+messages of a browser are of no use to it. Those middlewares pass such a call straight through
+(``BrowserOnly``); the user starts anonymous until the token names it. A request without a bearer
+header — every page, and the API called from a signed-in browser (htmx, the docs page) — gets them
+all exactly as before, and django-ninja's session authentication keeps checking its CSRF token.
+A cross-site page cannot send an ``Authorization`` header with a visitor's browser (no CORS is
+served), so skipping the CSRF cookie there takes nothing from a browser's protection.
+
+``LocaleMiddleware`` and ``CSPMiddleware`` do the same as Django's and django-csp's for every
+request, minus work that cannot change the answer here: the language prefix of URLs (the site has
+no ``i18n_patterns``) and building the same policy header from the settings on every response.
+Measured in docs/performance.md ("The request path").
+"""
+
+from __future__ import annotations
+
+from csp.constants import HEADER as _CSP_HEADER
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as _CSPMiddleware
+from csp.utils import build_policy as _build_policy
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.auth.middleware import AuthenticationMiddleware as _AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.middleware.csrf import CsrfViewMiddleware as _CsrfViewMiddleware
+from django.middleware.locale import LocaleMiddleware as _LocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
+
 from guanjia.core.context import Source, change_context
+
+
+def bearer_api(request) -> bool:
+    """An API call authenticated by a bearer token (or trying to be): it uses no browser state."""
+    return (
+        request.path_info.startswith("/api/")
+        and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
+    )
+
+
+class BrowserOnly:
+    """Mixed into a middleware only browsers need: a bearer API call goes straight through."""
+
+    def __call__(self, request):
+        if bearer_api(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(BrowserOnly, _SessionMiddleware):
+    pass
+
+
+class CsrfViewMiddleware(BrowserOnly, _CsrfViewMiddleware):
+    pass
+
+
+class MessageMiddleware(BrowserOnly, _MessageMiddleware):
+    """Django's, with the message storage made when something first reads or adds a message
+    (most requests do neither: Django builds a cookie and a session storage for every one)."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response  # never read nor added to: nothing to store
+        return super().process_response(request, response)
+
+
+async def _anonymous():
+    return AnonymousUser()
+
+
+class AuthenticationMiddleware(_AuthenticationMiddleware):
+    """Django's; a bearer API call has no session, so its user is anonymous until the token is read."""
+
+    def process_request(self, request):
+        if bearer_api(request):
+            request.user = AnonymousUser()
+            request.auser = _anonymous
+            return None
+        return super().process_request(request)
+
+
+class LocaleMiddleware(_LocaleMiddleware):
+    """Django's: the language from the cookie, then ``Accept-Language``; without the URL-prefix
+    checks when the URLconf has no ``i18n_patterns`` (they only matter with them)."""
+
+    def process_request(self, request):
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+_csp_header: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_policy(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_header.clear()
+
+
+class CSPMiddleware(_CSPMiddleware):
+    """django-csp's, with the settings' policy built once: a response that carries no view's
+    own policy (``@csp_update`` and the like), under no report-only policy and whose page used
+    no nonce gets the same header every time. Anything else goes through django-csp."""
+
+    def process_response(self, request, response):
+        if (
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(
+                getattr(response, name, None) is not None
+                for name in ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+            )
+            or (response.status_code in (404, 500) and settings.DEBUG)
+            or _CSP_HEADER in response
+        ):
+            return super().process_response(request, response)
+        header = _csp_header.get("policy")
+        if header is None:
+            header = _csp_header["policy"] = _build_policy()
+        prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
+        if header and not (prefixes and request.path_info.startswith(tuple(prefixes))):
+            response[_CSP_HEADER] = header
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
 
 class ChangeContextMiddleware:

@@ -61,8 +61,18 @@ def _count(key: str, period: int) -> int | None:
         return None
 
 
+def _count_all(windows: list[tuple[str, int]]) -> list[int | None]:
+    """Each window's count after this request: in one round trip where the cache can
+    (``FailSoftRedisCache.count_windows``, Redis in production), else one key after the other."""
+    count_windows = getattr(cache, "count_windows", None)
+    if count_windows is not None:
+        return count_windows(windows)
+    return [_count(key, period) for key, period in windows]
+
+
 def check(request) -> tuple[str, int] | None:
-    """The budget exceeded, as (name, seconds until its window ends), or None."""
+    """The budget exceeded, as (name, seconds until its window ends), or None. Every budget of the
+    request is counted, refused or not."""
     kind = "write" if request.method in WRITE_METHODS else "read"
     budgets = []
     credential = _credential(request)
@@ -72,10 +82,13 @@ def check(request) -> tuple[str, int] | None:
     if address:
         budgets.append(("address", address, settings.API_RATE_LIMITS[f"address_{kind}"]))
     now = time.time()
+    windows, limits = [], []
     for name, ident, rate in budgets:
         limit, period = parse_rate(rate)
         window = int(now // period)
-        count = _count(f"guanjia:rl:{name}:{kind}:{ident}:{period}:{window}", period)
+        windows.append((f"guanjia:rl:{name}:{kind}:{ident}:{period}:{window}", period))
+        limits.append((name, limit, period, window))
+    for (name, limit, period, window), count in zip(limits, _count_all(windows), strict=True):
         if count is not None and count > limit:
             return name, max(1, int((window + 1) * period - now + 0.999))
     return None

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen import canvas
+
+# reportlab (~12 MB) is imported by the first sheet drawn, not by every worker at start; its units:
+mm = 72 / 25.4  # reportlab.lib.units.mm
+A4 = (210 * mm, 297 * mm)  # reportlab.lib.pagesizes.A4
 
 FONT = "STSong-Light"
 COLUMNS, ROWS = 3, 5
@@ -35,12 +38,17 @@ def absolute(path: str) -> str:
 
 
 def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
+    from reportlab.pdfbase import pdfmetrics
+
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
@@ -70,6 +78,8 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
 
 def label_sheet(labels: list[Label], *, heading: str) -> bytes:
     """A PDF of the labels, COLUMNS × ROWS per A4 page, with light cut lines."""
+    from reportlab.pdfgen import canvas
+
     font = _font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)

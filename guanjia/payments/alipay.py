@@ -22,10 +22,9 @@ import io
 import json
 import zipfile
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from urllib.request import urlopen
 
-from alipay import AliPay
-from alipay.utils import AliPayConfig
 from django.conf import settings
 from django.utils import timezone
 
@@ -42,8 +41,15 @@ _STATES = {
     "TRADE_CLOSED": "CLOSED",  # unpaid and closed, or paid and refunded in full
 }
 
+if TYPE_CHECKING:
+    from alipay import AliPay
+
 
 def client(cfg: AlipayConfig, *, notify_url: str | None = None) -> AliPay:
+    # The SDK (~24 MB with pycryptodome) is loaded by the first payment, not by every worker at start.
+    from alipay import AliPay
+    from alipay.utils import AliPayConfig
+
     pay = AliPay(
         appid=cfg.app_id,
         app_notify_url=notify_url,

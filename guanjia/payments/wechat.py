@@ -12,10 +12,10 @@ import json
 import secrets
 import time
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
-from wechatpayv3 import WeChatPay, WeChatPayType
 
 from guanjia.payments.config import WechatConfig
 from guanjia.payments.errors import CallbackRejected, GatewayError
@@ -25,13 +25,17 @@ CALLBACK_MAX_SKEW = 300  # seconds: an older signed callback is a replay
 
 __all__ = ["CallbackRejected", "GatewayError"]
 
-
-_TYPES = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5, "native": WeChatPayType.NATIVE}
+if TYPE_CHECKING:
+    from wechatpayv3 import WeChatPay
 
 
 def client(cfg: WechatConfig, *, notify_url: str | None = None, channel: str = "native") -> WeChatPay:
+    # The SDK (~19 MB with its crypto) is loaded by the first payment, not by every worker at start.
+    from wechatpayv3 import WeChatPay, WeChatPayType
+
+    types = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5, "native": WeChatPayType.NATIVE}
     pay = WeChatPay(
-        wechatpay_type=_TYPES[channel],
+        wechatpay_type=types[channel],
         mchid=cfg.mchid,
         private_key=cfg.private_key,
         cert_serial_no=cfg.cert_serial_no,

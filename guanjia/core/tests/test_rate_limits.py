@@ -1,6 +1,11 @@
 """The API's budgets: per token and per client address, writes tighter than reads, 429 with a JSON
 error and Retry-After, counted in the shared cache."""
 
+import shutil
+import socket
+import subprocess
+import time
+
 import pytest
 from django.test import Client, override_settings
 
@@ -98,3 +103,64 @@ def test_rates_are_read_as_requests_per_seconds():
     assert ratelimit.parse_rate("600/60") == (600, 60)
     assert ratelimit.parse_rate("10/min") == (10, 60)
     assert ratelimit.parse_rate("100/hour") == (100, 3600)
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+def test_with_redis_both_budgets_are_counted_in_one_round_trip(world):
+    """Production's cache: the token's and the address's windows in one pipelined round trip, the
+    budget still refusing the request over it, and each window expiring after its period."""
+    import redis
+    from django.core.cache import caches
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        redis_cache = {
+            "default": {
+                "BACKEND": "guanjia.core.failsoft_cache.FailSoftRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        with override_settings(CACHES=redis_cache), limits(token_read="3/60"):
+            api = _from(Api(world.desk), "203.0.113.9")
+            assert [api.get("units").status_code for _ in range(3)] == [200, 200, 200]
+            request = api.get("units").wsgi_request  # the 4th: over the token's budget
+            assert request is not None
+            trips = []
+            real_command, real_execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+            def command(self, *args, **kwargs):
+                if not isinstance(self, redis.client.Pipeline):
+                    trips.append(args[0])
+                return real_command(self, *args, **kwargs)
+
+            def execute(self, *args, **kwargs):
+                trips.append("pipeline")
+                return real_execute(self, *args, **kwargs)
+
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(redis.Redis, "execute_command", command)
+                mp.setattr(redis.client.Pipeline, "execute", execute)
+                assert ratelimit.check(request)[0] == "token"
+            assert trips == ["pipeline"]
+            refused = api.get("units")
+            assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+            client = caches["default"]._cache.get_client()
+            keys = [key.decode() for key in client.keys("*guanjia:rl:*")]
+            assert {key.split(":")[4] for key in keys} == {"token", "address"}
+            assert all(0 < client.ttl(key) <= 65 for key in keys)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from wechatpayv3.utils import load_private_key, load_public_key
 
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require
@@ -34,6 +33,8 @@ PLAIN = ("mchid", "appid", "cert_serial_no", "platform_public_key", "platform_pu
 
 
 def _check_keys(data: dict) -> None:
+    from wechatpayv3.utils import load_private_key, load_public_key  # loaded where used (~19 MB)
+
     if data.get("private_key"):
         try:
             load_private_key(data["private_key"])

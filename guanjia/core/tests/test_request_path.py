@@ -1,0 +1,129 @@
+"""The lighter request path (core.middleware): a bearer API call skips the browser's session, CSRF
+cookie and messages; a browser keeps all of them, and the API called from a signed-in browser keeps
+its CSRF check. The headers every response carries are the same as before."""
+
+import pytest
+from csp.utils import build_policy
+from django.contrib import messages
+from django.test import Client, RequestFactory, override_settings
+
+from guanjia.core.middleware import CSPMiddleware, MessageMiddleware, bearer_api
+from guanjia.estates.models import Building
+from guanjia.testing.api import Api
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_bearer_call_answers_without_session_or_cookies(world):
+    api = Api(world.desk)
+    response = api.get("me")
+    assert response.status_code == 200
+    assert response.json()["username"] == world.desk.username
+    assert not response.cookies  # no session, CSRF or messages cookie
+    assert not hasattr(response.wsgi_request, "session")
+    # The same headers as any response: the policy, framing, language, request id.
+    assert response["Content-Security-Policy"] == build_policy()
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Language"] == "zh-hans"
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_bearer_call_is_answered_in_the_language_it_asks_for(world):
+    api = Api(world.desk)
+    refused = api.client.post(
+        "/api/v1/tickets",
+        data="{}",
+        content_type="application/json",
+        headers={**api.headers, "Accept-Language": "en"},
+    )
+    assert refused.status_code == 422
+    assert refused["Content-Language"] == "en"
+    assert "Accept-Language" in refused["Vary"]
+
+
+def test_the_token_decides_even_with_a_session_cookie(world):
+    client = Client()
+    client.force_login(world.manager)
+    token = Api(world.desk).headers
+    assert client.get("/api/v1/me", headers=token).json()["username"] == world.desk.username
+    # A wrong token is refused even though the browser's session is signed in: the bearer call
+    # never falls back to the cookie.
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    # Without a bearer header the session is the caller, as before.
+    assert client.get("/api/v1/me").json()["username"] == world.manager.username
+
+
+def test_a_signed_in_browser_keeps_the_csrf_check_on_api_writes(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.manager)
+    body = {"project_id": world.project.pk, "name": "X"}
+    refused = client.post("/api/v1/buildings", body, content_type="application/json")
+    assert refused.status_code == 403
+    # A bearer header that does not authenticate does not open a way around it: the session's
+    # authentication still asks for the CSRF token (django-ninja's own check).
+    sneaky = client.post(
+        "/api/v1/buildings", body, content_type="application/json", headers={"Authorization": "Bearer x"}
+    )
+    assert sneaky.status_code in (401, 403)
+    assert not Building.objects.filter(name="X").exists()
+
+
+def test_pages_keep_their_session_and_csrf_cookie(world):
+    client = Client()
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert "csrftoken" in page.cookies
+    assert page["Content-Security-Policy"] == build_policy()
+
+
+def test_bearer_is_only_an_api_matter():
+    factory = RequestFactory()
+    assert bearer_api(factory.get("/api/v1/me", headers={"Authorization": "Bearer abc"}))
+    assert bearer_api(factory.get("/api/v1/me", headers={"Authorization": "bearer abc"}))
+    assert not bearer_api(factory.get("/api/v1/me"))
+    assert not bearer_api(factory.get("/api/v1/me", headers={"Authorization": "Basic abc"}))
+    assert not bearer_api(factory.get("/tickets/", headers={"Authorization": "Bearer abc"}))
+
+
+def test_messages_are_stored_only_when_used():
+    factory = RequestFactory()
+    middleware = MessageMiddleware(lambda request: _response(request))
+
+    quiet = factory.get("/")
+    quiet.session = {}
+    assert "messages" not in middleware(quiet).cookies
+
+    def add(request):
+        messages.success(request, "已保存")
+        return _response(request)
+
+    loud = factory.get("/")
+    loud.session = {}
+    response = MessageMiddleware(add)(loud)
+    assert "messages" in response.cookies  # the cookie storage kept it for the next page
+
+
+def _response(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+def test_the_policy_follows_its_settings_and_a_views_own_policy():
+    factory = RequestFactory()
+
+    def plain(request):
+        return _response(request)
+
+    def own(request):
+        response = _response(request)
+        response._csp_update = {"img-src": ["https://example.com"]}
+        return response
+
+    middleware = CSPMiddleware(plain)
+    assert middleware(factory.get("/"))["Content-Security-Policy"] == build_policy()
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"]}}):
+        assert middleware(factory.get("/"))["Content-Security-Policy"] == "default-src 'none'"
+    assert middleware(factory.get("/"))["Content-Security-Policy"] == build_policy()
+    updated = CSPMiddleware(own)(factory.get("/"))["Content-Security-Policy"]
+    assert "https://example.com" in updated and updated != build_policy()
