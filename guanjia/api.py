@@ -29,6 +29,7 @@ from guanjia.residents.api import invitations as residents_invitations_router
 from guanjia.residents.api import router as residents_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
+from guanjia.stores.api import router as stores_router
 from guanjia.tickets.api import router as tickets_router
 from guanjia.tickets.bulk import router as tickets_bulk_router
 from guanjia.tickets.followups import router as followups_router
@@ -65,6 +66,7 @@ api.add_router("", billing_router)
 api.add_router("", renovation_router)
 api.add_router("", handover_router)
 api.add_router("", lending_router)
+api.add_router("", stores_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("guanjia.handover.urls")),
     path("", include(lending_portal_urls)),
     path("", include("guanjia.lending.urls")),
+    path("", include("guanjia.stores.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

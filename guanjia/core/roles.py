@@ -80,6 +80,11 @@ class Perm(models.TextChoices):
     MANAGE_LENDING = "lending.manage", _("维护借用物品")
     GATE_DUTY = "gate.duty", _("门岗值守：访客核验、车辆进出、临时车收费、门禁卡停用")
     MANAGE_GATE = "gate.manage", _("维护门岗、住户车辆、车位、门禁卡与车辆黑名单")
+    VIEW_STORES = "stores.view", _("查看物料库存与采购")
+    ISSUE_STORES = "stores.issue", _("领料、退料与请购")
+    MANAGE_STORES = "stores.manage", _("维护物料与仓库：入库、调拨、盘点、采购下单与收货")
+    APPROVE_PURCHASE = "stores.approve", _("审批采购申请（项目经理限额内）")
+    APPROVE_PURCHASE_HQ = "stores.approve_hq", _("总部审批超限额采购申请")
 
 
 _ALL_STAFF = {
@@ -115,9 +120,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DESK: frozenset(
         _FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER, Perm.LEND, Perm.GATE_DUTY, Perm.MANAGE_GATE}
     ),
-    Role.TECHNICIAN: frozenset(_FIELD_WORK),
+    Role.TECHNICIAN: frozenset(_FIELD_WORK | {Perm.VIEW_STORES, Perm.ISSUE_STORES}),
     Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS, Perm.GATE_DUTY}),
-    Role.CLEANING: frozenset(_FIELD_WORK),
+    Role.CLEANING: frozenset(_FIELD_WORK | {Perm.VIEW_STORES, Perm.ISSUE_STORES}),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
@@ -128,6 +133,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.HANDOVER}
         # The security head (秩序主管) runs the gates.
         | {Perm.GATE_DUTY, Perm.MANAGE_GATE}
+        # The engineering head (工程主管) keeps the project's store.
+        | {Perm.VIEW_STORES, Perm.ISSUE_STORES, Perm.MANAGE_STORES}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -156,6 +163,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_LENDING,
             Perm.GATE_DUTY,
             Perm.MANAGE_GATE,
+            Perm.VIEW_STORES,
+            Perm.ISSUE_STORES,
+            Perm.MANAGE_STORES,
+            Perm.APPROVE_PURCHASE,
         }
     ),
     Role.HQ_CENTER: frozenset(

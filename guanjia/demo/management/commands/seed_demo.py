@@ -32,6 +32,7 @@ from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.facilities.seeding_areas import seed_demo_areas
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.gate.seeding import seed_demo_gate
+from guanjia.stores.seeding import seed_demo_stores
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.lending.seeding import seed_demo_lending
@@ -189,6 +190,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_areas,
         seed_demo_lending,
         seed_demo_gate,
+        seed_demo_stores,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
