@@ -228,8 +228,8 @@ class MovementFilter(FilterSchema):
     ticket_id: RefId | None = None
     task_id: RefId | None = None
     kind: MovementKind | None = None
-    since: datetime.date | None = Field(None, q="moved_at__date__gte")
-    until: datetime.date | None = Field(None, q="moved_at__date__lte")
+    since: Annotated[datetime.date | None, FilterLookup("moved_at__date__gte")] = None
+    until: Annotated[datetime.date | None, FilterLookup("moved_at__date__lte")] = None
 
 
 @router.get(
@@ -249,7 +249,7 @@ def _movement(request, pk):
     return visible_or_404(Movement.objects.select_related("item"), pk, request.user)
 
 
-class ReceiveIn(Schema):
+class StockReceiveIn(Schema):
     store_id: RefId
     item_id: RefId
     quantity: Quantity
@@ -257,7 +257,7 @@ class ReceiveIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class IssueIn(Schema):
+class StockIssueIn(Schema):
     store_id: RefId
     item_id: RefId
     quantity: Quantity
@@ -266,13 +266,13 @@ class IssueIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class ReturnIn(Schema):
+class StockReturnIn(Schema):
     issue_id: RefId
     quantity: Quantity
     note: str = Field("", max_length=200)
 
 
-class TransferIn(Schema):
+class StockTransferIn(Schema):
     store_id: RefId
     to_store_id: RefId
     item_id: RefId
@@ -286,7 +286,7 @@ class TransferIn(Schema):
     operation_id="stores_receive",
     summary="Goods received into a store",
 )
-def receive(request, payload: ReceiveIn):
+def receive(request, payload: StockReceiveIn):
     return 201, _movement(request, services.movement_receive(actor=request.user, data=payload.dict()).pk)
 
 
@@ -296,7 +296,7 @@ def receive(request, payload: ReceiveIn):
     operation_id="stores_issue",
     summary="Issue parts to a repair request or maintenance task",
 )
-def issue(request, payload: IssueIn):
+def issue(request, payload: StockIssueIn):
     """Never more than the store holds (422 on ``quantity``); the request's material line is written."""
     return 201, _movement(request, services.movement_issue(actor=request.user, data=payload.dict()).pk)
 
@@ -307,7 +307,7 @@ def issue(request, payload: IssueIn):
     operation_id="stores_return",
     summary="Return unused parts of an issue",
 )
-def return_(request, payload: ReturnIn):
+def return_(request, payload: StockReturnIn):
     return 201, _movement(request, services.movement_return(actor=request.user, data=payload.dict()).pk)
 
 
@@ -317,7 +317,7 @@ def return_(request, payload: ReturnIn):
     operation_id="stores_transfer",
     summary="Transfer stock between stores",
 )
-def transfer(request, payload: TransferIn):
+def transfer(request, payload: StockTransferIn):
     out, into = services.movement_transfer(actor=request.user, data=payload.dict())
     return 201, [_movement(request, out.pk), _movement(request, into.pk)]
 
@@ -362,7 +362,7 @@ class StockTakeCountIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-class DecisionIn(Schema):
+class StockTakeDecisionIn(Schema):
     note: str = Field("", max_length=200)
 
 
@@ -420,7 +420,7 @@ def stocktake_submit(request, pk: int):
     operation_id="stores_stocktake_approve",
     summary="Approve a count (not the counter); differences post",
 )
-def stocktake_approve(request, pk: int, payload: DecisionIn):
+def stocktake_approve(request, pk: int, payload: StockTakeDecisionIn):
     services.stocktake_approve(actor=request.user, stocktake=_stocktake(request, pk), note=payload.note)
     return _stocktake(request, pk)
 
@@ -431,7 +431,7 @@ def stocktake_approve(request, pk: int, payload: DecisionIn):
     operation_id="stores_stocktake_reject",
     summary="Send a count back",
 )
-def stocktake_reject(request, pk: int, payload: DecisionIn):
+def stocktake_reject(request, pk: int, payload: StockTakeDecisionIn):
     services.stocktake_reject(actor=request.user, stocktake=_stocktake(request, pk), note=payload.note)
     return _stocktake(request, pk)
 
@@ -499,11 +499,11 @@ register_crud(
 )
 
 
-class RejectIn(Schema):
+class PurchaseRejectIn(Schema):
     reason: str = Field(..., max_length=200)
 
 
-class OrderIn(Schema):
+class PurchaseOrderIn(Schema):
     supplier_id: RefId
     unit_price: Amount | None = None
 
@@ -534,7 +534,7 @@ def purchase_approve(request, pk: int):
     operation_id="stores_purchase_reject",
     summary="Reject a purchase request with a reason",
 )
-def purchase_reject(request, pk: int, payload: RejectIn):
+def purchase_reject(request, pk: int, payload: PurchaseRejectIn):
     services.purchase_reject(actor=request.user, purchase=_purchase(request, pk), reason=payload.reason)
     return _purchase(request, pk)
 
@@ -545,7 +545,7 @@ def purchase_reject(request, pk: int, payload: RejectIn):
     operation_id="stores_purchase_order",
     summary="Order from a supplier",
 )
-def purchase_order(request, pk: int, payload: OrderIn):
+def purchase_order(request, pk: int, payload: PurchaseOrderIn):
     services.purchase_order(actor=request.user, purchase=_purchase(request, pk), **payload.dict())
     return _purchase(request, pk)
 
@@ -575,7 +575,7 @@ def purchase_cancel(request, pk: int):
 # Figures -----------------------------------------------------------------------------------------
 
 
-class MonthlySpendOut(Schema):
+class StoresMonthlySpendOut(Schema):
     project_id: int
     project_name: str
     month: str
@@ -584,7 +584,7 @@ class MonthlySpendOut(Schema):
 
 @router.get(
     "/stores/figures/monthly-spend",
-    response={200: list[MonthlySpendOut], **ERROR_RESPONSES},
+    response={200: list[StoresMonthlySpendOut], **ERROR_RESPONSES},
     operation_id="stores_monthly_spend",
     summary="A project's monthly material spend",
 )
