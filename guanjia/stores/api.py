@@ -2,8 +2,6 @@
 movements (receive, issue, return, transfer), stock-takes and purchase requests (approve, reject,
 order, receive). Every write goes through ``services``; every read through ``visible_to``."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 from typing import Annotated

@@ -93,9 +93,7 @@ class MovementForm(forms.Form):
         self.fields["item"].queryset = _items(user)
         if "ticket" in self.fields:
             self.fields["ticket"].queryset = (
-                Ticket.objects.visible_to(user)
-                .filter(status__in=OPEN_STATUSES)
-                .order_by("-received_at")[:200]
+                Ticket.objects.visible_to(user).filter(status__in=OPEN_STATUSES).order_by("-received_at")
             )
             self.fields["ticket"].required = True
 

@@ -4,22 +4,25 @@ the field, another project's store out of reach, approval through the API."""
 import pytest
 
 from guanjia.stores.models import PurchaseRequest, Stock, Store
-from guanjia.testing.api import Api, ScopedResourceBattery
+from guanjia.testing.api import Api
 
 pytestmark = pytest.mark.django_db
 
 
-class TestStores(ScopedResourceBattery):
-    resource = "stores/stores"
-    update_payload = {"name": "工程仓（新）"}
-
-    def make(self, world, project):
-        return Store.objects.create(
-            company=project.company, project=project, name=f"仓库{Store.objects.count()}"
-        )
-
-    def create_payload(self, world):
-        return {"project_id": world.project.pk, "name": "二号仓库"}
+def test_stores_are_scoped_by_company_and_project(sw):
+    assert Api().get("stores/stores").status_code == 401
+    assert Api(sw.foreign_admin).get("stores/stores").json()["items"] == []
+    assert Api(sw.foreign_admin).get(f"stores/stores/{sw.store.pk}").status_code == 404
+    mine = Api(sw.manager)
+    assert {s["id"] for s in mine.get("stores/stores").json()["items"]} == {sw.store.pk}
+    assert mine.get(f"stores/stores/{sw.sibling_store.pk}").status_code == 404
+    assert mine.get(f"stores/stores/{sw.central.pk}").status_code == 404
+    assert Api(sw.admin).get(f"stores/stores/{sw.central.pk}").status_code == 200
+    created = mine.post("stores/stores", {"project_id": sw.sibling_project.pk, "name": "别处仓库"})
+    assert created.status_code == 422 and "project_id" in created.json()["errors"]
+    assert mine.post("stores/stores", {"name": "总仓二"}).status_code == 403
+    assert mine.post("stores/stores", {"project_id": sw.project.pk, "name": "二号仓库"}).status_code == 201
+    assert Store.objects.filter(name="二号仓库", project=sw.project).exists()
 
 
 def test_issue_through_the_api_and_bad_input_names_the_field(sw):
