@@ -32,7 +32,6 @@ from guanjia.facilities.seeding import seed_demo_facilities
 from guanjia.facilities.seeding_areas import seed_demo_areas
 from guanjia.feedback.seeding import seed_demo_feedback
 from guanjia.gate.seeding import seed_demo_gate
-from guanjia.stores.seeding import seed_demo_stores
 from guanjia.handover.seeding import seed_demo_handover
 from guanjia.households.seeding import seed_demo_households
 from guanjia.lending.seeding import seed_demo_lending
@@ -44,6 +43,7 @@ from guanjia.residents.seeding import seed_demo_invitations
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.stores.seeding import seed_demo_stores
 from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"
