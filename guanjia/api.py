@@ -31,6 +31,7 @@ from guanjia.residents.api import router as residents_router
 from guanjia.rotas.api import router as rotas_router
 from guanjia.sla.api import router as sla_router
 from guanjia.staff.api import router as staff_router
+from guanjia.stores.api import router as stores_router
 from guanjia.tickets.api import router as tickets_router
 from guanjia.tickets.bulk import router as tickets_bulk_router
 from guanjia.tickets.followups import router as followups_router
@@ -69,6 +70,7 @@ api.add_router("", handover_router)
 api.add_router("", lending_router)
 api.add_router("", contractors_router)
 api.add_router("", rotas_router)
+api.add_router("", stores_router)
 api.add_router("", payments_router)
 api.add_router("", feedback_router)
 api.add_router("", households_router)

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "guanjia.committee",
     "guanjia.handover",
     "guanjia.lending",
+    "guanjia.stores",
     "guanjia.contractors",
     "guanjia.gate",
     "guanjia.rotas",

@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("guanjia.lending.urls")),
     path("", include("guanjia.contractors.urls")),
     path("", include("guanjia.rotas.urls")),
+    path("", include("guanjia.stores.urls")),
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.payments.urls")),
     path("", include("guanjia.feedback.urls")),

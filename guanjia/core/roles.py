@@ -86,6 +86,11 @@ class Perm(models.TextChoices):
     MANAGE_CONTRACTS = "contractors.manage", _("维护外包单位、合同、外包人员，决定续签")
     VIEW_ROTAS = "rotas.view", _("查看排班表、缺员与考勤")
     PLAN_ROTAS = "rotas.plan", _("排班、维护岗位与班次、审批换班、更正考勤")
+    VIEW_STORES = "stores.view", _("查看物料库存与采购")
+    ISSUE_STORES = "stores.issue", _("领料、退料与请购")
+    MANAGE_STORES = "stores.manage", _("维护物料与仓库：入库、调拨、盘点、采购下单与收货")
+    APPROVE_PURCHASE = "stores.approve", _("审批采购申请（项目经理限额内）")
+    APPROVE_PURCHASE_HQ = "stores.approve_hq", _("总部审批超限额采购申请")
 
 
 _ALL_STAFF = {
@@ -121,9 +126,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DESK: frozenset(
         _FRONT_LINE | _CASHIER | {Perm.IMPORT, Perm.HANDOVER, Perm.LEND, Perm.GATE_DUTY, Perm.MANAGE_GATE}
     ),
-    Role.TECHNICIAN: frozenset(_FIELD_WORK),
+    Role.TECHNICIAN: frozenset(_FIELD_WORK | {Perm.VIEW_STORES, Perm.ISSUE_STORES}),
     Role.SECURITY: frozenset(_FIELD_WORK | {Perm.CHECK_IN_EVENTS, Perm.GATE_DUTY}),
-    Role.CLEANING: frozenset(_FIELD_WORK),
+    Role.CLEANING: frozenset(_FIELD_WORK | {Perm.VIEW_STORES, Perm.ISSUE_STORES}),
     Role.DEPARTMENT_HEAD: frozenset(
         _FIELD_WORK
         | {Perm.VIEW_HISTORY, Perm.VIEW_QUALITY, Perm.CHANGE_FACILITIES, Perm.REVIEW_RENOVATION}
@@ -140,6 +145,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {Perm.VIEW_CONTRACTS}
         # Heads plan their department's rota, approve swaps and correct attendance.
         | {Perm.VIEW_ROTAS, Perm.PLAN_ROTAS}
+        # The engineering head (工程主管) keeps the project's store.
+        | {Perm.VIEW_STORES, Perm.ISSUE_STORES, Perm.MANAGE_STORES}
     ),
     Role.PROJECT_MANAGER: frozenset(
         _FRONT_LINE
@@ -174,6 +181,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_CONTRACTS,
             Perm.VIEW_ROTAS,
             Perm.PLAN_ROTAS,
+            Perm.VIEW_STORES,
+            Perm.ISSUE_STORES,
+            Perm.MANAGE_STORES,
+            Perm.APPROVE_PURCHASE,
         }
     ),
     Role.HQ_CENTER: frozenset(

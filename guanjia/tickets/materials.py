@@ -21,6 +21,30 @@ def _decimal(value, field: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
+def material_add(ticket: Ticket, *, name: str, quantity: Decimal, unit: str, cost: Decimal) -> TicketMaterial:
+    """One material line of a request (also what the stores' issue to a request writes)."""
+    return TicketMaterial.objects.create(
+        company_id=ticket.company_id,
+        project_id=ticket.project_id,
+        ticket=ticket,
+        name=name[:60],
+        quantity=quantity,
+        unit=unit[:10],
+        cost=cost,
+    )
+
+
+def material_reduce(material: TicketMaterial, *, quantity: Decimal, cost: Decimal) -> None:
+    """Part of a material line went back to the store: the line shrinks (and goes when empty)."""
+    material = TicketMaterial.objects.select_for_update().get(pk=material.pk)
+    material.quantity -= quantity
+    material.cost = max(material.cost - cost, Decimal("0.00"))
+    if material.quantity <= 0:
+        material.delete()
+    else:
+        material.save()
+
+
 def record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
     facts: dict = {}
     materials = data.get("materials") or []
@@ -28,13 +52,11 @@ def record_materials_and_charges(ticket: Ticket, data: dict) -> dict:
         name = str(item.get("name") or "").strip()
         if not name:
             raise ValidationError({f"materials.{index}.name": _("此项为必填项")})
-        TicketMaterial.objects.create(
-            company_id=ticket.company_id,
-            project_id=ticket.project_id,
-            ticket=ticket,
-            name=name[:60],
+        material_add(
+            ticket,
+            name=name,
             quantity=_decimal(item.get("quantity", 1), f"materials.{index}.quantity"),
-            unit=str(item.get("unit") or "")[:10],
+            unit=str(item.get("unit") or ""),
             cost=_decimal(item.get("cost", 0), f"materials.{index}.cost"),
         )
     charges = data.get("charges") or []

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from guanjia.core.roles import Perm
 from guanjia.core.services import visible_or_404
 from guanjia.facilities import selectors, services, spreadsheet
+from guanjia.facilities.cost_panels import cost_panels
 from guanjia.facilities.forms import CostForm
 from guanjia.facilities.models import Equipment
 from guanjia.facilities.views.common import XLSX, _project_param
@@ -62,6 +63,8 @@ def costs(request):
             "sums": selectors.cost_sum(rows),
             "project_id": project_id or "",
             "total": sum((r["total"] for r in rows), start=selectors.ZERO),
+            # What apps above facilities add (stores: parts issued to tasks and requests).
+            "cost_panels": cost_panels(request.user, year=year, project_id=project_id),
             "groups": [
                 ("type", _("按类型")),
                 ("equipment", _("按设备")),

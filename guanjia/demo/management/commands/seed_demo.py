@@ -45,6 +45,7 @@ from guanjia.rotas.seeding import seed_demo_rotas
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import DEFAULT_SKILLS, Department, Weekday
 from guanjia.staff.models import DutyShift, Skill, StaffMember, StaffRole
+from guanjia.stores.seeding import seed_demo_stores
 from guanjia.tickets.seeding import seed_demo_tickets
 
 DEMO_PASSWORD = "guanjia-demo"
@@ -193,6 +194,7 @@ def seed_demo_modules(company) -> dict[str, int]:
         seed_demo_gate,
         seed_demo_contractors,
         seed_demo_rotas,
+        seed_demo_stores,
     ):
         counts.update(seeder(company, rng=random.Random(2026)))
     return counts
