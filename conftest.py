@@ -39,10 +39,11 @@ def _default_language():
 @pytest.fixture(scope="session", autouse=True)
 def _light_flush(django_db_setup):
     """After a transactional test, Django empties every table and then re-creates all content types
-    and ~1,000 auth permissions (the post_migrate signal): ~0.5 s per such test, of which the flush
-    itself is a tenth. Nothing here reads permission rows (roles live in core.roles), and content
-    types are created on first use, so after a flush only the content-type cache must go (its ids
-    point at deleted rows)."""
+    and ~1,000 auth permissions (the post_migrate signal, once per app): ~0.5 s per such test, of
+    which the flush itself is a tenth. Nothing here reads permission rows (roles live in
+    core.roles); content types must exist outside any test's transaction (one created inside a
+    test would vanish with its rollback but stay in the cache), so they are put back in one insert."""
+    from django.apps import apps
     from django.contrib.contenttypes.management import create_contenttypes
     from django.contrib.contenttypes.models import ContentType
     from django.db.models.signals import post_migrate
@@ -50,8 +51,14 @@ def _light_flush(django_db_setup):
     post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)
 
-    def forget_content_types(**kwargs):
+    def restore_content_types(sender, using="default", **kwargs):
+        if sender.label != "contenttypes":
+            return
         ContentType.objects.clear_cache()
+        ContentType.objects.using(using).bulk_create(
+            [ContentType(app_label=m._meta.app_label, model=m._meta.model_name) for m in apps.get_models()],
+            ignore_conflicts=True,
+        )
 
-    post_migrate.connect(forget_content_types, dispatch_uid="guanjia.tests.forget_content_types")
+    post_migrate.connect(restore_content_types, dispatch_uid="guanjia.tests.restore_content_types")
     yield

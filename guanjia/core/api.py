@@ -53,6 +53,9 @@ def _in_utc(value, info: ValidationInfo):
         return value
     if not in_range(value):
         raise ValueError(out_of_range_message())
+    if isinstance(value, datetime.time) and value.tzinfo is not None:
+        # A time of day (a shift's start) is Shanghai wall-clock time; an offset means nothing there.
+        raise ValueError(_("时刻不带时区（按北京时间）"))
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         try:
             return value.astimezone(datetime.UTC)

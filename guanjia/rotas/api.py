@@ -216,10 +216,18 @@ class RotaGapOut(Schema):
     flagged_step: int
 
 
+class RotaGapsQuery(FilterSchema):
+    # A filter schema, so a date outside the accepted years is named even when others are missing.
+    project_id: RefId
+    date_from: datetime.date
+    date_to: datetime.date
+
+
 @router.get("/rotas/gaps", response={200: list[RotaGapOut], **ERROR_RESPONSES}, operation_id="rota_gaps")
-def rota_gaps(request, project_id: RefId, date_from: datetime.date, date_to: datetime.date):
+def rota_gaps(request, query: Query[RotaGapsQuery]):
     """The shifts of a project's posts below their minimum cover in a period (at most 62 days)."""
     require(request.user, Perm.VIEW_ROTAS)
+    project_id, date_from, date_to = query.project_id, query.date_from, query.date_to
     if date_to < date_from or (date_to - date_from).days > 62:
         raise ValidationError({"date_to": _("结束日期须在开始日期之后 62 天内")})
     posts = Post.objects.visible_to(request.user).filter(project_id=project_id)
