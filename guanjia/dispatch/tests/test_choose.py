@@ -172,5 +172,7 @@ def test_the_number_of_queries_does_not_grow_with_the_team(dw, django_assert_max
         Ticket.objects.filter(pk=busy.pk).update(assignee=member, status=Status.DISPATCHED)
     assert _count_queries(dw, ticket) == small
     fresh = Ticket.objects.get(pk=ticket.pk)
-    with django_assert_max_num_queries(5):  # category tree, unit, rules, team, rota
+    # category tree, unit, rules, team, weekly rota, the departments the rotas app plans (kept in the
+    # shared cache once a transaction commits; a test's transaction never does)
+    with django_assert_max_num_queries(6):
         choose_assignee(fresh, now=NOW)
