@@ -12,6 +12,7 @@ from guanjia.rotas.models import Post, ShiftPattern
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
 from guanjia.web.helpers import style_form
+from guanjia.web.widgets import DateInput, DateTimeInput
 
 
 class StyledForm(forms.Form):
@@ -23,7 +24,7 @@ class StyledForm(forms.Form):
 class GridFilterForm(StyledForm):
     project = forms.ModelChoiceField(queryset=Project.objects.none(), label=_("项目"), empty_label=None)
     view = forms.ChoiceField(choices=[("week", _("周")), ("month", _("月"))], label=_("视图"), required=False)
-    start = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("日期"), required=False, widget=DateInput())
     department = forms.ChoiceField(
         choices=[("", _("全部部门")), *Department.choices], required=False, label=_("部门")
     )
@@ -36,7 +37,7 @@ class GridFilterForm(StyledForm):
 class AssignForm(StyledForm):
     post = forms.ModelChoiceField(queryset=Post.objects.none(), label=_("岗位"))
     pattern = forms.ModelChoiceField(queryset=ShiftPattern.objects.none(), label=_("班次"))
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=DateInput())
     staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("员工"))
 
     def __init__(self, *args, user, project_id, **kwargs):
@@ -54,7 +55,7 @@ class AssignForm(StyledForm):
 
 class CopyWeekForm(StyledForm):
     post = forms.ModelChoiceField(queryset=Post.objects.none(), label=_("岗位"))
-    from_monday = forms.DateField(label=_("复制哪一周(周一)"), widget=forms.DateInput(attrs={"type": "date"}))
+    from_monday = forms.DateField(label=_("复制哪一周(周一)"), widget=DateInput())
     weeks = forms.IntegerField(label=_("向后复制周数"), min_value=1, max_value=8, initial=1)
 
     def __init__(self, *args, user, project_id, **kwargs):
@@ -105,12 +106,8 @@ class SwapForm(StyledForm):
 
 class CorrectForm(StyledForm):
     status = forms.ChoiceField(choices=ShiftStatus.choices, label=_("考勤"))
-    clock_in_at = forms.DateTimeField(
-        label=_("上班打卡"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    clock_out_at = forms.DateTimeField(
-        label=_("下班打卡"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    clock_in_at = forms.DateTimeField(label=_("上班打卡"), required=False, widget=DateTimeInput())
+    clock_out_at = forms.DateTimeField(label=_("下班打卡"), required=False, widget=DateTimeInput())
     reason = forms.CharField(label=_("更正原因"), max_length=200)
 
 

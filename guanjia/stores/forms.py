@@ -11,6 +11,7 @@ from guanjia.stores.choices import ItemKind, MovementKind, PurchaseStatus
 from guanjia.stores.models import StockItem, Store
 from guanjia.tickets.choices import OPEN_STATUSES
 from guanjia.tickets.models import Ticket
+from guanjia.web.widgets import DateInput
 
 QTY = {"max_digits": 12, "decimal_places": 2}
 
@@ -53,8 +54,8 @@ class MovementFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"), choices=[("", "---------"), *MovementKind.choices], required=False
     )
-    since = forms.DateField(label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("起"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("止"), required=False, widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
