@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django import forms
 
-        from guanjia.core import dates, journal, scoping
+        from guanjia.core import checks, dates, journal, scoping  # noqa: F401  (checks registers)
 
         journal.connect_signals()
         scoping.connect_scope_signals()

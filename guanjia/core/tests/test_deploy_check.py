@@ -68,3 +68,11 @@ def test_healthz_answers_ok_without_login_and_touches_no_dependency(client, db, 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_csrf_check_stands_in_for_djangos_w003(settings):
+    from guanjia.core.checks import csrf_middleware_installed
+
+    assert csrf_middleware_installed() == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "Csrf" not in m]
+    assert [w.id for w in csrf_middleware_installed()] == ["guanjia.W003"]
