@@ -65,7 +65,7 @@ class RewardIn(Schema):
     evidence: list[RewardEvidenceIn] = Field(default_factory=list, max_length=50)
 
 
-class DecisionIn(Schema):
+class RewardDecisionIn(Schema):
     note: str = Field("", max_length=1000, description="Required to reject: the reason")
 
 
@@ -156,7 +156,7 @@ def reward_propose(request, payload: RewardIn):
 @router.post(
     f"{BASE}/{{int:pk}}/approve", response={200: RewardOut, **ERROR_RESPONSES}, operation_id="reward_approve"
 )
-def reward_approve(request, pk: int, payload: DecisionIn):
+def reward_approve(request, pk: int, payload: RewardDecisionIn):
     """Approve (409 for the proposer, the person, or a record already decided). Nothing follows
     automatically: no pay, no deduction."""
     rewards.reward_approve(actor=request.user, record=_get(request, pk), note=payload.note)
@@ -166,7 +166,7 @@ def reward_approve(request, pk: int, payload: DecisionIn):
 @router.post(
     f"{BASE}/{{int:pk}}/reject", response={200: RewardOut, **ERROR_RESPONSES}, operation_id="reward_reject"
 )
-def reward_reject(request, pk: int, payload: DecisionIn):
+def reward_reject(request, pk: int, payload: RewardDecisionIn):
     """Reject with a reason (``note``, required)."""
     rewards.reward_reject(actor=request.user, record=_get(request, pk), note=payload.note)
     return _get(request, pk)
