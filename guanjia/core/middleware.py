@@ -56,8 +56,15 @@ class BrowserOnly:
         return super().__call__(request)
 
 
-class SessionMiddleware(BrowserOnly, _SessionMiddleware):
-    pass
+class SessionMiddleware(_SessionMiddleware):
+    """Django's; a bearer API call gets an empty session that is never loaded nor stored, so a
+    flow that keeps browser state (the SMS-verified phone of 业主认证) answers it as a stranger."""
+
+    def __call__(self, request):
+        if bearer_api(request):
+            request.session = self.SessionStore()
+            return self.get_response(request)
+        return super().__call__(request)
 
 
 class CsrfViewMiddleware(BrowserOnly, _CsrfViewMiddleware):

@@ -5,6 +5,7 @@ its CSRF check. The headers every response carries are the same as before."""
 import pytest
 from csp.utils import build_policy
 from django.contrib import messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory, override_settings
 
 from guanjia.core.middleware import CSPMiddleware, MessageMiddleware, bearer_api
@@ -20,12 +21,31 @@ def test_a_bearer_call_answers_without_session_or_cookies(world):
     assert response.status_code == 200
     assert response.json()["username"] == world.desk.username
     assert not response.cookies  # no session, CSRF or messages cookie
-    assert not hasattr(response.wsgi_request, "session")
+    assert response.wsgi_request.session.session_key is None  # an empty one, never stored
     # The same headers as any response: the policy, framing, language, request id.
     assert response["Content-Security-Policy"] == build_policy()
     assert response["X-Frame-Options"] == "DENY"
     assert response["Content-Language"] == "zh-hans"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_bearer_call_on_a_browser_flow_is_a_stranger_there(world):
+    # Claiming a unit needs the phone this browser session proved by SMS: a token call has none.
+    api = Api(world.desk)
+    response = api.client.post(
+        "/api/v1/households/join/claims",
+        {
+            "project_id": world.project.pk,
+            "building_id": world.unit.building_id,
+            "unit_id": world.unit.pk,
+            "name": "x",
+            "relation": "owner",
+            "photos": SimpleUploadedFile("deed.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"),
+        },
+        headers=api.headers,
+    )
+    assert response.status_code == 403, response.content
+    assert not response.cookies
 
 
 def test_a_bearer_call_is_answered_in_the_language_it_asks_for(world):

@@ -70,7 +70,10 @@ def test_api_lists_are_forbidden_or_empty(leaky):
         ):
             continue
         response = api.get(path)
-        assert response.status_code in (200, 403, 404), (path, response.status_code)
+        # An operation that needs query parameters refuses their absence before anything is read.
+        needs_parameters = any(p.get("required") for p in ops["get"].get("parameters", []))
+        allowed = (200, 403, 404, 422) if needs_parameters else (200, 403, 404)
+        assert response.status_code in allowed, (path, response.status_code)
         _no_leak(response, leaky.secrets, path)
         checked += 1
     assert checked >= 20

@@ -22,15 +22,16 @@ pytestmark = pytest.mark.django_db
 #   the token; the receiver's scope (staff row, roles, projects); savepoint; the unit with its
 #   project; the category with its parents; the month's counter (UPDATE … RETURNING); the request;
 #   the deadline policies and the calendar's days; its deadlines (one INSERT); its event;
-#   auto-dispatch: the project's rules, the team with workloads and skills, who is on duty; the
+#   auto-dispatch: the project's rules, the team with workloads and skills, the departments the
+#   rota plans and who is on duty (from the rota, then the weekly table for the rest); the
 #   dispatch through ``ticket_act`` (savepoint, the row lock, the assignee, the UPDATE, its event,
 #   release); each event's notifications, written with it (the event with its people, one query
 #   each; the technician's rows in one INSERT in a savepoint: the outbox commits with the change);
 #   every journal entry (one INSERT); release; the response (one query).
-# In production it is 22: the scope, the policies and the
-# rules come from the shared cache (a test runs inside a transaction, and nothing read inside one is
+# In production it is 22: the scope, the policies, the
+# rota's departments and the rules come from the shared cache (a test runs inside a transaction, and nothing read inside one is
 # cached), and the outer savepoint is the request's transaction itself.
-CREATE_STATEMENTS = 30
+CREATE_STATEMENTS = 31
 
 
 @pytest.fixture
