@@ -241,10 +241,19 @@ def _replica_broken() -> bool:
     return False
 
 
+# Who is asking is always read from the primary, even inside a replica view: a token or session
+# made a moment ago (sign in, then open the board) may not have reached the replica yet, and the
+# caller would be refused as a stranger (a 401 seen in the production load test).
+IDENTITY_APPS = frozenset({"accounts", "sessions", "auth", "axes"})
+
+
 class ReplicaRouter:
-    """``DATABASE_ROUTERS``: reads asked for (``using_replica``) to a usable replica; all else to the primary."""
+    """``DATABASE_ROUTERS``: reads asked for (``using_replica``) to a usable replica, except the
+    caller's identity (``IDENTITY_APPS``); all else to the primary."""
 
     def db_for_read(self, model, **hints):
+        if model is not None and model._meta.app_label in IDENTITY_APPS:
+            return PRIMARY
         return REPLICA if reading_replica() else PRIMARY
 
     def db_for_write(self, model, **hints):

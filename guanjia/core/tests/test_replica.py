@@ -5,6 +5,7 @@ stubbed. The real thing — a PostgreSQL streaming replica, reads counted on it,
 the production CI job (.ci/production)."""
 
 import pytest
+from django.apps import apps
 from django.db import OperationalError, transaction
 from django.http import HttpResponse
 
@@ -59,6 +60,14 @@ def test_only_reads_that_ask_go_to_the_replica(standby):
     assert router.db_for_read(None) == "default"
     assert router.allow_migrate("replica", "tickets") is False
     assert router.allow_migrate("default", "tickets") is True
+
+
+def test_who_is_asking_is_always_read_from_the_primary(standby):
+    # A token issued a moment ago may not be on the replica yet: the board must not answer 401.
+    with replica.using_replica():
+        assert router.db_for_read(apps.get_model("tickets", "Ticket")) == "replica"
+        for label in ("accounts.ApiToken", "accounts.User", "sessions.Session"):
+            assert router.db_for_read(apps.get_model(label)) == "default", label
 
 
 @pytest.mark.django_db(transaction=True)
