@@ -1,0 +1,249 @@
+"""What receiving a request costs in-process: the share of a create spent in the database and the
+Python around it, measured through the WSGI handler as a worker serves (production settings, DEBUG
+off), against a throw-away SQLite database and a local-memory cache. No HTTP, no load generator:
+the figures are per create and CPU-bound, so they can be compared before and after a change on the
+same machine (the absolute milliseconds depend on the machine; the statement count and Python
+function calls do not).
+
+    python -m benchmarks.createpath [--n 300] [--profile 25] [--code DIR]
+
+A first process migrates and builds a world (``guanjia.testing.world``: the desk of P1, a
+technician in engineering with the skill the leak category's dispatch rule asks for, the company's
+default categories and deadline policies) and issues a bearer token for the desk; a second, fresh
+process is the measured worker: it warms up with 20 creates, then posts ``--n`` requests (a leak in
+a unit, auto-dispatched to the technician), timing each and the time inside the database
+(``connection.execute_wrapper``). ``--profile N`` prints the cProfile of the slowest functions
+(by own time) over the creates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def prepare(out: Path) -> None:
+    import django
+
+    django.setup()
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    from guanjia.accounts.models import ApiToken, hash_token
+    from guanjia.core.context import Source, change_context
+    from guanjia.dispatch.models import DispatchRule
+    from guanjia.sla import services as sla_services
+    from guanjia.staff.choices import Department
+    from guanjia.staff.models import Skill, StaffMember
+    from guanjia.testing.world import build_world
+    from guanjia.tickets import services
+    from guanjia.tickets.models import TicketCategory
+
+    with change_context(source=Source.COMMAND):
+        world = build_world()
+        services.company_defaults_ensure(company=world.company)
+        sla_services.sla_defaults_ensure(company=world.company)
+        leak = TicketCategory.objects.get(company=world.company, name="漏水")
+        DispatchRule.objects.create(
+            company=world.company,
+            project=world.project,
+            category=leak.parent,
+            department=Department.ENGINEERING,
+        )
+        technician = StaffMember.objects.get(user=world.technician)
+        technician.skills.add(Skill.objects.create(company=world.company, name="水电"))
+    raw = ApiToken.new_raw_key()
+    ApiToken.objects.create(
+        user=world.desk,
+        key_hash=hash_token(raw),
+        prefix=raw[:8],
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    out.write_text(json.dumps({"token": raw, "unit_id": world.unit.pk, "category_id": leak.pk}))
+
+
+def measure(state: dict, n: int, profile_rows: int) -> dict:
+    from django.db import connection
+
+    from guanjia.wsgi import application
+
+    body = json.dumps(
+        {
+            "unit_id": state["unit_id"],
+            "category_id": state["category_id"],
+            "description": "厨房漏水",
+            "kind": "home_repair",
+        }
+    ).encode()
+    in_db = [0.0]
+    statements = [0]
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_db[0] += time.perf_counter() - started
+            statements[0] += 1
+
+    def create() -> int:
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/tickets",
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Bearer {state['token']}",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        answer = {}
+
+        def start_response(status, headers, exc_info=None):
+            answer["status"] = int(status.split()[0])
+
+        b"".join(application(environ, start_response))
+        return answer["status"]
+
+    for _ in range(20):
+        assert create() == 201
+    times = []
+    db_times = []
+    counts = []
+    profiler = cProfile.Profile() if profile_rows else None
+    with connection.execute_wrapper(timed):
+        for _ in range(n):
+            in_db[0], statements[0] = 0.0, 0
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            status = create()
+            elapsed = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+            assert status == 201, status
+            times.append(elapsed)
+            db_times.append(in_db[0])
+            counts.append(statements[0])
+    report = {
+        "creates": n,
+        "p50 ms": round(statistics.median(times) * 1000, 2),
+        "database p50 ms": round(statistics.median(db_times) * 1000, 2),
+        "outside the database": round(1 - sum(db_times) / sum(times), 3),
+        "statements": statistics.median(counts),
+    }
+    if profiler:
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text)
+        report["python calls per create"] = round(stats.total_calls / n)
+        stats.sort_stats("tottime").print_stats(profile_rows)
+        stats.sort_stats("cumulative").print_stats("guanjia/", profile_rows)
+        report["profile"] = text.getvalue()
+    return report
+
+
+def _start_redis(tmp: Path) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],  # noqa: S607
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server, port
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--profile", type=int, default=0, help="print the N functions with most own time")
+    parser.add_argument("--stage", choices=["prepare", "measure"], default=None)
+    parser.add_argument("--state", default="")
+    parser.add_argument("--code", default="", help="measure the guanjia package under this directory")
+    parser.add_argument("--dir", default="", help="keep the database here and reuse it on the next run")
+    args = parser.parse_args()
+    if args.stage == "prepare":
+        prepare(Path(args.state))
+        return
+    if args.stage == "measure":
+        state = json.loads(Path(args.state).read_text())
+        print(json.dumps(measure(state, args.n, args.profile)))
+        return
+    tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-createpath-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    # The shared cache is Redis, as in production, when a redis-server is installed (the token, the
+    # caller's scope, the deadline policies and dispatch rules are read from it on every create).
+    redis = _start_redis(tmp) if shutil.which("redis-server") else None
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="guanjia.settings",
+        GUANJIA_TESTING="",
+        DEBUG="0",
+        SECRET_KEY="createpath-bench-" + "x" * 50,
+        DATABASE_URL=f"sqlite:///{tmp}/create.sqlite3",
+        GUANJIA_VAR_DIR=str(tmp),
+        API_RATE_LIMITS="0",
+        SECURE_SSL_REDIRECT="0",
+        REDIS_URL=f"redis://127.0.0.1:{redis[1]}/0" if redis else "",
+    )
+    if args.code:  # another checkout of the code (a "before" measurement); this script stays this one
+        env["PYTHONPATH"] = args.code
+    state = tmp / "state.json"
+    run = [sys.executable, __file__, "--state", str(state)]
+    try:
+        if not state.exists():
+            subprocess.run([*run, "--stage", "prepare"], env=env, check=True)  # noqa: S603
+        result = subprocess.run(  # noqa: S603
+            [*run, "--stage", "measure", "--n", str(args.n), "--profile", str(args.profile)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        if redis:
+            redis[0].terminate()
+            redis[0].wait()
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    profile = report.pop("profile", "")
+    print("| one create, in-process | value |")
+    print("|---|---|")
+    for key, value in report.items():
+        print(f"| {key} | {value} |")
+    if profile:
+        print(profile)
+
+
+if __name__ == "__main__":
+    main()
