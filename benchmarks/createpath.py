@@ -164,6 +164,8 @@ def measure(state: dict, n: int, profile_rows: int) -> dict:
         report["python calls per create"] = round(stats.total_calls / n)
         stats.sort_stats("tottime").print_stats(profile_rows)
         stats.sort_stats("cumulative").print_stats("guanjia/", profile_rows)
+        if os.environ.get("CALLEES"):
+            stats.print_callees(os.environ["CALLEES"])
         report["profile"] = text.getvalue()
     return report
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from guanjia.accounts.models import User
 from guanjia.core.roles import Role
-from guanjia.estates.models import Occupancy
+from guanjia.estates.models import Occupancy, Resident
 from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
@@ -16,49 +17,89 @@ from guanjia.tickets.models import TicketEvent
 from guanjia.tickets.timeline import PLAIN_WORDS
 
 
-def _staff_users(*members):
-    return [m.user for m in members if m is not None and m.deleted_at is None]
+def _loaded(ticket, name: str):
+    """The related object the ticket already holds in memory (no query), else None."""
+    field = ticket._meta.get_field(name)
+    return field.get_cached_value(ticket) if field.is_cached(ticket) else None
+
+
+def _live_staff_user_ids(ticket, names: list[str]) -> list[int]:
+    """The user ids of the ticket's staff in these roles (``first_contact``, ``assignee``) who
+    have not left: from the members the change already holds, the others in one narrow query."""
+    found, missing = {}, {}
+    for name in names:
+        member_id = getattr(ticket, f"{name}_id")
+        if member_id is None:
+            continue
+        member = _loaded(ticket, name)
+        if member is not None:
+            found[name] = member.user_id if member.deleted_at is None else None
+        else:
+            missing[name] = member_id
+    if missing:
+        live = dict(
+            StaffMember.objects.filter(pk__in=set(missing.values()), deleted_at__isnull=True).values_list(
+                "pk", "user_id"
+            )
+        )
+        found.update({name: live.get(member_id) for name, member_id in missing.items()})
+    return [found[name] for name in names if found.get(name) is not None]
+
+
+def _reporter_user_id(ticket) -> int | None:
+    if not ticket.reporter_resident_id:
+        return None
+    resident = _loaded(ticket, "reporter_resident")
+    if resident is not None:
+        return resident.user_id
+    return Resident.objects.filter(pk=ticket.reporter_resident_id).values_list("user_id", flat=True).first()
 
 
 def recipients_for(event: TicketEvent) -> tuple[list, list]:
-    """(staff users, resident users) to tell about this event; never the person who did it."""
+    """(staff users, resident users) to tell about this event; never the person who did it.
+
+    Read from the request as the change left it in memory (the event is announced inside the
+    change's transaction), asking the database only for what it does not hold: the work of one
+    narrow query or two, where re-reading the event with every related row cost a sixth of a create.
+    """
     ticket = event.ticket
-    staff, residents = [], []
-    resident_user = (
-        ticket.reporter_resident.user
-        if ticket.reporter_resident_id and ticket.reporter_resident.user_id
-        else None
-    )
+    staff_roles: list[str] = []
+    tell_resident = False
+    heads: list[int] = []
     action = event.action
     if action == Action.CREATE:
-        staff = _staff_users(ticket.first_contact)
+        staff_roles = ["first_contact"]
     elif action in (Action.DISPATCH, Action.REASSIGN):
-        staff = _staff_users(ticket.assignee)
-        residents = [resident_user]
+        staff_roles, tell_resident = ["assignee"], True
     elif action in (Action.REJECT, Action.REOPEN, Action.COMPLETE, Action.HOLD):
-        staff = _staff_users(ticket.first_contact)
-        residents = [resident_user] if action == Action.COMPLETE else []
+        staff_roles, tell_resident = ["first_contact"], action == Action.COMPLETE
     elif action in (Action.FOLLOW_UP, Action.FIRST_FEEDBACK, Action.CANCEL, Action.CLOSE):
-        residents = [resident_user]
+        tell_resident = True
         if action == Action.FOLLOW_UP and ticket.status == "rework":
-            staff = _staff_users(ticket.first_contact)
+            staff_roles = ["first_contact"]
     elif action == Action.ESCALATE:
-        heads = StaffMember.objects.filter(projects=ticket.project_id, deleted_at__isnull=True).filter(
-            roles__role__in=[Role.DEPARTMENT_HEAD, Role.PROJECT_MANAGER]
+        staff_roles = ["first_contact"]
+        heads = list(
+            StaffMember.objects.filter(projects=ticket.project_id, deleted_at__isnull=True)
+            .filter(roles__role__in=[Role.DEPARTMENT_HEAD, Role.PROJECT_MANAGER])
+            .values_list("user_id", flat=True)
         )
-        staff = _staff_users(ticket.first_contact, *heads)
     elif action == Action.REMIND:
-        staff = _staff_users(ticket.assignee)
+        staff_roles = ["assignee"]
     elif action == Action.HANDOVER or action == Action.RATE:
-        staff = _staff_users(ticket.first_contact)
-    if resident_user is not None and resident_user in residents and not _still_lives_there(ticket):
+        staff_roles = ["first_contact"]
+    staff_ids = [*_live_staff_user_ids(ticket, staff_roles), *heads]
+    resident_id = _reporter_user_id(ticket) if tell_resident else None
+    if resident_id is not None and resident_id not in staff_ids and not _still_lives_there(ticket):
         # Moved out: the request left their portal, so its news no longer goes to them either.
-        residents = []
-    people = {u.pk: u for u in [*staff, *residents] if u is not None and u.pk != event.actor_id}
-    staff_ids = {u.pk for u in staff if u is not None}
-    return [u for pk, u in people.items() if pk in staff_ids], [
-        u for pk, u in people.items() if pk not in staff_ids
-    ]
+        resident_id = None
+    wanted = {pk for pk in [*staff_ids, resident_id] if pk is not None and pk != event.actor_id}
+    if not wanted:
+        return [], []
+    users = User.objects.in_bulk(wanted)
+    staff = [users[pk] for pk in dict.fromkeys(staff_ids) if pk in users]
+    residents = [users[resident_id]] if resident_id in users and resident_id not in staff_ids else []
+    return staff, residents
 
 
 def _still_lives_there(ticket) -> bool:
@@ -70,16 +111,8 @@ def _still_lives_there(ticket) -> bool:
     return current.filter(project_id=ticket.project_id).exists()
 
 
-def notify_event(event_id: int) -> None:
-    event = (
-        TicketEvent.objects.select_related(
-            "ticket__first_contact__user", "ticket__assignee__user", "ticket__reporter_resident__user"
-        )
-        .filter(pk=event_id)
-        .first()
-    )
-    if event is None:
-        return
+def notify_event(event: TicketEvent) -> None:
+    """Tell the people concerned about an event just recorded (``services._announce``)."""
     ticket = event.ticket
     staff, residents = recipients_for(event)
     # "%(number)s %(what)s" is a layout, not a phrase: nothing to translate but its parts.

@@ -596,7 +596,7 @@ def _announce(event: TicketEvent) -> None:
     later: A hears of the dispatch, B of the reassignment). Nothing here talks to a provider, so a
     slow mail server still never slows the action.
     """
-    notify_event(event.pk)
+    notify_event(event)
 
 
 # The defaults, the photo and phone services and the timeline's words live in their own modules;

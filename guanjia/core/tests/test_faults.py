@@ -126,7 +126,7 @@ def test_with_redis_unreachable_pages_are_served_and_notifications_wait_in_the_d
     assert list(HUEY.storage.enqueued_items()) == []
     count = Notification.objects.filter(object_id=ticket_id).count()
     for event in TicketEvent.objects.filter(ticket_id=ticket_id):
-        notify_event(event.pk)
+        notify_event(event)
     assert Notification.objects.filter(object_id=ticket_id).count() == count
 
 
