@@ -214,9 +214,15 @@ def _evaluate(node, instance, exclude, *, negated_above):
     return _COMPARISONS[kind](field.to_python(current), field.to_python(literal))
 
 
+def by_pk(queryset: models.QuerySet, pk):
+    """The row with this primary key, or None. Unlike ``.first()`` it asks for no ordering: an
+    ORDER BY on a one-row lookup is work for nothing, and compiling it was an eighth of a create."""
+    return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
+
+
 def visible_or_404(queryset: models.QuerySet, pk, user):
     """The record if the user may see it; otherwise the same NotFound as for a missing id."""
-    obj = queryset.visible_to(user).filter(pk=pk).first() if _storable(pk) else None
+    obj = by_pk(queryset.visible_to(user), pk) if _storable(pk) else None
     if obj is None:
         raise NotFound(_("%(model)s 不存在") % {"model": queryset.model._meta.verbose_name})
     return obj
@@ -227,7 +233,7 @@ def visible_reference(model: type[models.Model], pk, user, *, field: str, relate
     ``related``: foreign keys to read along with it (``select_related``)."""
     if pk is None:
         raise ValidationError({field: _("此项为必填项")})
-    obj = model.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
+    obj = by_pk(model.objects.visible_to(user).select_related(*related), pk)
     if obj is None:
         raise ValidationError(
             {field: _("%(model)s #%(pk)s 不存在") % {"model": model._meta.verbose_name, "pk": pk}}

@@ -150,7 +150,7 @@ def _team(ticket: Ticket, rule: DispatchRule, skill_name: str | None):
         )
         .annotate(skilled=holds_skill(rule.skill_id, skill_name))
         .select_related("user")
-        .order_by("id")
+        .order_by()  # ``decide`` breaks every tie by id itself
     )
 
 
