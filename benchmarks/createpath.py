@@ -18,7 +18,6 @@ a unit, auto-dispatched to the technician), timing each and the time inside the 
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import json
@@ -33,30 +32,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import inprocess
+from benchmarks.inprocess import bearer_token, migrated_world
+
 
 def prepare(out: Path) -> None:
-    import django
-
-    django.setup()
-    import datetime
-
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    from guanjia.accounts.models import ApiToken, hash_token
+    world = migrated_world()
     from guanjia.core.context import Source, change_context
     from guanjia.dispatch.models import DispatchRule
     from guanjia.sla import services as sla_services
     from guanjia.staff.choices import Department
     from guanjia.staff.models import Skill, StaffMember
-    from guanjia.testing.world import build_world
     from guanjia.tickets import services
     from guanjia.tickets.models import TicketCategory
 
     with change_context(source=Source.COMMAND):
-        world = build_world()
         services.company_defaults_ensure(company=world.company)
         sla_services.sla_defaults_ensure(company=world.company)
         leak = TicketCategory.objects.get(company=world.company, name="漏水")
@@ -68,13 +58,7 @@ def prepare(out: Path) -> None:
         )
         technician = StaffMember.objects.get(user=world.technician)
         technician.skills.add(Skill.objects.create(company=world.company, name="水电"))
-    raw = ApiToken.new_raw_key()
-    ApiToken.objects.create(
-        user=world.desk,
-        key_hash=hash_token(raw),
-        prefix=raw[:8],
-        expires_at=timezone.now() + datetime.timedelta(days=1),
-    )
+    raw = bearer_token(world.desk)
     out.write_text(json.dumps({"token": raw, "unit_id": world.unit.pk, "category_id": leak.pk}))
 
 
@@ -103,33 +87,7 @@ def measure(state: dict, n: int, profile_rows: int) -> dict:
             statements[0] += 1
 
     def create() -> int:
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/api/v1/tickets",
-            "QUERY_STRING": "",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {state['token']}",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        answer = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"] = int(status.split()[0])
-
-        b"".join(application(environ, start_response))
-        return answer["status"]
+        return inprocess.call(application, "/api/v1/tickets", token=state["token"], method="POST", body=body)
 
     for _ in range(20):
         assert create() == 201
@@ -187,13 +145,9 @@ def _start_redis(tmp: Path) -> tuple[subprocess.Popen, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = inprocess.arguments()
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="print the N functions with most own time")
-    parser.add_argument("--stage", choices=["prepare", "measure"], default=None)
-    parser.add_argument("--state", default="")
-    parser.add_argument("--code", default="", help="measure the guanjia package under this directory")
-    parser.add_argument("--dir", default="", help="keep the database here and reuse it on the next run")
     args = parser.parse_args()
     if args.stage == "prepare":
         prepare(Path(args.state))
@@ -207,18 +161,7 @@ def main() -> None:
     # The shared cache is Redis, as in production, when a redis-server is installed (the token, the
     # caller's scope, the deadline policies and dispatch rules are read from it on every create).
     redis = _start_redis(tmp) if shutil.which("redis-server") else None
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="guanjia.settings",
-        GUANJIA_TESTING="",
-        DEBUG="0",
-        SECRET_KEY="createpath-bench-" + "x" * 50,
-        DATABASE_URL=f"sqlite:///{tmp}/create.sqlite3",
-        GUANJIA_VAR_DIR=str(tmp),
-        API_RATE_LIMITS="0",
-        SECURE_SSL_REDIRECT="0",
-        REDIS_URL=f"redis://127.0.0.1:{redis[1]}/0" if redis else "",
-    )
+    env = inprocess.worker_env(tmp, "create", redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "")
     if args.code:  # another checkout of the code (a "before" measurement); this script stays this one
         env["PYTHONPATH"] = args.code
     state = tmp / "state.json"

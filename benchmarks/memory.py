@@ -13,13 +13,14 @@ cycling through every API list operation that needs no path parameter (plus a re
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks import inprocess
+from benchmarks.inprocess import bearer_token, migrated_world
 
 HEAVY = (
     "openpyxl",
@@ -57,35 +58,11 @@ def heavy_loaded() -> list[str]:
 
 
 def prepare(out: Path) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    import datetime
-
-    from django.utils import timezone
-
-    from guanjia.accounts.models import ApiToken, hash_token
-    from guanjia.core.context import Source, change_context
-    from guanjia.testing.world import build_world
-
-    with change_context(source=Source.COMMAND):
-        world = build_world()
-    raw = ApiToken.new_raw_key()
-    ApiToken.objects.create(
-        user=world.hq,
-        key_hash=hash_token(raw),
-        prefix=raw[:8],
-        expires_at=timezone.now() + datetime.timedelta(days=1),
-    )
-    out.write_text(json.dumps({"token": raw}))
+    world = migrated_world()
+    out.write_text(json.dumps({"token": bearer_token(world.hq)}))
 
 
 def measure(token: str, requests: int) -> dict:
-    import io
 
     start = rss_mb()
     from guanjia.wsgi import application
@@ -101,32 +78,7 @@ def measure(token: str, requests: int) -> dict:
     statuses: dict[int, int] = {}
 
     def call(path: str) -> int:
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {token}",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        answer = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"] = int(status.split()[0])
-
-        body = b"".join(application(environ, start_response))
-        answer["body"] = body
-        return answer["status"]
+        return inprocess.call(application, path, token=token)
 
     call("/api/v1/me")
     after_first = rss_mb()
@@ -151,12 +103,8 @@ def measure(token: str, requests: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = inprocess.arguments()
     parser.add_argument("--requests", type=int, default=45)
-    parser.add_argument("--stage", choices=["prepare", "measure"], default=None)
-    parser.add_argument("--state", default="")
-    parser.add_argument("--code", default="", help="measure the guanjia package under this directory")
-    parser.add_argument("--dir", default="", help="keep the database here and reuse it on the next run")
     args = parser.parse_args()
     if args.stage == "prepare":
         prepare(Path(args.state))
@@ -167,18 +115,7 @@ def main() -> None:
         return
     tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-memory-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="guanjia.settings",
-        GUANJIA_TESTING="",
-        DEBUG="0",
-        SECRET_KEY="memory-bench-" + "x" * 50,
-        DATABASE_URL=f"sqlite:///{tmp}/memory.sqlite3",
-        GUANJIA_VAR_DIR=str(tmp),
-        API_RATE_LIMITS="0",
-        SECURE_SSL_REDIRECT="0",
-        REDIS_URL="",
-    )
+    env = inprocess.worker_env(tmp, "memory")
     state = tmp / "state.json"
     if not state.exists():
         subprocess.run(  # noqa: S603 (this interpreter, this module)

@@ -20,8 +20,9 @@ import argparse
 import io
 import os
 import statistics
-import sys
 import time
+
+from benchmarks.inprocess import environ
 
 STARTPROJECT_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -32,30 +33,6 @@ STARTPROJECT_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-
-
-def environ(path: str, **extra) -> dict:
-    env = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_ACCEPT": "*/*",
-        "HTTP_USER_AGENT": "wrk",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    env.update(extra)
-    return env
 
 
 def _start_response(status, headers, exc_info=None):
