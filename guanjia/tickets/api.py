@@ -170,7 +170,12 @@ class ActionIn(Schema):
     score: int | None = Field(None, ge=1, le=5)
     comment: str = Field("", max_length=500)
     root_cause: str = Field("", max_length=2000)
-    materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
+    materials: list[MaterialIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Materials used that did not come from a store: what a store issued to the "
+        "request is on it already (``materials`` of the request) and must not be listed again.",
+    )
     charges: list[ChargeIn] = Field(default_factory=list, max_length=50)
     expected_version: str = Field(
         "",

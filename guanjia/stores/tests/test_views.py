@@ -56,3 +56,25 @@ def test_technician_phone_page_and_export(sw, client):
     export = client.get("/data/export/stores-stock.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     assert client.get("/data/export/stores-movements.xlsx").status_code == 200
+
+
+def test_the_complete_form_shows_what_the_store_issued_so_it_is_not_typed_again(sw, client):
+    from guanjia.tickets import services as ticket_services
+
+    ticket_services.ticket_act(
+        actor=sw.desk,
+        ticket=sw.ticket,
+        action="dispatch",
+        data={"assignee_id": sw.technician.staff_member.pk},
+    )
+    for action in ("accept", "arrive"):
+        ticket_services.ticket_act(actor=sw.technician, ticket=sw.ticket, action=action)
+    services.movement_issue(
+        actor=sw.technician,
+        data={"store_id": sw.store.pk, "item_id": sw.washer.pk, "quantity": "2", "ticket_id": sw.ticket.pk},
+    )
+    client.force_login(sw.technician)
+    page = client.get(f"/tickets/{sw.ticket.pk}/?action=complete").content.decode()
+    assert "data-recorded-materials" in page
+    assert "水龙头垫片 2" in page
+    assert "不要重复填写" in page
