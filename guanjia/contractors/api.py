@@ -27,7 +27,7 @@ from guanjia.contractors.models import Contract, Contractor, OutsourcedWorker
 from guanjia.core.api import ERROR_RESPONSES, FilterSchema, RefId, Schema, register_crud
 from guanjia.core.media import private_url
 from guanjia.core.roles import Perm
-from guanjia.core.scoping import require
+from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 
 router = Router(tags=["contractors"])
@@ -405,6 +405,41 @@ def contract_performance(request, pk: int, period: PerformancePeriod = Performan
     """Per month or quarter of the contract's life (newest first, at most 12): on-time rates of the
     requests and planned work of the contract, and the quality audits of its estates (docs/figures.md)."""
     return performance.contract_performance(_contract(request, pk), request.user, period=period)
+
+
+# The company's reminder days ------------------------------------------------------------------------
+
+
+class ContractSettingsOut(Schema):
+    reminder_days: list[int] = Field(..., description="days before a contract's end, largest first")
+
+
+class ContractSettingsIn(Schema):
+    reminder_days: list[int] = Field(
+        ..., min_length=1, max_length=5, description="1 to 5 distinct days, each 1–365 before the end"
+    )
+
+
+@router.get(
+    "/contract-settings",
+    response={200: ContractSettingsOut, **ERROR_RESPONSES},
+    operation_id="contract_settings_get",
+    summary="The company's contract reminder days",
+)
+def contract_settings_get(request):
+    require(request.user, Perm.VIEW_CONTRACTS)
+    return {"reminder_days": services.reminder_days(scope_for(request.user).company_id)}
+
+
+@router.put(
+    "/contract-settings",
+    response={200: ContractSettingsOut, **ERROR_RESPONSES},
+    operation_id="contract_settings_set",
+    summary="Set the company's contract reminder days (HQ only)",
+)
+def contract_settings_set(request, payload: ContractSettingsIn):
+    row = services.reminder_days_set(actor=request.user, days=payload.reminder_days)
+    return {"reminder_days": row.reminder_days}
 
 
 # Outsourced people ------------------------------------------------------------------------------------

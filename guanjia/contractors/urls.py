@@ -13,6 +13,7 @@ urlpatterns = [
     path("contractors/workers/<int:pk>/remove/", views.worker_unlink, name="worker_unlink"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/new/", views.contract_edit, name="contract_create"),
+    path("contracts/reminder-days/", views.reminder_days_set, name="reminder_days"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action"),

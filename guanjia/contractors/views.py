@@ -30,7 +30,7 @@ from guanjia.contractors.forms import (
 from guanjia.contractors.models import Contract, Contractor, OutsourcedWorker
 from guanjia.core.errors import Conflict, NotAllowed
 from guanjia.core.roles import Perm
-from guanjia.core.scoping import user_can
+from guanjia.core.scoping import scope_for, user_can
 from guanjia.core.services import visible_or_404
 from guanjia.web.helpers import (
     add_service_errors,
@@ -192,8 +192,24 @@ def contract_list(request):
             "filter_form": form,
             "today": timezone.localdate(),
             "can_manage": user_can(request.user, Perm.MANAGE_CONTRACTS),
+            "reminder_days": services.reminder_days(scope_for(request.user).company_id),
+            "can_set_reminders": user_can(request.user, Perm.MANAGE_CONTRACTS)
+            and scope_for(request.user).is_hq,
         },
     )
+
+
+@require_POST
+@console_view(Perm.MANAGE_CONTRACTS)
+def reminder_days_set(request):
+    """The company's reminder days from the contract list (HQ); refused days come back as a message."""
+    days = request.POST.get("reminder_days", "")
+    _run(
+        request,
+        lambda: services.reminder_days_set(actor=request.user, days=days),
+        _("已保存到期提醒天数"),
+    )
+    return redirect("contractors:contracts")
 
 
 def _contract_initial(contract: Contract) -> dict:

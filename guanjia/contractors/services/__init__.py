@@ -13,7 +13,12 @@ from guanjia.contractors.services.contracts import (
     expire_ended,
 )
 from guanjia.contractors.services.register import contractor_create, contractor_deactivate, contractor_update
-from guanjia.contractors.services.reminders import escalate_undecided, remind_expiring
+from guanjia.contractors.services.reminders import (
+    escalate_undecided,
+    remind_expiring,
+    reminder_days,
+    reminder_days_set,
+)
 from guanjia.contractors.services.workers import worker_link, worker_unlink
 
 __all__ = [
@@ -30,6 +35,8 @@ __all__ = [
     "escalate_undecided",
     "expire_ended",
     "remind_expiring",
+    "reminder_days",
+    "reminder_days_set",
     "worker_link",
     "worker_unlink",
 ]

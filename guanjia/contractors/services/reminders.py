@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +25,11 @@ from guanjia.contractors.models import (
 )
 from guanjia.contractors.services import common
 from guanjia.contractors.services.common import timeline
+from guanjia.core.errors import NotAllowed
 from guanjia.core.ladder import climb
-from guanjia.core.roles import Role
+from guanjia.core.roles import Perm, Role
+from guanjia.core.scoping import require, scope_for
+from guanjia.core.services import save_validated, service
 from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
 from guanjia.staff.models import StaffMember
@@ -41,6 +45,35 @@ def reminder_days(company_id: int) -> list[int]:
     """The company's reminder days, largest first (default 60, 30, 7)."""
     row = ContractSettings.objects.filter(company_id=company_id).first()
     return sorted({int(d) for d in (row.reminder_days if row else DEFAULT_REMINDER_DAYS)}, reverse=True)
+
+
+MAX_REMINDERS = 5
+
+
+@service
+def reminder_days_set(*, actor, days) -> ContractSettings:
+    """The company's reminder days (1 to 5 distinct whole days, each 1–365 before a contract's end).
+    Company-wide, so only HQ may set them; contracts already reminded keep what was sent."""
+    require(actor, Perm.MANAGE_CONTRACTS)
+    scope = scope_for(actor)
+    if not scope.is_hq:
+        raise NotAllowed(_("提醒天数是全公司的设置，只有总部可以修改"))
+    if isinstance(days, str):
+        days = [part for part in days.replace("，", ",").replace(" ", ",").split(",") if part]
+    try:
+        wanted = sorted({int(d) for d in days}, reverse=True)
+    except (TypeError, ValueError):
+        raise ValidationError({"reminder_days": _("请填写整数天数，用逗号分隔")}) from None
+    if not 1 <= len(wanted) <= MAX_REMINDERS:
+        raise ValidationError({"reminder_days": _("请填写 1 到 5 个提醒天数")})
+    if not all(1 <= d <= 365 for d in wanted):
+        raise ValidationError({"reminder_days": _("提醒天数须在 1 到 365 天之间")})
+    row = ContractSettings.objects.select_for_update().filter(company_id=scope.company_id).first()
+    if row is None:
+        row = ContractSettings(company_id=scope.company_id)
+    row.reminder_days = wanted
+    save_validated(row)
+    return row
 
 
 def _undecided(today: datetime.date, horizon: int):

@@ -219,3 +219,32 @@ def test_outsourced_doer_is_checked_by_the_company_supervisor(cw):
     assert all(t.checker_id == cw.head_member.pk for t in plan.tasks.all())
     page = web(cw.admin).get(f"/staff/{cleaner.pk}/").content.decode()
     assert 'data-testid="staff-outsourced"' in page and "日立电梯维保站" in page
+
+
+def test_hq_sets_the_company_s_reminder_days_and_the_job_follows_them(cw):
+    assert Api(cw.manager).get("contract-settings").json() == {"reminder_days": [60, 30, 7]}
+    # A project manager manages contracts but not the company's settings.
+    refused = Api(cw.manager).put("contract-settings", {"reminder_days": [45]})
+    assert refused.status_code == 403
+    for bad in ([], [0], [400], [1, 2, 3, 4, 5, 6]):
+        answer = Api(cw.admin).put("contract-settings", {"reminder_days": bad})
+        assert answer.status_code == 422, (bad, answer.content)
+        assert "reminder_days" in answer.json()["errors"] or "reminder_days" in answer.json()["detail"]
+    saved = Api(cw.admin).put("contract-settings", {"reminder_days": [14, 45, 45]})
+    assert saved.status_code == 200 and saved.json() == {"reminder_days": [45, 14]}
+    assert Api(cw.foreign_admin).get("contract-settings").json() == {"reminder_days": [60, 30, 7]}
+    # The job reminds at 45 days left (the contract ends in 65), not at 60.
+    services.contract_activate(actor=cw.admin, contract=cw.contract)
+    now = timezone.now()
+    assert services.remind_expiring(now=now + datetime.timedelta(days=5)) == 0
+    assert services.remind_expiring(now=now + datetime.timedelta(days=20)) == 1
+    assert list(ContractReminder.objects.values_list("days_before", flat=True)) == [45]
+    # The page shows them; HQ changes them there, a bad value comes back as a message.
+    client = web(cw.admin)
+    assert "45/14" in client.get("/contracts/").content.decode()
+    client.post("/contracts/reminder-days/", {"reminder_days": "30，7"})
+    assert services.reminder_days(cw.company.pk) == [30, 7]
+    page = client.post("/contracts/reminder-days/", {"reminder_days": "abc"}, follow=True).content.decode()
+    assert "请填写整数天数" in page
+    assert services.reminder_days(cw.company.pk) == [30, 7]
+    assert "reminder_days" not in web(cw.manager).get("/contracts/").content.decode()
