@@ -590,3 +590,8 @@ def monthly_spend(request, year: int = Query(..., ge=2000, le=2100), project_id:
     """Issues to requests and maintenance tasks less their returns, at cost, per Shanghai month."""
     require(request.user, Perm.VIEW_STORES)
     return selectors.monthly_spend(request.user, year=year, project_id=project_id)
+
+
+from guanjia.stores.policy_api import router as policy_router  # noqa: E402
+
+router.add_router("", policy_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("stores/stores/<int:pk>/stocktake/", views.stocktake_start, name="stocktake_start"),
     path("stores/purchases/", views.purchase_list, name="purchases"),
     path("stores/purchases/new/", views.purchase_create, name="purchase_create"),
+    path("stores/purchases/policy/", views.policy_set, name="policy"),
     path("stores/purchases/<int:pk>/", views.purchase_detail, name="purchase"),
     path("stores/purchases/<int:pk>/<str:action>/", views.purchase_act, name="purchase_act"),
     path("stores/figures/", views.figures, name="figures"),

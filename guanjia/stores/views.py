@@ -21,6 +21,7 @@ from guanjia.stores import forms as f
 from guanjia.stores import selectors, services
 from guanjia.stores.choices import MovementKind, PurchaseStatus, StockTakeStatus
 from guanjia.stores.models import Movement, PurchaseRequest, StockItem, StockTake, Store
+from guanjia.stores.services.common import policy_for
 from guanjia.stores.services.movements import returned_so_far
 from guanjia.tickets.choices import OPEN_STATUSES
 from guanjia.tickets.models import Ticket
@@ -286,8 +287,28 @@ def purchase_list(request):
         queryset=qs,
         fragment="stores/_purchase_table.html",
         template="stores/purchase_list.html",
-        context={"title": _("采购申请"), "filter_form": form, "now": timezone.now()},
+        context={
+            "title": _("采购申请"),
+            "filter_form": form,
+            "now": timezone.now(),
+            "policy": policy_for(scope_for(request.user).company_id),
+            "can_set_policy": user_can(request.user, Perm.MANAGE_STORES) and scope_for(request.user).is_hq,
+        },
     )
+
+
+@require_POST
+@console_view(Perm.MANAGE_STORES)
+def policy_set(request):
+    """The company's purchasing rules from the purchase list (HQ); a refusal comes back as a message."""
+    data = {k: request.POST.get(k) or None for k in ("pm_limit", "approval_hours")}
+    try:
+        services.policy_set(actor=request.user, data=data)
+    except (ValidationError, NotAllowed) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("已保存采购审批规则"))
+    return redirect("stores:purchases")
 
 
 @console_view(Perm.VIEW_STORES)

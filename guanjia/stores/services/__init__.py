@@ -15,6 +15,7 @@ from guanjia.stores.services.movements import (  # noqa: F401
     movement_return,
     movement_transfer,
 )
+from guanjia.stores.services.policy import policy_set  # noqa: F401
 from guanjia.stores.services.purchasing import (  # noqa: F401
     purchase_approve,
     purchase_cancel,

@@ -78,3 +78,38 @@ def test_the_complete_form_shows_what_the_store_issued_so_it_is_not_typed_again(
     assert "data-recorded-materials" in page
     assert "水龙头垫片 2" in page
     assert "不要重复填写" in page
+
+
+def test_hq_sets_the_purchasing_rules_and_new_requests_follow_them(sw, client):
+    import datetime
+    from decimal import Decimal
+
+    from guanjia.stores.choices import PurchaseStatus
+    from guanjia.testing.api import Api
+
+    assert Api(sw.manager).get("stores/policy").json() == {"pm_limit": "5000.00", "approval_hours": 24}
+    assert Api(sw.manager).put("stores/policy", {"pm_limit": "1"}).status_code == 403
+    for bad in ({"pm_limit": "-1"}, {"approval_hours": 0}, {"approval_hours": 999}, {"pm_limit": "1.234"}):
+        answer = Api(sw.admin).put("stores/policy", bad)
+        assert answer.status_code == 422, (bad, answer.content)
+        assert set(bad) & set(answer.json()["errors"]) or next(iter(bad)) in answer.json()["detail"]
+    saved = Api(sw.admin).put("stores/policy", {"pm_limit": "100", "approval_hours": 48})
+    assert saved.status_code == 200 and saved.json() == {"pm_limit": "100.00", "approval_hours": 48}
+    assert Api(sw.foreign_admin).get("stores/policy").json()["pm_limit"] == "5000.00"
+    # A request above the new limit climbs to HQ after the project manager; its deadline is 48 h.
+    big = services.purchase_create(
+        actor=sw.technician,
+        data={"store_id": sw.store.pk, "item_id": sw.valve.pk, "quantity": "10", "unit_price": "30"},
+    )
+    assert big.due_at - big.created_at > datetime.timedelta(hours=47)
+    assert services.purchase_approve(actor=sw.manager, purchase=big).status == PurchaseStatus.PENDING_HQ
+    # The page shows the rules; HQ changes them there, a bad value comes back as a message.
+    client.force_login(sw.admin)
+    assert "100 元以内项目经理审批" in client.get("/stores/purchases/").content.decode()
+    client.post("/stores/purchases/policy/", {"pm_limit": "2500", "approval_hours": "12"})
+    page = client.post("/stores/purchases/policy/", {"approval_hours": "x"}, follow=True).content.decode()
+    assert "请填写整数小时" in page
+    policy = services.common.policy_for(sw.company.pk)
+    assert (policy.pm_limit, policy.approval_hours) == (Decimal("2500.00"), 12)
+    client.force_login(sw.manager)
+    assert 'name="pm_limit"' not in client.get("/stores/purchases/").content.decode()
