@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.contractors import performance, selectors, services
@@ -335,62 +336,62 @@ def contract_detail(request, pk):
     return render(request, "contractors/contract_detail.html", ctx)
 
 
+# The buttons of a contract's page: action → (its form, or None; the service call with the form's
+# values; what is said when it is done; what is said when the form is incomplete).
+CONTRACT_ACTIONS = {
+    "activate": (
+        None,
+        lambda user, c, _d: services.contract_activate(actor=user, contract=c),
+        _lazy("合同已生效"),
+        "",
+    ),
+    "decide": (
+        DecideForm,
+        lambda user, c, d: services.contract_decide(
+            actor=user, contract=c, decision=d["decision"], note=d["note"]
+        ),
+        _lazy("已记录续签决定"),
+        _lazy("请选择续签或到期终止"),
+    ),
+    "terminate": (
+        TerminateForm,
+        lambda user, c, d: services.contract_terminate(
+            actor=user, contract=c, reason=d["reason"], on=d["on"]
+        ),
+        _lazy("合同已终止"),
+        _lazy("请填写终止原因"),
+    ),
+    "renew": (
+        None,
+        lambda user, c, _d: services.contract_renew(actor=user, contract=c),
+        _lazy("已生成续签合同草稿"),
+        "",
+    ),
+    "document": (
+        DocumentForm,
+        lambda user, c, d: services.contract_add_document(
+            actor=user, contract=c, upload=d["file"], title=d["title"]
+        ),
+        _lazy("已上传附件"),
+        _lazy("请选择文件"),
+    ),
+}
+
+
 @require_POST
 @console_view(Perm.VIEW_CONTRACTS)
 def contract_action(request, pk, action):
     contract = visible_or_404(Contract.objects, pk, request.user)
-    user = request.user
-    if action == "activate":
-        _run(request, lambda: services.contract_activate(actor=user, contract=contract), _("合同已生效"))
-    elif action == "decide":
-        form = DecideForm(request.POST)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: services.contract_decide(
-                    actor=user,
-                    contract=contract,
-                    decision=form.cleaned_data["decision"],
-                    note=form.cleaned_data["note"],
-                ),
-                _("已记录续签决定"),
-            )
-        else:
-            messages.error(request, _("请选择续签或到期终止"))
-    elif action == "terminate":
-        form = TerminateForm(request.POST)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: services.contract_terminate(
-                    actor=user,
-                    contract=contract,
-                    reason=form.cleaned_data["reason"],
-                    on=form.cleaned_data["on"],
-                ),
-                _("合同已终止"),
-            )
-        else:
-            messages.error(request, _("请填写终止原因"))
-    elif action == "renew":
-        _run(request, lambda: services.contract_renew(actor=user, contract=contract), _("已生成续签合同草稿"))
-    elif action == "document":
-        form = DocumentForm(request.POST, request.FILES)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: services.contract_add_document(
-                    actor=user,
-                    contract=contract,
-                    upload=form.cleaned_data["file"],
-                    title=form.cleaned_data["title"],
-                ),
-                _("已上传附件"),
-            )
-        else:
-            messages.error(request, _("请选择文件"))
-    else:
+    if action not in CONTRACT_ACTIONS:
         messages.error(request, _("未知操作"))
+        return redirect("contractors:contract", pk=pk)
+    form_class, call, done, incomplete = CONTRACT_ACTIONS[action]
+    form = form_class(request.POST, request.FILES) if form_class else None
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form else {}
+        _run(request, lambda: call(request.user, contract, data), str(done))
+    else:
+        messages.error(request, str(incomplete))
     successor = Contract.objects.filter(renewed_from=contract).values_list("pk", flat=True).first()
     if action in ("renew", "decide") and successor:
         return redirect("contractors:contract", pk=successor)

@@ -248,3 +248,20 @@ def test_hq_sets_the_company_s_reminder_days_and_the_job_follows_them(cw):
     assert "请填写整数天数" in page
     assert services.reminder_days(cw.company.pk) == [30, 7]
     assert "reminder_days" not in web(cw.manager).get("/contracts/").content.decode()
+
+
+def test_the_contract_page_buttons_act_through_the_services(cw):
+    client = web(cw.admin)
+    page = f"/contracts/{cw.contract.pk}/"
+    assert client.post(f"{page}activate/").url == page
+    cw.contract.refresh_from_db()
+    assert cw.contract.status == ContractStatus.ACTIVE
+    said = client.post(f"{page}decide/", {}, follow=True).content.decode()
+    assert "请选择续签或到期终止" in said  # the form is incomplete: nothing decided
+    assert client.post(f"{page}nonsense/", follow=True).status_code == 200
+    cw.contract.refresh_from_db()
+    assert cw.contract.decision == ""
+    renewed = client.post(f"{page}decide/", {"decision": "renew", "note": "续签一年"})
+    successor = Contract.objects.get(renewed_from=cw.contract)
+    assert renewed.url == f"/contracts/{successor.pk}/"  # the successor's page opens
+    assert web(cw.desk).post(f"{page}terminate/", {"reason": "x"}).status_code == 403
