@@ -43,6 +43,7 @@ preflight: preflight-demo
 	test -x "$(CHROMIUM)" || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wqy\|cjk" || missing="$$missing fonts-wqy-microhei"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	test -d /usr/share/poppler/cMap || missing="$$missing poppler-data"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test also needs:$$missing (browser tests drive $(CHROMIUM); PDFs are checked as images, in Chinese)"; \
 	  echo "Install with:  sudo apt-get install$$missing"; exit 1; fi
