@@ -161,9 +161,9 @@ def main() -> None:
     # The shared cache is Redis, as in production, when a redis-server is installed (the token, the
     # caller's scope, the deadline policies and dispatch rules are read from it on every create).
     redis = _start_redis(tmp) if shutil.which("redis-server") else None
-    env = inprocess.worker_env(tmp, "create", redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "")
-    if args.code:  # another checkout of the code (a "before" measurement); this script stays this one
-        env["PYTHONPATH"] = args.code
+    env = inprocess.worker_env(
+        tmp, "create", redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "", code=args.code
+    )
     state = tmp / "state.json"
     run = [sys.executable, __file__, "--state", str(state)]
     try:

@@ -26,8 +26,13 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def worker_env(tmp: Path, name: str, *, redis_url: str = "") -> dict:
-    """The environment of a production worker (DEBUG off) whose database and files are in ``tmp``."""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def worker_env(tmp: Path, name: str, *, redis_url: str = "", code: str = "") -> dict:
+    """The environment of a production worker (DEBUG off) whose database and files are in ``tmp``.
+    The benchmarks run as scripts find ``benchmarks`` in this checkout; ``code``: another checkout
+    whose ``guanjia`` is measured instead of this one's (a "before")."""
     return dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="guanjia.settings",
@@ -39,6 +44,7 @@ def worker_env(tmp: Path, name: str, *, redis_url: str = "") -> dict:
         API_RATE_LIMITS="0",
         SECURE_SSL_REDIRECT="0",
         REDIS_URL=redis_url,
+        PYTHONPATH=os.pathsep.join(p for p in (code, str(ROOT)) if p),
     )
 
 

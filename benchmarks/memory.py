@@ -115,7 +115,7 @@ def main() -> None:
         return
     tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-memory-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    env = inprocess.worker_env(tmp, "memory")
+    env = inprocess.worker_env(tmp, "memory", code=args.code)
     state = tmp / "state.json"
     if not state.exists():
         subprocess.run(  # noqa: S603 (this interpreter, this module)
@@ -123,8 +123,6 @@ def main() -> None:
             env=env,
             check=True,
         )
-    if args.code:  # another checkout of the code (a "before" measurement); this script stays this one
-        env["PYTHONPATH"] = args.code
     result = subprocess.run(  # noqa: S603
         [
             sys.executable,

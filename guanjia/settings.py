@@ -181,8 +181,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one writes; IMMEDIATE makes a
     # transaction take the write lock up front, so select_for_update-style code does not
-    # deadlock on lock upgrade.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # deadlock on lock upgrade. Connections are kept (CONN_MAX_AGE as for PostgreSQL): opening
+    # and closing one per request (its PRAGMAs, the WAL checkpoint on close) cost a create
+    # ~30 ms of its ~75 (benchmarks/createpath.py, docs/performance.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
