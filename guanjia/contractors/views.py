@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanjia.contractors import performance, selectors, services
@@ -342,7 +342,7 @@ CONTRACT_ACTIONS = {
     "activate": (
         None,
         lambda user, c, _d: services.contract_activate(actor=user, contract=c),
-        _lazy("合同已生效"),
+        gettext_lazy("合同已生效"),
         "",
     ),
     "decide": (
@@ -350,21 +350,21 @@ CONTRACT_ACTIONS = {
         lambda user, c, d: services.contract_decide(
             actor=user, contract=c, decision=d["decision"], note=d["note"]
         ),
-        _lazy("已记录续签决定"),
-        _lazy("请选择续签或到期终止"),
+        gettext_lazy("已记录续签决定"),
+        gettext_lazy("请选择续签或到期终止"),
     ),
     "terminate": (
         TerminateForm,
         lambda user, c, d: services.contract_terminate(
             actor=user, contract=c, reason=d["reason"], on=d["on"]
         ),
-        _lazy("合同已终止"),
-        _lazy("请填写终止原因"),
+        gettext_lazy("合同已终止"),
+        gettext_lazy("请填写终止原因"),
     ),
     "renew": (
         None,
         lambda user, c, _d: services.contract_renew(actor=user, contract=c),
-        _lazy("已生成续签合同草稿"),
+        gettext_lazy("已生成续签合同草稿"),
         "",
     ),
     "document": (
@@ -372,8 +372,8 @@ CONTRACT_ACTIONS = {
         lambda user, c, d: services.contract_add_document(
             actor=user, contract=c, upload=d["file"], title=d["title"]
         ),
-        _lazy("已上传附件"),
-        _lazy("请选择文件"),
+        gettext_lazy("已上传附件"),
+        gettext_lazy("请选择文件"),
     ),
 }
 
