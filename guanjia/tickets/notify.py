@@ -60,7 +60,7 @@ def recipients_for(event: TicketEvent) -> tuple[list, list]:
 
     Read from the request as the change left it in memory (the event is announced inside the
     change's transaction), asking the database only for what it does not hold: the work of one
-    narrow query or two, where re-reading the event with every related row cost a sixth of a create.
+    narrow query or two, where re-reading the event with every related row cost a fifth of a create.
     """
     ticket = event.ticket
     staff_roles: list[str] = []
