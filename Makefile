@@ -83,9 +83,11 @@ pytest:
 
 ## Benchmarks (not part of make test): in-process list timings on SQLite, then the HTTP load test on
 ## PostgreSQL with gunicorn and wrk (200 projects, 200,000 units, 200,000 → 2,000,000 requests).
+## BENCH_PEER: the shared peer harness (django-helpdesk and bare-Django ceilings), measured first in the same run.
+BENCH_PEER ?= $(wildcard ../shared/bench-peer)
 bench: setup
 	$(TEST_ENV) $(PY) -m benchmarks.bench
-	$(PY) -m benchmarks.loadbench $(BENCH_ARGS)
+	$(PY) -m benchmarks.loadbench $(if $(BENCH_PEER),--peer $(BENCH_PEER)) $(BENCH_ARGS)
 
 ## Refresh the English catalogue from the source, then compile it (translate new entries, run again).
 messages:

@@ -29,6 +29,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import peer as peers
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +117,30 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def run_wrk(tmp: Path, kind: str, path: str, ids: dict, token: str, duration: int) -> dict:
+def run_wrk(tmp: Path, kind: str, path: str, ids: dict, token: str, duration: int, settings: dict) -> dict:
+    """``settings["runs"]`` wrk runs of ``duration`` seconds after a short unrecorded warm-up, as the
+    peer harness measures; the medians of the runs (one run: that run)."""
     script = tmp / f"{kind}.lua"
     script.write_text(LUA.format(token=token, kind=kind, path=path, **ids), encoding="utf-8")
-    out = sh(
-        "wrk", "-t2", "-c8", f"-d{duration}s", "--latency", "-s", str(script), f"http://127.0.0.1:{PORT_HTTP}"
-    ).stdout
+    url = f"http://127.0.0.1:{PORT_HTTP}"
+    connections = f"-c{settings['connections']}"
+    if settings["runs"] > 1:
+        sh("wrk", "-t2", connections, "-d3s", "-s", str(script), url)
+    runs = [
+        _wrk_once(
+            sh("wrk", "-t2", connections, f"-d{duration}s", "--latency", "-s", str(script), url).stdout, kind
+        )
+        for _ in range(settings["runs"])
+    ]
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p99": statistics.median(r["p99"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+    }
+
+
+def _wrk_once(out: str, kind: str) -> dict:
     if "Requests/sec" not in out:
         raise SystemExit(f"wrk failed for {kind}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -343,7 +363,7 @@ def rollup_figures(manage: list[str], env: dict) -> None:
     print(f"  figures roll-up of 95 days: {time.perf_counter() - started:.0f} s")
 
 
-def measure(tmp: Path, env: dict, label: str, duration: int) -> dict:
+def measure(tmp: Path, env: dict, label: str, duration: int, settings: dict) -> dict:
     ids = ids_for(env)
     token = token_for("bn-hq")
     results = {}
@@ -357,7 +377,7 @@ def measure(tmp: Path, env: dict, label: str, duration: int) -> dict:
             except Exception as exc:
                 print(f"  {kind}: skipped ({exc})")
                 continue
-        results[kind] = run_wrk(tmp, kind, path, ids, token, duration)
+        results[kind] = run_wrk(tmp, kind, path, ids, token, duration, settings)
         r = results[kind]
         print(
             f"  [{label}] {kind:10s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
@@ -398,12 +418,30 @@ def main() -> None:
     parser.add_argument("--units-per-project", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--runs", type=int, default=1, help="wrk runs per figure (the median); 3 with --peer")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections; 16 with --peer")
+    parser.add_argument(
+        "--peer", type=Path, help="the peer harness (run_all.sh's folder): measured first, in the same run"
+    )
     args = parser.parse_args()
+    settings = {"runs": args.runs, "connections": args.connections}
+    if args.peer:  # the peer harness's own settings, so that the ratios compare like with like
+        settings = {
+            "runs": max(args.runs, 3),
+            "connections": 16 if args.connections == 8 else args.connections,
+        }
     for tool in ("wrk",):
         if shutil.which(tool) is None:
             raise SystemExit(f"loadbench needs `{tool}` (apt install {tool})")
     tmp = Path(tempfile.mkdtemp(prefix="guanjia-loadbench-"))
     (tmp / "var").mkdir()
+    peer = None
+    if args.peer:
+        tmp.chmod(0o755)  # the harness's cluster runs as the postgres user, under this directory
+        started = time.perf_counter()
+        print(f"  the peers ({args.peer / 'run_all.sh'}) into {tmp / 'peer'} …")
+        peer = peers.run(args.peer, tmp / "peer", duration=args.duration, **settings)
+        print(f"  the peers measured in {time.perf_counter() - started:.0f} s")
     database_url, pgbin = start_postgres(tmp)
     server = redis = None
     try:
@@ -463,20 +501,28 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(1)
-        small = measure(tmp, env, f"{args.small:,}", args.duration)
+        small = measure(tmp, env, f"{args.small:,}", args.duration, settings)
         explain_small = explain("bn-hq")
         grow(env, args.large)
         rollup_figures(manage, env)
-        large = measure(tmp, env, f"{args.large:,}", args.duration)
+        large = measure(tmp, env, f"{args.large:,}", args.duration, settings)
         explain_large = explain("bn-hq")
+        (ROOT / "var").mkdir(exist_ok=True)
+        (ROOT / "var" / "loadbench.json").write_text(
+            json.dumps({"small": small, "large": large, "peer": peer}, indent=1), encoding="utf-8"
+        )
+        report = table(small, large, args.small, args.large)
+        report += f"\n\nwrk -t2 -c{settings['connections']} -d{args.duration}s, median of {settings['runs']} run(s)\n"
+        if peer is not None:
+            report += "\n" + peers.beside(peer, small, large, args.small, args.large) + "\n"
+            report += "\n" + (tmp / "peer" / "results.md").read_text(encoding="utf-8")
         print()
-        print(table(small, large, args.small, args.large))
+        print(report)
         print("\nEXPLAIN at the large size:\n" + explain_large)
         (tmp / "explain-small.txt").write_text(explain_small, encoding="utf-8")
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "loadbench.md").write_text(
-            table(small, large, args.small, args.large) + "\n\n```\n" + explain_large + "\n```\n",
-            encoding="utf-8",
+            report + "\n\n```\n" + explain_large + "\n```\n", encoding="utf-8"
         )
         print(f"\n(table and plans also in {ROOT / 'var' / 'loadbench.md'})")
     finally:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanjia.boards import clocks, households, rollup
+from guanjia.boards import clocks, households, rollup, spreads
 from guanjia.boards.measures import (
     SCORES,
     _day_start,
@@ -145,7 +145,8 @@ def figures(user, params: FigureParams) -> dict:
     Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
     (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
     days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
-    percentile are not additive: one more query reads them live over the whole range.
+    percentile are not additive: the job keeps them per finished period (``spreads``), and one more
+    query reads the rest of the range live (the partial periods at its edges, the current one).
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -174,17 +175,20 @@ def figures(user, params: FigureParams) -> dict:
         )
         for (period, key), measures in live.items():
             add(period, key, measures)
-    spread = {
-        (_period_key(period), key): stages
+    # The times' median and p90: kept for whole finished periods (``spreads``), live for the rest.
+    spread, kept_days = spreads.stored(
+        user, params.group_by, params.period, params.start, params.end, timezone.localdate(), rolled=rolled
+    )
+    for first, last in rollup.day_runs(params.start, params.end, skip=kept_days):
         for (period, key), stages in clocks.time_percentiles(
             TicketDeadline.objects.visible_to(user),
             trunc=trunc,
             tz=local_tz(),
             group=_deadline_group(params.group_by),
-            start=_day_start(params.start),
-            end=_day_start(params.end + datetime.timedelta(days=1)),
-        ).items()
-    }
+            start=_day_start(first),
+            end=_day_start(last + datetime.timedelta(days=1)),
+        ).items():
+            spread[(_period_key(period), key)] = stages
 
     labels = _labels(user, params.group_by, {k for _p, k in rows})
     homes_of = households.for_rows(user, params.group_by, params.period, params.end, rows)

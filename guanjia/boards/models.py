@@ -86,3 +86,62 @@ class FigureRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.day}"
+
+
+class FigureSpread(models.Model):
+    """The times' median and 90th percentile of one finished period (day, week, month, quarter), by
+    grouping key and timed stage — computed exactly, like the live figures, by the roll-up job.
+
+    Percentiles do not add up from daily sums, so a figures table over whole finished periods reads
+    these rows instead of sorting every clock of its range again. Grouped by project they hold per
+    project (seen by whoever sees the project); grouped otherwise they are over the whole company and
+    are read only for those who see the whole company (``boards.spreads``)."""
+
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    # The project a row grouped by project is about (its key); empty for the other groupings.
+    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, null=True, related_name="+")
+    dimension = models.CharField(_("分组方式"), max_length=20)
+    period = models.CharField(_("统计周期"), max_length=10)
+    period_start = models.DateField(_("周期开始"))
+    key = models.CharField(_("分组"), max_length=40, blank=True)
+    stage = models.CharField(_("阶段"), max_length=20)
+    median_seconds = models.FloatField(_("中位数（秒）"))
+    p90_seconds = models.FloatField(_("90分位数（秒）"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_company_field = "company_id"
+    scope_project_field = "project_id"
+
+    class Meta:
+        verbose_name = _("周期时长分位数")
+        verbose_name_plural = _("周期时长分位数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "dimension", "period", "period_start", "key", "stage"],
+                name="figurespread_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.period_start} {self.dimension}={self.key or '-'} {self.stage}"
+
+
+class FigureSpreadPeriod(models.Model):
+    """A finished period whose ``FigureSpread`` rows are complete (possibly none: no clock was done)."""
+
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("统计周期"), max_length=10)
+    period_start = models.DateField(_("周期开始"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("已汇总周期")
+        verbose_name_plural = _("已汇总周期")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "period", "period_start"], name="figurespreadperiod_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.period} {self.period_start}"

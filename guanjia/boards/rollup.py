@@ -18,7 +18,7 @@ from django.utils import timezone
 
 # The definitions are the boards' own (selectors), which in turn read finished days from here: two
 # halves of one figure, each module referring to the other by name.
-from guanjia.boards import selectors
+from guanjia.boards import selectors, spreads
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
 from guanjia.core.models import Company
 from guanjia.sla.models import TicketDeadline
@@ -124,6 +124,8 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
                 )
     FigureDay.objects.bulk_create(rows, batch_size=2000)
     FigureRollup.objects.bulk_create([FigureRollup(company=company, day=d, computed_at=now) for d in days])
+    # The finished periods holding these days: their times' median and p90, which do not add up.
+    spreads.store(company, days, now=now)
     return len(rows)
 
 

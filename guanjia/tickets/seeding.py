@@ -78,6 +78,8 @@ RESOLUTIONS = {
     "公共设施": ["已紧固器材螺栓", "已更换路灯灯头", "已调整监控角度"],
     "其他": ["已电话答复业主"],
 }
+# A praise is answered, not mended: one line, so the generator draws as for a complaint's one line.
+PRAISE_RESOLUTIONS = ["已将业主的表扬转达本人，并在班组例会上通报"]
 PLACES = ["1单元电梯厅", "地下车库B区", "东门岗亭旁", "2单元楼道", "中心花园", "楼顶水泵房", "南门道闸"]
 CATEGORIES_BY_KIND = {
     Kind.HOME_REPAIR: ["漏水", "停水", "停电", "跳闸", "灯具", "门锁", "窗户", "马桶", "下水道", "地漏"],
@@ -426,6 +428,8 @@ class _Maker:
             )
 
     def resolution(self) -> str:
+        if self.ticket.kind == Kind.PRAISE:
+            return self.rng.choice(PRAISE_RESOLUTIONS)
         category = self.categories_parent()
         return self.rng.choice(RESOLUTIONS.get(category, RESOLUTIONS["其他"]))
 
