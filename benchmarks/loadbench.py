@@ -398,6 +398,14 @@ def measure(tmp: Path, env: dict, label: str, duration: int, settings: dict) -> 
     return results
 
 
+def _growth(small: dict, large: dict) -> str:
+    """p50 at the large size over p50 at the small one; by throughput when wrk had no latency to
+    report (every request an error)."""
+    if small["p50"] and large["p50"]:
+        return f"{large['p50'] / small['p50']:.2f}"
+    return f"{small['rps'] / large['rps']:.2f} (req/s)" if large["rps"] else "—"
+
+
 def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
     ceiling = large.get("one_query", {}).get("rps") or 1
     lines = [
@@ -411,7 +419,7 @@ def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
         s, g = small[kind], large[kind]
         lines.append(
             f"| {title} | {s['rps']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | {g['rps']:.0f} | {g['p50']:.1f} / {g['p99']:.1f} "
-            f"| {g['p50'] / s['p50']:.2f} | {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |"
+            f"| {_growth(s, g)} | {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |"
         )
     if "create_floor" in small and "create_floor" in large:
         lines.append(

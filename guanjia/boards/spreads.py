@@ -23,6 +23,7 @@ from django.utils import timezone
 # figure_table reads the stored periods from here, and this module computes them with
 # figure_table's group keys: two halves of one figure, each referring to the other by name.
 from guanjia.boards import clocks, figure_table, rollup
+from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import DIMENSIONS, FigureSpread, FigureSpreadPeriod
 from guanjia.core.scoping import scope_for
@@ -43,23 +44,13 @@ def period_first(period: str, day: datetime.date) -> datetime.date:
     return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
-def period_last(period: str, first: datetime.date) -> datetime.date:
-    if period == "day":
-        return first
-    if period == "week":
-        return first + datetime.timedelta(days=6)
-    months = 1 if period == "month" else 3
-    year, month = divmod(first.month - 1 + months, 12)
-    return datetime.date(first.year + year, month + 1, 1) - ONE_DAY
-
-
 def whole_periods(period: str, start: datetime.date, end: datetime.date, today: datetime.date):
     """The first days of the periods lying wholly in [start, end] that ended before ``today``."""
     first = period_first(period, start)
     if first < start:
-        first = period_last(period, first) + ONE_DAY
+        first = period_last_day(period, first) + ONE_DAY
     out = []
-    while (last := period_last(period, first)) <= end and last < today:
+    while (last := period_last_day(period, first)) <= end and last < today:
         out.append(first)
         first = last + ONE_DAY
     return out
@@ -79,7 +70,7 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
         for first in whole_periods(period, start, end, today)
         if any(
             first + datetime.timedelta(days=n) in rolled
-            for n in range((period_last(period, first) - first).days + 1)
+            for n in range((period_last_day(period, first) - first).days + 1)
         )
     ]
     if not firsts or scope.company_id is None or not (group_by == "project" or scope.is_hq):
@@ -101,7 +92,7 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
         out.setdefault((first, group), {})[stage] = (median, p90)
     days = set()
     for first in computed:
-        day, last = first, period_last(period, first)
+        day, last = first, period_last_day(period, first)
         while day <= last:
             days.add(day)
             day += ONE_DAY
@@ -117,7 +108,11 @@ def store(company, days, *, now=None) -> int:
     written = 0
     for period, trunc in TRUNCS.items():
         wanted = sorted(
-            {first for first in {period_first(period, d) for d in days} if period_last(period, first) < today}
+            {
+                first
+                for first in {period_first(period, d) for d in days}
+                if period_last_day(period, first) < today
+            }
         )
         if not wanted:
             continue
@@ -131,7 +126,7 @@ def store(company, days, *, now=None) -> int:
                 tz=local_tz(),
                 group=figure_table._deadline_group(dimension),
                 start=_day_start(wanted[0]),
-                end=_day_start(period_last(period, wanted[-1]) + ONE_DAY),
+                end=_day_start(period_last_day(period, wanted[-1]) + ONE_DAY),
             )
             for (value, key), stages in spread.items():
                 first = figure_table._period_key(value)

@@ -90,5 +90,5 @@ def test_whole_periods():
         D(2026, 11, 29),
         D(2026, 11, 30),
     ]
-    assert spreads.period_last("quarter", D(2026, 10, 1)) == D(2026, 12, 31)
-    assert spreads.period_last("month", D(2026, 2, 1)) == D(2026, 2, 28)
+    assert spreads.period_first("quarter", D(2026, 11, 17)) == D(2026, 10, 1)
+    assert spreads.period_first("week", D(2026, 3, 1)) == D(2026, 2, 23)
