@@ -171,7 +171,7 @@ def hq_board(request):
 @decorate_view(replica_reads)
 def figures(request, q: FiguresQuery = Query(...)):
     """Service figures by ``group_by`` and ``period`` over [``from``, ``to``] (default: the last
-    90 days): on-time rate per stage, follow-up calls and rates, rework, satisfaction, complaints
+    90 days, from the first day of the period they begin in): on-time rate per stage, follow-up calls and rates, rework, satisfaction, complaints
     (by handler and naming a person) per 1,000 households, minutes to respond, arrive and complete
     (first round, hold excluded: mean, median, 90th percentile). docs/figures.md gives each figure's
     formula."""

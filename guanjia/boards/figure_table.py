@@ -25,7 +25,7 @@ from guanjia.boards.measures import (
     local_tz,
 )
 from guanjia.boards.models import MEASURES, TIMED_STAGES
-from guanjia.core.dates import date_range
+from guanjia.core.dates import FIRST_DAY, date_range
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.estates.models import Project
@@ -86,9 +86,14 @@ def figure_params(
         errors["group_by"] = _("分组方式须为 %(choices)s 之一") % {"choices": ", ".join(GROUPS)}
     if period not in PERIODS:
         errors["period"] = _("统计周期须为 %(choices)s 之一") % {"choices": ", ".join(PERIODS)}
+    given_start = start not in (None, "")
     start, end = date_range(
         start, end, today=today, default_days=DEFAULT_DAYS, max_days=MAX_DAYS, errors=errors
     )
+    if not given_start:
+        # The default range begins with a whole period: a monthly table's first row is a whole
+        # month, not its last days, and finished periods are read kept (``spreads``).
+        start = max(spreads.period_first(period, start), FIRST_DAY)
     return FigureParams(group_by, period, start, end)
 
 

@@ -92,3 +92,16 @@ def test_whole_periods():
     ]
     assert spreads.period_first("quarter", D(2026, 11, 17)) == D(2026, 10, 1)
     assert spreads.period_first("week", D(2026, 3, 1)) == D(2026, 2, 23)
+
+
+def test_the_default_range_begins_with_a_whole_period():
+    today = D(2026, 12, 3)  # 90 days back is Saturday 5 September
+
+    def start(period, **given):
+        return selectors.figure_params(period=period, today=today, **given).start
+
+    assert start("month") == D(2026, 9, 1)
+    assert start("week") == D(2026, 8, 31)
+    assert start("quarter") == D(2026, 7, 1)
+    assert start("day") == D(2026, 9, 5)
+    assert start("month", start="2026-09-05") == D(2026, 9, 5)  # a date given is kept
