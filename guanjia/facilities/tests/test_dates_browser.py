@@ -55,8 +55,10 @@ def test_saving_the_equipment_form_unchanged_keeps_its_dates(fw, live_server, br
     expect(cost_date).to_have_value(timezone.localdate().isoformat())
     page.locator("#id_amount").fill("320.00")
     screen.shot(f"2-cost-{language}")
-    page.locator("form[action$='/costs/'] button[type=submit]").click()
-    page.wait_for_url(f"**/facilities/equipment/{pump.pk}/")
+    # The page is already at the equipment's address: wait for the post's own navigation, or the
+    # check below may read the database before the cost is saved (seen under load).
+    with page.expect_navigation(url=f"**/facilities/equipment/{pump.pk}/"):
+        page.locator("form[action$='/costs/'] button[type=submit]").click()
     cost = EquipmentCost.objects.get(equipment=pump)
     assert cost.incurred_on == timezone.localdate() and cost.amount == Decimal("320.00")
     assert not errors
