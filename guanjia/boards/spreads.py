@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 
 # figure_table reads the stored periods from here, and this module computes them with
@@ -29,7 +28,6 @@ from guanjia.boards.models import DIMENSIONS, FigureSpread, FigureSpreadPeriod
 from guanjia.core.scoping import scope_for
 from guanjia.sla.models import TicketDeadline
 
-TRUNCS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -56,6 +54,11 @@ def whole_periods(period: str, start: datetime.date, end: datetime.date, today: 
     return out
 
 
+def _days_of(period: str, first: datetime.date) -> set[datetime.date]:
+    last = period_last_day(period, first)
+    return {first + datetime.timedelta(days=n) for n in range((last - first).days + 1)}
+
+
 def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) -> tuple[dict, set]:
     """The kept (median, p90) seconds per (period's first day, group key) and stage for the whole
     finished periods of [start, end] the job has computed, and the days those periods cover.
@@ -65,14 +68,7 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
     rolls up its days, so a period none of whose days is rolled up has none) or the rows would not
     be the user's (a grouping over the company for a user who sees only some projects)."""
     scope = scope_for(user)
-    firsts = [
-        first
-        for first in whole_periods(period, start, end, today)
-        if any(
-            first + datetime.timedelta(days=n) in rolled
-            for n in range((period_last_day(period, first) - first).days + 1)
-        )
-    ]
+    firsts = [first for first in whole_periods(period, start, end, today) if _days_of(period, first) & rolled]
     if not firsts or scope.company_id is None or not (group_by == "project" or scope.is_hq):
         return {}, set()
     computed = list(
@@ -90,12 +86,7 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
     ):
         group = rollup._key(group_by, key)
         out.setdefault((first, group), {})[stage] = (median, p90)
-    days = set()
-    for first in computed:
-        day, last = first, period_last_day(period, first)
-        while day <= last:
-            days.add(day)
-            day += ONE_DAY
+    days = set().union(*(_days_of(period, first) for first in computed))
     return out, days
 
 
@@ -106,7 +97,7 @@ def store(company, days, *, now=None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     written = 0
-    for period, trunc in TRUNCS.items():
+    for period, (trunc, _label) in figure_table.PERIODS.items():
         wanted = sorted(
             {
                 first
