@@ -57,24 +57,30 @@ def heavy_loaded() -> list[str]:
     return sorted(name for name in HEAVY if name in sys.modules)
 
 
+def list_paths() -> list[str]:
+    """The API's list operations that need no path parameter. Read in the preparing process: building
+    the OpenAPI schema allocates tens of MB that a serving worker never holds."""
+    from guanjia.api import api
+
+    return [
+        path
+        for path, operations in api.get_openapi_schema()["paths"].items()
+        if "get" in operations and "{" not in path
+    ]
+
+
 def prepare(out: Path) -> None:
     world = migrated_world()
-    out.write_text(json.dumps({"token": bearer_token(world.hq)}))
+    out.write_text(json.dumps({"token": bearer_token(world.hq), "paths": list_paths()}))
 
 
-def measure(token: str, requests: int) -> dict:
+def measure(token: str, paths: list[str], requests: int) -> dict:
 
     start = rss_mb()
     from guanjia.wsgi import application
 
     imported = rss_mb()
     heavy_at_start = heavy_loaded()
-    from guanjia.api import api
-
-    paths = []
-    for path, operations in api.get_openapi_schema()["paths"].items():
-        if "get" in operations and "{" not in path:
-            paths.append(path)
     statuses: dict[int, int] = {}
 
     def call(path: str) -> int:
@@ -110,8 +116,8 @@ def main() -> None:
         prepare(Path(args.state))
         return
     if args.stage == "measure":
-        token = json.loads(Path(args.state).read_text())["token"]
-        print(json.dumps(measure(token, args.requests)))
+        state = json.loads(Path(args.state).read_text())
+        print(json.dumps(measure(state["token"], state["paths"], args.requests)))
         return
     tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-memory-"))
     tmp.mkdir(parents=True, exist_ok=True)
