@@ -38,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import peer as peers
+from benchmarks.memory import bare_workers_rss, workers_rss
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,7 +375,9 @@ def rollup_figures(manage: list[str], env: dict) -> None:
     print(f"  figures roll-up of 95 days: {time.perf_counter() - started:.0f} s")
 
 
-def measure(tmp: Path, env: dict, label: str, duration: int, settings: dict) -> dict:
+def measure(
+    tmp: Path, env: dict, label: str, duration: int, settings: dict, server: subprocess.Popen
+) -> dict:
     ids = ids_for(env)
     token = token_for("bn-hq")
     results = {}
@@ -393,9 +396,26 @@ def measure(tmp: Path, env: dict, label: str, duration: int, settings: dict) -> 
         print(
             f"  [{label}] {kind:10s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
         )
+    results["workers_mb"] = workers_rss(server.pid)
+    print(f"  [{label}] each worker's resident memory after these: {results['workers_mb']} MB")
     results["create_floor"] = create_floor(env["DATABASE_URL"], duration)
     print(f"  [{label}] a create's statements, bare connections: {results['create_floor']:.0f} per second")
     return results
+
+
+def memory_lines(small: dict, large: dict, bare: list[float] | None) -> str:
+    """Each gunicorn worker's resident memory after the run, beside the bare worker's."""
+    lines = [
+        f"gunicorn workers' resident memory (MB) after the endpoints at the small size: {small['workers_mb']}, "
+        f"at the large size: {large['workers_mb']}"
+    ]
+    if bare:
+        worst = max(large["workers_mb"] or [0])
+        lines.append(
+            f"the bare worker (the peer harness's ceiling.py, startproject's middleware, warmed 3 s): {bare} MB; "
+            f"Guanjia's largest worker ÷ the bare worker's: {worst / max(bare):.2f}× (target ≤ 2×)"
+        )
+    return "\n".join(lines)
 
 
 def _growth(small: dict, large: dict) -> str:
@@ -454,13 +474,19 @@ def main() -> None:
             raise SystemExit(f"loadbench needs `{tool}` (apt install {tool})")
     tmp = Path(tempfile.mkdtemp(prefix="guanjia-loadbench-"))
     (tmp / "var").mkdir()
-    peer = None
+    peer = bare_mb = None
     if args.peer:
         tmp.chmod(0o755)  # the harness's cluster runs as the postgres user, under this directory
         started = time.perf_counter()
         print(f"  the peers ({args.peer / 'run_all.sh'}) into {tmp / 'peer'} …")
         peer = peers.run(args.peer, tmp / "peer", duration=args.duration, **settings)
         print(f"  the peers measured in {time.perf_counter() - started:.0f} s")
+
+        def warm(url: str) -> None:
+            sh("wrk", "-t2", f"-c{settings['connections']}", "-d3s", url)
+
+        bare_mb = bare_workers_rss(args.peer, tmp / "peer", PORT_HTTP, warm)
+        print(f"  the bare worker's resident memory after 3 s of pings: {bare_mb} MB")
     database_url, pgbin = start_postgres(tmp)
     server = redis = None
     try:
@@ -520,17 +546,19 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(1)
-        small = measure(tmp, env, f"{args.small:,}", args.duration, settings)
+        small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server)
         explain_small = explain("bn-hq")
         grow(env, args.large)
         rollup_figures(manage, env)
-        large = measure(tmp, env, f"{args.large:,}", args.duration, settings)
+        large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server)
         explain_large = explain("bn-hq")
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "loadbench.json").write_text(
-            json.dumps({"small": small, "large": large, "peer": peer}, indent=1), encoding="utf-8"
+            json.dumps({"small": small, "large": large, "peer": peer, "bare_mb": bare_mb}, indent=1),
+            encoding="utf-8",
         )
         report = table(small, large, args.small, args.large)
+        report += "\n\n" + memory_lines(small, large, bare_mb)
         report += f"\n\nwrk -t2 -c{settings['connections']} -d{args.duration}s, median of {settings['runs']} run(s)\n"
         if peer is not None:
             report += "\n" + peers.beside(peer, small, large, args.small, args.large) + "\n"

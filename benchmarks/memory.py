@@ -14,9 +14,14 @@ cycling through every API list operation that needs no path parameter (plus a re
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import inprocess
@@ -45,12 +50,62 @@ HEAVY = (
 )
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
+
+
+def workers_rss(master: int) -> list[float]:
+    """The resident memory (MB) of each gunicorn worker of ``master`` (its child processes)."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid …: comm may hold spaces, so split after its closing parenthesis.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            workers.append(round(rss_mb(entry.name), 1))
+    return sorted(workers)
+
+
+def bare_workers_rss(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[float]:
+    """The peer harness's bare worker (``ceiling.py`` with startproject's middleware, in the harness's
+    own venv when it left one) served by gunicorn like Guanjia (2 sync workers), warmed by ``warm``
+    (the URL it is given), then each worker's resident memory."""
+    venv = work / "venv-ceiling" / "bin"
+    gunicorn = venv / "gunicorn" if (venv / "gunicorn").exists() else Path(sys.executable).parent / "gunicorn"
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
+    }
+    env["CEILING_MW"] = "1"
+    server = subprocess.Popen(  # noqa: S603 (the harness the benchmark was pointed at)
+        [str(gunicorn), "--chdir", str(harness), "ceiling:application", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/ping"
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        warm(url)
+        return workers_rss(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def heavy_loaded() -> list[str]:

@@ -147,8 +147,9 @@ def figures(user, params: FigureParams) -> dict:
     A request's person and department are its handler's: the assignee, else whoever completed it.
     docs/figures.md says what each counts and what not.
 
-    Days the roll-up job has summed (``FigureDay``) are read from it, one grouped query; the others
-    (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
+    Whole finished weeks, months and quarters whose days are all rolled up are read from their kept
+    sums (``FigurePeriod``, one row per group); other days the roll-up job has summed (``FigureDay``)
+    are read from it, one grouped query; the others (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
     days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
     percentile are not additive: the job keeps them per finished period (``spreads``), and one more
     query reads the rest of the range live (the partial periods at its edges, the current one).
@@ -163,9 +164,17 @@ def figures(user, params: FigureParams) -> dict:
         for name, value in measures.items():
             target[name] += value or 0
 
+    today = timezone.localdate()
     rolled = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
-    if rolled:
-        for (period, key), measures in rollup.read(user, params.group_by, trunc, rolled).items():
+    kept_sums, summed_days = spreads.stored_sums(
+        user, params.group_by, params.period, params.start, params.end, today, rolled=rolled
+    )
+    for (period, key), measures in kept_sums.items():
+        add(period, key, measures)
+    if rolled - summed_days:
+        for (period, key), measures in rollup.read(
+            user, params.group_by, trunc, rolled - summed_days
+        ).items():
             add(period, key, measures)
     for first, last in rollup.day_runs(params.start, params.end, skip=rolled):
         live = aggregate(
@@ -182,7 +191,7 @@ def figures(user, params: FigureParams) -> dict:
             add(period, key, measures)
     # The times' median and p90: kept for whole finished periods (``spreads``), live for the rest.
     spread, kept_days = spreads.stored(
-        user, params.group_by, params.period, params.start, params.end, timezone.localdate(), rolled=rolled
+        user, params.group_by, params.period, params.start, params.end, today, rolled=rolled
     )
     for first, last in rollup.day_runs(params.start, params.end, skip=kept_days):
         for (period, key), stages in clocks.time_percentiles(

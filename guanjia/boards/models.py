@@ -41,6 +41,13 @@ MEASURES = (
 FLOAT_MEASURES = {f"{stage}_time_seconds" for stage in TIMED_STAGES}
 
 
+def _measure_fields() -> dict:
+    return {
+        name: (models.FloatField(default=0) if name in FLOAT_MEASURES else models.IntegerField(default=0))
+        for name in MEASURES
+    }
+
+
 class FigureDay(models.Model):
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
     project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, related_name="+")
@@ -48,12 +55,7 @@ class FigureDay(models.Model):
     dimension = models.CharField(_("分组方式"), max_length=20)
     # The group's key as text ("" for none): a project, category or person id, or a department.
     key = models.CharField(_("分组"), max_length=40, blank=True)
-    locals().update(
-        {
-            name: (models.FloatField(default=0) if name in FLOAT_MEASURES else models.IntegerField(default=0))
-            for name in MEASURES
-        }
-    )
+    locals().update(_measure_fields())
 
     objects = ScopedQuerySet.as_manager()
     scope_company_field = "company_id"
@@ -86,6 +88,40 @@ class FigureRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.day}"
+
+
+class FigurePeriod(models.Model):
+    """The sums of one finished week, month or quarter per project and grouping key: its days'
+    ``FigureDay`` rows added up by the roll-up job once every day of the period is rolled up.
+
+    A figures table reads a whole finished period as one row per project and key instead of one per
+    day (a 90-day table by project and month at 200 projects: ~600 rows instead of ~18,000). Per
+    project, like ``FigureDay``, so it is scoped the same way for every user."""
+
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("统计周期"), max_length=10)
+    period_start = models.DateField(_("周期开始"))
+    dimension = models.CharField(_("分组方式"), max_length=20)
+    key = models.CharField(_("分组"), max_length=40, blank=True)
+    locals().update(_measure_fields())
+
+    objects = ScopedQuerySet.as_manager()
+    scope_company_field = "company_id"
+    scope_project_field = "project_id"
+
+    class Meta:
+        verbose_name = _("周期统计")
+        verbose_name_plural = _("周期统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "dimension", "period", "period_start", "project", "key"],
+                name="figureperiod_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.period_start} {self.dimension}={self.key or '-'} @ {self.project_id}"
 
 
 class FigureSpread(models.Model):
@@ -127,12 +163,14 @@ class FigureSpread(models.Model):
 
 
 class FigureSpreadPeriod(models.Model):
-    """A finished period whose ``FigureSpread`` rows are complete (possibly none: no clock was done)."""
+    """A finished period whose ``FigureSpread`` rows are complete (possibly none: no clock was done),
+    and whether its ``FigurePeriod`` sums are too (only when every one of its days was rolled up)."""
 
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("统计周期"), max_length=10)
     period_start = models.DateField(_("周期开始"))
     computed_at = models.DateTimeField(_("计算时间"))
+    sums_kept = models.BooleanField(_("已汇总合计"), default=False)
 
     class Meta:
         verbose_name = _("已汇总周期")

@@ -1,4 +1,5 @@
-"""The times' median and 90th percentile of finished periods, kept (``FigureSpread``).
+"""What the roll-up keeps per finished period: the times' median and 90th percentile
+(``FigureSpread``) and the sums (``FigurePeriod``).
 
 Percentiles do not add up from daily sums (``boards.rollup`` keeps those), so a figures table used to
 sort every first-round clock of its whole range on each call: at company scale the slowest part of
@@ -8,7 +9,10 @@ and quarter touched by the days it re-sums. A figures table then reads the whole
 of its range from here and computes live only the partial periods at its edges and the one still
 running — the same numbers either way (``boards/tests/test_rollup.py``).
 
-Grouped by project, a stored row is one project's and is read by whoever sees that project. Grouped
+A finished week, month or quarter whose days are all rolled up also keeps its sums per project and
+key (``FigurePeriod``), so a table reads one row per group for it rather than one per day.
+
+Grouped by project, a stored spread row is one project's and is read by whoever sees that project. Grouped
 by department, category or person, a row is over the whole company, so it is read only by those who
 see the whole company; others get their own projects' figures live, as before.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Sum
 from django.utils import timezone
 
 # figure_table reads the stored periods from here, and this module computes them with
@@ -24,7 +29,15 @@ from django.utils import timezone
 from guanjia.boards import clocks, figure_table, rollup
 from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
-from guanjia.boards.models import DIMENSIONS, FigureSpread, FigureSpreadPeriod
+from guanjia.boards.models import (
+    DIMENSIONS,
+    MEASURES,
+    FigureDay,
+    FigurePeriod,
+    FigureRollup,
+    FigureSpread,
+    FigureSpreadPeriod,
+)
 from guanjia.core.scoping import scope_for
 from guanjia.sla.models import TicketDeadline
 
@@ -90,6 +103,84 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
     return out, days
 
 
+def stored_sums(user, group_by: str, period: str, start, end, today, *, rolled: set) -> tuple[dict, set]:
+    """The kept sums (``FigurePeriod``) per (period's first day, group key) of the whole finished
+    periods of [start, end] whose days are all rolled up, for the projects the user sees, and the
+    days those periods cover (the caller reads the rest of ``rolled`` day by day). Two queries, none
+    when the range holds no such period."""
+    scope = scope_for(user)
+    if period == "day" or scope.company_id is None:
+        return {}, set()
+    firsts = [
+        first for first in whole_periods(period, start, end, today) if _days_of(period, first) <= rolled
+    ]
+    if not firsts:
+        return {}, set()
+    kept = list(
+        FigureSpreadPeriod.objects.filter(
+            company_id=scope.company_id, period=period, period_start__in=firsts, sums_kept=True
+        ).values_list("period_start", flat=True)
+    )
+    if not kept:
+        return {}, set()
+    rows = (
+        FigurePeriod.objects.visible_to(user)
+        .filter(dimension=group_by, period=period, period_start__in=kept)
+        .order_by()
+        .values("period_start", "key")
+        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
+    )
+    sums = {
+        (row["period_start"], rollup._key(group_by, row["key"])): {
+            name: row[f"sum_{name}"] or 0 for name in MEASURES
+        }
+        for row in rows
+    }
+    return sums, set().union(*(_days_of(period, first) for first in kept))
+
+
+def _store_sums(company, period: str, firsts: list[datetime.date]) -> None:
+    """Add up the ``FigureDay`` rows of each of ``firsts``' periods (every day rolled up), per project,
+    grouping and key: one grouped query."""
+    trunc, _label = figure_table.PERIODS[period]
+    wanted = set(firsts)
+    rows = (
+        FigureDay.objects.filter(
+            company=company, day__gte=firsts[0], day__lte=period_last_day(period, firsts[-1])
+        )
+        .annotate(p=trunc("day"))
+        .order_by()
+        .values("p", "project_id", "dimension", "key")
+        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
+    )
+    FigurePeriod.objects.bulk_create(
+        [
+            FigurePeriod(
+                company=company,
+                project_id=row["project_id"],
+                period=period,
+                period_start=first,
+                dimension=row["dimension"],
+                key=row["key"],
+                **{name: row[f"sum_{name}"] or 0 for name in MEASURES},
+            )
+            for row in rows
+            if (first := figure_table._period_key(row["p"])) in wanted
+        ],
+        batch_size=2000,
+    )
+
+
+def _all_rolled(company, period: str, firsts: list[datetime.date]) -> list[datetime.date]:
+    """Those of ``firsts`` whose every day is rolled up (one query)."""
+    rolled = set(
+        FigureRollup.objects.filter(
+            company=company, day__gte=firsts[0], day__lte=period_last_day(period, firsts[-1])
+        ).values_list("day", flat=True)
+    )
+    return [first for first in firsts if _days_of(period, first) <= rolled]
+
+
 def store(company, days, *, now=None) -> int:
     """Compute and keep the spreads of every finished period (of each kind) holding one of ``days``,
     for one company; returns the rows written. Called by the roll-up, in its transaction and under
@@ -109,6 +200,13 @@ def store(company, days, *, now=None) -> int:
             continue
         FigureSpread.objects.filter(company=company, period=period, period_start__in=wanted).delete()
         FigureSpreadPeriod.objects.filter(company=company, period=period, period_start__in=wanted).delete()
+        # A day's sums are its FigureDay rows; a longer period's are kept once all its days are.
+        summed = set()
+        if period != "day":
+            FigurePeriod.objects.filter(company=company, period=period, period_start__in=wanted).delete()
+            summed = set(_all_rolled(company, period, wanted))
+            if summed:
+                _store_sums(company, period, sorted(summed))
         rows = []
         for dimension in DIMENSIONS:
             spread = clocks.time_percentiles(
@@ -140,7 +238,9 @@ def store(company, days, *, now=None) -> int:
         FigureSpread.objects.bulk_create(rows, batch_size=2000)
         FigureSpreadPeriod.objects.bulk_create(
             [
-                FigureSpreadPeriod(company=company, period=period, period_start=f, computed_at=now)
+                FigureSpreadPeriod(
+                    company=company, period=period, period_start=f, computed_at=now, sums_kept=f in summed
+                )
                 for f in wanted
             ]
         )

@@ -17,7 +17,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,24 @@ class CacheUnavailable(ValueError):
     """``incr`` on an unreachable cache (a ValueError, as for a missing key: callers handle both)."""
 
 
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's client makes a new ``redis.Redis`` for every cache call, and redis-py's constructor
+    builds its table of ~170 response callbacks each time (~0.3 ms, five times in a create). One
+    ``redis.Redis`` per connection pool is kept instead: it takes a connection from its pool for each
+    command, so it is safe to share between threads, and the pool renews its connections after a fork."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     RETRY_SECONDS = 5.0
 
@@ -36,6 +54,7 @@ class FailSoftRedisCache(RedisCache):
         options = dict(params.get("OPTIONS") or {})
         self.retry_seconds = float(options.pop("RETRY_SECONDS", self.RETRY_SECONDS))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = KeptClientRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
 

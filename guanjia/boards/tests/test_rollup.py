@@ -70,6 +70,16 @@ def test_rolled_up_figures_run_fewer_queries(fig, group_by, django_assert_num_qu
         selectors.figures(fig.admin, params(group_by, "day"))
 
 
+@pytest.mark.parametrize("group_by", GROUPS)
+def test_a_kept_month_is_read_in_a_fixed_number_of_queries(fig, group_by, django_assert_num_queries):  # noqa: F811
+    rollup.rollup(fig.project.company, days("2026-03-01", "2026-03-31"))
+    selectors.scope_for(fig.admin)
+    # rolled-up days, the periods whose sums are kept and their sums, the periods whose times' median
+    # and p90 are kept and those, households, names (as by day above)
+    with django_assert_num_queries({"department": 6, "person": 8}.get(group_by, 7)):
+        selectors.figures(fig.admin, params(group_by, "month"))
+
+
 def test_day_runs_skip_rolled_days():
     d = datetime.date(2026, 3, 1)
     skip = {d + datetime.timedelta(days=n) for n in (1, 2, 5)}

@@ -5,7 +5,7 @@ company's rows for someone who sees only some projects."""
 import datetime
 
 from guanjia.boards import rollup, selectors, spreads
-from guanjia.boards.models import FigureSpread, FigureSpreadPeriod
+from guanjia.boards.models import FigureDay, FigurePeriod, FigureSpread, FigureSpreadPeriod
 from guanjia.boards.tests.conftest import SH, at
 from guanjia.boards.tests.test_figures import fig, params  # noqa: F401 (fixture)
 from guanjia.boards.tests.test_rollup import days
@@ -105,3 +105,39 @@ def test_the_default_range_begins_with_a_whole_period():
     assert start("quarter") == D(2026, 7, 1)
     assert start("day") == D(2026, 9, 5)
     assert start("month", start="2026-09-05") == D(2026, 9, 5)  # a date given is kept
+
+
+def test_whole_finished_periods_read_their_kept_sums_not_their_days(fig):  # noqa: F811
+    company = fig.project.company
+    live = {period: selectors.figures(fig.admin, params(period=period)) for period in ("week", "month")}
+    manager_live = selectors.figures(fig.manager, params("department"))
+    rollup.rollup(company, days("2026-03-01", "2026-03-31"))
+    # March and its whole weeks are kept per project and key; the days' rows are not read for them.
+    assert FigurePeriod.objects.filter(company=company, period="month", period_start=D(2026, 3, 1)).exists()
+    assert FigureSpreadPeriod.objects.get(
+        company=company, period="month", period_start=D(2026, 3, 1)
+    ).sums_kept
+    FigureDay.objects.filter(company=company).delete()
+    assert selectors.figures(fig.admin, params()) == live["month"]
+    # The week of 23 March is whole and kept; those of 2–8 March … likewise; the days at the month's
+    # edges (1 March, 30–31 March) would have come from the deleted day rows: they are gone.
+    weekly = selectors.figures(fig.admin, params(period="week"))
+    assert weekly != live["week"]
+    assert {r["period"] for r in weekly["rows"]} <= set(
+        spreads.whole_periods("week", D(2026, 3, 1), D(2026, 3, 31), D(2026, 12, 1))
+    )
+    # Kept per project: the project's manager reads their project's sums, as they would live.
+    assert selectors.figures(fig.manager, params("department")) == manager_live
+
+
+def test_a_period_with_a_day_not_rolled_up_keeps_no_sums(fig):  # noqa: F811
+    company = fig.project.company
+    live = selectors.figures(fig.admin, params())
+    rollup.rollup(company, days("2026-03-02", "2026-03-31"))  # 1 March never rolled up
+    marker = FigureSpreadPeriod.objects.get(company=company, period="month", period_start=D(2026, 3, 1))
+    assert not marker.sums_kept
+    assert not FigurePeriod.objects.filter(company=company, period="month").exists()
+    assert selectors.figures(fig.admin, params()) == live  # the days' rows and 1 March live
+    rollup.rollup(company, days("2026-03-01", "2026-03-01"))  # now the month is whole: kept
+    assert FigurePeriod.objects.filter(company=company, period="month").exists()
+    assert selectors.figures(fig.admin, params()) == live
