@@ -76,6 +76,10 @@ class Screen:
         self.page.goto(f"{self.url}{path}")
 
     def shot(self, name):
+        # A click that navigates returns before the next document exists; measure the page that
+        # arrived, not the gap between two pages.
+        self.page.wait_for_load_state()
+        self.page.wait_for_function("document.readyState === 'complete' && document.body !== null")
         overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
         if self.shots is not None:

@@ -27,6 +27,7 @@ def test_a_resident_answers_and_casts_on_a_phone(browser, live_server):
     page = phone.page
     page.get_by_test_id("portal-surveys").click()
     page.get_by_test_id("answer").click()
+    page.locator("#comment").wait_for()
     phone.shot("survey")
     for question in survey.questions.all():
         page.click(f"label[for=q{question.pk}-{2 if question.line == 'engineering' else 5}]")
