@@ -340,6 +340,11 @@ else:
 if TESTING:
     HUEY = {"huey_class": "guanjia.core.queue.MemoryHuey", "name": "guanjia-test", "immediate": True}
 
+# Auto-dispatch of a new repair runs in the worker, right after the request's transaction commits
+# (``dispatch.PendingDispatch`` is its outbox): the desk's answer does not wait for it. Tests run it
+# inline, inside the create, unless a test asks for the worker (dispatch/tests/test_in_worker.py).
+AUTO_DISPATCH_IN_WORKER = env_bool("GUANJIA_AUTO_DISPATCH_IN_WORKER", not TESTING)
+
 CACHES = (
     {
         "default": {

@@ -60,3 +60,24 @@ class DispatchRule(ProjectOwned, SoftDeletable):
 
     def __str__(self) -> str:
         return f"{self.category} → {self.get_department_display()}"
+
+
+class PendingDispatch(models.Model):
+    """Auto-dispatch's outbox: a new repair that a rule covers, written in the request's own
+    transaction and deleted by the worker that dispatches it (``services.dispatch_waiting``).
+
+    Deciding who goes and recording the dispatch is half a create's work; the desk's answer does
+    not wait for it. A row is never lost with its job: the minute sweep runs any left behind.
+    """
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    queued_at = models.DateTimeField(_("排队时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("待自动派工")
+        verbose_name_plural = _("待自动派工")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)

@@ -8,9 +8,12 @@ says the dispatch was automatic and why. Rules are written only through ``dispat
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -22,7 +25,8 @@ from guanjia.core.cache import shared_cached
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
-from guanjia.dispatch.models import DispatchRule
+from guanjia.dispatch import tasks  # the worker's half of auto-dispatch (it calls back in here)
+from guanjia.dispatch.models import DispatchRule, PendingDispatch
 from guanjia.estates.models import Building, Project, Unit
 from guanjia.notifications.messages import Message
 from guanjia.notifications.services import notify
@@ -34,6 +38,8 @@ from guanjia.tickets.choices import REPAIR_KINDS, Action, Priority, Status
 from guanjia.tickets.events import Received
 from guanjia.tickets.models import Ticket, TicketCategory
 from guanjia.tickets.workflow import OPEN
+
+logger = logging.getLogger(__name__)
 
 # How far up the category tree a rule on an ancestor still covers a request (水电 covers 水电 › 漏水).
 MAX_CATEGORY_DEPTH = 6
@@ -255,10 +261,69 @@ def auto_dispatch(*, ticket: Ticket, now: datetime.datetime | None = None) -> Ti
 
 def dispatch_on_received(received: Received) -> Ticket:
     """The handler ``tickets.events`` calls for a new request (registered in ``DispatchConfig.ready``),
-    unless whoever received it chose to dispatch it by hand."""
-    if not received.auto_dispatch:
-        return received.ticket
-    return auto_dispatch(ticket=received.ticket, now=received.now)
+    unless whoever received it chose to dispatch it by hand.
+
+    With ``AUTO_DISPATCH_IN_WORKER`` (production) a repair that a rule covers is only queued here,
+    in the create's own transaction (``PendingDispatch``), and dispatched by the worker once that
+    transaction commits: the answer to whoever received it does not wait for the decision, the
+    dispatch, its deadlines and notices. Without a rule nothing is queued: it waits for the desk.
+    """
+    ticket = received.ticket
+    if not received.auto_dispatch or not applies_to(ticket):
+        return ticket
+    if not settings.AUTO_DISPATCH_IN_WORKER:
+        return auto_dispatch(ticket=ticket, now=received.now)
+    chain = category_chain(
+        ticket.category_id, ticket.category if "category" in ticket._state.fields_cache else None
+    )
+    if matching_rule(ticket, chain) is not None:
+        PendingDispatch.objects.create(ticket=ticket, queued_at=received.now)
+        transaction.on_commit(lambda: tasks.dispatch_waiting_task(ticket.pk))
+    return ticket
+
+
+def dispatch_waiting(ticket_id: int) -> Ticket | None:
+    """Dispatch a request queued by ``dispatch_on_received``, once, whoever runs it and however often.
+
+    Claimed by deleting its outbox row: of two workers (or the job and the sweep) only the one
+    whose DELETE removed the row goes on; the other gets None. If the request left "received" in
+    the meantime (the desk dispatched or cancelled it), the claim is all that happens. A failure
+    rolls the claim back with the rest, and the sweep tries again.
+    """
+    with transaction.atomic():
+        claimed, _rows = PendingDispatch.objects.filter(ticket_id=ticket_id).delete()
+        if not claimed:
+            return None
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("category__parent__parent")
+            .get(pk=ticket_id)
+        )
+        return auto_dispatch(ticket=ticket)
+
+
+# A queued dispatch whose job has not run after this long is taken by the sweep.
+LEFT_BEHIND_AFTER = datetime.timedelta(minutes=1)
+
+
+def dispatch_left_behind(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """The sweep: dispatch the queued requests whose job was lost or failed (oldest first).
+    Returns how many it dispatched or found already handled."""
+    before = (now or timezone.now()) - LEFT_BEHIND_AFTER
+    waiting = list(
+        PendingDispatch.objects.filter(queued_at__lte=before)
+        .order_by("queued_at")
+        .values_list("ticket_id", flat=True)[:limit]
+    )
+    done = 0
+    for ticket_id in waiting:
+        try:
+            dispatch_waiting(ticket_id)
+        except Exception:  # one request's failure must not hold back the others; it stays queued
+            logger.exception("auto-dispatch of request %s failed; it stays queued", ticket_id)
+            continue
+        done += 1
+    return done
 
 
 # Rules -----------------------------------------------------------------------------------------

@@ -346,7 +346,9 @@ def filtered_tickets(user, filters: TicketFilter, *, base=None):
 def create_ticket(request, payload: TicketIn):
     """Receive a request (201). Staff become its first-contact owner; a resident's report goes to the
     building butler of the unit. With an ``idempotency_key`` it is received exactly once: the same key
-    again with the same content → 200 with the request first received; with other content → 409."""
+    again with the same content → 200 with the request first received; with other content → 409.
+    A repair that a dispatch rule covers is answered "received" and auto-dispatched by the
+    background worker right after (its timeline shows the dispatch and why, within seconds)."""
     data = payload.model_dump()
     key = data.pop("idempotency_key")
     if key is None:
