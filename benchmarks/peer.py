@@ -93,6 +93,13 @@ def beside(peer: dict, small: dict, large: dict, n_small: int, n_large: int) -> 
             f"| {title} | {p or float('nan'):,.1f} | {g_small.get(kind) or float('nan'):,.0f} "
             f"| {g_large.get(kind) or float('nan'):,.0f} | {_ratio(g_large.get(kind), p)} | {target} |"
         )
+    sustained = [(f.get("create") or {}).get("sustained") for f in (small, large)]
+    if all(sustained):
+        p = _rps(peer.get("djh-create-api"))
+        lines.append(
+            f"| create, received and auto-dispatched by the worker (to the last dispatch) | {p or float('nan'):,.1f} "
+            f"| {sustained[0]:,.0f} | {sustained[1]:,.0f} | {_ratio(sustained[1], p)} | — |"
+        )
     if dashboard:
         lines.append(
             f"| dashboard · HQ board | {1 / dashboard:.3f} ({dashboard:.2f} s per request) "

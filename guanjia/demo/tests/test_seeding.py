@@ -210,6 +210,19 @@ def test_seed_scale_creates_projects_times_units_with_residents_and_two_logins()
     assert hq.is_hq
     assert len(desk.project_ids) == 1 and not desk.is_hq
 
+    # Each project has its technicians and rules: a repair received there is auto-dispatched to one.
+    from guanjia.tickets.models import TicketCategory
+    from guanjia.tickets.services import ticket_create
+
+    unit = Unit.objects.filter(project_id__in=desk.project_ids).first()
+    leaf = TicketCategory.objects.filter(company=company, parent__isnull=False).first()
+    ticket = ticket_create(
+        actor=get_user_model().objects.get(username=f"{company.short_code.lower()}-desk"),
+        data={"unit_id": unit.pk, "category_id": leaf.pk, "description": "漏水", "kind": "home_repair"},
+    )
+    assert ticket.status == "dispatched"
+    assert ticket.assignee.projects.filter(pk=unit.project_id).exists()
+
     # Again into the same company: more projects, no clash of codes, names or phones.
     call_command("seed_scale", projects=2, units_per_project=10, company=company.name, stdout=io.StringIO())
     assert Company.objects.count() == 1

@@ -18,13 +18,19 @@ from django.db import transaction
 from guanjia.core.context import Source, change_context
 from guanjia.core.models import Company
 from guanjia.core.roles import Role
+from guanjia.dispatch.models import DispatchRule
 from guanjia.estates.choices import ProjectKind
 from guanjia.estates.models import Project, Resident
 from guanjia.estates.seeding import NameMaker, PhoneMaker, seed_project_units
 from guanjia.sla.services import sla_defaults_ensure
 from guanjia.staff.choices import Department
-from guanjia.staff.models import StaffMember, StaffRole
+from guanjia.staff.models import Skill, StaffMember, StaffRole
+from guanjia.tickets.models import TicketCategory
 from guanjia.tickets.services import company_defaults_ensure
+
+# Each project's engineering team, and a dispatch rule per top-level category sending its repairs
+# to them: a request created against this data is auto-dispatched, as in a company that set rules.
+TECHNICIANS_PER_PROJECT = 2
 
 CITIES = ["上海", "北京", "杭州", "南京", "苏州", "成都", "武汉", "深圳", "广州", "西安", "长沙", "重庆"]
 ESTATE_WORDS = [
@@ -47,7 +53,8 @@ class Command(BaseCommand):
     help = (
         "生成规模测试数据：一家公司下 N 个项目 × M 套房屋及住户（批量写入，速度优先）。"
         "这些数据不写变更记录（journal），仅用于测量性能，勿在生产库运行。"
-        "同时创建两个员工账号：<简码>-hq（总部24小时服务中心）与 <简码>-desk（第一个项目的客服前台）。"
+        "同时创建两个员工账号：<简码>-hq（总部24小时服务中心）与 <简码>-desk（第一个项目的客服前台），"
+        "以及每个项目的工程部维修工和派工规则（新报修按规则自动派工）。"
     )
 
     def add_arguments(self, parser):
@@ -78,6 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"公司 {result['company'].name}（{result['company'].short_code}）：新增 {projects} 个项目，"
             f"{result['units']} 套房屋，{result['residents']} 位住户，{result['occupancies']} 条入住关系，"
+            f"{result['technicians']} 位维修工，{result['dispatch_rules']} 条派工规则，"
             f"用时 {seconds:.1f} 秒。账号：{', '.join(result['usernames']) or '（已存在）'}"
         )
 
@@ -122,6 +130,7 @@ def seed_scale(
     buildings = max(1, math.ceil(units_per_project / 100))
     totals = {"units": 0, "residents": 0, "occupancies": 0}
     first_project = None
+    seeded_projects = []
     index = 0
     for _ in range(projects):
         index += 1
@@ -146,13 +155,62 @@ def seed_scale(
                 phones=phones,
             )
         first_project = first_project or project
+        seeded_projects.append(project)
         totals["units"] += len(seeded.units)
         totals["residents"] += len(seeded.residents)
         totals["occupancies"] += len(seeded.occupancies)
         if progress and index % 10 == 0:
             progress(f"  {index} 个项目 …")
     usernames = _staff_logins(company, first_project, password)
+    totals["technicians"], totals["dispatch_rules"] = _engineering_teams(company, seeded_projects)
     return {"company": company, "usernames": usernames, **totals}
+
+
+def _engineering_teams(company: Company, projects: list[Project]) -> tuple[int, int]:
+    """Technicians (no password: they are chosen, not logged in as) and dispatch rules per project."""
+    User = get_user_model()
+    tops = list(TicketCategory.objects.filter(company=company, parent__isnull=True, is_active=True))
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            User(
+                username=f"{company.short_code.lower()}-{project.code.lower()}-tech{n}",
+                password=make_password(None),
+                company=company,
+                display_name=f"维修工{n}",
+            )
+            for project in projects
+            for n in range(1, TECHNICIANS_PER_PROJECT + 1)
+        )
+        members = StaffMember.objects.bulk_create(
+            StaffMember(
+                company=company,
+                user=user,
+                name=user.display_name,
+                department=Department.ENGINEERING,
+                position="维修工",
+            )
+            for user in users
+        )
+        StaffRole.objects.bulk_create(
+            StaffRole(company=company, staff=member, role=Role.TECHNICIAN) for member in members
+        )
+        serves = StaffMember.projects.through
+        serves.objects.bulk_create(
+            serves(staffmember_id=member.pk, project_id=projects[i // TECHNICIANS_PER_PROJECT].pk)
+            for i, member in enumerate(members)
+        )
+        # The skill named like each top-level category (水电, 土建 …): what a rule without a skill asks.
+        skills = [Skill.objects.get_or_create(company=company, name=top.name)[0] for top in tops]
+        holds = StaffMember.skills.through
+        holds.objects.bulk_create(
+            holds(staffmember_id=member.pk, skill_id=skill.pk) for member in members for skill in skills
+        )
+        rules = DispatchRule.objects.bulk_create(
+            DispatchRule(company=company, project=project, category=top, department=Department.ENGINEERING)
+            for project in projects
+            for top in tops
+        )
+    return len(members), len(rules)
 
 
 def _estate_name(index: int) -> str:
