@@ -356,6 +356,10 @@ def create_floor(database_url: str, seconds: int, connections: int = 2) -> float
     # The replayed requests go again, so the next measurements see the same open backlog as before,
     # and their ids are given out again, so the detail's random ids do not fall into a hole (404).
     with connection.cursor() as cursor:
+        # Their auto-dispatch outbox rows (no job was queued for a replayed create) go first.
+        cursor.execute(
+            "DELETE FROM dispatch_pendingdispatch WHERE ticket_id > %s", [before["tickets_ticket"]]
+        )
         for table in written:
             cursor.execute(f"DELETE FROM {table} WHERE id > %s", [before[table]])
             cursor.execute(
