@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.utils.translation import gettext as _
 
+from guanjia.dispatch.models import PendingDispatch
 from guanjia.dispatch.services import category_chain, holds_skill, rule_for, serving
 from guanjia.staff.choices import Department
 from guanjia.staff.models import Skill, StaffMember
@@ -28,7 +29,12 @@ def dispatch_queue(user):
     return (
         tickets_for(user)
         .filter(status=Status.RECEIVED, assignee__isnull=True)
-        .annotate(due_at=clocks.next_due(), urgent_rank=urgent_first)
+        .annotate(
+            due_at=clocks.next_due(),
+            urgent_rank=urgent_first,
+            # Queued for the worker's auto-dispatch (seconds): the desk need not send anyone.
+            auto_dispatching=Exists(PendingDispatch.objects.filter(ticket_id=OuterRef("pk"))),
+        )
         .order_by("urgent_rank", F("due_at").asc(nulls_last=True), "received_at", "id")
     )
 

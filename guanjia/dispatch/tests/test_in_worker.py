@@ -115,3 +115,18 @@ def test_without_a_rule_or_with_the_desk_choosing_nothing_is_queued(dw, django_c
         receive(dw, kind="complaint")
     assert not PendingDispatch.objects.exists()
     assert not dispatch_jobs(jobs)
+
+
+def test_the_desk_sees_which_queued_requests_the_system_is_dispatching(
+    ruled, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = receive(ruled)
+        waiting = receive(ruled, kind="complaint")  # no rule for complaints: the desk's to send
+    client.force_login(ruled.desk)
+    html = client.get(reverse("dispatch_queue")).content.decode()
+    rows = {part.split('"', 1)[0]: part for part in html.split('data-ticket="')[1:]}
+    assert 'data-testid="badge-auto-dispatching"' in rows[str(queued.pk)].split("</tr>")[0]
+    assert 'data-testid="badge-auto-dispatching"' not in rows[str(waiting.pk)].split("</tr>")[0]
