@@ -7,7 +7,7 @@ from ninja import Field, Query, Router
 from ninja.decorators import decorate_view
 
 from guanjia.boards import selectors
-from guanjia.core.api import ERROR_RESPONSES, RowSchema, Schema
+from guanjia.core.api import ERROR_RESPONSES, RowSchema, Schema, json_answer
 from guanjia.core.replica import replica_reads
 
 router = Router(tags=["boards"])
@@ -176,4 +176,4 @@ def figures(request, q: FiguresQuery = Query(...)):
     (first round, hold excluded: mean, median, 90th percentile). docs/figures.md gives each figure's
     formula."""
     params = selectors.figure_params(group_by=q.group_by, period=q.period, start=q.from_, end=q.to)
-    return selectors.figures(request.user, params)
+    return json_answer(FiguresOut, selectors.figures(request.user, params))

@@ -88,6 +88,15 @@ class RowSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def json_answer(schema: type[BaseModel], data, *, status: int = 200) -> HttpResponse:
+    """A large answer (the figures table: 800 rows × 60 figures, 1.2 MB) validated against the
+    operation's declared ``schema`` and written by pydantic-core in one pass, instead of
+    django-ninja's validate → Python dicts → ``json.dumps`` (a third of the time of the call).
+    The operation keeps ``response={200: schema}``, so the OpenAPI document is unchanged."""
+    body = schema.model_validate(data).model_dump_json(by_alias=True)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
 class FilterSchema(ninja.FilterSchema):
     """Base of every list filter of the API (use it instead of ``ninja.FilterSchema``)."""
 

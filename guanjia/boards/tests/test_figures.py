@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
 from guanjia.boards import selectors
+from guanjia.boards.api import FigureRow, FiguresOut
 from guanjia.boards.tests.conftest import at, make_deadline, make_ticket
 from guanjia.core.scoping import scope_for
 from guanjia.sla.choices import Stage
@@ -183,10 +184,17 @@ def test_bad_parameters_name_the_field():
 
 def test_figures_api(fig):
     api = Api(fig.admin)
-    body = api.get(
+    answer = api.get(
         "figures", group_by="project", period="month", **{"from": "2026-03-01", "to": "2026-03-31"}
-    ).json()
+    )
+    body = answer.json()
     assert body["from"] == "2026-03-01" and body["to"] == "2026-03-31"
+    # Written by pydantic in one pass (core.api.json_answer): JSON, labels in UTF-8, every
+    # figure of the declared schema on every row.
+    assert answer["Content-Type"].startswith("application/json")
+    assert fig.project.name.encode() in answer.content
+    assert set(body["rows"][0]) == set(FigureRow.model_fields)
+    assert FiguresOut.model_validate(body).rows
     p1 = next(r for r in body["rows"] if r["label"] == fig.project.name)
     assert p1["completed"] == 4 and p1["complaints_per_1000"] == 1000.0
     bad = api.get("figures", period="year")
