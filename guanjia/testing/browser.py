@@ -37,9 +37,30 @@ def browser():
             ],
         )
         try:
-            yield browser
+            yield StillBrowser(browser)
         finally:
             browser.close()
+
+
+class StillBrowser:
+    """The launched browser, whose every page prefers reduced motion.
+
+    Bootstrap scrolls smoothly unless motion is reduced: a click Playwright aimed while an earlier
+    scroll was still gliding landed beside its button (a cost form that never posted, seen under
+    load after a full-page screenshot). With reduced motion, scrolls are instant and nothing fades.
+    """
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"reduced_motion": "reduce", **options})
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"reduced_motion": "reduce", **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 # How long a browser test waits for a page or an element before it fails.
@@ -84,10 +105,25 @@ class Screen:
         assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
         if self.shots is not None:
             self.shots.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+            full_page_screenshot(self.page, self.shots / f"{name}.png")
 
     def close(self):
         self.context.close()
+
+
+def full_page_screenshot(page, path):
+    """A screenshot of the whole page that leaves the page as it was.
+
+    Chromium takes a full page by growing the frame and scrolling it; it puts the scroll back only
+    later. A click aimed in between lands where its button was before the scroll came back: under
+    load a cost form's 保存 was clicked at the page's foot and never posted. So the scroll is put
+    back here, and the next action waits until the page is painted at it.
+    """
+    x, y = page.evaluate("[window.scrollX, window.scrollY]")
+    page.screenshot(path=str(path), full_page=True)
+    page.evaluate("([x, y]) => window.scrollTo(x, y)", [x, y])
+    page.wait_for_function("([x, y]) => window.scrollX === x && window.scrollY === y", arg=[x, y])
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 # htmx reports a request it aborted on purpose (``hx-sync="…:replace"``: a newer question replaced

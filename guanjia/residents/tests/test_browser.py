@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from guanjia.residents.services import resident_invite
-from guanjia.testing.browser import BROWSER_TIMEOUT_MS
+from guanjia.testing.browser import BROWSER_TIMEOUT_MS, full_page_screenshot
 from guanjia.testing.residents import last_code, last_link, sms_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def _shot(page, shots, name):
     assert overflow <= 1, f"{name}: page is {overflow}px wider than the screen"
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        full_page_screenshot(page, shots / f"{name}.png")
 
 
 def test_invitation_to_portal_on_a_phone(world, browser, live_server, caplog, settings):

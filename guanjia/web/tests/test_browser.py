@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from guanjia.testing import factories as f
-from guanjia.testing.browser import BROWSER_TIMEOUT_MS, Screen
+from guanjia.testing.browser import BROWSER_TIMEOUT_MS, Screen, full_page_screenshot
 from guanjia.testing.world import build_world
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run here.
@@ -39,18 +39,18 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", desk_name)
     page.fill("#id_password", f.PASSWORD)
-    page.screenshot(path=str(ARTIFACTS / f"{label}-1-login.png"), full_page=True)
+    full_page_screenshot(page, ARTIFACTS / f"{label}-1-login.png")
     page.click("button[type=submit]:has-text('登录')")
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_test_id("user-name").count() == 1
-    page.screenshot(path=str(ARTIFACTS / f"{label}-2-home.png"), full_page=True)
+    full_page_screenshot(page, ARTIFACTS / f"{label}-2-home.png")
 
     # The menu: collapsed behind the toggler on a phone.
     if width < 1200:  # the bar collapses below Bootstrap's xl
         assert not page.locator("#main-nav").is_visible()
         page.click(".navbar-toggler")
         expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
-        page.screenshot(path=str(ARTIFACTS / f"{label}-3-menu.png"), full_page=True)
+        full_page_screenshot(page, ARTIFACTS / f"{label}-3-menu.png")
     # Master data sits in one dropdown, so the desktop menu stays on one line.
     page.click("[data-testid=nav-master-data]")
     page.click("#main-nav a.dropdown-item:has-text('住户')")
@@ -63,14 +63,14 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     expect(rows).to_have_count(1)
     assert world.resident.name in rows.first.inner_text()
     assert phone not in rows.first.inner_text()  # masked in the list
-    page.screenshot(path=str(ARTIFACTS / f"{label}-4-residents.png"), full_page=True)
+    full_page_screenshot(page, ARTIFACTS / f"{label}-4-residents.png")
 
     page.click(f"text={world.resident.name}")
     page.wait_for_url(f"{live_server.url}/residents/{world.resident.pk}/")
     page.get_by_test_id("reveal-phone").click()
     page.get_by_test_id("phone-full").wait_for()
     assert page.get_by_test_id("phone-full").inner_text().strip() == phone
-    page.screenshot(path=str(ARTIFACTS / f"{label}-5-resident.png"), full_page=True)
+    full_page_screenshot(page, ARTIFACTS / f"{label}-5-resident.png")
 
     page.get_by_test_id("occupancy-unit").first.click()
     page.wait_for_url(f"{live_server.url}/units/{world.unit.pk}/")
@@ -79,7 +79,7 @@ def test_desk_finds_resident_by_phone_and_opens_unit(
     expect(page.locator("#pane-history")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.locator("#pane-history")).to_contain_text("创建")
     page.wait_for_timeout(400)  # let the tab's fade-in finish before the screenshot
-    page.screenshot(path=str(ARTIFACTS / f"{label}-6-unit.png"), full_page=True)
+    full_page_screenshot(page, ARTIFACTS / f"{label}-6-unit.png")
 
     # Nothing wider than the screen except inside scrolling tables.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
