@@ -43,6 +43,18 @@ def _households(project, n):
     return found
 
 
+def _next_service_day(now, today):
+    """Saturday 09:00 of this weekend — or of the next, once this one's sign-up (closing 12 hours
+    before) has closed or closes within the hour: seeded on a Friday evening, it must still be open."""
+    saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    start = timezone.make_aware(datetime.datetime.combine(saturday, datetime.time(9, 0)))
+    if start - datetime.timedelta(hours=12) <= now + datetime.timedelta(hours=1):
+        start = timezone.make_aware(
+            datetime.datetime.combine(saturday + datetime.timedelta(days=7), datetime.time(9, 0))
+        )
+    return start
+
+
 def seed_demo_events(company, *, rng: random.Random) -> dict[str, int]:
     """Once per company: does nothing when the company has events."""
     if Event.objects.filter(company=company).exists():
@@ -57,8 +69,7 @@ def seed_demo_events(company, *, rng: random.Random) -> dict[str, int]:
         actor = manager.user
         households = _households(project, 14)
         # This weekend's service day: open, full, a waiting list.
-        saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
-        start = timezone.make_aware(datetime.datetime.combine(saturday, datetime.time(9, 0)))
+        start = _next_service_day(now, today)
         day = services.event_create(
             actor=actor,
             data={
