@@ -49,9 +49,7 @@ def _next_service_day(now, today):
     saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
     start = timezone.make_aware(datetime.datetime.combine(saturday, datetime.time(9, 0)))
     if start - datetime.timedelta(hours=12) <= now + datetime.timedelta(hours=1):
-        start = timezone.make_aware(
-            datetime.datetime.combine(saturday + datetime.timedelta(days=7), datetime.time(9, 0))
-        )
+        start += datetime.timedelta(days=7)
     return start
 
 
