@@ -38,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import peer as peers
-from benchmarks.memory import bare_workers_rss, workers_rss
+from benchmarks.memory import bare_workers_memory, workers_memory
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -403,8 +403,8 @@ def measure(
         print(
             f"  [{label}] {kind:10s} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
         )
-    results["workers_mb"] = workers_rss(server.pid)
-    print(f"  [{label}] each worker's resident memory after these: {results['workers_mb']} MB")
+    results["workers_mb"] = workers_memory(server.pid)
+    print(f"  [{label}] each worker's memory after these (MB): {results['workers_mb']}")
     results["create_floor"] = create_floor(env["DATABASE_URL"], duration)
     print(f"  [{label}] a create's statements, bare connections: {results['create_floor']:.0f} per second")
     return results
@@ -441,17 +441,25 @@ def create_with_dispatch(tmp: Path, path: str, ids: dict, token: str, duration: 
     return result
 
 
-def memory_lines(small: dict, large: dict, bare: list[float] | None) -> str:
-    """Each gunicorn worker's resident memory after the run, beside the bare worker's."""
+def memory_lines(small: dict, large: dict, bare: list[dict] | None) -> str:
+    """Each gunicorn worker's memory after the run (RSS, PSS, private: benchmarks.memory.memory_mb),
+    beside the bare worker's."""
+
+    def shown(workers: list[dict]) -> str:
+        return "; ".join(f"RSS {m['rss']}, PSS {m['pss']}, private {m['private']}" for m in workers)
+
     lines = [
-        f"gunicorn workers' resident memory (MB) after the endpoints at the small size: {small['workers_mb']}, "
-        f"at the large size: {large['workers_mb']}"
+        f"gunicorn workers' memory (MB) after the endpoints at the small size: {shown(small['workers_mb'])}; "
+        f"at the large size: {shown(large['workers_mb'])}"
     ]
-    if bare:
-        worst = max(large["workers_mb"] or [0])
+    if bare and large["workers_mb"]:
+        worst, base = large["workers_mb"][-1], max(bare, key=lambda m: m["rss"])
+        ratios = ", ".join(
+            f"{key} {worst[key] / base[key]:.2f}×" for key in ("rss", "pss", "private") if base[key]
+        )
         lines.append(
-            f"the bare worker (the peer harness's ceiling.py, startproject's middleware, warmed 3 s): {bare} MB; "
-            f"Guanjia's largest worker ÷ the bare worker's: {worst / max(bare):.2f}× (target ≤ 2×)"
+            f"the bare worker (the peer harness's ceiling.py, startproject's middleware, warmed 3 s): {shown(bare)}; "
+            f"Guanjia's largest worker ÷ the bare worker's: {ratios} (target ≤ 2×)"
         )
     return "\n".join(lines)
 
@@ -523,8 +531,8 @@ def main() -> None:
         def warm(url: str) -> None:
             sh("wrk", "-t2", f"-c{settings['connections']}", "-d3s", url)
 
-        bare_mb = bare_workers_rss(args.peer, tmp / "peer", PORT_HTTP, warm)
-        print(f"  the bare worker's resident memory after 3 s of pings: {bare_mb} MB")
+        bare_mb = bare_workers_memory(args.peer, tmp / "peer", PORT_HTTP, warm)
+        print(f"  the bare worker's memory after 3 s of pings (MB): {bare_mb}")
     database_url, pgbin = start_postgres(tmp)
     server = redis = consumer = None
     try:
@@ -560,12 +568,20 @@ def main() -> None:
         )
         grow(env, args.small)
         rollup_figures(manage, env)
+        # The workers' warm-up (deploy/gunicorn.conf.py) renders the login page: its static files.
+        sh(*manage, "collectstatic", "--noinput", "-v0", env=env)
         server = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
+                # Production's configuration (preload, the master prepared for forking, warm-up), two
+                # workers and no restarts while measured.
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "guanjia.wsgi",
                 "-w",
                 "2",
+                "--max-requests",
+                "0",
                 "-b",
                 f"127.0.0.1:{PORT_HTTP}",
                 "--access-logfile",

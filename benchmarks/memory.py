@@ -4,11 +4,19 @@ settings, DEBUG off), against a throw-away SQLite database; RSS does not depend 
 machine is.
 
     python -m benchmarks.memory [--requests 45]
+    python -m benchmarks.memory --server [--requests 1000] [--peer ../shared/bench-peer]
 
 A first process migrates and builds a small world (two companies, their projects, staff and
 residents: ``guanjia.testing.world``) and issues a bearer token for the HQ user; a second, fresh
 process is the measured worker: it imports ``guanjia.wsgi``, then serves ``--requests`` GET calls,
 cycling through every API list operation that needs no path parameter (plus a request's detail).
+
+``--server`` measures what production runs instead: gunicorn with deploy/gunicorn.conf.py (the
+master preloads the application and prepares it for forking, guanjia/core/preload.py) and two
+workers, serving ``--requests`` of the same calls over HTTP; then the master's and each worker's
+RSS, PSS and private memory. RSS counts the pages a worker shares with the master and the other
+workers in every one of them; PSS divides them among the sharers, private memory is what one more
+worker costs. With ``--peer`` the bare Django worker of the peer harness is measured the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -61,9 +70,29 @@ def rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def workers_rss(master: int) -> list[float]:
-    """The resident memory (MB) of each gunicorn worker of ``master`` (its child processes)."""
-    workers = []
+def memory_mb(pid: int | str) -> dict[str, float]:
+    """A process's memory (MB) from /proc/PID/smaps_rollup: ``rss`` (every page it maps, shared ones
+    too), ``pss`` (shared pages divided among the processes sharing them: the sum over processes is
+    the machine's total) and ``private`` (pages no other process holds: what stopping it frees)."""
+    fields: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "kB":
+                    fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    except OSError:
+        return {"rss": rss_mb(pid), "pss": 0.0, "private": 0.0}
+    return {
+        "rss": round(fields.get("Rss", 0.0), 1),
+        "pss": round(fields.get("Pss", 0.0), 1),
+        "private": round(fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0), 1),
+    }
+
+
+def children(master: int) -> list[int]:
+    """The child processes of ``master`` (a gunicorn master's workers)."""
+    pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -73,14 +102,24 @@ def workers_rss(master: int) -> list[float]:
             continue
         # pid (comm) state ppid …: comm may hold spaces, so split after its closing parenthesis.
         if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            workers.append(round(rss_mb(entry.name), 1))
-    return sorted(workers)
+            pids.append(int(entry.name))
+    return sorted(pids)
 
 
-def bare_workers_rss(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[float]:
+def workers_memory(master: int) -> list[dict[str, float]]:
+    """Each gunicorn worker's memory (``memory_mb``), by RSS."""
+    return sorted((memory_mb(pid) for pid in children(master)), key=lambda m: m["rss"])
+
+
+def workers_rss(master: int) -> list[float]:
+    """The resident memory (MB) of each gunicorn worker of ``master``."""
+    return [m["rss"] for m in workers_memory(master)]
+
+
+def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[dict]:
     """The peer harness's bare worker (``ceiling.py`` with startproject's middleware, in the harness's
     own venv when it left one) served by gunicorn like Guanjia (2 sync workers), warmed by ``warm``
-    (the URL it is given), then each worker's resident memory."""
+    (the URL it is given), then each worker's memory."""
     venv = work / "venv-ceiling" / "bin"
     gunicorn = venv / "gunicorn" if (venv / "gunicorn").exists() else Path(sys.executable).parent / "gunicorn"
     env = {
@@ -95,17 +134,28 @@ def bare_workers_rss(harness: Path, work: Path, port: int, warm: Callable[[str],
     )
     try:
         url = f"http://127.0.0.1:{port}/ping"
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+        wait_for(url)
         warm(url)
-        return workers_rss(server.pid)
+        return workers_memory(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def bare_workers_rss(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[float]:
+    return [m["rss"] for m in bare_workers_memory(harness, work, port, warm)]
+
+
+def wait_for(url: str, headers: dict | None = None, seconds: int = 60) -> None:
+    for _ in range(seconds * 2):
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer")
 
 
 def heavy_loaded() -> list[str]:
@@ -163,16 +213,81 @@ def measure(token: str, paths: list[str], requests: int) -> dict:
     }
 
 
+SERVER_PORT = 8797
+
+
+def serve_and_measure(env: dict, token: str, paths: list[str], requests: int) -> dict:
+    """gunicorn as production configures it (two workers, no restarts while measured), ``requests``
+    API calls over HTTP, then the master's and the workers' memory."""
+    env = dict(env, GUNICORN_WORKERS="2", GUNICORN_MAX_REQUESTS="0")
+    conf = inprocess.ROOT / "deploy" / "gunicorn.conf.py"
+    server = subprocess.Popen(  # noqa: S603 (this checkout's gunicorn and configuration)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(conf),
+            "--bind",
+            f"127.0.0.1:{SERVER_PORT}",
+            "--access-logfile",
+            "/dev/null",
+            "guanjia.wsgi:application",
+        ],
+        env=env,
+        cwd=inprocess.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    statuses: dict[int, int] = {}
+    try:
+        base = f"http://127.0.0.1:{SERVER_PORT}"
+        wait_for(f"{base}/api/v1/me", headers)
+        for served in range(requests):
+            request = urllib.request.Request(base + paths[served % len(paths)], headers=headers)  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (local)
+                    status = answer.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            statuses[status] = statuses.get(status, 0) + 1
+        return {"master": memory_mb(server.pid), "workers": workers_memory(server.pid), "statuses": statuses}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def print_server(report: dict, bare: list[dict] | None) -> None:
+    print("| process | RSS MB | PSS MB | private MB |")
+    print("|---|---|---|---|")
+    rows = [("master (preloaded)", report["master"])]
+    rows += [(f"worker {n}", worker) for n, worker in enumerate(report["workers"], 1)]
+    rows += [(f"bare worker {n}", worker) for n, worker in enumerate(bare or [], 1)]
+    for name, memory in rows:
+        print(f"| {name} | {memory['rss']} | {memory['pss']} | {memory['private']} |")
+    if bare:
+        worst, base = report["workers"][-1], max(bare, key=lambda m: m["rss"])
+        print(
+            "\nlargest worker ÷ bare worker: "
+            + ", ".join(
+                f"{key} {worst[key] / base[key]:.2f}×" for key in ("rss", "pss", "private") if base[key]
+            )
+        )
+    print(f"statuses: {report['statuses']}")
+
+
 def main() -> None:
     parser = inprocess.arguments()
-    parser.add_argument("--requests", type=int, default=45)
+    parser.add_argument("--requests", type=int, default=None, help="45 in-process, 1,000 with --server")
+    parser.add_argument("--server", action="store_true", help="gunicorn with deploy/gunicorn.conf.py")
+    parser.add_argument("--peer", type=Path, default=None, help="the peer harness: its bare worker too")
     args = parser.parse_args()
+    requests = args.requests or (1000 if args.server else 45)
     if args.stage == "prepare":
         prepare(Path(args.state))
         return
     if args.stage == "measure":
         state = json.loads(Path(args.state).read_text())
-        print(json.dumps(measure(state["token"], state["paths"], args.requests)))
+        print(json.dumps(measure(state["token"], state["paths"], requests)))
         return
     tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-memory-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -184,6 +299,25 @@ def main() -> None:
             env=env,
             check=True,
         )
+    if args.server:
+        # The workers' warm-up renders the login page, whose stylesheet must be in the manifest.
+        subprocess.run(  # noqa: S603
+            [sys.executable, str(inprocess.ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
+            env=env,
+            check=True,
+        )
+        saved = json.loads(state.read_text())
+        report = serve_and_measure(env, saved["token"], saved["paths"], requests)
+        bare = None
+        if args.peer:
+
+            def warm(url: str) -> None:
+                for _ in range(requests):
+                    urllib.request.urlopen(url, timeout=10).read()  # noqa: S310 (local)
+
+            bare = bare_workers_memory(args.peer, tmp / "peer", SERVER_PORT, warm)
+        print_server(report, bare)
+        return
     result = subprocess.run(  # noqa: S603
         [
             sys.executable,
@@ -193,7 +327,7 @@ def main() -> None:
             "--state",
             str(state),
             "--requests",
-            str(args.requests),
+            str(requests),
         ],
         env=env,
         check=True,

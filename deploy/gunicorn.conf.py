@@ -13,6 +13,10 @@ before it takes a request:
 
 - ``preload_app``: the master imports Django, every app, URL module and template tag library once;
   a new worker is a fork of it and imports nothing;
+- ``pre_fork``: before each fork the master also builds what a worker would otherwise build for
+  itself on first use (every view module, the API's validators, the translation catalogs) and
+  freezes it out of the garbage collector's sight, so the workers share those pages instead of
+  copying them (guanjia/core/preload.py: each worker's private memory 142 → 63 MB);
 - ``post_worker_init``: before the worker accepts a connection it opens its database connection,
   touches the cache and renders the login page (templates, translations, middleware), so its first
   real request costs what any other does.
@@ -43,6 +47,14 @@ errorlog = "-"
 # object per line (time in UTC, level, request id, method, path, status, duration_ms, …), else the
 # app's text lines (guanjia/core/gunicorn_logs.py).
 logger_class = "guanjia.core.gunicorn_logs.GuanjiaLogger"
+
+
+def pre_fork(server, worker):
+    """The master (preload) builds what the workers share and freezes it: guanjia/core/preload.py."""
+    if server.cfg.preload_app:
+        from guanjia.core.preload import prepare_for_fork
+
+        prepare_for_fork()
 
 
 def post_fork(server, worker):

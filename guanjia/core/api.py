@@ -34,6 +34,34 @@ from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
 
 
+def _one_response_model_per_type():
+    """django-ninja makes a response model for every (operation, status) — 3,322 models for ~560
+    operations, most wrapping the same few types (``ErrorOut`` for 401/403/404/409/422) — and each
+    built copy holds its own validator: +55 MB in a worker that has served them all. The model is a
+    pure function of the declared type, so one per type serves every operation (382 in all); the
+    OpenAPI schema is the same (its snapshot test). Installed here, before any app's router is
+    declared: every app's api module imports this one first."""
+    create = ninja.operation.Operation._create_response_model
+    if getattr(create, "shared", False):
+        return
+    made: dict = {}
+
+    def shared_response_model(self, response_param):
+        try:
+            return made[response_param]
+        except KeyError:
+            made[response_param] = model = create(self, response_param)
+            return model
+        except TypeError:  # an unhashable declaration: its own model, as django-ninja makes it
+            return create(self, response_param)
+
+    shared_response_model.shared = True
+    ninja.operation.Operation._create_response_model = shared_response_model
+
+
+_one_response_model_per_type()
+
+
 def _reject_nul(value):
     """No text field may carry a NUL character: PostgreSQL cannot store one, so it is bad input."""
     if isinstance(value, str) and "\x00" in value:
