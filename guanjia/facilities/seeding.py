@@ -179,7 +179,7 @@ def _maintenance_history(project, start, now, clock, rng: random.Random) -> int:
     today = timezone.localdate(now)
     while day <= today:
         clock["now"] = min(services.local_midnight(day) + 8 * H, now - M)
-        services.generate_tasks(now=clock["now"])
+        services.generate_tasks(now=clock["now"], project=project)
         due = MaintenanceTask.objects.filter(
             project=project, status__in=OPEN_TASK_STATUSES, period_start__lte=day
         ).select_related("equipment")

@@ -520,13 +520,15 @@ def generate_for_plan(plan: MaintenancePlan, *, now: datetime.datetime) -> int:
     return created
 
 
-def generate_tasks(*, now: datetime.datetime | None = None) -> int:
-    """The periodic job: generate every active plan's due tasks. Returns how many were created."""
+def generate_tasks(*, now: datetime.datetime | None = None, project=None) -> int:
+    """The periodic job: generate every active plan's due tasks (``project``: only that project's,
+    as the demo replays one project's history day by day). Returns how many were created."""
     now = now or common._now()
     created = 0
-    for plan in (
-        MaintenancePlan.objects.filter(is_active=True).select_related("equipment_type").order_by("id")
-    ):
+    plans = MaintenancePlan.objects.filter(is_active=True)
+    if project is not None:
+        plans = plans.filter(project=project)
+    for plan in plans.select_related("equipment_type").order_by("id"):
         with transaction.atomic():
             created += generate_for_plan(plan, now=now)
     return created
