@@ -38,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import peer as peers
-from benchmarks.memory import bare_workers_memory, workers_memory
+from benchmarks.memory import bare_workers_memory, report_lines, wait_for, workers_memory
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -441,29 +441,6 @@ def create_with_dispatch(tmp: Path, path: str, ids: dict, token: str, duration: 
     return result
 
 
-def memory_lines(small: dict, large: dict, bare: list[dict] | None) -> str:
-    """Each gunicorn worker's memory after the run (RSS, PSS, private: benchmarks.memory.memory_mb),
-    beside the bare worker's."""
-
-    def shown(workers: list[dict]) -> str:
-        return "; ".join(f"RSS {m['rss']}, PSS {m['pss']}, private {m['private']}" for m in workers)
-
-    lines = [
-        f"gunicorn workers' memory (MB) after the endpoints at the small size: {shown(small['workers_mb'])}; "
-        f"at the large size: {shown(large['workers_mb'])}"
-    ]
-    if bare and large["workers_mb"]:
-        worst, base = large["workers_mb"][-1], max(bare, key=lambda m: m["rss"])
-        ratios = ", ".join(
-            f"{key} {worst[key] / base[key]:.2f}×" for key in ("rss", "pss", "private") if base[key]
-        )
-        lines.append(
-            f"the bare worker (the peer harness's ceiling.py, startproject's middleware, warmed 3 s): {shown(bare)}; "
-            f"Guanjia's largest worker ÷ the bare worker's: {ratios} (target ≤ 2×)"
-        )
-    return "\n".join(lines)
-
-
 def _growth(small: dict, large: dict) -> str:
     """p50 at the large size over p50 at the small one; by throughput when wrk had no latency to
     report (every request an error)."""
@@ -602,12 +579,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=open(tmp / "huey.log", "w"),  # noqa: SIM115
         )
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT_HTTP}/bench/ping", timeout=2)
-                break
-            except OSError:
-                time.sleep(1)
+        wait_for(f"http://127.0.0.1:{PORT_HTTP}/bench/ping")
         small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server)
         explain_small = explain("bn-hq")
         grow(env, args.large)
@@ -620,7 +592,7 @@ def main() -> None:
             encoding="utf-8",
         )
         report = table(small, large, args.small, args.large)
-        report += "\n\n" + memory_lines(small, large, bare_mb)
+        report += "\n\n" + report_lines(small["workers_mb"], large["workers_mb"], bare_mb)
         report += f"\n\nwrk -t2 -c{settings['connections']} -d{args.duration}s, median of {settings['runs']} run(s)\n"
         if peer is not None:
             report += "\n" + peers.beside(peer, small, large, args.small, args.large) + "\n"

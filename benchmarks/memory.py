@@ -111,11 +111,6 @@ def workers_memory(master: int) -> list[dict[str, float]]:
     return sorted((memory_mb(pid) for pid in children(master)), key=lambda m: m["rss"])
 
 
-def workers_rss(master: int) -> list[float]:
-    """The resident memory (MB) of each gunicorn worker of ``master``."""
-    return [m["rss"] for m in workers_memory(master)]
-
-
 def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[dict]:
     """The peer harness's bare worker (``ceiling.py`` with startproject's middleware, in the harness's
     own venv when it left one) served by gunicorn like Guanjia (2 sync workers), warmed by ``warm``
@@ -142,11 +137,8 @@ def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[st
         server.wait(timeout=30)
 
 
-def bare_workers_rss(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[float]:
-    return [m["rss"] for m in bare_workers_memory(harness, work, port, warm)]
-
-
 def wait_for(url: str, headers: dict | None = None, seconds: int = 60) -> None:
+    """Until a server at ``url`` answers (any status), at most ``seconds``."""
     for _ in range(seconds * 2):
         try:
             urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2)  # noqa: S310
@@ -256,6 +248,32 @@ def serve_and_measure(env: dict, token: str, paths: list[str], requests: int) ->
         server.wait(timeout=30)
 
 
+def ratios(worker: dict, bare: list[dict]) -> str:
+    """A worker's RSS, PSS and private memory over the largest bare worker's."""
+    base = max(bare, key=lambda m: m["rss"])
+    return ", ".join(
+        f"{key} {worker[key] / base[key]:.2f}×" for key in ("rss", "pss", "private") if base[key]
+    )
+
+
+def shown(workers: list[dict]) -> str:
+    return "; ".join(f"RSS {m['rss']}, PSS {m['pss']}, private {m['private']}" for m in workers)
+
+
+def report_lines(small: list[dict], large: list[dict], bare: list[dict] | None) -> str:
+    """loadbench's memory lines: each worker after the run at both sizes, beside the bare worker."""
+    lines = [
+        f"gunicorn workers' memory (MB) after the endpoints at the small size: {shown(small)}; "
+        f"at the large size: {shown(large)}"
+    ]
+    if bare and large:
+        lines.append(
+            f"the bare worker (the peer harness's ceiling.py, startproject's middleware, warmed 3 s): {shown(bare)}; "
+            f"Guanjia's largest worker ÷ the bare worker's: {ratios(large[-1], bare)} (target ≤ 2×)"
+        )
+    return "\n".join(lines)
+
+
 def print_server(report: dict, bare: list[dict] | None) -> None:
     print("| process | RSS MB | PSS MB | private MB |")
     print("|---|---|---|---|")
@@ -265,13 +283,7 @@ def print_server(report: dict, bare: list[dict] | None) -> None:
     for name, memory in rows:
         print(f"| {name} | {memory['rss']} | {memory['pss']} | {memory['private']} |")
     if bare:
-        worst, base = report["workers"][-1], max(bare, key=lambda m: m["rss"])
-        print(
-            "\nlargest worker ÷ bare worker: "
-            + ", ".join(
-                f"{key} {worst[key] / base[key]:.2f}×" for key in ("rss", "pss", "private") if base[key]
-            )
-        )
+        print(f"\nlargest worker ÷ bare worker: {ratios(report['workers'][-1], bare)}")
     print(f"statuses: {report['statuses']}")
 
 
