@@ -96,6 +96,17 @@ class Screen:
     def goto(self, path):
         self.page.goto(f"{self.url}{path}")
 
+    def htmx_settled(self):
+        """Wait until htmx has nothing in flight and has swapped and settled what came back.
+
+        A response arrives before its swap: a field filled in between belongs to the form that is
+        about to be replaced, and its own request can be lost with it.
+        """
+        from playwright.sync_api import expect
+
+        busy = self.page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+        expect(busy).to_have_count(0)
+
     def shot(self, name):
         # A click that navigates returns before the next document exists; measure the page that
         # arrived, not the gap between two pages.

@@ -36,6 +36,7 @@ def test_head_proposes_with_evidence_manager_approves_technician_reads_it(tw, li
     for field, value in (("#id_project", tw.project.pk), ("#id_staff", technician.pk)):
         with page.expect_response(lambda r: r.url.endswith("/staff/rewards/new/")):
             page.select_option(field, str(value))
+        screen.htmx_settled()
         expect(page.locator(field)).to_have_value(str(value))
     picker = page.get_by_test_id("evidence-picker")
     expect(picker).to_contain_text(complaint.number)  # loaded for this person by htmx
