@@ -79,6 +79,26 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def held_seconds(elapsed: datetime.timedelta, paused: int) -> float:
+    """A clock's time in seconds, hold excluded, rounded to a float once from the exact value — as
+    PostgreSQL rounds ``EXTRACT(EPOCH FROM done_at - started_at) - paused_seconds`` (``_HeldSeconds``)."""
+    whole = elapsed.days * 86_400 + elapsed.seconds - paused
+    return (whole * 1_000_000 + elapsed.microseconds) / 1_000_000
+
+
+def first_round_times(deadlines, *, group, start, end):
+    """(group key, stage, seconds) of every first-round clock of a timed stage done in [start, end):
+    the times themselves, for percentiles taken together with kept ones (``boards.samples``)."""
+    rows = (
+        deadlines.first_round_done(start, end, TIMED_STAGES)
+        .annotate(g=group)
+        .order_by()
+        .values_list("g", "stage", "done_at", "started_at", "paused_seconds")
+    )
+    for key, stage, done_at, started_at, paused in rows:
+        yield key, stage, held_seconds(done_at - started_at, paused)
+
+
 class _HeldSeconds(Func):
     """PostgreSQL: the clock's time in seconds, hold excluded."""
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanjia.boards import clocks, households, rollup, spreads
+from guanjia.boards import clocks, households, rollup, samples, spreads
 from guanjia.boards.measures import (
     SCORES,
     _day_start,
@@ -151,8 +151,9 @@ def figures(user, params: FigureParams) -> dict:
     sums (``FigurePeriod``, one row per group); other days the roll-up job has summed (``FigureDay``)
     are read from it, one grouped query; the others (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
     days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
-    percentile are not additive: the job keeps them per finished period (``spreads``), and one more
-    query reads the rest of the range live (the partial periods at its edges, the current one).
+    percentile are not additive: the job keeps them per finished period (``spreads``) and the finished
+    days' times of the running one (``samples``: today's are read live and merged), and one more
+    query reads the rest of the range live (the partial periods at its edges).
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -193,7 +194,12 @@ def figures(user, params: FigureParams) -> dict:
     spread, kept_days = spreads.stored(
         user, params.group_by, params.period, params.start, params.end, today, rolled=rolled
     )
-    for first, last in rollup.day_runs(params.start, params.end, skip=kept_days):
+    # The running period: its finished days' times kept by the job, today's read live (``samples``).
+    running, running_days = samples.read(
+        user, params.group_by, params.period, params.start, params.end, today
+    )
+    spread.update(running)
+    for first, last in rollup.day_runs(params.start, params.end, skip=kept_days | running_days):
         for (period, key), stages in clocks.time_percentiles(
             TicketDeadline.objects.visible_to(user),
             trunc=trunc,

@@ -16,9 +16,10 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-# The definitions are the boards' own (selectors), which in turn read finished days from here: two
+# The definitions are the figures table's own, which in turn reads finished days from here: two
 # halves of one figure, each module referring to the other by name.
-from guanjia.boards import selectors, spreads
+from guanjia.boards import figure_table, samples, spreads
+from guanjia.boards.measures import _day_start
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
 from guanjia.core.models import Company
 from guanjia.sla.models import TicketDeadline
@@ -96,20 +97,20 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     rows = []
     for first, last in day_runs(days[0], days[-1], skip=set(_gaps(days))):
         for dimension in DIMENSIONS:
-            sums = selectors.aggregate(
+            sums = figure_table.aggregate(
                 Ticket.objects.filter(company=company),
                 TicketDeadline.objects.filter(company=company),
                 FollowUpCall.objects.filter(company=company),
                 TicketRework.objects.filter(company=company),
                 group_by=dimension,
                 trunc=TruncDay,
-                start=selectors._day_start(first),
-                end=selectors._day_start(last + datetime.timedelta(days=1)),
+                start=_day_start(first),
+                end=_day_start(last + datetime.timedelta(days=1)),
                 by_project=True,
                 now=now,
             )
             for (period, key, project_id), measures in sums.items():
-                day = selectors._period_key(period)
+                day = figure_table._period_key(period)
                 if day not in wanted:
                     continue
                 rows.append(
@@ -126,6 +127,8 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     FigureRollup.objects.bulk_create([FigureRollup(company=company, day=d, computed_at=now) for d in days])
     # The finished periods holding these days: their times' median and p90, which do not add up.
     spreads.store(company, days, now=now)
+    # The running periods' finished days: their times, which today's are merged with (``samples``).
+    samples.keep(company, now=now)
     return len(rows)
 
 
