@@ -2,7 +2,7 @@
 
 A row of the figures covers a period (day, week, month, quarter) and a group. Its households are the
 units occupied on the row's last day — the period's last day, or the range's last day or today if
-that comes first — read from the occupancy history (``estates.selectors.occupied_spans``), not
+that comes first — read from the occupancy history (``estates.selectors.households_on_days``), not
 from today's occupancy: a past month divides by that month's households.
 
 - by project: the units occupied in that project;
@@ -13,12 +13,11 @@ from today's occupancy: a past month divides by that month's households.
 from __future__ import annotations
 
 import datetime
-import functools
 from collections import defaultdict
 
 from django.utils import timezone
 
-from guanjia.estates.selectors import occupied_spans
+from guanjia.estates.selectors import households_on_days
 from guanjia.staff.models import StaffMember
 
 
@@ -43,29 +42,29 @@ def for_rows(user, group_by: str, period_kind: str, end: datetime.date, rows: di
     """The households (occupied units) a row divides its complaints by: on the row's last day —
     the period's last day, or the range's last day or today if earlier — the units occupied in the
     row's project; for a person, in the projects they serve; for a department or category, in every
-    project the user sees. One query (a person's projects), plus the cached occupancy spans."""
-    spans = occupied_spans(user)
+    project the user sees. One query (a person's projects), plus one read of the shared cache."""
     today = timezone.localdate()
+
+    def last_day(period: datetime.date) -> datetime.date:
+        return min(period_last_day(period_kind, period), end, today)
+
+    # Counted for the projects the user sees: another project's units never count.
+    counts = households_on_days(user, sorted({last_day(period) for period, _key in rows}))
     serves: dict[int, list[int]] = defaultdict(list)
     if group_by == "person":
         ids = {k for _p, k in rows if k is not None}
         if ids:
             for staff_id, project_id in StaffMember.projects.through.objects.filter(
-                staffmember_id__in=ids, project_id__in=list(spans)
+                staffmember_id__in=ids
             ).values_list("staffmember_id", "project_id"):
                 serves[staff_id].append(project_id)
 
-    @functools.cache
-    def on(day: datetime.date) -> dict[int, int]:
-        return {p: s.on(day) for p, s in spans.items()}
-
     def homes(period: datetime.date, key) -> int:
-        day = min(period_last_day(period_kind, period), end, today)
-        counts = on(day)
+        on_day = counts[last_day(period)]
         if group_by == "project":
-            return counts.get(key, 0)
+            return on_day.get(key, 0)
         if group_by == "person":
-            return sum(counts.get(p, 0) for p in serves.get(key, ()))
-        return sum(counts.values())
+            return sum(on_day.get(p, 0) for p in serves.get(key, ()))
+        return sum(on_day.values())
 
     return homes

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Field, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
@@ -61,21 +61,32 @@ def _key(dimension: str, text: str):
     return int(text) if dimension in INT_KEYS else text
 
 
+# The sums' output as the database returns it: ints for the counts, floats for the times, on both
+# databases. Declared as the measures' own fields, Django would pass each of a table's ~36,000 sums
+# (600 rows × 60) through int() or float() again, which took longer than the query itself.
+AS_RETURNED = Field()
+
+
+def sums_by(rows, *keys: str):
+    """Every measure of the roll-up's ``rows`` summed by ``keys``: (the keys' values, {measure: sum})
+    pairs, one grouped query."""
+    sums = {f"sum_{name}": Sum(name, output_field=AS_RETURNED) for name in MEASURES}
+    grouped = rows.order_by().values(*keys).annotate(**sums).values_list(*keys, *sums)
+    width = len(keys)
+    for row in grouped:
+        # A sum over rows of non-null measures is never null.
+        yield row[:width], dict(zip(MEASURES, row[width:], strict=True))
+
+
 def read(user, dimension: str, trunc, days: set[datetime.date]) -> dict[tuple, dict]:
     """The stored sums of ``days`` by period and key, for the projects the user sees: one query."""
     first, last = min(days), max(days)
     rows = FigureDay.objects.visible_to(user).filter(dimension=dimension, day__gte=first, day__lte=last)
     if len(days) != (last - first).days + 1:  # a range with holes (days never rolled up)
         rows = rows.filter(day__in=sorted(days))
-    rows = (
-        rows.annotate(p=trunc("day"))
-        .order_by()
-        .values("p", "key")
-        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
-    )
     return {
-        (row["p"], _key(dimension, row["key"])): {name: row[f"sum_{name}"] or 0 for name in MEASURES}
-        for row in rows
+        (period, _key(dimension, key)): sums
+        for (period, key), sums in sums_by(rows.annotate(p=trunc("day")), "p", "key")
     }
 
 

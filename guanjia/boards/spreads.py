@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Sum
 from django.utils import timezone
 
 # figure_table reads the stored periods from here, and this module computes them with
@@ -31,7 +30,6 @@ from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import (
     DIMENSIONS,
-    MEASURES,
     FigureDay,
     FigurePeriod,
     FigureRollup,
@@ -123,18 +121,12 @@ def stored_sums(user, group_by: str, period: str, start, end, today, *, rolled: 
     )
     if not kept:
         return {}, set()
-    rows = (
-        FigurePeriod.objects.visible_to(user)
-        .filter(dimension=group_by, period=period, period_start__in=kept)
-        .order_by()
-        .values("period_start", "key")
-        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
+    rows = FigurePeriod.objects.visible_to(user).filter(
+        dimension=group_by, period=period, period_start__in=kept
     )
     sums = {
-        (row["period_start"], rollup._key(group_by, row["key"])): {
-            name: row[f"sum_{name}"] or 0 for name in MEASURES
-        }
-        for row in rows
+        (first, rollup._key(group_by, key)): measures
+        for (first, key), measures in rollup.sums_by(rows, "period_start", "key")
     }
     return sums, set().union(*(_days_of(period, first) for first in kept))
 
@@ -144,28 +136,24 @@ def _store_sums(company, period: str, firsts: list[datetime.date]) -> None:
     grouping and key: one grouped query."""
     trunc, _label = figure_table.PERIODS[period]
     wanted = set(firsts)
-    rows = (
-        FigureDay.objects.filter(
-            company=company, day__gte=firsts[0], day__lte=period_last_day(period, firsts[-1])
-        )
-        .annotate(p=trunc("day"))
-        .order_by()
-        .values("p", "project_id", "dimension", "key")
-        .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})
-    )
+    rows = FigureDay.objects.filter(
+        company=company, day__gte=firsts[0], day__lte=period_last_day(period, firsts[-1])
+    ).annotate(p=trunc("day"))
     FigurePeriod.objects.bulk_create(
         [
             FigurePeriod(
                 company=company,
-                project_id=row["project_id"],
+                project_id=project_id,
                 period=period,
                 period_start=first,
-                dimension=row["dimension"],
-                key=row["key"],
-                **{name: row[f"sum_{name}"] or 0 for name in MEASURES},
+                dimension=dimension,
+                key=key,
+                **measures,
             )
-            for row in rows
-            if (first := figure_table._period_key(row["p"])) in wanted
+            for (p, project_id, dimension, key), measures in rollup.sums_by(
+                rows, "p", "project_id", "dimension", "key"
+            )
+            if (first := figure_table._period_key(p)) in wanted
         ],
         batch_size=2000,
     )

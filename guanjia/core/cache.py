@@ -35,27 +35,46 @@ def _keys(kind: str, key_id: int) -> tuple[str, str]:
 
 def shared_cached(kind: str, key_id: int, compute: Callable[[], T]) -> T:
     """``compute()``'s value for ``(kind, key_id)``: one cache read, or computed and stored."""
+    return shared_cached_parts(kind, key_id, [""], lambda missing: {"": compute()})[""]
+
+
+def shared_cached_parts(
+    kind: str, key_id: int, parts: Iterable[str], compute: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
+    """Several values computed from the same rows as ``(kind, key_id)`` — one per day, say — each
+    kept under its own part: one cache read for all of them, ``compute(missing)`` for the parts not
+    kept. They share the kind's version, so whatever drops the kind (``forget_shared_cached``) drops
+    every part. The part ``""`` is the kind's own value (``shared_cached``)."""
     data_key, version_key = _keys(kind, key_id)
-    found = cache.get_many([data_key, version_key])
+    keys = {part: f"{data_key}:{part}" if part else data_key for part in parts}
+    found = cache.get_many([version_key, *keys.values()])
     version = found.get(version_key)
-    stamped = found.get(data_key)
-    if version is not None and isinstance(stamped, tuple) and stamped[0] == version:
-        return stamped[1]
+    values: dict[str, T] = {}
+    for part, key in keys.items():
+        stamped = found.get(key)
+        if version is not None and isinstance(stamped, tuple) and stamped[0] == version:
+            values[part] = stamped[1]
+    missing = [part for part in keys if part not in values]
+    if not missing:
+        return values
     if version is None:
         version = uuid.uuid4().hex
         if not cache.add(version_key, version, None):
             version = cache.get(version_key)
-    value = compute()
+    computed = compute(missing)
+    values.update(computed)
     if version is not None:
 
         def store():
-            cache.set(data_key, (version, value), SHARED_CACHE_SECONDS)
+            cache.set_many(
+                {keys[part]: (version, value) for part, value in computed.items()}, SHARED_CACHE_SECONDS
+            )
 
         if transaction.get_connection().in_atomic_block:
             transaction.on_commit(store)
         else:
             store()
-    return value
+    return values
 
 
 def forget_shared_cached(kind: str, key_id: int | None) -> None:
