@@ -129,6 +129,9 @@ _NONE_LABEL = {
 }
 
 
+_NO_MEASURES = dict.fromkeys(MEASURES, 0)
+
+
 def figures(user, params: FigureParams) -> dict:
     """The figures table: one row per period and group.
 
@@ -161,7 +164,10 @@ def figures(user, params: FigureParams) -> dict:
 
     def add(period, key, measures: dict) -> None:
         k = (_period_key(period), key)
-        target = rows.setdefault(k, dict.fromkeys(MEASURES, 0))
+        target = rows.get(k)
+        if target is None:  # most rows come whole from one source (a kept period): copied at once
+            rows[k] = {**_NO_MEASURES, **{name: value or 0 for name, value in measures.items()}}
+            return
         for name, value in measures.items():
             target[name] += value or 0
 

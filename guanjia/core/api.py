@@ -121,7 +121,9 @@ def json_answer(schema: type[BaseModel], data, *, status: int = 200) -> HttpResp
     operation's declared ``schema`` and written by pydantic-core in one pass, instead of
     django-ninja's validate → Python dicts → ``json.dumps`` (a third of the time of the call).
     The operation keeps ``response={200: schema}``, so the OpenAPI document is unchanged."""
-    body = schema.model_validate(data).model_dump_json(by_alias=True)
+    # Bytes straight from pydantic-core: ``model_dump_json`` would decode the 1.2 MB to a str that
+    # the response encodes back.
+    body = schema.__pydantic_serializer__.to_json(schema.model_validate(data), by_alias=True)
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
 
 
