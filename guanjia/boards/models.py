@@ -185,48 +185,9 @@ class FigureSpreadPeriod(models.Model):
         return f"{self.company_id} {self.period} {self.period_start}"
 
 
-class FigureSample(models.Model):
-    """The first round's times (seconds, hold excluded, ascending) of the finished days of a period
-    still running — this week, this month, this quarter — by grouping key and timed stage, kept by the
-    roll-up job (``boards.samples``).
-
-    A running period's median and 90th percentile cannot be kept like a finished one's: today's
-    clocks still come in. With these a figures call reads today's times live and takes the exact
-    percentiles of both, instead of sorting every clock of the period's days again. Scoped like
-    ``FigureSpread``."""
-
-    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
-    # The project a row grouped by project is about (its key); empty for the other groupings.
-    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, null=True, related_name="+")
-    dimension = models.CharField(_("分组方式"), max_length=20)
-    period = models.CharField(_("统计周期"), max_length=10)
-    period_start = models.DateField(_("周期开始"))
-    key = models.CharField(_("分组"), max_length=40, blank=True)
-    stage = models.CharField(_("阶段"), max_length=20)
-    # Native float64s (``array("d")``): a few bytes a clock, read back without parsing.
-    seconds = models.BinaryField(_("时长（秒）"))
-
-    objects = ScopedQuerySet.as_manager()
-    scope_company_field = "company_id"
-    scope_project_field = "project_id"
-
-    class Meta:
-        verbose_name = _("进行中周期时长")
-        verbose_name_plural = _("进行中周期时长")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company", "dimension", "period", "period_start", "key", "stage"],
-                name="figuresample_once",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.period} {self.period_start} {self.dimension}={self.key or '-'} {self.stage}"
-
-
 class FigureSampleSet(models.Model):
-    """The running period of a kind whose ``FigureSample`` rows are complete (possibly none), and the
-    last day they hold: the days after it are read live."""
+    """The running period of a kind (week, month, quarter) whose finished days' times are kept
+    (``FigureSample``, possibly none), and the last day they hold: the days after it are read live."""
 
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("统计周期"), max_length=10)
@@ -241,3 +202,41 @@ class FigureSampleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.period} {self.period_start}–{self.through}"
+
+
+class FigureSample(models.Model):
+    """The first round's times (seconds, hold excluded, ascending) of the finished days of a period
+    still running — this week, this month, this quarter — by grouping key and timed stage, kept by the
+    roll-up job (``boards.samples``).
+
+    A running period's median and 90th percentile cannot be kept like a finished one's: today's
+    clocks still come in. With these a figures call reads today's times live and takes the exact
+    percentiles of both, instead of sorting every clock of the period's days again. Each row belongs
+    to its ``sample_set``, read in the same statement, so a reader never pairs one run's rows with
+    another run's last day. Scoped like ``FigureSpread``."""
+
+    sample_set = models.ForeignKey(FigureSampleSet, on_delete=models.CASCADE, related_name="samples")
+    company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
+    # The project a row grouped by project is about (its key); empty for the other groupings.
+    project = models.ForeignKey("estates.Project", on_delete=models.CASCADE, null=True, related_name="+")
+    dimension = models.CharField(_("分组方式"), max_length=20)
+    key = models.CharField(_("分组"), max_length=40, blank=True)
+    stage = models.CharField(_("阶段"), max_length=20)
+    # Native float64s (``array("d")``): a few bytes a clock, read back without parsing.
+    seconds = models.BinaryField(_("时长（秒）"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_company_field = "company_id"
+    scope_project_field = "project_id"
+
+    class Meta:
+        verbose_name = _("进行中周期时长")
+        verbose_name_plural = _("进行中周期时长")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sample_set", "dimension", "key", "stage"], name="figuresample_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sample_set_id} {self.dimension}={self.key or '-'} {self.stage}"

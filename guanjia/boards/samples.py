@@ -83,14 +83,19 @@ def keep(company, *, now=None) -> int:
             if day >= first:
                 for dimension, key in keys:
                     times[(kind, dimension, key, stage)].append(seconds)
+    sets = {
+        kind: FigureSampleSet.objects.create(
+            company=company, period=kind, period_start=first, through=today - ONE_DAY, computed_at=now
+        )
+        for kind, first in firsts.items()
+    }
     FigureSample.objects.bulk_create(
         [
             FigureSample(
+                sample_set=sets[kind],
                 company=company,
                 project_id=key if dimension == "project" else None,
                 dimension=dimension,
-                period=kind,
-                period_start=firsts[kind],
                 key="" if key is None else str(key),
                 stage=stage,
                 seconds=_packed(values),
@@ -99,14 +104,6 @@ def keep(company, *, now=None) -> int:
         ],
         batch_size=1000,
     )
-    FigureSampleSet.objects.bulk_create(
-        [
-            FigureSampleSet(
-                company=company, period=kind, period_start=first, through=today - ONE_DAY, computed_at=now
-            )
-            for kind, first in firsts.items()
-        ]
-    )
     return len(times)
 
 
@@ -114,9 +111,9 @@ def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set
     """The running period's (median, p90) seconds per (period's first day, group key) and stage —
     its kept times with those done since, read live — and the days it covers.
 
-    Three queries (the kept period, its times, today's); none when the range does not hold the
-    running period from its first day through its last kept day, or the rows would not be the
-    user's (a grouping over the company for someone who sees only some projects)."""
+    Two queries (the kept times, today's); none when the range does not hold the running period from
+    its first day, or the rows would not be the user's (a grouping over the company for someone who
+    sees only some projects)."""
     scope = scope_for(user)
     if period == "day" or scope.company_id is None or not (group_by == "project" or scope.is_hq):
         return {}, set()
@@ -126,19 +123,22 @@ def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set
     last = min(end, period_last_day(period, first))
     if first < start or last < first:
         return {}, set()
-    through = (
-        FigureSampleSet.objects.filter(company_id=scope.company_id, period=period, period_start=first)
-        .values_list("through", flat=True)
-        .first()
+    # The kept times with their set's last day, in one statement: the job may replace both meanwhile.
+    kept = list(
+        FigureSample.objects.visible_to(user)
+        .filter(
+            sample_set__company_id=scope.company_id,
+            sample_set__period=period,
+            sample_set__period_start=first,
+            dimension=group_by,
+        )
+        .values_list("sample_set__through", "key", "stage", "seconds")
     )
-    if through is None or through > last:
+    # None kept (no clock was done in the finished days, or none the user may see): all read live.
+    if not kept or (through := kept[0][0]) > last:
         return {}, set()
     times: dict[tuple, list[float]] = defaultdict(list)
-    for key, stage, blob in (
-        FigureSample.objects.visible_to(user)
-        .filter(dimension=group_by, period=period, period_start=first)
-        .values_list("key", "stage", "seconds")
-    ):
+    for _through, key, stage, blob in kept:
         times[(rollup._key(group_by, key), stage)] = _unpacked(blob)
     if through < last:
         for key, stage, seconds in clocks.first_round_times(

@@ -104,4 +104,4 @@ def test_the_job_replaces_what_it_kept_and_keeps_no_period_that_begins_today(fig
     assert list(FigureSampleSet.objects.values_list("period", "period_start", "through")) == [
         ("week", D(2026, 3, 30), D(2026, 3, 31))
     ]
-    assert set(FigureSample.objects.values_list("period", flat=True)) <= {"week"}
+    assert set(FigureSample.objects.values_list("sample_set__period", flat=True)) <= {"week"}
