@@ -136,8 +136,10 @@ def time_percentiles(deadlines, *, trunc, tz, group, start, end) -> dict[tuple, 
             out.setdefault((r["p"], r["g"]), {})[r["stage"]] = (r["median"], r["p90"])
         return out
     times: dict[tuple, list[float]] = {}
-    for period, key, stage, elapsed, held in rows.values_list("p", "g", "stage", _ELAPSED, "paused_seconds"):
-        times.setdefault((period, key, stage), []).append(_seconds(elapsed) - held)
+    for period, key, stage, done_at, started_at, held in rows.values_list(
+        "p", "g", "stage", "done_at", "started_at", "paused_seconds"
+    ):
+        times.setdefault((period, key, stage), []).append(held_seconds(done_at - started_at, held))
     for (period, key, stage), values in times.items():
         out.setdefault((period, key), {})[stage] = tuple(percentile(values, f) for f in PERCENTILES)
     return out

@@ -315,7 +315,7 @@ class Occupancy(ProjectOwned):
     )
 
     objects = OccupancyQuerySet.as_manager()
-    shared_cache = ("occupied_spans", "company_id")  # selectors.occupied_spans
+    shared_cache = ("occupied_spans", "company_id")  # selectors.households_on_days
 
     class Meta:
         verbose_name = _("入住关系")

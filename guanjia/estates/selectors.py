@@ -273,15 +273,9 @@ def _occupied_spans(company_id: int) -> dict[int, OccupiedSpans]:
     return {p: OccupiedSpans(*_steps(starts[p]), *_steps(ends.get(p, []))) for p in starts}
 
 
-def occupied_spans(user) -> dict[int, OccupiedSpans]:
-    """The occupied spans of each project the user may see (``OccupiedSpans.on(day)``)."""
-    scope = scope_for(user)
-    if scope.company_id is None:
-        return {}
-    spans = shared_cached("occupied_spans", scope.company_id, lambda: _occupied_spans(scope.company_id))
-    if scope.is_hq:
-        return spans
-    return {p: v for p, v in spans.items() if p in scope.project_ids}
+def _company_spans(company_id: int) -> dict[int, OccupiedSpans]:
+    """Every project's occupied spans (``OccupiedSpans.on(day)``), kept in the shared cache."""
+    return shared_cached("occupied_spans", company_id, lambda: _occupied_spans(company_id))
 
 
 def households_on(user, day: datetime.date) -> dict[int, int]:
@@ -300,7 +294,7 @@ def households_on_days(user, days: Iterable[datetime.date]) -> dict[datetime.dat
         return {day: {} for day in days}
 
     def count(missing: list[str]) -> dict[str, dict[int, int]]:
-        spans = shared_cached("occupied_spans", scope.company_id, lambda: _occupied_spans(scope.company_id))
+        spans = _company_spans(scope.company_id)
         on = [(part, datetime.date.fromisoformat(part)) for part in missing]
         return {part: {p: n for p, s in spans.items() if (n := s.on(day))} for part, day in on}
 
