@@ -223,6 +223,7 @@ def figures(user, params: FigureParams) -> dict:
     out_rows = []
     for (period, key), r in sorted(rows.items(), key=lambda kv: (kv[0][0], str(labels.get(kv[0][1], "")))):
         homes = homes_of(period, key)
+        # Keys in FigureRow's order: the API writes this dict as it is (core.api.json_answer).
         out_rows.append(
             {
                 "period": period,
@@ -241,7 +242,6 @@ def figures(user, params: FigureParams) -> dict:
                     }
                     for stage, label in stages
                 ],
-                "times": _times(r, spread.get((period, key), {}), stages),
                 "follow_up_rate": _rate(r["followed_up"], r["completed"]),
                 "follow_up_calls": r["follow_up_calls"],
                 "follow_up_satisfied": r["follow_up_satisfied"],
@@ -255,6 +255,7 @@ def figures(user, params: FigureParams) -> dict:
                 "households": homes,
                 "complaints_per_1000": households.per_1000(r["complaints"], homes),
                 "complaints_named_per_1000": households.per_1000(r["complaints_named"], homes),
+                "times": _times(r, spread.get((period, key), {}), stages),
                 "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
                 "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
                 "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from guanjia.boards import rollup, selectors
 from guanjia.boards.models import FigureDay, FigureRollup
-from guanjia.boards.tests.test_figures import fig, params  # noqa: F401 (fixture)
+from guanjia.boards.tests.test_figures import MARCH, fig, params  # noqa: F401 (fixture)
+from guanjia.testing.api import Api
 
 PERIODS = ["day", "week", "month", "quarter"]
 GROUPS = ["project", "department", "category", "person"]
@@ -35,6 +36,20 @@ def test_a_partly_rolled_up_range_mixes_stored_and_live_days_exactly(fig):  # no
     # Every other week rolled up: the figures read stored sums and three live runs.
     rollup.rollup(fig.project.company, days("2026-03-03", "2026-03-09") + days("2026-03-17", "2026-03-23"))
     assert every_figure(fig.admin) == live
+
+
+def test_the_api_writes_rolled_up_figures_as_its_schema_does(fig):  # noqa: F811
+    """The API writes the figures' dicts without validating them (core.api.json_answer); read from
+    the kept sums and spreads they are still what FiguresOut writes — the tests check every such
+    answer byte for byte — and the same rows as the live ones."""
+    api = Api(fig.admin)
+    query = {"from": MARCH["start"], "to": MARCH["end"]}
+    live = {(g, p): api.get("figures", group_by=g, period=p, **query).json() for g in GROUPS for p in PERIODS}
+    rollup.rollup(fig.project.company, days("2026-02-20", "2026-04-10"))
+    for (g, p), body in live.items():
+        answer = api.get("figures", group_by=g, period=p, **query)
+        assert answer.status_code == 200
+        assert answer.json() == body
 
 
 def test_running_again_replaces_the_same_days(fig):  # noqa: F811
