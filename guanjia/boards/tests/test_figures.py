@@ -4,9 +4,11 @@ the same on SQLite and PostgreSQL; the API, the page with its charts' data, and 
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from guanjia.boards import selectors
@@ -202,6 +204,45 @@ def test_figures_api(fig):
     bad = api.get("figures", **{"from": "2026-03-10", "to": "2026-03-01"})
     assert bad.status_code == 422 and "from" in bad.json()["errors"]
     assert Api(fig.resident_user).get("figures").status_code == 403
+
+
+def test_figures_page_rows_show_the_api_figures(fig, client):
+    """The table's rows are written in Python (boards.figure_html): each cell shows the figure the
+    API gives — whole percents with the counts in the title, a dash for none — and names escaped."""
+    fig.project.name = "金苑<b>&小区"
+    fig.project.save(update_fields=["name"])
+    query = {"group_by": "project", "period": "month", "from": "2026-03-01", "to": "2026-03-31"}
+    rows = Api(fig.admin).get("figures", **query).json()["rows"]
+    client.force_login(fig.admin)
+    page = client.get("/boards/figures/?" + "&".join(f"{k}={v}" for k, v in query.items())).content.decode()
+    assert "金苑&lt;b&gt;&amp;小区" in page and "金苑<b>" not in page
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert body.count("<tr>") == len(rows) == 2
+    for row, html in zip(rows, body.split("<tr>")[1:], strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+        assert cells[:3] == ["2026-03-01", escape(row["label"]), str(row["completed"])]
+        titles = re.findall(
+            r'<td class="text-end" title="按时 (\d+) / 判定 (\d+)，超时 (\d+)，取消停止 (\d+)">([^<]*)</td>',
+            html,
+        )
+        assert len(titles) == len(row["on_time"])
+        for stage, (on_time, done, missed, stopped, shown) in zip(row["on_time"], titles, strict=True):
+            assert [int(on_time), int(done), int(missed), int(stopped)] == [
+                stage["on_time"],
+                stage["done"],
+                stage["missed"],
+                stage["stopped"],
+            ]
+            assert shown == ("—" if stage["rate"] is None else f"{round(stage['rate'] * 100)}%")
+        rate = row["follow_up_rate"]
+        assert cells[3 + len(row["on_time"])] == ("—" if rate is None else f"{round(rate * 100)}%")
+        for t in row["times"]:
+            cell = re.search(rf'data-testid="time-{t["stage"]}">([^<]*)<', html).group(1)
+            assert cell == (f"{t['mean']} / {t['median']} / {t['p90']}" if t["count"] else "—")
+    p1 = next(r for r in rows if r["key"] == str(fig.project.pk))
+    assert p1["follow_up_rate"] == 0.5 and ">50%<" in body
+    empty = client.get("/boards/figures/?group_by=project&period=month&from=2020-01-01&to=2020-01-31")
+    assert "所选区间内没有数据" in empty.content.decode()
 
 
 def test_figures_page_embeds_chart_data_and_exports_xlsx(fig, client):
