@@ -25,7 +25,7 @@ def _percent(part: float, whole: float) -> str:
     return f"{round(part / whole * 100)}%"
 
 
-def _rate(rate: float | None) -> str:
+def _rate_percent(rate: float | None) -> str:
     return _NONE if rate is None else _percent(rate, 1)
 
 
@@ -34,8 +34,7 @@ def _or_none(value) -> str:
     return str(value) if value else _NONE
 
 
-def _on_time_cells(stages: list[dict]) -> str:
-    title = _("按时 %(on_time)s / 判定 %(done)s，超时 %(missed)s，取消停止 %(stopped)s")
+def _on_time_cells(stages: list[dict], title: str) -> str:
     return "".join(
         format_html(
             '<td class="text-end" title="{}">{}</td>',
@@ -65,6 +64,8 @@ def table_rows(rows: list[dict], *, people_group: bool) -> SafeString:
             '<tr><td colspan="20" class="text-center text-body-secondary py-4">{}</td></tr>',
             _("所选区间内没有数据"),
         )
+    # Translated once per table, not once per row (a lookup costs ~10 µs).
+    on_time_title = _("按时 %(on_time)s / 判定 %(done)s，超时 %(missed)s，取消停止 %(stopped)s")
     out = []
     for r in rows:
         named = (
@@ -76,14 +77,14 @@ def table_rows(rows: list[dict], *, people_group: bool) -> SafeString:
             "<tr>"
             f"<td>{r['period'].isoformat()}</td><td>{escape(r['label'])}</td>"
             f'<td class="text-end">{r["completed"]}</td>'
-            f"{_on_time_cells(r['on_time'])}"
-            f'<td class="text-end">{_rate(r["follow_up_rate"])}</td>'
+            f"{_on_time_cells(r['on_time'], on_time_title)}"
+            f'<td class="text-end">{_rate_percent(r["follow_up_rate"])}</td>'
             f'<td class="text-end" data-testid="follow-up-calls">{r["follow_up_calls"]}</td>'
-            f'<td class="text-end">{_rate(r["follow_up_satisfied_rate"])}</td>'
+            f'<td class="text-end">{_rate_percent(r["follow_up_satisfied_rate"])}</td>'
             f'<td class="text-end">{_or_none(r["follow_up_score"]["mean"])}</td>'
             f'<td class="text-end">{_or_none(r["rating"]["mean"])}</td>'
             f'<td class="text-end" data-testid="rework">{r["rework"]}</td>'
-            f'<td class="text-end">{_rate(r["rework_rate"])}</td>'
+            f'<td class="text-end">{_rate_percent(r["rework_rate"])}</td>'
             f'<td class="text-end" data-testid="complaints">{r["complaints"]}</td>'
             f"{named}"
             f'<td class="text-end" data-testid="households">{r["households"]}</td>'
