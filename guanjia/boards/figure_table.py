@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanjia.boards import clocks, households, rollup, samples, spreads
 from guanjia.boards.measures import (
@@ -25,6 +25,7 @@ from guanjia.boards.measures import (
     local_tz,
 )
 from guanjia.boards.models import MEASURES, TIMED_STAGES
+from guanjia.core.cache import shared_cached_parts
 from guanjia.core.dates import FIRST_DAY, date_range
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
@@ -156,7 +157,10 @@ def figures(user, params: FigureParams) -> dict:
     days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
     percentile are not additive: the job keeps them per finished period (``spreads``) and the finished
     days' times of the running one (``samples``: today's are read live and merged), and one more
-    query reads the rest of the range live (the partial periods at its edges).
+    query reads the rest of the range live (the partial periods at its edges). For someone who sees
+    the whole company, the rows of the whole kept periods are built once from what the job kept and
+    then read whole from the shared cache (``_kept_rows``): the same numbers, without rebuilding
+    hundreds of rows on every call.
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -172,11 +176,16 @@ def figures(user, params: FigureParams) -> dict:
             target[name] += value or 0
 
     today = timezone.localdate()
+    stages = _stages()
     rolled = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
-    kept_sums, summed_days = spreads.stored_sums(
-        user, params.group_by, params.period, params.start, params.end, today, rolled=rolled
-    )
-    for (period, key), measures in kept_sums.items():
+    kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
+    # Whole finished periods kept by the job: their rows whole, from the shared cache when it may
+    # serve this user (``_kept_rows``); the rest of the table is built below, as before.
+    table, kept_whole = _kept_rows(user, params, kept, stages)  # (period, key, row) triples
+    summed_days = spreads.days_of(params.period, kept)
+    for (period, key), measures in spreads.stored_sums(
+        user, params.group_by, params.period, set(kept) - kept_whole
+    ).items():
         add(period, key, measures)
     if rolled - summed_days:
         for (period, key), measures in rollup.read(
@@ -198,15 +207,23 @@ def figures(user, params: FigureParams) -> dict:
             add(period, key, measures)
     # The times' median and p90: kept for whole finished periods (``spreads``), live for the rest.
     spread, kept_days = spreads.stored(
-        user, params.group_by, params.period, params.start, params.end, today, rolled=rolled
+        user,
+        params.group_by,
+        params.period,
+        params.start,
+        params.end,
+        today,
+        rolled=rolled,
+        skip=kept_whole,
     )
+    kept_days |= spreads.days_of(params.period, kept_whole)
     # The running period: its finished days' times kept by the job, today's read live (``samples``).
     running, running_days = samples.read(
         user, params.group_by, params.period, params.start, params.end, today
     )
     spread.update(running)
     for first, last in rollup.day_runs(params.start, params.end, skip=kept_days | running_days):
-        for (period, key), stages in clocks.time_percentiles(
+        for (period, key), stages_times in clocks.time_percentiles(
             TicketDeadline.objects.visible_to(user),
             trunc=trunc,
             tz=local_tz(),
@@ -214,59 +231,118 @@ def figures(user, params: FigureParams) -> dict:
             start=_day_start(first),
             end=_day_start(last + datetime.timedelta(days=1)),
         ).items():
-            spread[(_period_key(period), key)] = stages
+            spread[(_period_key(period), key)] = stages_times
+    table.extend(
+        (period, key, _row(period, key, r, spread.get((period, key), {}), stages))
+        for (period, key), r in rows.items()
+    )
 
-    labels = _labels(user, params.group_by, {k for _p, k in rows})
-    homes_of = households.for_rows(user, params.group_by, params.period, params.end, rows)
-
-    stages = _stages()
+    # Names and households are read fresh for every table (a project renamed, a move-in entered late).
+    labels = _labels(user, params.group_by, {key for _period, key, _r in table})
+    homes_of = households.for_rows(
+        user, params.group_by, params.period, params.end, {(period, key) for period, key, _r in table}
+    )
+    none_label = str(_NONE_LABEL[params.group_by])
     out_rows = []
-    for (period, key), r in sorted(rows.items(), key=lambda kv: (kv[0][0], str(labels.get(kv[0][1], "")))):
+    for period, key, row in sorted(table, key=lambda t: (t[0], str(labels.get(t[1], "")))):
+        row["label"] = none_label if key is None else str(labels.get(key, key))
         homes = homes_of(period, key)
-        # Keys in FigureRow's order: the API writes this dict as it is (core.api.json_answer).
-        out_rows.append(
-            {
-                "period": period,
-                "key": None if key is None else str(key),
-                "label": str(labels.get(key, key)) if key is not None else str(_NONE_LABEL[params.group_by]),
-                "completed": r["completed"],
-                "on_time": [
-                    {
-                        "stage": stage,
-                        "label": label,
-                        "done": r[f"{stage}_done"],
-                        "on_time": r[f"{stage}_on_time"],
-                        "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
-                        "stopped": r[f"{stage}_stopped"],
-                        "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
-                    }
-                    for stage, label in stages
-                ],
-                "follow_up_rate": _rate(r["followed_up"], r["completed"]),
-                "follow_up_calls": r["follow_up_calls"],
-                "follow_up_satisfied": r["follow_up_satisfied"],
-                "follow_up_satisfied_rate": _rate(r["follow_up_satisfied"], r["follow_up_calls"]),
-                "follow_up_score": _satisfaction(r, "follow_up_score"),
-                "rating": _satisfaction(r, "rating"),
-                "rework": r["rework"],
-                "rework_rate": _rate(r["reworked"], r["completed"]),
-                "complaints": r["complaints"],
-                "complaints_named": r["complaints_named"],
-                "households": homes,
-                "complaints_per_1000": households.per_1000(r["complaints"], homes),
-                "complaints_named_per_1000": households.per_1000(r["complaints_named"], homes),
-                "times": _times(r, spread.get((period, key), {}), stages),
-                "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
-                "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
-                "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
-            }
-        )
+        row["households"] = homes
+        row["complaints_per_1000"] = households.per_1000(row["complaints"], homes)
+        row["complaints_named_per_1000"] = households.per_1000(row["complaints_named"], homes)
+        out_rows.append(row)
     return {
         "group_by": params.group_by,
         "period": params.period,
         "from": params.start,
         "to": params.end,
         "rows": out_rows,
+    }
+
+
+# The shared cache's kind for whole finished periods' rows; the roll-up drops it (``rollup.rollup``).
+KEPT_ROWS = "figure_rows"
+
+
+def _kept_rows(user, params: FigureParams, kept: dict, stages) -> tuple[list[tuple], frozenset]:
+    """The rows of the whole finished periods ``kept`` (first day → when the job computed it), and
+    which periods they are, for someone who sees the whole company: the same for everyone who does,
+    so each period's rows are built once from what the job kept and then read whole from the shared
+    cache, under the period, the grouping, the language (the stages' labels) and the job's stamp;
+    the roll-up drops them all when it runs. Anyone else gets none here (``figures`` builds every
+    row; their sums are their projects' only). Labels and households are not part of what is kept."""
+    scope = scope_for(user)
+    if not kept or not scope.is_hq or scope.is_external_auditor:
+        return [], frozenset()
+    language = get_language() or ""
+    parts = {
+        f"{params.group_by}:{params.period}:{first.isoformat()}:{stamp.isoformat()}:{language}": first
+        for first, stamp in kept.items()
+    }
+
+    def build(missing: list[str]) -> dict[str, list]:
+        firsts = {parts[part] for part in missing}
+        sums = spreads.stored_sums(user, params.group_by, params.period, firsts)
+        spread, _days = spreads.stored(
+            user,
+            params.group_by,
+            params.period,
+            params.start,
+            params.end,
+            timezone.localdate(),
+            rolled=spreads.days_of(params.period, firsts),
+            skip=frozenset(set(kept) - firsts),
+        )
+        by_period: dict[datetime.date, list] = {first: [] for first in firsts}
+        for (period, key), r in sums.items():
+            measures = {**_NO_MEASURES, **{name: value or 0 for name, value in r.items()}}
+            row = _row(period, key, measures, spread.get((period, key), {}), stages)
+            by_period[period].append((key, row))
+        return {part: by_period[parts[part]] for part in missing}
+
+    found = shared_cached_parts(KEPT_ROWS, scope.company_id, parts, build)
+    table = [(parts[part], key, row) for part, rows in found.items() for key, row in rows]
+    return table, frozenset(kept)
+
+
+def _row(period, key, r: dict, spread: dict, stages) -> dict:
+    """One row of the table from its sums and its times' spread. Its label and households are
+    filled in by ``figures`` (they are read fresh for every table, kept rows included)."""
+    # Keys in FigureRow's order: the API writes this dict as it is (core.api.json_answer).
+    return {
+        "period": period,
+        "key": None if key is None else str(key),
+        "label": "",
+        "completed": r["completed"],
+        "on_time": [
+            {
+                "stage": stage,
+                "label": label,
+                "done": r[f"{stage}_done"],
+                "on_time": r[f"{stage}_on_time"],
+                "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
+                "stopped": r[f"{stage}_stopped"],
+                "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
+            }
+            for stage, label in stages
+        ],
+        "follow_up_rate": _rate(r["followed_up"], r["completed"]),
+        "follow_up_calls": r["follow_up_calls"],
+        "follow_up_satisfied": r["follow_up_satisfied"],
+        "follow_up_satisfied_rate": _rate(r["follow_up_satisfied"], r["follow_up_calls"]),
+        "follow_up_score": _satisfaction(r, "follow_up_score"),
+        "rating": _satisfaction(r, "rating"),
+        "rework": r["rework"],
+        "rework_rate": _rate(r["reworked"], r["completed"]),
+        "complaints": r["complaints"],
+        "complaints_named": r["complaints_named"],
+        "households": 0,
+        "complaints_per_1000": None,
+        "complaints_named_per_1000": None,
+        "times": _times(r, spread, stages),
+        "response_minutes": _mean(r["response_time_seconds"] / 60, r["response_time_n"], 1),
+        "arrive_minutes": _mean(r["on_site_time_seconds"] / 60, r["on_site_time_n"], 1),
+        "complete_minutes": _mean(r["complete_time_seconds"] / 60, r["complete_time_n"], 1),
     }
 
 

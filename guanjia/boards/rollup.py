@@ -21,6 +21,7 @@ from django.utils import timezone
 from guanjia.boards import figure_table, samples, spreads
 from guanjia.boards.measures import _day_start
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
+from guanjia.core.cache import forget_shared_cached
 from guanjia.core.models import Company
 from guanjia.sla.models import TicketDeadline
 from guanjia.tickets.models import FollowUpCall, Ticket, TicketRework
@@ -140,6 +141,8 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     spreads.store(company, days, now=now)
     # The running periods' finished days: their times, which today's are merged with (``samples``).
     samples.keep(company, now=now)
+    # The finished periods' rows kept whole in the shared cache are built from what was replaced.
+    forget_shared_cached(figure_table.KEPT_ROWS, company.pk)
     return len(rows)
 
 

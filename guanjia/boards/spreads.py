@@ -70,16 +70,23 @@ def _days_of(period: str, first: datetime.date) -> set[datetime.date]:
     return {first + datetime.timedelta(days=n) for n in range((last - first).days + 1)}
 
 
-def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) -> tuple[dict, set]:
+def stored(
+    user, group_by: str, period: str, start, end, today, *, rolled: set, skip: frozenset = frozenset()
+) -> tuple[dict, set]:
     """The kept (median, p90) seconds per (period's first day, group key) and stage for the whole
     finished periods of [start, end] the job has computed, and the days those periods cover.
 
     Two queries (the computed periods, their rows); none when the range holds no whole finished
     period with a rolled-up day (``rolled``: the job keeps a period's spread in the transaction that
     rolls up its days, so a period none of whose days is rolled up has none) or the rows would not
-    be the user's (a grouping over the company for a user who sees only some projects)."""
+    be the user's (a grouping over the company for a user who sees only some projects). Periods in
+    ``skip`` (their rows already read whole, ``figure_table``) are left out."""
     scope = scope_for(user)
-    firsts = [first for first in whole_periods(period, start, end, today) if _days_of(period, first) & rolled]
+    firsts = [
+        first
+        for first in whole_periods(period, start, end, today)
+        if first not in skip and _days_of(period, first) & rolled
+    ]
     if not firsts or scope.company_id is None or not (group_by == "project" or scope.is_hq):
         return {}, set()
     computed = list(
@@ -101,34 +108,43 @@ def stored(user, group_by: str, period: str, start, end, today, *, rolled: set) 
     return out, days
 
 
-def stored_sums(user, group_by: str, period: str, start, end, today, *, rolled: set) -> tuple[dict, set]:
-    """The kept sums (``FigurePeriod``) per (period's first day, group key) of the whole finished
-    periods of [start, end] whose days are all rolled up, for the projects the user sees, and the
-    days those periods cover (the caller reads the rest of ``rolled`` day by day). Two queries, none
-    when the range holds no such period."""
+def kept_sum_periods(user, period: str, start, end, today, *, rolled: set) -> dict[datetime.date, object]:
+    """The whole finished periods of [start, end] whose days are all rolled up and whose sums are
+    kept (``FigurePeriod``), each with when the job computed it (``FigureSpreadPeriod.computed_at``:
+    a period's sums and spreads are replaced together, so this stamps both). One query, none when
+    the range holds no such period."""
     scope = scope_for(user)
     if period == "day" or scope.company_id is None:
-        return {}, set()
+        return {}
     firsts = [
         first for first in whole_periods(period, start, end, today) if _days_of(period, first) <= rolled
     ]
     if not firsts:
-        return {}, set()
-    kept = list(
+        return {}
+    return dict(
         FigureSpreadPeriod.objects.filter(
             company_id=scope.company_id, period=period, period_start__in=firsts, sums_kept=True
-        ).values_list("period_start", flat=True)
+        ).values_list("period_start", "computed_at")
     )
-    if not kept:
-        return {}, set()
+
+
+def stored_sums(user, group_by: str, period: str, firsts) -> dict:
+    """The kept sums (``FigurePeriod``) per (period's first day, group key) of the kept periods
+    ``firsts`` (``kept_sum_periods``), for the projects the user sees: one query, none without."""
+    if not firsts:
+        return {}
     rows = FigurePeriod.objects.visible_to(user).filter(
-        dimension=group_by, period=period, period_start__in=kept
+        dimension=group_by, period=period, period_start__in=sorted(firsts)
     )
-    sums = {
+    return {
         (first, rollup._key(group_by, key)): measures
         for (first, key), measures in rollup.sums_by(rows, "period_start", "key")
     }
-    return sums, set().union(*(_days_of(period, first) for first in kept))
+
+
+def days_of(period: str, firsts) -> set[datetime.date]:
+    """Every day of the periods beginning on ``firsts``."""
+    return set().union(*(_days_of(period, first) for first in firsts))
 
 
 def _store_sums(company, period: str, firsts: list[datetime.date]) -> None:
