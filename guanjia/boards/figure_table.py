@@ -1,5 +1,6 @@
 """The figures page and its API: one table of measures grouped by period and by project, category,
-department or person, from the daily roll-up for finished days and live for today (docs/figures.md).
+department or person, from the daily roll-up for finished days and today up to the job's last run,
+live for the rest (docs/figures.md).
 A fixed number of grouped queries, whatever the number of groups."""
 
 from __future__ import annotations
@@ -153,8 +154,9 @@ def figures(user, params: FigureParams) -> dict:
 
     Whole finished weeks, months and quarters whose days are all rolled up are read from their kept
     sums (``FigurePeriod``, one row per group); other days the roll-up job has summed (``FigureDay``)
-    are read from it, one grouped query; the others (today, always) are aggregated live (``aggregate``: eight grouped queries per run of consecutive
-    days). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
+    are read from it, one grouped query, today's up to the job's last run (``rollup.rollup_today``)
+    with them; the rest is aggregated live (``aggregate``: eight grouped queries per run of
+    consecutive days, and per part of a day since the job's run). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
     percentile are not additive: the job keeps them per finished period (``spreads``) and the finished
     days' times of the running one (``samples``: today's are read live and merged), and one more
     query reads the rest of the range live (the partial periods at its edges). For someone who sees
@@ -177,7 +179,7 @@ def figures(user, params: FigureParams) -> dict:
 
     today = timezone.localdate()
     stages = _stages()
-    rolled = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
+    rolled, partial = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
     kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
     # Whole finished periods kept by the job: their rows whole, from the shared cache when it may
     # serve this user (``_kept_rows``); the rest of the table is built below, as before.
@@ -187,12 +189,18 @@ def figures(user, params: FigureParams) -> dict:
         user, params.group_by, params.period, set(kept) - kept_whole
     ).items():
         add(period, key, measures)
-    if rolled - summed_days:
+    if (rolled - summed_days) or partial:
         for (period, key), measures in rollup.read(
-            user, params.group_by, trunc, rolled - summed_days
+            user, params.group_by, trunc, (rolled - summed_days) | set(partial)
         ).items():
             add(period, key, measures)
-    for first, last in rollup.day_runs(params.start, params.end, skip=rolled):
+    # Live: the days never summed, and what happened since the job summed today (``partial``).
+    live_runs = [
+        (_day_start(first), _day_start(last + datetime.timedelta(days=1)))
+        for first, last in rollup.day_runs(params.start, params.end, skip=rolled | set(partial))
+    ]
+    live_runs += [(through, _day_start(day + datetime.timedelta(days=1))) for day, through in partial.items()]
+    for start, end in live_runs:
         live = aggregate(
             Ticket.objects.visible_to(user),
             TicketDeadline.objects.visible_to(user),
@@ -200,8 +208,8 @@ def figures(user, params: FigureParams) -> dict:
             TicketRework.objects.visible_to(user),
             group_by=params.group_by,
             trunc=trunc,
-            start=_day_start(first),
-            end=_day_start(last + datetime.timedelta(days=1)),
+            start=start,
+            end=end,
         )
         for (period, key), measures in live.items():
             add(period, key, measures)

@@ -2,9 +2,10 @@
 
 Figures over months of history at company scale cannot be aggregated from millions of requests on
 every page view. ``FigureDay`` holds, per company, project, local day and grouping key, the same
-sums the live figures compute; ``FigureRollup`` records which days are rolled up. Days without a
-roll-up (today, always) are aggregated live, so a figure never depends on the job having run — it
-is only faster when it has. Not journaled: these rows are a cache of journaled records.
+sums the live figures compute; ``FigureRollup`` records which days are rolled up — today's only up
+to the job's last run (``through``: the rest of the day is read live). Days without a roll-up are
+aggregated live, so a figure never depends on the job having run — it is only faster when it has.
+Not journaled: these rows are a cache of journaled records.
 """
 
 from django.db import models
@@ -75,11 +76,13 @@ class FigureDay(models.Model):
 
 
 class FigureRollup(models.Model):
-    """A day whose ``FigureDay`` rows are complete, and when they were computed."""
+    """A day whose ``FigureDay`` rows are complete, and when they were computed — or, with
+    ``through``, today's rows summed up to that moment (the figures read the rest of the day live)."""
 
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("日期"))
     computed_at = models.DateTimeField(_("计算时间"))
+    through = models.DateTimeField(_("汇总截至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("统计汇总日")

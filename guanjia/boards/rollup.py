@@ -3,8 +3,10 @@
 The job (``boards.tasks.rollup_figures_task``, every 10 minutes) re-sums the last
 ``ROLLUP_DAYS`` finished days of every company: late changes to recent requests (a rating given
 days after completion, a follow-up call) reach the figures within minutes. Older days keep their
-sums; ``manage.py rollup_figures --days N`` re-sums further back. Today is never rolled up: it
-is still changing, and the figures read it live.
+sums; ``manage.py rollup_figures --days N`` re-sums further back. Today is still changing: the job
+sums it up to the moment it runs (``rollup_today``, ``FigureRollup.through``) and the figures read
+what happened since live — a request's later change to something before that moment (a rating, a
+pause) waits for the next run, as a finished day's does.
 """
 
 from __future__ import annotations
@@ -30,14 +32,23 @@ ROLLUP_DAYS = 35
 INT_KEYS = {"project", "category", "person"}
 
 
-def rolled_days(company_id: int | None, start: datetime.date, end: datetime.date) -> set[datetime.date]:
+def rolled_days(
+    company_id: int | None, start: datetime.date, end: datetime.date
+) -> tuple[set[datetime.date], dict[datetime.date, datetime.datetime]]:
+    """The days of [start, end] whose sums are complete, and those summed only up to a moment
+    (today, by the job's last run: ``rollup_today``) with that moment. One query."""
+    whole: set[datetime.date] = set()
+    partial: dict[datetime.date, datetime.datetime] = {}
     if company_id is None:
-        return set()
-    return set(
-        FigureRollup.objects.filter(company_id=company_id, day__gte=start, day__lte=end).values_list(
-            "day", flat=True
-        )
-    )
+        return whole, partial
+    for day, through in FigureRollup.objects.filter(
+        company_id=company_id, day__gte=start, day__lte=end
+    ).values_list("day", "through"):
+        if through is None:
+            whole.add(day)
+        else:
+            partial[day] = through
+    return whole, partial
 
 
 def day_runs(start: datetime.date, end: datetime.date, *, skip: set[datetime.date]):
@@ -108,33 +119,8 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     wanted = set(days)
     rows = []
     for first, last in day_runs(days[0], days[-1], skip=set(_gaps(days))):
-        for dimension in DIMENSIONS:
-            sums = figure_table.aggregate(
-                Ticket.objects.filter(company=company),
-                TicketDeadline.objects.filter(company=company),
-                FollowUpCall.objects.filter(company=company),
-                TicketRework.objects.filter(company=company),
-                group_by=dimension,
-                trunc=TruncDay,
-                start=_day_start(first),
-                end=_day_start(last + datetime.timedelta(days=1)),
-                by_project=True,
-                now=now,
-            )
-            for (period, key, project_id), measures in sums.items():
-                day = figure_table._period_key(period)
-                if day not in wanted:
-                    continue
-                rows.append(
-                    FigureDay(
-                        company=company,
-                        project_id=project_id,
-                        day=day,
-                        dimension=dimension,
-                        key="" if key is None else str(key),
-                        **measures,
-                    )
-                )
+        end = _day_start(last + datetime.timedelta(days=1))
+        rows += _sum_days(company, first, last, end=end, now=now, wanted=wanted)
     FigureDay.objects.bulk_create(rows, batch_size=2000)
     FigureRollup.objects.bulk_create([FigureRollup(company=company, day=d, computed_at=now) for d in days])
     # The finished periods holding these days: their times' median and p90, which do not add up.
@@ -143,6 +129,55 @@ def rollup(company: Company, days: list[datetime.date], *, now=None) -> int:
     samples.keep(company, now=now)
     # The finished periods' rows kept whole in the shared cache are built from what was replaced.
     forget_shared_cached(figure_table.KEPT_ROWS, company.pk)
+    return len(rows)
+
+
+def _sum_days(company: Company, first: datetime.date, last: datetime.date, *, end, now, wanted) -> list:
+    """The ``FigureDay`` rows of the days ``wanted`` in [first, last], summed up to ``end``."""
+    rows = []
+    for dimension in DIMENSIONS:
+        sums = figure_table.aggregate(
+            Ticket.objects.filter(company=company),
+            TicketDeadline.objects.filter(company=company),
+            FollowUpCall.objects.filter(company=company),
+            TicketRework.objects.filter(company=company),
+            group_by=dimension,
+            trunc=TruncDay,
+            start=_day_start(first),
+            end=end,
+            by_project=True,
+            now=now,
+        )
+        for (period, key, project_id), measures in sums.items():
+            day = figure_table._period_key(period)
+            if day not in wanted:
+                continue
+            rows.append(
+                FigureDay(
+                    company=company,
+                    project_id=project_id,
+                    day=day,
+                    dimension=dimension,
+                    key="" if key is None else str(key),
+                    **measures,
+                )
+            )
+    return rows
+
+
+@transaction.atomic
+def rollup_today(company: Company, *, now=None) -> int:
+    """Sum today up to ``now`` (``FigureRollup.through``): the figures add what happened since,
+    live, instead of reading the whole day live on every call. Replaces the previous run's part;
+    under the same lock as ``rollup``. Returns the rows written."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    FigureDay.objects.filter(company=company, day=today).delete()
+    FigureRollup.objects.filter(company=company, day=today).delete()
+    rows = _sum_days(company, today, today, end=now, now=now, wanted={today})
+    FigureDay.objects.bulk_create(rows, batch_size=2000)
+    FigureRollup.objects.create(company=company, day=today, computed_at=now, through=now)
     return len(rows)
 
 
@@ -162,5 +197,6 @@ def rollup_recent(*, days: int = ROLLUP_DAYS, now=None) -> dict[str, int]:
     today = timezone.localdate(now)
     wanted = [today - datetime.timedelta(days=n) for n in range(1, days + 1)]
     return {
-        company.short_code: rollup(company, wanted, now=now) for company in Company.objects.order_by("id")
+        company.short_code: rollup(company, wanted, now=now) + rollup_today(company, now=now)
+        for company in Company.objects.order_by("id")
     }

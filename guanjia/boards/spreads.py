@@ -179,7 +179,10 @@ def _all_rolled(company, period: str, firsts: list[datetime.date]) -> list[datet
     """Those of ``firsts`` whose every day is rolled up (one query)."""
     rolled = set(
         FigureRollup.objects.filter(
-            company=company, day__gte=firsts[0], day__lte=period_last_day(period, firsts[-1])
+            company=company,
+            day__gte=firsts[0],
+            day__lte=period_last_day(period, firsts[-1]),
+            through__isnull=True,  # a day summed only in part (``rollup.rollup_today``) is not done
         ).values_list("day", flat=True)
     )
     return [first for first in firsts if _days_of(period, first) <= rolled]
