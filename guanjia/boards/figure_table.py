@@ -156,9 +156,9 @@ def figures(user, params: FigureParams) -> dict:
     sums (``FigurePeriod``, one row per group); other days the roll-up job has summed (``FigureDay``)
     are read from it, one grouped query, today's up to the job's last run (``rollup.rollup_today``)
     with them; the rest is aggregated live (``aggregate``: eight grouped queries per run of
-    consecutive days, and per part of a day since the job's run). Both give the same sums (``boards/tests/test_rollup.py``). The times' median and 90th
-    percentile are not additive: the job keeps them per finished period (``spreads``) and the finished
-    days' times of the running one (``samples``: today's are read live and merged), and one more
+    consecutive days, and per part of a day since the job's run). Both give the same sums
+    (``boards/tests/test_rollup.py``). The times' median and 90th percentile are not additive: the
+    job keeps them per finished period (``spreads``) and the finished days' times of the running one (``samples``: today's are read live and merged), and one more
     query reads the rest of the range live (the partial periods at its edges). For someone who sees
     the whole company, the rows of the whole kept periods are built once from what the job kept and
     then read whole from the shared cache (``_kept_rows``): the same numbers, without rebuilding
@@ -183,7 +183,7 @@ def figures(user, params: FigureParams) -> dict:
     kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
     # Whole finished periods kept by the job: their rows whole, from the shared cache when it may
     # serve this user (``_kept_rows``); the rest of the table is built below, as before.
-    table, kept_whole = _kept_rows(user, params, kept, stages)  # (period, key, row) triples
+    table, kept_whole = _kept_rows(user, params, kept, stages, today)  # (period, key, row) triples
     summed_days = spreads.days_of(params.period, kept)
     for (period, key), measures in spreads.stored_sums(
         user, params.group_by, params.period, set(kept) - kept_whole
@@ -272,7 +272,9 @@ def figures(user, params: FigureParams) -> dict:
 KEPT_ROWS = "figure_rows"
 
 
-def _kept_rows(user, params: FigureParams, kept: dict, stages) -> tuple[list[tuple], frozenset]:
+def _kept_rows(
+    user, params: FigureParams, kept: dict, stages, today: datetime.date
+) -> tuple[list[tuple], frozenset]:
     """The rows of the whole finished periods ``kept`` (first day → when the job computed it), and
     which periods they are, for someone who sees the whole company: the same for everyone who does,
     so each period's rows are built once from what the job kept and then read whole from the shared
@@ -297,7 +299,7 @@ def _kept_rows(user, params: FigureParams, kept: dict, stages) -> tuple[list[tup
             params.period,
             params.start,
             params.end,
-            timezone.localdate(),
+            today,
             rolled=spreads.days_of(params.period, firsts),
             skip=frozenset(set(kept) - firsts),
         )
