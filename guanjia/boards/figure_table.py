@@ -6,6 +6,7 @@ A fixed number of grouped queries, whatever the number of groups."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
@@ -179,7 +180,7 @@ def figures(user, params: FigureParams) -> dict:
 
     today = timezone.localdate()
     stages = _stages()
-    rolled, partial = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
+    rolled, partial, summed_at = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
     kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
     # Whole finished periods kept by the job: their rows whole, from the shared cache when it may
     # serve this user (``_kept_rows``); the rest of the table is built below, as before.
@@ -190,8 +191,8 @@ def figures(user, params: FigureParams) -> dict:
     ).items():
         add(period, key, measures)
     if (rolled - summed_days) or partial:
-        for (period, key), measures in rollup.read(
-            user, params.group_by, trunc, (rolled - summed_days) | set(partial)
+        for (period, key), measures in _summed_days(
+            user, params, (rolled - summed_days) | set(partial), summed_at
         ).items():
             add(period, key, measures)
     # Live: the days never summed, and what happened since the job summed today (``partial``).
@@ -253,12 +254,18 @@ def figures(user, params: FigureParams) -> dict:
     none_label = str(_NONE_LABEL[params.group_by])
     out_rows = []
     for period, key, row in sorted(table, key=lambda t: (t[0], str(labels.get(t[1], "")))):
-        row["label"] = none_label if key is None else str(labels.get(key, key))
         homes = homes_of(period, key)
-        row["households"] = homes
-        row["complaints_per_1000"] = households.per_1000(row["complaints"], homes)
-        row["complaints_named_per_1000"] = households.per_1000(row["complaints_named"], homes)
-        out_rows.append(row)
+        # A copy: the kept rows are shared by this process's calls (``_kept_rows``). The keys
+        # keep their places (FigureRow's order).
+        out_rows.append(
+            {
+                **row,
+                "label": none_label if key is None else str(labels.get(key, key)),
+                "households": homes,
+                "complaints_per_1000": households.per_1000(row["complaints"], homes),
+                "complaints_named_per_1000": households.per_1000(row["complaints_named"], homes),
+            }
+        )
     return {
         "group_by": params.group_by,
         "period": params.period,
@@ -310,9 +317,31 @@ def _kept_rows(
             by_period[period].append((key, row))
         return {part: by_period[parts[part]] for part in missing}
 
-    found = shared_cached_parts(KEPT_ROWS, scope.company_id, parts, build)
+    found = shared_cached_parts(KEPT_ROWS, scope.company_id, parts, build, in_process=True)
     table = [(parts[part], key, row) for part, rows in found.items() for key, row in rows]
     return table, frozenset(kept)
+
+
+def _summed_days(user, params: FigureParams, days: set[datetime.date], summed_at) -> dict[tuple, dict]:
+    """The job's sums of ``days`` by period and key (``rollup.read``): the running period's
+    finished days and today's part. For someone who sees the whole company they are the same for
+    everyone who does until the job runs again, so they are read once and then from the shared
+    cache, under the days, the grouping and period, and when the latest of them was summed; the
+    job's runs also drop them (``rollup.rollup``, ``rollup.rollup_today``)."""
+    trunc, _label = PERIODS[params.period]
+    scope = scope_for(user)
+    if not scope.is_hq or scope.is_external_auditor or summed_at is None:
+        return rollup.read(user, params.group_by, trunc, days)
+    listed = ",".join(day.isoformat() for day in sorted(days))
+    digest = hashlib.blake2b(listed.encode(), digest_size=8).hexdigest()
+    part = f"days:{params.group_by}:{params.period}:{digest}:{summed_at.isoformat()}"
+    return shared_cached_parts(
+        KEPT_ROWS,
+        scope.company_id,
+        [part],
+        lambda _missing: {part: rollup.read(user, params.group_by, trunc, days)},
+        in_process=True,
+    )[part]
 
 
 def _row(period, key, r: dict, spread: dict, stages) -> dict:
@@ -407,6 +436,8 @@ _ROUND_FIELD = {
 }
 # A complaint naming a person counts for the person named (and their department).
 _NAMED_FIELD = {**_GROUP_FIELD, "department": "subject_staff__department", "person": "subject_staff_id"}
+# Groupings whose key is the request's own column: a complaint and its naming fall in the same row.
+_SAME_NAMED_GROUP = {g for g in _GROUP_FIELD if _NAMED_FIELD[g] == _GROUP_FIELD[g]}
 
 
 def aggregate(
@@ -458,21 +489,34 @@ def aggregate(
             m[f"rating_{part}"] = r[f"rating_{part}"] or 0
 
     complaints = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-    for r in (
-        complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["complaints"] = r["n"]
-    for r in (
-        complaints.filter(subject_staff__isnull=False)
-        .annotate(p=trunc("received_at", tzinfo=tz), g=F(_NAMED_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["complaints_named"] = r["n"]
+    named = Q(subject_staff__isnull=False)
+    if group_by in _SAME_NAMED_GROUP:  # both counts in one statement: the same group key
+        for r in (
+            complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
+            .order_by()
+            .values(*keys)
+            .annotate(n=Count("id"), named=Count("id", filter=named))
+        ):
+            m = measures(r)
+            m["complaints"] = r["n"]
+            if r["named"]:
+                m["complaints_named"] = r["named"]
+    else:
+        for r in (
+            complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
+            .order_by()
+            .values(*keys)
+            .annotate(n=Count("id"))
+        ):
+            measures(r)["complaints"] = r["n"]
+        for r in (
+            complaints.filter(named)
+            .annotate(p=trunc("received_at", tzinfo=tz), g=F(_NAMED_FIELD[group_by]))
+            .order_by()
+            .values(*keys)
+            .annotate(n=Count("id"))
+        ):
+            measures(r)["complaints_named"] = r["n"]
 
     for r in (
         calls.filter(made_at__gte=start, made_at__lt=end)

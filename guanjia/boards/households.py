@@ -44,9 +44,14 @@ def for_rows(user, group_by: str, period_kind: str, end: datetime.date, rows: di
     row's project; for a person, in the projects they serve; for a department or category, in every
     project the user sees. One query (a person's projects), plus one read of the shared cache."""
     today = timezone.localdate()
+    last_days: dict[datetime.date, datetime.date] = {}
 
     def last_day(period: datetime.date) -> datetime.date:
-        return min(period_last_day(period_kind, period), end, today)
+        # Asked for every row; a table has a handful of periods.
+        day = last_days.get(period)
+        if day is None:
+            day = last_days[period] = min(period_last_day(period_kind, period), end, today)
+        return day
 
     # Counted for the projects the user sees: another project's units never count.
     counts = households_on_days(user, sorted({last_day(period) for period, _key in rows}))

@@ -34,21 +34,25 @@ INT_KEYS = {"project", "category", "person"}
 
 def rolled_days(
     company_id: int | None, start: datetime.date, end: datetime.date
-) -> tuple[set[datetime.date], dict[datetime.date, datetime.datetime]]:
-    """The days of [start, end] whose sums are complete, and those summed only up to a moment
-    (today, by the job's last run: ``rollup_today``) with that moment. One query."""
+) -> tuple[set[datetime.date], dict[datetime.date, datetime.datetime], datetime.datetime | None]:
+    """The days of [start, end] whose sums are complete, those summed only up to a moment (today,
+    by the job's last run: ``rollup_today``) with that moment, and when the latest of them was
+    summed (a stamp for copies of what was read from them). One query."""
     whole: set[datetime.date] = set()
     partial: dict[datetime.date, datetime.datetime] = {}
+    stamp = None
     if company_id is None:
-        return whole, partial
-    for day, through in FigureRollup.objects.filter(
+        return whole, partial, stamp
+    for day, through, computed_at in FigureRollup.objects.filter(
         company_id=company_id, day__gte=start, day__lte=end
-    ).values_list("day", "through"):
+    ).values_list("day", "through", "computed_at"):
         if through is None:
             whole.add(day)
         else:
             partial[day] = through
-    return whole, partial
+        if stamp is None or computed_at > stamp:
+            stamp = computed_at
+    return whole, partial, stamp
 
 
 def day_runs(start: datetime.date, end: datetime.date, *, skip: set[datetime.date]):
@@ -178,6 +182,8 @@ def rollup_today(company: Company, *, now=None) -> int:
     rows = _sum_days(company, today, today, end=now, now=now, wanted={today})
     FigureDay.objects.bulk_create(rows, batch_size=2000)
     FigureRollup.objects.create(company=company, day=today, computed_at=now, through=now)
+    # Copies of the days' sums read before this run (``figure_table._summed_days``) are stale.
+    forget_shared_cached(figure_table.KEPT_ROWS, company.pk)
     return len(rows)
 
 

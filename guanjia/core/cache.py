@@ -15,7 +15,9 @@ hold the transaction's own changes).
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -39,21 +41,42 @@ def shared_cached(kind: str, key_id: int, compute: Callable[[], T]) -> T:
 
 
 def shared_cached_parts(
-    kind: str, key_id: int, parts: Iterable[str], compute: Callable[[list[str]], dict[str, T]]
+    kind: str,
+    key_id: int,
+    parts: Iterable[str],
+    compute: Callable[[list[str]], dict[str, T]],
+    *,
+    in_process: bool = False,
 ) -> dict[str, T]:
     """Several values computed from the same rows as ``(kind, key_id)`` — one per day, say — each
     kept under its own part: one cache read for all of them, ``compute(missing)`` for the parts not
     kept. They share the kind's version, so whatever drops the kind (``forget_shared_cached``) drops
-    every part. The part ``""`` is the kind's own value (``shared_cached``)."""
+    every part. The part ``""`` is the kind's own value (``shared_cached``).
+
+    ``in_process``: large values also kept in this process while their version is current
+    (``_InProcess``); the version is read from the shared cache on every call, so a change made
+    through any app server is seen at once, and only the version crosses the network. The values
+    returned are then shared by the calls of this process: the caller must not change them."""
     data_key, version_key = _keys(kind, key_id)
     keys = {part: f"{data_key}:{part}" if part else data_key for part in parts}
-    found = cache.get_many([version_key, *keys.values()])
-    version = found.get(version_key)
     values: dict[str, T] = {}
+    if in_process:
+        version = cache.get(version_key)
+        if version is not None:
+            values = {
+                part: v for part, key in keys.items() if (v := _in_process.get(key, version)) is not None
+            }
+        wanted = [key for part, key in keys.items() if part not in values]
+        found = cache.get_many(wanted) if wanted and version is not None else {}
+    else:
+        found = cache.get_many([version_key, *keys.values()])
+        version = found.get(version_key)
     for part, key in keys.items():
         stamped = found.get(key)
         if version is not None and isinstance(stamped, tuple) and stamped[0] == version:
             values[part] = stamped[1]
+            if in_process:
+                _in_process.put(key, version, stamped[1])
     missing = [part for part in keys if part not in values]
     if not missing:
         return values
@@ -69,12 +92,50 @@ def shared_cached_parts(
             cache.set_many(
                 {keys[part]: (version, value) for part, value in computed.items()}, SHARED_CACHE_SECONDS
             )
+            if in_process:
+                for part, value in computed.items():
+                    _in_process.put(keys[part], version, value)
 
         if transaction.get_connection().in_atomic_block:
             transaction.on_commit(store)
         else:
             store()
     return values
+
+
+class _InProcess:
+    """The last few shared-cache values a process read whole, each with the version it was read
+    under: a copy is used only while the shared cache still holds that version, so nothing here is
+    state another app server could miss — it spares this process unpickling the same large value
+    again. Bounded (least recently used out first); thread-safe for threaded workers."""
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self.values: OrderedDict[str, tuple[str, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, version: str):
+        with self.lock:
+            kept = self.values.get(key)
+            if kept is None or kept[0] != version:
+                return None
+            self.values.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: str, version: str, value) -> None:
+        with self.lock:
+            self.values[key] = (version, value)
+            self.values.move_to_end(key)
+            while len(self.values) > self.entries:
+                self.values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+IN_PROCESS_ENTRIES = 16
+_in_process = _InProcess(IN_PROCESS_ENTRIES)
 
 
 def forget_shared_cached(kind: str, key_id: int | None) -> None:

@@ -5,6 +5,8 @@ waits for its next run, as a finished day's does. "Now" is 18 March 2026, 10:00 
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanjia.boards import rollup, selectors
@@ -94,6 +96,7 @@ def test_the_periodic_job_sums_today_too(today):
     ) == (
         {datetime.date(2026, 3, 17)},
         {datetime.date(2026, 3, 18): NOW},
+        NOW,
     )
 
 
@@ -107,3 +110,38 @@ def test_yesterdays_part_is_replaced_by_the_whole_day(today):
     rollup.rollup(company, [datetime.date(2026, 3, 17)], now=NOW)
     assert FigureRollup.objects.get(day=datetime.date(2026, 3, 17)).through is None
     assert every_figure(today.admin) == live
+
+
+def test_the_days_summed_by_the_job_are_read_whole_until_it_runs_again(
+    today, django_capture_on_commit_callbacks
+):
+    """For someone who sees the whole company, the job's sums of the running period's days (today's
+    part with them) are read once and then whole from the cache (``figure_table._summed_days``),
+    until the job's next run — even one stamped with the same moment."""
+    company = today.project.company
+    rollup.rollup(company, days("2026-03-01", "2026-03-17"), now=NOW)
+    rollup.rollup_today(company, now=JOB_RAN_AT)
+    built = {}
+    for g in GROUPS:
+        with django_capture_on_commit_callbacks(execute=True):
+            built[g] = selectors.figures(today.admin, params(g, "month"))
+    for g, figures in built.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert selectors.figures(today.admin, params(g, "month")) == figures
+        assert not [q for q in queries.captured_queries if "boards_figureday" in q["sql"]], g
+    # The request completed at 07:00 rated after the run: the copy holds until the job runs again.
+    Ticket.objects.filter(completed_at=at(18, 7)).update(rating=2)
+    mine = str(today.project.pk)
+
+    def ratings(user):
+        rows = selectors.figures(user, params("project", "month"))["rows"]
+        return next(r["rating"]["count"] for r in rows if r["key"] == mine)
+
+    before = ratings(today.admin)
+    # A manager's sums are read from the job's rows on every call: the same (waiting) figure.
+    with CaptureQueriesContext(connection) as queries:
+        assert ratings(today.manager) == before
+    assert [q for q in queries.captured_queries if "boards_figureday" in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        rollup.rollup_today(company, now=JOB_RAN_AT)  # the same stamp: the run drops the copies
+    assert ratings(today.admin) == before + 1
