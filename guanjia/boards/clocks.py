@@ -8,6 +8,7 @@ roll-up (additive sums), and the times' median and 90th percentile are read live
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
 
@@ -78,6 +79,31 @@ def percentile(values: list[float], fraction: float) -> float | None:
     low = math.floor(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def percentile_with(kept, extra: list[float], fraction: float) -> float | None:
+    """``percentile`` of ``kept`` and ``extra`` taken together, both sorted, without merging them:
+    the running period's thousands of kept times (shared by calls, never changed) and today's few."""
+    size = len(kept) + len(extra)
+    if not size:
+        return None
+    rank = fraction * (size - 1)
+    low = math.floor(rank)
+    high = min(low + 1, size - 1)
+    at_low, at_high = _nth(kept, extra, low), _nth(kept, extra, high)
+    return at_low + (at_high - at_low) * (rank - low)
+
+
+def _nth(kept, extra: list[float], n: int) -> float:
+    """The ``n``-th smallest (from 0) of two sorted sequences, ``extra`` the short one: each of its
+    values sits after the kept values not above it and the extra values before it."""
+    for before, value in enumerate(extra):
+        at = bisect.bisect_right(kept, value) + before
+        if at == n:
+            return value
+        if at > n:
+            return kept[n - before]
+    return kept[n - len(extra)]
 
 
 def held_seconds(elapsed: datetime.timedelta, paused: int) -> float:

@@ -28,6 +28,7 @@ from guanjia.boards import clocks, figure_table, rollup, spreads
 from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import TIMED_STAGES, FigureSample, FigureSampleSet
+from guanjia.core.cache import shared_cached_parts
 from guanjia.core.scoping import scope_for
 from guanjia.sla.models import TicketDeadline
 
@@ -41,10 +42,11 @@ def _packed(values: list[float]) -> bytes:
     return array("d", sorted(values)).tobytes()
 
 
-def _unpacked(blob) -> list[float]:
+def _sorted(blob) -> array:
+    """The kept times as they were packed: sorted."""
     values = array("d")
     values.frombytes(blob)
-    return values.tolist()
+    return values
 
 
 def keep(company, *, now=None) -> int:
@@ -107,11 +109,48 @@ def keep(company, *, now=None) -> int:
     return len(times)
 
 
+_NONE = array("d")
+
+
+def _kept_times(user, group_by: str, period: str, first: datetime.date):
+    """The running period's kept times the user may see: (the last day they hold, {(group key,
+    stage): sorted times}), or None when none are kept. One query; for someone who sees the whole
+    company, read once and then kept (the shared cache, and in this process: they are large and
+    the same for everyone who does) until the job keeps them again (``rollup.rollup`` drops them)."""
+
+    def read():
+        # The kept times with their set's last day, in one statement: the job may replace both meanwhile.
+        rows = list(
+            FigureSample.objects.visible_to(user)
+            .filter(
+                sample_set__company_id=scope.company_id,
+                sample_set__period=period,
+                sample_set__period_start=first,
+                dimension=group_by,
+            )
+            .values_list("sample_set__through", "key", "stage", "seconds")
+        )
+        if not rows:
+            return None
+        return rows[0][0], {
+            (rollup._key(group_by, key), stage): _sorted(blob) for _t, key, stage, blob in rows
+        }
+
+    scope = scope_for(user)
+    if not scope.is_hq or scope.is_external_auditor:
+        return read()
+    part = f"samples:{group_by}:{period}:{first.isoformat()}"
+    return shared_cached_parts(
+        figure_table.KEPT_ROWS, scope.company_id, [part], lambda _missing: {part: read()}, in_process=True
+    )[part]
+
+
 def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set]:
     """The running period's (median, p90) seconds per (period's first day, group key) and stage —
     its kept times with those done since, read live — and the days it covers.
 
-    Two queries (the kept times, today's); none when the range does not hold the running period from
+    Two queries (the kept times — for someone who sees the whole company, from the cache:
+    ``_kept_times`` —, today's); none when the range does not hold the running period from
     its first day, or the rows would not be the user's (a grouping over the company for someone who
     sees only some projects)."""
     scope = scope_for(user)
@@ -123,23 +162,12 @@ def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set
     last = min(end, period_last_day(period, first))
     if first < start or last < first:
         return {}, set()
-    # The kept times with their set's last day, in one statement: the job may replace both meanwhile.
-    kept = list(
-        FigureSample.objects.visible_to(user)
-        .filter(
-            sample_set__company_id=scope.company_id,
-            sample_set__period=period,
-            sample_set__period_start=first,
-            dimension=group_by,
-        )
-        .values_list("sample_set__through", "key", "stage", "seconds")
-    )
+    kept = _kept_times(user, group_by, period, first)
     # None kept (no clock was done in the finished days, or none the user may see): all read live.
-    if not kept or (through := kept[0][0]) > last:
+    if kept is None or (through := kept[0]) > last:
         return {}, set()
-    times: dict[tuple, list[float]] = defaultdict(list)
-    for _through, key, stage, blob in kept:
-        times[(rollup._key(group_by, key), stage)] = _unpacked(blob)
+    kept_times = kept[1]
+    since: dict[tuple, list[float]] = defaultdict(list)
     if through < last:
         for key, stage, seconds in clocks.first_round_times(
             TicketDeadline.objects.visible_to(user),
@@ -147,10 +175,11 @@ def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set
             start=_day_start(through + ONE_DAY),
             end=_day_start(last + ONE_DAY),
         ):
-            times[(key, stage)].append(seconds)
+            since[(key, stage)].append(seconds)
     out: dict[tuple, dict[str, tuple]] = {}
-    for (key, stage), values in times.items():
+    for key, stage in kept_times.keys() | since.keys():
+        values, extra = kept_times.get((key, stage), _NONE), sorted(since.get((key, stage), ()))
         out.setdefault((first, key), {})[stage] = tuple(
-            clocks.percentile(values, f) for f in clocks.PERCENTILES
+            clocks.percentile_with(values, extra, f) for f in clocks.PERCENTILES
         )
     return out, {first + ONE_DAY * n for n in range((last - first).days + 1)}
