@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
@@ -124,6 +126,8 @@ def _labels(user, group_by: str, keys: set) -> dict:
     return dict(qs)
 
 
+T = TypeVar("T")
+
 _NONE_LABEL = {
     "project": gettext_lazy("（无）"),
     "department": gettext_lazy("未指派"),
@@ -156,14 +160,16 @@ def figures(user, params: FigureParams) -> dict:
     Whole finished weeks, months and quarters whose days are all rolled up are read from their kept
     sums (``FigurePeriod``, one row per group); other days the roll-up job has summed (``FigureDay``)
     are read from it, one grouped query, today's up to the job's last run (``rollup.rollup_today``)
-    with them; the rest is aggregated live (``aggregate``: eight grouped queries per run of
-    consecutive days, and per part of a day since the job's run). Both give the same sums
+    with them; the rest is aggregated live (``aggregate``: seven or eight grouped queries per run
+    of consecutive days, and per part of a day since the job's run). Both give the same sums
     (``boards/tests/test_rollup.py``). The times' median and 90th percentile are not additive: the
-    job keeps them per finished period (``spreads``) and the finished days' times of the running one (``samples``: today's are read live and merged), and one more
-    query reads the rest of the range live (the partial periods at its edges). For someone who sees
-    the whole company, the rows of the whole kept periods are built once from what the job kept and
-    then read whole from the shared cache (``_kept_rows``): the same numbers, without rebuilding
-    hundreds of rows on every call.
+    job keeps them per finished period (``spreads``) and the finished days' times of the running
+    one (``samples``: today's are read live and taken with them), and one more query reads the rest
+    of the range live (the partial periods at its edges). For someone who sees the whole company,
+    what comes only from the job — the rows of the whole kept periods (``_kept_rows``), the other
+    days' sums (``_summed_days``), the running period's kept times — is read once per run of the
+    job and then whole (``whole_company_copy``): the same numbers, without rebuilding hundreds of
+    rows on every call.
     """
     require(user, Perm.VIEW_ESTATES)
     trunc, _label = PERIODS[params.period]
@@ -289,7 +295,7 @@ def _kept_rows(
     the roll-up drops them all when it runs. Anyone else gets none here (``figures`` builds every
     row; their sums are their projects' only). Labels and households are not part of what is kept."""
     scope = scope_for(user)
-    if not kept or not scope.is_hq or scope.is_external_auditor:
+    if not kept or not sees_whole_company(scope):
         return [], frozenset()
     language = get_language() or ""
     parts = {
@@ -329,18 +335,30 @@ def _summed_days(user, params: FigureParams, days: set[datetime.date], summed_at
     cache, under the days, the grouping and period, and when the latest of them was summed; the
     job's runs also drop them (``rollup.rollup``, ``rollup.rollup_today``)."""
     trunc, _label = PERIODS[params.period]
-    scope = scope_for(user)
-    if not scope.is_hq or scope.is_external_auditor or summed_at is None:
+    if summed_at is None:
         return rollup.read(user, params.group_by, trunc, days)
     listed = ",".join(day.isoformat() for day in sorted(days))
     digest = hashlib.blake2b(listed.encode(), digest_size=8).hexdigest()
     part = f"days:{params.group_by}:{params.period}:{digest}:{summed_at.isoformat()}"
+    return whole_company_copy(user, part, lambda: rollup.read(user, params.group_by, trunc, days))
+
+
+def sees_whole_company(scope) -> bool:
+    """Whether what the job kept, read through this scope, is the whole company's — the same for
+    everyone it is true of (an external auditor's scope is checked per row)."""
+    return scope.is_hq and not scope.is_external_auditor
+
+
+def whole_company_copy(user, part: str, compute: Callable[[], T]) -> T:
+    """``compute()``, which reads only what the job keeps: for someone who sees the whole company
+    (``sees_whole_company``), read once and then kept under ``part`` of ``KEPT_ROWS`` — in the
+    shared cache, and in the process under its version — until the job's next run drops the kind
+    (``rollup.rollup``, ``rollup.rollup_today``). The value is shared: callers must not change it."""
+    scope = scope_for(user)
+    if not sees_whole_company(scope):
+        return compute()
     return shared_cached_parts(
-        KEPT_ROWS,
-        scope.company_id,
-        [part],
-        lambda _missing: {part: rollup.read(user, params.group_by, trunc, days)},
-        in_process=True,
+        KEPT_ROWS, scope.company_id, [part], lambda _missing: {part: compute()}, in_process=True
     )[part]
 
 
@@ -455,8 +473,9 @@ def aggregate(
 ) -> dict:
     """The additive measures (``boards.models.MEASURES``) of requests, deadlines, follow-up calls
     and rework in [start, end), by period (``trunc`` in Shanghai time) and group key — and by project
-    too with ``by_project``, as the roll-up stores them. Eight grouped queries (the clocks' three:
-    ``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
+    too with ``by_project``, as the roll-up stores them. Eight grouped queries, seven by project or
+    category (complaints and named ones together), the clocks' three among them
+    (``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
     scoped like ``tickets``."""
     tz = local_tz()
     now = now or timezone.now()

@@ -28,7 +28,6 @@ from guanjia.boards import clocks, figure_table, rollup, spreads
 from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import TIMED_STAGES, FigureSample, FigureSampleSet
-from guanjia.core.cache import shared_cached_parts
 from guanjia.core.scoping import scope_for
 from guanjia.sla.models import TicketDeadline
 
@@ -115,8 +114,7 @@ _NONE = array("d")
 def _kept_times(user, group_by: str, period: str, first: datetime.date):
     """The running period's kept times the user may see: (the last day they hold, {(group key,
     stage): sorted times}), or None when none are kept. One query; for someone who sees the whole
-    company, read once and then kept (the shared cache, and in this process: they are large and
-    the same for everyone who does) until the job keeps them again (``rollup.rollup`` drops them)."""
+    company, read once per run of the job and then kept (``figure_table.whole_company_copy``)."""
 
     def read():
         # The kept times with their set's last day, in one statement: the job may replace both meanwhile.
@@ -137,12 +135,7 @@ def _kept_times(user, group_by: str, period: str, first: datetime.date):
         }
 
     scope = scope_for(user)
-    if not scope.is_hq or scope.is_external_auditor:
-        return read()
-    part = f"samples:{group_by}:{period}:{first.isoformat()}"
-    return shared_cached_parts(
-        figure_table.KEPT_ROWS, scope.company_id, [part], lambda _missing: {part: read()}, in_process=True
-    )[part]
+    return figure_table.whole_company_copy(user, f"samples:{group_by}:{period}:{first.isoformat()}", read)
 
 
 def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set]:
