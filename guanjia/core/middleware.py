@@ -17,6 +17,8 @@ Measured in docs/performance.md ("The request path").
 
 from __future__ import annotations
 
+import functools
+
 from csp.constants import HEADER as _CSP_HEADER
 from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as _CSPMiddleware
@@ -36,7 +38,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
-from guanjia.core.context import Source, change_context
+from guanjia.core import context
 
 
 def bearer_api(request) -> bool:
@@ -100,15 +102,42 @@ class AuthenticationMiddleware(_AuthenticationMiddleware):
         return super().process_request(request)
 
 
+class _Asked:
+    """What ``get_language_from_request`` reads of a request: its language cookie and header."""
+
+    __slots__ = ("COOKIES", "META")
+
+    def __init__(self, cookie, header):
+        self.COOKIES = {} if cookie is None else {settings.LANGUAGE_COOKIE_NAME: cookie}
+        self.META = {"HTTP_ACCEPT_LANGUAGE": header}
+
+
+@functools.lru_cache(maxsize=256)
+def _language_asked(cookie: str | None, header: str) -> str:
+    """Django's choice of language for this cookie and ``Accept-Language``: a function of the two
+    (and the settings), so each pair is worked out once, not on every request."""
+    return translation.get_language_from_request(_Asked(cookie, header))
+
+
+@receiver(setting_changed)
+def _forget_languages(*, setting, **kwargs):
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"}:
+        _language_asked.cache_clear()
+
+
 class LocaleMiddleware(_LocaleMiddleware):
     """Django's: the language from the cookie, then ``Accept-Language``; without the URL-prefix
-    checks when the URLconf has no ``i18n_patterns`` (they only matter with them)."""
+    checks when the URLconf has no ``i18n_patterns`` (they only matter with them), and with the
+    choice for each cookie and header remembered."""
 
     def process_request(self, request):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_request(request)
-        translation.activate(translation.get_language_from_request(request))
+        language = _language_asked(
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+        )
+        translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         return None
 
@@ -116,8 +145,12 @@ class LocaleMiddleware(_LocaleMiddleware):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
-        response.headers.setdefault("Content-Language", translation.get_language())
+        if "Vary" in response:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:  # what patch_vary_headers sets when there is none, without parsing one
+            response.headers["Vary"] = "Accept-Language"
+        if "Content-Language" not in response:
+            response.headers["Content-Language"] = translation.get_language()
         return response
 
 
@@ -128,6 +161,11 @@ _csp_header: dict[str, str] = {}
 def _forget_policy(*, setting, **kwargs):
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _csp_header.clear()
+
+
+# What django-csp leaves in ``request.csp_nonce`` once the header is written: reading it raises.
+# It is never evaluated to a value, so one object serves every request.
+_NONCE_AFTER_RESPONSE = CheckableLazyObject(_CSPMiddleware._csp_nonce_post_response)
 
 
 class CSPMiddleware(_CSPMiddleware):
@@ -153,7 +191,7 @@ class CSPMiddleware(_CSPMiddleware):
         prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
         if header and not (prefixes and request.path_info.startswith(tuple(prefixes))):
             response[_CSP_HEADER] = header
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        request.csp_nonce = _NONCE_AFTER_RESPONSE
         return response
 
 
@@ -166,10 +204,13 @@ class ChangeContextMiddleware:
     def __call__(self, request):
         path = request.path_info
         if path.startswith("/api/"):
-            source = Source.API
+            source = context.Source.API
         elif path.startswith("/admin/"):
-            source = Source.ADMIN
+            source = context.Source.ADMIN
         else:
-            source = Source.WEB
-        with change_context(source=source, request=request):
+            source = context.Source.WEB
+        token = context.enter(context.ChangeContext(source=source, request=request))
+        try:
             return self.get_response(request)
+        finally:
+            context.leave(token)

@@ -147,3 +147,100 @@ def test_the_policy_follows_its_settings_and_a_views_own_policy():
     assert middleware(factory.get("/"))["Content-Security-Policy"] == build_policy()
     updated = CSPMiddleware(own)(factory.get("/"))["Content-Security-Policy"]
     assert "https://example.com" in updated and updated != build_policy()
+
+
+# The language chosen once per cookie and header (core.middleware._language_asked) --------------
+
+_ASKED = [
+    (None, ""),
+    (None, "en"),
+    (None, "en-US,en;q=0.9"),
+    (None, "zh-CN,zh;q=0.9,en;q=0.8"),
+    (None, "fr-FR,fr;q=0.9"),
+    (None, "fr,en;q=0.5"),
+    (None, "*"),
+    (None, "zh-TW"),
+    ("en", "zh-CN"),
+    ("zh-hans", "en"),
+    ("xx", "en"),
+    ("", "en"),
+]
+
+
+@pytest.mark.parametrize(("cookie", "header"), _ASKED)
+def test_the_language_is_djangos_choice_for_each_cookie_and_header(cookie, header):
+    from django.conf import settings
+    from django.utils import translation
+
+    from guanjia.core.middleware import _language_asked
+
+    cookies = {} if cookie is None else {settings.LANGUAGE_COOKIE_NAME: cookie}
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE=header)
+    request.COOKIES.update(cookies)
+    expected = translation.get_language_from_request(request)
+    assert _language_asked(cookie, header) == expected
+    client = Client(headers={"Accept-Language": header})
+    if cookie is not None:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    response = client.get("/accounts/login/")
+    assert response["Content-Language"] == expected
+    chosen = response.wsgi_request.LANGUAGE_CODE
+    assert chosen == expected
+
+
+def test_the_remembered_language_follows_the_settings():
+    from guanjia.core.middleware import _language_asked
+
+    assert _language_asked(None, "en") == "en"
+    with override_settings(LANGUAGES=[("zh-hans", "简体中文")]):
+        assert _language_asked(None, "en") == "zh-hans"  # English is no longer offered
+    assert _language_asked(None, "en") == "en"
+
+
+def test_the_language_joins_a_vary_header_a_view_set_and_keeps_its_content_language():
+    from django.http import HttpResponse
+
+    from guanjia.core.middleware import LocaleMiddleware
+
+    def view(request):
+        response = HttpResponse("ok")
+        response["Vary"] = "Cookie"
+        response["Content-Language"] = "en"
+        return response
+
+    response = LocaleMiddleware(view)(RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="zh-CN"))
+    assert response["Vary"] == "Cookie, Accept-Language"
+    assert response["Content-Language"] == "en"
+    bare = LocaleMiddleware(lambda request: HttpResponse("ok"))(RequestFactory().get("/"))
+    assert bare["Vary"] == "Accept-Language"
+    assert bare["Content-Language"] == "zh-hans"
+
+
+def test_the_nonce_cannot_be_read_after_the_header_is_written():
+    from csp.exceptions import CSPNonceError
+    from django.http import HttpResponse
+
+    request = RequestFactory().get("/")
+    CSPMiddleware(lambda request: HttpResponse("ok"))(request)
+    with pytest.raises(CSPNonceError):
+        str(request.csp_nonce)
+    with pytest.raises(CSPNonceError):  # and again: the shared object never holds a value
+        str(request.csp_nonce)
+    assert not request.csp_nonce
+
+
+def test_a_failing_view_leaves_no_request_id_or_change_context_behind():
+    from guanjia.core import context, requestid
+
+    def failing(request):
+        assert requestid.current_id() == request.request_id
+        assert context.current().source == context.Source.WEB
+        raise RuntimeError("boom")
+
+    from guanjia.core.middleware import ChangeContextMiddleware
+    from guanjia.core.requestid import RequestIdMiddleware
+
+    with pytest.raises(RuntimeError):
+        RequestIdMiddleware(ChangeContextMiddleware(failing))(RequestFactory().get("/"))
+    assert requestid.current() is None
+    assert context.current().source == context.Source.COMMAND
