@@ -329,6 +329,7 @@ if REDIS_URL:
         "name": "guanjia",
         "url": REDIS_URL,
         "immediate": False,
+        "results": False,  # nothing waits on a job's return value: no write per job to keep it
     }
 else:
     HUEY = {
@@ -336,6 +337,7 @@ else:
         "name": "guanjia",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
+        "results": False,
     }
 if TESTING:
     HUEY = {"huey_class": "guanjia.core.queue.MemoryHuey", "name": "guanjia-test", "immediate": True}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.cache import shared_cached
+from guanjia.core.journal import journal_batched
 from guanjia.core.roles import Perm, Role
 from guanjia.core.scoping import require
 from guanjia.core.services import apply_changes, lock, save_validated, service, visible_reference
@@ -288,9 +289,10 @@ def dispatch_waiting(ticket_id: int) -> Ticket | None:
     Claimed by deleting its outbox row: of two workers (or the job and the sweep) only the one
     whose DELETE removed the row goes on; the other gets None. If the request left "received" in
     the meantime (the desk dispatched or cancelled it), the claim is all that happens. A failure
-    rolls the claim back with the rest, and the sweep tries again.
+    rolls the claim back with the rest, and the sweep tries again. The journal entries of the
+    dispatch (the request, its deadlines, its notices) go in together at the end, as a create's do.
     """
-    with transaction.atomic():
+    with transaction.atomic(), journal_batched():
         claimed, _rows = PendingDispatch.objects.filter(ticket_id=ticket_id).delete()
         if not claimed:
             return None

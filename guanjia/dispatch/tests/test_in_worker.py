@@ -130,3 +130,30 @@ def test_the_desk_sees_which_queued_requests_the_system_is_dispatching(
     rows = {part.split('"', 1)[0]: part for part in html.split('data-ticket="')[1:]}
     assert 'data-testid="badge-auto-dispatching"' in rows[str(queued.pk)].split("</tr>")[0]
     assert 'data-testid="badge-auto-dispatching"' not in rows[str(waiting.pk)].split("</tr>")[0]
+
+
+def test_the_jobs_journal_goes_in_together_and_names_the_dispatch(
+    ruled, django_capture_on_commit_callbacks
+):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanjia.core.models import ObjectChange
+    from guanjia.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket = receive(ruled)
+    before = ObjectChange.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        assert services.dispatch_waiting(ticket.pk).status == Status.DISPATCHED
+    inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "core_objectchange"')]
+    assert len(inserts) == 1  # one statement for the request, its deadlines, its event's notices
+    entries = ObjectChange.objects.order_by("id")[before:]
+    kinds = {(entry.content_type.model_class(), entry.action) for entry in entries}
+    assert (Ticket, ObjectChange.Action.UPDATE) in kinds
+    assert (Notification, ObjectChange.Action.CREATE) in kinds
+    update = next(e for e in entries if e.content_type == ContentType.objects.get_for_model(Ticket))
+    assert update.object_id == str(ticket.pk)
+    assert update.changes["status"] == [Status.RECEIVED, Status.DISPATCHED]
+    assert update.actor is None  # the system dispatched it
