@@ -38,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import peer as peers
+from benchmarks.cpu import postmaster_pid, tree_seconds
 from benchmarks.createfloor import api_client, create_floor
 from benchmarks.memory import bare_workers_memory, report_lines, wait_for, workers_memory
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
@@ -245,7 +246,13 @@ def rollup_figures(manage: list[str], env: dict) -> None:
 
 
 def measure(
-    tmp: Path, env: dict, label: str, duration: int, settings: dict, server: subprocess.Popen
+    tmp: Path,
+    env: dict,
+    label: str,
+    duration: int,
+    settings: dict,
+    server: subprocess.Popen,
+    processes: dict[str, int] | None = None,
 ) -> dict:
     ids = ids_for(env)
     token = token_for("bn-hq")
@@ -261,7 +268,7 @@ def measure(
                 print(f"  {kind}: skipped ({exc})")
                 continue
         if kind == "create":
-            results[kind] = create_with_dispatch(tmp, path, ids, token, duration, settings)
+            results[kind] = create_with_dispatch(tmp, path, ids, token, duration, settings, processes or {})
         else:
             results[kind] = run_wrk(tmp, kind, path, ids, token, duration, settings)
         r = results[kind]
@@ -277,22 +284,28 @@ def measure(
     return results
 
 
-def create_with_dispatch(tmp: Path, path: str, ids: dict, token: str, duration: int, settings: dict) -> dict:
+def create_with_dispatch(
+    tmp: Path, path: str, ids: dict, token: str, duration: int, settings: dict, processes: dict[str, int]
+) -> dict:
     """The creates, then the wait for the worker to auto-dispatch every one of them (the bench's
     world has a rule per category): ``sustained`` is requests received *and* dispatched per second,
-    from the first create to the last dispatch — the desk's answer alone is ``rps``."""
+    from the first create to the last dispatch — the desk's answer alone is ``rps``. ``cpu_ms``: the
+    CPU each of ``processes`` (name → the root of its process tree) spent per request received and
+    dispatched, from before the first create to the last dispatch."""
     from django.db.models import Max
 
     from guanjia.dispatch.models import PendingDispatch
     from guanjia.tickets.models import Ticket
 
     before = Ticket.objects.aggregate(last=Max("id"))["last"] or 0
+    cpu_before = {name: tree_seconds(pid) for name, pid in processes.items()}
     started = time.perf_counter()
     result = run_wrk(tmp, "create", path, ids, token, duration, settings)
     answered = time.perf_counter()
     while PendingDispatch.objects.exists() and time.perf_counter() - answered < 900:
         time.sleep(0.5)
     drained = time.perf_counter()
+    cpu_after = {name: tree_seconds(pid) for name, pid in processes.items()}
     made = Ticket.objects.filter(id__gt=before)
     created, dispatched = made.count(), made.filter(dispatched_at__isnull=False).count()
     result.update(
@@ -300,11 +313,20 @@ def create_with_dispatch(tmp: Path, path: str, ids: dict, token: str, duration: 
         dispatched=dispatched,
         drain_s=round(drained - answered, 1),
         sustained=round(dispatched / (drained - started), 1),
+        cpu_ms={
+            name: round((cpu_after[name] - cpu_before[name]) * 1000 / max(created, 1), 2)
+            for name in processes
+        },
     )
     print(
         f"  create: {created} received, {dispatched} auto-dispatched by the worker, "
         f"the last {result['drain_s']} s after the last answer: {result['sustained']} received and dispatched per second"
     )
+    if processes:
+        spent = ", ".join(f"{name} {ms} ms" for name, ms in result["cpu_ms"].items())
+        print(
+            f"  CPU per request received and dispatched: {spent} (sum {sum(result['cpu_ms'].values()):.1f} ms)"
+        )
     return result
 
 
@@ -335,6 +357,14 @@ def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
         lines.append(
             f"| a create's statements replayed from 2 bare connections (PostgreSQL alone) | {small['create_floor']:.0f} "
             f"| – | {large['create_floor']:.0f} | – | – | – | – |"
+        )
+    cpu_small, cpu_large = (part.get("create", {}).get("cpu_ms") for part in (small, large))
+    if cpu_small and cpu_large:
+        names = " / ".join(cpu_large)
+        lines.append(
+            f"| CPU per request received and dispatched, ms ({names}) | "
+            f"{' / '.join(f'{ms:.1f}' for ms in cpu_small.values())} | – | "
+            f"{' / '.join(f'{ms:.1f}' for ms in cpu_large.values())} | – | – | – | – |"
         )
     return "\n".join(lines)
 
@@ -447,11 +477,17 @@ def main() -> None:
             stderr=open(tmp / "huey.log", "w"),  # noqa: SIM115
         )
         wait_for(f"http://127.0.0.1:{PORT_HTTP}/bench/ping")
-        small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server)
+        # Whose CPU a create spends (benchmarks.cpu): the app servers, the worker, PostgreSQL.
+        processes = {
+            "app servers": server.pid,
+            "worker": consumer.pid,
+            "PostgreSQL": postmaster_pid(tmp / "pg"),
+        }
+        small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server, processes)
         explain_small = explain("bn-hq")
         grow(env, args.large)
         rollup_figures(manage, env)
-        large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server)
+        large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server, processes)
         explain_large = explain("bn-hq")
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "loadbench.json").write_text(

@@ -298,7 +298,7 @@ def dispatch_waiting(ticket_id: int) -> Ticket | None:
             return None
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("category__parent__parent")
+            .select_related("category__parent__parent", "unit")  # the unit: its building for the rules
             .get(pk=ticket_id)
         )
         return auto_dispatch(ticket=ticket)

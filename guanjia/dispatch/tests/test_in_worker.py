@@ -132,9 +132,7 @@ def test_the_desk_sees_which_queued_requests_the_system_is_dispatching(
     assert 'data-testid="badge-auto-dispatching"' not in rows[str(waiting.pk)].split("</tr>")[0]
 
 
-def test_the_jobs_journal_goes_in_together_and_names_the_dispatch(
-    ruled, django_capture_on_commit_callbacks
-):
+def test_the_jobs_reads_and_journal_go_in_together(ruled, django_capture_on_commit_callbacks):
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -149,6 +147,8 @@ def test_the_jobs_journal_goes_in_together_and_names_the_dispatch(
         assert services.dispatch_waiting(ticket.pk).status == Status.DISPATCHED
     inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "core_objectchange"')]
     assert len(inserts) == 1  # one statement for the request, its deadlines, its event's notices
+    # The unit (its building decides between the rules) comes with the locked request.
+    assert not [q for q in captured.captured_queries if 'FROM "estates_unit"' in q["sql"]]
     entries = ObjectChange.objects.order_by("id")[before:]
     kinds = {(entry.content_type.model_class(), entry.action) for entry in entries}
     assert (Ticket, ObjectChange.Action.UPDATE) in kinds
