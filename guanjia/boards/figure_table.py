@@ -126,8 +126,6 @@ def _labels(user, group_by: str, keys: set) -> dict:
     return dict(qs)
 
 
-T = TypeVar("T")
-
 _NONE_LABEL = {
     "project": gettext_lazy("（无）"),
     "department": gettext_lazy("未指派"),
@@ -347,6 +345,9 @@ def sees_whole_company(scope) -> bool:
     """Whether what the job kept, read through this scope, is the whole company's — the same for
     everyone it is true of (an external auditor's scope is checked per row)."""
     return scope.is_hq and not scope.is_external_auditor
+
+
+T = TypeVar("T")
 
 
 def whole_company_copy(user, part: str, compute: Callable[[], T]) -> T:

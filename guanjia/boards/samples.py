@@ -115,6 +115,7 @@ def _kept_times(user, group_by: str, period: str, first: datetime.date):
     """The running period's kept times the user may see: (the last day they hold, {(group key,
     stage): sorted times}), or None when none are kept. One query; for someone who sees the whole
     company, read once per run of the job and then kept (``figure_table.whole_company_copy``)."""
+    scope = scope_for(user)
 
     def read():
         # The kept times with their set's last day, in one statement: the job may replace both meanwhile.
@@ -134,7 +135,6 @@ def _kept_times(user, group_by: str, period: str, first: datetime.date):
             (rollup._key(group_by, key), stage): _sorted(blob) for _t, key, stage, blob in rows
         }
 
-    scope = scope_for(user)
     return figure_table.whole_company_copy(user, f"samples:{group_by}:{period}:{first.isoformat()}", read)
 
 
