@@ -23,6 +23,7 @@ packages. Results: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -40,12 +41,13 @@ from pathlib import Path
 from benchmarks import peer as peers
 from benchmarks.cpu import postmaster_pid, tree_seconds
 from benchmarks.createfloor import api_client, create_floor
-from benchmarks.memory import bare_workers_memory, report_lines, wait_for, workers_memory
+from benchmarks.memory import bare_worker, bare_workers_memory, report_lines, wait_for, workers_memory
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PORT_HTTP = 8799
+PORT_BARE = 8798  # the peer harness's bare worker, measured in turns with the ping
 PASSWORD = "bench-password-1"
 
 
@@ -131,21 +133,55 @@ TIMEOUT = ("--timeout", "60s")
 def run_wrk(tmp: Path, kind: str, path: str, ids: dict, token: str, duration: int, settings: dict) -> dict:
     """``settings["runs"]`` wrk runs of ``duration`` seconds after a short unrecorded warm-up, as the
     peer harness measures; the medians of the runs (one run: that run)."""
+    load = _Load(_script(tmp, kind, path, ids, token), f"http://127.0.0.1:{PORT_HTTP}", kind)
+    if settings["runs"] > 1:
+        load.warm(settings)
+    return _medians([load.run(duration, settings) for _ in range(settings["runs"])])
+
+
+def ping_beside_bare(tmp: Path, ids: dict, token: str, duration: int, settings: dict, bare_url: str) -> tuple:
+    """Guanjia's no-database ping and the peer harness's bare Django worker (startproject's
+    middleware, ``memory.bare_worker``) measured in turns, run by run — bare, Guanjia, then Guanjia,
+    bare — so the minute-to-minute drift of a shared machine (±25 % here) falls on both alike.
+    Returns (Guanjia's medians, the bare worker's medians)."""
+    site = _Load(_script(tmp, "ping", "/bench/ping", ids, token), f"http://127.0.0.1:{PORT_HTTP}", "ping")
+    bare = _Load(None, bare_url, "bare ping")
+    if settings["runs"] > 1:
+        bare.warm(settings)
+        site.warm(settings)
+    runs: dict[str, list] = {"site": [], "bare": []}
+    for round_ in range(max(settings["runs"], 2)):
+        pair = (("bare", bare), ("site", site)) if round_ % 2 == 0 else (("site", site), ("bare", bare))
+        for name, load in pair:
+            runs[name].append(load.run(duration, settings))
+    return _medians(runs["site"]), _medians(runs["bare"])
+
+
+class _Load:
+    """wrk against one URL (with a Lua script, or a plain GET of the URL)."""
+
+    def __init__(self, script: Path | None, url: str, kind: str):
+        self.script, self.url, self.kind = script, url, kind
+
+    def _args(self, duration: str, settings: dict) -> list[str]:
+        script = ["-s", str(self.script)] if self.script else []
+        return ["wrk", "-t2", f"-c{settings['connections']}", f"-d{duration}", *TIMEOUT, *script, self.url]
+
+    def warm(self, settings: dict) -> None:
+        sh(*self._args("3s", settings))
+
+    def run(self, duration: int, settings: dict) -> dict:
+        args = self._args(f"{duration}s", settings)
+        return _wrk_once(sh(*args[:-1], "--latency", args[-1]).stdout, self.kind)
+
+
+def _script(tmp: Path, kind: str, path: str, ids: dict, token: str) -> Path:
     script = tmp / f"{kind}.lua"
     script.write_text(LUA.format(token=token, kind=kind, path=path, **ids), encoding="utf-8")
-    url = f"http://127.0.0.1:{PORT_HTTP}"
-    connections = f"-c{settings['connections']}"
-    if settings["runs"] > 1:
-        sh("wrk", "-t2", connections, "-d3s", *TIMEOUT, "-s", str(script), url)
-    runs = [
-        _wrk_once(
-            sh(
-                "wrk", "-t2", connections, f"-d{duration}s", *TIMEOUT, "--latency", "-s", str(script), url
-            ).stdout,
-            kind,
-        )
-        for _ in range(settings["runs"])
-    ]
+    return script
+
+
+def _medians(runs: list[dict]) -> dict:
     return {
         "rps": statistics.median(r["rps"] for r in runs),
         "p50": statistics.median(r["p50"] for r in runs),
@@ -253,7 +289,10 @@ def measure(
     settings: dict,
     server: subprocess.Popen,
     processes: dict[str, int] | None = None,
+    bare_url: str | None = None,
 ) -> dict:
+    """Every endpoint of ``ENDPOINTS`` at this size; with ``bare_url`` (the peer harness's bare
+    worker) the ping is measured in turns with it (``ping_beside_bare``: ``ping_bare``)."""
     ids = ids_for(env)
     token = token_for("bn-hq")
     results = {}
@@ -267,7 +306,15 @@ def measure(
             except Exception as exc:
                 print(f"  {kind}: skipped ({exc})")
                 continue
-        if kind == "create":
+        if kind == "ping" and bare_url:
+            results[kind], results["ping_bare"] = ping_beside_bare(
+                tmp, ids, token, duration, settings, bare_url
+            )
+            r = results["ping_bare"]
+            print(
+                f"  [{label}] bare ping  {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms  (in turns with the ping)"
+            )
+        elif kind == "create":
             results[kind] = create_with_dispatch(tmp, path, ids, token, duration, settings, processes or {})
         else:
             results[kind] = run_wrk(tmp, kind, path, ids, token, duration, settings)
@@ -353,6 +400,14 @@ def table(small: dict, large: dict, n_small: int, n_large: int) -> str:
             f"| {title} | {s['rps']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | {g['rps']:.0f} | {g['p50']:.1f} / {g['p99']:.1f} "
             f"| {_growth(s, g)} | {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |"
         )
+    if "ping_bare" in small and "ping_bare" in large:
+        s, g = small["ping_bare"], large["ping_bare"]
+        lines.insert(
+            3,
+            f"| bare Django view, startproject's middleware (the peer's worker, in turns with the ping) | {s['rps']:.0f} "
+            f"| {s['p50']:.1f} / {s['p99']:.1f} | {g['rps']:.0f} | {g['p50']:.1f} / {g['p99']:.1f} | {_growth(s, g)} "
+            f"| {g['rps'] / ceiling:.2f} | {s['errors'] + g['errors']} |",
+        )
     if "create_floor" in small and "create_floor" in large:
         lines.append(
             f"| a create's statements replayed from 2 bare connections (PostgreSQL alone) | {small['create_floor']:.0f} "
@@ -409,6 +464,7 @@ def main() -> None:
         print(f"  the bare worker's memory after 3 s of pings (MB): {bare_mb}")
     database_url, pgbin = start_postgres(tmp)
     server = redis = consumer = None
+    stack = contextlib.ExitStack()
     try:
         env = app_env(database_url, tmp)
         if shutil.which("redis-server"):
@@ -483,11 +539,15 @@ def main() -> None:
             "worker": consumer.pid,
             "PostgreSQL": postmaster_pid(tmp / "pg"),
         }
-        small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server, processes)
+        bare_url = None
+        if args.peer:
+            stack.enter_context(bare_worker(args.peer, tmp / "peer", PORT_BARE))
+            bare_url = f"http://127.0.0.1:{PORT_BARE}/ping"
+        small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server, processes, bare_url)
         explain_small = explain("bn-hq")
         grow(env, args.large)
         rollup_figures(manage, env)
-        large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server, processes)
+        large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server, processes, bare_url)
         explain_large = explain("bn-hq")
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "loadbench.json").write_text(
@@ -510,6 +570,7 @@ def main() -> None:
         )
         print(f"\n(table and plans also in {ROOT / 'var' / 'loadbench.md'})")
     finally:
+        stack.close()
         if consumer is not None:
             consumer.terminate()
             consumer.wait(timeout=30)

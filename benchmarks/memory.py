@@ -21,6 +21,7 @@ worker costs. With ``--peer`` the bare Django worker of the peer harness is meas
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -30,7 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from benchmarks import inprocess
@@ -111,10 +112,11 @@ def workers_memory(master: int) -> list[dict[str, float]]:
     return sorted((memory_mb(pid) for pid in children(master)), key=lambda m: m["rss"])
 
 
-def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[dict]:
+@contextlib.contextmanager
+def bare_worker(harness: Path, work: Path, port: int) -> Iterator[int]:
     """The peer harness's bare worker (``ceiling.py`` with startproject's middleware, in the harness's
-    own venv when it left one) served by gunicorn like Guanjia (2 sync workers), warmed by ``warm``
-    (the URL it is given), then each worker's memory."""
+    own venv when it left one) served by gunicorn like Guanjia (2 sync workers) on ``port``, while
+    the block runs; yields its master's pid once ``/ping`` answers."""
     venv = work / "venv-ceiling" / "bin"
     gunicorn = venv / "gunicorn" if (venv / "gunicorn").exists() else Path(sys.executable).parent / "gunicorn"
     env = {
@@ -128,13 +130,19 @@ def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[st
         stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}/ping"
-        wait_for(url)
-        warm(url)
-        return workers_memory(server.pid)
+        wait_for(f"http://127.0.0.1:{port}/ping")
+        yield server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def bare_workers_memory(harness: Path, work: Path, port: int, warm: Callable[[str], None]) -> list[dict]:
+    """The bare worker (``bare_worker``) warmed by ``warm`` (the URL it is given), then each
+    worker's memory."""
+    with bare_worker(harness, work, port) as master:
+        warm(f"http://127.0.0.1:{port}/ping")
+        return workers_memory(master)
 
 
 def wait_for(url: str, headers: dict | None = None, seconds: int = 60) -> None:

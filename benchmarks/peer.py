@@ -115,6 +115,12 @@ def beside(peer: dict, small: dict, large: dict, n_small: int, n_large: int) -> 
     lines.append("")
     lines.append(f"| Guanjia against its own ceilings | at {n_small:,} | at {n_large:,} | target |")
     lines.append("|---|---|---|---|")
+    if "ping_bare" in small and "ping_bare" in large:
+        lines.append(
+            "| no-database ping ÷ the bare Django view with startproject's middleware, measured in turns "
+            f"| {_ratio(g_small.get('ping'), g_small.get('ping_bare'))} "
+            f"| {_ratio(g_large.get('ping'), g_large.get('ping_bare'))} | ≥ 0.80× |"
+        )
     own = [
         ("create ÷ its statements replayed by PostgreSQL alone", "create", "create_floor", "≥ 0.35×"),
         ("list ÷ the list's own statement from a bare cursor", "list", "list_rows", "≥ 0.60×"),
