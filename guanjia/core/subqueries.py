@@ -11,12 +11,16 @@ metadata are put into the SQL; values go as parameters.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, IntegerField
 from django.db.models.expressions import RawSQL
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """A table's or a column's name, quoted for the database in use."""
     return connection.ops.quote_name(name)
+
+
+_q = quote
 
 
 def related_value(outer, ref: str, model, column: str = "name", *, via: str = "") -> RawSQL:
@@ -28,12 +32,31 @@ def related_value(outer, ref: str, model, column: str = "name", *, via: str = ""
     return RawSQL(sql, ())  # noqa: S611
 
 
-def has_row(outer, model, fk: str, condition: str = "", params=()) -> RawSQL:
-    """Does a ``model`` row point at this ``outer`` row through ``fk`` (and meet ``condition``, SQL
-    over ``model``'s own quoted columns with ``%s`` for ``params``)? A boolean per row."""
+def _pointing_at(outer, model, fk: str, condition: str) -> str:
+    """FROM and WHERE of the ``model`` rows whose ``fk`` is this ``outer`` row (and ``condition``)."""
     table = _q(model._meta.db_table)
     where = f"{table}.{_q(fk)} = {_q(outer._meta.db_table)}.{_q('id')}"
     if condition:
         where += f" AND {condition}"
-    sql = f"(SELECT 1 FROM {table} WHERE {where} LIMIT 1) IS NOT NULL"  # noqa: S608
+    return f"FROM {table} WHERE {where}"
+
+
+def has_row(outer, model, fk: str, condition: str = "", params=()) -> RawSQL:
+    """Does a ``model`` row point at this ``outer`` row through ``fk`` (and meet ``condition``, SQL
+    over ``model``'s own quoted columns with ``%s`` for ``params``)? A boolean per row."""
+    sql = f"(SELECT 1 {_pointing_at(outer, model, fk, condition)} LIMIT 1) IS NOT NULL"
     return RawSQL(sql, tuple(params), output_field=BooleanField())  # noqa: S611
+
+
+def count_rows(outer, model, fk: str, condition: str = "", params=()) -> RawSQL:
+    """How many ``model`` rows point at this ``outer`` row through ``fk`` (and meet ``condition``,
+    as for ``has_row``). An integer per row, 0 when none."""
+    sql = f"(SELECT COUNT(*) {_pointing_at(outer, model, fk, condition)})"
+    return RawSQL(sql, tuple(params), output_field=IntegerField())  # noqa: S611
+
+
+def column_where(model, column: str, condition: str, params=()) -> RawSQL:
+    """``column`` of the ``model`` rows meeting ``condition`` (as for ``has_row``), for
+    ``field__in=``: PostgreSQL starts from those rows (an index probe), then joins."""
+    sql = f"SELECT {_q(column)} FROM {_q(model._meta.db_table)} WHERE {condition}"  # noqa: S608
+    return RawSQL(sql, tuple(params))  # noqa: S611

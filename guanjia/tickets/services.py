@@ -477,6 +477,7 @@ def ticket_act(
     data: dict | None = None,
     system: dict | None = None,
     expected_version: str | None = None,
+    locked: bool = False,
 ) -> Ticket:
     """Perform one action of the workflow on a request.
 
@@ -492,16 +493,21 @@ def ticket_act(
     action is refused and the request has changed since (reassigned, completed, cancelled a moment
     earlier), the refusal is ``Conflict`` (409) naming the new state — refresh and look again —
     instead of "not yours" (403), which stays for what this person could never do.
+
+    ``locked``: the caller read ``ticket`` under its row lock in the transaction this runs in, with
+    its first-contact owner and assignee (``dispatch.services.dispatch_waiting``); it is not read
+    again. Otherwise the request is re-read under the lock here, whatever the caller holds.
     """
     data = dict(data or {})
     if action not in workflow.ACTIONS:
         raise ValidationError({"action": _("未知动作：%(action)s") % {"action": action}})
     scope = scope_for(actor)
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("first_contact", "assignee")
-        .get(pk=ticket.pk)
-    )
+    if not locked:
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("first_contact", "assignee")
+            .get(pk=ticket.pk)
+        )
     candidates = workflow.transitions_for(ticket, action)
     changed = bool(expected_version) and str(expected_version) != ticket.version
     if changed and not (candidates and workflow.permitted(candidates, ticket, scope, system=system)):

@@ -149,6 +149,9 @@ def test_the_jobs_reads_and_journal_go_in_together(ruled, django_capture_on_comm
     assert len(inserts) == 1  # one statement for the request, its deadlines, its event's notices
     # The unit (its building decides between the rules) comes with the locked request.
     assert not [q for q in captured.captured_queries if 'FROM "estates_unit"' in q["sql"]]
+    # The request is read once, under its lock: the dispatch acts on that row, not a second read.
+    reads = [q for q in captured.captured_queries if q["sql"].startswith('SELECT "tickets_ticket"."id"')]
+    assert len(reads) == 1
     entries = ObjectChange.objects.order_by("id")[before:]
     kinds = {(entry.content_type.model_class(), entry.action) for entry in entries}
     assert (Ticket, ObjectChange.Action.UPDATE) in kinds
