@@ -20,22 +20,17 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-_q = quote
-
-
 def related_value(outer, ref: str, model, column: str = "name", *, via: str = "") -> RawSQL:
     """``column`` of the ``model`` row that ``outer``'s ``ref`` points at (``via``: a join inside)."""
-    table = _q(model._meta.db_table)
-    sql = (
-        f"SELECT {column} FROM {table} {via} WHERE {table}.{_q('id')} = {_q(outer._meta.db_table)}.{_q(ref)}"  # noqa: S608
-    )
+    table = quote(model._meta.db_table)
+    sql = f"SELECT {column} FROM {table} {via} WHERE {table}.{quote('id')} = {quote(outer._meta.db_table)}.{quote(ref)}"  # noqa: S608
     return RawSQL(sql, ())  # noqa: S611
 
 
 def _pointing_at(outer, model, fk: str, condition: str) -> str:
     """FROM and WHERE of the ``model`` rows whose ``fk`` is this ``outer`` row (and ``condition``)."""
-    table = _q(model._meta.db_table)
-    where = f"{table}.{_q(fk)} = {_q(outer._meta.db_table)}.{_q('id')}"
+    table = quote(model._meta.db_table)
+    where = f"{table}.{quote(fk)} = {quote(outer._meta.db_table)}.{quote('id')}"
     if condition:
         where += f" AND {condition}"
     return f"FROM {table} WHERE {where}"
@@ -58,5 +53,5 @@ def count_rows(outer, model, fk: str, condition: str = "", params=()) -> RawSQL:
 def column_where(model, column: str, condition: str, params=()) -> RawSQL:
     """``column`` of the ``model`` rows meeting ``condition`` (as for ``has_row``), for
     ``field__in=``: PostgreSQL starts from those rows (an index probe), then joins."""
-    sql = f"SELECT {_q(column)} FROM {_q(model._meta.db_table)} WHERE {condition}"  # noqa: S608
+    sql = f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE {condition}"  # noqa: S608
     return RawSQL(sql, tuple(params))  # noqa: S611

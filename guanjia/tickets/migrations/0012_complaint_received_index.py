@@ -6,9 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_parked_jobs'),
-        ('estates', '0005_list_order_indexes'),
-        ('staff', '0004_evaluation_moves_out'),
         ('tickets', '0011_record_past_follow_up_calls'),
     ]
 
