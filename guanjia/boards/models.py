@@ -189,13 +189,14 @@ class FigureSpreadPeriod(models.Model):
 
 
 class FigureSampleSet(models.Model):
-    """The running period of a kind (week, month, quarter) whose finished days' times are kept
-    (``FigureSample``, possibly none), and the last day they hold: the days after it are read live."""
+    """The running period of a kind (day, week, month, quarter) whose times are kept
+    (``FigureSample``, possibly none): those of the clocks done from its first day up to ``until``,
+    the job's run. What is done since is read live."""
 
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("统计周期"), max_length=10)
     period_start = models.DateField(_("周期开始"))
-    through = models.DateField(_("截至"))
+    until = models.DateTimeField(_("保留至"))
     computed_at = models.DateTimeField(_("计算时间"))
 
     class Meta:
@@ -204,19 +205,19 @@ class FigureSampleSet(models.Model):
         constraints = [models.UniqueConstraint(fields=["company", "period"], name="figuresampleset_once")]
 
     def __str__(self) -> str:
-        return f"{self.company_id} {self.period} {self.period_start}–{self.through}"
+        return f"{self.company_id} {self.period} {self.period_start}–{self.until:%Y-%m-%d %H:%M}"
 
 
 class FigureSample(models.Model):
-    """The first round's times (seconds, hold excluded, ascending) of the finished days of a period
-    still running — this week, this month, this quarter — by grouping key and timed stage, kept by the
-    roll-up job (``boards.samples``).
+    """The first round's times (seconds, hold excluded, ascending) of a period still running —
+    today, this week, this month, this quarter — up to the job's run, by grouping key and timed
+    stage, kept by the roll-up job (``boards.samples``).
 
-    A running period's median and 90th percentile cannot be kept like a finished one's: today's
-    clocks still come in. With these a figures call reads today's times live and takes the exact
-    percentiles of both, instead of sorting every clock of the period's days again. Each row belongs
-    to its ``sample_set``, read in the same statement, so a reader never pairs one run's rows with
-    another run's last day. Scoped like ``FigureSpread``."""
+    A running period's median and 90th percentile cannot be kept like a finished one's: clocks
+    still come in. With these a figures call reads only the times done since the job's run live and
+    takes the exact percentiles of both, instead of sorting every clock of the period again. Each
+    row belongs to its ``sample_set``, read in the same statement, so a reader never pairs one run's
+    rows with another run's moment. Scoped like ``FigureSpread``."""
 
     sample_set = models.ForeignKey(FigureSampleSet, on_delete=models.CASCADE, related_name="samples")
     company = models.ForeignKey("core.Company", on_delete=models.CASCADE, related_name="+")

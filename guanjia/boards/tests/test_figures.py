@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from guanjia.boards import selectors
+from guanjia.boards import figure_table, selectors
 from guanjia.boards.api import FigureRow, FiguresOut
 from guanjia.boards.tests.conftest import at, make_deadline, make_ticket
 from guanjia.core.scoping import scope_for
@@ -153,6 +153,16 @@ def test_figures_by_week_and_day_use_shanghai_time(fig):
     ]
     quarter = selectors.figures(fig.manager, params(period="quarter"))["rows"]
     assert [(r["period"], r["completed"]) for r in quarter] == [(datetime.date(2026, 1, 1), 4)]
+
+
+@pytest.mark.parametrize("group_by", ["project", "category", "person"])
+def test_many_keys_are_named_as_few_are(fig, group_by, monkeypatch):
+    """Past ``_LABELS_BY_ID`` keys the names are read for every row the user sees and picked."""
+    by_id = {user: selectors.figures(user, params(group_by)) for user in (fig.admin, fig.manager)}
+    monkeypatch.setattr(figure_table, "_LABELS_BY_ID", 0)
+    for user, table in by_id.items():
+        assert selectors.figures(user, params(group_by)) == table
+    assert {r["label"] for r in selectors.figures(fig.manager, params())["rows"]} == {fig.project.name}
 
 
 def test_figures_are_scoped(fig):
