@@ -165,8 +165,8 @@ def figures(user, params: FigureParams) -> dict:
     with them; the rest is aggregated live (``aggregate``: seven or eight grouped queries per run
     of consecutive days, and per part of a day since the job's run). Both give the same sums
     (``boards/tests/test_rollup.py``). The times' median and 90th percentile are not additive: the
-    job keeps them per finished period (``spreads``) and the finished days' times of the running
-    one (``samples``: today's are read live and taken with them), and one more query reads the rest
+    job keeps them per finished period (``spreads``) and the running one's times up to its run
+    (``samples``: those done since are read live and taken with them), and one more query reads the rest
     of the range live (the partial periods at its edges). For someone who sees the whole company,
     what comes only from the job — the rows of the whole kept periods (``_kept_rows``), the other
     days' sums (``_summed_days``), the running period's kept times — is read once per run of the
@@ -234,7 +234,7 @@ def figures(user, params: FigureParams) -> dict:
         skip=kept_whole,
     )
     kept_days |= spreads.days_of(params.period, kept_whole)
-    # The running period: its finished days' times kept by the job, today's read live (``samples``).
+    # The running period: its times kept by the job up to its run, those since read live (``samples``).
     running, running_days = samples.read(
         user, params.group_by, params.period, params.start, params.end, today
     )
