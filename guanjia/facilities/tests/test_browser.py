@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from guanjia.facilities import services
@@ -103,17 +104,20 @@ def test_technician_scans_the_qr_and_completes_the_task_on_a_phone(fw, live_serv
 def test_patroller_scans_a_checkpoint_on_a_phone(fw, live_server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
+    now = common._now()
+    # The route's own round twelve hours away: at 22:xx a 22:00 round would be the one open for
+    # scanning, not the round made below.
+    far = (timezone.localtime(now) + datetime.timedelta(hours=12)).strftime("%H:00")
     route = services.route_create(
         actor=fw.manager,
         data={
             "project_id": fw.project.pk,
             "name": "夜间巡更",
             "department": "security",
-            "round_times": "22:00",
+            "round_times": far,
             "checkpoints": [{"name": "东门岗", "place": "东门"}, {"name": "地下车库", "place": "B1"}],
         },
     )
-    now = common._now()
     patrol = PatrolRound.objects.create(
         company=fw.company,
         project=fw.project,
