@@ -21,7 +21,13 @@ def until_from_through(apps, schema_editor):
 def forget_sets(apps, schema_editor):
     """Back to ``through``: the job keeps the sets again on its next run (the figures read live
     meanwhile)."""
+    # Checked now, not at commit: PostgreSQL alters no table with constraint checks still pending.
+    immediate = schema_editor.connection.vendor == "postgresql"
+    if immediate:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     apps.get_model("boards", "FigureSampleSet").objects.all().delete()
+    if immediate:
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
