@@ -22,7 +22,7 @@ from guanjia.core.api import (
 from guanjia.core.media import private_url
 from guanjia.core.phones import mask_phone
 from guanjia.core.scoping import scope_for
-from guanjia.core.services import visible_or_404
+from guanjia.core.services import visible_or_404, visible_row_or_404
 from guanjia.tickets import clocks, selectors, services, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import (
@@ -270,18 +270,19 @@ def _photo_row(photo: dict) -> dict:
     }
 
 
+def _detail_rows(now):
+    return selectors.ticket_rows(
+        Ticket.objects.annotate(**selectors.has_lines_annotations()),
+        columns=(*selectors.DETAIL_COLUMNS, "updated_at", "has_photos", "has_charges", "has_materials"),
+        now=now,
+    )
+
+
 def _detail(request, pk: int) -> dict:
     """A request as ``TicketDetailOut``: its row, its lines and photos, and what the user may do."""
     from types import SimpleNamespace
 
-    row = visible_or_404(
-        selectors.ticket_rows(
-            Ticket.objects.annotate(**selectors.has_lines_annotations()),
-            columns=(*selectors.DETAIL_COLUMNS, "updated_at", "has_photos", "has_charges", "has_materials"),
-        ),
-        pk,
-        request.user,
-    )
+    row = visible_row_or_404(Ticket, "ticket-detail", _detail_rows, pk, request.user, now=timezone.now())
     row = selectors.shape_rows([row])[0]
     row["contact_phone_masked"] = mask_phone(row.pop("contact_phone"))
     row["version"] = version_of(row.pop("updated_at"))
