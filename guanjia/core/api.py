@@ -9,6 +9,7 @@
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from guanjia.core.journal import history_for
 from guanjia.core.roles import Perm
 from guanjia.core.scoping import require, scope_for
 from guanjia.core.services import visible_or_404
+from guanjia.core.statements import PreparedRead
 
 
 def _one_response_model_per_type():
@@ -304,15 +306,16 @@ class CursorPagination(PaginationBase):
         super().__init__(**kwargs)
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
-        queryset = queryset.order_by(f"-{self.time_field}", "-id")
+        after = {}
         if pagination.cursor:
             micros, _sep, last_id = pagination.cursor.partition(".")
-            moment = EPOCH + datetime.timedelta(microseconds=int(micros))
-            queryset = queryset.filter(
-                models.Q(**{f"{self.time_field}__lt": moment})
-                | models.Q(**{self.time_field: moment, "id__lt": int(last_id)})
-            )
-        items = list(queryset[: pagination.page_size + 1])
+            after = {"after": EPOCH + datetime.timedelta(microseconds=int(micros)), "after_id": int(last_id)}
+        size = pagination.page_size + 1
+        if isinstance(queryset, PreparedRead):
+            page = functools.partial(self._page, size=size)
+            items = queryset.narrowed(page, ("page", size, bool(after)), **after).rows()
+        else:
+            items = list(self._page(queryset, size=size, **after))
         next_cursor = None
         if len(items) > pagination.page_size:
             items = items[: pagination.page_size]
@@ -323,6 +326,16 @@ class CursorPagination(PaginationBase):
                 stamp, last_id = getattr(last, self.time_field), last.pk
             next_cursor = f"{(stamp - EPOCH) // datetime.timedelta(microseconds=1)}.{last_id}"
         return {"items": self.shape(items), "next_cursor": next_cursor}
+
+    def _page(self, queryset, *, size: int, after=None, after_id=None):
+        """Newest first, the ``size`` rows after the cursor's (``after``, ``after_id``)."""
+        queryset = queryset.order_by(f"-{self.time_field}", "-id")
+        if after is not None:
+            queryset = queryset.filter(
+                models.Q(**{f"{self.time_field}__lt": after})
+                | models.Q(**{self.time_field: after, "id__lt": after_id})
+            )
+        return queryset[:size]
 
 
 def etag(obj) -> str:

@@ -11,13 +11,15 @@ from a cursor.
 
 Kept per process, not shared: the cache holds only what the code and a key compute, the same in
 every app server, so a second server misses nothing but the first build. Values that may vary are
-ints and aware datetimes; a stand-in that the compiled parameters do not contain (a value Django
-folded into the SQL text, or changed on the way) is refused at build time, never run wrongly.
+ints and aware datetimes. A read whose compiled parameters do not hold each stand-in as given (a
+value Django folded into the SQL text; a moment an hour after the given one) is never prepared: it
+is run as a plain queryset, so it is slower, never wrong.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -26,6 +28,8 @@ from typing import Any
 
 from django.db import connections, models, router
 from django.db.models.query import ValuesIterable
+
+log = logging.getLogger(__name__)
 
 # Enough for every read shape × the scopes active in one worker; the oldest is dropped beyond it.
 MAX_STATEMENTS = 512
@@ -46,12 +50,15 @@ class _Statement:
     converters: dict
 
 
-_statements: OrderedDict[tuple, _Statement] = OrderedDict()
+_statements: OrderedDict[tuple, _Statement | None] = OrderedDict()
+_MISSING = object()
+_UNPREPARABLE = None  # kept for a read that cannot be prepared: it is run as a plain queryset
 _lock = threading.Lock()
 
 
 class UnpreparableRead(ValueError):
-    """The read's compiled parameters do not hold one of its stand-ins: it cannot be prepared."""
+    """A read whose compiled parameters do not hold each value where it was given (a value folded
+    into the SQL text, or computed from): it cannot be prepared, and is run as a plain queryset."""
 
 
 def _stand_ins(values: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +100,9 @@ def _prepare(build: Callable[..., models.QuerySet], values: dict[str, Any], alia
     missing = set(stand_ins) - {value_name for value_name, _adapted in slots.values()}
     if missing:
         raise UnpreparableRead(f"not among the parameters: {', '.join(sorted(missing))}")
+    derived = [param for index, param in enumerate(params) if index not in slots and _near_a_stand_in(param)]
+    if derived:
+        raise UnpreparableRead(f"computed from a value, would be kept as built: {derived!r}")
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
     fields = [selected[0] for selected in compiler.select[0 : compiler.col_count]]
     return _Statement(sql, tuple(params), slots, names, compiler, compiler.get_converters(fields))
@@ -102,8 +112,27 @@ def _hashable(value) -> bool:
     return isinstance(value, Hashable)
 
 
+def _near_a_stand_in(param) -> bool:
+    """A parameter computed from a stand-in (an hour after the moment, the id plus one) would be
+    kept as it was computed at build time: such a read cannot be prepared."""
+    if isinstance(param, str) and param[:2] in ("19", "20"):
+        try:
+            param = datetime.datetime.fromisoformat(param)
+        except ValueError:
+            return False
+        if param.tzinfo is None:
+            param = param.replace(tzinfo=datetime.UTC)
+    if isinstance(param, datetime.datetime):
+        return param.tzinfo is not None and abs(param - _MOMENT_STAND_IN) < _NEAR_MOMENT
+    return isinstance(param, int) and not isinstance(param, bool) and abs(param - _INT_STAND_IN) < _NEAR_INT
+
+
+_NEAR_MOMENT = datetime.timedelta(days=3660)
+_NEAR_INT = 10**12
+
+
 def prepared_rows(
-    model: type[models.Model], name: str, key: Hashable, build: Callable[..., models.QuerySet], **values
+    model: type[models.Model], name: Hashable, key: Hashable, build: Callable[..., models.QuerySet], **values
 ) -> list[dict[str, Any]]:
     """The rows of ``build(**values)`` (a ``.values()`` queryset of ``model``) as dicts, as
     iterating it gives.
@@ -115,13 +144,19 @@ def prepared_rows(
     alias = router.db_for_read(model)
     connection = connections[alias]
     cache_key = (name, key, alias, connection.vendor, tuple(sorted(values)))
-    statement = _statements.get(cache_key)
-    if statement is None:
-        statement = _prepare(build, values, alias)
+    statement = _statements.get(cache_key, _MISSING)
+    if statement is _MISSING:
+        try:
+            statement = _prepare(build, values, alias)
+        except UnpreparableRead as refusal:
+            log.warning("%s is read without a prepared statement: %s", name, refusal)
+            statement = _UNPREPARABLE
         with _lock:
             _statements[cache_key] = statement
             while len(_statements) > MAX_STATEMENTS:
                 _statements.popitem(last=False)
+    if statement is _UNPREPARABLE:
+        return list(build(**values).using(alias))
     params = list(statement.params)
     for index, (value_name, adapted) in statement.slots.items():
         value = values[value_name]
@@ -137,3 +172,31 @@ def prepared_rows(
         rows = statement.compiler.apply_converters(rows, statement.converters)
     names = statement.names
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+@dataclass(frozen=True)
+class PreparedRead:
+    """A read to run with ``prepared_rows`` later, once a paginator has narrowed it to a page."""
+
+    model: type[models.Model]
+    name: Hashable
+    key: Hashable
+    build: Callable[..., models.QuerySet]
+    values: dict[str, Any]
+
+    def narrowed(self, narrow: Callable[..., models.QuerySet], shape: Hashable, **more) -> PreparedRead:
+        """This read with ``narrow(queryset, **more)`` applied to it; ``shape``: what else the
+        narrowing puts into the SQL text (a page's size, whether it starts after a cursor)."""
+        if set(more) & set(self.values):
+            raise ValueError(f"values named twice: {sorted(set(more) & set(self.values))}")
+        base, names = self.build, tuple(self.values)
+
+        def build(**values):
+            return narrow(
+                base(**{name: values[name] for name in names}), **{name: values[name] for name in more}
+            )
+
+        return PreparedRead(self.model, (self.name, shape), self.key, build, {**self.values, **more})
+
+    def rows(self) -> list[dict[str, Any]]:
+        return prepared_rows(self.model, self.name, self.key, self.build, **self.values)

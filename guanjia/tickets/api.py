@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import PrivateAttr
 
 from guanjia.core.api import (
     ERROR_RESPONSES,
@@ -23,6 +24,7 @@ from guanjia.core.media import private_url
 from guanjia.core.phones import mask_phone
 from guanjia.core.scoping import scope_for
 from guanjia.core.services import visible_or_404, visible_row_or_404
+from guanjia.core.statements import PreparedRead
 from guanjia.tickets import clocks, selectors, services, workflow
 from guanjia.tickets.choices import Action, Channel, Kind, PhotoStage, Priority, Status
 from guanjia.tickets.models import (
@@ -211,6 +213,8 @@ class TicketFilter(FilterSchema):
     search: str | None = Field(None, max_length=100, description="单号、来电号码或描述")
     overdue: bool | None = Field(None, description="true: 只看已超时的；false: 只看未超时的")
     due_within_minutes: int | None = Field(None, ge=1, le=10080, description="只看此分钟数内到期的")
+    # The moment "overdue" is judged at: the list's own, so that its rows and its filter agree.
+    _now: datetime.datetime | None = PrivateAttr(None)
 
     def filter_building_id(self, value):
         return (Q(building_id=value) | Q(unit__building_id=value)) if value else Q()
@@ -245,7 +249,7 @@ class TicketFilter(FilterSchema):
     def filter_overdue(self, value):
         if value is None:
             return Q()
-        late = clocks.overdue_q(timezone.now())
+        late = clocks.overdue_q(self._now or timezone.now())
         return late if value else ~late
 
     def filter_due_within_minutes(self, value):
@@ -321,8 +325,41 @@ def _detail(request, pk: int) -> dict:
 def list_tickets(request, filters: TicketFilter = Query(...)):
     """Requests the user may see, newest first. ``assignee=me`` is "my work"; ``first_contact=me``
     is "requests I am first contact for". Paginate with ``cursor`` = the previous ``next_cursor``."""
-    return selectors.ticket_rows(
-        filtered_tickets(request.user, filters, base=Ticket.objects.visible_to(request.user))
+    return _list_read(request.user, filters)
+
+
+# Filters whose values are ids go into the list's statement as values (``core.statements``); the
+# others — statuses, kinds, flags, dates — shape its text and so are part of its key.
+_ID_FILTERS = ("project_id", "building_id", "unit_id", "category_id")
+_PEOPLE_FILTERS = ("assignee", "first_contact")
+
+
+def _list_read(user, filters: TicketFilter):
+    """The user's requests under ``filters`` as ``ticket_rows``: a statement built once per scope
+    and filter shape, which the paginator narrows to a page. A search's words and a "due within"
+    window (a moment computed from now) shape the SQL itself: those lists are built each time."""
+    if filters.search or filters.due_within_minutes:
+        return selectors.ticket_rows(filtered_tickets(user, filters, base=Ticket.objects.visible_to(user)))
+    values = {name: value for name in _ID_FILTERS if (value := getattr(filters, name)) is not None}
+    for name in _PEOPLE_FILTERS:
+        if (person := selectors.person_id(user, getattr(filters, name))) is not None:
+            values[name] = person
+    shape = tuple(
+        (name, tuple(value) if isinstance(value, list) else value)
+        for name, value in sorted(filters.model_dump(exclude=set(values)).items())
+    )
+
+    def build(now, **ids):
+        narrowed = filters.model_copy(
+            update={name: str(value) if name in _PEOPLE_FILTERS else value for name, value in ids.items()}
+        )
+        narrowed._now = now
+        return selectors.ticket_rows(
+            filtered_tickets(user, narrowed, base=Ticket.objects.visible_to(user)), now=now
+        )
+
+    return PreparedRead(
+        Ticket, "ticket-list", (scope_for(user), shape), build, {**values, "now": timezone.now()}
     )
 
 

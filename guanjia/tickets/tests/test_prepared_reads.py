@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from guanjia.core import statements
-from guanjia.core.statements import UnpreparableRead, prepared_rows
+from guanjia.core.statements import prepared_rows
 from guanjia.sla.models import TicketDeadline
 from guanjia.testing.api import Api
 from guanjia.tickets.models import Ticket
@@ -82,9 +82,31 @@ def test_rows_are_converted_as_the_queryset_converts_them(tw):
     assert prepared["received_at"].tzinfo is not None and prepared["received_at"] == plain["received_at"]
 
 
-def test_a_value_that_is_not_a_parameter_is_refused_not_run():
-    with pytest.raises(UnpreparableRead, match="n"):
-        prepared_rows(Ticket, "limit", None, lambda n: Ticket.objects.values("id")[:n], n=3)
+def test_a_read_that_cannot_be_prepared_is_run_plainly_never_from_a_wrong_statement(tw):
+    ids = [report(tw)["id"] for _ in range(3)]
+
+    def limited(n):  # the limit is folded into the SQL text, not a parameter
+        return Ticket.objects.order_by("id").values("id")[:n]
+
+    assert [r["id"] for r in prepared_rows(Ticket, "limit", None, limited, n=3)] == ids
+    assert [r["id"] for r in prepared_rows(Ticket, "limit", None, limited, n=1)] == ids[:1]
+
+    def due_soon(now):  # a moment computed from the given one would be kept as built
+        return (
+            Ticket.objects.filter(deadlines__due_at__lt=now + datetime.timedelta(hours=1))
+            .values("id")
+            .distinct()
+        )
+
+    now = timezone.now()
+    assert prepared_rows(Ticket, "due", None, due_soon, now=now - datetime.timedelta(days=30)) == []
+    assert {
+        r["id"] for r in prepared_rows(Ticket, "due", None, due_soon, now=now + datetime.timedelta(days=30))
+    } == set(ids)
+    assert [kept for key, kept in statements._statements.items() if key[0] == "due"] == [None]  # not prepared
+
+
+def test_only_ints_and_moments_vary_and_only_in_values_reads():
     with pytest.raises(TypeError, match="number"):
         prepared_rows(
             Ticket,
@@ -95,3 +117,48 @@ def test_a_value_that_is_not_a_parameter_is_refused_not_run():
         )
     with pytest.raises(TypeError, match="values"):
         prepared_rows(Ticket, "objects", None, lambda pk: Ticket.objects.filter(pk=pk), pk=1)
+
+
+def test_the_list_pages_through_every_request_once_in_order(tw):
+    ids = [report(tw)["id"] for _ in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"page_size": 2, "project_id": tw.project.pk} | ({"cursor": cursor} if cursor else {})
+        page = Api(tw.desk).get("tickets", **params).json()
+        seen += [row["id"] for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids[::-1]
+    # One statement for the first page, one for the pages after a cursor.
+    assert sum(1 for key in statements._statements if key[0][0] == "ticket-list") == 2
+
+
+def test_the_lists_filters_each_give_their_own_rows(tw):
+    from guanjia.tickets import services
+
+    kept, cancelled = report(tw)["id"], report(tw)["id"]
+    services.ticket_act(
+        actor=tw.butler, ticket=Ticket.objects.get(pk=cancelled), action="cancel", data={"reason": "重复报修"}
+    )
+    api = Api(tw.desk)
+    assert [r["id"] for r in api.get("tickets", open="true").json()["items"]] == [kept]
+    assert [r["id"] for r in api.get("tickets", open="false").json()["items"]] == [cancelled]
+    assert api.get("tickets", project_id=tw.sibling_project.pk).json()["items"] == []
+    assert [r["id"] for r in api.get("tickets", project_id=tw.project.pk).json()["items"]] == [
+        cancelled,
+        kept,
+    ]
+    assert [r["id"] for r in api.get("tickets", overdue="true").json()["items"]] == []
+    TicketDeadline.objects.filter(ticket_id=kept).update(
+        due_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert [r["id"] for r in api.get("tickets", overdue="true").json()["items"]] == [kept]
+    assert [r["id"] for r in api.get("tickets", overdue="false").json()["items"]] == [cancelled]
+    tech = tw.staff["technician"].pk
+    assert api.get("tickets", assignee=tech).json()["items"] == []
+    api.post(f"tickets/{kept}/dispatch", {"assignee_id": tech})
+    assert [r["id"] for r in api.get("tickets", assignee=tech).json()["items"]] == [kept]
+    assert [r["id"] for r in Api(tw.technician).get("tickets", assignee="me").json()["items"]] == [kept]
+    # Another company's admin, with the same filters, sees none of it.
+    assert Api(tw.foreign_admin).get("tickets", project_id=tw.project.pk).json()["items"] == []
