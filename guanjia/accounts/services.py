@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import ApiToken, hash_token
 from guanjia.core.errors import NotAllowed
-from guanjia.core.scoping import drop_shared
+from guanjia.core.scoping import adopt_cached_scope, drop_shared, scope_cache_key
 
 
 def token_issue(*, request, username: str, password: str) -> tuple[ApiToken, str]:
@@ -47,11 +47,25 @@ def _token_key(key_hash: str) -> str:
     return f"apitoken:{key_hash}"
 
 
+# A token's user never changes, so once this process has met a token it knows whose scope the call
+# will need and reads it in the same round trip as the token (one MGET instead of two GETs). Only
+# the id is kept here: the token and the scope themselves are always read from the shared cache.
+_token_users: dict[str, int] = {}
+_TOKEN_USERS_MAX = 10_000
+
+
 def token_authenticate(raw: str):
     """The user behind a raw bearer key, or None if it is unknown, expired or revoked."""
     key_hash = hash_token(raw)
     key = _token_key(key_hash)
-    token = cache.get(key)
+    user_id = _token_users.get(key_hash)
+    scope = None
+    if user_id is None:
+        token = cache.get(key)
+    else:
+        scope_key = scope_cache_key(user_id)
+        found = cache.get_many([key, scope_key])
+        token, scope = found.get(key), found.get(scope_key)
     if token is None:
         token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
         if token is None:
@@ -68,6 +82,12 @@ def token_authenticate(raw: str):
         if not connection.in_atomic_block:
             cache.set(key, token, TOKEN_CACHE_SECONDS)
     token.user._api_token = token
+    if user_id is None:
+        if len(_token_users) >= _TOKEN_USERS_MAX:
+            _token_users.clear()
+        _token_users[key_hash] = token.user_id
+    elif scope is not None and token.user_id == user_id:
+        adopt_cached_scope(token.user, scope)
     return token.user
 
 

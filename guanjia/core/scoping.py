@@ -91,11 +91,30 @@ def require(user, perm: str) -> None:
 
 
 def _cached_scope(user) -> Scope | None:
-    scope = cache.get(_scope_key(user.pk))
+    return _usable(user, cache.get(_scope_key(user.pk)))
+
+
+def _usable(user, scope) -> Scope | None:
     if not isinstance(scope, Scope) or scope.company_id != user.company_id:
         return None
     # Permissions come from the code's table, not the cache, so a deploy that changes it applies at once.
     return replace(scope, permissions=permissions_for(scope.roles))
+
+
+def scope_cache_key(user_id: int) -> str:
+    """Where the user's scope is kept in the shared cache: for a caller that reads it together
+    with its own keys in one round trip, then hands it over (``adopt_cached_scope``)."""
+    return _scope_key(user_id)
+
+
+def adopt_cached_scope(user, value) -> None:
+    """The value found at ``scope_cache_key(user.pk)`` is the user's scope for this request, if
+    it is one that ``scope_for`` would take from the cache."""
+    if not getattr(user, "is_active", False):
+        return
+    scope = _usable(user, value)
+    if scope is not None:
+        user._guanjia_scope = scope
 
 
 def forget_scope(user) -> None:

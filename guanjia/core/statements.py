@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router
 from django.db.models.query import ValuesIterable
 
@@ -41,13 +42,14 @@ _MOMENT_STAND_IN = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
 
 @dataclass(frozen=True)
 class _Statement:
-    sql: str
+    sql: str | None  # None: the read can match nothing
     params: tuple
     # Position in ``params`` → the name of the value to put there, and whether it goes adapted.
     slots: dict[int, tuple[str, bool]]
     names: tuple[str, ...]
-    compiler: Any
-    converters: dict
+    # Position in a row → the backend's and the fields' converters (text → datetime on SQLite…),
+    # with the expression each is for: what the compiler would apply (``apply_converters``).
+    converters: tuple[tuple[int, tuple[list, Any]], ...]
 
 
 _statements: OrderedDict[tuple, _Statement | None] = OrderedDict()
@@ -88,7 +90,10 @@ def _prepare(build: Callable[..., models.QuerySet], values: dict[str, Any], alia
     connection = connections[alias]
     query = queryset.query
     compiler = query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # nothing can match (``.none()``, an empty scope): no statement at all
+        return _Statement(None, (), {}, (), ())
     # A value reaches the parameters as given (raw SQL) or adapted by its field (a filter).
     wanted = {}
     for value_name, stand_in in stand_ins.items():
@@ -105,7 +110,8 @@ def _prepare(build: Callable[..., models.QuerySet], values: dict[str, Any], alia
         raise UnpreparableRead(f"computed from a value, would be kept as built: {derived!r}")
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
     fields = [selected[0] for selected in compiler.select[0 : compiler.col_count]]
-    return _Statement(sql, tuple(params), slots, names, compiler, compiler.get_converters(fields))
+    # Only text and small values are kept: not the compiler, which holds the whole query.
+    return _Statement(sql, tuple(params), slots, names, tuple(compiler.get_converters(fields).items()))
 
 
 def _hashable(value) -> bool:
@@ -157,6 +163,8 @@ def prepared_rows(
                 _statements.popitem(last=False)
     if statement is _UNPREPARABLE:
         return list(build(**values).using(alias))
+    if statement.sql is None:
+        return []
     params = list(statement.params)
     for index, (value_name, adapted) in statement.slots.items():
         value = values[value_name]
@@ -168,10 +176,19 @@ def prepared_rows(
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
-    if statement.converters:
-        rows = statement.compiler.apply_converters(rows, statement.converters)
     names = statement.names
+    if statement.converters:
+        rows = [_converted(list(row), statement.converters, connection) for row in rows]
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _converted(row: list, converters, connection) -> list:
+    for position, (functions, expression) in converters:
+        value = row[position]
+        for convert in functions:
+            value = convert(value, expression, connection)
+        row[position] = value
+    return row
 
 
 @dataclass(frozen=True)

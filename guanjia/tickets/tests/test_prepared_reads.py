@@ -162,3 +162,11 @@ def test_the_lists_filters_each_give_their_own_rows(tw):
     assert [r["id"] for r in Api(tw.technician).get("tickets", assignee="me").json()["items"]] == [kept]
     # Another company's admin, with the same filters, sees none of it.
     assert Api(tw.foreign_admin).get("tickets", project_id=tw.project.pk).json()["items"] == []
+
+
+def test_a_read_that_can_match_nothing_gives_nothing():
+    def nothing(pk):
+        return Ticket.objects.none().filter(pk=pk).values("id")
+
+    assert prepared_rows(Ticket, "none", None, nothing, pk=1) == []
+    assert prepared_rows(Ticket, "none", None, nothing, pk=2) == []
