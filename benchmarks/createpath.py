@@ -23,12 +23,7 @@ import io
 import json
 import os
 import pstats
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -149,22 +144,6 @@ def measure(state: dict, n: int, profile_rows: int) -> dict:
     return report
 
 
-def _start_redis(tmp: Path) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(  # noqa: S603
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],  # noqa: S607
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return server, port
-        time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
-
-
 def main() -> None:
     parser = inprocess.arguments()
     parser.add_argument("--n", type=int, default=300)
@@ -177,31 +156,9 @@ def main() -> None:
         state = json.loads(Path(args.state).read_text())
         print(json.dumps(measure(state, args.n, args.profile)))
         return
-    tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-createpath-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    # The shared cache is Redis, as in production, when a redis-server is installed (the token, the
-    # caller's scope, the deadline policies and dispatch rules are read from it on every create).
-    redis = _start_redis(tmp) if shutil.which("redis-server") else None
-    env = inprocess.worker_env(
-        tmp, "create", redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "", code=args.code
+    report = inprocess.run_stages(
+        __file__, "create", args, ["--n", str(args.n), "--profile", str(args.profile)]
     )
-    state = tmp / "state.json"
-    run = [sys.executable, __file__, "--state", str(state)]
-    try:
-        if not state.exists():
-            subprocess.run([*run, "--stage", "prepare"], env=env, check=True)  # noqa: S603
-        result = subprocess.run(  # noqa: S603
-            [*run, "--stage", "measure", "--n", str(args.n), "--profile", str(args.profile)],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        if redis:
-            redis[0].terminate()
-            redis[0].wait()
-    report = json.loads(result.stdout.strip().splitlines()[-1])
     profile = report.pop("profile", "")
     print("| one create, in-process | value |")
     print("|---|---|")

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 
@@ -110,3 +116,46 @@ def call(application, path: str, *, token: str, method: str = "GET", body: bytes
 
     b"".join(application(env, start_response))
     return answer["status"]
+
+
+def start_redis(tmp: Path) -> tuple[subprocess.Popen, int]:
+    """A throw-away redis-server on a free port of 127.0.0.1: the server and its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],  # noqa: S607
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server, port
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def run_stages(script: str, name: str, args, measure_args: list[str]) -> dict:
+    """Run ``script``'s two stages as separate processes (``prepare`` once per ``--dir``, then
+    ``measure`` with ``measure_args``) in a worker's environment; the measure stage's report (the
+    JSON of its last line). The shared cache is Redis, as in production, when a redis-server is
+    installed (the token and the caller's scope are read from it on every call)."""
+    tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix=f"guanjia-{name}-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    redis = start_redis(tmp) if shutil.which("redis-server") else None
+    env = worker_env(tmp, name, redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "", code=args.code)
+    state = tmp / "state.json"
+    run = [sys.executable, script, "--state", str(state)]
+    try:
+        if not state.exists():
+            subprocess.run([*run, "--stage", "prepare"], env=env, check=True)  # noqa: S603
+        result = subprocess.run(  # noqa: S603
+            [*run, "--stage", "measure", *measure_args], env=env, check=True, capture_output=True, text=True
+        )
+    finally:
+        if redis:
+            redis[0].terminate()
+            redis[0].wait()
+        if not args.dir:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])

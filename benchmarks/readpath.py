@@ -18,11 +18,7 @@ import cProfile
 import io
 import json
 import pstats
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -112,41 +108,8 @@ def main() -> None:
         state = json.loads(Path(args.state).read_text())
         print(json.dumps(measure(state, args.n, args.rounds, args.profile)))
         return
-    tmp = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="guanjia-readpath-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    redis = createpath._start_redis(tmp) if shutil.which("redis-server") else None
-    env = inprocess.worker_env(
-        tmp, "read", redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "", code=args.code
-    )
-    state = tmp / "state.json"
-    run = [sys.executable, __file__, "--state", str(state)]
-    try:
-        if not state.exists():
-            subprocess.run([*run, "--stage", "prepare"], env=env, check=True)  # noqa: S603
-        result = subprocess.run(  # noqa: S603
-            [
-                *run,
-                "--stage",
-                "measure",
-                "--n",
-                str(args.n),
-                "--rounds",
-                str(args.rounds),
-                "--profile",
-                str(args.profile),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        if redis:
-            redis[0].terminate()
-            redis[0].wait()
-        if not args.dir:
-            shutil.rmtree(tmp, ignore_errors=True)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    measure_args = ["--n", str(args.n), "--rounds", str(args.rounds), "--profile", str(args.profile)]
+    report = inprocess.run_stages(__file__, "read", args, measure_args)
     for name, value in report.items():
         if name.endswith(": profile"):
             print(f"\n{name}\n{value}")
