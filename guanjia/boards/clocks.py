@@ -18,6 +18,7 @@ from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Cast
 
 from guanjia.boards.models import TIMED_STAGES
+from guanjia.core.statements import prepared_rows
 
 PERCENTILES = (0.5, 0.9)
 
@@ -33,35 +34,63 @@ def _seconds(value) -> float:
 _ELAPSED = ExpressionWrapper(F("done_at") - F("started_at"), output_field=DurationField())
 
 
-def clock_measures(deadlines, *, trunc, tz, keys, group, start, end, now, add) -> None:
+def live_rows(prepared, name, model, build, **values):
+    """The rows of ``build(**values)``, a ``.values()`` queryset of ``model``.
+
+    With ``prepared`` — what decides the SQL besides ``name`` and the values: the user's ``Scope``
+    for a ``visible_to`` read — from a statement built once per process (``core.statements``): the
+    figures' live part (what happened since the job's run) is read on every call, and building its
+    eight grouped queries cost Django more than PostgreSQL took to run them. Without it (the job),
+    built now."""
+    if prepared is None:
+        return build(**values)
+    return prepared_rows(model, name, prepared, build, **values)
+
+
+def clock_measures(
+    deadlines, *, trunc, tz, keys, group, start, end, now, add, prepared=None, shape=()
+) -> None:
     """Sum the clocks of ``deadlines`` in [start, end) into ``add(row, name, value)`` by ``keys``
     (the period ``p``, the group ``g`` — ``group``, an expression on the deadline — maybe
-    ``project_id``) and stage. Three grouped queries."""
-    ended_in_time = deadlines.met(start, end) | deadlines.stopped_in_time(start, end)
-    for r in (
-        ended_in_time.annotate(p=trunc("done_at", tzinfo=tz), g=group)
-        .order_by()
-        .values(*keys, "stage")
-        .annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
-    ):
+    ``project_id``) and stage. Three grouped queries; ``prepared`` and ``shape``: ``live_rows``'s
+    key, and what else decides the SQL (the grouping, the period, the keys)."""
+
+    def ended_in_time(start, end):
+        return (
+            (deadlines.met(start, end) | deadlines.stopped_in_time(start, end))
+            .annotate(p=trunc("done_at", tzinfo=tz), g=group)
+            .order_by()
+            .values(*keys, "stage")
+            .annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
+        )
+
+    def missed(start, until):
+        return (
+            deadlines.missed(start, until, until)
+            .annotate(p=trunc("due_at", tzinfo=tz), g=group)
+            .order_by()
+            .values(*keys, "stage")
+            .annotate(n=Count("id"))
+        )
+
+    def timed(start, end):
+        return (
+            deadlines.first_round_done(start, end, TIMED_STAGES)
+            .annotate(p=trunc("done_at", tzinfo=tz), g=group)
+            .order_by()
+            .values(*keys, "stage")
+            .annotate(n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds"))
+        )
+
+    model = deadlines.model
+    for r in live_rows(prepared, (*shape, "ended"), model, ended_in_time, start=start, end=end):
         add(r, f"{r['stage']}_done", r["met"])
         add(r, f"{r['stage']}_on_time", r["met"])
         add(r, f"{r['stage']}_stopped", r["stopped"])
-    for r in (
-        deadlines.missed(start, end, now)
-        .annotate(p=trunc("due_at", tzinfo=tz), g=group)
-        .order_by()
-        .values(*keys, "stage")
-        .annotate(n=Count("id"))
-    ):
+    # Ran out of time before ``end`` and before now: one moment, so the statement needs no ``min``.
+    for r in live_rows(prepared, (*shape, "missed"), model, missed, start=start, until=min(end, now)):
         add(r, f"{r['stage']}_done", r["n"])
-    for r in (
-        deadlines.first_round_done(start, end, TIMED_STAGES)
-        .annotate(p=trunc("done_at", tzinfo=tz), g=group)
-        .order_by()
-        .values(*keys, "stage")
-        .annotate(n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds"))
-    ):
+    for r in live_rows(prepared, (*shape, "timed"), model, timed, start=start, end=end):
         add(r, f"{r['stage']}_time_n", r["n"])
         add(r, f"{r['stage']}_time_seconds", _seconds(r["elapsed"]) - (r["held"] or 0))
 

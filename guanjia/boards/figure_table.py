@@ -11,20 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncWeek
+from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from guanjia.boards import clocks, households, rollup, samples, spreads
+from guanjia.boards import clocks, households, rollup, samples, spreads, sums
 from guanjia.boards.measures import (
-    SCORES,
     _day_start,
     _mean,
     _rate,
     _satisfaction,
-    _score_counts,
     _stages,
     local_tz,
 )
@@ -37,7 +34,6 @@ from guanjia.estates.models import Project
 from guanjia.sla.models import TicketDeadline
 from guanjia.staff.choices import Department
 from guanjia.staff.models import StaffMember
-from guanjia.tickets.choices import Kind
 from guanjia.tickets.models import FollowUpCall, Ticket, TicketCategory, TicketRework
 
 GROUPS = {
@@ -51,13 +47,6 @@ PERIODS = {
     "week": (TruncWeek, gettext_lazy("周")),
     "month": (TruncMonth, gettext_lazy("月")),
     "quarter": (TruncQuarter, gettext_lazy("季度")),
-}
-# The request column each grouping reads, from a request and from a deadline.
-_GROUP_FIELD = {
-    "project": "project_id",
-    "department": "assignee__department",
-    "category": "category_id",
-    "person": "assignee_id",
 }
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
@@ -210,7 +199,7 @@ def figures(user, params: FigureParams) -> dict:
     ]
     live_runs += [(through, _day_start(day + datetime.timedelta(days=1))) for day, through in partial.items()]
     for start, end in live_runs:
-        live = aggregate(
+        live = sums.aggregate(
             Ticket.objects.visible_to(user),
             TicketDeadline.objects.visible_to(user),
             FollowUpCall.objects.visible_to(user),
@@ -219,6 +208,7 @@ def figures(user, params: FigureParams) -> dict:
             trunc=trunc,
             start=start,
             end=end,
+            prepared=scope_for(user),
         )
         for (period, key), measures in live.items():
             add(period, key, measures)
@@ -244,7 +234,7 @@ def figures(user, params: FigureParams) -> dict:
             TicketDeadline.objects.visible_to(user),
             trunc=trunc,
             tz=local_tz(),
-            group=_deadline_group(params.group_by),
+            group=sums.deadline_group(params.group_by),
             start=_day_start(first),
             end=_day_start(last + datetime.timedelta(days=1)),
         ).items():
@@ -430,153 +420,4 @@ def _times(r: dict, spread: dict, stages) -> list[dict]:
                 "p90": _minutes(p90),
             }
         )
-    return out
-
-
-def _group(group_by: str, path: str = "") -> F | Coalesce:
-    """The group key of a request reached by ``path`` (``""``, ``"ticket__"``): its project, its
-    category, or its handler (the assignee, else whoever completed it — the desk resolving a
-    request itself) and the handler's department."""
-    if group_by == "department":
-        return Coalesce(F(f"{path}assignee__department"), F(f"{path}completed_by__department"))
-    if group_by == "person":
-        return Coalesce(F(f"{path}assignee_id"), F(f"{path}completed_by_id"))
-    return F(f"{path}{_GROUP_FIELD[group_by]}")
-
-
-def _deadline_group(group_by: str) -> F | Coalesce:
-    """The group key read from a deadline: its own project (grouping by project must not join the
-    request history), else its request's (``_group``)."""
-    return F("project_id") if group_by == "project" else _group(group_by, "ticket__")
-
-
-# A follow-up call or a rework row names the handler of the round it judged.
-_ROUND_FIELD = {
-    "project": "project_id",
-    "department": "handler__department",
-    "category": "ticket__category_id",
-    "person": "handler_id",
-}
-# A complaint naming a person counts for the person named (and their department).
-_NAMED_FIELD = {**_GROUP_FIELD, "department": "subject_staff__department", "person": "subject_staff_id"}
-# Groupings whose key is the request's own column: a complaint and its naming fall in the same row.
-_SAME_NAMED_GROUP = {g for g in _GROUP_FIELD if _NAMED_FIELD[g] == _GROUP_FIELD[g]}
-
-
-def aggregate(
-    tickets,
-    deadlines,
-    calls,
-    reworks,
-    *,
-    group_by: str,
-    trunc,
-    start,
-    end,
-    by_project: bool = False,
-    now=None,
-) -> dict:
-    """The additive measures (``boards.models.MEASURES``) of requests, deadlines, follow-up calls
-    and rework in [start, end), by period (``trunc`` in Shanghai time) and group key — and by project
-    too with ``by_project``, as the roll-up stores them. Eight grouped queries, seven by project or
-    category (complaints and named ones together), the clocks' three among them
-    (``boards.clocks``); ``calls`` and ``reworks`` are the ``FollowUpCall`` and ``TicketRework`` rows,
-    scoped like ``tickets``."""
-    tz = local_tz()
-    now = now or timezone.now()
-    keys = ["p", "g", "project_id"] if by_project else ["p", "g"]
-    out: dict[tuple, dict] = {}
-
-    def measures(r) -> dict:
-        return out.setdefault(tuple(r[k] for k in keys), {})
-
-    def add(r, name: str, value) -> None:
-        m = measures(r)
-        m[name] = m.get(name, 0) + (value or 0)
-
-    for r in (
-        tickets.filter(completed_at__gte=start, completed_at__lt=end)
-        .annotate(p=trunc("completed_at", tzinfo=tz), g=_group(group_by))
-        .order_by()
-        .values(*keys)
-        .annotate(
-            completed=Count("id"),
-            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
-            reworked=Count("id", filter=Q(rework_count__gt=0)),
-            **_score_counts("rating", Q()),
-        )
-    ):
-        m = measures(r)
-        for name in ("completed", "followed_up", "reworked"):
-            m[name] = r[name]
-        for part in ("n", "sum", *SCORES):
-            m[f"rating_{part}"] = r[f"rating_{part}"] or 0
-
-    complaints = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-    named = Q(subject_staff__isnull=False)
-    if group_by in _SAME_NAMED_GROUP:  # both counts in one statement: the same group key
-        for r in (
-            complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
-            .order_by()
-            .values(*keys)
-            .annotate(n=Count("id"), named=Count("id", filter=named))
-        ):
-            m = measures(r)
-            m["complaints"] = r["n"]
-            if r["named"]:
-                m["complaints_named"] = r["named"]
-    else:
-        for r in (
-            complaints.annotate(p=trunc("received_at", tzinfo=tz), g=_group(group_by))
-            .order_by()
-            .values(*keys)
-            .annotate(n=Count("id"))
-        ):
-            measures(r)["complaints"] = r["n"]
-        for r in (
-            complaints.filter(named)
-            .annotate(p=trunc("received_at", tzinfo=tz), g=F(_NAMED_FIELD[group_by]))
-            .order_by()
-            .values(*keys)
-            .annotate(n=Count("id"))
-        ):
-            measures(r)["complaints_named"] = r["n"]
-
-    for r in (
-        calls.filter(made_at__gte=start, made_at__lt=end)
-        .annotate(p=trunc("made_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(
-            calls=Count("id"),
-            satisfied=Count("id", filter=Q(satisfied=True)),
-            **_score_counts("score", Q()),
-        )
-    ):
-        m = measures(r)
-        m["follow_up_calls"] = r["calls"]
-        m["follow_up_satisfied"] = r["satisfied"]
-        for part in ("n", "sum", *SCORES):
-            m[f"follow_up_score_{part}"] = r[f"score_{part}"] or 0
-
-    for r in (
-        reworks.filter(started_at__gte=start, started_at__lt=end)
-        .annotate(p=trunc("started_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-        .order_by()
-        .values(*keys)
-        .annotate(n=Count("id"))
-    ):
-        measures(r)["rework"] = r["n"]
-
-    clocks.clock_measures(
-        deadlines,
-        trunc=trunc,
-        tz=tz,
-        keys=keys,
-        group=_deadline_group(group_by),
-        start=start,
-        end=end,
-        now=now,
-        add=add,
-    )
     return out

@@ -23,6 +23,7 @@ from django.utils import timezone
 from guanjia.boards import figure_table, samples, spreads
 from guanjia.boards.measures import _day_start
 from guanjia.boards.models import DIMENSIONS, MEASURES, FigureDay, FigureRollup
+from guanjia.boards.sums import aggregate
 from guanjia.core.cache import forget_shared_cached
 from guanjia.core.models import Company
 from guanjia.sla.models import TicketDeadline
@@ -140,7 +141,7 @@ def _sum_days(company: Company, first: datetime.date, last: datetime.date, *, en
     """The ``FigureDay`` rows of the days ``wanted`` in [first, last], summed up to ``end``."""
     rows = []
     for dimension in DIMENSIONS:
-        sums = figure_table.aggregate(
+        sums = aggregate(
             Ticket.objects.filter(company=company),
             TicketDeadline.objects.filter(company=company),
             FollowUpCall.objects.filter(company=company),

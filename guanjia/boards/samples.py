@@ -27,7 +27,7 @@ from django.utils import timezone
 
 # Two halves of one figure, as ``spreads``: the table reads from here, and this module keeps the
 # times with the table's group keys.
-from guanjia.boards import clocks, figure_table, rollup, spreads
+from guanjia.boards import clocks, figure_table, rollup, spreads, sums
 from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import TIMED_STAGES, FigureSample, FigureSampleSet
@@ -65,7 +65,7 @@ def keep(company, *, now=None) -> int:
     rows = (
         TicketDeadline.objects.filter(company=company)
         .first_round_done(_day_start(min(firsts.values())), now, TIMED_STAGES)
-        .annotate(**{f"g_{name}": figure_table._deadline_group(name) for name in _OTHER_GROUPINGS})
+        .annotate(**{f"g_{name}": sums.deadline_group(name) for name in _OTHER_GROUPINGS})
         .order_by()
         .values_list(
             "done_at",
@@ -170,7 +170,7 @@ def read(user, group_by: str, period: str, start, end, today) -> tuple[dict, set
     since: dict[tuple, list[float]] = defaultdict(list)
     for key, stage, seconds in clocks.first_round_times(
         TicketDeadline.objects.visible_to(user),
-        group=figure_table._deadline_group(group_by),
+        group=sums.deadline_group(group_by),
         start=until,
         end=_day_start(last + ONE_DAY),
     ):

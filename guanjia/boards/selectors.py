@@ -196,10 +196,10 @@ from guanjia.boards.figure_table import (  # noqa: E402
     PERIODS,
     FigureParams,
     _period_key,
-    aggregate,
     figure_params,
     figures,
 )
+from guanjia.boards.sums import aggregate  # noqa: E402
 
 __all__ = [
     "DEFAULT_DAYS",

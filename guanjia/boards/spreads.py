@@ -25,7 +25,7 @@ from django.utils import timezone
 
 # figure_table reads the stored periods from here, and this module computes them with
 # figure_table's group keys: two halves of one figure, each referring to the other by name.
-from guanjia.boards import clocks, figure_table, rollup
+from guanjia.boards import clocks, figure_table, rollup, sums
 from guanjia.boards.households import period_last_day
 from guanjia.boards.measures import _day_start, local_tz
 from guanjia.boards.models import (
@@ -220,7 +220,7 @@ def store(company, days, *, now=None) -> int:
                 TicketDeadline.objects.filter(company=company),
                 trunc=trunc,
                 tz=local_tz(),
-                group=figure_table._deadline_group(dimension),
+                group=sums.deadline_group(dimension),
                 start=_day_start(wanted[0]),
                 end=_day_start(period_last_day(period, wanted[-1]) + ONE_DAY),
             )

@@ -108,7 +108,9 @@ def _prepare(build: Callable[..., models.QuerySet], values: dict[str, Any], alia
     derived = [param for index, param in enumerate(params) if index not in slots and _near_a_stand_in(param)]
     if derived:
         raise UnpreparableRead(f"computed from a value, would be kept as built: {derived!r}")
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    # The columns' names as ``ValuesIterable`` gives them: in the order ``.values()`` named them
+    # (fields and annotations mixed), else extra, fields, annotations.
+    names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
     fields = [selected[0] for selected in compiler.select[0 : compiler.col_count]]
     # Only text and small values are kept: not the compiler, which holds the whole query.
     return _Statement(sql, tuple(params), slots, names, tuple(compiler.get_converters(fields).items()))

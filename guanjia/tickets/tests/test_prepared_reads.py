@@ -170,3 +170,17 @@ def test_a_read_that_can_match_nothing_gives_nothing():
 
     assert prepared_rows(Ticket, "none", None, nothing, pk=1) == []
     assert prepared_rows(Ticket, "none", None, nothing, pk=2) == []
+
+
+def test_columns_are_named_in_the_order_values_names_them(tw):
+    """``.values()`` naming an annotation before a field: each value under its own name."""
+    from django.db.models import F
+
+    tid = report(tw)["id"]
+
+    def build(pk):
+        return Ticket.objects.filter(pk=pk).annotate(p=F("project_id")).values("p", "number", "id")
+
+    [prepared] = prepared_rows(Ticket, "test-order", None, build, pk=tid)
+    ticket = Ticket.objects.get(pk=tid)
+    assert prepared == {"p": ticket.project_id, "number": ticket.number, "id": tid}
