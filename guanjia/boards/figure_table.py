@@ -6,6 +6,7 @@ A fixed number of grouped queries, whatever the number of groups."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -357,35 +358,53 @@ def whole_company_copy(user, part: str, compute: Callable[[], T]) -> T:
     )[part]
 
 
+@functools.lru_cache(maxsize=32)
+def _stage_names(stage: str) -> tuple[str, str, str, str, str]:
+    """A stage's measure names (done, on time, stopped, timed count, timed seconds): formatted once,
+    not for each of the table's hundreds of rows."""
+    return (
+        f"{stage}_done",
+        f"{stage}_on_time",
+        f"{stage}_stopped",
+        f"{stage}_time_n",
+        f"{stage}_time_seconds",
+    )
+
+
 def _row(period, key, r: dict, spread: dict, stages) -> dict:
     """One row of the table from its sums and its times' spread. Its label and households are
     filled in by ``figures`` (they are read fresh for every table, kept rows included)."""
+    on_time = []
+    for stage, label in stages:
+        done, met, stopped, _n, _seconds = _stage_names(stage)
+        done, met = r[done], r[met]
+        on_time.append(
+            {
+                "stage": stage,
+                "label": label,
+                "done": done,
+                "on_time": met,
+                "missed": done - met,
+                "stopped": r[stopped],
+                "rate": _rate(met, done),
+            }
+        )
+    completed, calls, satisfied = r["completed"], r["follow_up_calls"], r["follow_up_satisfied"]
     # Keys in FigureRow's order: the API writes this dict as it is (core.api.json_answer).
     return {
         "period": period,
         "key": None if key is None else str(key),
         "label": "",
-        "completed": r["completed"],
-        "on_time": [
-            {
-                "stage": stage,
-                "label": label,
-                "done": r[f"{stage}_done"],
-                "on_time": r[f"{stage}_on_time"],
-                "missed": r[f"{stage}_done"] - r[f"{stage}_on_time"],
-                "stopped": r[f"{stage}_stopped"],
-                "rate": _rate(r[f"{stage}_on_time"], r[f"{stage}_done"]),
-            }
-            for stage, label in stages
-        ],
-        "follow_up_rate": _rate(r["followed_up"], r["completed"]),
-        "follow_up_calls": r["follow_up_calls"],
-        "follow_up_satisfied": r["follow_up_satisfied"],
-        "follow_up_satisfied_rate": _rate(r["follow_up_satisfied"], r["follow_up_calls"]),
+        "completed": completed,
+        "on_time": on_time,
+        "follow_up_rate": _rate(r["followed_up"], completed),
+        "follow_up_calls": calls,
+        "follow_up_satisfied": satisfied,
+        "follow_up_satisfied_rate": _rate(satisfied, calls),
         "follow_up_score": _satisfaction(r, "follow_up_score"),
         "rating": _satisfaction(r, "rating"),
         "rework": r["rework"],
-        "rework_rate": _rate(r["reworked"], r["completed"]),
+        "rework_rate": _rate(r["reworked"], completed),
         "complaints": r["complaints"],
         "complaints_named": r["complaints_named"],
         "households": 0,
@@ -408,14 +427,15 @@ def _times(r: dict, spread: dict, stages) -> list[dict]:
     for stage, label in stages:
         if stage not in TIMED_STAGES:
             continue
-        n = r[f"{stage}_time_n"]
+        _done, _met, _stopped, count, seconds = _stage_names(stage)
+        n = r[count]
         median, p90 = spread.get(stage, (None, None))
         out.append(
             {
                 "stage": stage,
                 "label": label,
                 "count": n,
-                "mean": _mean(r[f"{stage}_time_seconds"] / 60, n, 1),
+                "mean": _mean(r[seconds] / 60, n, 1),
                 "median": _minutes(median),
                 "p90": _minutes(p90),
             }

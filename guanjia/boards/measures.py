@@ -47,12 +47,19 @@ def _score_counts(field: str, since_q: Q) -> dict:
 
 
 def _satisfaction(row: dict, field: str) -> dict:
-    n = row[f"{field}_n"] or 0
+    count, total, *scores = _score_names(field)
+    n = row[count] or 0
     return {
         "count": n,
-        "mean": _mean(row[f"{field}_sum"], n),
-        "distribution": [row[f"{field}_{s}"] or 0 for s in SCORES],
+        "mean": _mean(row[total], n),
+        "distribution": [row[score] or 0 for score in scores],
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _score_names(field: str) -> tuple[str, ...]:
+    """``_score_counts``'s names for ``field``: its count, its sum, then each score's count."""
+    return (f"{field}_n", f"{field}_sum", *(f"{field}_{s}" for s in SCORES))
 
 
 def _stage_counts(counts: dict[str, int]) -> list[dict]:
