@@ -178,8 +178,7 @@ def figures(user, params: FigureParams) -> dict:
 
     today = timezone.localdate()
     stages = _stages()
-    rolled, partial, summed_at = rollup.rolled_days(scope_for(user).company_id, params.start, params.end)
-    kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
+    rolled, partial, summed_at, kept = _done_by_the_job(user, params, today)
     # Whole finished periods kept by the job: their rows whole, from the shared cache when it may
     # serve this user (``_kept_rows``); the rest of the table is built below, as before.
     table, kept_whole = _kept_rows(user, params, kept, stages, today)  # (period, key, row) triples
@@ -334,6 +333,22 @@ def _summed_days(user, params: FigureParams, days: set[datetime.date], summed_at
     digest = hashlib.blake2b(listed.encode(), digest_size=8).hexdigest()
     part = f"days:{params.group_by}:{params.period}:{digest}:{summed_at.isoformat()}"
     return whole_company_copy(user, part, lambda: rollup.read(user, params.group_by, trunc, days))
+
+
+def _done_by_the_job(user, params: FigureParams, today: datetime.date) -> tuple:
+    """What the job has done for this range (two queries): the days it summed whole, those it
+    summed up to a moment and when (``rollup.rolled_days``), and the whole periods whose sums it
+    kept (``spreads.kept_sum_periods``). It changes only when the job runs, which drops every copy
+    of the kind: for someone who sees the whole company, read once per run."""
+    company_id = scope_for(user).company_id
+
+    def read():
+        rolled, partial, summed_at = rollup.rolled_days(company_id, params.start, params.end)
+        kept = spreads.kept_sum_periods(user, params.period, params.start, params.end, today, rolled=rolled)
+        return rolled, partial, summed_at, kept
+
+    part = f"done:{params.period}:{params.start.isoformat()}:{params.end.isoformat()}:{today.isoformat()}"
+    return whole_company_copy(user, part, read)
 
 
 def sees_whole_company(scope) -> bool:
