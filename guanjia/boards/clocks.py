@@ -55,31 +55,21 @@ def clock_measures(
     ``project_id``) and stage. Three grouped queries; ``prepared`` and ``shape``: ``live_rows``'s
     key, and what else decides the SQL (the grouping, the period, the keys)."""
 
+    def by_stage(queryset, moment: str):
+        """``queryset`` grouped by the period of its ``moment``, the group key and the stage."""
+        return queryset.annotate(p=trunc(moment, tzinfo=tz), g=group).order_by().values(*keys, "stage")
+
     def ended_in_time(start, end):
-        return (
-            (deadlines.met(start, end) | deadlines.stopped_in_time(start, end))
-            .annotate(p=trunc("done_at", tzinfo=tz), g=group)
-            .order_by()
-            .values(*keys, "stage")
-            .annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
-        )
+        return by_stage(
+            deadlines.met(start, end) | deadlines.stopped_in_time(start, end), "done_at"
+        ).annotate(met=Count("id", filter=Q(stopped=False)), stopped=Count("id", filter=Q(stopped=True)))
 
     def missed(start, until):
-        return (
-            deadlines.missed(start, until, until)
-            .annotate(p=trunc("due_at", tzinfo=tz), g=group)
-            .order_by()
-            .values(*keys, "stage")
-            .annotate(n=Count("id"))
-        )
+        return by_stage(deadlines.missed(start, until, until), "due_at").annotate(n=Count("id"))
 
     def timed(start, end):
-        return (
-            deadlines.first_round_done(start, end, TIMED_STAGES)
-            .annotate(p=trunc("done_at", tzinfo=tz), g=group)
-            .order_by()
-            .values(*keys, "stage")
-            .annotate(n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds"))
+        return by_stage(deadlines.first_round_done(start, end, TIMED_STAGES), "done_at").annotate(
+            n=Count("id"), elapsed=Sum(_ELAPSED), held=Sum("paused_seconds")
         )
 
     model = deadlines.model

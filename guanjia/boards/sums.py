@@ -89,18 +89,17 @@ def aggregate(
     def read(name, queryset, build):
         return clocks.live_rows(prepared, (*shape, name), queryset.model, build, start=start, end=end)
 
+    def grouped(queryset, moment: str, group):
+        """``queryset`` grouped by the period of its ``moment`` and by ``group``."""
+        return queryset.annotate(p=trunc(moment, tzinfo=tz), g=group).order_by().values(*keys)
+
     def completed(start, end):
-        return (
-            tickets.filter(completed_at__gte=start, completed_at__lt=end)
-            .annotate(p=trunc("completed_at", tzinfo=tz), g=request_group(group_by))
-            .order_by()
-            .values(*keys)
-            .annotate(
-                completed=Count("id"),
-                followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
-                reworked=Count("id", filter=Q(rework_count__gt=0)),
-                **_score_counts("rating", Q()),
-            )
+        done = tickets.filter(completed_at__gte=start, completed_at__lt=end)
+        return grouped(done, "completed_at", request_group(group_by)).annotate(
+            completed=Count("id"),
+            followed_up=Count("id", filter=Q(followed_up_at__isnull=False)),
+            reworked=Count("id", filter=Q(rework_count__gt=0)),
+            **_score_counts("rating", Q()),
         )
 
     for r in read("completed", tickets, completed):
@@ -111,12 +110,8 @@ def aggregate(
             m[f"rating_{part}"] = r[f"rating_{part}"] or 0
 
     def complaints(start, end, group=None):
-        return (
-            tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
-            .annotate(p=trunc("received_at", tzinfo=tz), g=group or request_group(group_by))
-            .order_by()
-            .values(*keys)
-        )
+        received = tickets.filter(kind=Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
+        return grouped(received, "received_at", group or request_group(group_by))
 
     named = Q(subject_staff__isnull=False)
     if group_by in _SAME_NAMED_GROUP:  # both counts in one statement: the same group key
@@ -143,16 +138,11 @@ def aggregate(
             measures(r)["complaints_named"] = r["n"]
 
     def follow_ups(start, end):
-        return (
-            calls.filter(made_at__gte=start, made_at__lt=end)
-            .annotate(p=trunc("made_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-            .order_by()
-            .values(*keys)
-            .annotate(
-                calls=Count("id"),
-                satisfied=Count("id", filter=Q(satisfied=True)),
-                **_score_counts("score", Q()),
-            )
+        made = calls.filter(made_at__gte=start, made_at__lt=end)
+        return grouped(made, "made_at", F(_ROUND_FIELD[group_by])).annotate(
+            calls=Count("id"),
+            satisfied=Count("id", filter=Q(satisfied=True)),
+            **_score_counts("score", Q()),
         )
 
     for r in read("calls", calls, follow_ups):
@@ -163,13 +153,8 @@ def aggregate(
             m[f"follow_up_score_{part}"] = r[f"score_{part}"] or 0
 
     def rework(start, end):
-        return (
-            reworks.filter(started_at__gte=start, started_at__lt=end)
-            .annotate(p=trunc("started_at", tzinfo=tz), g=F(_ROUND_FIELD[group_by]))
-            .order_by()
-            .values(*keys)
-            .annotate(n=Count("id"))
-        )
+        started = reworks.filter(started_at__gte=start, started_at__lt=end)
+        return grouped(started, "started_at", F(_ROUND_FIELD[group_by])).annotate(n=Count("id"))
 
     for r in read("rework", reworks, rework):
         measures(r)["rework"] = r["n"]
