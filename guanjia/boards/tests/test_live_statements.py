@@ -1,8 +1,10 @@
 """The figures' live part (what happened since the job's run, and days it never summed) is read by
 statements built once per process and scope (``clocks.live_rows`` → ``core.statements``): the same
 sums as building the queries on each call, for every grouping and period and any range, and a
-statement built for one scope never serves another."""
+statement built for one scope never serves another. The running period's rows are built once per set
+of numbers."""
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -19,6 +21,7 @@ from guanjia.tickets.models import FollowUpCall, Ticket, TicketRework
 pytestmark = pytest.mark.django_db
 
 # Three ranges of the fixture's March: the whole month, and two parts ending mid-day.
+MARCH_FIRST = datetime.date(2026, 3, 1)
 RANGES = [(at(1, 0), at(31, 23)), (at(2, 0), at(10, 10)), (at(10, 10), at(20, 0))]
 
 
@@ -78,3 +81,20 @@ def test_a_live_statement_built_for_one_scope_never_serves_another(fig):  # noqa
     statements._statements.clear()
     live(fig.desk, "project", "month", start, end, prepared=True)
     assert live(fig.admin, "project", "month", start, end, prepared=True) == whole
+
+
+def test_a_row_is_reused_only_for_the_same_numbers(fig):  # noqa: F811
+    """The rows of the running period are built once per set of numbers (``_built_row``): a call
+    whose sums or times differ in any figure gets its own row."""
+    stages = figure_table._stages()
+    sums = {**figure_table._NO_MEASURES, "completed": 4, "followed_up": 2}
+    spread = {"response": (60.0, 120.0)}
+    first = figure_table._built_row(MARCH_FIRST, fig.project.pk, dict(sums), dict(spread), stages)
+    assert figure_table._built_row(MARCH_FIRST, fig.project.pk, dict(sums), dict(spread), stages) is first
+    assert first["follow_up_rate"] == 0.5
+    more = figure_table._built_row(MARCH_FIRST, fig.project.pk, {**sums, "followed_up": 3}, spread, stages)
+    assert more["follow_up_rate"] == 0.75
+    slower = figure_table._built_row(MARCH_FIRST, fig.project.pk, sums, {"response": (90.0, 120.0)}, stages)
+    assert [t["median"] for t in slower["times"] if t["stage"] == "response"] == [1.5]
+    other = figure_table._built_row(MARCH_FIRST, fig.sibling_project.pk, sums, spread, stages)
+    assert other["key"] == str(fig.sibling_project.pk) and first["key"] == str(fig.project.pk)
