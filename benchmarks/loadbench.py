@@ -16,7 +16,7 @@ What it does, all on this machine and in a temporary directory:
    each endpoint's ratio to the one-query ceiling and the growth ratio, and EXPLAINs the queries
    behind the list, the overdue filter and the board.
 
-The database and its bulk data: ``benchmarks.pgdata``; the create's floor: ``benchmarks.createfloor``. Needs Debian's ``postgresql`` and ``wrk``
+The database and its bulk data: ``benchmarks.pgdata``; the create's floor: ``benchmarks.createfloor``; the plans: ``benchmarks.plans``. Needs Debian's ``postgresql`` and ``wrk``
 packages. Results: docs/performance.md.
 """
 
@@ -40,9 +40,10 @@ from pathlib import Path
 
 from benchmarks import peer as peers
 from benchmarks.cpu import postmaster_pid, tree_seconds
-from benchmarks.createfloor import api_client, create_floor
+from benchmarks.createfloor import create_floor
 from benchmarks.memory import bare_worker, bare_workers_memory, report_lines, wait_for, workers_memory
 from benchmarks.pgdata import grow, sh, start_postgres, stop_postgres
+from benchmarks.plans import explain
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -239,39 +240,6 @@ def ids_for(env: dict) -> dict:
         "cmax": cmax or 0,
         "company": company,
     }
-
-
-def explain(user_name: str) -> str:
-    """EXPLAIN the statements the API runs for the list, the overdue filters and the HQ board, captured
-    from the endpoints themselves (so the plans are the served ones, not a reconstruction)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from guanjia.tickets.models import Ticket
-
-    client = api_client(user_name, PASSWORD)
-    project_id = Ticket.objects.order_by("id").values_list("project_id", flat=True).first()
-    endpoints = {
-        "list": f"/api/v1/tickets?open=true&page_size=25&project_id={project_id}",
-        "overdue": f"/api/v1/tickets?overdue=true&page_size=25&project_id={project_id}",
-        "overdue, all projects": "/api/v1/tickets?overdue=true&page_size=25",
-        "hq board": "/api/v1/boards/hq",
-    }
-    text = []
-    for name, url in endpoints.items():
-        client.get(url)  # token and scope into the cache: the captured run is the steady state
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200, url
-        statements = [q["sql"] for q in captured.captured_queries if "guanjia_cache" not in q["sql"]]
-        with connection.cursor() as cursor:
-            for number, sql in enumerate(statements, 1):
-                cursor.execute("EXPLAIN " + sql)
-                label = name if len(statements) == 1 else f"{name}, query {number}"
-                text.append((label, "\n".join(row[0] for row in cursor.fetchall())))
-    big_scan = re.compile(r"Seq Scan on (tickets_ticket|sla_ticketdeadline)\s")
-    return "\n".join(
-        f"-- {name}{' (FULL SCAN!)' if big_scan.search(plan) else ''}\n{plan}" for name, plan in text
-    )
 
 
 def rollup_figures(manage: list[str], env: dict) -> None:
@@ -560,11 +528,11 @@ def main() -> None:
             stack.enter_context(bare_worker(args.peer, tmp / "peer", PORT_BARE))
             bare_url = f"http://127.0.0.1:{PORT_BARE}/ping"
         small = measure(tmp, env, f"{args.small:,}", args.duration, settings, server, processes, bare_url)
-        explain_small = explain("bn-hq")
+        explain_small = explain("bn-hq", PASSWORD)
         grow(env, args.large)
         rollup_figures(manage, env)
         large = measure(tmp, env, f"{args.large:,}", args.duration, settings, server, processes, bare_url)
-        explain_large = explain("bn-hq")
+        explain_large = explain("bn-hq", PASSWORD)
         (ROOT / "var").mkdir(exist_ok=True)
         (ROOT / "var" / "loadbench.json").write_text(
             json.dumps({"small": small, "large": large, "peer": peer, "bare_mb": bare_mb}, indent=1),

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -375,28 +373,18 @@ def whole_company_copy(user, part: str, compute: Callable[[], T]) -> T:
     )[part]
 
 
-# The rows built from the same sums and times as before, by this process: between two runs of the job
-# most groups' live part does not change from one call to the next, and building a row (a dozen
-# dicts) cost more than the rest of the running period's work. Keyed by everything the row is made
-# of, so a row is only ever reused for the same numbers; bounded, the oldest out first.
-# The rows are shared by the calls, like the kept rows (``_kept_rows``): callers must not change them.
-_BUILT_ROWS_KEPT = 2048
-_built_rows: OrderedDict[tuple, dict] = OrderedDict()
-_built_rows_lock = threading.Lock()
-
-
 def _built_row(period, key, r: dict, spread: dict, stages) -> dict:
-    """``_row``, or the row it built for the same numbers in this process."""
-    made_of = (period, key, stages, tuple(r.items()), tuple(spread.items()))
-    row = _built_rows.get(made_of)
-    if row is not None:
-        return row
-    row = _row(period, key, r, spread, stages)
-    with _built_rows_lock:
-        _built_rows[made_of] = row
-        while len(_built_rows) > _BUILT_ROWS_KEPT:
-            _built_rows.popitem(last=False)
-    return row
+    """``_row``, or the row this process built for the same numbers (``_row_for``)."""
+    return _row_for(period, key, stages, tuple(r.items()), tuple(spread.items()))
+
+
+# Between two runs of the job most groups' live part does not change from one call to the next, and
+# building a row (a dozen dicts) cost more than the rest of the running period's work. Keyed by
+# everything the row is made of, so a row is only reused for the same numbers. The rows are shared
+# by the calls, like the kept rows (``_kept_rows``): callers must not change them.
+@functools.lru_cache(maxsize=2048)
+def _row_for(period, key, stages, sums: tuple, spread: tuple) -> dict:
+    return _row(period, key, dict(sums), dict(spread), stages)
 
 
 @functools.lru_cache(maxsize=32)
