@@ -25,13 +25,19 @@ import os
 from gunicorn.glogging import Logger
 
 from guanjia.core.logs import JsonFormatter, TextFormatter
-from guanjia.core.requestid import HEADER
+from guanjia.core.requestid import ENVIRON_KEY, HEADER
 
 
 def formatter() -> logging.Formatter:
     if os.environ.get("GUANJIA_LOG_FORMAT", "text").strip().lower() == "json":
         return JsonFormatter()
     return TextFormatter()
+
+
+def _request_id_answered(resp) -> str:
+    """The id the app answered in ``X-Request-ID``, for an answer the app's middleware did not make."""
+    headers = resp.headers.items() if hasattr(resp.headers, "items") else resp.headers
+    return next((v for k, v in headers if k.lower() == HEADER.lower()), "")
 
 
 class GuanjiaLogger(Logger):
@@ -51,8 +57,7 @@ class GuanjiaLogger(Logger):
             if isinstance(status, str):
                 status = status.split(None, 1)[0]
             status = int(status)
-            headers = resp.headers.items() if hasattr(resp.headers, "items") else resp.headers
-            request_id = next((v for k, v in headers if k.lower() == HEADER.lower()), "")
+            request_id = environ.get(ENVIRON_KEY) or _request_id_answered(resp)
             method = environ.get("REQUEST_METHOD", "")
             path = environ.get("PATH_INFO", "")
             self.access_log.info(

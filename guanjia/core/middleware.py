@@ -138,7 +138,8 @@ class LocaleMiddleware(_LocaleMiddleware):
             request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), request.META.get("HTTP_ACCEPT_LANGUAGE", "")
         )
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
+        # What get_language() answers now, without reading the thread's translation back.
+        request.LANGUAGE_CODE = translation.to_language(language)
         return None
 
     def process_response(self, request, response):
@@ -154,14 +155,33 @@ class LocaleMiddleware(_LocaleMiddleware):
         return response
 
 
-_csp_header: dict[str, str] = {}
+_csp_policy: dict[str, tuple[str, tuple[str, ...], bool]] = {}
 
 
 @receiver(setting_changed)
 def _forget_policy(*, setting, **kwargs):
     if setting.startswith("CONTENT_SECURITY_POLICY"):
-        _csp_header.clear()
+        _csp_policy.clear()
 
+
+def _settings_policy() -> tuple[str, tuple[str, ...], bool]:
+    """What the settings make of every response's policy, built once: the header, the path
+    prefixes that get none, and whether a report-only policy is configured."""
+    policy = _csp_policy.get("")
+    if policy is None:
+        prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
+        policy = _csp_policy[""] = (
+            _build_policy(),
+            tuple(prefixes or ()),
+            bool(getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
+        )
+    return policy
+
+
+# What django-csp's decorators leave on a response whose view has its own policy.
+_VIEW_POLICY = frozenset(
+    f"_csp_{kind}{ro}" for kind in ("config", "update", "replace", "exempt") for ro in ("", "_ro")
+)
 
 # What django-csp leaves in ``request.csp_nonce`` once the header is written: reading it raises.
 # It is never evaluated to a value, so one object serves every request.
@@ -174,22 +194,16 @@ class CSPMiddleware(_CSPMiddleware):
     no nonce gets the same header every time. Anything else goes through django-csp."""
 
     def process_response(self, request, response):
+        header, prefixes, report_only = _settings_policy()
         if (
-            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            report_only
             or getattr(request, "_csp_nonce", None) is not None
-            or any(
-                getattr(response, name, None) is not None
-                for name in ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
-            )
+            or not _VIEW_POLICY.isdisjoint(response.__dict__)
             or (response.status_code in (404, 500) and settings.DEBUG)
             or _CSP_HEADER in response
         ):
             return super().process_response(request, response)
-        header = _csp_header.get("policy")
-        if header is None:
-            header = _csp_header["policy"] = _build_policy()
-        prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
-        if header and not (prefixes and request.path_info.startswith(tuple(prefixes))):
+        if header and not (prefixes and request.path_info.startswith(prefixes)):
             response[_CSP_HEADER] = header
         request.csp_nonce = _NONCE_AFTER_RESPONSE
         return response

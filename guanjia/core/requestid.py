@@ -23,6 +23,9 @@ from django.utils.functional import SimpleLazyObject, empty
 from guanjia.core.clients import _address, _networks, _trusted
 
 HEADER = "X-Request-ID"
+# Where the id is also left in the WSGI environ, for the server's access line
+# (core.gunicorn_logs), which would otherwise search the response's headers for it.
+ENVIRON_KEY = "guanjia.request_id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -100,6 +103,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = incoming_id(request)
         request.request_id = request_id
+        request.META[ENVIRON_KEY] = request_id
         # ``bound`` without the generator a context manager costs every request.
         token = _current.set(RequestInfo(request_id=request_id, path=request.path, request=request))
         try:

@@ -23,7 +23,7 @@ class Response:
     sent = 123
 
 
-def access_line(monkeypatch, log_format: str) -> str:
+def access_line(monkeypatch, log_format: str, response=None, **environ_extra) -> str:
     monkeypatch.setenv("GUANJIA_LOG_FORMAT", log_format)
     cfg = Config()
     cfg.set("accesslog", "-")
@@ -41,8 +41,11 @@ def access_line(monkeypatch, log_format: str) -> str:
         "REMOTE_ADDR": "127.0.0.1",
         "HTTP_X_FORWARDED_FOR": "203.0.113.7",
         "HTTP_USER_AGENT": "curl/8",
+        **environ_extra,
     }
-    logger.access(Response(), None, environ, datetime.timedelta(milliseconds=12, microseconds=345))
+    logger.access(
+        response or Response(), None, environ, datetime.timedelta(milliseconds=12, microseconds=345)
+    )
     return out.getvalue()
 
 
@@ -75,3 +78,22 @@ def test_gunicorn_s_own_messages_too(monkeypatch):
     logger.info("Booting worker with pid: %s", 7)
     entry = json.loads(out.getvalue())
     assert (entry["logger"], entry["message"]) == ("gunicorn.error", "Booting worker with pid: 7")
+
+
+def test_the_request_id_the_app_answered_from_the_environ(monkeypatch, rf):
+    """The app leaves its request id in the WSGI environ, so the access line need not search the
+    answer's headers for it; an answer without it (not the app's) is still searched."""
+    from django.http import HttpResponse
+
+    from guanjia.core.requestid import ENVIRON_KEY, HEADER, RequestIdMiddleware
+
+    request = rf.get("/")
+    answered = RequestIdMiddleware(lambda r: HttpResponse("ok"))(request)
+    assert request.META[ENVIRON_KEY] == answered[HEADER]
+
+    class Headerless(Response):
+        headers = [("Content-Type", "application/json")]
+
+    line = access_line(monkeypatch, "text", Headerless(), **{ENVIRON_KEY: answered[HEADER]})
+    assert f"[{answered[HEADER]}] POST /api/v1/tickets 201" in line
+    assert "[req-42] POST" in access_line(monkeypatch, "text")

@@ -149,6 +149,28 @@ def test_the_policy_follows_its_settings_and_a_views_own_policy():
     assert "https://example.com" in updated and updated != build_policy()
 
 
+def test_a_views_own_report_only_policy_and_the_excluded_paths_are_django_csp_s():
+    """What django-csp answers, case by case: a view's report-only update (no report-only
+    settings), and the settings' excluded prefixes, which are read again when they change."""
+    from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+
+    factory = RequestFactory()
+
+    def report_only(request):
+        response = _response(request)
+        response._csp_update_ro = {"img-src": ["https://example.com"]}
+        return response
+
+    for view, path in ((report_only, "/"), (_response, "/static/app.css")):
+        ours, theirs = CSPMiddleware(view)(factory.get(path)), DjangoCSPMiddleware(view)(factory.get(path))
+        assert dict(ours.headers) == dict(theirs.headers)
+    excluded = {"EXCLUDE_URL_PREFIXES": ["/static/"], "DIRECTIVES": {"default-src": ["'self'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=excluded):
+        assert "Content-Security-Policy" not in CSPMiddleware(_response)(factory.get("/static/app.css"))
+        assert CSPMiddleware(_response)(factory.get("/"))["Content-Security-Policy"] == "default-src 'self'"
+    assert "Content-Security-Policy" in CSPMiddleware(_response)(factory.get("/static/app.css"))
+
+
 # The language chosen once per cookie and header (core.middleware._language_asked) --------------
 
 _ASKED = [
