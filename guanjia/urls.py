@@ -5,6 +5,7 @@ from guanjia.api import api
 from guanjia.core.health import healthz, readyz
 from guanjia.core.media import serve_file
 from guanjia.core.metrics import metrics_view
+from guanjia.core.urlindex import by_first_segment
 from guanjia.handover.urls import portal_urls as handover_portal_urls
 from guanjia.households.urls import portal_urls as household_portal_urls
 from guanjia.lending.urls import portal_urls as lending_portal_urls
@@ -26,7 +27,7 @@ handler403 = "guanjia.web.errors.permission_denied"
 handler404 = "guanjia.web.errors.page_not_found"
 handler500 = "guanjia.web.errors.server_error"
 
-urlpatterns = [
+site_patterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
@@ -70,3 +71,7 @@ urlpatterns = [
     path("", include(staff_people_urls)),
     path("", include("guanjia.web.urls")),
 ]
+
+# Resolved by the path's first segment, not pattern after pattern, and so are the includes
+# (core.urlindex).
+urlpatterns = by_first_segment(site_patterns)
