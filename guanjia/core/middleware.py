@@ -155,27 +155,22 @@ class LocaleMiddleware(_LocaleMiddleware):
         return response
 
 
-_csp_policy: dict[str, tuple[str, tuple[str, ...], bool]] = {}
+@functools.lru_cache(maxsize=1)
+def _settings_policy() -> tuple[str, tuple[str, ...], bool]:
+    """What the settings make of every response's policy, built once: the header, the path
+    prefixes that get none, and whether a report-only policy is configured."""
+    prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
+    return (
+        _build_policy(),
+        tuple(prefixes or ()),
+        bool(getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
+    )
 
 
 @receiver(setting_changed)
 def _forget_policy(*, setting, **kwargs):
     if setting.startswith("CONTENT_SECURITY_POLICY"):
-        _csp_policy.clear()
-
-
-def _settings_policy() -> tuple[str, tuple[str, ...], bool]:
-    """What the settings make of every response's policy, built once: the header, the path
-    prefixes that get none, and whether a report-only policy is configured."""
-    policy = _csp_policy.get("")
-    if policy is None:
-        prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
-        policy = _csp_policy[""] = (
-            _build_policy(),
-            tuple(prefixes or ()),
-            bool(getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
-        )
-    return policy
+        _settings_policy.cache_clear()
 
 
 # What django-csp's decorators leave on a response whose view has its own policy.

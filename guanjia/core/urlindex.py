@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 from django.urls.resolvers import RoutePattern
+from django.utils.functional import cached_property
 
 # The candidates of every segment no pattern names: what can match any path.
 _UNNAMED = object()
@@ -53,19 +54,16 @@ class FirstSegmentResolver(URLResolver):
     def __init__(self, patterns: list):
         super().__init__(RoutePattern(""), patterns)
         self._candidates: dict[object, URLResolver] = {}
-        self._named: frozenset[str] | None = None
-        self._segments: list[tuple[object, frozenset[str] | None]] | None = None
 
-    def _index(self) -> list[tuple[object, frozenset[str] | None]]:
-        if self._segments is None:
-            segments = [(entry, first_segments(entry)) for entry in self.url_patterns]
-            self._named = frozenset(s for _entry, named in segments if named for s in named)
-            self._segments = segments
-        return self._segments
+    @cached_property
+    def _index(self) -> tuple[list[tuple[object, frozenset[str] | None]], frozenset[str]]:
+        """Each pattern with the segments it can match, and every segment some pattern names."""
+        segments = [(entry, first_segments(entry)) for entry in self.url_patterns]
+        return segments, frozenset(s for _entry, named in segments if named for s in named)
 
     def _resolver_for(self, segment: str) -> URLResolver:
-        index = self._index()
-        key = segment if segment in self._named else _UNNAMED
+        index, named_anywhere = self._index
+        key = segment if segment in named_anywhere else _UNNAMED
         resolver = self._candidates.get(key)
         if resolver is None:
             wanted = [entry for entry, named in index if named is None or segment in named]
@@ -75,9 +73,8 @@ class FirstSegmentResolver(URLResolver):
 
     def resolve(self, path):
         path = str(path)
-        resolver = self._candidates.get(path.partition("/")[0])
-        if resolver is None:
-            resolver = self._resolver_for(path.partition("/")[0])
+        segment = path.partition("/")[0]
+        resolver = self._candidates.get(segment) or self._resolver_for(segment)
         return resolver.resolve(path)
 
 
